@@ -1,0 +1,360 @@
+//! The command-line front end: argument parsing, exit codes and printing. No rule logic lives
+//! here; it calls [`crate::engine`] and formats what comes back.
+
+mod info;
+mod output;
+mod rules_cmd;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{ConfigError, LoadOptions};
+use crate::engine::{self, ProjectReport};
+
+/// Exit status: no error or warning.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: at least one error.
+pub const EXIT_ERRORS: i32 = 1;
+/// Exit status: warnings but no error.
+pub const EXIT_WARNINGS: i32 = 2;
+/// Exit status: bad usage, a path that does not exist, or a configuration that cannot be read.
+pub const EXIT_USAGE: i32 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "flyway-lsp",
+    version,
+    about = "Checks Flyway SQL migration folders; language server for editors",
+    after_help = "Exit status: 0 no problems, 1 errors, 2 warnings only, 3 usage or configuration error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check migration folders and print diagnostics.
+    Check(CheckArgs),
+    /// List migrations in version order, like `flyway info` without a database.
+    Info(InfoArgs),
+    /// List the rules, or show one rule's documentation.
+    Rules(RulesArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+struct ConfigArgs {
+    /// Read these config files instead of flyway.toml / flyway.conf in the project folder.
+    #[arg(long = "config", value_name = "FILE")]
+    config: Vec<PathBuf>,
+    /// The flyway.toml environment to use (default: [flyway] environment, else "default").
+    #[arg(long, value_name = "NAME")]
+    environment: Option<String>,
+    /// Flyway locations, comma-separated (e.g. filesystem:db/migration); overrides config.
+    #[arg(long, value_name = "LOCATIONS")]
+    locations: Option<String>,
+    /// Set any Flyway setting, as with Flyway's -key=value (e.g. --set sqlMigrationPrefix=M).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Project folders, migration folders or single migration files (default: .).
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+#[derive(Args, Debug)]
+struct InfoArgs {
+    /// Project folder or migration folder (default: .).
+    path: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    format: InfoFormat,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+#[derive(Args, Debug)]
+struct RulesArgs {
+    /// Show this rule's full documentation.
+    rule: Option<String>,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    format: RulesFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum InfoFormat {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// Runs the CLI with the process arguments and environment; returns the exit status.
+pub fn main() -> i32 {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let code = run(args, env, &cwd, &mut out);
+    let _ = out.flush();
+    code
+}
+
+/// Runs the CLI; errors go to stderr, results to `out`.
+pub fn run(
+    args: Vec<std::ffi::OsString>,
+    env: BTreeMap<String, String>,
+    cwd: &Path,
+    out: &mut dyn Write,
+) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = match err.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => EXIT_OK,
+                _ => EXIT_USAGE,
+            };
+            let _ = err.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check(args, env, cwd, out),
+        Command::Info(args) => info(args, env, cwd, out),
+        Command::Rules(args) => rules_cmd::run(args.rule.as_deref(), args.format, out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError::Config(err)) => {
+            eprintln!("flyway-lsp: {err}");
+            EXIT_USAGE
+        }
+        Err(CliError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(CliError::Io(err)) => {
+            eprintln!("flyway-lsp: cannot write output: {err}");
+            EXIT_USAGE
+        }
+    }
+}
+
+#[derive(Debug)]
+enum CliError {
+    Config(ConfigError),
+    Io(std::io::Error),
+}
+
+impl From<ConfigError> for CliError {
+    fn from(err: ConfigError) -> Self {
+        CliError::Config(err)
+    }
+}
+
+impl From<serde_json::Error> for CliError {
+    fn from(err: serde_json::Error) -> Self {
+        CliError::Io(err.into())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(err: std::io::Error) -> Self {
+        CliError::Io(err)
+    }
+}
+
+fn load_options(
+    args: &ConfigArgs,
+    env: BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<LoadOptions, ConfigError> {
+    let mut overrides = Vec::new();
+    if let Some(locations) = &args.locations {
+        overrides.push(("locations".to_string(), locations.clone()));
+    }
+    for item in &args.set {
+        let Some((key, value)) = item.split_once('=') else {
+            return Err(ConfigError::new(format!(
+                "--set expects KEY=VALUE, got `{item}`"
+            )));
+        };
+        let key = key.trim().trim_start_matches("flyway.");
+        overrides.push((key.to_string(), value.to_string()));
+    }
+    Ok(LoadOptions {
+        config_files: args.config.iter().map(|p| absolute(cwd, p)).collect(),
+        environment: args.environment.clone(),
+        overrides,
+        env,
+    })
+}
+
+/// `path` made absolute against `cwd`, with `.` and `..` resolved lexically.
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// How a path is shown: relative to the working folder when inside it, with `/` separators.
+pub(crate) fn display_path(cwd: &Path, path: &Path) -> String {
+    let shown = path.strip_prefix(cwd).unwrap_or(path);
+    let text = shown
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    let text = text.replacen("//", "/", 1);
+    if text.is_empty() {
+        ".".to_string()
+    } else {
+        text
+    }
+}
+
+/// Finds and checks the projects of every path (each project once).
+fn check_paths(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    cwd: &Path,
+) -> Result<(Vec<ProjectReport>, BTreeSet<PathBuf>), ConfigError> {
+    let mut reports: Vec<ProjectReport> = Vec::new();
+    let mut only_files = BTreeSet::new();
+    let mut seen_locations = BTreeSet::new();
+    let defaults = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
+    for given in paths {
+        let path = absolute(cwd, given);
+        if !path.exists() {
+            return Err(ConfigError::new(format!(
+                "{} does not exist",
+                given.display()
+            )));
+        }
+        if path.is_file() {
+            only_files.insert(path.clone());
+        }
+        let found = engine::check_path(&path, options)?;
+        if found.is_empty() {
+            return Err(ConfigError::new(format!(
+                "no Flyway migrations found under {}: pass the migration folder, or set `locations` in flyway.toml / flyway.conf",
+                given.display()
+            )));
+        }
+        for report in found {
+            let key: Vec<PathBuf> = report
+                .project
+                .locations
+                .iter()
+                .map(|l| l.path.clone())
+                .collect();
+            if seen_locations.insert(key) {
+                reports.push(report);
+            }
+        }
+    }
+    Ok((reports, only_files))
+}
+
+fn check(
+    args: CheckArgs,
+    env: BTreeMap<String, String>,
+    cwd: &Path,
+    out: &mut dyn Write,
+) -> Result<i32, CliError> {
+    let options = load_options(&args.config, env, cwd)?;
+    let (reports, only_files) = check_paths(&args.paths, &options, cwd)?;
+    let mut diagnostics: Vec<_> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter().cloned())
+        .collect();
+    // Given single files, report only on those (folder-level findings included).
+    let explicit_dirs = args.paths.iter().any(|p| !absolute(cwd, p).is_file());
+    if !only_files.is_empty() && !explicit_dirs {
+        diagnostics.retain(|d| only_files.contains(&d.path));
+    }
+    crate::diagnostic::sort(&mut diagnostics);
+    let files = reports.iter().map(|r| r.set.files.len()).sum();
+    let summary = output::Summary::of(&diagnostics, files, reports.len());
+    output::write(args.format, &diagnostics, &summary, cwd, out)?;
+    Ok(summary.exit_code())
+}
+
+fn info(
+    args: InfoArgs,
+    env: BTreeMap<String, String>,
+    cwd: &Path,
+    out: &mut dyn Write,
+) -> Result<i32, CliError> {
+    let options = load_options(&args.config, env, cwd)?;
+    let paths: Vec<PathBuf> = args.path.into_iter().collect();
+    let (reports, _) = check_paths(&paths, &options, cwd)?;
+    match args.format {
+        InfoFormat::Table => info::write_table(&reports, cwd, out)?,
+        InfoFormat::Json => info::write_json(&reports, cwd, out)?,
+    }
+    Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_paths_are_normalised() {
+        let cwd = Path::new("/work/project");
+        assert_eq!(
+            absolute(cwd, Path::new("./a/../b")),
+            PathBuf::from("/work/project/b")
+        );
+        assert_eq!(absolute(cwd, Path::new("/x/./y")), PathBuf::from("/x/y"));
+        assert_eq!(
+            display_path(cwd, Path::new("/work/project/db/V1__a.sql")),
+            "db/V1__a.sql"
+        );
+        assert_eq!(
+            display_path(cwd, Path::new("/elsewhere/V1.sql")),
+            "/elsewhere/V1.sql"
+        );
+        assert_eq!(display_path(cwd, cwd), ".");
+    }
+}

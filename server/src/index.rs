@@ -1,0 +1,270 @@
+//! The folder model: every file of a project's locations, classified, read and checksummed.
+//!
+//! Locations are walked recursively, as Flyway scans them; hidden files and folders are skipped,
+//! symbolic links are followed and loops reported, unreadable entries are reported and never stop
+//! the walk. Only files with an SQL migration suffix are read; reading runs on all cores.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::checksum;
+use crate::config::{Encoding, FlywaySettings};
+use crate::naming::{Classified, Kind, NameParser, ResourceName};
+use crate::project::Project;
+
+/// A file's content as far as it could be read.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Not an SQL file; its content does not matter to Flyway.
+    NotRead,
+    /// Decoded text (byte-order mark kept) and Flyway's checksum of it.
+    Text { text: String, checksum: i32 },
+    /// Bytes that are not valid in the configured encoding; Flyway fails on this file.
+    InvalidEncoding {
+        encoding: Encoding,
+        offset: usize,
+        /// The valid text before the bad byte, to place the diagnostic.
+        valid_prefix: String,
+    },
+    /// The file could not be read (permissions, vanished, …).
+    Unreadable(String),
+}
+
+/// One file in a location.
+#[derive(Debug, Clone)]
+pub struct ScriptFile {
+    pub path: PathBuf,
+    /// Index of the location (in [`Project::locations`]) it was found in.
+    pub location: usize,
+    /// Path relative to the location with `/` separators: Flyway's "script" column.
+    pub script: String,
+    pub file_name: String,
+    pub class: Classified,
+    pub content: Content,
+}
+
+impl ScriptFile {
+    /// The parsed name, for files Flyway recognised by prefix and suffix.
+    pub fn name(&self) -> Option<&ResourceName> {
+        match &self.class {
+            Classified::Named(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The name when it is a valid migration of one of `kinds`.
+    pub fn migration(&self, kinds: &[Kind]) -> Option<&ResourceName> {
+        self.name()
+            .filter(|n| n.is_valid() && kinds.contains(&n.kind))
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match &self.content {
+            Content::Text { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn checksum(&self) -> Option<i32> {
+        match &self.content {
+            Content::Text { checksum, .. } => Some(*checksum),
+            _ => None,
+        }
+    }
+
+    /// The folder part of [`ScriptFile::script`] ("" at the location root).
+    pub fn script_dir(&self) -> &str {
+        self.script.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+}
+
+/// Something found while walking that is not a file: a loop, an unreadable folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkProblem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// All files of one project, in a deterministic order (location, then script path).
+#[derive(Debug, Clone, Default)]
+pub struct MigrationSet {
+    pub files: Vec<ScriptFile>,
+    pub walk_problems: Vec<WalkProblem>,
+    /// Total bytes read.
+    pub bytes_read: u64,
+}
+
+impl MigrationSet {
+    /// Valid migrations of the given kinds.
+    pub fn migrations<'a>(
+        &'a self,
+        kinds: &'a [Kind],
+    ) -> impl Iterator<Item = (&'a ScriptFile, &'a ResourceName)> + 'a {
+        self.files
+            .iter()
+            .filter_map(move |f| f.migration(kinds).map(|n| (f, n)))
+    }
+}
+
+/// Walks and reads all locations of a project.
+pub fn index_project(project: &Project) -> MigrationSet {
+    let parser = NameParser::new(&project.config.flyway);
+    let mut set = MigrationSet::default();
+    let mut seen = HashSet::new();
+    let mut pending = Vec::new();
+    for (index, location) in project.locations.iter().enumerate() {
+        walk_location(
+            &location.path,
+            index,
+            &parser,
+            &mut seen,
+            &mut pending,
+            &mut set.walk_problems,
+        );
+    }
+    set.files = read_all(pending, &project.config.flyway);
+    set.files
+        .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
+    set.bytes_read = set
+        .files
+        .iter()
+        .map(|f| match &f.content {
+            Content::Text { text, .. } => text.len() as u64,
+            _ => 0,
+        })
+        .sum();
+    set
+}
+
+fn walk_location(
+    root: &Path,
+    location: usize,
+    parser: &NameParser,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<ScriptFile>,
+    problems: &mut Vec<WalkProblem>,
+) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err.path().unwrap_or(root).to_path_buf();
+                let message = if let Some(ancestor) = err.loop_ancestor() {
+                    format!(
+                        "symbolic link loop: {} points back to {}; skipped",
+                        path.display(),
+                        ancestor.display()
+                    )
+                } else {
+                    let reason = err
+                        .io_error()
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| err.to_string());
+                    format!("cannot read {}: {reason}; skipped", path.display())
+                };
+                problems.push(WalkProblem { path, message });
+                continue;
+            }
+        };
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let path = entry.path().to_path_buf();
+        // The same file reached twice (overlapping locations, links) is one file.
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if !seen.insert(key) {
+            continue;
+        }
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let script = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let class = parser.classify(&file_name);
+        out.push(ScriptFile {
+            path,
+            location,
+            script,
+            file_name,
+            class,
+            content: Content::NotRead,
+        });
+    }
+}
+
+/// Reads and checksums every SQL file, spreading the work over the available cores.
+fn read_all(mut files: Vec<ScriptFile>, settings: &FlywaySettings) -> Vec<ScriptFile> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads <= 1 || files.len() < 64 {
+        for file in &mut files {
+            read_file(file, settings.encoding);
+        }
+        return files;
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for part in files.chunks_mut(chunk) {
+            scope.spawn(move || {
+                for file in part {
+                    read_file(file, settings.encoding);
+                }
+            });
+        }
+    });
+    files
+}
+
+/// Reads one file's content (SQL files only) into [`ScriptFile::content`].
+pub fn read_file(file: &mut ScriptFile, encoding: Encoding) {
+    if matches!(file.class, Classified::NotSql) {
+        return;
+    }
+    file.content = match std::fs::read(&file.path) {
+        Err(e) => Content::Unreadable(e.to_string()),
+        Ok(bytes) => content_from_bytes(bytes, encoding),
+    };
+}
+
+/// Decodes bytes strictly and computes Flyway's checksum.
+pub fn content_from_bytes(bytes: Vec<u8>, encoding: Encoding) -> Content {
+    match encoding {
+        Encoding::Utf8 => match String::from_utf8(bytes) {
+            Ok(text) => {
+                let checksum = checksum::checksum_text(&text);
+                Content::Text { text, checksum }
+            }
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let valid_prefix = String::from_utf8_lossy(&bytes[..offset]).into_owned();
+                Content::InvalidEncoding {
+                    encoding,
+                    offset,
+                    valid_prefix,
+                }
+            }
+        },
+        _ => match checksum::decode(&bytes, encoding) {
+            Ok(text) => {
+                let text = text.into_owned();
+                let checksum = checksum::checksum_text(&text);
+                Content::Text { text, checksum }
+            }
+            Err(checksum::DecodeError::InvalidUtf8 { offset }) => Content::InvalidEncoding {
+                encoding,
+                offset,
+                valid_prefix: String::from_utf8_lossy(&bytes[..offset]).into_owned(),
+            },
+        },
+    }
+}

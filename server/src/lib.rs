@@ -1,0 +1,17 @@
+//! flyway-lsp: a language server and CLI for Flyway SQL migration folders.
+//!
+//! Layers, each depending only on those above it: [`config`] → [`version`], [`naming`],
+//! [`checksum`] → [`project`], [`index`], [`sequence`] (the folder model) → [`rules`] →
+//! [`engine`] → front ends ([`cli`]). See ARCHITECTURE.md.
+
+pub mod checksum;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod engine;
+pub mod index;
+pub mod naming;
+pub mod project;
+pub mod rules;
+pub mod sequence;
+pub mod version;

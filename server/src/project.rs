@@ -1,0 +1,461 @@
+//! Projects: a configuration plus the migration locations Flyway would read together.
+//!
+//! Given a path, the configuration is found in it or the nearest folder above holding a config
+//! file (stopping at a `.git` boundary). Configured `locations` are resolved against that folder
+//! (`filesystem:` paths; `classpath:` paths under `src/main/resources` or the folder itself;
+//! `*`/`**` wildcards). With no `locations` configured, the folders holding migrations below the
+//! path are detected: the path itself if it holds migrations, else each folder named `migration`,
+//! `migrations`, `sql` or `flyway`, or named after a database vendor (`MYSQL`, `postgresql`, …:
+//! one set per vendor, as Flyway's `{vendor}` locations do), else each topmost folder holding
+//! migrations. Every detected folder is its own project, with its own versions.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::config::{find_config_dir, Config, ConfigError, LoadOptions};
+use crate::naming::NameParser;
+
+/// One migration location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: PathBuf,
+    /// The `locations` entry it came from (`filesystem:sql`); `None` when detected.
+    pub configured_as: Option<String>,
+}
+
+/// Why a configured location yields no folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationProblem {
+    pub configured_as: String,
+    pub path: Option<PathBuf>,
+    pub message: String,
+}
+
+/// A set of locations Flyway reads as one list of migrations, with its configuration.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub config: Config,
+    pub locations: Vec<Location>,
+    pub location_problems: Vec<LocationProblem>,
+    /// True when no `locations` setting applied and the folders were found by looking.
+    pub detected: bool,
+}
+
+const WELL_KNOWN_NAMES: &[&str] = &["migration", "migrations", "sql", "flyway"];
+const VENDOR_NAMES: &[&str] = &[
+    "mysql",
+    "mariadb",
+    "postgres",
+    "postgresql",
+    "pg",
+    "h2",
+    "hsqldb",
+    "oracle",
+    "sqlserver",
+    "mssql",
+    "db2",
+    "sqlite",
+    "derby",
+    "redshift",
+    "snowflake",
+    "cockroachdb",
+    "sybase",
+    "informix",
+    "firebird",
+    "saphana",
+    "hana",
+    "tidb",
+];
+/// Folders never searched when detecting locations.
+const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "build", "dist", "out", "vendor"];
+
+/// Finds the projects at `path` (a folder, or a file inside a project).
+pub fn discover_projects(path: &Path, options: &LoadOptions) -> Result<Vec<Project>, ConfigError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ConfigError::new(format!("cannot read {}: {e}", path.display())))?;
+    let start = if meta.is_dir() {
+        path.to_path_buf()
+    } else {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let base = if options.config_files.is_empty() {
+        find_config_dir(&start).unwrap_or_else(|| start.clone())
+    } else {
+        start.clone()
+    };
+    let config = Config::load(&base, options)?;
+
+    if let Some(entries) = config.flyway.locations.clone() {
+        let (locations, problems) = resolve_locations(&base, &entries);
+        // A configured set applies when the path is in the project folder itself, or inside or
+        // around one of its locations; otherwise the path is looked at on its own.
+        let applies = base == start
+            || locations
+                .iter()
+                .any(|l| l.path.starts_with(&start) || start.starts_with(&l.path));
+        if applies {
+            return Ok(vec![Project {
+                config,
+                locations,
+                location_problems: problems,
+                detected: false,
+            }]);
+        }
+    }
+
+    let parser = NameParser::new(&config.flyway);
+    Ok(detect_locations(&start, &parser)
+        .into_iter()
+        .map(|dir| Project {
+            config: config.clone(),
+            locations: vec![Location {
+                path: dir,
+                configured_as: None,
+            }],
+            location_problems: Vec::new(),
+            detected: true,
+        })
+        .collect())
+}
+
+/// Resolves `locations` entries against the project folder.
+pub fn resolve_locations(base: &Path, entries: &[String]) -> (Vec<Location>, Vec<LocationProblem>) {
+    let mut locations = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries {
+        let (scheme, rest) = match entry.split_once(':') {
+            // A Windows drive letter is not a scheme.
+            Some((scheme, rest)) if scheme.len() > 1 => (scheme, rest),
+            _ => ("classpath", entry.as_str()),
+        };
+        let candidates: Vec<PathBuf> = match scheme {
+            "filesystem" => vec![base.join(rest)],
+            "classpath" => {
+                let rest = rest.trim_start_matches('/');
+                vec![base.join("src/main/resources").join(rest), base.join(rest)]
+            }
+            other => {
+                problems.push(LocationProblem {
+                    configured_as: entry.clone(),
+                    path: None,
+                    message: format!(
+                        "location `{entry}` uses the `{other}:` scheme, which flyway-lsp cannot read; only filesystem: and classpath: locations are checked"
+                    ),
+                });
+                continue;
+            }
+        };
+        let mut found = Vec::new();
+        for candidate in &candidates {
+            if has_wildcard(candidate) {
+                found.extend(expand_wildcards(candidate));
+            } else if candidate.is_dir() {
+                found.push(candidate.clone());
+            } else if candidate.exists() {
+                problems.push(LocationProblem {
+                    configured_as: entry.clone(),
+                    path: Some(candidate.clone()),
+                    message: format!(
+                        "location `{entry}` is a file, not a folder: {}",
+                        candidate.display()
+                    ),
+                });
+                found.push(PathBuf::new());
+            }
+            if !found.is_empty() {
+                break;
+            }
+        }
+        found.retain(|p| !p.as_os_str().is_empty());
+        if found.is_empty() {
+            if !problems.iter().any(|p| &p.configured_as == entry) {
+                problems.push(LocationProblem {
+                    configured_as: entry.clone(),
+                    path: candidates.first().cloned(),
+                    message: format!(
+                        "location `{entry}` does not exist (looked for {}); Flyway warns \"Unable to resolve location\" and finds no migrations there",
+                        candidates
+                            .iter()
+                            .map(|c| c.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                });
+            }
+            continue;
+        }
+        for path in found {
+            if !locations.iter().any(|l: &Location| l.path == path) {
+                locations.push(Location {
+                    path,
+                    configured_as: Some(entry.clone()),
+                });
+            }
+        }
+    }
+    (locations, problems)
+}
+
+fn has_wildcard(path: &Path) -> bool {
+    path.to_string_lossy().contains(['*', '?'])
+}
+
+/// Expands `*` (within one folder name), `?` and `**` (any depth) to existing folders.
+fn expand_wildcards(pattern: &Path) -> Vec<PathBuf> {
+    let mut fixed = PathBuf::new();
+    let mut components = pattern.components().peekable();
+    while let Some(c) = components.peek() {
+        if c.as_os_str().to_string_lossy().contains(['*', '?']) {
+            break;
+        }
+        fixed.push(c);
+        components.next();
+    }
+    let rest: Vec<String> = components
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let mut out = BTreeSet::new();
+    expand_from(&fixed, &rest, &mut out, 0);
+    out.into_iter().collect()
+}
+
+fn expand_from(dir: &Path, rest: &[String], out: &mut BTreeSet<PathBuf>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let Some((first, tail)) = rest.split_first() else {
+        if dir.is_dir() {
+            out.insert(dir.to_path_buf());
+        }
+        return;
+    };
+    if first == "**" {
+        expand_from(dir, tail, out, depth + 1);
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut subdirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    subdirs.sort();
+    for sub in subdirs {
+        let name = sub
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if first == "**" {
+            if !name.starts_with('.') {
+                expand_from(&sub, rest, out, depth + 1);
+            }
+        } else if glob_match(first, &name) {
+            expand_from(&sub, tail, out, depth + 1);
+        }
+    }
+}
+
+/// Matches one path component against a pattern with `*` and `?`.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// The folders below `root` that hold migrations, grouped as described in the module docs.
+pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
+    let holds_migrations = |dir: &Path| -> bool {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                e.file_type().is_ok_and(|t| !t.is_dir())
+                    && parser.looks_like_migration(&name)
+                    && parser.suffixes().iter().any(|s| name.ends_with(s.as_str()))
+            })
+        })
+    };
+    if holds_migrations(root) {
+        return vec![root.to_path_buf()];
+    }
+    let mut holders = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .max_depth(12)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || (e.file_type().is_dir() && {
+                    let name = e.file_name().to_string_lossy();
+                    !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_ref())
+                })
+        });
+    for entry in walker.filter_map(Result::ok) {
+        if entry.depth() > 0 && holds_migrations(entry.path()) {
+            holders.push(entry.into_path());
+        }
+    }
+    let mut anchors: BTreeSet<PathBuf> = BTreeSet::new();
+    for dir in &holders {
+        anchors.insert(anchor_for(root, dir));
+    }
+    // Keep the topmost of nested folders: a location is read recursively.
+    let all: Vec<PathBuf> = anchors.into_iter().collect();
+    all.iter()
+        .filter(|p| !all.iter().any(|q| q != *p && p.starts_with(q)))
+        .cloned()
+        .collect()
+}
+
+fn anchor_for(root: &Path, dir: &Path) -> PathBuf {
+    let mut current = dir;
+    loop {
+        let name = current
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if VENDOR_NAMES.contains(&name.as_str()) || WELL_KNOWN_NAMES.contains(&name.as_str()) {
+            return current.to_path_buf();
+        }
+        match current.parent() {
+            Some(parent) if parent.starts_with(root) && parent != root => current = parent,
+            _ => return dir.to_path_buf(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FlywaySettings;
+    use std::fs;
+
+    fn touch(path: &Path) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, "select 1;").unwrap();
+    }
+
+    #[test]
+    fn glob() {
+        assert!(glob_match("*", "abc"));
+        assert!(glob_match("mig*", "migrations"));
+        assert!(glob_match("v?", "v1"));
+        assert!(!glob_match("v?", "v12"));
+        assert!(glob_match("*tion*", "migrations"));
+    }
+
+    #[test]
+    fn detects_well_known_and_vendor_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(&root.join("app/db/migration/V1__a.sql"));
+        touch(&root.join("app/db/migration/2024/V2__b.sql"));
+        touch(&root.join("vendors/MYSQL/V1__a.sql"));
+        touch(&root.join("vendors/POSTGRESQL/V1__a.sql"));
+        touch(&root.join("other/scripts/V1__x.sql"));
+        touch(&root.join("node_modules/pkg/V1__x.sql"));
+        touch(&root.join(".hidden/V1__x.sql"));
+        touch(&root.join("docs/readme.sql"));
+        let parser = NameParser::new(&FlywaySettings::default());
+        let found: Vec<String> = detect_locations(root, &parser)
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                "app/db/migration",
+                "other/scripts",
+                "vendors/MYSQL",
+                "vendors/POSTGRESQL"
+            ]
+        );
+        // A folder that itself holds migrations is the one location.
+        assert_eq!(
+            detect_locations(&root.join("app/db/migration"), &parser),
+            vec![root.join("app/db/migration")]
+        );
+    }
+
+    #[test]
+    fn resolves_configured_locations() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("sql")).unwrap();
+        fs::create_dir_all(root.join("src/main/resources/db/migration")).unwrap();
+        fs::create_dir_all(root.join("modules/a/migrations")).unwrap();
+        fs::create_dir_all(root.join("modules/b/migrations")).unwrap();
+        fs::write(root.join("afile"), "").unwrap();
+        let entries: Vec<String> = [
+            "filesystem:sql",
+            "classpath:db/migration",
+            "filesystem:modules/*/migrations",
+            "filesystem:missing",
+            "filesystem:afile",
+            "s3:bucket/x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (locations, problems) = resolve_locations(root, &entries);
+        let paths: Vec<PathBuf> = locations.iter().map(|l| l.path.clone()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                root.join("sql"),
+                root.join("src/main/resources/db/migration"),
+                root.join("modules/a/migrations"),
+                root.join("modules/b/migrations"),
+            ]
+        );
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("does not exist"));
+        assert!(messages[1].contains("is a file"));
+        assert!(messages[2].contains("s3:"));
+    }
+
+    #[test]
+    fn config_in_parent_applies_to_subfolder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(
+            root.join("flyway.toml"),
+            "[flyway]\nlocations = [\"filesystem:db/migration\"]\n",
+        )
+        .unwrap();
+        touch(&root.join("db/migration/V1__a.sql"));
+        touch(&root.join("db/migration/sub/V2__b.sql"));
+        let projects =
+            discover_projects(&root.join("db/migration/sub"), &LoadOptions::default()).unwrap();
+        assert_eq!(projects.len(), 1);
+        assert!(!projects[0].detected);
+        assert_eq!(projects[0].locations[0].path, root.join("db/migration"));
+    }
+}

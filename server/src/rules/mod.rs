@@ -1,0 +1,275 @@
+//! Rules: each in its own file with its id, default level, documentation and check.
+//!
+//! A rule's documentation is one markdown text with fixed sections (`## What it does`,
+//! `## Why is this bad?`, `## Example`, `## Use instead`); `flyway-lsp rules`, the README rule
+//! table and editor hovers all come from it.
+
+pub mod folder;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::config::{ConfigError, Level, ToolSettings};
+use crate::diagnostic::{first_line, Diagnostic, Fix, LineCol, Related, TextRange};
+use crate::index::{MigrationSet, ScriptFile};
+use crate::naming::NameParser;
+use crate::project::Project;
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id, used in config, suppressions and output.
+    pub id: &'static str,
+    /// Group shown in listings: "naming", "versions", "conventions", "files".
+    pub category: &'static str,
+    pub default_level: Level,
+    /// One line: what is wrong.
+    pub summary: &'static str,
+    /// Markdown documentation with the fixed sections.
+    pub doc: &'static str,
+    /// When set, the rule only runs if this convention is switched on in the config.
+    pub convention: Option<&'static str>,
+}
+
+/// Every rule, in the order they are listed.
+pub fn all() -> &'static [&'static Rule] {
+    static ALL: std::sync::LazyLock<Vec<&'static Rule>> =
+        std::sync::LazyLock::new(|| folder::CHECKS.iter().map(|(rule, _)| *rule).collect());
+    &ALL
+}
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    all().iter().copied().find(|r| r.id == id)
+}
+
+/// The effective level of every rule for one project.
+#[derive(Debug, Clone)]
+pub struct Levels {
+    levels: BTreeMap<&'static str, Level>,
+}
+
+impl Levels {
+    /// Defaults, then conventions that switch rules on, then `[rules]` from the config.
+    pub fn from_settings(settings: &ToolSettings) -> Result<Levels, ConfigError> {
+        let conventions = &settings.conventions;
+        let mut levels = BTreeMap::new();
+        for rule in all() {
+            let enabled = match rule.convention {
+                None => true,
+                Some("description-case") => {
+                    conventions.description_case != crate::config::DescriptionCase::Any
+                }
+                Some("undo-pairs") => conventions.undo_pairs,
+                Some("hash-suffix") => conventions.hash_suffix,
+                Some(_) => false,
+            };
+            levels.insert(
+                rule.id,
+                if enabled {
+                    rule.default_level
+                } else {
+                    Level::Off
+                },
+            );
+        }
+        for (id, level) in &settings.rules {
+            let Some(rule) = find(id) else {
+                let hint = suggest(id)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(ConfigError::new(format!(
+                    "unknown rule `{id}` in [rules]{hint}; `flyway-lsp rules` lists them"
+                )));
+            };
+            levels.insert(rule.id, *level);
+        }
+        Ok(Levels { levels })
+    }
+
+    pub fn get(&self, rule: &Rule) -> Level {
+        self.levels.get(rule.id).copied().unwrap_or(Level::Off)
+    }
+
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        self.get(rule) != Level::Off
+    }
+}
+
+/// The closest rule id by edit distance, for typos.
+fn suggest(id: &str) -> Option<&'static str> {
+    all()
+        .iter()
+        .map(|r| (edit_distance(id, r.id), r.id))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, id)| id)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// What a folder rule sees.
+pub struct FolderContext<'a> {
+    pub project: &'a Project,
+    pub set: &'a MigrationSet,
+    pub parser: &'a NameParser,
+}
+
+/// Collects diagnostics, applying the configured levels.
+pub struct Sink<'a> {
+    levels: &'a Levels,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(levels: &'a Levels) -> Sink<'a> {
+        Sink {
+            levels,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        self.levels.enabled(rule)
+    }
+
+    /// Reports on a whole file: the range is its first line.
+    pub fn file(
+        &mut self,
+        rule: &Rule,
+        file: &ScriptFile,
+        message: String,
+    ) -> Option<&mut Diagnostic> {
+        let (range, start, end) = match file.text() {
+            Some(text) => {
+                let range = first_line(text);
+                (
+                    range,
+                    LineCol::of(text, range.start),
+                    LineCol::of(text, range.end),
+                )
+            }
+            None => (TextRange::default(), LineCol::START, LineCol::START),
+        };
+        self.push(rule, &file.path, range, start, end, message)
+    }
+
+    /// Reports at an explicit place.
+    pub fn at(
+        &mut self,
+        rule: &Rule,
+        path: &Path,
+        range: TextRange,
+        start: LineCol,
+        end: LineCol,
+        message: String,
+    ) -> Option<&mut Diagnostic> {
+        self.push(rule, path, range, start, end, message)
+    }
+
+    fn push(
+        &mut self,
+        rule: &Rule,
+        path: &Path,
+        range: TextRange,
+        start: LineCol,
+        end: LineCol,
+        message: String,
+    ) -> Option<&mut Diagnostic> {
+        let level = self.levels.get(rule);
+        if level == Level::Off {
+            return None;
+        }
+        self.diagnostics.push(Diagnostic {
+            rule: rule.id,
+            level,
+            path: path.to_path_buf(),
+            range,
+            start,
+            end,
+            message,
+            related: Vec::new(),
+            fix: None,
+        });
+        self.diagnostics.last_mut()
+    }
+}
+
+/// Helpers for building diagnostics fluently.
+pub trait DiagnosticExt {
+    fn with_fix(self, fix: Fix);
+    fn with_related(self, related: Vec<Related>);
+}
+
+impl DiagnosticExt for Option<&mut Diagnostic> {
+    fn with_fix(self, fix: Fix) {
+        if let Some(d) = self {
+            d.fix = Some(fix);
+        }
+    }
+
+    fn with_related(self, related: Vec<Related>) {
+        if let Some(d) = self {
+            d.related = related;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_documented() {
+        let mut seen = std::collections::BTreeSet::new();
+        for rule in all() {
+            assert!(seen.insert(rule.id), "duplicate id {}", rule.id);
+            assert!(
+                rule.id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                rule.id
+            );
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+            ] {
+                assert!(rule.doc.contains(section), "{} lacks {section}", rule.id);
+            }
+            assert!(!rule.summary.is_empty());
+        }
+    }
+
+    #[test]
+    fn unknown_rule_ids_suggest_the_closest() {
+        let mut settings = ToolSettings::default();
+        settings.rules.insert("version-gaps".into(), Level::Off);
+        let err = Levels::from_settings(&settings).unwrap_err().to_string();
+        assert!(err.contains("did you mean `version-gap`"), "{err}");
+    }
+
+    #[test]
+    fn conventions_switch_rules_on() {
+        let levels = Levels::from_settings(&ToolSettings::default()).unwrap();
+        assert_eq!(levels.get(find("undo-pair").unwrap()), Level::Off);
+        let mut settings = ToolSettings::default();
+        settings.conventions.undo_pairs = true;
+        let levels = Levels::from_settings(&settings).unwrap();
+        assert_eq!(levels.get(find("undo-pair").unwrap()), Level::Error);
+    }
+}
