@@ -229,9 +229,15 @@ pub fn read_file(file: &mut ScriptFile, encoding: Encoding) {
     if matches!(file.class, Classified::NotSql) {
         return;
     }
-    file.content = match std::fs::read(&file.path) {
+    // Only regular files are read: a FIFO or device named like a migration would block or
+    // never end.
+    file.content = match std::fs::metadata(&file.path) {
         Err(e) => Content::Unreadable(e.to_string()),
-        Ok(bytes) => content_from_bytes(bytes, encoding),
+        Ok(meta) if !meta.is_file() => Content::Unreadable("not a regular file".to_string()),
+        Ok(_) => match std::fs::read(&file.path) {
+            Err(e) => Content::Unreadable(e.to_string()),
+            Ok(bytes) => content_from_bytes(bytes, encoding),
+        },
     };
 }
 

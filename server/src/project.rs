@@ -81,44 +81,68 @@ pub fn discover_projects(path: &Path, options: &LoadOptions) -> Result<Vec<Proje
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."))
     };
-    let base = if options.config_files.is_empty() {
-        find_config_dir(&start).unwrap_or_else(|| start.clone())
-    } else {
+    let explicit = !options.config_files.is_empty();
+    let base = if explicit {
         start.clone()
+    } else {
+        find_config_dir(&start).unwrap_or_else(|| start.clone())
     };
     let config = Config::load(&base, options)?;
-
-    if let Some(entries) = config.flyway.locations.clone() {
-        let (locations, problems) = resolve_locations(&base, &entries);
-        // A configured set applies when the path is in the project folder itself, or inside or
-        // around one of its locations; otherwise the path is looked at on its own.
-        let applies = base == start
-            || locations
-                .iter()
-                .any(|l| l.path.starts_with(&start) || start.starts_with(&l.path));
-        if applies {
-            return Ok(vec![Project {
-                config,
-                locations,
-                location_problems: problems,
-                detected: false,
-            }]);
-        }
+    if let Some(project) = configured_project(&config, &base, &start) {
+        return Ok(vec![project]);
     }
 
+    // Detect migration folders below the path; each uses the nearest config above it, so a
+    // tree of several projects (each with its own flyway.toml) is checked project by project.
     let parser = NameParser::new(&config.flyway);
-    Ok(detect_locations(&start, &parser)
-        .into_iter()
-        .map(|dir| Project {
-            config: config.clone(),
-            locations: vec![Location {
-                path: dir,
-                configured_as: None,
-            }],
-            location_problems: Vec::new(),
-            detected: true,
-        })
-        .collect())
+    let mut projects: Vec<Project> = Vec::new();
+    for dir in detect_locations(&start, &parser) {
+        let nested = (!explicit)
+            .then(|| find_config_dir(&dir))
+            .flatten()
+            .filter(|found| found != &base && found.starts_with(&start));
+        let project = match nested {
+            Some(config_dir) => {
+                let nested_config = Config::load(&config_dir, options)?;
+                configured_project(&nested_config, &config_dir, &dir)
+                    .unwrap_or_else(|| detected_project(nested_config, dir))
+            }
+            None => detected_project(config.clone(), dir),
+        };
+        if !projects.iter().any(|p| p.locations == project.locations) {
+            projects.push(project);
+        }
+    }
+    Ok(projects)
+}
+
+/// The project of a config whose `locations` apply to `start`: `start` is the project folder
+/// itself, or lies inside or around one of its locations.
+fn configured_project(config: &Config, base: &Path, start: &Path) -> Option<Project> {
+    let entries = config.flyway.locations.as_ref()?;
+    let (locations, problems) = resolve_locations(base, entries);
+    let applies = base == start
+        || locations
+            .iter()
+            .any(|l| l.path.starts_with(start) || start.starts_with(&l.path));
+    applies.then(|| Project {
+        config: config.clone(),
+        locations,
+        location_problems: problems,
+        detected: false,
+    })
+}
+
+fn detected_project(config: Config, dir: PathBuf) -> Project {
+    Project {
+        config,
+        locations: vec![Location {
+            path: dir,
+            configured_as: None,
+        }],
+        location_problems: Vec::new(),
+        detected: true,
+    }
 }
 
 /// Resolves `locations` entries against the project folder.

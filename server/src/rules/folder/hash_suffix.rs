@@ -54,7 +54,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                     name.version_text,
                     cx.parser.separator(),
                     name.raw_description,
-                    example_hash(&file.script),
+                    example_hash(&name.version_text, &name.raw_description),
                     name.suffix
                 )
             },
@@ -62,7 +62,11 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
     }
 }
 
-/// A stable example hash derived from the script path (so output stays deterministic).
-fn example_hash(script: &str) -> String {
-    format!("{:08x}", crc32fast::hash(script.as_bytes()))
+/// A stable example hash from version and description, so a V file and its U file get the same
+/// suggestion and the output stays deterministic.
+fn example_hash(version: &str, description: &str) -> String {
+    format!(
+        "{:08x}",
+        crc32fast::hash(format!("{version}__{description}").as_bytes())
+    )
 }

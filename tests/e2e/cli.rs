@@ -1,0 +1,240 @@
+//! Command-line behaviour: exit codes, usage errors, configuration sources, `rules`.
+
+use std::fs;
+
+use crate::{repo_root, run, run_in, run_with_env};
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn exit_code_two_for_warnings_only() {
+    let dir = project(&[
+        ("sql/V1__a.sql", "select 1;"),
+        ("sql/V3__c.sql", "select 3;"),
+    ]);
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "sql/V3__c.sql:1:1: warning[version-gap] Version 3 follows 1: version 2 is missing; if nothing else will take it, rename this file to V2__c.sql\n  fix: rename to V2__c.sql\nFound 0 errors, 1 warning (2 files in 1 migration set checked).\n"
+    );
+}
+
+#[test]
+fn exit_code_zero_when_clean_and_rule_levels_apply() {
+    let dir = project(&[
+        ("sql/V1__a.sql", "select 1;"),
+        ("sql/V3__c.sql", "select 3;"),
+        ("flyway-lsp.toml", "[rules]\nversion-gap = \"off\"\n"),
+    ]);
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "No problems found (2 files in 1 migration set checked).\n"
+    );
+    fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "[rules]\nversion-gap = \"error\"\n",
+    )
+    .unwrap();
+    assert_eq!(run_in(dir.path(), &["check"]).code, 1);
+    fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "[rules]\nversion-gap = \"info\"\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("info[version-gap]"), "{}", out.stdout);
+}
+
+#[test]
+fn usage_errors_exit_three_with_one_clear_line() {
+    let out = run(&["check", "no/such/folder"]);
+    assert_eq!(out.code, 3);
+    assert_eq!(out.stderr, "flyway-lsp: no/such/folder does not exist\n");
+    assert!(out.stdout.is_empty());
+
+    let out = run(&["check", "--format", "xml", "fixtures"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("invalid value 'xml'"), "{}", out.stderr);
+
+    let out = run(&["frobnicate"]);
+    assert_eq!(out.code, 3);
+
+    let out = run(&["--help"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("check"));
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = run_in(empty.path(), &["check"]);
+    assert_eq!(out.code, 3);
+    assert!(
+        out.stderr
+            .starts_with("flyway-lsp: no Flyway migrations found under ."),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn bad_config_is_a_usage_error_naming_the_file() {
+    let dir = project(&[
+        ("sql/V1__a.sql", "select 1;"),
+        (
+            "flyway.toml",
+            "[flyway]\nlocations = [\"filesystem:sql\"]\noutOfOrder = \"sometimes\"\n",
+        ),
+    ]);
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.code, 3);
+    assert!(
+        out.stderr.contains("flyway.toml") && out.stderr.contains("outOfOrder"),
+        "{}",
+        out.stderr
+    );
+
+    fs::write(dir.path().join("flyway.toml"), "[flyway\n").unwrap();
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("invalid TOML"), "{}", out.stderr);
+
+    fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway-lsp.rules]\nversion-gaps = \"off\"\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.code, 3);
+    assert!(
+        out.stderr.contains("did you mean `version-gap`"),
+        "{}",
+        out.stderr
+    );
+
+    fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway-lsp]\ndialect = 7\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("dialect"), "{}", out.stderr);
+}
+
+#[test]
+fn missing_configured_location_is_reported_on_the_config() {
+    let dir = project(&[
+        ("sql/V1__a.sql", "select 1;"),
+        (
+            "flyway.conf",
+            "flyway.locations=filesystem:sql,filesystem:db/migrations\n",
+        ),
+    ]);
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("flyway.conf:1:1: warning[missing-location] location `filesystem:db/migrations` does not exist"), "{}", out.stdout);
+}
+
+#[test]
+fn precedence_cli_over_env_over_files() {
+    let dir = project(&[
+        ("a/V1__a.sql", "select 1;"),
+        ("b/M1__b.sql", "select 1;"),
+        ("b/M2__c.sql", "select 1;"),
+        ("c/V1__x.sql", "select 1;"),
+        ("flyway.toml", "[flyway]\nlocations = [\"filesystem:a\"]\n"),
+    ]);
+    let info = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = vec!["info", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = run_with_env(dir.path(), &all, env);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        json["migration_sets"][0]["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["script"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(info(&[], &[]), ["V1__a.sql"]);
+    let env = [
+        ("FLYWAY_LOCATIONS", "filesystem:b"),
+        ("FLYWAY_SQL_MIGRATION_PREFIX", "M"),
+    ];
+    assert_eq!(info(&[], &env), ["M1__b.sql", "M2__c.sql"]);
+    assert_eq!(
+        info(
+            &[
+                "--locations",
+                "filesystem:c",
+                "--set",
+                "sqlMigrationPrefix=V"
+            ],
+            &env
+        ),
+        ["V1__x.sql"]
+    );
+}
+
+#[test]
+fn single_files_report_only_on_themselves() {
+    let dir = project(&[
+        ("sql/V1__a.sql", "select 1;"),
+        ("sql/V1__dup.sql", "select 1;"),
+        ("sql/v2__b.sql", "select 1;"),
+    ]);
+    let out = run_in(dir.path(), &["check", "sql/V1__dup.sql"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with("sql/V1__dup.sql:1:1: error[duplicate-version]"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn rules_command_lists_and_documents() {
+    let out = run(&["rules"]);
+    assert_eq!(out.code, 0);
+    assert!(out
+        .stdout
+        .lines()
+        .any(|l| l.starts_with("duplicate-version")));
+    let out = run(&["rules", "single-underscore"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with("# single-underscore\n"));
+    assert!(out.stdout.contains("## Why is this bad?"));
+    let out = run(&["rules", "nope"]);
+    assert_eq!(out.code, 3);
+}
+
+#[test]
+fn readme_rule_table_matches_the_rules() {
+    let table = run(&["rules", "--format", "markdown"]).stdout;
+    let readme = fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- rules:start -->\n")
+        .expect("README has a rules:start marker")
+        + "<!-- rules:start -->\n".len();
+    let end = readme
+        .find("<!-- rules:end -->")
+        .expect("README has a rules:end marker");
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "README rule table is stale: paste the output of `flyway-lsp rules --format markdown`"
+    );
+}
