@@ -127,6 +127,18 @@ pub struct FolderContext<'a> {
     pub parser: &'a NameParser,
 }
 
+impl FolderContext<'_> {
+    /// What Flyway does with a file whose name it rejects: skip it silently, or (with
+    /// `validateMigrationNaming`) fail.
+    pub fn rejected_name_outcome(&self) -> &'static str {
+        if self.project.config.flyway.validate_migration_naming {
+            "Flyway fails on it (validateMigrationNaming is on)"
+        } else {
+            "Flyway skips this file"
+        }
+    }
+}
+
 /// Collects diagnostics, applying the configured levels.
 pub struct Sink<'a> {
     levels: &'a Levels,

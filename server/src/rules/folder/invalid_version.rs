@@ -53,7 +53,8 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             &RULE,
             file,
             format!(
-                "{message}: {part} is not a number. A version is numbers separated by `.` or `_` (e.g. 1.2); Flyway skips this file"
+                "{message}: {part} is not a number. A version is numbers separated by `.` or `_` (e.g. 1.2); {}",
+                cx.rejected_name_outcome()
             ),
         );
     }

@@ -57,8 +57,9 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             &RULE,
             file,
             format!(
-                "Unrecognised migration name format: {} (the prefix is case-sensitive; Flyway skips this file). Rename it to {new_name}",
-                file.file_name
+                "Unrecognised migration name format: {} (the prefix is case-sensitive; {}). Rename it to {new_name}",
+                file.file_name,
+                cx.rejected_name_outcome()
             ),
         )
         .with_fix(Fix::RenameFile { new_name });

@@ -43,7 +43,10 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
         sink.file(
             &RULE,
             file,
-            format!("{message}. Flyway skips this file; the next free version is {next}"),
+            format!(
+                "{message}. {}; the next free version is {next}",
+                cx.rejected_name_outcome()
+            ),
         );
     }
 }

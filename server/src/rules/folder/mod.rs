@@ -94,3 +94,6 @@ mod tests {
         assert_eq!(split_hash_suffix("AddLenderTable"), None);
     }
 }
+
+#[cfg(test)]
+mod rule_cases;

@@ -53,7 +53,11 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             cx.parser.separator(),
             name.suffix
         );
-        let diagnostic = sink.file(&RULE, file, format!("{message}. Flyway skips this file"));
+        let diagnostic = sink.file(
+            &RULE,
+            file,
+            format!("{message}. {}", cx.rejected_name_outcome()),
+        );
         if !description.is_empty() {
             diagnostic.with_fix(Fix::RenameFile { new_name });
         }

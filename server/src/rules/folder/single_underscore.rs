@@ -66,8 +66,10 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             &RULE,
             file,
             format!(
-                "Invalid versioned migration name format: {} (could not recognise version number {}): a single `_` is read as part of the version, so Flyway skips this file. Rename it to {new_name}",
-                file.file_name, name.version_text
+                "Invalid versioned migration name format: {} (could not recognise version number {}): a single `_` is read as part of the version, so {}. Rename it to {new_name}",
+                file.file_name,
+                name.version_text,
+                cx.rejected_name_outcome()
             ),
         )
         .with_fix(Fix::RenameFile { new_name });

@@ -41,8 +41,9 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             &RULE,
             file,
             format!(
-                "Unrecognised migration name format: {}. Flyway skips it; name migrations like {}1{}description{}",
+                "Unrecognised migration name format: {}. {}; name migrations like {}1{}description{}",
                 file.file_name,
+                cx.rejected_name_outcome(),
                 cx.parser
                     .prefix_of(crate::naming::Kind::Versioned)
                     .unwrap_or("V"),

@@ -1,0 +1,237 @@
+//! Table-driven cases for the folder rules: for each rule, folders that must be flagged and
+//! folders that must not be. Each case names files (with content) and optional settings.
+
+use std::fs;
+
+use crate::config::LoadOptions;
+use crate::engine::check_path;
+
+/// Runs the engine on a temporary folder and returns `(script, rule)` pairs.
+fn check(files: &[(&str, &str)], tool_config: &str, flyway_conf: &str) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("sql");
+    fs::create_dir(&sql).unwrap();
+    for (name, content) in files {
+        let path = sql.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, content).unwrap();
+    }
+    if !tool_config.is_empty() {
+        fs::write(dir.path().join("flyway-lsp.toml"), tool_config).unwrap();
+    }
+    fs::write(
+        dir.path().join("flyway.conf"),
+        format!("flyway.locations=filesystem:sql\n{flyway_conf}"),
+    )
+    .unwrap();
+    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+    reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .map(|d| {
+            let script = d
+                .path
+                .strip_prefix(&sql)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| d.path.display().to_string());
+            (script, d.rule.to_string())
+        })
+        .collect()
+}
+
+fn names(names: &[&'static str]) -> Vec<(&'static str, &'static str)> {
+    names.iter().map(|n| (*n, "select 1;")).collect()
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[track_caller]
+fn assert_rules(files: &[&'static str], expected: &[(&str, &str)]) {
+    assert_eq!(check(&names(files), "", ""), pairs(expected), "{files:?}");
+}
+
+#[test]
+fn naming_rules_flagged_and_clean() {
+    assert_rules(
+        &["V1__a.sql", "v2__b.sql"],
+        &[("v2__b.sql", "lowercase-prefix")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V2_b.sql"],
+        &[("V2_b.sql", "single-underscore")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V__b.sql"],
+        &[("V__b.sql", "missing-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V1-2__b.sql"],
+        &[("V1-2__b.sql", "invalid-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V2.__b.sql"],
+        &[("V2.__b.sql", "malformed-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V2_20210708.sql"],
+        &[("V2_20210708.sql", "misread-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V2.sql"],
+        &[("V2.sql", "missing-description")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V2__b.SQL"],
+        &[("V2__b.SQL", "wrong-suffix")],
+    );
+    assert_rules(
+        &["V1__a.sql", "seed.sql"],
+        &[("seed.sql", "unrecognised-name")],
+    );
+    assert_rules(
+        &["V1__a.sql", "R1__v.sql"],
+        &[("R1__v.sql", "repeatable-with-version")],
+    );
+    // Valid names of every kind, callbacks and config side files are not flagged.
+    assert_rules(
+        &[
+            "V1__a.sql",
+            "V1.1__b.sql",
+            "V1_2__c.sql",
+            "V2__d.sql",
+            "U2__d.sql",
+            "B2__baseline.sql",
+            "R__views.sql",
+            "afterMigrate.sql",
+            "beforeEachMigrate__log.sql",
+            "V2__d.sql.conf",
+            "README.md",
+            "notes.txt",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn version_rules_flagged_and_clean() {
+    // Duplicates compare versions as Flyway does, across subfolders.
+    assert_rules(
+        &["a/V1__x.sql", "b/V001__y.sql", "V2__z.sql"],
+        &[
+            ("a/V1__x.sql", "duplicate-version"),
+            ("b/V001__y.sql", "duplicate-version"),
+        ],
+    );
+    assert_rules(
+        &["V1__x.sql", "V1.0__y.sql"],
+        &[
+            ("V1.0__y.sql", "duplicate-version"),
+            ("V1__x.sql", "duplicate-version"),
+        ],
+    );
+    // A baseline may share a version with a versioned migration.
+    assert_rules(&["V1__a.sql", "V2__b.sql", "B2__base.sql"], &[]);
+    assert_rules(
+        &["R__v.sql", "sub/R__v.sql"],
+        &[
+            ("R__v.sql", "duplicate-repeatable"),
+            ("sub/R__v.sql", "duplicate-repeatable"),
+        ],
+    );
+    assert_rules(
+        &["V1__a.sql", "V2__b.sql", "V4__c.sql"],
+        &[("V4__c.sql", "version-gap")],
+    );
+    assert_rules(
+        &["V1.1__a.sql", "V1.3__b.sql", "V2.1__c.sql"],
+        &[("V1.3__b.sql", "version-gap")],
+    );
+    // Timestamps are not sequences; 1.9 → 1.10 is no gap; new major versions are no gap.
+    assert_rules(&["V20240101120000__a.sql", "V20240305093000__b.sql"], &[]);
+    assert_rules(
+        &["V1.9__a.sql", "V1.10__b.sql", "V2.0__c.sql", "V3.0__d.sql"],
+        &[],
+    );
+    assert_rules(
+        &["V001__a.sql", "V002__b.sql", "V3__c.sql"],
+        &[("V3__c.sql", "inconsistent-padding")],
+    );
+    // Versions too wide for the padding are fine; so is a folder without padding.
+    assert_rules(&["V998__a.sql", "V999__b.sql", "V1000__c.sql"], &[]);
+    assert_rules(&["V098__a.sql", "V099__b.sql", "V100__c.sql"], &[]);
+    assert_rules(
+        &["V1__a.sql", "U2__b.sql"],
+        &[("U2__b.sql", "undo-without-versioned")],
+    );
+}
+
+#[test]
+fn convention_rules_only_when_configured() {
+    let oro =
+        "[conventions]\nundo-pairs = true\nhash-suffix = true\ndescription-case = \"PascalCase\"\n";
+    let files = names(&[
+        "V1__AddA__migration_0a1b2c3d.sql",
+        "U1__AddA__migration_0a1b2c3d.sql",
+        "V2__AddB__migration_1b2c3d4e.sql",
+        "U2__AddB__migration_ffffffff.sql",
+        "V3__add_c.sql",
+    ]);
+    assert_eq!(
+        check(&files, oro, ""),
+        pairs(&[
+            ("U2__AddB__migration_ffffffff.sql", "undo-pair"),
+            ("V3__add_c.sql", "description-case"),
+            ("V3__add_c.sql", "hash-suffix"),
+            ("V3__add_c.sql", "undo-pair"),
+        ])
+    );
+    // Without the conventions, the same folder is clean.
+    assert_eq!(check(&files, "", ""), pairs(&[]));
+    let snake = "[conventions]\ndescription-case = \"snake_case\"\n";
+    assert_eq!(
+        check(
+            &names(&["V1__add_users.sql", "V2__AddOrders.sql", "R__views_v2.sql"]),
+            snake,
+            ""
+        ),
+        pairs(&[("V2__AddOrders.sql", "description-case")])
+    );
+}
+
+#[test]
+fn file_rules_flagged_and_clean() {
+    let files = [
+        ("V1__a.sql", "select 1;"),
+        ("V2__empty.sql", "  \n-- nothing yet\n/* still nothing */\n"),
+        ("V3__nul.sql", "select '\u{0}';"), // NUL is valid UTF-8
+    ];
+    assert_eq!(
+        check(&files, "", ""),
+        pairs(&[("V2__empty.sql", "empty-migration")])
+    );
+    let utf8_text = [("V1__a.sql", "select 1;"), ("V2__b.sql", "select 'é';")];
+    assert_eq!(check(&utf8_text, "", ""), pairs(&[]));
+}
+
+#[test]
+fn validate_migration_naming_changes_the_outcome_text() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("sql")).unwrap();
+    fs::write(dir.path().join("sql/V1_a.sql"), "select 1;").unwrap();
+    fs::write(
+        dir.path().join("flyway.conf"),
+        "flyway.locations=filesystem:sql\nflyway.validateMigrationNaming=true\n",
+    )
+    .unwrap();
+    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+    let message = &reports[0].diagnostics[0].message;
+    assert!(
+        message.contains("Flyway fails on it (validateMigrationNaming is on)"),
+        "{message}"
+    );
+}
