@@ -14,4 +14,5 @@ pub mod naming;
 pub mod project;
 pub mod rules;
 pub mod sequence;
+pub mod sql;
 pub mod version;

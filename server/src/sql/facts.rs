@@ -1,0 +1,340 @@
+//! What a statement does, in the engine's own terms. Rules and the schema model read these facts;
+//! they are built from sqlparser's syntax tree where it parses the statement, and from tokens
+//! for the constructs it cannot parse (see `parse.rs`), so the rules never depend on one parser.
+
+use std::fmt;
+
+/// A possibly schema-qualified object name, case-folded for comparison.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl Name {
+    pub fn new(schema: Option<String>, name: impl Into<String>) -> Name {
+        Name {
+            schema,
+            name: name.into(),
+        }
+    }
+
+    /// The name without its schema, for matching names written with and without one.
+    pub fn unqualified(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// A column as defined in CREATE TABLE or ADD COLUMN.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ColumnSpec {
+    pub name: String,
+    /// The data type as written, upper-cased (`VARCHAR(255)`, `TIMESTAMP`).
+    pub data_type: String,
+    pub not_null: bool,
+    /// The DEFAULT expression as written.
+    pub default: Option<String>,
+    pub primary_key: bool,
+    pub unique: bool,
+    pub references: Option<Name>,
+    /// Identity, AUTO_INCREMENT, serial or generated: the database fills it in.
+    pub generated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    PrimaryKey,
+    Unique,
+    ForeignKey,
+    Check,
+    /// MySQL `INDEX` / `KEY` in a table definition or `ADD INDEX`.
+    Index,
+    Exclude,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstraintSpec {
+    pub kind: ConstraintKind,
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub references: Option<Name>,
+    /// `PRIMARY KEY USING INDEX` / `UNIQUE USING INDEX`: built from an existing index.
+    pub using_index: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlterAction {
+    AddColumn {
+        column: ColumnSpec,
+        if_not_exists: bool,
+    },
+    DropColumn {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
+    RenameTo {
+        to: Name,
+    },
+    SetNotNull {
+        column: String,
+    },
+    DropNotNull {
+        column: String,
+    },
+    SetDefault {
+        column: String,
+        default: String,
+    },
+    DropDefault {
+        column: String,
+    },
+    SetType {
+        column: String,
+        data_type: String,
+    },
+    /// MySQL `CHANGE old new TYPE …` and `MODIFY col TYPE …` (then `from == column.name`).
+    ChangeColumn {
+        from: String,
+        column: ColumnSpec,
+    },
+    AddConstraint {
+        constraint: ConstraintSpec,
+        not_valid: bool,
+    },
+    DropConstraint {
+        name: String,
+        if_exists: bool,
+    },
+    ValidateConstraint {
+        name: String,
+    },
+    DropPrimaryKey,
+    DropForeignKey {
+        name: String,
+    },
+    /// MySQL `ALTER TABLE … DROP INDEX name`.
+    DropIndex {
+        name: String,
+    },
+    /// MySQL `CONVERT TO CHARACTER SET`.
+    ConvertCharset,
+    /// MySQL `ALGORITHM=…` (upper-cased value).
+    Algorithm(String),
+    /// MySQL `LOCK=…` (upper-cased value).
+    Lock(String),
+    Other(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmlKind {
+    Insert,
+    Update,
+    Delete,
+    Merge,
+    Copy,
+    Select,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionControl {
+    Begin,
+    Commit,
+    Rollback,
+}
+
+/// What a statement does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    CreateTable {
+        table: Name,
+        if_not_exists: bool,
+        temporary: bool,
+        columns: Vec<ColumnSpec>,
+        constraints: Vec<ConstraintSpec>,
+        as_query: bool,
+    },
+    CreateIndex {
+        name: Option<Name>,
+        table: Name,
+        unique: bool,
+        concurrently: bool,
+        if_not_exists: bool,
+        columns: Vec<String>,
+        /// MySQL `ALGORITHM=` / `LOCK=` options.
+        options: Vec<AlterAction>,
+    },
+    DropIndex {
+        names: Vec<Name>,
+        /// MySQL `DROP INDEX name ON table`.
+        table: Option<Name>,
+        concurrently: bool,
+        if_exists: bool,
+        options: Vec<AlterAction>,
+    },
+    AlterTable {
+        table: Name,
+        if_exists: bool,
+        actions: Vec<AlterAction>,
+    },
+    DropTable {
+        names: Vec<Name>,
+        if_exists: bool,
+    },
+    DropView {
+        names: Vec<Name>,
+        if_exists: bool,
+    },
+    /// DROP SCHEMA / DROP DATABASE.
+    DropSchema {
+        names: Vec<Name>,
+        if_exists: bool,
+    },
+    DropOther {
+        object: String,
+        names: Vec<Name>,
+        if_exists: bool,
+    },
+    Truncate {
+        tables: Vec<Name>,
+    },
+    /// MySQL `RENAME TABLE a TO b, …`.
+    RenameTable {
+        pairs: Vec<(Name, Name)>,
+    },
+    CreateView {
+        name: Name,
+    },
+    AlterTypeAddValue {
+        type_name: Name,
+        if_not_exists: bool,
+    },
+    Transaction(TransactionControl),
+    /// `SET name = value` (name lower-cased, value as written).
+    Set {
+        name: String,
+        value: String,
+    },
+    Dml {
+        kind: DmlKind,
+        table: Option<Name>,
+    },
+    /// CREATE FUNCTION / PROCEDURE / TRIGGER / EVENT, DO blocks.
+    Routine,
+    Vacuum,
+    Reindex {
+        concurrently: bool,
+    },
+    /// Anything else (GRANT, COMMENT, CREATE EXTENSION, …); the first key words for messages.
+    Other {
+        keywords: String,
+    },
+}
+
+impl Op {
+    /// Data definition (as opposed to data manipulation, transaction control and settings).
+    pub fn is_ddl(&self) -> bool {
+        !matches!(
+            self,
+            Op::Dml { .. } | Op::Transaction(_) | Op::Set { .. } | Op::Other { .. }
+        )
+    }
+
+    pub fn is_dml(&self) -> bool {
+        matches!(self, Op::Dml { kind, .. } if *kind != DmlKind::Select)
+    }
+
+    /// The tables this statement changes or reads as its target.
+    pub fn tables(&self) -> Vec<&Name> {
+        match self {
+            Op::CreateTable { table, .. }
+            | Op::AlterTable { table, .. }
+            | Op::CreateIndex { table, .. } => vec![table],
+            Op::DropIndex { table, .. } => table.iter().collect(),
+            Op::DropTable { names, .. } => names.iter().collect(),
+            Op::Truncate { tables } => tables.iter().collect(),
+            Op::RenameTable { pairs } => pairs.iter().map(|(from, _)| from).collect(),
+            Op::Dml { table, .. } => table.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Op {
+    /// Calls `f` on every object name in the facts (tables, indexes, references, …).
+    pub fn for_each_name_mut(&mut self, f: &mut dyn FnMut(&mut Name)) {
+        fn column(c: &mut ColumnSpec, f: &mut dyn FnMut(&mut Name)) {
+            if let Some(r) = &mut c.references {
+                f(r);
+            }
+        }
+        fn constraint(c: &mut ConstraintSpec, f: &mut dyn FnMut(&mut Name)) {
+            if let Some(r) = &mut c.references {
+                f(r);
+            }
+        }
+        match self {
+            Op::CreateTable {
+                table,
+                columns,
+                constraints,
+                ..
+            } => {
+                f(table);
+                columns.iter_mut().for_each(|c| column(c, f));
+                constraints.iter_mut().for_each(|c| constraint(c, f));
+            }
+            Op::CreateIndex { name, table, .. } => {
+                if let Some(n) = name {
+                    f(n);
+                }
+                f(table);
+            }
+            Op::DropIndex { names, table, .. } => {
+                names.iter_mut().for_each(&mut *f);
+                if let Some(t) = table {
+                    f(t);
+                }
+            }
+            Op::AlterTable { table, actions, .. } => {
+                f(table);
+                for action in actions {
+                    match action {
+                        AlterAction::AddColumn { column: c, .. }
+                        | AlterAction::ChangeColumn { column: c, .. } => column(c, f),
+                        AlterAction::AddConstraint { constraint: c, .. } => constraint(c, f),
+                        AlterAction::RenameTo { to } => f(to),
+                        _ => {}
+                    }
+                }
+            }
+            Op::DropTable { names, .. }
+            | Op::DropView { names, .. }
+            | Op::DropSchema { names, .. }
+            | Op::DropOther { names, .. }
+            | Op::Truncate { tables: names } => names.iter_mut().for_each(&mut *f),
+            Op::RenameTable { pairs } => {
+                for (a, b) in pairs {
+                    f(a);
+                    f(b);
+                }
+            }
+            Op::CreateView { name } => f(name),
+            Op::AlterTypeAddValue { type_name, .. } => f(type_name),
+            Op::Dml { table: Some(t), .. } => f(t),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! A fault-tolerant SQL lexer for PostgreSQL and MySQL/MariaDB migration scripts.
+//!
+//! It never fails: every byte belongs to exactly one token, and an unterminated string, quoted
+//! identifier, dollar-quoted body or block comment runs to the end of the text and is marked
+//! [`Token::unterminated`]. Flyway placeholders (`${name}`) are single tokens.
+
+use super::Dialect;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Keyword or unquoted identifier.
+    Word,
+    /// `"ident"` (PostgreSQL) or `` `ident` `` (MySQL).
+    QuotedIdent,
+    /// `'text'`, `E'text'`, MySQL `"text"`.
+    String,
+    /// `$tag$ … $tag$` (PostgreSQL).
+    DollarString,
+    Number,
+    LineComment,
+    BlockComment,
+    Whitespace,
+    /// Flyway placeholder `${name}`.
+    Placeholder,
+    /// Any other character: punctuation and operators, one character each.
+    Punct,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: usize,
+    pub end: usize,
+    pub unterminated: bool,
+}
+
+impl Token {
+    pub fn text<'a>(&self, source: &'a str) -> &'a str {
+        &source[self.start..self.end]
+    }
+
+    /// Comments and whitespace.
+    pub fn is_trivia(&self) -> bool {
+        matches!(
+            self.kind,
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment
+        )
+    }
+
+    /// True for a word equal to `keyword`, ignoring ASCII case.
+    pub fn is_keyword(&self, source: &str, keyword: &str) -> bool {
+        self.kind == TokenKind::Word && self.text(source).eq_ignore_ascii_case(keyword)
+    }
+}
+
+/// Splits `source` into tokens covering it completely.
+pub fn tokenize(source: &str, dialect: Dialect) -> Vec<Token> {
+    let bytes = source.as_bytes();
+    let mut tokens = Vec::with_capacity(source.len() / 4);
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let mut unterminated = false;
+        let b = bytes[i];
+        let kind = match b {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
+                while i < bytes.len()
+                    && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+                {
+                    i += 1;
+                }
+                TokenKind::Whitespace
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = line_end(bytes, i);
+                TokenKind::LineComment
+            }
+            b'#' if dialect == Dialect::MySql => {
+                i = line_end(bytes, i);
+                TokenKind::LineComment
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let (end, closed) = block_comment_end(bytes, i, dialect == Dialect::Postgres);
+                i = end;
+                unterminated = !closed;
+                TokenKind::BlockComment
+            }
+            b'\'' => {
+                let (end, closed) = quoted_end(bytes, i, b'\'', dialect == Dialect::MySql);
+                i = end;
+                unterminated = !closed;
+                TokenKind::String
+            }
+            b'"' => {
+                let mysql = dialect == Dialect::MySql;
+                let (end, closed) = quoted_end(bytes, i, b'"', mysql);
+                i = end;
+                unterminated = !closed;
+                if mysql {
+                    TokenKind::String
+                } else {
+                    TokenKind::QuotedIdent
+                }
+            }
+            b'`' if dialect == Dialect::MySql => {
+                let (end, closed) = quoted_end(bytes, i, b'`', false);
+                i = end;
+                unterminated = !closed;
+                TokenKind::QuotedIdent
+            }
+            b'$' if bytes.get(i + 1) == Some(&b'{') => match source[i + 2..].find('}') {
+                Some(close) if !source[i + 2..i + 2 + close].contains(['\n', '\r']) => {
+                    i += close + 3;
+                    TokenKind::Placeholder
+                }
+                _ => {
+                    i += 1;
+                    TokenKind::Punct
+                }
+            },
+            b'$' if dialect == Dialect::Postgres => match dollar_tag(bytes, i) {
+                Some(tag_end) => {
+                    let tag = &source[i..tag_end];
+                    match source[tag_end..].find(tag) {
+                        Some(close) => i = tag_end + close + tag.len(),
+                        None => {
+                            i = bytes.len();
+                            unterminated = true;
+                        }
+                    }
+                    TokenKind::DollarString
+                }
+                None => {
+                    // `$1` parameter or a lone `$`.
+                    i += 1;
+                    while i < bytes.len() && bytes[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    TokenKind::Punct
+                }
+            },
+            b'0'..=b'9' => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_')
+                {
+                    i += 1;
+                }
+                TokenKind::Number
+            }
+            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i += 1;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                TokenKind::Number
+            }
+            b if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 => {
+                // E'…' escape strings (PostgreSQL) and other prefixed strings (N'', B'', X'').
+                if matches!(b, b'E' | b'e' | b'N' | b'n' | b'B' | b'b' | b'X' | b'x')
+                    && bytes.get(i + 1) == Some(&b'\'')
+                {
+                    let backslash = dialect == Dialect::MySql || matches!(b, b'E' | b'e');
+                    let (end, closed) = quoted_end(bytes, i + 1, b'\'', backslash);
+                    i = end;
+                    unterminated = !closed;
+                    TokenKind::String
+                } else {
+                    i += char_len(b);
+                    while i < bytes.len() {
+                        let c = bytes[i];
+                        if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' {
+                            i += 1;
+                        } else if c >= 0x80 {
+                            i += char_len(c);
+                        } else {
+                            break;
+                        }
+                    }
+                    TokenKind::Word
+                }
+            }
+            _ => {
+                i += char_len(b);
+                TokenKind::Punct
+            }
+        };
+        let end = i.min(bytes.len());
+        tokens.push(Token {
+            kind,
+            start,
+            end,
+            unterminated,
+        });
+        i = end;
+    }
+    tokens
+}
+
+/// Length of the UTF-8 character starting with byte `b` (1 for stray continuation bytes).
+fn char_len(b: u8) -> usize {
+    match b {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
+fn line_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+        i += 1;
+    }
+    i
+}
+
+/// End of a block comment starting at `i` and whether it was closed; PostgreSQL nests them.
+fn block_comment_end(bytes: &[u8], mut i: usize, nested: bool) -> (usize, bool) {
+    let mut depth = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            if depth > 0 && !nested {
+                i += 2;
+                continue;
+            }
+            depth += 1;
+            i += 2;
+        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return (i, true);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    (bytes.len(), false)
+}
+
+/// End of a quoted run starting at `i` (the opening quote); a doubled quote escapes it, and so
+/// does a backslash where `backslash` is set.
+fn quoted_end(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> (usize, bool) {
+    let mut j = i + 1;
+    while j < bytes.len() {
+        let c = bytes[j];
+        if backslash && c == b'\\' {
+            j += 2;
+            continue;
+        }
+        if c == quote {
+            if bytes.get(j + 1) == Some(&quote) {
+                j += 2;
+                continue;
+            }
+            return (j + 1, true);
+        }
+        j += 1;
+    }
+    (bytes.len(), false)
+}
+
+/// The end of a dollar-quote tag (`$$`, `$body$`) starting at `i`, if there is one.
+fn dollar_tag(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if bytes.get(j).is_some_and(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    while j < bytes.len() {
+        match bytes[j] {
+            b'$' => return Some(j + 1),
+            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => j += 1,
+            _ => return None,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(source: &str, dialect: Dialect) -> Vec<(TokenKind, &str)> {
+        tokenize(source, dialect)
+            .into_iter()
+            .filter(|t| t.kind != TokenKind::Whitespace)
+            .map(|t| (t.kind, t.text(source)))
+            .collect()
+    }
+
+    #[test]
+    fn covers_every_byte() {
+        for source in [
+            "select 'a''b', \"x\"\"y\", $$ body ; $$, $tag$ $$ $tag$ -- c\n/* a /* b */ c */ ;",
+            "SELECT `a`, 'it\\'s', \"str\" # comment\n;",
+            "ünïcode 😀 ; $1 ::int ${placeholder}",
+            "'unterminated",
+            "/* open",
+            "$$ open",
+            "\u{feff}select",
+        ] {
+            for dialect in [Dialect::Postgres, Dialect::MySql] {
+                let tokens = tokenize(source, dialect);
+                let mut pos = 0;
+                for t in &tokens {
+                    assert_eq!(t.start, pos, "{source:?}");
+                    assert!(t.end > t.start);
+                    assert!(source.is_char_boundary(t.start) && source.is_char_boundary(t.end));
+                    pos = t.end;
+                }
+                assert_eq!(pos, source.len());
+            }
+        }
+    }
+
+    #[test]
+    fn postgres_tokens() {
+        let k = kinds(
+            "select $$a;b$$, $f$ x $f$, E'\\'', \"Q\" /* a /* n */ b */ $1",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            k,
+            vec![
+                (TokenKind::Word, "select"),
+                (TokenKind::DollarString, "$$a;b$$"),
+                (TokenKind::Punct, ","),
+                (TokenKind::DollarString, "$f$ x $f$"),
+                (TokenKind::Punct, ","),
+                (TokenKind::String, "E'\\''"),
+                (TokenKind::Punct, ","),
+                (TokenKind::QuotedIdent, "\"Q\""),
+                (TokenKind::BlockComment, "/* a /* n */ b */"),
+                (TokenKind::Punct, "$1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn mysql_tokens() {
+        let k = kinds("SELECT `t`.x, \"s;\", 'a\\'b' # c;\n$$", Dialect::MySql);
+        assert_eq!(
+            k,
+            vec![
+                (TokenKind::Word, "SELECT"),
+                (TokenKind::QuotedIdent, "`t`"),
+                (TokenKind::Punct, "."),
+                (TokenKind::Word, "x"),
+                (TokenKind::Punct, ","),
+                (TokenKind::String, "\"s;\""),
+                (TokenKind::Punct, ","),
+                (TokenKind::String, "'a\\'b'"),
+                (TokenKind::LineComment, "# c;"),
+                (TokenKind::Punct, "$"),
+                (TokenKind::Punct, "$"),
+            ]
+        );
+    }
+
+    #[test]
+    fn placeholders_and_unterminated() {
+        let source = "create table ${schema}.t ('x";
+        let tokens = tokenize(source, Dialect::Postgres);
+        let placeholder = tokens
+            .iter()
+            .find(|t| t.kind == TokenKind::Placeholder)
+            .unwrap();
+        assert_eq!(placeholder.text(source), "${schema}");
+        let last = tokens.last().unwrap();
+        assert_eq!(last.kind, TokenKind::String);
+        assert!(last.unterminated);
+    }
+}

@@ -1,0 +1,1024 @@
+//! From statement text to [`Op`] facts: sqlparser first, token patterns where it cannot parse.
+//!
+//! sqlparser does not parse every valid statement. The constructs below are known to fail and
+//! are recognised from their key words instead, so they are never reported as syntax errors
+//! (each has a test in this file):
+//!
+//! | construct | dialect |
+//! |---|---|
+//! | `DROP INDEX CONCURRENTLY` | PostgreSQL |
+//! | `DO $$ … $$` anonymous blocks | PostgreSQL |
+//! | `CREATE PROCEDURE` / `FUNCTION` / `TRIGGER` / `EVENT` with bodies | both |
+//! | multi-table `UPDATE a, b SET …` / `DELETE a FROM a JOIN b …` | MySQL |
+//! | `ALTER TABLE … CONVERT TO CHARACTER SET …` | MySQL |
+//! | administrative statements flyway-lsp does not analyse (GRANT, REVOKE, COMMENT ON, CREATE EXTENSION / POLICY / RULE / AGGREGATE / OPERATOR / PUBLICATION / SUBSCRIPTION, ALTER DEFAULT PRIVILEGES, SECURITY LABEL, REFRESH MATERIALIZED VIEW, CLUSTER, ANALYZE, LOCK, CALL, REINDEX, VACUUM, SET ROLE, …) | both |
+//!
+//! Any other statement sqlparser rejects is reported as a syntax error at the position it gives.
+
+use sqlparser::ast::{
+    self, AlterColumnOperation, AlterTableOperation, ColumnOption, ObjectName, ObjectType,
+    RenameTableNameKind, Statement, TableConstraint,
+};
+use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect};
+use sqlparser::parser::Parser;
+
+use super::facts::*;
+use super::lexer::{Token, TokenKind};
+use super::Dialect;
+
+/// A statement that does not parse: where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte offset in the file.
+    pub offset: usize,
+    pub message: String,
+}
+
+/// The facts of one statement, and its syntax error if it has one.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub op: Op,
+    /// True when sqlparser parsed it (false: the facts come from key words).
+    pub full_parse: bool,
+    pub error: Option<SyntaxError>,
+}
+
+/// The significant tokens of a statement (no whitespace or comments).
+pub fn significant<'a>(tokens: &'a [Token]) -> impl Iterator<Item = &'a Token> + 'a {
+    tokens.iter().filter(|t| !t.is_trivia())
+}
+
+/// Parses one statement: `tokens` are its tokens, `start..end` its byte range in `source`.
+pub fn parse_statement(
+    source: &str,
+    tokens: &[Token],
+    start: usize,
+    end: usize,
+    dialect: Dialect,
+) -> Parsed {
+    let sig: Vec<&Token> = significant(tokens).collect();
+    // Lexical errors first: an unterminated string or comment swallows the rest of the file.
+    if let Some(t) = tokens.iter().find(|t| t.unterminated) {
+        let what = match t.kind {
+            TokenKind::String => "string literal",
+            TokenKind::QuotedIdent => "quoted identifier",
+            TokenKind::DollarString => "dollar-quoted body",
+            _ => "block comment",
+        };
+        return Parsed {
+            op: fallback(source, &sig, dialect).map_or_else(|| other(source, &sig), |(op, _)| op),
+            full_parse: false,
+            error: Some(SyntaxError {
+                offset: t.start,
+                message: format!(
+                    "unterminated {what}: it runs to the end of the file, so the statements after it are part of it"
+                ),
+            }),
+        };
+    }
+    let text = parse_text(source, tokens, start, end);
+    let result = match dialect {
+        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, &text),
+        Dialect::MySql => Parser::parse_sql(&MySqlDialect {}, &text),
+    };
+    match result {
+        Ok(statements) if !statements.is_empty() => {
+            let mut op = convert(&statements[0], source, &sig);
+            restore_placeholders(&mut op, source, tokens);
+            Parsed {
+                op,
+                full_parse: true,
+                error: None,
+            }
+        }
+        Ok(_) => Parsed {
+            op: other(source, &sig),
+            full_parse: false,
+            error: None,
+        },
+        Err(err) => match fallback(source, &sig, dialect) {
+            Some((op, true)) => Parsed {
+                op,
+                full_parse: false,
+                error: None,
+            },
+            found => {
+                let message = err.to_string();
+                let offset = error_offset(&text, &message).map_or(start, |o| start + o);
+                Parsed {
+                    op: found.map_or_else(|| other(source, &sig), |(op, _)| op),
+                    full_parse: false,
+                    error: Some(SyntaxError {
+                        offset,
+                        message: clean_message(&message),
+                    }),
+                }
+            }
+        },
+    }
+}
+
+/// The statement text for sqlparser: Flyway placeholders become identifiers of the same length,
+/// so error positions still map to the file.
+fn parse_text(source: &str, tokens: &[Token], start: usize, end: usize) -> String {
+    let mut text = String::with_capacity(end - start);
+    let mut pos = start;
+    for t in tokens.iter().filter(|t| t.kind == TokenKind::Placeholder) {
+        if t.start < start || t.end > end {
+            continue;
+        }
+        text.push_str(&source[pos..t.start]);
+        text.push_str(&"_".repeat(t.end - t.start));
+        pos = t.end;
+    }
+    text.push_str(&source[pos..end]);
+    text
+}
+
+/// Puts placeholders back into names: the parser saw `${schema}` as `_________`.
+fn restore_placeholders(op: &mut Op, source: &str, tokens: &[Token]) {
+    let placeholders: Vec<&str> = tokens
+        .iter()
+        .filter(|t| t.kind == TokenKind::Placeholder)
+        .map(|t| t.text(source))
+        .collect();
+    if placeholders.is_empty() {
+        return;
+    }
+    let restore = |part: &mut String| {
+        if !part.is_empty() && part.bytes().all(|b| b == b'_') {
+            if let Some(p) = placeholders.iter().find(|p| p.len() == part.len()) {
+                *part = p.to_string();
+            }
+        }
+    };
+    op.for_each_name_mut(&mut |name| {
+        if let Some(schema) = &mut name.schema {
+            restore(schema);
+        }
+        restore(&mut name.name);
+    });
+}
+
+/// Turns sqlparser's "… at Line: L, Column: C" into a byte offset in `text`.
+fn error_offset(text: &str, message: &str) -> Option<usize> {
+    let at = message.rfind("Line: ")?;
+    let rest = &message[at + 6..];
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let line: usize = line.trim().parse().ok()?;
+    let column: usize = rest
+        .trim()
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
+    let line_start = if line <= 1 {
+        0
+    } else {
+        let mut seen = 1;
+        let mut found = None;
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                seen += 1;
+                if seen == line {
+                    found = Some(i + 1);
+                    break;
+                }
+            }
+        }
+        found?
+    };
+    let offset = text[line_start..]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| line_start + i);
+    Some(offset)
+}
+
+fn clean_message(message: &str) -> String {
+    let message = message
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(message);
+    let message = match message.rfind(" at Line: ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    message.trim_end_matches(',').to_string()
+}
+
+fn upper_words(source: &str, sig: &[&Token], n: usize) -> Vec<String> {
+    sig.iter()
+        .filter(|t| t.kind == TokenKind::Word)
+        .take(n)
+        .map(|t| t.text(source).to_ascii_uppercase())
+        .collect()
+}
+
+fn other(source: &str, sig: &[&Token]) -> Op {
+    Op::Other {
+        keywords: upper_words(source, sig, 3).join(" "),
+    }
+}
+
+/// Folds an identifier as the database compares it: unquoted names are case-insensitive.
+fn fold_ident(ident: &ast::Ident) -> String {
+    match ident.quote_style {
+        None => ident.value.to_lowercase(),
+        Some(_) => ident.value.clone(),
+    }
+}
+
+fn name_of(object: &ObjectName) -> Name {
+    let parts: Vec<String> = object
+        .0
+        .iter()
+        .map(|p| match p.as_ident() {
+            Some(ident) => fold_ident(ident),
+            None => p.to_string().to_lowercase(),
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => Name::new(None, ""),
+        [name] => Name::new(None, name.clone()),
+        [.., schema, name] => Name::new(Some(schema.clone()), name.clone()),
+    }
+}
+
+fn column_spec(
+    name: &ast::Ident,
+    data_type: &ast::DataType,
+    options: &[ast::ColumnOptionDef],
+) -> ColumnSpec {
+    let data_type = data_type.to_string().to_uppercase();
+    let mut spec = ColumnSpec {
+        name: fold_ident(name),
+        generated: matches!(
+            data_type.as_str(),
+            "SERIAL" | "BIGSERIAL" | "SMALLSERIAL" | "SERIAL4" | "SERIAL8" | "SERIAL2"
+        ),
+        data_type,
+        ..ColumnSpec::default()
+    };
+    for option in options {
+        match &option.option {
+            ColumnOption::NotNull => spec.not_null = true,
+            ColumnOption::Null => spec.not_null = false,
+            ColumnOption::Default(expr) => spec.default = Some(expr.to_string()),
+            ColumnOption::PrimaryKey(_) => {
+                spec.primary_key = true;
+                spec.not_null = true;
+            }
+            ColumnOption::Unique(_) => spec.unique = true,
+            ColumnOption::ForeignKey(fk) => spec.references = Some(name_of(&fk.foreign_table)),
+            ColumnOption::Identity(_) | ColumnOption::Generated { .. } => spec.generated = true,
+            ColumnOption::DialectSpecific(tokens)
+                if tokens
+                    .iter()
+                    .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+            {
+                spec.generated = true;
+            }
+            _ => {}
+        }
+    }
+    spec
+}
+
+fn index_columns(columns: &[ast::IndexColumn]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| match &c.column.expr {
+            ast::Expr::Identifier(ident) => fold_ident(ident),
+            expr => expr.to_string(),
+        })
+        .collect()
+}
+
+fn idents(list: &[ast::Ident]) -> Vec<String> {
+    list.iter().map(fold_ident).collect()
+}
+
+fn constraint_spec(constraint: &TableConstraint) -> ConstraintSpec {
+    let (kind, name, columns, references, using_index) = match constraint {
+        TableConstraint::Unique(c) => (
+            ConstraintKind::Unique,
+            c.name.as_ref(),
+            index_columns(&c.columns),
+            None,
+            false,
+        ),
+        TableConstraint::PrimaryKey(c) => (
+            ConstraintKind::PrimaryKey,
+            c.name.as_ref(),
+            index_columns(&c.columns),
+            None,
+            false,
+        ),
+        TableConstraint::ForeignKey(c) => (
+            ConstraintKind::ForeignKey,
+            c.name.as_ref(),
+            idents(&c.columns),
+            Some(name_of(&c.foreign_table)),
+            false,
+        ),
+        TableConstraint::Check(c) => (
+            ConstraintKind::Check,
+            c.name.as_ref(),
+            Vec::new(),
+            None,
+            false,
+        ),
+        TableConstraint::Index(c) => (
+            ConstraintKind::Index,
+            c.name.as_ref(),
+            index_columns(&c.columns),
+            None,
+            false,
+        ),
+        TableConstraint::FulltextOrSpatial(c) => (
+            ConstraintKind::Index,
+            c.opt_index_name.as_ref(),
+            index_columns(&c.columns),
+            None,
+            false,
+        ),
+        TableConstraint::PrimaryKeyUsingIndex(c) => (
+            ConstraintKind::PrimaryKey,
+            c.name.as_ref(),
+            Vec::new(),
+            None,
+            true,
+        ),
+        TableConstraint::UniqueUsingIndex(c) => (
+            ConstraintKind::Unique,
+            c.name.as_ref(),
+            Vec::new(),
+            None,
+            true,
+        ),
+        TableConstraint::Exclude(c) => (
+            ConstraintKind::Exclude,
+            c.name.as_ref(),
+            Vec::new(),
+            None,
+            false,
+        ),
+    };
+    ConstraintSpec {
+        kind,
+        name: name.map(fold_ident),
+        columns,
+        references,
+        using_index,
+    }
+}
+
+fn alter_action(op: &AlterTableOperation) -> AlterAction {
+    match op {
+        AlterTableOperation::AddConstraint {
+            constraint,
+            not_valid,
+        } => AlterAction::AddConstraint {
+            constraint: constraint_spec(constraint),
+            not_valid: *not_valid,
+        },
+        AlterTableOperation::AddColumn {
+            if_not_exists,
+            column_def,
+            ..
+        } => AlterAction::AddColumn {
+            column: column_spec(&column_def.name, &column_def.data_type, &column_def.options),
+            if_not_exists: *if_not_exists,
+        },
+        AlterTableOperation::DropConstraint {
+            if_exists, name, ..
+        } => AlterAction::DropConstraint {
+            name: fold_ident(name),
+            if_exists: *if_exists,
+        },
+        AlterTableOperation::DropColumn {
+            column_names,
+            if_exists,
+            ..
+        } => AlterAction::DropColumn {
+            names: idents(column_names),
+            if_exists: *if_exists,
+        },
+        AlterTableOperation::DropPrimaryKey { .. } => AlterAction::DropPrimaryKey,
+        AlterTableOperation::DropForeignKey { name, .. } => AlterAction::DropForeignKey {
+            name: fold_ident(name),
+        },
+        AlterTableOperation::DropIndex { name } => AlterAction::DropIndex {
+            name: fold_ident(name),
+        },
+        AlterTableOperation::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => AlterAction::RenameColumn {
+            from: fold_ident(old_column_name),
+            to: fold_ident(new_column_name),
+        },
+        AlterTableOperation::RenameTable { table_name } => AlterAction::RenameTo {
+            to: match table_name {
+                RenameTableNameKind::As(n) | RenameTableNameKind::To(n) => name_of(n),
+            },
+        },
+        AlterTableOperation::ChangeColumn {
+            old_name,
+            new_name,
+            data_type,
+            options,
+            ..
+        } => AlterAction::ChangeColumn {
+            from: fold_ident(old_name),
+            column: column_spec(new_name, data_type, &column_options(options)),
+        },
+        AlterTableOperation::ModifyColumn {
+            col_name,
+            data_type,
+            options,
+            ..
+        } => AlterAction::ChangeColumn {
+            from: fold_ident(col_name),
+            column: column_spec(col_name, data_type, &column_options(options)),
+        },
+        AlterTableOperation::AlterColumn { column_name, op } => {
+            let column = fold_ident(column_name);
+            match op {
+                AlterColumnOperation::SetNotNull => AlterAction::SetNotNull { column },
+                AlterColumnOperation::DropNotNull => AlterAction::DropNotNull { column },
+                AlterColumnOperation::SetDefault { value } => AlterAction::SetDefault {
+                    column,
+                    default: value.to_string(),
+                },
+                AlterColumnOperation::DropDefault => AlterAction::DropDefault { column },
+                AlterColumnOperation::SetDataType { data_type, .. } => AlterAction::SetType {
+                    column,
+                    data_type: data_type.to_string().to_uppercase(),
+                },
+                other => AlterAction::Other(other.to_string()),
+            }
+        }
+        AlterTableOperation::ValidateConstraint { name } => AlterAction::ValidateConstraint {
+            name: fold_ident(name),
+        },
+        AlterTableOperation::Algorithm { algorithm, .. } => {
+            AlterAction::Algorithm(algorithm.to_string().to_uppercase())
+        }
+        AlterTableOperation::Lock { lock, .. } => {
+            AlterAction::Lock(lock.to_string().to_uppercase())
+        }
+        other => AlterAction::Other(other.to_string()),
+    }
+}
+
+/// MySQL CHANGE/MODIFY carry bare options; wrap them as column option definitions.
+fn column_options(options: &[ColumnOption]) -> Vec<ast::ColumnOptionDef> {
+    options
+        .iter()
+        .map(|option| ast::ColumnOptionDef {
+            name: None,
+            option: option.clone(),
+        })
+        .collect()
+}
+
+fn dml_target(source: &str, sig: &[&Token], kind: DmlKind) -> Op {
+    // INSERT [IGNORE] INTO t / UPDATE [LOW_PRIORITY] t / DELETE FROM t / COPY t / MERGE INTO t
+    let skip = [
+        "INTO",
+        "FROM",
+        "ONLY",
+        "IGNORE",
+        "LOW_PRIORITY",
+        "QUICK",
+        "DELAYED",
+        "HIGH_PRIORITY",
+    ];
+    let table = match kind {
+        DmlKind::Select => None,
+        _ => {
+            let mut i = 1;
+            while i < sig.len()
+                && sig[i].kind == TokenKind::Word
+                && skip.iter().any(|k| sig[i].is_keyword(source, k))
+            {
+                i += 1;
+            }
+            name_at(source, sig, i).map(|(name, _)| name)
+        }
+    };
+    Op::Dml { kind, table }
+}
+
+/// Reads a qualified name starting at significant token `i`; returns it and the next index.
+pub fn name_at(source: &str, sig: &[&Token], mut i: usize) -> Option<(Name, usize)> {
+    let mut parts = Vec::new();
+    loop {
+        let t = sig.get(i)?;
+        let part = match t.kind {
+            TokenKind::Word | TokenKind::Placeholder => t.text(source).to_lowercase(),
+            TokenKind::QuotedIdent => {
+                let text = t.text(source);
+                text[1..text.len().saturating_sub(1).max(1)].to_string()
+            }
+            _ => return None,
+        };
+        parts.push(part);
+        i += 1;
+        if sig
+            .get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct && t.text(source) == ".")
+        {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let name = parts.pop()?;
+    Some((Name::new(parts.pop(), name), i))
+}
+
+fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
+    match statement {
+        Statement::CreateTable(ct) => Op::CreateTable {
+            table: name_of(&ct.name),
+            if_not_exists: ct.if_not_exists,
+            temporary: ct.temporary,
+            columns: ct
+                .columns
+                .iter()
+                .map(|c| column_spec(&c.name, &c.data_type, &c.options))
+                .collect(),
+            constraints: ct.constraints.iter().map(constraint_spec).collect(),
+            as_query: ct.query.is_some(),
+        },
+        Statement::CreateIndex(ci) => Op::CreateIndex {
+            name: ci.name.as_ref().map(name_of),
+            table: name_of(&ci.table_name),
+            unique: ci.unique,
+            concurrently: ci.concurrently,
+            if_not_exists: ci.if_not_exists,
+            columns: index_columns(&ci.columns),
+            options: ci.alter_options.iter().map(alter_action).collect(),
+        },
+        Statement::AlterTable(at) => Op::AlterTable {
+            table: name_of(&at.name),
+            if_exists: at.if_exists,
+            actions: at.operations.iter().map(alter_action).collect(),
+        },
+        Statement::Drop {
+            object_type,
+            if_exists,
+            names,
+            table,
+            ..
+        } => {
+            let names: Vec<Name> = names.iter().map(name_of).collect();
+            let if_exists = *if_exists;
+            match object_type {
+                ObjectType::Table => Op::DropTable { names, if_exists },
+                ObjectType::Index => Op::DropIndex {
+                    names,
+                    table: table.as_ref().map(name_of),
+                    concurrently: false,
+                    if_exists,
+                    options: Vec::new(),
+                },
+                ObjectType::View | ObjectType::MaterializedView => {
+                    Op::DropView { names, if_exists }
+                }
+                ObjectType::Schema | ObjectType::Database => Op::DropSchema { names, if_exists },
+                other => Op::DropOther {
+                    object: other.to_string(),
+                    names,
+                    if_exists,
+                },
+            }
+        }
+        Statement::Truncate(t) => Op::Truncate {
+            tables: t.table_names.iter().map(|t| name_of(&t.name)).collect(),
+        },
+        Statement::RenameTable(pairs) => Op::RenameTable {
+            pairs: pairs
+                .iter()
+                .map(|r| (name_of(&r.old_name), name_of(&r.new_name)))
+                .collect(),
+        },
+        Statement::CreateView(cv) => Op::CreateView {
+            name: name_of(&cv.name),
+        },
+        Statement::AlterType(at) => match &at.operation {
+            ast::AlterTypeOperation::AddValue(add) => Op::AlterTypeAddValue {
+                type_name: name_of(&at.name),
+                if_not_exists: add.if_not_exists,
+            },
+            _ => other(source, sig),
+        },
+        Statement::StartTransaction { .. } => Op::Transaction(TransactionControl::Begin),
+        Statement::Commit { .. } => Op::Transaction(TransactionControl::Commit),
+        Statement::Rollback { .. } => Op::Transaction(TransactionControl::Rollback),
+        Statement::Set(ast::Set::SingleAssignment {
+            variable, values, ..
+        }) => Op::Set {
+            name: variable.to_string().to_lowercase(),
+            value: values
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+        Statement::Insert(_) => dml_target(source, sig, DmlKind::Insert),
+        Statement::Update(_) => dml_target(source, sig, DmlKind::Update),
+        Statement::Delete(_) => dml_target(source, sig, DmlKind::Delete),
+        Statement::Merge(_) => dml_target(source, sig, DmlKind::Merge),
+        Statement::Copy { .. } => dml_target(source, sig, DmlKind::Copy),
+        Statement::Query(_) => Op::Dml {
+            kind: DmlKind::Select,
+            table: None,
+        },
+        Statement::CreateFunction(_)
+        | Statement::CreateProcedure { .. }
+        | Statement::CreateTrigger(_) => Op::Routine,
+        Statement::Vacuum(_) => Op::Vacuum,
+        _ => fallback(source, sig, Dialect::Postgres)
+            .map(|(op, _)| op)
+            .filter(|op| !matches!(op, Op::Other { .. }))
+            .unwrap_or_else(|| other(source, sig)),
+    }
+}
+
+/// Administrative statements flyway-lsp does not analyse; never reported as syntax errors.
+const NOT_ANALYSED: &[&[&str]] = &[
+    &["GRANT"],
+    &["REVOKE"],
+    &["COMMENT", "ON"],
+    &["SECURITY", "LABEL"],
+    &["CREATE", "EXTENSION"],
+    &["CREATE", "POLICY"],
+    &["ALTER", "POLICY"],
+    &["CREATE", "RULE"],
+    &["CREATE", "AGGREGATE"],
+    &["CREATE", "OPERATOR"],
+    &["CREATE", "PUBLICATION"],
+    &["ALTER", "PUBLICATION"],
+    &["CREATE", "SUBSCRIPTION"],
+    &["CREATE", "COLLATION"],
+    &["CREATE", "CAST"],
+    &["CREATE", "ROLE"],
+    &["ALTER", "ROLE"],
+    &["CREATE", "USER"],
+    &["ALTER", "USER"],
+    &["ALTER", "DEFAULT", "PRIVILEGES"],
+    &["ALTER", "EXTENSION"],
+    &["ALTER", "SEQUENCE"],
+    &["ALTER", "FUNCTION"],
+    &["ALTER", "SCHEMA"],
+    &["ALTER", "DATABASE"],
+    &["ALTER", "DOMAIN"],
+    &["REFRESH", "MATERIALIZED"],
+    &["CLUSTER"],
+    &["ANALYZE"],
+    &["ANALYSE"],
+    &["LOCK"],
+    &["UNLOCK"],
+    &["CALL"],
+    &["REINDEX"],
+    &["VACUUM"],
+    &["SET", "ROLE"],
+    &["RESET"],
+    &["DISCARD"],
+    &["NOTIFY"],
+    &["OPTIMIZE"],
+    &["FLUSH"],
+    &["USE"],
+];
+
+/// Facts from key words, for statements sqlparser cannot parse. The flag says whether the
+/// construct is known to be valid (so no syntax error is reported).
+fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)> {
+    let words = upper_words(source, sig, 12);
+    let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    let first = *sig.first()?;
+    // Position (in `sig`) of the first occurrence of a key word.
+    let find = |keyword: &str| sig.iter().position(|t| t.is_keyword(source, keyword));
+    let has = |keyword: &str| find(keyword).is_some();
+
+    if NOT_ANALYSED
+        .iter()
+        .any(|pattern| pattern.iter().enumerate().all(|(i, k)| w(i) == *k))
+    {
+        let op = match w(0) {
+            "VACUUM" => Op::Vacuum,
+            "REINDEX" => Op::Reindex {
+                concurrently: has("CONCURRENTLY"),
+            },
+            _ => other(source, sig),
+        };
+        return Some((op, true));
+    }
+    match w(0) {
+        "DO" if dialect == Dialect::Postgres => return Some((Op::Routine, true)),
+        "BEGIN" | "START" => {
+            return Some((
+                Op::Transaction(TransactionControl::Begin),
+                w(0) == "BEGIN" || w(1) == "TRANSACTION",
+            ))
+        }
+        "COMMIT" | "END" => return Some((Op::Transaction(TransactionControl::Commit), true)),
+        "ROLLBACK" => return Some((Op::Transaction(TransactionControl::Rollback), true)),
+        _ => {}
+    }
+    if w(0) == "CREATE"
+        && words
+            .iter()
+            .take(8)
+            .any(|k| matches!(k.as_str(), "PROCEDURE" | "FUNCTION" | "TRIGGER" | "EVENT"))
+    {
+        return Some((Op::Routine, true));
+    }
+    if w(0) == "DROP" && w(1) == "INDEX" {
+        let mut i = 2;
+        let concurrently = sig
+            .get(i)
+            .is_some_and(|t| t.is_keyword(source, "CONCURRENTLY"));
+        if concurrently {
+            i += 1;
+        }
+        let if_exists = sig.get(i).is_some_and(|t| t.is_keyword(source, "IF"))
+            && sig
+                .get(i + 1)
+                .is_some_and(|t| t.is_keyword(source, "EXISTS"));
+        if if_exists {
+            i += 2;
+        }
+        let mut names = Vec::new();
+        while let Some((name, next)) = name_at(source, sig, i) {
+            names.push(name);
+            i = next;
+            if sig.get(i).is_some_and(|t| t.text(source) == ",") {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let table = find("ON")
+            .and_then(|on| name_at(source, sig, on + 1))
+            .map(|(n, _)| n);
+        return Some((
+            Op::DropIndex {
+                names,
+                table,
+                concurrently,
+                if_exists,
+                options: Vec::new(),
+            },
+            concurrently,
+        ));
+    }
+    if w(0) == "CREATE" && (w(1) == "INDEX" || (w(1) == "UNIQUE" && w(2) == "INDEX")) {
+        let on = find("ON")?;
+        let table = name_at(
+            source,
+            sig,
+            on + 1
+                + usize::from(
+                    sig.get(on + 1)
+                        .is_some_and(|t| t.is_keyword(source, "ONLY")),
+                ),
+        )
+        .map(|(n, _)| n)?;
+        let before_on = &sig[..on];
+        let name = before_on
+            .last()
+            .filter(|t| {
+                !["INDEX", "CONCURRENTLY", "EXISTS"]
+                    .iter()
+                    .any(|k| t.is_keyword(source, k))
+            })
+            .and_then(|_| {
+                let start = before_on.iter().rposition(|t| {
+                    ["INDEX", "CONCURRENTLY", "EXISTS"]
+                        .iter()
+                        .any(|k| t.is_keyword(source, k))
+                })?;
+                name_at(source, sig, start + 1).map(|(n, _)| n)
+            });
+        return Some((
+            Op::CreateIndex {
+                name,
+                table,
+                unique: w(1) == "UNIQUE",
+                concurrently: before_on
+                    .iter()
+                    .any(|t| t.is_keyword(source, "CONCURRENTLY")),
+                if_not_exists: before_on.iter().any(|t| t.is_keyword(source, "EXISTS")),
+                columns: Vec::new(),
+                options: Vec::new(),
+            },
+            false,
+        ));
+    }
+    if w(0) == "ALTER" && w(1) == "TABLE" {
+        let mut i = 2;
+        if sig.get(i).is_some_and(|t| t.is_keyword(source, "IF")) {
+            i += 2;
+        }
+        if sig.get(i).is_some_and(|t| t.is_keyword(source, "ONLY")) {
+            i += 1;
+        }
+        let (table, _) = name_at(source, sig, i)?;
+        let convert = find("CONVERT")
+            .is_some_and(|c| sig.get(c + 1).is_some_and(|t| t.is_keyword(source, "TO")));
+        let actions = if convert {
+            vec![AlterAction::ConvertCharset]
+        } else {
+            vec![AlterAction::Other(
+                source[first.start..sig.last()?.end].to_string(),
+            )]
+        };
+        return Some((
+            Op::AlterTable {
+                table,
+                if_exists: false,
+                actions,
+            },
+            convert && dialect == Dialect::MySql,
+        ));
+    }
+    if w(0) == "ALTER" && w(1) == "TYPE" && has("ADD") && has("VALUE") {
+        let (type_name, _) = name_at(source, sig, 2)?;
+        return Some((
+            Op::AlterTypeAddValue {
+                type_name,
+                if_not_exists: has("EXISTS"),
+            },
+            true,
+        ));
+    }
+    let dml = match w(0) {
+        "INSERT" | "REPLACE" => Some(DmlKind::Insert),
+        "UPDATE" => Some(DmlKind::Update),
+        "DELETE" => Some(DmlKind::Delete),
+        _ => None,
+    };
+    if let Some(kind) = dml {
+        // MySQL multi-table UPDATE a, b SET … / DELETE a FROM a JOIN b …
+        let multi_table = dialect == Dialect::MySql
+            && match kind {
+                DmlKind::Update => find("SET").is_some_and(|set| {
+                    sig[..set].iter().any(|t| t.text(source) == ",")
+                        || sig[..set].iter().any(|t| t.is_keyword(source, "JOIN"))
+                }),
+                DmlKind::Delete => find("FROM").is_some_and(|from| from > 1),
+                _ => false,
+            };
+        return Some((dml_target(source, sig, kind), multi_table));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::split::split;
+
+    fn parse(source: &str, dialect: Dialect) -> Parsed {
+        let s = split(source, dialect);
+        let st = &s.statements[0];
+        parse_statement(
+            source,
+            &s.tokens[st.tokens.clone()],
+            st.range.start,
+            st.range.end,
+            dialect,
+        )
+    }
+
+    #[test]
+    fn known_unsupported_constructs_are_not_syntax_errors() {
+        let cases: &[(&str, Dialect)] = &[
+            ("DROP INDEX CONCURRENTLY IF EXISTS users_email_idx", Dialect::Postgres),
+            ("DO $$ BEGIN PERFORM 1; END $$", Dialect::Postgres),
+            ("CREATE PROCEDURE p() BEGIN SELECT 1; END", Dialect::MySql),
+            ("CREATE DEFINER=`root`@`%` TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.x = 1; END", Dialect::MySql),
+            ("UPDATE sp_target_info t1, sp_target_info t2 SET t1.address = t2.address WHERE t1.id = t2.id", Dialect::MySql),
+            ("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", Dialect::MySql),
+            ("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO reader", Dialect::Postgres),
+            ("SECURITY LABEL FOR selinux ON TABLE t IS 'x'", Dialect::Postgres),
+            ("REFRESH MATERIALIZED VIEW CONCURRENTLY mv", Dialect::Postgres),
+        ];
+        for (sql, dialect) in cases {
+            let parsed = parse(sql, *dialect);
+            assert_eq!(parsed.error, None, "{sql}");
+        }
+        match parse(cases[0].0, Dialect::Postgres).op {
+            Op::DropIndex {
+                names,
+                concurrently,
+                if_exists,
+                ..
+            } => {
+                assert!(concurrently && if_exists);
+                assert_eq!(names, vec![Name::new(None, "users_email_idx")]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse(cases[4].0, Dialect::MySql).op,
+            Op::Dml {
+                kind: DmlKind::Update,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(cases[5].0, Dialect::MySql).op,
+            Op::AlterTable { ref actions, .. } if actions == &vec![AlterAction::ConvertCharset]
+        ));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_bad_token() {
+        let source = "ALTER TABLE users ADD COLUMN email text\n  DEFALT 'x'";
+        let parsed = parse(source, Dialect::Postgres);
+        let error = parsed.error.expect("a syntax error");
+        assert_eq!(&source[error.offset..error.offset + 6], "DEFALT");
+        assert!(error.message.contains("DEFALT"), "{}", error.message);
+        assert!(!error.message.contains("Line:"), "{}", error.message);
+
+        let parsed = parse("select 'open", Dialect::Postgres);
+        assert!(parsed
+            .error
+            .unwrap()
+            .message
+            .starts_with("unterminated string literal"));
+    }
+
+    #[test]
+    fn placeholders_parse_as_identifiers() {
+        let parsed = parse("CREATE TABLE ${schema}.users (id int)", Dialect::Postgres);
+        assert_eq!(parsed.error, None);
+        match parsed.op {
+            Op::CreateTable { table, .. } => {
+                assert_eq!(table, Name::new(Some("${schema}".into()), "users"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn facts_from_the_syntax_tree() {
+        match parse(
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON public.t (a, lower(b))",
+            Dialect::Postgres,
+        )
+        .op
+        {
+            Op::CreateIndex {
+                name,
+                table,
+                unique,
+                concurrently,
+                if_not_exists,
+                columns,
+                ..
+            } => {
+                assert_eq!(name, Some(Name::new(None, "i")));
+                assert_eq!(table, Name::new(Some("public".into()), "t"));
+                assert!(unique && concurrently && if_not_exists);
+                assert_eq!(columns, vec!["a", "lower(b)"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse("ALTER TABLE \"Users\" ADD COLUMN c int NOT NULL DEFAULT 0, ALTER COLUMN d SET NOT NULL, ADD CONSTRAINT fk FOREIGN KEY (e) REFERENCES o (id) NOT VALID", Dialect::Postgres).op {
+            Op::AlterTable { table, actions, .. } => {
+                assert_eq!(table.name, "Users");
+                assert_eq!(actions.len(), 3);
+                assert!(matches!(&actions[0], AlterAction::AddColumn { column, .. } if column.not_null && column.default.as_deref() == Some("0")));
+                assert!(matches!(&actions[1], AlterAction::SetNotNull { column } if column == "d"));
+                assert!(matches!(&actions[2], AlterAction::AddConstraint { not_valid: true, constraint } if constraint.kind == ConstraintKind::ForeignKey));
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(
+            "ALTER TABLE t MODIFY COLUMN c VARCHAR(20) NOT NULL, ALGORITHM=INPLACE, LOCK=NONE",
+            Dialect::MySql,
+        )
+        .op
+        {
+            Op::AlterTable { actions, .. } => {
+                assert!(
+                    matches!(&actions[0], AlterAction::ChangeColumn { from, column } if from == "c" && column.not_null && column.data_type == "VARCHAR(20)")
+                );
+                assert!(actions.contains(&AlterAction::Algorithm("INPLACE".into())));
+                assert!(actions.contains(&AlterAction::Lock("NONE".into())));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(parse("SET lock_timeout = '5s'", Dialect::Postgres).op, Op::Set { ref name, .. } if name == "lock_timeout")
+        );
+        assert!(
+            matches!(parse("INSERT INTO a.b VALUES (1)", Dialect::Postgres).op, Op::Dml { kind: DmlKind::Insert, table: Some(ref t) } if t.name == "b")
+        );
+    }
+}

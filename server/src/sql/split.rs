@@ -1,0 +1,281 @@
+//! Splitting a script into statements with exact byte ranges, the way Flyway's parsers do.
+//!
+//! Statements end at `;` outside strings, comments, dollar-quoted bodies and routine blocks
+//! (`CREATE PROCEDURE … BEGIN … END`, PostgreSQL `BEGIN ATOMIC … END`). MySQL's `DELIMITER`
+//! directive changes the terminator until the next directive; the directive line is not a
+//! statement. Nothing here fails: malformed input still yields statements.
+
+use std::ops::Range;
+
+use super::lexer::{tokenize, Token, TokenKind};
+use super::Dialect;
+use crate::diagnostic::TextRange;
+
+/// One statement of a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawStatement {
+    /// From the first to the last significant token (terminator excluded).
+    pub range: TextRange,
+    /// Index range into [`Split::tokens`] of the statement's tokens (trivia included).
+    pub tokens: Range<usize>,
+    /// Where the text before the statement starts (after the previous terminator): comments
+    /// in there belong to this statement (suppressions, documentation).
+    pub leading_start: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub tokens: Vec<Token>,
+    pub statements: Vec<RawStatement>,
+    /// `DELIMITER …` directive lines (MySQL).
+    pub directives: Vec<TextRange>,
+}
+
+pub fn split(source: &str, dialect: Dialect) -> Split {
+    let tokens = tokenize(source, dialect);
+    let mut statements = Vec::new();
+    let mut directives = Vec::new();
+    let mut delimiter = ";".to_string();
+    let mut first: Option<usize> = None;
+    let mut last = 0usize;
+    let mut words: Vec<usize> = Vec::new();
+    let mut depth = 0usize;
+    let mut routine: Option<bool> = None;
+    let mut leading_start = 0usize;
+    let mut token_start = 0usize;
+
+    let mut idx = 0;
+    while idx < tokens.len() {
+        let t = tokens[idx];
+        if t.is_trivia() {
+            idx += 1;
+            continue;
+        }
+        // DELIMITER directive at the start of a statement (MySQL client syntax, which Flyway
+        // understands too).
+        if dialect == Dialect::MySql && first.is_none() && t.is_keyword(source, "DELIMITER") {
+            let line_end = source[t.end..]
+                .find(['\n', '\r'])
+                .map_or(source.len(), |i| t.end + i);
+            let new = source[t.end..line_end].trim();
+            if !new.is_empty() {
+                delimiter = new.to_string();
+            }
+            directives.push(TextRange::new(t.start, line_end));
+            while idx < tokens.len() && tokens[idx].start < line_end {
+                idx += 1;
+            }
+            leading_start = line_end;
+            token_start = idx;
+            continue;
+        }
+        let at_terminator = if delimiter == ";" {
+            t.kind == TokenKind::Punct && t.text(source) == ";" && depth == 0
+        } else {
+            !matches!(
+                t.kind,
+                TokenKind::String | TokenKind::QuotedIdent | TokenKind::DollarString
+            ) && source[t.start..].starts_with(delimiter.as_str())
+        };
+        if at_terminator {
+            let end = t.start + if delimiter == ";" { 1 } else { delimiter.len() };
+            if let Some(f) = first {
+                statements.push(RawStatement {
+                    range: TextRange::new(tokens[f].start, tokens[last].end),
+                    tokens: token_start..idx,
+                    leading_start,
+                });
+            }
+            // Skip the tokens the terminator covers.
+            while idx < tokens.len() && tokens[idx].start < end {
+                idx += 1;
+            }
+            first = None;
+            words.clear();
+            depth = 0;
+            routine = None;
+            leading_start = end;
+            token_start = idx;
+            continue;
+        }
+        if first.is_none() {
+            first = Some(idx);
+        }
+        last = idx;
+        if t.kind == TokenKind::Word {
+            words.push(idx);
+            track_blocks(
+                source,
+                &tokens,
+                &words,
+                idx,
+                dialect,
+                &mut routine,
+                &mut depth,
+            );
+        }
+        idx += 1;
+    }
+    if let Some(f) = first {
+        statements.push(RawStatement {
+            range: TextRange::new(tokens[f].start, tokens[last].end),
+            tokens: token_start..tokens.len(),
+            leading_start,
+        });
+    }
+    Split {
+        tokens,
+        statements,
+        directives,
+    }
+}
+
+/// Updates the block depth inside routine bodies, where `;` does not end the statement.
+fn track_blocks(
+    source: &str,
+    tokens: &[Token],
+    words: &[usize],
+    idx: usize,
+    dialect: Dialect,
+    routine: &mut Option<bool>,
+    depth: &mut usize,
+) {
+    let word = tokens[idx].text(source);
+    let is = |w: &str| word.eq_ignore_ascii_case(w);
+    if !(is("BEGIN") || is("END") || is("CASE")) {
+        return;
+    }
+    let is_routine = *routine.get_or_insert_with(|| {
+        let first = words.first().map(|&i| tokens[i].text(source));
+        first.is_some_and(|w| w.eq_ignore_ascii_case("CREATE"))
+            && words.iter().take(12).any(|&i| {
+                let w = tokens[i].text(source);
+                ["PROCEDURE", "FUNCTION", "TRIGGER", "EVENT"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+            })
+    });
+    if !is_routine {
+        return;
+    }
+    let next_word = tokens[idx + 1..]
+        .iter()
+        .find(|t| !t.is_trivia())
+        .filter(|t| t.kind == TokenKind::Word)
+        .map(|t| t.text(source).to_ascii_uppercase());
+    if is("BEGIN") {
+        let opens = match dialect {
+            Dialect::Postgres => next_word.as_deref() == Some("ATOMIC"),
+            Dialect::MySql => true,
+        };
+        if opens {
+            *depth += 1;
+        }
+    } else if is("CASE") {
+        // `END CASE` closes a CASE statement; the END already counted it.
+        let after_end = words.len() >= 2
+            && tokens[words[words.len() - 2]]
+                .text(source)
+                .eq_ignore_ascii_case("END");
+        if *depth > 0 && !after_end {
+            *depth += 1;
+        }
+    } else if *depth > 0 {
+        // END IF / END LOOP / END WHILE / END REPEAT close statements we do not count.
+        if !matches!(
+            next_word.as_deref(),
+            Some("IF" | "LOOP" | "WHILE" | "REPEAT")
+        ) {
+            *depth -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(source: &str, dialect: Dialect) -> Vec<&str> {
+        split(source, dialect)
+            .statements
+            .iter()
+            .map(|s| &source[s.range.start..s.range.end])
+            .collect()
+    }
+
+    #[test]
+    fn simple_and_empty_statements() {
+        assert_eq!(
+            texts(
+                "create table a (id int);\n;; -- c\ninsert into a values (1)",
+                Dialect::Postgres
+            ),
+            vec!["create table a (id int)", "insert into a values (1)"]
+        );
+        assert!(texts("  -- only a comment\n", Dialect::Postgres).is_empty());
+    }
+
+    #[test]
+    fn semicolons_inside_strings_comments_and_bodies() {
+        let source = "select ';', \"a;b\" /* ; */ -- ;\n;\nDO $$ BEGIN RAISE NOTICE 'x;'; END $$;\nCREATE FUNCTION f() RETURNS int AS $body$ select 1; $body$ LANGUAGE sql;";
+        assert_eq!(
+            texts(source, Dialect::Postgres),
+            vec![
+                "select ';', \"a;b\"",
+                "DO $$ BEGIN RAISE NOTICE 'x;'; END $$",
+                "CREATE FUNCTION f() RETURNS int AS $body$ select 1; $body$ LANGUAGE sql",
+            ]
+        );
+    }
+
+    #[test]
+    fn postgres_begin_is_a_transaction_but_begin_atomic_is_a_block() {
+        let source = "BEGIN;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC select 1; select 2; END;\nCOMMIT;";
+        assert_eq!(
+            texts(source, Dialect::Postgres),
+            vec![
+                "BEGIN",
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC select 1; select 2; END",
+                "COMMIT"
+            ]
+        );
+    }
+
+    #[test]
+    fn mysql_delimiter_and_procedures() {
+        let source = "DELIMITER //\nCREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\nEND //\nDELIMITER ;\nSELECT 2;";
+        let s = split(source, Dialect::MySql);
+        let found: Vec<&str> = s
+            .statements
+            .iter()
+            .map(|st| &source[st.range.start..st.range.end])
+            .collect();
+        assert_eq!(
+            found,
+            vec!["CREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\nEND", "SELECT 2"]
+        );
+        assert_eq!(s.directives.len(), 2);
+        // Without DELIMITER, Flyway-style block tracking keeps the body together.
+        let source = "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n IF NEW.x IS NULL THEN SET NEW.x = 1; END IF;\n CASE WHEN 1 THEN SET @a = 1; END CASE;\nEND;\nSELECT 1;";
+        assert_eq!(
+            texts(source, Dialect::MySql),
+            vec![
+                "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN\n IF NEW.x IS NULL THEN SET NEW.x = 1; END IF;\n CASE WHEN 1 THEN SET @a = 1; END CASE;\nEND",
+                "SELECT 1"
+            ]
+        );
+        // BEGIN outside a routine is a transaction start.
+        assert_eq!(
+            texts("BEGIN;\nALTER TABLE a ADD b int;\nCOMMIT;", Dialect::MySql),
+            vec!["BEGIN", "ALTER TABLE a ADD b int", "COMMIT"]
+        );
+    }
+
+    #[test]
+    fn unterminated_input_still_splits() {
+        assert_eq!(
+            texts("select 1; select 'open; select 2;", Dialect::Postgres),
+            vec!["select 1", "select 'open; select 2;"]
+        );
+    }
+}
