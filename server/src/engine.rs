@@ -2,20 +2,30 @@
 //!
 //! Architecture invariant: no LSP types and no printing here; it returns values.
 
-use std::path::Path;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigError, LoadOptions};
 use crate::diagnostic::{self, Diagnostic};
-use crate::index::{index_project, MigrationSet};
-use crate::naming::NameParser;
+use crate::index::{index_project, MigrationSet, ScriptFile};
+use crate::naming::{Kind, NameParser};
 use crate::project::{discover_projects, Project};
-use crate::rules::{self, FolderContext, Levels, Sink};
+use crate::rules::{self, FileContext, FolderContext, Levels, Sink};
+use crate::schema::{Catalog, Origin};
+use crate::sql::analysis::{analyze, SqlFile};
+use crate::sql::server::Server;
+use crate::version::Version;
 
 /// A project with its indexed files and its diagnostics.
 #[derive(Debug, Clone)]
 pub struct ProjectReport {
     pub project: Project,
     pub set: MigrationSet,
+    pub server: Server,
+    /// The analysed SQL of each migration, by index into `set.files`.
+    pub sql: BTreeMap<usize, SqlFile>,
+    /// The schema after every migration (versioned, then repeatable) is replayed.
+    pub catalog: Catalog,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -23,16 +33,132 @@ pub struct ProjectReport {
 pub fn check_project(project: Project) -> Result<ProjectReport, ConfigError> {
     let levels = Levels::from_settings(&project.config.tool)?;
     let set = index_project(&project);
-    let diagnostics = run_rules(&project, &set, &levels);
+    let location_names: Vec<String> = project
+        .locations
+        .iter()
+        .filter_map(|l| l.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let server = Server::resolve(&project.config, &set, &location_names)?;
+    let sql = analyze_all(&set, &server);
+    let (diagnostics, catalog) = run_rules(&project, &set, &server, &sql, &levels);
     Ok(ProjectReport {
         project,
         set,
+        server,
+        sql,
+        catalog,
         diagnostics,
     })
 }
 
-/// Runs every enabled rule over an indexed set.
-pub fn run_rules(project: &Project, set: &MigrationSet, levels: &Levels) -> Vec<Diagnostic> {
+/// The files whose SQL is analysed: valid migrations and callbacks.
+fn analysed_kinds() -> &'static [Kind] {
+    &[
+        Kind::Versioned,
+        Kind::Baseline,
+        Kind::Undo,
+        Kind::Repeatable,
+        Kind::Callback,
+    ]
+}
+
+/// Splits and parses every migration, on all cores.
+fn analyze_all(set: &MigrationSet, server: &Server) -> BTreeMap<usize, SqlFile> {
+    let conf_files: HashSet<&Path> = set
+        .files
+        .iter()
+        .filter(|f| f.file_name.ends_with(".conf"))
+        .map(|f| f.path.as_path())
+        .collect();
+    let work: Vec<(usize, &ScriptFile)> = set
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.migration(analysed_kinds()).is_some() && f.text().is_some())
+        .collect();
+    let dialect = server.dialect();
+    let analyse = |(i, file): &(usize, &ScriptFile)| -> (usize, SqlFile) {
+        let sidecar_path = PathBuf::from(format!("{}.conf", file.path.display()));
+        let sidecar = conf_files
+            .contains(sidecar_path.as_path())
+            .then(|| std::fs::read_to_string(&sidecar_path).ok())
+            .flatten();
+        let text = file.text().unwrap_or_default();
+        (*i, analyze(text, dialect, sidecar.as_deref()))
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads <= 1 || work.len() < 32 {
+        return work.iter().map(analyse).collect();
+    }
+    let chunk = work.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(analyse).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The order Flyway applies migrations to an empty database: the latest baseline migration (if
+/// any) and the versioned migrations above it, by version; then repeatables by description.
+fn apply_order(set: &MigrationSet) -> Vec<usize> {
+    let mut versioned: Vec<(&Version, Kind, usize)> = set
+        .files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let name = f.migration(&[Kind::Versioned, Kind::Baseline])?;
+            Some((name.version.as_ref()?, name.kind, i))
+        })
+        .collect();
+    versioned.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    let baseline = versioned
+        .iter()
+        .filter(|(_, kind, _)| *kind == Kind::Baseline)
+        .map(|(v, _, i)| (*v, *i))
+        .next_back();
+    let mut order: Vec<usize> = match baseline {
+        Some((version, index)) => std::iter::once(index)
+            .chain(
+                versioned
+                    .iter()
+                    .filter(|(v, kind, _)| *kind == Kind::Versioned && *v > version)
+                    .map(|(_, _, i)| *i),
+            )
+            .collect(),
+        None => versioned
+            .iter()
+            .filter(|(_, kind, _)| *kind == Kind::Versioned)
+            .map(|(_, _, i)| *i)
+            .collect(),
+    };
+    let mut repeatables: Vec<(String, usize)> = set
+        .files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((f.migration(&[Kind::Repeatable])?.description(), i)))
+        .collect();
+    repeatables.sort();
+    order.extend(repeatables.into_iter().map(|(_, i)| i));
+    order
+}
+
+/// Runs every enabled rule over an indexed, analysed set; returns the diagnostics (sorted, with
+/// suppressions applied) and the final schema.
+pub fn run_rules(
+    project: &Project,
+    set: &MigrationSet,
+    server: &Server,
+    sql: &BTreeMap<usize, SqlFile>,
+    levels: &Levels,
+) -> (Vec<Diagnostic>, Catalog) {
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
         project,
@@ -41,9 +167,97 @@ pub fn run_rules(project: &Project, set: &MigrationSet, levels: &Levels) -> Vec<
     };
     let mut sink = Sink::new(levels);
     rules::folder::run(&cx, &mut sink);
+
+    // Versioned migrations by version, for undo files.
+    let versioned_by_version: BTreeMap<&Version, usize> = set
+        .files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| Some((f.migration(&[Kind::Versioned])?.version.as_ref()?, i)))
+        .collect();
+
+    let mut catalog = Catalog::default();
+    let order = apply_order(set);
+    let applied: HashSet<usize> = order.iter().copied().collect();
+    for &i in &order {
+        let Some(file_sql) = sql.get(&i) else {
+            continue;
+        };
+        let file = &set.files[i];
+        let Some(name) = file.name() else { continue };
+        let text = file.text().unwrap_or_default();
+        let before = catalog.clone();
+        let fcx = FileContext {
+            project,
+            file,
+            name,
+            text,
+            sql: file_sql,
+            server,
+            schema: &before,
+            undo_target: None,
+        };
+        rules::sql::run_file(&fcx, &mut sink);
+        let migration = name
+            .version
+            .as_ref()
+            .map(|v| v.raw().to_string())
+            .unwrap_or_else(|| name.description());
+        for (index, statement) in file_sql.statements.iter().enumerate() {
+            rules::sql::run_statement(&fcx, index, &catalog, &mut sink);
+            catalog.apply(
+                &statement.parsed.op,
+                &Origin {
+                    path: file.path.clone(),
+                    migration: migration.clone(),
+                    range: statement.range(),
+                },
+            );
+        }
+    }
+    // Undo migrations, callbacks, and versioned migrations below a baseline: checked against the
+    // final schema, without replaying them.
+    for (&i, file_sql) in sql.iter().filter(|(i, _)| !applied.contains(i)) {
+        let file = &set.files[i];
+        let Some(name) = file.name() else { continue };
+        let undo_target = (name.kind == Kind::Undo)
+            .then_some(name.version.as_ref())
+            .flatten()
+            .and_then(|v| versioned_by_version.get(v))
+            .and_then(|&vi| sql.get(&vi).map(|s| (&set.files[vi], s)));
+        let fcx = FileContext {
+            project,
+            file,
+            name,
+            text: file.text().unwrap_or_default(),
+            sql: file_sql,
+            server,
+            schema: &catalog,
+            undo_target,
+        };
+        rules::sql::run_file(&fcx, &mut sink);
+    }
+
     let mut diagnostics = sink.diagnostics;
+    apply_suppressions(&mut diagnostics, set, sql);
     diagnostic::sort(&mut diagnostics);
-    diagnostics
+    (diagnostics, catalog)
+}
+
+/// Drops diagnostics silenced by `flyway-lsp-ignore` comments.
+fn apply_suppressions(
+    diagnostics: &mut Vec<Diagnostic>,
+    set: &MigrationSet,
+    sql: &BTreeMap<usize, SqlFile>,
+) {
+    let by_path: BTreeMap<&Path, &SqlFile> = sql
+        .iter()
+        .map(|(&i, s)| (set.files[i].path.as_path(), s))
+        .collect();
+    diagnostics.retain(|d| match by_path.get(d.path.as_path()) {
+        Some(file) => !file.is_suppressed(d.rule, d.range.start),
+        None => true,
+    });
 }
 
 /// Finds and checks every project at `path`.

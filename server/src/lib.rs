@@ -13,6 +13,7 @@ pub mod index;
 pub mod naming;
 pub mod project;
 pub mod rules;
+pub mod schema;
 pub mod sequence;
 pub mod sql;
 pub mod version;

@@ -16,9 +16,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use files::ConfigFile;
+pub use files::{parse_properties, ConfigFile};
 pub use layers::{env_var_for_key, key_for_env_var, Interpolation, Layers, Source};
-pub use tool::{Conventions, DescriptionCase, Level, ToolSettings};
+pub use tool::{Conventions, DescriptionCase, DialectSetting, Level, ToolSettings};
 
 /// The tool's own settings file.
 pub const TOOL_CONFIG_FILE: &str = "flyway-lsp.toml";

@@ -2,6 +2,9 @@
 //!
 //! ```toml
 //! # flyway-lsp.toml, or a [flyway-lsp] table in flyway.toml
+//! dialect = "postgres"             # "postgres" | "mysql" | "mariadb" (default: from the URL or the scripts)
+//! server-version = "16"             # what is safe depends on it (default: 16 / 8.0 / 10.11)
+//!
 //! [conventions]
 //! description-case = "snake_case"   # "snake_case" | "PascalCase" | "any" (default)
 //! undo-pairs = true                 # every V file needs its U file and vice versa
@@ -65,9 +68,26 @@ pub struct Conventions {
     pub hash_suffix: bool,
 }
 
+/// The database the migrations are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DialectSetting {
+    #[serde(rename = "postgres", alias = "postgresql")]
+    Postgres,
+    #[serde(rename = "mysql")]
+    MySql,
+    #[serde(rename = "mariadb")]
+    MariaDb,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ToolSettings {
+    /// "postgres" | "mysql" | "mariadb"; else from the JDBC URL, else from the scripts.
+    #[serde(default)]
+    pub dialect: Option<DialectSetting>,
+    /// The server version the migrations run on (e.g. "11", "16.2", "8.0.12", "10.11").
+    #[serde(default)]
+    pub server_version: Option<String>,
     #[serde(default)]
     pub conventions: Conventions,
     /// Rule id to level; ids are checked against the rule registry by the engine.

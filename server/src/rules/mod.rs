@@ -5,6 +5,7 @@
 //! table and editor hovers all come from it.
 
 pub mod folder;
+pub mod sql;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,8 +13,12 @@ use std::path::Path;
 use crate::config::{ConfigError, Level, ToolSettings};
 use crate::diagnostic::{first_line, Diagnostic, Fix, LineCol, Related, TextRange};
 use crate::index::{MigrationSet, ScriptFile};
-use crate::naming::NameParser;
+use crate::naming::{Kind, NameParser, ResourceName};
 use crate::project::Project;
+use crate::sql::analysis::{SqlFile, Statement};
+use crate::sql::facts::{Name, Op};
+use crate::sql::server::Server;
+use crate::sql::Dialect;
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
@@ -33,8 +38,13 @@ pub struct Rule {
 
 /// Every rule, in the order they are listed.
 pub fn all() -> &'static [&'static Rule] {
-    static ALL: std::sync::LazyLock<Vec<&'static Rule>> =
-        std::sync::LazyLock::new(|| folder::CHECKS.iter().map(|(rule, _)| *rule).collect());
+    static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::new(|| {
+        folder::CHECKS
+            .iter()
+            .map(|(rule, _)| *rule)
+            .chain(sql::CHECKS.iter().map(|(rule, _)| *rule))
+            .collect()
+    });
     &ALL
 }
 
@@ -139,6 +149,68 @@ impl FolderContext<'_> {
     }
 }
 
+/// What an SQL rule sees: one analysed migration script.
+pub struct FileContext<'a> {
+    pub project: &'a Project,
+    pub file: &'a ScriptFile,
+    pub name: &'a ResourceName,
+    pub text: &'a str,
+    pub sql: &'a SqlFile,
+    pub server: &'a Server,
+    /// The schema as the migrations before this one left it.
+    pub schema: &'a crate::schema::Catalog,
+    /// For an undo migration: the versioned migration it reverts, analysed.
+    pub undo_target: Option<(&'a ScriptFile, &'a SqlFile)>,
+}
+
+impl FileContext<'_> {
+    pub fn dialect(&self) -> Dialect {
+        self.sql.dialect
+    }
+
+    pub fn is_undo(&self) -> bool {
+        self.name.kind == Kind::Undo
+    }
+
+    /// Statements with their facts, in order.
+    pub fn statements(&self) -> impl Iterator<Item = (&Statement, &Op)> {
+        self.sql.statements.iter().map(|s| (s, &s.parsed.op))
+    }
+
+    /// Tables created by statements before `index` in this script.
+    pub fn created_before(&self, index: usize, table: &Name) -> bool {
+        self.sql.statements[..index]
+            .iter()
+            .any(|s| match &s.parsed.op {
+                Op::CreateTable { table: t, .. } => {
+                    t.name == table.name
+                        && (t.schema == table.schema
+                            || t.schema.is_none()
+                            || table.schema.is_none())
+                }
+                _ => false,
+            })
+    }
+
+    /// The first line of a statement, as the range to underline.
+    pub fn head(&self, statement: &Statement) -> TextRange {
+        let range = statement.range();
+        let text = &self.text[range.start..range.end];
+        let end = text
+            .find(['\n', '\r'])
+            .map_or(range.end, |i| range.start + i);
+        TextRange::new(range.start, end)
+    }
+
+    /// The range of the first significant token of `statement` matching `keyword`.
+    pub fn keyword(&self, statement: &Statement, keyword: &str) -> Option<TextRange> {
+        self.sql.tokens[statement.raw.tokens.clone()]
+            .iter()
+            .find(|t| t.is_keyword(self.text, keyword))
+            .map(|t| TextRange::new(t.start, t.end))
+    }
+}
+
 /// Collects diagnostics, applying the configured levels.
 pub struct Sink<'a> {
     levels: &'a Levels,
@@ -176,6 +248,30 @@ impl<'a> Sink<'a> {
             None => (TextRange::default(), LineCol::START, LineCol::START),
         };
         self.push(rule, &file.path, range, start, end, message)
+    }
+
+    /// Reports on a byte range of an analysed script.
+    pub fn range(
+        &mut self,
+        rule: &Rule,
+        cx: &FileContext,
+        range: TextRange,
+        message: String,
+    ) -> Option<&mut Diagnostic> {
+        let start = LineCol::of(cx.text, range.start);
+        let end = LineCol::of(cx.text, range.end);
+        self.push(rule, &cx.file.path, range, start, end, message)
+    }
+
+    /// Reports on a statement's first line.
+    pub fn statement(
+        &mut self,
+        rule: &Rule,
+        cx: &FileContext,
+        statement: &Statement,
+        message: String,
+    ) -> Option<&mut Diagnostic> {
+        self.range(rule, cx, cx.head(statement), message)
     }
 
     /// Reports at an explicit place.

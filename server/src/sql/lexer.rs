@@ -63,6 +63,11 @@ pub fn tokenize(source: &str, dialect: Dialect) -> Vec<Token> {
         let mut unterminated = false;
         let b = bytes[i];
         let kind = match b {
+            // A byte-order mark is blank space.
+            0xef if source[i..].starts_with('\u{feff}') => {
+                i += 3;
+                TokenKind::Whitespace
+            }
             b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
                 while i < bytes.len()
                     && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)

@@ -1,9 +1,11 @@
 //! SQL analysis: lexing, statement splitting, parsing with sqlparser (with fallbacks for what it
 //! cannot parse), and the facts the rules read.
 
+pub mod analysis;
 pub mod facts;
 pub mod lexer;
 pub mod parse;
+pub mod server;
 pub mod split;
 
 /// The SQL dialect of a migration set.

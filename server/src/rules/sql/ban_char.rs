@@ -1,0 +1,50 @@
+use crate::config::Level;
+use crate::rules::{FileContext, Rule, Sink};
+use crate::sql::Dialect;
+
+use super::column_types;
+
+pub static RULE: Rule = Rule {
+    id: "ban-char",
+    category: "style",
+    default_level: Level::Hint,
+    summary: "CHAR(n) column: blank-padded, prefer TEXT or VARCHAR (PostgreSQL)",
+    doc: r#"## What it does
+Flags `CHAR(n)` / `CHARACTER(n)` columns in PostgreSQL migrations.
+
+## Why is this bad?
+`char(n)` pads values with spaces to n characters, and the padding is ignored in some comparisons
+and not in others; it is also no faster than `text`.
+
+## Example
+```sql
+CREATE TABLE countries (code char(2));
+```
+
+## Use instead
+```sql
+CREATE TABLE countries (code text CHECK (length(code) = 2));
+```
+"#,
+    convention: None,
+};
+
+pub fn check(cx: &FileContext, sink: &mut Sink) {
+    if cx.dialect() != Dialect::Postgres {
+        return;
+    }
+    for (statement, table, column, data_type) in column_types(cx) {
+        if data_type == "CHAR"
+            || data_type.starts_with("CHAR(")
+            || data_type.starts_with("CHARACTER(")
+            || data_type == "CHARACTER"
+        {
+            sink.statement(
+                &RULE,
+                cx,
+                statement,
+                format!("Column {table}.{column} is {data_type}, which pads values with spaces; prefer TEXT"),
+            );
+        }
+    }
+}

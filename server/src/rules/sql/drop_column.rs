@@ -1,0 +1,57 @@
+use crate::config::Level;
+use crate::rules::{FileContext, Rule, Sink};
+use crate::sql::facts::{AlterAction, Op};
+
+use super::existing_table;
+
+pub static RULE: Rule = Rule {
+    id: "drop-column",
+    category: "both",
+    default_level: Level::Warning,
+    summary: "DROP COLUMN loses data and breaks the application version still running",
+    doc: r#"## What it does
+Flags `ALTER TABLE … DROP COLUMN` on an existing table in versioned migrations (undo migrations
+are meant to drop things).
+
+## Why is this bad?
+The data is gone, and queries of the running application that still use the column fail. On
+MySQL the table is rebuilt.
+
+## Example
+```sql
+ALTER TABLE users DROP COLUMN legacy_flag;
+```
+
+## Use instead
+Stop using the column in the application first, release, then drop it in a later migration, with
+a backup if the data may be needed.
+"#,
+    convention: None,
+};
+
+pub fn check(cx: &FileContext, sink: &mut Sink) {
+    if cx.is_undo() {
+        return;
+    }
+    for (i, (statement, op)) in cx.statements().enumerate() {
+        let Op::AlterTable { table, actions, .. } = op else {
+            continue;
+        };
+        if !existing_table(cx, i, table) {
+            continue;
+        }
+        for action in actions {
+            if let AlterAction::DropColumn { names, .. } = action {
+                sink.statement(
+                    &RULE,
+                    cx,
+                    statement,
+                    format!(
+                        "Dropping column {} of {table} deletes its data and breaks the application version still using it; remove it from the code first",
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}

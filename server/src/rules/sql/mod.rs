@@ -1,0 +1,269 @@
+//! Rules on the SQL of each migration: unsafe DDL for PostgreSQL and MySQL/MariaDB, transaction
+//! handling, undo scripts, style, and the schema model.
+
+mod add_column_not_null;
+mod alter_enum_add_value;
+mod ban_char;
+mod change_column_type;
+mod concurrently_in_transaction;
+mod constraint_without_not_valid;
+mod drop_column;
+mod drop_database;
+mod drop_table;
+mod duplicate_object;
+mod mixed_ddl_dml;
+mod multiple_tables;
+mod mysql_copy_algorithm;
+mod mysql_ddl_in_transaction;
+mod mysql_online_ddl;
+mod mysql_table_options;
+mod prefer_bigint_key;
+mod prefer_text;
+mod prefer_timestamptz;
+mod rename_column;
+mod rename_table;
+mod require_concurrent_index;
+mod require_concurrent_index_drop;
+mod require_if_not_exists;
+mod require_lock_timeout;
+mod set_not_null;
+mod syntax_error;
+mod transaction_in_migration;
+mod truncate_table;
+mod undo_drop_without_if_exists;
+mod undo_incomplete;
+mod unique_constraint;
+mod unknown_column;
+mod unknown_table;
+mod volatile_default;
+
+use super::{FileContext, Rule, Sink};
+use crate::schema::Catalog;
+
+/// A rule over one whole script.
+pub type FileCheck = fn(&FileContext, &mut Sink);
+/// A rule over one statement, with the schema as the statements before it left it.
+pub type StatementCheck = fn(&FileContext, usize, &Catalog, &mut Sink);
+
+pub enum Check {
+    File(FileCheck),
+    Statement(StatementCheck),
+}
+
+/// The SQL rules with their checks, in listing order.
+pub static CHECKS: &[(&Rule, Check)] = &[
+    (&syntax_error::RULE, Check::File(syntax_error::check)),
+    (
+        &require_concurrent_index::RULE,
+        Check::File(require_concurrent_index::check),
+    ),
+    (
+        &require_concurrent_index_drop::RULE,
+        Check::File(require_concurrent_index_drop::check),
+    ),
+    (
+        &concurrently_in_transaction::RULE,
+        Check::File(concurrently_in_transaction::check),
+    ),
+    (
+        &add_column_not_null::RULE,
+        Check::File(add_column_not_null::check),
+    ),
+    (
+        &volatile_default::RULE,
+        Check::File(volatile_default::check),
+    ),
+    (&set_not_null::RULE, Check::File(set_not_null::check)),
+    (
+        &constraint_without_not_valid::RULE,
+        Check::File(constraint_without_not_valid::check),
+    ),
+    (
+        &unique_constraint::RULE,
+        Check::File(unique_constraint::check),
+    ),
+    (
+        &change_column_type::RULE,
+        Check::File(change_column_type::check),
+    ),
+    (&rename_column::RULE, Check::File(rename_column::check)),
+    (&rename_table::RULE, Check::File(rename_table::check)),
+    (&drop_column::RULE, Check::File(drop_column::check)),
+    (&drop_table::RULE, Check::File(drop_table::check)),
+    (&drop_database::RULE, Check::File(drop_database::check)),
+    (&truncate_table::RULE, Check::File(truncate_table::check)),
+    (
+        &require_lock_timeout::RULE,
+        Check::File(require_lock_timeout::check),
+    ),
+    (
+        &transaction_in_migration::RULE,
+        Check::File(transaction_in_migration::check),
+    ),
+    (
+        &alter_enum_add_value::RULE,
+        Check::File(alter_enum_add_value::check),
+    ),
+    (
+        &mysql_online_ddl::RULE,
+        Check::File(mysql_online_ddl::check),
+    ),
+    (
+        &mysql_copy_algorithm::RULE,
+        Check::Statement(mysql_copy_algorithm::check),
+    ),
+    (
+        &mysql_ddl_in_transaction::RULE,
+        Check::File(mysql_ddl_in_transaction::check),
+    ),
+    (
+        &mysql_table_options::RULE,
+        Check::File(mysql_table_options::check),
+    ),
+    (&mixed_ddl_dml::RULE, Check::File(mixed_ddl_dml::check)),
+    (&multiple_tables::RULE, Check::File(multiple_tables::check)),
+    (
+        &require_if_not_exists::RULE,
+        Check::File(require_if_not_exists::check),
+    ),
+    (
+        &undo_drop_without_if_exists::RULE,
+        Check::File(undo_drop_without_if_exists::check),
+    ),
+    (&undo_incomplete::RULE, Check::File(undo_incomplete::check)),
+    (&unknown_table::RULE, Check::Statement(unknown_table::check)),
+    (
+        &unknown_column::RULE,
+        Check::Statement(unknown_column::check),
+    ),
+    (
+        &duplicate_object::RULE,
+        Check::Statement(duplicate_object::check),
+    ),
+    (
+        &prefer_timestamptz::RULE,
+        Check::File(prefer_timestamptz::check),
+    ),
+    (
+        &prefer_bigint_key::RULE,
+        Check::File(prefer_bigint_key::check),
+    ),
+    (&prefer_text::RULE, Check::File(prefer_text::check)),
+    (&ban_char::RULE, Check::File(ban_char::check)),
+];
+
+/// Runs the enabled whole-script rules on one script.
+pub fn run_file(cx: &FileContext, sink: &mut Sink) {
+    for (rule, check) in CHECKS {
+        if let Check::File(check) = check {
+            if sink.enabled(rule) {
+                check(cx, sink);
+            }
+        }
+    }
+}
+
+/// Runs the enabled statement rules on statement `index`.
+pub fn run_statement(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {
+    for (rule, check) in CHECKS {
+        if let Check::Statement(check) = check {
+            if sink.enabled(rule) {
+                check(cx, index, catalog, sink);
+            }
+        }
+    }
+}
+
+/// True when the table existed before this script (not created earlier in it).
+pub(crate) fn existing_table(
+    cx: &FileContext,
+    index: usize,
+    table: &crate::sql::facts::Name,
+) -> bool {
+    !cx.created_before(index, table)
+}
+
+/// Volatile functions: a DEFAULT calling one is evaluated per row, forcing a table rewrite.
+pub(crate) fn is_volatile_default(expr: &str) -> bool {
+    let lower = expr.to_ascii_lowercase();
+    [
+        "random(",
+        "gen_random_uuid(",
+        "uuid_generate_v1",
+        "uuid_generate_v4(",
+        "clock_timestamp(",
+        "timeofday(",
+        "nextval(",
+        "txid_current(",
+        "statement_timestamp(",
+        "uuid(",
+    ]
+    .iter()
+    .any(|f| lower.contains(f))
+}
+
+/// The value of a MySQL table option written as `NAME [=] value` in a statement (upper-cased).
+pub(crate) fn table_option(
+    cx: &FileContext,
+    statement: &crate::sql::analysis::Statement,
+    option: &str,
+) -> Option<String> {
+    let tokens: Vec<&crate::sql::lexer::Token> = cx.sql.tokens[statement.raw.tokens.clone()]
+        .iter()
+        .filter(|t| !t.is_trivia())
+        .collect();
+    let at = tokens.iter().position(|t| t.is_keyword(cx.text, option))?;
+    let mut next = at + 1;
+    if tokens.get(next).is_some_and(|t| t.text(cx.text) == "=") {
+        next += 1;
+    }
+    tokens.get(next).map(|t| {
+        t.text(cx.text)
+            .trim_matches(['\'', '"', '`'])
+            .to_ascii_uppercase()
+    })
+}
+
+/// Every column type a script declares: `(statement, table, column, TYPE)`.
+pub(crate) fn column_types<'a>(
+    cx: &'a FileContext,
+) -> Vec<(&'a crate::sql::analysis::Statement, String, String, String)> {
+    use crate::sql::facts::{AlterAction, Op};
+    let mut out = Vec::new();
+    for (statement, op) in cx.statements() {
+        match op {
+            Op::CreateTable { table, columns, .. } => {
+                for c in columns {
+                    out.push((
+                        statement,
+                        table.to_string(),
+                        c.name.clone(),
+                        c.data_type.clone(),
+                    ));
+                }
+            }
+            Op::AlterTable { table, actions, .. } => {
+                for action in actions {
+                    match action {
+                        AlterAction::AddColumn { column, .. }
+                        | AlterAction::ChangeColumn { column, .. } => out.push((
+                            statement,
+                            table.to_string(),
+                            column.name.clone(),
+                            column.data_type.clone(),
+                        )),
+                        AlterAction::SetType { column, data_type } => out.push((
+                            statement,
+                            table.to_string(),
+                            column.clone(),
+                            data_type.clone(),
+                        )),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

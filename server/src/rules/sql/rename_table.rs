@@ -1,0 +1,62 @@
+use crate::config::Level;
+use crate::rules::{FileContext, Rule, Sink};
+use crate::sql::facts::{AlterAction, Op};
+
+use super::existing_table;
+
+pub static RULE: Rule = Rule {
+    id: "rename-table",
+    category: "both",
+    default_level: Level::Warning,
+    summary: "Renaming a table breaks the application version still running",
+    doc: r#"## What it does
+Flags `ALTER TABLE … RENAME TO …` and MySQL's `RENAME TABLE a TO b` for tables that existed before
+this migration.
+
+## Why is this bad?
+The running application still queries the old name, and fails until every instance is replaced.
+
+## Example
+```sql
+ALTER TABLE users RENAME TO accounts;
+```
+
+## Use instead
+Create the new table (or a view with the new name), migrate readers and writers in steps, and
+drop the old name in a later release.
+"#,
+    convention: None,
+};
+
+pub fn check(cx: &FileContext, sink: &mut Sink) {
+    if cx.is_undo() {
+        return;
+    }
+    for (i, (statement, op)) in cx.statements().enumerate() {
+        let renames: Vec<(String, String)> = match op {
+            Op::AlterTable { table, actions, .. } if existing_table(cx, i, table) => actions
+                .iter()
+                .filter_map(|a| match a {
+                    AlterAction::RenameTo { to } => Some((table.to_string(), to.to_string())),
+                    _ => None,
+                })
+                .collect(),
+            Op::RenameTable { pairs } => pairs
+                .iter()
+                .filter(|(from, _)| existing_table(cx, i, from))
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            _ => continue,
+        };
+        for (from, to) in renames {
+            sink.statement(
+                &RULE,
+                cx,
+                statement,
+                format!(
+                    "Renaming table {from} to {to} breaks the application version still running; migrate to the new name in steps"
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,51 @@
+use crate::config::Level;
+use crate::diagnostic::TextRange;
+use crate::rules::{FileContext, Rule, Sink};
+
+pub static RULE: Rule = Rule {
+    id: "syntax-error",
+    category: "sql",
+    default_level: Level::Error,
+    summary: "Statement that does not parse (unterminated string, misspelled key word, …)",
+    doc: r#"## What it does
+Reports a statement that cannot be parsed, at the position where parsing failed: an unterminated
+string, quoted identifier, dollar-quoted body or comment, or a token the grammar does not allow.
+Only that statement is affected; the rest of the file is still checked. Valid constructs the SQL
+parser does not know (e.g. `DROP INDEX CONCURRENTLY`, `DO $$ … $$`, MySQL procedures) are
+recognised and never reported; the list is in `server/src/sql/parse.rs`.
+
+## Why is this bad?
+The migration fails at deploy time, after every earlier migration has been applied. With MySQL
+the statements before the bad one have already been committed.
+
+## Example
+```sql
+ALTER TABLE users ADD COLUMN email text DEFALT '';
+```
+
+## Use instead
+```sql
+ALTER TABLE users ADD COLUMN email text DEFAULT '';
+```
+"#,
+    convention: None,
+};
+
+pub fn check(cx: &FileContext, sink: &mut Sink) {
+    for statement in &cx.sql.statements {
+        let Some(error) = &statement.parsed.error else {
+            continue;
+        };
+        // Underline the offending token.
+        let end = cx.sql.tokens[statement.raw.tokens.clone()]
+            .iter()
+            .find(|t| t.start <= error.offset && error.offset < t.end)
+            .map_or(error.offset, |t| t.end.min(t.start + 200));
+        sink.range(
+            &RULE,
+            cx,
+            TextRange::new(error.offset, end.max(error.offset)),
+            format!("Syntax error ({}): {}", cx.server, error.message),
+        );
+    }
+}

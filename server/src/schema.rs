@@ -1,0 +1,365 @@
+//! The schema model: every migration's DDL replayed in version order into an in-memory catalog
+//! of tables, columns and indexes, each with the migration that created it.
+//!
+//! Conservative by design: a statement the model cannot follow (an unparsed ALTER TABLE, a
+//! routine, dynamic SQL) marks the tables it may touch as uncertain, and a `DO` block or routine
+//! marks the whole catalog uncertain, so no "does not exist" is reported on a guess.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::diagnostic::TextRange;
+use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
+
+/// Where an object was defined or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub path: PathBuf,
+    /// The migration's version or description (for repeatables), as shown to users.
+    pub migration: String,
+    pub range: TextRange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub spec: ColumnSpec,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: Name,
+    pub columns: Vec<Column>,
+    pub origin: Origin,
+    pub changed_by: Vec<Origin>,
+    /// Something happened to it that the model could not follow.
+    pub uncertain: bool,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.spec.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub table: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    pub origin: Origin,
+}
+
+/// The schema at one point of the migration sequence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    tables: BTreeMap<String, Table>,
+    indexes: BTreeMap<String, Index>,
+    /// True once a statement ran that may have created or dropped anything.
+    pub uncertain: bool,
+}
+
+/// Tables are keyed by unqualified, case-folded name: migrations mix `users` and
+/// `public.users`, and one schema per migration set is the common case.
+fn key(name: &Name) -> String {
+    name.name.clone()
+}
+
+impl Catalog {
+    pub fn table(&self, name: &Name) -> Option<&Table> {
+        self.tables.get(&key(name))
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = &Table> {
+        self.tables.values()
+    }
+
+    pub fn index(&self, name: &str) -> Option<&Index> {
+        self.indexes.get(name)
+    }
+
+    pub fn indexes(&self) -> impl Iterator<Item = &Index> {
+        self.indexes.values()
+    }
+
+    /// Whether the model can vouch that `name` does not exist.
+    pub fn surely_missing_table(&self, name: &Name) -> bool {
+        !self.uncertain
+            && name.schema.as_deref().is_none_or(|s| !s.starts_with("${"))
+            && self.table(name).is_none()
+    }
+
+    /// Applies one statement's facts.
+    pub fn apply(&mut self, op: &Op, origin: &Origin) {
+        match op {
+            Op::CreateTable {
+                table,
+                columns,
+                constraints,
+                as_query,
+                ..
+            } => {
+                let k = key(table);
+                if self.tables.contains_key(&k) {
+                    return;
+                }
+                let mut columns: Vec<Column> = columns
+                    .iter()
+                    .map(|spec| Column {
+                        spec: spec.clone(),
+                        origin: origin.clone(),
+                    })
+                    .collect();
+                for c in constraints {
+                    if c.kind == ConstraintKind::PrimaryKey {
+                        for col in columns
+                            .iter_mut()
+                            .filter(|col| c.columns.contains(&col.spec.name))
+                        {
+                            col.spec.primary_key = true;
+                            col.spec.not_null = true;
+                        }
+                    }
+                    if matches!(c.kind, ConstraintKind::Index | ConstraintKind::Unique) {
+                        if let Some(name) = &c.name {
+                            self.indexes.insert(
+                                name.clone(),
+                                Index {
+                                    name: name.clone(),
+                                    table: k.clone(),
+                                    columns: c.columns.clone(),
+                                    unique: c.kind == ConstraintKind::Unique,
+                                    origin: origin.clone(),
+                                },
+                            );
+                        }
+                    }
+                }
+                self.tables.insert(
+                    k,
+                    Table {
+                        name: table.clone(),
+                        columns,
+                        origin: origin.clone(),
+                        changed_by: Vec::new(),
+                        uncertain: *as_query,
+                    },
+                );
+            }
+            Op::CreateIndex {
+                name: Some(name),
+                table,
+                unique,
+                columns,
+                ..
+            } => {
+                self.indexes.entry(name.name.clone()).or_insert(Index {
+                    name: name.name.clone(),
+                    table: key(table),
+                    columns: columns.clone(),
+                    unique: *unique,
+                    origin: origin.clone(),
+                });
+            }
+            Op::DropIndex { names, .. } => {
+                for name in names {
+                    self.indexes.remove(&name.name);
+                }
+            }
+            Op::DropTable { names, .. } => {
+                for name in names {
+                    let k = key(name);
+                    self.tables.remove(&k);
+                    self.indexes.retain(|_, index| index.table != k);
+                }
+            }
+            Op::RenameTable { pairs } => {
+                for (from, to) in pairs {
+                    self.rename_table(from, to, Some(origin));
+                }
+            }
+            Op::AlterTable { table, actions, .. } => self.alter(table, actions, origin),
+            Op::Routine | Op::Other { .. } => {
+                if matches!(op, Op::Routine) {
+                    self.uncertain = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Renames a table; `origin` is recorded as a change unless the caller already did.
+    fn rename_table(&mut self, from: &Name, to: &Name, origin: Option<&Origin>) {
+        if let Some(mut table) = self.tables.remove(&key(from)) {
+            table.name = to.clone();
+            if let Some(origin) = origin {
+                table.changed_by.push(origin.clone());
+            }
+            let new_key = key(to);
+            for index in self.indexes.values_mut().filter(|i| i.table == key(from)) {
+                index.table = new_key.clone();
+            }
+            self.tables.insert(new_key, table);
+        }
+    }
+
+    fn alter(&mut self, table: &Name, actions: &[AlterAction], origin: &Origin) {
+        let k = key(table);
+        let mut rename_to = None;
+        let mut new_indexes = Vec::new();
+        let mut dropped_indexes = Vec::new();
+        {
+            let Some(t) = self.tables.get_mut(&k) else {
+                return;
+            };
+            t.changed_by.push(origin.clone());
+            for action in actions {
+                match action {
+                    AlterAction::AddColumn { column, .. } if t.column(&column.name).is_none() => {
+                        t.columns.push(Column {
+                            spec: column.clone(),
+                            origin: origin.clone(),
+                        });
+                    }
+                    AlterAction::DropColumn { names, .. } => {
+                        t.columns.retain(|c| !names.contains(&c.spec.name));
+                    }
+                    AlterAction::RenameColumn { from, to } => {
+                        if let Some(c) = t.columns.iter_mut().find(|c| &c.spec.name == from) {
+                            c.spec.name = to.clone();
+                        }
+                    }
+                    AlterAction::ChangeColumn { from, column } => {
+                        if let Some(c) = t.columns.iter_mut().find(|c| &c.spec.name == from) {
+                            c.spec = column.clone();
+                        }
+                    }
+                    AlterAction::SetNotNull { column } => set(t, column, |c| c.not_null = true),
+                    AlterAction::DropNotNull { column } => set(t, column, |c| c.not_null = false),
+                    AlterAction::SetDefault { column, default } => {
+                        set(t, column, |c| c.default = Some(default.clone()))
+                    }
+                    AlterAction::DropDefault { column } => set(t, column, |c| c.default = None),
+                    AlterAction::SetType { column, data_type } => {
+                        set(t, column, |c| c.data_type = data_type.clone())
+                    }
+                    AlterAction::AddConstraint { constraint, .. } => {
+                        if matches!(
+                            constraint.kind,
+                            ConstraintKind::Index | ConstraintKind::Unique
+                        ) {
+                            if let Some(name) = &constraint.name {
+                                new_indexes.push(Index {
+                                    name: name.clone(),
+                                    table: k.clone(),
+                                    columns: constraint.columns.clone(),
+                                    unique: constraint.kind == ConstraintKind::Unique,
+                                    origin: origin.clone(),
+                                });
+                            }
+                        }
+                    }
+                    AlterAction::DropIndex { name } => dropped_indexes.push(name.clone()),
+                    AlterAction::RenameTo { to } => rename_to = Some(to.clone()),
+                    AlterAction::Other(_) => t.uncertain = true,
+                    _ => {}
+                }
+            }
+        }
+        for index in new_indexes {
+            self.indexes.entry(index.name.clone()).or_insert(index);
+        }
+        for name in dropped_indexes {
+            self.indexes.remove(&name);
+        }
+        if let Some(to) = rename_to {
+            self.rename_table(table, &to, None);
+        }
+    }
+}
+
+fn set(table: &mut Table, column: &str, f: impl FnOnce(&mut ColumnSpec)) {
+    if let Some(c) = table.columns.iter_mut().find(|c| c.spec.name == column) {
+        f(&mut c.spec);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::analysis::analyze;
+    use crate::sql::Dialect;
+
+    fn replay(scripts: &[&str], dialect: Dialect) -> Catalog {
+        let mut catalog = Catalog::default();
+        for (i, script) in scripts.iter().enumerate() {
+            let file = analyze(script, dialect, None);
+            for st in &file.statements {
+                catalog.apply(
+                    &st.parsed.op,
+                    &Origin {
+                        path: PathBuf::from(format!("V{}__x.sql", i + 1)),
+                        migration: (i + 1).to_string(),
+                        range: st.range(),
+                    },
+                );
+            }
+        }
+        catalog
+    }
+
+    #[test]
+    fn replays_ddl_in_order() {
+        let catalog = replay(
+            &[
+                "CREATE TABLE users (id bigint PRIMARY KEY, name text); CREATE INDEX users_name ON users (name);",
+                "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '', RENAME COLUMN name TO full_name;",
+                "ALTER TABLE users RENAME TO members; DROP INDEX users_name;",
+            ],
+            Dialect::Postgres,
+        );
+        let members = catalog
+            .table(&Name::new(None, "members"))
+            .expect("renamed table");
+        let columns: Vec<&str> = members
+            .columns
+            .iter()
+            .map(|c| c.spec.name.as_str())
+            .collect();
+        assert_eq!(columns, vec!["id", "full_name", "email"]);
+        assert_eq!(members.origin.migration, "1");
+        assert_eq!(members.changed_by.len(), 2);
+        assert!(catalog.table(&Name::new(None, "users")).is_none());
+        assert!(catalog.index("users_name").is_none());
+        assert!(members.column("email").unwrap().spec.not_null);
+    }
+
+    #[test]
+    fn mysql_indexes_and_drops() {
+        let catalog = replay(
+            &[
+                "CREATE TABLE `a` (`id` BIGINT NOT NULL AUTO_INCREMENT, `n` VARCHAR(10), PRIMARY KEY (`id`), KEY `idx_n` (`n`)) ENGINE=InnoDB;",
+                "ALTER TABLE a ADD INDEX idx_id_n (id, n), ALGORITHM=INPLACE, LOCK=NONE;",
+                "ALTER TABLE a DROP INDEX idx_n; DROP TABLE IF EXISTS b;",
+            ],
+            Dialect::MySql,
+        );
+        assert!(catalog.index("idx_n").is_none());
+        assert_eq!(catalog.index("idx_id_n").unwrap().columns, vec!["id", "n"]);
+        let a = catalog.table(&Name::new(None, "a")).unwrap();
+        assert!(a.column("id").unwrap().spec.generated);
+        assert!(a.column("id").unwrap().spec.primary_key);
+    }
+
+    #[test]
+    fn routines_make_the_model_uncertain() {
+        let catalog = replay(
+            &["DO $$ BEGIN EXECUTE 'CREATE TABLE x (id int)'; END $$;"],
+            Dialect::Postgres,
+        );
+        assert!(!catalog.surely_missing_table(&Name::new(None, "x")));
+        let catalog = replay(&["CREATE TABLE y (id int);"], Dialect::Postgres);
+        assert!(catalog.surely_missing_table(&Name::new(None, "x")));
+    }
+}

@@ -1,0 +1,261 @@
+//! One script analysed: its statements with their facts, its suppression comments and its
+//! Flyway script configuration.
+//!
+//! Suppression comments (the rule ids are required; several are separated by commas):
+//! - `-- flyway-lsp-ignore rule-id, other-id` before a statement, or after it on the same line,
+//!   silences those rules for that statement;
+//! - `-- flyway-lsp-ignore-file rule-id` anywhere silences them for the whole file (file-level
+//!   findings such as naming included).
+//!
+//! Block comments work too: `/* flyway-lsp-ignore rule-id */`.
+
+use super::lexer::{Token, TokenKind};
+use super::parse::{parse_statement, Parsed};
+use super::split::{split, RawStatement};
+use super::Dialect;
+use crate::diagnostic::TextRange;
+
+/// A statement with its facts.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub raw: RawStatement,
+    pub parsed: Parsed,
+    /// Rule ids silenced for this statement.
+    pub ignored: Vec<String>,
+}
+
+impl Statement {
+    pub fn range(&self) -> TextRange {
+        self.raw.range
+    }
+}
+
+/// A suppression comment, for reporting unknown rule ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub range: TextRange,
+    pub rules: Vec<String>,
+    pub file_wide: bool,
+}
+
+/// Flyway's per-script settings: `V1__x.sql.conf` beside the script, or `-- flyway:key=value`
+/// comments at the top of the script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScriptConfig {
+    pub execute_in_transaction: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlFile {
+    pub dialect: Dialect,
+    pub tokens: Vec<Token>,
+    pub statements: Vec<Statement>,
+    pub suppressions: Vec<Suppression>,
+    pub script_config: ScriptConfig,
+}
+
+impl SqlFile {
+    /// Rule ids silenced for the whole file.
+    pub fn file_ignored(&self) -> impl Iterator<Item = &str> {
+        self.suppressions
+            .iter()
+            .filter(|s| s.file_wide)
+            .flat_map(|s| s.rules.iter().map(String::as_str))
+    }
+
+    /// Whether a finding of `rule` at byte `offset` is silenced.
+    pub fn is_suppressed(&self, rule: &str, offset: usize) -> bool {
+        if self.file_ignored().any(|r| r == rule) {
+            return true;
+        }
+        self.statements.iter().any(|s| {
+            s.raw.range.start <= offset
+                && offset <= s.raw.range.end
+                && s.ignored.iter().any(|r| r == rule)
+        })
+    }
+}
+
+const IGNORE: &str = "flyway-lsp-ignore";
+const IGNORE_FILE: &str = "flyway-lsp-ignore-file";
+
+/// Splits, parses and reads the comments of a script.
+pub fn analyze(text: &str, dialect: Dialect, sidecar: Option<&str>) -> SqlFile {
+    let split = split(text, dialect);
+    let mut suppressions = Vec::new();
+    for t in split
+        .tokens
+        .iter()
+        .filter(|t| matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
+    {
+        if let Some(s) = read_suppression(text, t) {
+            suppressions.push(s);
+        }
+    }
+    let mut statements: Vec<Statement> = split
+        .statements
+        .iter()
+        .map(|raw| {
+            let parsed = parse_statement(
+                text,
+                &split.tokens[raw.tokens.clone()],
+                raw.range.start,
+                raw.range.end,
+                dialect,
+            );
+            Statement {
+                raw: raw.clone(),
+                parsed,
+                ignored: Vec::new(),
+            }
+        })
+        .collect();
+    // Attach statement-level suppressions: a comment before a statement belongs to it, unless
+    // it sits on the line where the previous statement ends (a trailing comment).
+    for s in suppressions.iter().filter(|s| !s.file_wide) {
+        let target = statements.iter().position(|st| {
+            s.range.start >= st.raw.leading_start && s.range.end <= st.raw.range.end
+        });
+        let target = match target {
+            Some(i) if i > 0 && same_line(text, statements[i - 1].raw.range.end, s.range.start) => {
+                Some(i - 1)
+            }
+            Some(i) => Some(i),
+            // After the last statement: a trailing comment on its line.
+            None => statements
+                .iter()
+                .rposition(|st| st.raw.range.end <= s.range.start)
+                .filter(|&i| same_line(text, statements[i].raw.range.end, s.range.start)),
+        };
+        if let Some(i) = target {
+            statements[i].ignored.extend(s.rules.iter().cloned());
+        }
+    }
+    let mut script_config = sidecar.map(read_sidecar).unwrap_or_default();
+    // `-- flyway:executeInTransaction=false` at the top of the script.
+    for t in split.tokens.iter().take_while(|t| t.is_trivia()) {
+        if t.kind == TokenKind::LineComment {
+            let body = t.text(text).trim_start_matches('-').trim();
+            if let Some(setting) = body.strip_prefix("flyway:") {
+                if let Some((key, value)) = setting.split_once('=') {
+                    apply_setting(&mut script_config, key.trim(), value.trim());
+                }
+            }
+        }
+    }
+    SqlFile {
+        dialect,
+        tokens: split.tokens,
+        statements,
+        suppressions,
+        script_config,
+    }
+}
+
+fn same_line(text: &str, a: usize, b: usize) -> bool {
+    let (a, b) = (a.min(b), a.max(b));
+    !text[a..b].contains(['\n', '\r'])
+}
+
+fn read_suppression(text: &str, t: &Token) -> Option<Suppression> {
+    let body = t.text(text);
+    let body = body
+        .strip_prefix("--")
+        .or_else(|| body.strip_prefix('#'))
+        .or_else(|| {
+            body.strip_prefix("/*")
+                .map(|b| b.strip_suffix("*/").unwrap_or(b))
+        })?
+        .trim();
+    let (file_wide, rest) = if let Some(rest) = body.strip_prefix(IGNORE_FILE) {
+        (true, rest)
+    } else if let Some(rest) = body.strip_prefix(IGNORE) {
+        (false, rest)
+    } else {
+        return None;
+    };
+    if !rest.is_empty() && !rest.starts_with([' ', '\t', ':']) {
+        return None;
+    }
+    let rules = rest
+        .trim_start_matches(':')
+        .split([',', ' ', '\t'])
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    Some(Suppression {
+        range: TextRange::new(t.start, t.end),
+        rules,
+        file_wide,
+    })
+}
+
+fn read_sidecar(text: &str) -> ScriptConfig {
+    let mut config = ScriptConfig::default();
+    for (key, value) in crate::config::parse_properties(text) {
+        apply_setting(&mut config, &key, &value);
+    }
+    config
+}
+
+fn apply_setting(config: &mut ScriptConfig, key: &str, value: &str) {
+    if key.eq_ignore_ascii_case("executeInTransaction") {
+        config.execute_in_transaction = match value.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => config.execute_in_transaction,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppressions_attach_to_statements() {
+        let text = "-- flyway-lsp-ignore-file prefer-text\n-- flyway-lsp-ignore drop-table, truncate-table\nDROP TABLE a;\nDROP TABLE b; -- flyway-lsp-ignore drop-table\nDROP TABLE c;\n/* flyway-lsp-ignore drop-table */ DROP TABLE d;";
+        let file = analyze(text, Dialect::Postgres, None);
+        let ignored: Vec<Vec<String>> = file.statements.iter().map(|s| s.ignored.clone()).collect();
+        assert_eq!(
+            ignored,
+            vec![
+                vec!["drop-table".to_string(), "truncate-table".to_string()],
+                vec!["drop-table".to_string()],
+                vec![],
+                vec!["drop-table".to_string()],
+            ]
+        );
+        assert_eq!(file.file_ignored().collect::<Vec<_>>(), vec!["prefer-text"]);
+        let c = text.find("DROP TABLE c").unwrap();
+        assert!(!file.is_suppressed("drop-table", c));
+        assert!(file.is_suppressed("prefer-text", c));
+        // A comment merely mentioning the word is not a suppression.
+        assert!(
+            analyze("-- flyway-lsp-ignored\nselect 1;", Dialect::Postgres, None)
+                .suppressions
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn script_configuration() {
+        let file = analyze(
+            "select 1;",
+            Dialect::Postgres,
+            Some("executeInTransaction=false\n"),
+        );
+        assert_eq!(file.script_config.execute_in_transaction, Some(false));
+        let file = analyze(
+            "-- flyway:executeInTransaction=false\nCREATE INDEX CONCURRENTLY i ON t (a);",
+            Dialect::Postgres,
+            None,
+        );
+        assert_eq!(file.script_config.execute_in_transaction, Some(false));
+        assert_eq!(
+            analyze("select 1;", Dialect::Postgres, None).script_config,
+            ScriptConfig::default()
+        );
+    }
+}
