@@ -11,6 +11,7 @@ mod drop_column;
 mod drop_database;
 mod drop_table;
 mod duplicate_object;
+mod invalid_suppression;
 mod mixed_ddl_dml;
 mod multiple_tables;
 mod mysql_copy_algorithm;
@@ -150,6 +151,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     ),
     (&prefer_text::RULE, Check::File(prefer_text::check)),
     (&ban_char::RULE, Check::File(ban_char::check)),
+    (
+        &invalid_suppression::RULE,
+        Check::File(invalid_suppression::check),
+    ),
 ];
 
 /// Runs the enabled whole-script rules on one script.
@@ -267,3 +272,6 @@ pub(crate) fn column_types<'a>(
     }
     out
 }
+
+#[cfg(test)]
+mod rule_cases;

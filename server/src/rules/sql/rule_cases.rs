@@ -1,0 +1,217 @@
+//! Every SQL rule with a migration it must flag and a safe variant it must not, run through the
+//! whole engine (split, parse, replay, rules) on a temporary project.
+
+use std::fs;
+
+use crate::config::LoadOptions;
+use crate::engine::check_path;
+
+const PG_BASE: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(10, 2), status text);
+CREATE INDEX orders_user_idx ON orders (user_id);
+CREATE TYPE mood AS ENUM ('ok');
+";
+
+const MYSQL_BASE: &str = "CREATE TABLE users (id BIGINT NOT NULL AUTO_INCREMENT, email VARCHAR(40), name TEXT, PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE orders (id BIGINT NOT NULL AUTO_INCREMENT, user_id BIGINT, total DECIMAL(10, 2), PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE INDEX orders_user_idx ON orders (user_id);
+";
+
+struct Case {
+    rule: &'static str,
+    dialect: &'static str,
+    /// Extra `[flyway-lsp]` settings (e.g. a server version).
+    settings: &'static str,
+    flagged: &'static str,
+    safe: &'static str,
+    /// For undo rules: the versioned migration the undo (`flagged` / `safe`) reverts.
+    undo_of: Option<&'static str>,
+}
+
+const fn case(
+    rule: &'static str,
+    dialect: &'static str,
+    flagged: &'static str,
+    safe: &'static str,
+) -> Case {
+    Case {
+        rule,
+        dialect,
+        settings: "",
+        flagged,
+        safe,
+        undo_of: None,
+    }
+}
+
+const CASES: &[Case] = &[
+    case("syntax-error", "postgres", "ALTER TABLE users ADD COLUMN x text DEFALT 'a';", "ALTER TABLE users ADD COLUMN x text DEFAULT 'a';"),
+    case("syntax-error", "mysql", "ALTER TABLE users ADD COLUMN x TEXT NOT NUL;", "ALTER TABLE users ADD COLUMN x TEXT NOT NULL;"),
+    case("require-concurrent-index", "postgres", "CREATE INDEX i ON users (email);", "CREATE INDEX CONCURRENTLY i ON users (email);"),
+    case("require-concurrent-index", "postgres", "CREATE INDEX i ON orders (status);", "CREATE TABLE t (a int); CREATE INDEX i ON t (a);"),
+    case("require-concurrent-index-drop", "postgres", "DROP INDEX orders_user_idx;", "DROP INDEX CONCURRENTLY orders_user_idx;"),
+    case("concurrently-in-transaction", "postgres", "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON users (email);", "CREATE INDEX CONCURRENTLY i ON users (email);"),
+    case("add-column-not-null-without-default", "postgres", "ALTER TABLE users ADD COLUMN a int NOT NULL;", "ALTER TABLE users ADD COLUMN a int NOT NULL DEFAULT 0;"),
+    case("add-column-not-null-without-default", "mysql", "ALTER TABLE users ADD COLUMN a INT NOT NULL;", "ALTER TABLE users ADD COLUMN a INT NULL;"),
+    case("volatile-default", "postgres", "ALTER TABLE users ADD COLUMN t uuid DEFAULT gen_random_uuid();", "ALTER TABLE users ADD COLUMN t timestamptz DEFAULT now();"),
+    case("set-not-null", "postgres", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;"),
+    case("constraint-without-not-valid", "postgres", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"),
+    case("unique-constraint-builds-index", "postgres", "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX users_email_idx;"),
+    case("change-column-type", "postgres", "ALTER TABLE orders ALTER COLUMN total TYPE numeric(14, 2);", "ALTER TABLE orders ALTER COLUMN status TYPE text;"),
+    case("rename-column", "postgres", "ALTER TABLE users RENAME COLUMN name TO full_name;", "ALTER TABLE users ADD COLUMN full_name text;"),
+    case("rename-column", "mysql", "ALTER TABLE users CHANGE name full_name TEXT;", "ALTER TABLE users MODIFY name TEXT;"),
+    case("rename-table", "postgres", "ALTER TABLE users RENAME TO accounts;", "CREATE TABLE t (a int); ALTER TABLE t RENAME TO t2;"),
+    case("rename-table", "mysql", "RENAME TABLE users TO accounts;", "CREATE TABLE t (a INT) ENGINE=InnoDB; RENAME TABLE t TO t2;"),
+    case("drop-column", "postgres", "ALTER TABLE users DROP COLUMN name;", "ALTER TABLE users ADD COLUMN x int;"),
+    case("drop-table", "mysql", "DROP TABLE orders;", "CREATE TABLE tmp (a INT); DROP TABLE tmp;"),
+    case("drop-database", "postgres", "DROP SCHEMA reporting CASCADE;", "CREATE SCHEMA reporting;"),
+    case("truncate-table", "postgres", "TRUNCATE orders;", "DELETE FROM orders WHERE id = 1;"),
+    case("require-lock-timeout", "postgres", "ALTER TABLE users ADD COLUMN x int;", "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN x int;"),
+    case("transaction-in-migration", "postgres", "BEGIN;\nALTER TABLE users ADD COLUMN x int;\nCOMMIT;", "ALTER TABLE users ADD COLUMN x int;"),
+    Case {
+        rule: "alter-enum-add-value",
+        dialect: "postgres",
+        settings: "server-version = \"11\"",
+        flagged: "ALTER TYPE mood ADD VALUE 'sad';\nSELECT 1;",
+        safe: "ALTER TYPE mood ADD VALUE 'sad';",
+        undo_of: None,
+    },
+    case("mysql-online-ddl", "mysql", "ALTER TABLE users ADD COLUMN x INT;", "ALTER TABLE users ADD COLUMN x INT, ALGORITHM=INSTANT;"),
+    case("mysql-online-ddl", "mysql", "CREATE INDEX i ON users (email) ALGORITHM=INPLACE;", "CREATE INDEX i ON users (email) ALGORITHM=INPLACE LOCK=NONE;"),
+    case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY email VARCHAR(100);", "ALTER TABLE users MODIFY email VARCHAR(60);"),
+    case("mysql-copy-algorithm", "mysql", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);", "SET foreign_key_checks = 0;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);"),
+    case("mysql-ddl-in-transaction", "mysql", "START TRANSACTION;\nALTER TABLE users ADD COLUMN x INT;\nCOMMIT;", "ALTER TABLE users ADD COLUMN x INT;"),
+    case("mysql-table-options", "mysql", "CREATE TABLE t (a INT);", "CREATE TABLE t (a INT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;"),
+    case("mixed-ddl-dml", "postgres", "ALTER TABLE users ADD COLUMN x int;\nUPDATE users SET x = 1;", "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);"),
+    case("multiple-tables", "mysql", "ALTER TABLE users ADD COLUMN x INT;\nALTER TABLE orders ADD COLUMN y INT;", "ALTER TABLE users ADD COLUMN x INT;\nALTER TABLE users ADD COLUMN y INT;"),
+    case("require-if-not-exists", "postgres", "CREATE TABLE t (a int);", "CREATE TABLE IF NOT EXISTS t (a int);"),
+    Case {
+        rule: "undo-drop-without-if-exists",
+        dialect: "postgres",
+        settings: "",
+        flagged: "DROP TABLE t;",
+        safe: "DROP TABLE IF EXISTS t;",
+        undo_of: Some("CREATE TABLE t (a int);"),
+    },
+    Case {
+        rule: "undo-incomplete",
+        dialect: "mysql",
+        settings: "",
+        flagged: "DROP TABLE IF EXISTS t;",
+        safe: "DROP TABLE IF EXISTS t;\nALTER TABLE users DROP COLUMN x;",
+        undo_of: Some("CREATE TABLE t (a INT);\nALTER TABLE users ADD COLUMN x INT;"),
+    },
+    case("unknown-table", "postgres", "ALTER TABLE nope ADD COLUMN x int;", "ALTER TABLE users ADD COLUMN x int;"),
+    case("unknown-column", "mysql", "ALTER TABLE users DROP COLUMN nope;", "ALTER TABLE users DROP COLUMN name;"),
+    case("duplicate-object", "postgres", "CREATE TABLE users (id int);", "CREATE TABLE IF NOT EXISTS users (id int);"),
+    case("duplicate-object", "mysql", "CREATE INDEX orders_user_idx ON orders (user_id);", "CREATE INDEX orders_user_idx2 ON orders (user_id);"),
+    case("prefer-timestamptz", "postgres", "CREATE TABLE t (a timestamp);", "CREATE TABLE t (a timestamptz);"),
+    case("prefer-bigint-key", "mysql", "CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, PRIMARY KEY (id));", "CREATE TABLE t (id BIGINT NOT NULL AUTO_INCREMENT, PRIMARY KEY (id));"),
+    case("prefer-text", "postgres", "CREATE TABLE t (a varchar(10));", "CREATE TABLE t (a text);"),
+    case("invalid-suppression", "postgres", "-- flyway-lsp-ignore drop-tabel\nSELECT 1;", "-- flyway-lsp-ignore drop-table\nSELECT 1;"),
+    case("ban-char", "postgres", "CREATE TABLE t (a char(2));", "CREATE TABLE t (a varchar(2));"),
+];
+
+/// Rules found in the second migration (or its undo) of a project built for `case`.
+fn rules_found(case: &Case, sql: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let sql_dir = dir.path().join("sql");
+    fs::create_dir(&sql_dir).unwrap();
+    let base = if case.dialect == "mysql" {
+        MYSQL_BASE
+    } else {
+        PG_BASE
+    };
+    fs::write(sql_dir.join("V1__base.sql"), base).unwrap();
+    let target = match case.undo_of {
+        Some(versioned) => {
+            fs::write(sql_dir.join("V2__change.sql"), versioned).unwrap();
+            fs::write(sql_dir.join("U2__change.sql"), sql).unwrap();
+            "U2__change.sql"
+        }
+        None => {
+            fs::write(sql_dir.join("V2__change.sql"), sql).unwrap();
+            "V2__change.sql"
+        }
+    };
+    // Switch the rule on, whatever its default.
+    fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        format!(
+            "dialect = \"{}\"\n{}\n[rules]\n{} = \"warning\"\n",
+            case.dialect, case.settings, case.rule
+        ),
+    )
+    .unwrap();
+    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+    reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .filter(|d| d.path.ends_with(target))
+        .map(|d| d.rule.to_string())
+        .collect()
+}
+
+#[test]
+fn every_rule_flags_its_case_and_passes_the_safe_variant() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let flagged = rules_found(case, case.flagged);
+        if !flagged.iter().any(|r| r == case.rule) {
+            failures.push(format!(
+                "{} ({}) missed: {:?} gave {flagged:?}",
+                case.rule, case.dialect, case.flagged
+            ));
+        }
+        let safe = rules_found(case, case.safe);
+        if safe.iter().any(|r| r == case.rule) {
+            failures.push(format!(
+                "{} ({}) flagged the safe variant: {:?}",
+                case.rule, case.dialect, case.safe
+            ));
+        }
+        if safe.iter().any(|r| r == "syntax-error")
+            || (case.rule != "syntax-error" && flagged.iter().any(|r| r == "syntax-error"))
+        {
+            failures.push(format!(
+                "{} ({}): a case does not parse",
+                case.rule, case.dialect
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_sql_rule_has_a_case() {
+    for (rule, _) in super::CHECKS {
+        assert!(
+            CASES.iter().any(|c| c.rule == rule.id),
+            "no test case for {}",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn suppression_comments_silence_rules() {
+    let case = case("drop-table", "postgres", "", "");
+    let sql = "-- flyway-lsp-ignore drop-table\nDROP TABLE orders;";
+    assert!(!rules_found(&case, sql).iter().any(|r| r == "drop-table"));
+    let sql = "-- flyway-lsp-ignore-file drop-table, drop-column\nDROP TABLE orders;\nALTER TABLE users DROP COLUMN name;";
+    let found = rules_found(&case, sql);
+    assert!(
+        !found
+            .iter()
+            .any(|r| r == "drop-table" || r == "drop-column"),
+        "{found:?}"
+    );
+    let sql = "DROP TABLE orders; -- flyway-lsp-ignore drop-table\nDROP TABLE users;";
+    assert_eq!(
+        rules_found(&case, sql)
+            .iter()
+            .filter(|r| *r == "drop-table")
+            .count(),
+        1
+    );
+}
