@@ -186,25 +186,30 @@ pub fn run_rules(
         let file = &set.files[i];
         let Some(name) = file.name() else { continue };
         let text = file.text().unwrap_or_default();
-        let before = catalog.clone();
-        let fcx = FileContext {
-            project,
-            file,
-            name,
-            text,
-            sql: file_sql,
-            server,
-            schema: &before,
-            undo_target: None,
-        };
-        rules::sql::run_file(&fcx, &mut sink);
+        // A context over the schema as it stands; rebuilt as statements change it (it only
+        // holds references, so this costs nothing, unlike cloning the catalog).
+        macro_rules! context {
+            ($catalog:expr) => {
+                FileContext {
+                    project,
+                    file,
+                    name,
+                    text,
+                    sql: file_sql,
+                    server,
+                    schema: $catalog,
+                    undo_target: None,
+                }
+            };
+        }
+        rules::sql::run_file(&context!(&catalog), &mut sink);
         let migration = name
             .version
             .as_ref()
             .map(|v| v.raw().to_string())
             .unwrap_or_else(|| name.description());
         for (index, statement) in file_sql.statements.iter().enumerate() {
-            rules::sql::run_statement(&fcx, index, &catalog, &mut sink);
+            rules::sql::run_statement(&context!(&catalog), index, &catalog, &mut sink);
             catalog.apply(
                 &statement.parsed.op,
                 &Origin {

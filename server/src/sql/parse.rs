@@ -120,7 +120,15 @@ pub fn parse_statement(
 
 /// The statement text for sqlparser: Flyway placeholders become identifiers of the same length,
 /// so error positions still map to the file.
-fn parse_text(source: &str, tokens: &[Token], start: usize, end: usize) -> String {
+fn parse_text<'a>(
+    source: &'a str,
+    tokens: &[Token],
+    start: usize,
+    end: usize,
+) -> std::borrow::Cow<'a, str> {
+    if !tokens.iter().any(|t| t.kind == TokenKind::Placeholder) {
+        return std::borrow::Cow::Borrowed(&source[start..end]);
+    }
     let mut text = String::with_capacity(end - start);
     let mut pos = start;
     for t in tokens.iter().filter(|t| t.kind == TokenKind::Placeholder) {
@@ -132,7 +140,7 @@ fn parse_text(source: &str, tokens: &[Token], start: usize, end: usize) -> Strin
         pos = t.end;
     }
     text.push_str(&source[pos..end]);
-    text
+    std::borrow::Cow::Owned(text)
 }
 
 /// Puts placeholders back into names: the parser saw `${schema}` as `_________`.
