@@ -249,6 +249,40 @@ pub fn run_rules(
     (diagnostics, catalog)
 }
 
+/// The schema as the migrations before file `file_index` (an index into `set.files`) leave it,
+/// in Flyway's apply order; for a file outside that order (undo, callback), the whole schema.
+pub fn catalog_before(
+    set: &MigrationSet,
+    sql: &BTreeMap<usize, SqlFile>,
+    file_index: usize,
+) -> Catalog {
+    let mut catalog = Catalog::default();
+    for i in apply_order(set) {
+        if i == file_index {
+            break;
+        }
+        let (Some(file_sql), Some(name)) = (sql.get(&i), set.files[i].name()) else {
+            continue;
+        };
+        let migration = name
+            .version
+            .as_ref()
+            .map(|v| v.raw().to_string())
+            .unwrap_or_else(|| name.description());
+        for statement in &file_sql.statements {
+            catalog.apply(
+                &statement.parsed.op,
+                &Origin {
+                    path: set.files[i].path.clone(),
+                    migration: migration.clone(),
+                    range: statement.range(),
+                },
+            );
+        }
+    }
+    catalog
+}
+
 /// Drops diagnostics silenced by `flyway-lsp-ignore` comments.
 fn apply_suppressions(
     diagnostics: &mut Vec<Diagnostic>,
@@ -271,4 +305,47 @@ pub fn check_path(path: &Path, options: &LoadOptions) -> Result<Vec<ProjectRepor
         .into_iter()
         .map(check_project)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::facts::Name;
+
+    #[test]
+    fn catalog_before_a_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir(&sql).unwrap();
+        std::fs::write(sql.join("V1__a.sql"), "CREATE TABLE a (id int);").unwrap();
+        std::fs::write(sql.join("V2__b.sql"), "CREATE TABLE b (id int);").unwrap();
+        std::fs::write(sql.join("V10__c.sql"), "ALTER TABLE b ADD COLUMN c int;").unwrap();
+        let report = check_path(dir.path(), &LoadOptions::default())
+            .unwrap()
+            .remove(0);
+        let index_of = |name: &str| {
+            report
+                .set
+                .files
+                .iter()
+                .position(|f| f.file_name == name)
+                .unwrap()
+        };
+        let before_v2 = catalog_before(&report.set, &report.sql, index_of("V2__b.sql"));
+        assert!(before_v2.table(&Name::new(None, "a")).is_some());
+        assert!(before_v2.table(&Name::new(None, "b")).is_none());
+        // V10 sorts after V2 by version, not by name.
+        let before_v10 = catalog_before(&report.set, &report.sql, index_of("V10__c.sql"));
+        assert!(before_v10
+            .table(&Name::new(None, "b"))
+            .unwrap()
+            .column("c")
+            .is_none());
+        assert!(report
+            .catalog
+            .table(&Name::new(None, "b"))
+            .unwrap()
+            .column("c")
+            .is_some());
+    }
 }

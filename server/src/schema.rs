@@ -121,7 +121,11 @@ impl Catalog {
                             col.spec.not_null = true;
                         }
                     }
-                    if matches!(c.kind, ConstraintKind::Index | ConstraintKind::Unique) {
+                    // MySQL backs a foreign key with an index of the constraint's name.
+                    if matches!(
+                        c.kind,
+                        ConstraintKind::Index | ConstraintKind::Unique | ConstraintKind::ForeignKey
+                    ) {
                         if let Some(name) = &c.name {
                             self.indexes.insert(
                                 name.clone(),
@@ -247,7 +251,9 @@ impl Catalog {
                     AlterAction::AddConstraint { constraint, .. } => {
                         if matches!(
                             constraint.kind,
-                            ConstraintKind::Index | ConstraintKind::Unique
+                            ConstraintKind::Index
+                                | ConstraintKind::Unique
+                                | ConstraintKind::ForeignKey
                         ) {
                             if let Some(name) = &constraint.name {
                                 new_indexes.push(Index {
@@ -342,11 +348,14 @@ mod tests {
                 "CREATE TABLE `a` (`id` BIGINT NOT NULL AUTO_INCREMENT, `n` VARCHAR(10), PRIMARY KEY (`id`), KEY `idx_n` (`n`)) ENGINE=InnoDB;",
                 "ALTER TABLE a ADD INDEX idx_id_n (id, n), ALGORITHM=INPLACE, LOCK=NONE;",
                 "ALTER TABLE a DROP INDEX idx_n; DROP TABLE IF EXISTS b;",
+                "ALTER TABLE a ADD CONSTRAINT fk_a_self FOREIGN KEY (n) REFERENCES a (id);",
             ],
             Dialect::MySql,
         );
         assert!(catalog.index("idx_n").is_none());
         assert_eq!(catalog.index("idx_id_n").unwrap().columns, vec!["id", "n"]);
+        // MySQL backs a named foreign key with an index of the same name.
+        assert!(catalog.index("fk_a_self").is_some());
         let a = catalog.table(&Name::new(None, "a")).unwrap();
         assert!(a.column("id").unwrap().spec.generated);
         assert!(a.column("id").unwrap().spec.primary_key);

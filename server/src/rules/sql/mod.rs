@@ -35,6 +35,7 @@ mod undo_drop_without_if_exists;
 mod undo_incomplete;
 mod unique_constraint;
 mod unknown_column;
+mod unknown_index;
 mod unknown_table;
 mod volatile_default;
 
@@ -137,6 +138,7 @@ pub static CHECKS: &[(&Rule, Check)] = &[
         &unknown_column::RULE,
         Check::Statement(unknown_column::check),
     ),
+    (&unknown_index::RULE, Check::Statement(unknown_index::check)),
     (
         &duplicate_object::RULE,
         Check::Statement(duplicate_object::check),

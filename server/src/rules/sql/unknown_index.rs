@@ -1,0 +1,73 @@
+use crate::config::Level;
+use crate::rules::{FileContext, Rule, Sink};
+use crate::schema::Catalog;
+use crate::sql::facts::{AlterAction, Op};
+
+pub static RULE: Rule = Rule {
+    id: "unknown-index",
+    category: "schema",
+    default_level: Level::Warning,
+    summary: "DROP INDEX of an index that no earlier migration creates",
+    doc: r#"## What it does
+Replays every migration in version order and flags `DROP INDEX` (without `IF EXISTS`) and MySQL
+`ALTER TABLE … DROP INDEX` of an index that does not exist at that point. Indexes MySQL names
+after their first column, and anything after statements the model cannot follow, are not
+flagged.
+
+## Why is this bad?
+The migration fails on every database where the index is missing: usually a typo, or an index
+already dropped or renamed by an earlier migration.
+
+## Example
+```sql
+-- V3: CREATE INDEX idx_lender_name ON lender (name);
+DROP INDEX idx_lender_nmae ON lender;
+```
+
+## Use instead
+```sql
+DROP INDEX idx_lender_name ON lender;
+```
+"#,
+    convention: None,
+};
+
+pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {
+    if cx.is_undo() || catalog.uncertain || catalog.tables().next().is_none() {
+        return;
+    }
+    let statement = &cx.sql.statements[index];
+    let names: Vec<&str> = match &statement.parsed.op {
+        Op::DropIndex {
+            names,
+            if_exists: false,
+            ..
+        } => names.iter().map(|n| n.name.as_str()).collect(),
+        Op::AlterTable { actions, .. } => actions
+            .iter()
+            .filter_map(|a| match a {
+                AlterAction::DropIndex { name } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect(),
+        _ => return,
+    };
+    for name in names {
+        let known = catalog.index(name).is_some()
+            // MySQL names an unnamed index after its first column; PostgreSQL names constraint
+            // indexes itself: neither is in the model, so do not guess.
+            || catalog.tables().any(|t| t.uncertain || t.column(name).is_some())
+            || name.ends_with("_pkey")
+            || name.ends_with("_key");
+        if !known {
+            sink.statement(
+                &RULE,
+                cx,
+                statement,
+                format!(
+                    "Index {name} does not exist at this point: no earlier migration creates it"
+                ),
+            );
+        }
+    }
+}
