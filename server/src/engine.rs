@@ -16,14 +16,17 @@ use crate::sql::analysis::{analyze, SqlFile};
 use crate::sql::server::Server;
 use crate::version::Version;
 
+/// The analysed SQL of each file of a set, aligned with `MigrationSet::files`.
+pub type Analyses = Vec<Option<SqlFile>>;
+
 /// A project with its indexed files and its diagnostics.
 #[derive(Debug, Clone)]
 pub struct ProjectReport {
     pub project: Project,
     pub set: MigrationSet,
     pub server: Server,
-    /// The analysed SQL of each migration, by index into `set.files`.
-    pub sql: BTreeMap<usize, SqlFile>,
+    /// The analysed SQL of each file, aligned with `set.files` (`None`: not analysed).
+    pub sql: Analyses,
     /// The schema after every migration (versioned, then repeatable) is replayed.
     pub catalog: Catalog,
     pub diagnostics: Vec<Diagnostic>,
@@ -63,7 +66,7 @@ fn analysed_kinds() -> &'static [Kind] {
 }
 
 /// Splits and parses every migration, on all cores.
-fn analyze_all(set: &MigrationSet, server: &Server) -> BTreeMap<usize, SqlFile> {
+pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
     let conf_files: HashSet<&Path> = set
         .files
         .iter()
@@ -76,34 +79,61 @@ fn analyze_all(set: &MigrationSet, server: &Server) -> BTreeMap<usize, SqlFile> 
         .enumerate()
         .filter(|(_, f)| f.migration(analysed_kinds()).is_some() && f.text().is_some())
         .collect();
-    let dialect = server.dialect();
     let analyse = |(i, file): &(usize, &ScriptFile)| -> (usize, SqlFile) {
-        let sidecar_path = PathBuf::from(format!("{}.conf", file.path.display()));
-        let sidecar = conf_files
-            .contains(sidecar_path.as_path())
-            .then(|| std::fs::read_to_string(&sidecar_path).ok())
-            .flatten();
-        let text = file.text().unwrap_or_default();
-        (*i, analyze(text, dialect, sidecar.as_deref()))
+        let sidecar = sidecar_path(file);
+        let has_sidecar = conf_files.contains(sidecar.as_path());
+        (*i, analyze_script(file, server, has_sidecar))
     };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8);
-    if threads <= 1 || work.len() < 32 {
-        return work.iter().map(analyse).collect();
+    let mut out: Analyses = vec![None; set.files.len()];
+    let results: Vec<(usize, SqlFile)> = if threads <= 1 || work.len() < 32 {
+        work.iter().map(analyse).collect()
+    } else {
+        let chunk = work.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = work
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(analyse).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    for (i, analysis) in results {
+        out[i] = Some(analysis);
     }
-    let chunk = work.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = work
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(analyse).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
+    out
+}
+
+/// Analyses one file's current text the way `analyze_all` does (for editors, after a change).
+pub fn analyze_file(set: &MigrationSet, index: usize, server: &Server) -> Option<SqlFile> {
+    let file = set.files.get(index)?;
+    file.migration(analysed_kinds())?;
+    file.text()?;
+    let sidecar = sidecar_path(file);
+    let has_sidecar = set.files.iter().any(|f| f.path == sidecar);
+    Some(analyze_script(file, server, has_sidecar))
+}
+
+/// `V1__x.sql.conf`, Flyway's per-script configuration file.
+fn sidecar_path(file: &ScriptFile) -> PathBuf {
+    PathBuf::from(format!("{}.conf", file.path.display()))
+}
+
+fn analyze_script(file: &ScriptFile, server: &Server, has_sidecar: bool) -> SqlFile {
+    let sidecar = has_sidecar
+        .then(|| std::fs::read_to_string(sidecar_path(file)).ok())
+        .flatten();
+    analyze(
+        file.text().unwrap_or_default(),
+        server.dialect(),
+        sidecar.as_deref(),
+    )
 }
 
 /// The order Flyway applies migrations to an empty database: the latest baseline migration (if
@@ -156,7 +186,7 @@ pub fn run_rules(
     project: &Project,
     set: &MigrationSet,
     server: &Server,
-    sql: &BTreeMap<usize, SqlFile>,
+    sql: &Analyses,
     levels: &Levels,
 ) -> (Vec<Diagnostic>, Catalog) {
     let parser = NameParser::new(&project.config.flyway);
@@ -180,7 +210,7 @@ pub fn run_rules(
     let order = apply_order(set);
     let applied: HashSet<usize> = order.iter().copied().collect();
     for &i in &order {
-        let Some(file_sql) = sql.get(&i) else {
+        let Some(file_sql) = sql.get(i).and_then(Option::as_ref) else {
             continue;
         };
         let file = &set.files[i];
@@ -222,14 +252,23 @@ pub fn run_rules(
     }
     // Undo migrations, callbacks, and versioned migrations below a baseline: checked against the
     // final schema, without replaying them.
-    for (&i, file_sql) in sql.iter().filter(|(i, _)| !applied.contains(i)) {
+    for (i, file_sql) in sql
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some((i, s.as_ref()?)))
+        .filter(|(i, _)| !applied.contains(i))
+    {
         let file = &set.files[i];
         let Some(name) = file.name() else { continue };
         let undo_target = (name.kind == Kind::Undo)
             .then_some(name.version.as_ref())
             .flatten()
             .and_then(|v| versioned_by_version.get(v))
-            .and_then(|&vi| sql.get(&vi).map(|s| (&set.files[vi], s)));
+            .and_then(|&vi| {
+                sql.get(vi)
+                    .and_then(Option::as_ref)
+                    .map(|s| (&set.files[vi], s))
+            });
         let fcx = FileContext {
             project,
             file,
@@ -251,17 +290,15 @@ pub fn run_rules(
 
 /// The schema as the migrations before file `file_index` (an index into `set.files`) leave it,
 /// in Flyway's apply order; for a file outside that order (undo, callback), the whole schema.
-pub fn catalog_before(
-    set: &MigrationSet,
-    sql: &BTreeMap<usize, SqlFile>,
-    file_index: usize,
-) -> Catalog {
+pub fn catalog_before(set: &MigrationSet, sql: &Analyses, file_index: usize) -> Catalog {
     let mut catalog = Catalog::default();
     for i in apply_order(set) {
         if i == file_index {
             break;
         }
-        let (Some(file_sql), Some(name)) = (sql.get(&i), set.files[i].name()) else {
+        let (Some(file_sql), Some(name)) =
+            (sql.get(i).and_then(Option::as_ref), set.files[i].name())
+        else {
             continue;
         };
         let migration = name
@@ -284,14 +321,11 @@ pub fn catalog_before(
 }
 
 /// Drops diagnostics silenced by `flyway-lsp-ignore` comments.
-fn apply_suppressions(
-    diagnostics: &mut Vec<Diagnostic>,
-    set: &MigrationSet,
-    sql: &BTreeMap<usize, SqlFile>,
-) {
+fn apply_suppressions(diagnostics: &mut Vec<Diagnostic>, set: &MigrationSet, sql: &Analyses) {
     let by_path: BTreeMap<&Path, &SqlFile> = sql
         .iter()
-        .map(|(&i, s)| (set.files[i].path.as_path(), s))
+        .enumerate()
+        .filter_map(|(i, s)| Some((set.files[i].path.as_path(), s.as_ref()?)))
         .collect();
     diagnostics.retain(|d| match by_path.get(d.path.as_path()) {
         Some(file) => !file.is_suppressed(d.rule, d.range.start),

@@ -191,6 +191,7 @@ fn real_world_corpus_findings() {
         "syntax-error",
         "unknown-table",
         "unknown-column",
+        "unknown-index",
         "duplicate-object",
     ] {
         assert_eq!(count(rule), 0, "{rule}: {diagnostics:?}");
