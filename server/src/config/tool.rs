@@ -4,6 +4,7 @@
 //! # flyway-lsp.toml, or a [flyway-lsp] table in flyway.toml
 //! dialect = "postgres"             # "postgres" | "mysql" | "mariadb" (default: from the URL or the scripts)
 //! server-version = "16"             # what is safe depends on it (default: 16 / 8.0 / 10.11)
+//! template = "db/MIGRATION_TEMPLATE.sql"  # text of new migrations ({{version}}, {{description}}, {{date}}, {{file}})
 //!
 //! [conventions]
 //! description-case = "snake_case"   # "snake_case" | "PascalCase" | "any" (default)
@@ -88,6 +89,10 @@ pub struct ToolSettings {
     /// The server version the migrations run on (e.g. "11", "16.2", "8.0.12", "10.11").
     #[serde(default)]
     pub server_version: Option<String>,
+    /// A file whose text starts every new migration (`{{version}}`, `{{description}}`,
+    /// `{{file}}`, `{{date}}` are filled in), relative to the project folder.
+    #[serde(default)]
+    pub template: Option<String>,
     #[serde(default)]
     pub conventions: Conventions,
     /// Rule id to level; ids are checked against the rule registry by the engine.

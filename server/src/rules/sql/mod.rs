@@ -33,6 +33,7 @@ mod transaction_in_migration;
 mod truncate_table;
 mod undo_drop_without_if_exists;
 mod undo_incomplete;
+mod undo_todo;
 mod unique_constraint;
 mod unknown_column;
 mod unknown_index;
@@ -153,6 +154,7 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     ),
     (&prefer_text::RULE, Check::File(prefer_text::check)),
     (&ban_char::RULE, Check::File(ban_char::check)),
+    (&undo_todo::RULE, Check::File(undo_todo::check)),
     (
         &invalid_suppression::RULE,
         Check::File(invalid_suppression::check),

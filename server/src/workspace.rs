@@ -1,0 +1,289 @@
+//! The live model an editor session works on: projects whose files can be changed one at a time
+//! (unsaved editor text, files created, renamed or deleted) and re-checked incrementally: only
+//! the changed script is re-parsed; the rules and the schema replay run on cached analyses.
+//!
+//! Architecture invariant: no LSP types here; the language server converts at its edge.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{ConfigError, LoadOptions};
+use crate::diagnostic::Diagnostic;
+use crate::engine::{self, Analyses};
+use crate::index::{content_from_bytes, read_file, Content, MigrationSet, ScriptFile};
+use crate::naming::NameParser;
+use crate::project::{discover_projects, Project};
+use crate::rules::Levels;
+use crate::schema::Catalog;
+use crate::sql::server::Server;
+
+/// One project, checked, and able to take changes.
+#[derive(Debug, Clone)]
+pub struct ProjectState {
+    pub project: Project,
+    pub set: MigrationSet,
+    pub server: Server,
+    pub levels: Levels,
+    pub sql: Analyses,
+    pub diagnostics: Vec<Diagnostic>,
+    pub catalog: Catalog,
+}
+
+impl ProjectState {
+    pub fn load(project: Project) -> Result<ProjectState, ConfigError> {
+        let levels = Levels::from_settings(&project.config.tool)?;
+        let report = engine::check_project(project)?;
+        Ok(ProjectState {
+            project: report.project,
+            set: report.set,
+            server: report.server,
+            levels,
+            sql: report.sql,
+            diagnostics: report.diagnostics,
+            catalog: report.catalog,
+        })
+    }
+
+    /// The location a path lies in, if any.
+    pub fn location_of(&self, path: &Path) -> Option<usize> {
+        self.project
+            .locations
+            .iter()
+            .position(|l| path.starts_with(&l.path))
+    }
+
+    pub fn file_index(&self, path: &Path) -> Option<usize> {
+        self.set.files.iter().position(|f| f.path == path)
+    }
+
+    pub fn file(&self, path: &Path) -> Option<&ScriptFile> {
+        self.file_index(path).map(|i| &self.set.files[i])
+    }
+
+    /// Diagnostics of one file.
+    pub fn diagnostics_for<'a>(
+        &'a self,
+        path: &'a Path,
+    ) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+        self.diagnostics.iter().filter(move |d| d.path == path)
+    }
+
+    /// Sets a file's text (an editor's unsaved buffer, or a new file), and re-checks.
+    /// Returns false when the path is in none of this project's locations.
+    pub fn set_text(&mut self, path: &Path, text: &str) -> bool {
+        let encoding = self.project.config.flyway.encoding;
+        let content = content_from_bytes(text.as_bytes().to_vec(), encoding);
+        self.upsert(path, content)
+    }
+
+    /// Re-reads a file from disk (saved, changed by another program, or created), and re-checks.
+    pub fn reload(&mut self, path: &Path) -> bool {
+        if !path.is_file() {
+            return self.remove(path);
+        }
+        let Some(mut file) = self.new_file(path) else {
+            return false;
+        };
+        read_file(&mut file, self.project.config.flyway.encoding);
+        self.upsert(path, file.content)
+    }
+
+    /// Forgets a file (deleted on disk), and re-checks.
+    pub fn remove(&mut self, path: &Path) -> bool {
+        // A deleted folder removes everything below it.
+        let doomed: Vec<usize> = (0..self.set.files.len())
+            .filter(|&i| self.set.files[i].path.starts_with(path))
+            .collect();
+        if doomed.is_empty() {
+            return false;
+        }
+        for i in doomed.into_iter().rev() {
+            self.set.files.remove(i);
+            self.sql.remove(i);
+        }
+        self.recheck();
+        true
+    }
+
+    fn new_file(&self, path: &Path) -> Option<ScriptFile> {
+        let location = self.location_of(path)?;
+        let root = &self.project.locations[location].path;
+        let file_name = path.file_name()?.to_string_lossy().into_owned();
+        let script = path
+            .strip_prefix(root)
+            .ok()?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let parser = NameParser::new(&self.project.config.flyway);
+        Some(ScriptFile {
+            path: path.to_path_buf(),
+            location,
+            class: parser.classify(&file_name),
+            file_name,
+            script,
+            content: Content::NotRead,
+        })
+    }
+
+    fn upsert(&mut self, path: &Path, content: Content) -> bool {
+        let index = match self.file_index(path) {
+            Some(i) => {
+                self.set.files[i].content = content;
+                i
+            }
+            None => {
+                let Some(mut file) = self.new_file(path) else {
+                    return false;
+                };
+                file.content = content;
+                let key = (file.location, file.script.clone());
+                let at = self
+                    .set
+                    .files
+                    .partition_point(|f| (f.location, f.script.clone()) < key);
+                self.set.files.insert(at, file);
+                self.sql.insert(at, None);
+                at
+            }
+        };
+        self.sql[index] = engine::analyze_file(&self.set, index, &self.server);
+        self.recheck();
+        true
+    }
+
+    /// Runs the rules again over the cached analyses.
+    pub fn recheck(&mut self) {
+        let (diagnostics, catalog) = engine::run_rules(
+            &self.project,
+            &self.set,
+            &self.server,
+            &self.sql,
+            &self.levels,
+        );
+        self.diagnostics = diagnostics;
+        self.catalog = catalog;
+    }
+}
+
+/// All projects of an editor's workspace folders.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    pub projects: Vec<ProjectState>,
+}
+
+impl Workspace {
+    /// Finds and checks the projects of each root; problems come back as messages.
+    pub fn load(roots: &[PathBuf], options: &LoadOptions) -> (Workspace, Vec<String>) {
+        let mut workspace = Workspace::default();
+        let mut errors = Vec::new();
+        for root in roots {
+            match discover_projects(root, options) {
+                Ok(projects) => {
+                    for project in projects {
+                        let locations: Vec<PathBuf> =
+                            project.locations.iter().map(|l| l.path.clone()).collect();
+                        if workspace.projects.iter().any(|p| {
+                            p.project
+                                .locations
+                                .iter()
+                                .map(|l| &l.path)
+                                .eq(locations.iter())
+                        }) {
+                            continue;
+                        }
+                        match ProjectState::load(project) {
+                            Ok(state) => workspace.projects.push(state),
+                            Err(e) => errors.push(e.to_string()),
+                        }
+                    }
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        (workspace, errors)
+    }
+
+    /// The project a path belongs to (the one whose location holds it).
+    pub fn project_for(&self, path: &Path) -> Option<usize> {
+        self.projects
+            .iter()
+            .position(|p| p.location_of(path).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn rules_of(state: &ProjectState) -> Vec<(String, &'static str)> {
+        state
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.path.file_name().unwrap().to_string_lossy().into_owned(),
+                    d.rule,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn incremental_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        fs::create_dir(&sql).unwrap();
+        fs::write(
+            sql.join("V1__a.sql"),
+            "CREATE TABLE a (id bigint PRIMARY KEY);",
+        )
+        .unwrap();
+        fs::write(
+            sql.join("V2__b.sql"),
+            "SET lock_timeout = '1s';\nALTER TABLE a ADD COLUMN b int;",
+        )
+        .unwrap();
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty());
+        let p = ws.project_for(&sql.join("V2__b.sql")).unwrap();
+        let state = &mut ws.projects[p];
+        assert!(state.diagnostics.is_empty());
+
+        // Typing in V2 (unsaved): a column that does not exist.
+        assert!(state.set_text(
+            &sql.join("V2__b.sql"),
+            "SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN nope;"
+        ));
+        assert!(rules_of(state).contains(&("V2__b.sql".into(), "unknown-column")));
+
+        // A new file with a duplicate version, then the same on disk and deleted.
+        let dup = sql.join("V2__dup.sql");
+        assert!(state.set_text(&dup, "SELECT 1;"));
+        assert_eq!(
+            rules_of(state)
+                .iter()
+                .filter(|(_, r)| *r == "duplicate-version")
+                .count(),
+            2
+        );
+        assert!(state.remove(&dup));
+        assert!(!rules_of(state)
+            .iter()
+            .any(|(_, r)| *r == "duplicate-version"));
+
+        // Reverting the buffer to what is on disk.
+        assert!(state.reload(&sql.join("V2__b.sql")));
+        assert!(state.diagnostics.is_empty());
+
+        // The next migration follows the folder's convention and is never an existing file.
+        let next = crate::scaffold::next_migration(state, "add email").unwrap();
+        assert_eq!(next.path, sql.join("V3__add_email.sql"));
+        assert_eq!(next.text, "");
+
+        // Paths outside the locations are not taken.
+        assert!(!state.set_text(&dir.path().join("other.sql"), "x"));
+    }
+}
