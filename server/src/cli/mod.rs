@@ -43,6 +43,8 @@ enum Command {
     Info(InfoArgs),
     /// List the rules, or show one rule's documentation.
     Rules(RulesArgs),
+    /// Run the language server on standard input and output (LSP 3.17).
+    Serve,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -115,8 +117,8 @@ pub fn main() -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Not a held lock: `serve` writes to stdout through its own handle.
+    let mut out = std::io::BufWriter::new(std::io::stdout());
     let code = run(args, env, &cwd, &mut out);
     let _ = out.flush();
     code
@@ -146,6 +148,7 @@ pub fn run(
         Command::Check(args) => check(args, env, cwd, out),
         Command::Info(args) => info(args, env, cwd, out),
         Command::Rules(args) => rules_cmd::run(args.rule.as_deref(), args.format, out),
+        Command::Serve => return crate::lsp::serve(),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,700 @@
+//! Requests: hover, definition, references, completion, symbols, code actions and commands.
+//! Each reads the workspace model and converts at the edge.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+
+use super::proto::LineIndex;
+use super::{path_of, Backend, CMD_NEXT_MIGRATION, CMD_RECHECK, CMD_UNDO_MIGRATION};
+use crate::diagnostic::{Fix, TextRange};
+use crate::engine::catalog_before;
+use crate::naming::Kind;
+use crate::rules;
+use crate::schema::{Catalog, Origin};
+use crate::sql::facts::Op;
+use crate::workspace::ProjectState;
+
+/// The current text of a file: the open buffer, else the indexed text.
+fn text_of(backend: &Backend, project: &ProjectState, path: &Path) -> Option<String> {
+    if let Some(doc) = backend.documents.get(path) {
+        return Some(doc.rope.to_string());
+    }
+    project
+        .file(path)
+        .and_then(|f| f.text())
+        .map(str::to_string)
+}
+
+/// The identifier under a byte offset, unquoted and case-folded, without its schema.
+fn word_at(text: &str, offset: usize) -> Option<String> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let offset = offset.min(text.len());
+    let start = text[..offset]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c))
+        .last()
+        .map_or(offset, |(i, _)| i);
+    let end = text[offset..]
+        .char_indices()
+        .find(|(_, c)| !is_word(*c))
+        .map_or(text.len(), |(i, _)| offset + i);
+    (start < end).then(|| text[start..end].to_lowercase())
+}
+
+fn location_of_origin(
+    backend: &Backend,
+    project: &ProjectState,
+    origin: &Origin,
+) -> Option<Location> {
+    let text = text_of(backend, project, &origin.path)?;
+    let range = LineIndex::new(&text).range(origin.range);
+    Some(Location::new(Uri::from_file_path(&origin.path)?, range))
+}
+
+/// The project, file index and text of a document position.
+struct Context {
+    project: usize,
+    file: usize,
+    text: String,
+    offset: usize,
+}
+
+fn context(
+    backend: &Backend,
+    state: &super::State,
+    uri: &Uri,
+    position: Position,
+) -> Option<Context> {
+    let path = path_of(uri)?;
+    let project = state.workspace.project_for(&path)?;
+    let p = &state.workspace.projects[project];
+    let file = p.file_index(&path)?;
+    let text = text_of(backend, p, &path)?;
+    let offset = LineIndex::new(&text).offset(position);
+    Some(Context {
+        project,
+        file,
+        text,
+        offset,
+    })
+}
+
+fn schema_for(project: &ProjectState, file: usize) -> Catalog {
+    catalog_before(&project.set, &project.sql, file)
+}
+
+fn describe_table(catalog: &Catalog, name: &str) -> Option<String> {
+    let table = catalog.tables().find(|t| t.name.name == name)?;
+    let mut out = format!(
+        "**table {}** — created by `{}` (version {})\n\n",
+        table.name,
+        table.origin.path.file_name()?.to_string_lossy(),
+        table.origin.migration
+    );
+    out.push_str("| column | type | |\n|---|---|---|\n");
+    for c in &table.columns {
+        let mut flags = Vec::new();
+        if c.spec.primary_key {
+            flags.push("primary key".to_string());
+        } else if c.spec.not_null {
+            flags.push("not null".to_string());
+        }
+        if let Some(default) = &c.spec.default {
+            flags.push(format!("default {default}"));
+        }
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            c.spec.name,
+            c.spec.data_type,
+            flags.join(", ")
+        ));
+    }
+    let indexes: Vec<String> = catalog
+        .indexes()
+        .filter(|i| i.table == table.name.name)
+        .map(|i| format!("`{}` ({})", i.name, i.columns.join(", ")))
+        .collect();
+    if !indexes.is_empty() {
+        out.push_str(&format!("\nIndexes: {}\n", indexes.join(", ")));
+    }
+    if !table.changed_by.is_empty() {
+        let changes: Vec<String> = table
+            .changed_by
+            .iter()
+            .map(|o| o.migration.clone())
+            .collect();
+        out.push_str(&format!("\nChanged by versions {}\n", changes.join(", ")));
+    }
+    Some(out)
+}
+
+pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
+    let state = backend.synced_state().await;
+    let uri = &params.text_document_position_params.text_document.uri;
+    let cx = context(
+        backend,
+        &state,
+        uri,
+        params.text_document_position_params.position,
+    )?;
+    let project = &state.workspace.projects[cx.project];
+    let file = &project.set.files[cx.file];
+    let index = LineIndex::new(&cx.text);
+    let markdown = |value: String| Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value,
+        }),
+        range: None,
+    };
+    // A finding under the cursor: its rule's documentation.
+    let line = index.position(cx.offset).line;
+    if let Some(d) = project.diagnostics_for(&file.path).find(|d| {
+        (d.range.start <= cx.offset && cx.offset <= d.range.end.max(d.range.start + 1))
+            || (d.range.start == d.range.end && index.position(d.range.start).line == line)
+    }) {
+        let doc = rules::find(d.rule).map_or("", |r| r.doc);
+        return Some(markdown(format!(
+            "**{}** ({})\n\n{}\n\n---\n\n{doc}",
+            d.rule,
+            d.level.name(),
+            d.message
+        )));
+    }
+    // A table name: its definition as of this migration.
+    if let Some(word) = word_at(&cx.text, cx.offset) {
+        if let Some(text) = describe_table(&schema_for(project, cx.file), &word) {
+            return Some(markdown(text));
+        }
+    }
+    // The first line: what Flyway makes of the file.
+    if line == 0 {
+        let name = file.name()?;
+        let checksum = crate::checksum::checksum_text(&cx.text);
+        let version = name
+            .version
+            .as_ref()
+            .map_or("—".to_string(), |v| v.raw().to_string());
+        return Some(markdown(format!(
+            "**Flyway {} migration**\n\n| | |\n|---|---|\n| version | {version} |\n| description | {} |\n| script | `{}` |\n| checksum | {checksum} |\n| state | not known (no database configured) |",
+            name.kind.name().to_lowercase(),
+            name.description(),
+            file.script
+        )));
+    }
+    None
+}
+
+pub(super) async fn definition(
+    backend: &Backend,
+    params: GotoDefinitionParams,
+) -> Option<GotoDefinitionResponse> {
+    let state = backend.synced_state().await;
+    let pos = params.text_document_position_params;
+    let cx = context(backend, &state, &pos.text_document.uri, pos.position)?;
+    let project = &state.workspace.projects[cx.project];
+    let word = word_at(&cx.text, cx.offset)?;
+    let catalog = &project.catalog;
+    let origin = catalog
+        .tables()
+        .find(|t| t.name.name == word)
+        .map(|t| t.origin.clone())
+        .or_else(|| catalog.index(&word).map(|i| i.origin.clone()))?;
+    location_of_origin(backend, project, &origin).map(GotoDefinitionResponse::Scalar)
+}
+
+pub(super) async fn references(
+    backend: &Backend,
+    params: ReferenceParams,
+) -> Option<Vec<Location>> {
+    let state = backend.synced_state().await;
+    let pos = params.text_document_position;
+    let cx = context(backend, &state, &pos.text_document.uri, pos.position)?;
+    let project = &state.workspace.projects[cx.project];
+    let word = word_at(&cx.text, cx.offset)?;
+    let mut out = Vec::new();
+    for (i, sql) in project.sql.iter().enumerate() {
+        let Some(sql) = sql else { continue };
+        let file = &project.set.files[i];
+        let statements: Vec<TextRange> = sql
+            .statements
+            .iter()
+            .filter(|s| {
+                s.parsed.op.tables().iter().any(|t| t.name == word)
+                    || matches!(&s.parsed.op, Op::CreateIndex { name: Some(n), .. } if n.name == word)
+            })
+            .map(|s| s.range())
+            .collect();
+        if statements.is_empty() {
+            continue;
+        }
+        let Some(text) = text_of(backend, project, &file.path) else {
+            continue;
+        };
+        let index = LineIndex::new(&text);
+        let Some(uri) = Uri::from_file_path(&file.path) else {
+            continue;
+        };
+        out.extend(
+            statements
+                .into_iter()
+                .map(|r| Location::new(uri.clone(), index.range(r))),
+        );
+    }
+    Some(out)
+}
+
+const KEYWORDS: &[&str] = &[
+    "SELECT",
+    "INSERT INTO",
+    "UPDATE",
+    "DELETE FROM",
+    "CREATE TABLE",
+    "CREATE TABLE IF NOT EXISTS",
+    "CREATE INDEX",
+    "CREATE INDEX CONCURRENTLY",
+    "CREATE UNIQUE INDEX",
+    "ALTER TABLE",
+    "ADD COLUMN",
+    "DROP COLUMN",
+    "DROP TABLE IF EXISTS",
+    "DROP INDEX IF EXISTS",
+    "RENAME COLUMN",
+    "ALTER COLUMN",
+    "SET NOT NULL",
+    "DROP NOT NULL",
+    "SET DEFAULT",
+    "PRIMARY KEY",
+    "FOREIGN KEY",
+    "REFERENCES",
+    "NOT NULL",
+    "DEFAULT",
+    "UNIQUE",
+    "CHECK",
+    "NOT VALID",
+    "VALIDATE CONSTRAINT",
+    "CONSTRAINT",
+    "IF NOT EXISTS",
+    "IF EXISTS",
+    "ALGORITHM=INPLACE",
+    "ALGORITHM=INSTANT",
+    "LOCK=NONE",
+    "SET lock_timeout = '5s';",
+    "BIGINT",
+    "TEXT",
+    "TIMESTAMPTZ",
+    "VARCHAR",
+    "BOOLEAN",
+    "JSONB",
+];
+
+pub(super) async fn completion(
+    backend: &Backend,
+    params: CompletionParams,
+) -> Option<CompletionResponse> {
+    let state = backend.synced_state().await;
+    let pos = params.text_document_position;
+    let cx = context(backend, &state, &pos.text_document.uri, pos.position)?;
+    let project = &state.workspace.projects[cx.project];
+    let catalog = schema_for(project, cx.file);
+    let mut items = Vec::new();
+    for table in catalog.tables() {
+        items.push(CompletionItem {
+            label: table.name.name.clone(),
+            kind: Some(CompletionItemKind::CLASS),
+            detail: Some(format!(
+                "table, created by version {}",
+                table.origin.migration
+            )),
+            ..CompletionItem::default()
+        });
+        for column in &table.columns {
+            items.push(CompletionItem {
+                label: column.spec.name.clone(),
+                kind: Some(CompletionItemKind::FIELD),
+                detail: Some(format!(
+                    "{}.{} {}",
+                    table.name.name, column.spec.name, column.spec.data_type
+                )),
+                ..CompletionItem::default()
+            });
+        }
+    }
+    items.extend(KEYWORDS.iter().map(|k| CompletionItem {
+        label: k.to_string(),
+        kind: Some(CompletionItemKind::KEYWORD),
+        ..CompletionItem::default()
+    }));
+    Some(CompletionResponse::Array(items))
+}
+
+#[allow(deprecated)]
+pub(super) async fn document_symbols(
+    backend: &Backend,
+    params: DocumentSymbolParams,
+) -> Option<DocumentSymbolResponse> {
+    let state = backend.synced_state().await;
+    let path = path_of(&params.text_document.uri)?;
+    let project = &state.workspace.projects[state.workspace.project_for(&path)?];
+    let index = project.file_index(&path)?;
+    let sql = project.sql.get(index)?.as_ref()?;
+    let text = text_of(backend, project, &path)?;
+    let lines = LineIndex::new(&text);
+    let symbols = sql
+        .statements
+        .iter()
+        .map(|s| {
+            let range = s.range();
+            let head: String = text[range.start..range.end]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(80)
+                .collect();
+            let kind = match &s.parsed.op {
+                Op::CreateTable { .. } => SymbolKind::STRUCT,
+                Op::CreateIndex { .. } | Op::DropIndex { .. } => SymbolKind::KEY,
+                Op::AlterTable { .. } => SymbolKind::FIELD,
+                Op::Dml { .. } => SymbolKind::EVENT,
+                Op::Routine => SymbolKind::FUNCTION,
+                _ => SymbolKind::OBJECT,
+            };
+            let r = lines.range(range);
+            DocumentSymbol {
+                name: if head.trim().is_empty() {
+                    "statement".into()
+                } else {
+                    head.trim().to_string()
+                },
+                detail: None,
+                kind,
+                tags: None,
+                deprecated: None,
+                range: r,
+                selection_range: r,
+                children: None,
+            }
+        })
+        .collect();
+    Some(DocumentSymbolResponse::Nested(symbols))
+}
+
+fn text_edit_action(
+    uri: &Uri,
+    index: &LineIndex,
+    title: String,
+    edits: &[(TextRange, String)],
+    diagnostic: Option<Diagnostic>,
+) -> CodeActionOrCommand {
+    let edits: Vec<TextEdit> = edits
+        .iter()
+        .map(|(range, text)| TextEdit::new(index.range(*range), text.clone()))
+        .collect();
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: diagnostic.map(|d| vec![d]),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), edits)])),
+            ..WorkspaceEdit::default()
+        }),
+        ..CodeAction::default()
+    })
+}
+
+fn command_action(
+    title: &str,
+    command: &str,
+    arguments: Vec<serde_json::Value>,
+) -> CodeActionOrCommand {
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title: title.to_string(),
+        kind: Some(CodeActionKind::REFACTOR),
+        command: Some(Command {
+            title: title.to_string(),
+            command: command.to_string(),
+            arguments: Some(arguments),
+        }),
+        ..CodeAction::default()
+    })
+}
+
+pub(super) async fn code_actions(
+    backend: &Backend,
+    params: CodeActionParams,
+) -> Option<CodeActionResponse> {
+    let state = backend.synced_state().await;
+    let uri = &params.text_document.uri;
+    let path = path_of(uri)?;
+    let project = &state.workspace.projects[state.workspace.project_for(&path)?];
+    let file_index = project.file_index(&path)?;
+    let file = &project.set.files[file_index];
+    let text = text_of(backend, project, &path).unwrap_or_default();
+    let index = LineIndex::new(&text);
+    let start = index.offset(params.range.start);
+    let end = index.offset(params.range.end);
+    let mut actions = Vec::new();
+    for d in project.diagnostics_for(&path) {
+        let touches = d.range.start <= end && start <= d.range.end.max(d.range.start);
+        let same_line = index.position(d.range.start).line == params.range.start.line;
+        if !touches && !same_line {
+            continue;
+        }
+        let lsp = super::proto::diagnostic(d, Some(&text));
+        if let Some(Fix::RenameFile { new_name }) = &d.fix {
+            let target = path.with_file_name(new_name);
+            if !target.exists() {
+                if let Some(new_uri) = Uri::from_file_path(&target) {
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: format!("Rename to {new_name}"),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![lsp.clone()]),
+                        is_preferred: Some(true),
+                        edit: Some(WorkspaceEdit {
+                            document_changes: Some(DocumentChanges::Operations(vec![
+                                DocumentChangeOperation::Op(ResourceOp::Rename(RenameFile {
+                                    old_uri: uri.clone(),
+                                    new_uri,
+                                    options: Some(RenameFileOptions {
+                                        overwrite: Some(false),
+                                        ignore_if_exists: Some(false),
+                                    }),
+                                    annotation_id: None,
+                                })),
+                            ])),
+                            ..WorkspaceEdit::default()
+                        }),
+                        ..CodeAction::default()
+                    }));
+                }
+            }
+        }
+        if let Some(sql) = project.sql.get(file_index).and_then(Option::as_ref) {
+            for fix in crate::fixes::text_fixes(d, sql, &text) {
+                actions.push(text_edit_action(
+                    uri,
+                    &index,
+                    fix.title,
+                    &fix.edits,
+                    Some(lsp.clone()),
+                ));
+            }
+        }
+        if !text.is_empty() {
+            for fix in crate::fixes::suppression_fixes(d, &text) {
+                actions.push(text_edit_action(
+                    uri,
+                    &index,
+                    fix.title,
+                    &fix.edits,
+                    Some(lsp.clone()),
+                ));
+            }
+        }
+    }
+    let uri_arg = serde_json::Value::String(uri.to_string());
+    if let Some(name) = file.migration(&[Kind::Versioned]) {
+        let has_undo = project
+            .set
+            .migrations(&[Kind::Undo])
+            .any(|(_, u)| u.version == name.version);
+        if !has_undo {
+            actions.push(command_action(
+                "Create matching undo (U) migration",
+                CMD_UNDO_MIGRATION,
+                vec![uri_arg.clone()],
+            ));
+        }
+    }
+    actions.push(command_action(
+        "Create next migration",
+        CMD_NEXT_MIGRATION,
+        vec![uri_arg],
+    ));
+    Some(actions)
+}
+
+/// Creates a file through the client (so it lands in the editor's undo history), then opens it.
+async fn create_file(backend: &Backend, path: &Path, text: &str) -> Result<Uri> {
+    let uri = Uri::from_file_path(path).ok_or_else(|| Error::invalid_params("bad path"))?;
+    let mut operations = vec![DocumentChangeOperation::Op(ResourceOp::Create(
+        CreateFile {
+            uri: uri.clone(),
+            options: Some(CreateFileOptions {
+                overwrite: Some(false),
+                ignore_if_exists: Some(false),
+            }),
+            annotation_id: None,
+        },
+    ))];
+    if !text.is_empty() {
+        operations.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: uri.clone(),
+                version: None,
+            },
+            edits: vec![OneOf::Left(TextEdit::new(
+                Range::default(),
+                text.to_string(),
+            ))],
+        }));
+    }
+    let response = backend
+        .client
+        .apply_edit(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(operations)),
+            ..WorkspaceEdit::default()
+        })
+        .await
+        .map_err(|e| Error::invalid_params(format!("the editor did not apply the edit: {e}")))?;
+    if !response.applied {
+        return Err(Error::invalid_params(format!(
+            "the editor refused to create {}: {}",
+            path.display(),
+            response.failure_reason.unwrap_or_default()
+        )));
+    }
+    let _ = backend
+        .client
+        .show_document(ShowDocumentParams {
+            uri: uri.clone(),
+            external: None,
+            take_focus: Some(true),
+            selection: None,
+        })
+        .await;
+    Ok(uri)
+}
+
+fn argument_path(params: &ExecuteCommandParams, i: usize) -> Option<std::path::PathBuf> {
+    let text = params.arguments.get(i)?.as_str()?;
+    let uri: Uri = text.parse().ok()?;
+    path_of(&uri)
+}
+
+pub(super) async fn execute_command(
+    backend: &Backend,
+    params: ExecuteCommandParams,
+) -> Result<Option<LSPAny>> {
+    match params.command.as_str() {
+        CMD_RECHECK => {
+            backend.reload_workspace().await;
+            Ok(None)
+        }
+        CMD_NEXT_MIGRATION => {
+            let description = params
+                .arguments
+                .get(1)
+                .and_then(|v| v.as_str())
+                .unwrap_or("new migration")
+                .to_string();
+            let new_file = {
+                let state = backend.synced_state().await;
+                let project = argument_path(&params, 0)
+                    .and_then(|p| state.workspace.project_for(&p))
+                    .or_else(|| (!state.workspace.projects.is_empty()).then_some(0))
+                    .ok_or_else(|| {
+                        Error::invalid_params("no Flyway migration folder in this workspace")
+                    })?;
+                let p = &state.workspace.projects[project];
+                let new_file =
+                    crate::scaffold::next_migration(p, &description).ok_or_else(|| {
+                        Error::invalid_params("no migration location to create the file in")
+                    })?;
+                // Never outside a location, never over an existing file.
+                if p.location_of(&new_file.path).is_none() || new_file.path.exists() {
+                    return Err(Error::invalid_params(
+                        "refusing to write outside a migration location or over a file",
+                    ));
+                }
+                new_file
+            };
+            let uri = create_file(backend, &new_file.path, &new_file.text).await?;
+            let mut state = backend.state.lock().await;
+            if let Some(p) = state.workspace.project_for(&new_file.path) {
+                state.workspace.projects[p].set_text(&new_file.path, &new_file.text);
+            }
+            backend.publish_all(&mut state).await;
+            Ok(Some(serde_json::Value::String(uri.to_string())))
+        }
+        CMD_UNDO_MIGRATION => {
+            let path = argument_path(&params, 0).ok_or_else(|| {
+                Error::invalid_params("expected the URI of a versioned migration")
+            })?;
+            let (undo_path, text) = {
+                let state = backend.synced_state().await;
+                let project = state
+                    .workspace
+                    .project_for(&path)
+                    .ok_or_else(|| Error::invalid_params("not in a migration location"))?;
+                let p = &state.workspace.projects[project];
+                let index = p
+                    .file_index(&path)
+                    .ok_or_else(|| Error::invalid_params("unknown file"))?;
+                let file = &p.set.files[index];
+                let name = file
+                    .migration(&[Kind::Versioned])
+                    .ok_or_else(|| Error::invalid_params("not a versioned migration"))?;
+                let settings = &p.project.config.flyway;
+                let undo_name = format!(
+                    "{}{}{}{}{}",
+                    settings.undo_sql_migration_prefix,
+                    name.version_text,
+                    settings.sql_migration_separator,
+                    name.raw_description,
+                    name.suffix
+                );
+                let undo_path = path.with_file_name(undo_name);
+                if undo_path.exists() || p.file(&undo_path).is_some() {
+                    return Err(Error::invalid_params(format!(
+                        "{} already exists",
+                        undo_path.display()
+                    )));
+                }
+                let sql = p
+                    .sql
+                    .get(index)
+                    .and_then(Option::as_ref)
+                    .ok_or_else(|| Error::invalid_params("the migration could not be read"))?;
+                let source = text_of(backend, p, &path).unwrap_or_default();
+                (
+                    undo_path,
+                    crate::scaffold::undo_script(sql, &source, p.server.flavor),
+                )
+            };
+            let uri = create_file(backend, &undo_path, &text).await?;
+            let mut state = backend.state.lock().await;
+            if let Some(p) = state.workspace.project_for(&undo_path) {
+                state.workspace.projects[p].set_text(&undo_path, &text);
+            }
+            backend.publish_all(&mut state).await;
+            Ok(Some(serde_json::Value::String(uri.to_string())))
+        }
+        other => Err(Error::invalid_params(format!("unknown command {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        let text = "ALTER TABLE public.Users ADD x";
+        assert_eq!(
+            word_at(text, text.find("Users").unwrap() + 2).as_deref(),
+            Some("users")
+        );
+        assert_eq!(
+            word_at(text, text.find("public").unwrap()).as_deref(),
+            Some("public")
+        );
+        assert_eq!(word_at(text, 5).as_deref(), Some("alter"));
+        assert_eq!(word_at("a  b", 2), None);
+    }
+}

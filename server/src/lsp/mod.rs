@@ -1,0 +1,627 @@
+//! The language server: a thin adapter from LSP to the [`Workspace`] model. It keeps open
+//! documents (ropes, incremental sync), feeds their text to the workspace, converts positions and
+//! diagnostics at the edge ([`proto`]), and runs the engine's scaffolding for commands. No rule or
+//! message lives here.
+
+mod features;
+pub mod proto;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dashmap::DashMap;
+use ropey::Rope;
+use tokio::sync::Mutex;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use crate::config::LoadOptions;
+use crate::workspace::Workspace;
+
+/// Commands the server executes (`workspace/executeCommand`), for editors to bind keys to.
+pub const CMD_NEXT_MIGRATION: &str = "flyway-lsp.createNextMigration";
+pub const CMD_UNDO_MIGRATION: &str = "flyway-lsp.createUndoMigration";
+pub const CMD_RECHECK: &str = "flyway-lsp.recheck";
+pub const COMMANDS: &[&str] = &[CMD_NEXT_MIGRATION, CMD_UNDO_MIGRATION, CMD_RECHECK];
+
+/// How long typing must pause before a re-check.
+const DEBOUNCE: Duration = Duration::from_millis(40);
+
+/// Runs the server on stdin/stdout until the client says exit.
+pub fn serve() -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("flyway-lsp: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    runtime.block_on(async {
+        let (service, socket) = LspService::new(Backend::new);
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+    0
+}
+
+/// An open document.
+pub(crate) struct Document {
+    pub rope: Rope,
+    pub version: i32,
+    /// Bumped on every change; a pending re-check runs only if it is still the latest.
+    pub generation: u64,
+    /// The generation the workspace model last saw.
+    pub synced: u64,
+}
+
+pub(crate) struct State {
+    pub roots: Vec<PathBuf>,
+    pub options: LoadOptions,
+    pub workspace: Workspace,
+    /// What is published per file, to send only changes and to clear files that went clean.
+    pub published: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// The client can register file watchers dynamically.
+    pub dynamic_watch: bool,
+}
+
+pub struct Backend {
+    pub(crate) client: Client,
+    pub(crate) documents: Arc<DashMap<PathBuf, Document>>,
+    pub(crate) state: Arc<Mutex<State>>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        Backend {
+            client,
+            documents: Arc::new(DashMap::new()),
+            state: Arc::new(Mutex::new(State {
+                roots: Vec::new(),
+                options: LoadOptions {
+                    env: std::env::vars().collect(),
+                    ..LoadOptions::default()
+                },
+                workspace: Workspace::default(),
+                published: HashMap::new(),
+                dynamic_watch: false,
+            })),
+        }
+    }
+
+    /// Reloads every project from disk, then re-applies open buffers.
+    async fn reload_workspace(&self) {
+        let mut state = self.state.lock().await;
+        let roots = state.roots.clone();
+        let options = state.options.clone();
+        let (workspace, errors) =
+            tokio::task::spawn_blocking(move || Workspace::load(&roots, &options))
+                .await
+                .unwrap_or_default();
+        state.workspace = workspace;
+        for entry in self.documents.iter() {
+            let text = entry.rope.to_string();
+            if let Some(p) = state.workspace.project_for(entry.key()) {
+                state.workspace.projects[p].set_text(entry.key(), &text);
+            }
+        }
+        for error in errors {
+            self.client
+                .show_message(MessageType::ERROR, format!("flyway-lsp: {error}"))
+                .await;
+        }
+        let projects = state.workspace.projects.len();
+        let files: usize = state
+            .workspace
+            .projects
+            .iter()
+            .map(|p| p.set.files.len())
+            .sum();
+        self.client
+            .log_message(
+                MessageType::INFO,
+                format!("flyway-lsp: {projects} migration set(s), {files} file(s) indexed"),
+            )
+            .await;
+        self.publish_all(&mut state).await;
+    }
+
+    /// Publishes the diagnostics of every file of every project, and clears those gone.
+    pub(crate) async fn publish_all(&self, state: &mut State) {
+        let mut by_path: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+        for project in &state.workspace.projects {
+            let mut grouped: BTreeMap<&Path, Vec<&crate::diagnostic::Diagnostic>> = BTreeMap::new();
+            for d in &project.diagnostics {
+                grouped.entry(d.path.as_path()).or_default().push(d);
+            }
+            for (path, diagnostics) in grouped {
+                let open = self.documents.get(path).map(|d| d.rope.to_string());
+                let text = open
+                    .as_deref()
+                    .or_else(|| project.file(path).and_then(|f| f.text()));
+                let converted = diagnostics
+                    .iter()
+                    .map(|d| proto::diagnostic(d, text))
+                    .collect();
+                by_path.insert(path.to_path_buf(), converted);
+            }
+        }
+        let gone: Vec<PathBuf> = state
+            .published
+            .keys()
+            .filter(|p| !by_path.contains_key(*p))
+            .cloned()
+            .collect();
+        for path in gone {
+            if let Some(uri) = Uri::from_file_path(&path) {
+                let version = self.documents.get(&path).map(|d| d.version);
+                self.client
+                    .publish_diagnostics(uri, Vec::new(), version)
+                    .await;
+            }
+            state.published.remove(&path);
+        }
+        for (path, diagnostics) in by_path {
+            if state.published.get(&path) == Some(&diagnostics) {
+                continue;
+            }
+            let version = self.documents.get(&path).map(|d| d.version);
+            if let Some(uri) = Uri::from_file_path(&path) {
+                self.client
+                    .publish_diagnostics(uri, diagnostics.clone(), version)
+                    .await;
+            }
+            state.published.insert(path, diagnostics);
+        }
+    }
+
+    /// The state, with every open buffer's latest text applied: requests answer about what the
+    /// user sees now, even while a debounced re-check is still waiting.
+    pub(crate) async fn synced_state(&self) -> tokio::sync::MutexGuard<'_, State> {
+        let mut state = self.state.lock().await;
+        for mut doc in self.documents.iter_mut() {
+            if doc.synced == doc.generation {
+                continue;
+            }
+            let text = doc.rope.to_string();
+            if let Some(p) = state.workspace.project_for(doc.key()) {
+                state.workspace.projects[p].set_text(doc.key(), &text);
+            }
+            doc.synced = doc.generation;
+        }
+        state
+    }
+
+    /// Schedules a re-check after a pause in typing; stale runs give way to newer ones.
+    fn schedule_check(&self, path: PathBuf) {
+        let Some(generation) = self.documents.get(&path).map(|d| d.generation) else {
+            return;
+        };
+        let documents = Arc::clone(&self.documents);
+        let state = Arc::clone(&self.state);
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(DEBOUNCE).await;
+            let backend = Backend {
+                client,
+                documents,
+                state,
+            };
+            let mut state = backend.state.lock().await;
+            // Under the lock, so no older run can publish after this one.
+            let text = match backend.documents.get_mut(&path) {
+                Some(mut doc) if doc.generation == generation => {
+                    doc.synced = generation;
+                    doc.rope.to_string()
+                }
+                _ => return,
+            };
+            let Some(p) = state.workspace.project_for(&path) else {
+                return;
+            };
+            state.workspace.projects[p].set_text(&path, &text);
+            backend.publish_all(&mut state).await;
+        });
+    }
+}
+
+/// The file path of a `file:` URI.
+pub(crate) fn path_of(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+/// The char index in `rope` of an LSP position, clamped to the line and the text.
+fn char_index(rope: &Rope, position: Position) -> usize {
+    let line = position.line as usize;
+    if line >= rope.len_lines() {
+        return rope.len_chars();
+    }
+    let start = rope.line_to_char(line);
+    let mut units = 0usize;
+    for (i, c) in rope.line(line).chars().enumerate() {
+        if units >= position.character as usize || c == '\n' || c == '\r' {
+            return start + i;
+        }
+        units += c.len_utf16();
+    }
+    start + rope.line(line).len_chars()
+}
+
+fn apply_change(rope: &mut Rope, change: TextDocumentContentChangeEvent) {
+    match change.range {
+        None => *rope = Rope::from_str(&change.text),
+        Some(range) => {
+            let start = char_index(rope, range.start);
+            let end = char_index(rope, range.end).max(start);
+            rope.remove(start..end);
+            rope.insert(start, &change.text);
+        }
+    }
+}
+
+fn watched(pattern: &str) -> FileSystemWatcher {
+    FileSystemWatcher {
+        glob_pattern: GlobPattern::String(pattern.to_string()),
+        kind: None,
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let mut roots: Vec<PathBuf> = params
+            .workspace_folders
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| path_of(&f.uri))
+            .collect();
+        #[allow(deprecated)]
+        if roots.is_empty() {
+            if let Some(root) = params.root_uri.as_ref().and_then(path_of) {
+                roots.push(root);
+            }
+        }
+        {
+            let mut state = self.state.lock().await;
+            state.roots = roots;
+            state.dynamic_watch = params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false);
+        }
+        let sql_files = FileOperationRegistrationOptions {
+            filters: vec![FileOperationFilter {
+                scheme: Some("file".into()),
+                pattern: FileOperationPattern {
+                    glob: "**/*".into(),
+                    matches: None,
+                    options: None,
+                },
+            }],
+        };
+        Ok(InitializeResult {
+            server_info: Some(ServerInfo {
+                name: "flyway-lsp".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::UTF16),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".into(), " ".into()]),
+                    ..CompletionOptions::default()
+                }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR,
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
+                    ..ExecuteCommandOptions::default()
+                }),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: Some(WorkspaceFileOperationsServerCapabilities {
+                        did_create: Some(sql_files.clone()),
+                        did_rename: Some(sql_files.clone()),
+                        did_delete: Some(sql_files),
+                        ..WorkspaceFileOperationsServerCapabilities::default()
+                    }),
+                }),
+                ..ServerCapabilities::default()
+            },
+            ..InitializeResult::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let options = DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![
+                watched("**/*.sql"),
+                watched("**/*.conf"),
+                watched("**/flyway.toml"),
+                watched("**/flyway-lsp.toml"),
+            ],
+        };
+        let registration = Registration {
+            id: "flyway-lsp-watch".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        // Only where the client supports it, and without waiting: a client that is slow to
+        // answer must not hold up the first diagnostics.
+        if self.state.lock().await.dynamic_watch {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _ = client.register_capability(vec![registration]).await;
+            });
+        }
+        self.reload_workspace().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let Some(path) = path_of(&doc.uri) else {
+            return;
+        };
+        self.documents.insert(
+            path.clone(),
+            Document {
+                rope: Rope::from_str(&doc.text),
+                version: doc.version,
+                generation: 0,
+                synced: 0,
+            },
+        );
+        let mut state = self.state.lock().await;
+        // The buffer as it is now: changes may have arrived while waiting for the lock.
+        let Some(text) = self.documents.get(&path).map(|d| d.rope.to_string()) else {
+            return;
+        };
+        if let Some(p) = state.workspace.project_for(&path) {
+            state.workspace.projects[p].set_text(&path, &text);
+        }
+        self.publish_all(&mut state).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return;
+        };
+        {
+            let Some(mut doc) = self.documents.get_mut(&path) else {
+                // A change to a document that was never opened: nothing to apply it to.
+                return;
+            };
+            for change in params.content_changes {
+                apply_change(&mut doc.rope, change);
+            }
+            doc.version = params.text_document.version;
+            doc.generation += 1;
+        }
+        self.schedule_check(path);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return;
+        };
+        self.documents.remove(&path);
+        let mut state = self.state.lock().await;
+        // The buffer is gone: what counts now is the file on disk (or nothing).
+        if let Some(p) = state.workspace.project_for(&path) {
+            state.workspace.projects[p].reload(&path);
+        }
+        self.publish_all(&mut state).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut reload_all = false;
+        let mut state = self.state.lock().await;
+        for change in params.changes {
+            let Some(path) = path_of(&change.uri) else {
+                continue;
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if matches!(
+                name.as_str(),
+                "flyway.toml" | "flyway.conf" | "flyway-lsp.toml"
+            ) {
+                reload_all = true;
+                continue;
+            }
+            if self.documents.contains_key(&path) {
+                continue; // the open buffer wins
+            }
+            if let Some(p) = state.workspace.project_for(&path) {
+                if change.typ == FileChangeType::DELETED {
+                    state.workspace.projects[p].remove(&path);
+                } else {
+                    state.workspace.projects[p].reload(&path);
+                }
+            }
+        }
+        if reload_all {
+            drop(state);
+            self.reload_workspace().await;
+        } else {
+            self.publish_all(&mut state).await;
+        }
+    }
+
+    async fn did_create_files(&self, params: CreateFilesParams) {
+        let mut state = self.state.lock().await;
+        for file in params.files {
+            let Some(path) = file.uri.parse::<Uri>().ok().and_then(|u| path_of(&u)) else {
+                continue;
+            };
+            if let Some(p) = state.workspace.project_for(&path) {
+                state.workspace.projects[p].reload(&path);
+            }
+        }
+        self.publish_all(&mut state).await;
+    }
+
+    async fn did_rename_files(&self, params: RenameFilesParams) {
+        let mut state = self.state.lock().await;
+        for file in params.files {
+            let old = file.old_uri.parse::<Uri>().ok().and_then(|u| path_of(&u));
+            let new = file.new_uri.parse::<Uri>().ok().and_then(|u| path_of(&u));
+            if let Some(old) = old {
+                if let Some(p) = state.workspace.project_for(&old) {
+                    state.workspace.projects[p].remove(&old);
+                }
+            }
+            if let Some(new) = new {
+                if let Some(p) = state.workspace.project_for(&new) {
+                    if new.is_dir() {
+                        drop(state);
+                        self.reload_workspace().await;
+                        return;
+                    }
+                    state.workspace.projects[p].reload(&new);
+                }
+            }
+        }
+        self.publish_all(&mut state).await;
+    }
+
+    async fn did_delete_files(&self, params: DeleteFilesParams) {
+        let mut state = self.state.lock().await;
+        for file in params.files {
+            let Some(path) = file.uri.parse::<Uri>().ok().and_then(|u| path_of(&u)) else {
+                continue;
+            };
+            if let Some(p) = state.workspace.project_for(&path) {
+                state.workspace.projects[p].remove(&path);
+            }
+        }
+        self.publish_all(&mut state).await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut state = self.state.lock().await;
+            for removed in params.event.removed {
+                if let Some(path) = path_of(&removed.uri) {
+                    state.roots.retain(|r| r != &path);
+                }
+            }
+            for added in params.event.added {
+                if let Some(path) = path_of(&added.uri) {
+                    state.roots.push(path);
+                }
+            }
+        }
+        self.reload_workspace().await;
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        Ok(features::hover(self, params).await)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        Ok(features::definition(self, params).await)
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        Ok(features::references(self, params).await)
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        Ok(features::completion(self, params).await)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(features::document_symbols(self, params).await)
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        Ok(features::code_actions(self, params).await)
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        features::execute_command(self, params).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incremental_edits_in_utf16() {
+        let mut rope = Rope::from_str("select 'é😀';\nselect 2;\n");
+        // Replace "2" on line 1.
+        apply_change(
+            &mut rope,
+            TextDocumentContentChangeEvent {
+                range: Some(Range::new(Position::new(1, 7), Position::new(1, 8))),
+                range_length: None,
+                text: "42".into(),
+            },
+        );
+        assert_eq!(rope.to_string(), "select 'é😀';\nselect 42;\n");
+        // Insert after the emoji (UTF-16 column 11 = after the surrogate pair).
+        apply_change(
+            &mut rope,
+            TextDocumentContentChangeEvent {
+                range: Some(Range::new(Position::new(0, 11), Position::new(0, 11))),
+                range_length: None,
+                text: "!".into(),
+            },
+        );
+        assert_eq!(rope.to_string(), "select 'é😀!';\nselect 42;\n");
+        // Out-of-range positions clamp instead of panicking.
+        apply_change(
+            &mut rope,
+            TextDocumentContentChangeEvent {
+                range: Some(Range::new(Position::new(0, 500), Position::new(99, 0))),
+                range_length: None,
+                text: "".into(),
+            },
+        );
+        assert_eq!(rope.to_string(), "select 'é😀!';");
+    }
+}

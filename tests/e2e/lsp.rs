@@ -1,0 +1,388 @@
+//! The language server driven over stdio as an editor would: a small JSON-RPC client that
+//! frames messages, answers the server's own requests (applyEdit, showDocument, registration),
+//! and waits for notifications with a deadline.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    next_id: i64,
+    /// Notifications and server requests seen while waiting for something else.
+    backlog: Vec<Value>,
+    /// `workspace/applyEdit` requests received (answered with applied: true).
+    applied_edits: Vec<Value>,
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flyway-lsp"))
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, incoming) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        length = v.parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let value: Value = serde_json::from_slice(&body).expect("server sends JSON");
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            incoming,
+            next_id: 1,
+            backlog: Vec::new(),
+            applied_edits: Vec::new(),
+        };
+        let result = client.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri(root),
+                "workspaceFolders": [{"uri": uri(root), "name": "root"}],
+                "capabilities": {
+                    "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
+                    "window": {"showDocument": {"support": true}}
+                }
+            }),
+        );
+        assert_eq!(
+            result["capabilities"]["textDocumentSync"]["change"], 2,
+            "incremental sync"
+        );
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Reads one message, answering server requests on the way.
+    fn receive(&mut self, deadline: Instant) -> Option<Value> {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        let message = self.incoming.recv_timeout(left).ok()?;
+        if message.get("method").is_some() && message.get("id").is_some() {
+            let result = match message["method"].as_str() {
+                Some("workspace/applyEdit") => {
+                    self.applied_edits.push(message["params"].clone());
+                    json!({"applied": true})
+                }
+                Some("window/showDocument") => json!({"success": true}),
+                _ => Value::Null,
+            };
+            self.send(json!({"jsonrpc": "2.0", "id": message["id"], "result": result}));
+        }
+        Some(message)
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let message = self
+                .receive(deadline)
+                .unwrap_or_else(|| panic!("no answer to {method}"));
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                if let Some(error) = message.get("error") {
+                    panic!("{method} failed: {error}");
+                }
+                return message["result"].clone();
+            }
+            self.backlog.push(message);
+        }
+    }
+
+    /// The latest diagnostics for `path`, waiting until `accept` is satisfied.
+    fn diagnostics_until(&mut self, path: &Path, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let target = uri(path);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut latest: Option<Vec<Value>> = None;
+        let check = |message: &Value, latest: &mut Option<Vec<Value>>| {
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == target
+            {
+                *latest = Some(
+                    message["params"]["diagnostics"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+            }
+        };
+        for message in std::mem::take(&mut self.backlog) {
+            check(&message, &mut latest);
+        }
+        loop {
+            if let Some(found) = &latest {
+                if accept(found) {
+                    return found.clone();
+                }
+            }
+            let message = self.receive(deadline).unwrap_or_else(|| {
+                panic!("no acceptable diagnostics for {target}; last: {latest:?}")
+            });
+            check(&message, &mut latest);
+        }
+    }
+
+    fn shutdown(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "server exit status {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("server did not exit after shutdown/exit");
+    }
+}
+
+fn rules(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("db/migration");
+    std::fs::create_dir_all(&sql).unwrap();
+    std::fs::write(
+        sql.join("V1__create_users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        sql.join("V2__add_name.sql"),
+        "SET lock_timeout = '1s';\nALTER TABLE users ADD COLUMN name text;\n",
+    )
+    .unwrap();
+    std::fs::write(sql.join("V4__gap.sql"), "SELECT 1;\n").unwrap();
+    dir
+}
+
+#[test]
+fn diagnostics_follow_typing_and_file_events() {
+    let dir = project();
+    let sql = dir.path().join("db/migration");
+    let mut client = Client::start(dir.path());
+
+    // Folder-level findings are published for files nobody opened.
+    let gap = client.diagnostics_until(&sql.join("V4__gap.sql"), |d| !d.is_empty());
+    assert_eq!(rules(&gap), ["version-gap"]);
+
+    // Open V2 and type a NOT NULL column without default, with non-ASCII text before it.
+    let v2 = sql.join("V2__add_name.sql");
+    let text = std::fs::read_to_string(&v2).unwrap();
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1, "text": text}}),
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri(&v2), "version": 2},
+            "contentChanges": [{
+                "range": {"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 0}},
+                "text": "-- café 😀\nALTER TABLE users ADD COLUMN age int NOT NULL;\n"
+            }]
+        }),
+    );
+    let found = client.diagnostics_until(&v2, |d| !d.is_empty());
+    assert_eq!(rules(&found), ["add-column-not-null-without-default"]);
+    assert_eq!(
+        found[0]["range"]["start"],
+        json!({"line": 3, "character": 0})
+    );
+    assert_eq!(found[0]["severity"], 1);
+
+    // Quick fixes: suppression comments and the commands.
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri(&v2)},
+            "range": found[0]["range"],
+            "context": {"diagnostics": [found[0].clone()]}
+        }),
+    );
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Ignore add-column-not-null-without-default for this statement"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Create matching undo (U) migration"),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"Create next migration"), "{titles:?}");
+
+    // Hover on the finding shows the rule's documentation.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 3, "character": 5}}),
+    );
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("## Why is this bad?"));
+
+    // Fixing the text clears it (and stale results never come back).
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri(&v2), "version": 3},
+            "contentChanges": [{
+                "range": {"start": {"line": 3, "character": 45}, "end": {"line": 3, "character": 45}},
+                "text": " DEFAULT 0"
+            }]
+        }),
+    );
+    client.diagnostics_until(&v2, |d| d.is_empty());
+
+    // A new file on disk filling the gap, announced by the client.
+    std::fs::write(sql.join("V3__fill.sql"), "SELECT 3;\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&sql.join("V3__fill.sql")), "type": 1}]}),
+    );
+    client.diagnostics_until(&sql.join("V4__gap.sql"), |d| d.is_empty());
+
+    // Robustness: a change to a never-opened document and out-of-range positions.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&sql.join("nope.sql")), "version": 1}, "contentChanges": [{"text": "x"}]}),
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri(&v2), "version": 4},
+            "contentChanges": [{"range": {"start": {"line": 999, "character": 9}, "end": {"line": 1000, "character": 0}}, "text": "\nSELECT 1;"}]
+        }),
+    );
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    assert_eq!(symbols.as_array().unwrap().len(), 4, "{symbols}");
+    client.shutdown();
+}
+
+#[test]
+fn commands_create_the_next_and_the_undo_migration() {
+    let dir = project();
+    let sql = dir.path().join("db/migration");
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&sql.join("V4__gap.sql"), |d| !d.is_empty());
+
+    let created = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.createNextMigration", "arguments": [uri(&sql.join("V2__add_name.sql")), "add orders table"]}),
+    );
+    assert_eq!(created, json!(uri(&sql.join("V5__add_orders_table.sql"))));
+    let edit = &client.applied_edits[0]["edit"]["documentChanges"][0];
+    assert_eq!(edit["kind"], "create");
+    assert_eq!(edit["options"]["overwrite"], false);
+
+    let created = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.createUndoMigration", "arguments": [uri(&sql.join("V2__add_name.sql"))]}),
+    );
+    assert_eq!(created, json!(uri(&sql.join("U2__add_name.sql"))));
+    let changes = &client.applied_edits[1]["edit"]["documentChanges"];
+    assert_eq!(
+        changes[1]["edits"][0]["newText"],
+        "ALTER TABLE users DROP COLUMN IF EXISTS name;\n"
+    );
+
+    // Hover on a table name: its definition as of this migration; go to definition.
+    let v2 = sql.join("V2__add_name.sql");
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 1, "character": 14}}),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("**table users**") && text.contains("| email | TEXT |"),
+        "{text}"
+    );
+    let definition = client.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 1, "character": 14}}),
+    );
+    assert_eq!(
+        definition["uri"],
+        json!(uri(&sql.join("V1__create_users.sql")))
+    );
+    let completion = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 1, "character": 0}}),
+    );
+    let labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"users") && labels.contains(&"email"),
+        "{labels:?}"
+    );
+    client.shutdown();
+}
