@@ -1,0 +1,1 @@
+"""pytest-lsp (a third-party LSP client, pygls-based) drives `flyway-lsp serve` over stdio."""

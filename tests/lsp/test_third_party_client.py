@@ -1,0 +1,111 @@
+"""The language server as a third-party client sees it: pytest-lsp / pygls speak LSP to the real
+binary (FLYWAY_LSP_BIN, default target/debug/flyway-lsp) over stdio."""
+
+import os
+import pathlib
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("FLYWAY_LSP_BIN", str(ROOT / "target" / "debug" / "flyway-lsp"))
+PROJECT = ROOT / "fixtures" / "postgres-snake" / "broken"
+MIGRATIONS = PROJECT / "db" / "migration"
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[BIN, "serve"]))
+async def client(lsp_client: LanguageClient):
+    # The server registers its file watchers dynamically; accept, as VS Code does.
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams):
+        return None
+
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=PROJECT.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=PROJECT.as_uri(), name="broken")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def diagnostics_for(client: LanguageClient, path: pathlib.Path):
+    uri = path.as_uri()
+    for _ in range(200):
+        if uri in client.diagnostics:
+            return client.diagnostics[uri]
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    raise AssertionError(f"no diagnostics for {uri}")
+
+
+@pytest.mark.asyncio
+async def test_unopened_files_get_folder_diagnostics(client: LanguageClient):
+    found = await diagnostics_for(client, MIGRATIONS / "V2__add_orders_index.sql")
+    codes = sorted(d.code for d in found)
+    assert "duplicate-version" in codes
+    assert "inconsistent-padding" in codes
+    dup = next(d for d in found if d.code == "duplicate-version")
+    assert dup.severity == types.DiagnosticSeverity.Error
+    assert dup.range.start == types.Position(line=0, character=0)
+
+
+@pytest.mark.asyncio
+async def test_open_change_hover_and_actions(client: LanguageClient):
+    path = MIGRATIONS / "V012__add_orders_priority.sql"
+    uri = path.as_uri()
+    await diagnostics_for(client, path)
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="sql", version=1, text=path.read_text()
+            )
+        )
+    )
+    # Remove the BEGIN on line 2 (0-based 1): its transaction-in-migration finding goes away.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=1, character=0),
+                        end=types.Position(line=2, character=0),
+                    ),
+                    text="",
+                )
+            ],
+        )
+    )
+    for _ in range(100):
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        codes = [d.code for d in client.diagnostics.get(uri, [])]
+        if codes.count("transaction-in-migration") == 1:
+            break
+    assert codes.count("transaction-in-migration") == 1  # only the COMMIT is left
+    assert "add-column-not-null-without-default" in codes
+
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=1, character=3),
+        )
+    )
+    assert hover is not None and "Why is this bad?" in hover.contents.value
+
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(
+                start=types.Position(line=3, character=0),
+                end=types.Position(line=3, character=5),
+            ),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    titles = [a.title for a in actions]
+    assert any(t.startswith("Add CONCURRENTLY") for t in titles), titles
+    assert "Create next migration" in titles
