@@ -12,7 +12,7 @@ use crate::naming::{Kind, NameParser};
 use crate::project::{discover_projects, Project};
 use crate::rules::{self, FileContext, FolderContext, Levels, Sink};
 use crate::schema::{Catalog, Origin};
-use crate::sql::analysis::{analyze, SqlFile};
+use crate::sql::analysis::SqlFile;
 use crate::sql::server::Server;
 use crate::version::Version;
 
@@ -82,7 +82,7 @@ pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
     let analyse = |(i, file): &(usize, &ScriptFile)| -> (usize, SqlFile) {
         let sidecar = sidecar_path(file);
         let has_sidecar = conf_files.contains(sidecar.as_path());
-        (*i, analyze_script(file, server, has_sidecar))
+        (*i, analyze_script(file, server, has_sidecar, None))
     };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -110,14 +110,20 @@ pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
     out
 }
 
-/// Analyses one file's current text the way `analyze_all` does (for editors, after a change).
-pub fn analyze_file(set: &MigrationSet, index: usize, server: &Server) -> Option<SqlFile> {
+/// Analyses one file's current text the way `analyze_all` does (for editors, after a change),
+/// re-parsing only the statements not in `cache`.
+pub fn analyze_file(
+    set: &MigrationSet,
+    index: usize,
+    server: &Server,
+    cache: &mut crate::sql::analysis::ParseCache,
+) -> Option<SqlFile> {
     let file = set.files.get(index)?;
     file.migration(analysed_kinds())?;
     file.text()?;
     let sidecar = sidecar_path(file);
     let has_sidecar = set.files.iter().any(|f| f.path == sidecar);
-    Some(analyze_script(file, server, has_sidecar))
+    Some(analyze_script(file, server, has_sidecar, Some(cache)))
 }
 
 /// `V1__x.sql.conf`, Flyway's per-script configuration file.
@@ -125,14 +131,20 @@ fn sidecar_path(file: &ScriptFile) -> PathBuf {
     PathBuf::from(format!("{}.conf", file.path.display()))
 }
 
-fn analyze_script(file: &ScriptFile, server: &Server, has_sidecar: bool) -> SqlFile {
+fn analyze_script(
+    file: &ScriptFile,
+    server: &Server,
+    has_sidecar: bool,
+    cache: Option<&mut crate::sql::analysis::ParseCache>,
+) -> SqlFile {
     let sidecar = has_sidecar
         .then(|| std::fs::read_to_string(sidecar_path(file)).ok())
         .flatten();
-    analyze(
+    crate::sql::analysis::analyze_cached(
         file.text().unwrap_or_default(),
         server.dialect(),
         sidecar.as_deref(),
+        cache,
     )
 }
 

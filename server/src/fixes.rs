@@ -18,9 +18,9 @@ fn statement_at(sql: &SqlFile, offset: usize) -> Option<&Statement> {
         .find(|s| s.range().start <= offset && offset <= s.range().end)
 }
 
-fn words<'a>(sql: &'a SqlFile, statement: &Statement) -> Vec<&'a Token> {
-    sql.tokens[statement.raw.tokens.clone()]
-        .iter()
+fn words(sql: &SqlFile, text: &str, statement: &Statement) -> Vec<Token> {
+    sql.statement_tokens(text, statement)
+        .into_iter()
         .filter(|t| !t.is_trivia())
         .collect()
 }
@@ -34,7 +34,7 @@ pub fn text_fixes(d: &Diagnostic, sql: &SqlFile, text: &str) -> Vec<TextFix> {
     let Some(statement) = statement_at(sql, d.range.start) else {
         return Vec::new();
     };
-    let tokens = words(sql, statement);
+    let tokens = words(sql, text, statement);
     let find = |keyword: &str| tokens.iter().position(|t| t.is_keyword(text, keyword));
     let mut fixes = Vec::new();
     match d.rule {
@@ -42,7 +42,7 @@ pub fn text_fixes(d: &Diagnostic, sql: &SqlFile, text: &str) -> Vec<TextFix> {
             if let Some(i) = find("INDEX") {
                 fixes.push(TextFix {
                     title: "Add CONCURRENTLY (keep this statement alone in its migration: it cannot run in a transaction)".into(),
-                    edits: vec![insert_after(tokens[i], " CONCURRENTLY")],
+                    edits: vec![insert_after(&tokens[i], " CONCURRENTLY")],
                 });
             }
         }
@@ -53,7 +53,7 @@ pub fn text_fixes(d: &Diagnostic, sql: &SqlFile, text: &str) -> Vec<TextFix> {
             if let Some(i) = anchor {
                 fixes.push(TextFix {
                     title: "Add IF NOT EXISTS".into(),
-                    edits: vec![insert_after(tokens[i], " IF NOT EXISTS")],
+                    edits: vec![insert_after(&tokens[i], " IF NOT EXISTS")],
                 });
             }
         }
@@ -75,7 +75,7 @@ pub fn text_fixes(d: &Diagnostic, sql: &SqlFile, text: &str) -> Vec<TextFix> {
                     .iter()
                     .any(|k| w[1].is_keyword(text, k))
                 })
-                .map(|w| insert_after(w[1], " IF EXISTS"))
+                .map(|w| insert_after(&w[1], " IF EXISTS"))
                 .collect();
             if !edits.is_empty() {
                 fixes.push(TextFix {

@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: no LSP types here; the language server converts at its edge.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigError, LoadOptions};
@@ -14,6 +15,7 @@ use crate::naming::NameParser;
 use crate::project::{discover_projects, Project};
 use crate::rules::Levels;
 use crate::schema::Catalog;
+use crate::sql::analysis::ParseCache;
 use crate::sql::server::Server;
 
 /// One project, checked, and able to take changes.
@@ -26,6 +28,8 @@ pub struct ProjectState {
     pub sql: Analyses,
     pub diagnostics: Vec<Diagnostic>,
     pub catalog: Catalog,
+    /// Parsed statements of the files edited through [`ProjectState::set_text`].
+    parse_cache: HashMap<PathBuf, ParseCache>,
 }
 
 impl ProjectState {
@@ -40,6 +44,7 @@ impl ProjectState {
             sql: report.sql,
             diagnostics: report.diagnostics,
             catalog: report.catalog,
+            parse_cache: HashMap::new(),
         })
     }
 
@@ -96,6 +101,7 @@ impl ProjectState {
         if doomed.is_empty() {
             return false;
         }
+        self.parse_cache.retain(|p, _| !p.starts_with(path));
         for i in doomed.into_iter().rev() {
             self.set.files.remove(i);
             self.sql.remove(i);
@@ -147,7 +153,8 @@ impl ProjectState {
                 at
             }
         };
-        self.sql[index] = engine::analyze_file(&self.set, index, &self.server);
+        let cache = self.parse_cache.entry(path.to_path_buf()).or_default();
+        self.sql[index] = engine::analyze_file(&self.set, index, &self.server, cache);
         self.recheck();
         true
     }

@@ -27,8 +27,8 @@ pub const CMD_UNDO_MIGRATION: &str = "flyway-lsp.createUndoMigration";
 pub const CMD_RECHECK: &str = "flyway-lsp.recheck";
 pub const COMMANDS: &[&str] = &[CMD_NEXT_MIGRATION, CMD_UNDO_MIGRATION, CMD_RECHECK];
 
-/// How long typing must pause before a re-check.
-const DEBOUNCE: Duration = Duration::from_millis(40);
+/// How long to wait for more keystrokes before a re-check (a newer change cancels an older run).
+const DEBOUNCE: Duration = Duration::from_millis(2);
 
 /// Runs the server on stdin/stdout until the client says exit.
 pub fn serve() -> i32 {

@@ -179,17 +179,10 @@ impl FileContext<'_> {
 
     /// Tables created by statements before `index` in this script.
     pub fn created_before(&self, index: usize, table: &Name) -> bool {
-        self.sql.statements[..index]
-            .iter()
-            .any(|s| match &s.parsed.op {
-                Op::CreateTable { table: t, .. } => {
-                    t.name == table.name
-                        && (t.schema == table.schema
-                            || t.schema.is_none()
-                            || table.schema.is_none())
-                }
-                _ => false,
-            })
+        self.sql
+            .created_tables
+            .get(&table.name)
+            .is_some_and(|&first| first < index)
     }
 
     /// The first line of a statement, as the range to underline.
@@ -204,7 +197,8 @@ impl FileContext<'_> {
 
     /// The range of the first significant token of `statement` matching `keyword`.
     pub fn keyword(&self, statement: &Statement, keyword: &str) -> Option<TextRange> {
-        self.sql.tokens[statement.raw.tokens.clone()]
+        self.sql
+            .statement_tokens(self.text, statement)
             .iter()
             .find(|t| t.is_keyword(self.text, keyword))
             .map(|t| TextRange::new(t.start, t.end))

@@ -9,6 +9,8 @@
 //!
 //! Block comments work too: `/* flyway-lsp-ignore rule-id */`.
 
+use std::collections::HashMap;
+
 use super::lexer::{Token, TokenKind};
 use super::parse::{parse_statement, Parsed};
 use super::split::{split, RawStatement};
@@ -48,13 +50,33 @@ pub struct ScriptConfig {
 #[derive(Debug, Clone)]
 pub struct SqlFile {
     pub dialect: Dialect,
-    pub tokens: Vec<Token>,
+    /// Every comment of the script (tokens are not kept: they would cost more memory than the
+    /// text; [`SqlFile::statement_tokens`] lexes a statement again when a rule needs them).
+    pub comments: Vec<TextRange>,
     pub statements: Vec<Statement>,
     pub suppressions: Vec<Suppression>,
     pub script_config: ScriptConfig,
+    /// Tables this script creates: name → index of the first statement creating it.
+    pub created_tables: HashMap<String, usize>,
 }
 
 impl SqlFile {
+    /// The tokens of one statement (trivia included), lexed again from the script text.
+    pub fn statement_tokens(&self, text: &str, statement: &Statement) -> Vec<Token> {
+        let range = statement.range();
+        let Some(body) = text.get(range.start..range.end) else {
+            return Vec::new();
+        };
+        super::lexer::tokenize(body, self.dialect)
+            .into_iter()
+            .map(|t| Token {
+                start: t.start + range.start,
+                end: t.end + range.start,
+                ..t
+            })
+            .collect()
+    }
+
     /// Rule ids silenced for the whole file.
     pub fn file_ignored(&self) -> impl Iterator<Item = &str> {
         self.suppressions
@@ -79,9 +101,28 @@ impl SqlFile {
 const IGNORE: &str = "flyway-lsp-ignore";
 const IGNORE_FILE: &str = "flyway-lsp-ignore-file";
 
+/// Parsed statements of one script by their text, so re-analysing it after an edit parses only
+/// the statements that changed (error offsets are kept relative to the statement).
+#[derive(Debug, Clone, Default)]
+pub struct ParseCache {
+    by_text: HashMap<String, Parsed>,
+}
+
 /// Splits, parses and reads the comments of a script.
 pub fn analyze(text: &str, dialect: Dialect, sidecar: Option<&str>) -> SqlFile {
+    analyze_cached(text, dialect, sidecar, None)
+}
+
+/// [`analyze`], reusing and then refreshing `cache` (which ends up holding this text's
+/// statements only).
+pub fn analyze_cached(
+    text: &str,
+    dialect: Dialect,
+    sidecar: Option<&str>,
+    mut cache: Option<&mut ParseCache>,
+) -> SqlFile {
     let split = split(text, dialect);
+    let mut fresh = HashMap::new();
     let mut suppressions = Vec::new();
     for t in split
         .tokens
@@ -96,13 +137,28 @@ pub fn analyze(text: &str, dialect: Dialect, sidecar: Option<&str>) -> SqlFile {
         .statements
         .iter()
         .map(|raw| {
-            let parsed = parse_statement(
-                text,
-                &split.tokens[raw.tokens.clone()],
-                raw.range.start,
-                raw.range.end,
-                dialect,
-            );
+            let body = &text[raw.range.start..raw.range.end];
+            let cached = cache.as_ref().and_then(|c| c.by_text.get(body)).cloned();
+            let relative = cached.unwrap_or_else(|| {
+                let mut parsed = parse_statement(
+                    text,
+                    &split.tokens[raw.tokens.clone()],
+                    raw.range.start,
+                    raw.range.end,
+                    dialect,
+                );
+                if let Some(e) = &mut parsed.error {
+                    e.offset -= raw.range.start;
+                }
+                parsed
+            });
+            let mut parsed = relative.clone();
+            if cache.is_some() {
+                fresh.insert(body.to_string(), relative);
+            }
+            if let Some(e) = &mut parsed.error {
+                e.offset += raw.range.start;
+            }
             Statement {
                 raw: raw.clone(),
                 parsed,
@@ -143,9 +199,25 @@ pub fn analyze(text: &str, dialect: Dialect, sidecar: Option<&str>) -> SqlFile {
             }
         }
     }
+    if let Some(cache) = cache.as_mut() {
+        cache.by_text = fresh;
+    }
+    let comments = split
+        .tokens
+        .iter()
+        .filter(|t| matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
+        .map(|t| TextRange::new(t.start, t.end))
+        .collect();
+    let mut created_tables = HashMap::new();
+    for (i, statement) in statements.iter().enumerate() {
+        if let super::facts::Op::CreateTable { table, .. } = &statement.parsed.op {
+            created_tables.entry(table.name.clone()).or_insert(i);
+        }
+    }
     SqlFile {
         dialect,
-        tokens: split.tokens,
+        comments,
+        created_tables,
         statements,
         suppressions,
         script_config,

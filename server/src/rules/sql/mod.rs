@@ -217,8 +217,10 @@ pub(crate) fn table_option(
     statement: &crate::sql::analysis::Statement,
     option: &str,
 ) -> Option<String> {
-    let tokens: Vec<&crate::sql::lexer::Token> = cx.sql.tokens[statement.raw.tokens.clone()]
-        .iter()
+    let tokens: Vec<crate::sql::lexer::Token> = cx
+        .sql
+        .statement_tokens(cx.text, statement)
+        .into_iter()
         .filter(|t| !t.is_trivia())
         .collect();
     let at = tokens.iter().position(|t| t.is_keyword(cx.text, option))?;

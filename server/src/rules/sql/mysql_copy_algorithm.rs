@@ -46,7 +46,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     if !existing_table(cx, index, table) {
         return;
     }
-    let fk_checks_off = cx.sql.statements[..index].iter().any(|s| {
+    let adds_fk = actions.iter().any(|a| {
+        matches!(a, AlterAction::AddConstraint { constraint, .. } if constraint.kind == ConstraintKind::ForeignKey)
+    });
+    let fk_checks_off = adds_fk && cx.sql.statements[..index].iter().any(|s| {
         matches!(&s.parsed.op, Op::Set { name, value }
             if name.trim_start_matches("@@").trim_start_matches("session.").ends_with("foreign_key_checks")
                 && matches!(value.trim_matches('\'').to_ascii_uppercase().as_str(), "0" | "OFF" | "FALSE"))

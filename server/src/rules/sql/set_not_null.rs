@@ -46,6 +46,12 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if !existing_table(cx, i, table) {
             continue;
         }
+        if !actions
+            .iter()
+            .any(|a| matches!(a, AlterAction::SetNotNull { .. }))
+        {
+            continue;
+        }
         // A validated CHECK (col IS NOT NULL) earlier in the script makes it cheap (PG 12+).
         let validated_before = cx.sql.statements[..i].iter().any(|s| {
             matches!(&s.parsed.op, Op::AlterTable { table: t, actions, .. }

@@ -37,7 +37,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             continue;
         };
         // Underline the offending token.
-        let end = cx.sql.tokens[statement.raw.tokens.clone()]
+        let end = cx
+            .sql
+            .statement_tokens(cx.text, statement)
             .iter()
             .find(|t| t.start <= error.offset && error.offset < t.end)
             .map_or(error.offset, |t| t.end.min(t.start + 200));

@@ -2,7 +2,6 @@ use crate::config::Level;
 use crate::diagnostic::TextRange;
 use crate::rules::{FileContext, Rule, Sink};
 use crate::scaffold::TODO_MARKER;
-use crate::sql::lexer::TokenKind;
 
 pub static RULE: Rule = Rule {
     id: "undo-todo",
@@ -34,13 +33,8 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if !cx.is_undo() {
         return;
     }
-    for t in cx
-        .sql
-        .tokens
-        .iter()
-        .filter(|t| matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
-    {
-        let text = t.text(cx.text);
+    for t in &cx.sql.comments {
+        let text = &cx.text[t.start..t.end];
         if let Some(at) = text.find(TODO_MARKER) {
             let what = text[at + TODO_MARKER.len()..]
                 .trim_start_matches(':')
