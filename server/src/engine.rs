@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigError, LoadOptions};
 use crate::diagnostic::{self, Diagnostic};
+use crate::history::AppliedHistory;
 use crate::index::{index_project, MigrationSet, ScriptFile};
 use crate::naming::{Kind, NameParser};
 use crate::project::{discover_projects, Project};
@@ -29,6 +30,8 @@ pub struct ProjectReport {
     pub sql: Analyses,
     /// The schema after every migration (versioned, then repeatable) is replayed.
     pub catalog: Catalog,
+    /// Migrations known to be applied (from `applied-ref`).
+    pub applied: AppliedHistory,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -42,16 +45,33 @@ pub fn check_project(project: Project) -> Result<ProjectReport, ConfigError> {
         .filter_map(|l| l.path.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     let server = Server::resolve(&project.config, &set, &location_names)?;
+    let applied = load_applied(&project)?;
     let sql = analyze_all(&set, &server);
-    let (diagnostics, catalog) = run_rules(&project, &set, &server, &sql, &levels);
+    let (diagnostics, catalog) = run_rules(&project, &set, &server, &sql, &levels, &applied);
     Ok(ProjectReport {
         project,
         set,
         server,
         sql,
         catalog,
+        applied,
         diagnostics,
     })
+}
+
+/// The applied migrations of `applied-ref`, if configured.
+pub fn load_applied(project: &Project) -> Result<AppliedHistory, ConfigError> {
+    let Some(reference) = &project.config.tool.applied_ref else {
+        return Ok(AppliedHistory::new());
+    };
+    let locations: Vec<PathBuf> = project.locations.iter().map(|l| l.path.clone()).collect();
+    crate::history::from_git(
+        &project.config.base_dir,
+        reference,
+        &locations,
+        project.config.flyway.encoding,
+    )
+    .map_err(|e| ConfigError::new(format!("applied-ref `{reference}`: {e}")))
 }
 
 /// The files whose SQL is analysed: valid migrations and callbacks.
@@ -200,12 +220,14 @@ pub fn run_rules(
     server: &Server,
     sql: &Analyses,
     levels: &Levels,
+    applied: &AppliedHistory,
 ) -> (Vec<Diagnostic>, Catalog) {
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
         project,
         set,
         parser: &parser,
+        applied,
     };
     let mut sink = Sink::new(levels);
     rules::folder::run(&cx, &mut sink);

@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod fixes;
+pub mod history;
 pub mod index;
 pub mod lsp;
 pub mod naming;

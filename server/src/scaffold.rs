@@ -284,3 +284,44 @@ mod tests {
         assert!(d.starts_with("20"));
     }
 }
+
+/// The statements of `current` that the applied text does not have (compared whitespace-
+/// insensitively), as the body of a follow-up migration. A statement that was modified rather
+/// than added shows up here in its new form, so the result is for the user to review.
+pub fn changed_statements(applied_text: &str, current: &SqlFile, current_text: &str) -> String {
+    let normalize = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let applied = crate::sql::analysis::analyze(applied_text, current.dialect, None);
+    let before: std::collections::HashSet<String> = applied
+        .statements
+        .iter()
+        .map(|s| normalize(&applied_text[s.range().start..s.range().end]))
+        .collect();
+    let mut out = String::new();
+    for statement in &current.statements {
+        let range = statement.range();
+        let text = &current_text[range.start..range.end];
+        if !before.contains(&normalize(text)) {
+            out.push_str(text);
+            out.push_str(";\n");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+    use crate::sql::analysis::analyze;
+    use crate::sql::Dialect;
+
+    #[test]
+    fn new_statements_move_out() {
+        let applied = "CREATE TABLE a (id int);\n";
+        let current = "CREATE TABLE a  (id int);\nALTER TABLE a ADD COLUMN b int;\n";
+        let sql = analyze(current, Dialect::Postgres, None);
+        assert_eq!(
+            changed_statements(applied, &sql, current),
+            "ALTER TABLE a ADD COLUMN b int;\n"
+        );
+    }
+}

@@ -28,6 +28,7 @@ pub struct ProjectState {
     pub sql: Analyses,
     pub diagnostics: Vec<Diagnostic>,
     pub catalog: Catalog,
+    pub applied: crate::history::AppliedHistory,
     /// Parsed statements of the files edited through [`ProjectState::set_text`].
     parse_cache: HashMap<PathBuf, ParseCache>,
 }
@@ -44,6 +45,7 @@ impl ProjectState {
             sql: report.sql,
             diagnostics: report.diagnostics,
             catalog: report.catalog,
+            applied: report.applied,
             parse_cache: HashMap::new(),
         })
     }
@@ -167,6 +169,7 @@ impl ProjectState {
             &self.server,
             &self.sql,
             &self.levels,
+            &self.applied,
         );
         self.diagnostics = diagnostics;
         self.catalog = catalog;

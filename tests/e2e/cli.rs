@@ -238,3 +238,69 @@ fn readme_rule_table_matches_the_rules() {
         "README rule table is stale: paste the output of `flyway-lsp rules --format markdown`"
     );
 }
+
+#[test]
+fn edits_to_applied_migrations_fail_against_a_git_reference() {
+    let dir = project(&[
+        (
+            "sql/V1__create_users.sql",
+            "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+        ),
+        (
+            "sql/V2__add_email.sql",
+            "ALTER TABLE users ADD COLUMN email text;\n",
+        ),
+    ]);
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.email", "ci@example.com"]);
+    git(&["config", "user.name", "ci"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "applied"]);
+    // Line endings do not change Flyway's checksum: not an edit.
+    fs::write(
+        dir.path().join("sql/V1__create_users.sql"),
+        "CREATE TABLE users (id bigint PRIMARY KEY);\r\n",
+    )
+    .unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--applied-ref",
+            "HEAD",
+            "--set",
+            "outOfOrder=false",
+        ],
+    );
+    assert!(
+        !out.stdout.contains("applied-migration-edited"),
+        "{}",
+        out.stdout
+    );
+    // A real edit is an error naming both checksums.
+    fs::write(
+        dir.path().join("sql/V2__add_email.sql"),
+        "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["check", "--applied-ref", "HEAD"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("sql/V2__add_email.sql:1:1: error[applied-migration-edited] Migration checksum mismatch for migration version 2: applied (in HEAD)"),
+        "{}",
+        out.stdout
+    );
+    // An unknown reference is a usage error.
+    let out = run_in(dir.path(), &["check", "--applied-ref", "no-such-branch"]);
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("no-such-branch"), "{}", out.stderr);
+}

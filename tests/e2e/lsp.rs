@@ -386,3 +386,55 @@ fn commands_create_the_next_and_the_undo_migration() {
     );
     client.shutdown();
 }
+
+#[test]
+fn edited_applied_migration_moves_its_change_to_a_new_migration() {
+    let dir = project();
+    std::fs::remove_file(dir.path().join("db/migration/V4__gap.sql")).unwrap();
+    std::fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "applied-ref = \"HEAD\"\n",
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.email", "ci@example.com"]);
+    git(&["config", "user.name", "ci"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "applied"]);
+    let v2 = dir.path().join("db/migration/V2__add_name.sql");
+    let original = std::fs::read_to_string(&v2).unwrap();
+    let mut client = Client::start(dir.path());
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1, "text": format!("{original}ALTER TABLE users ADD COLUMN nick text;\n")}}),
+    );
+    let found = client.diagnostics_until(&v2, |d| !d.is_empty());
+    assert_eq!(rules(&found), ["applied-migration-edited"]);
+    assert!(found[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Migration checksum mismatch for migration version 2"));
+    let created = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.moveChangeToNewMigration", "arguments": [uri(&v2)]}),
+    );
+    assert_eq!(
+        created,
+        json!(uri(&dir.path().join("db/migration/V3__follow_up_to_2.sql")))
+    );
+    let restore = &client.applied_edits[0]["edit"]["documentChanges"][0]["edits"][0];
+    assert_eq!(restore["newText"], json!(original));
+    let new_text = &client.applied_edits[1]["edit"]["documentChanges"][1]["edits"][0]["newText"];
+    assert_eq!(new_text, "ALTER TABLE users ADD COLUMN nick text;\n");
+    client.shutdown();
+}

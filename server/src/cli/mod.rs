@@ -61,6 +61,9 @@ struct ConfigArgs {
     /// Set any Flyway setting, as with Flyway's -key=value (e.g. --set sqlMigrationPrefix=M).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Git reference whose migrations count as applied (e.g. origin/main): edits to them are errors.
+    #[arg(long, value_name = "REF")]
+    applied_ref: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -211,6 +214,7 @@ fn load_options(
         environment: args.environment.clone(),
         overrides,
         env,
+        applied_ref: args.applied_ref.clone(),
     })
 }
 

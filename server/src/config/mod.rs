@@ -211,6 +211,8 @@ pub struct LoadOptions {
     pub overrides: Vec<(String, String)>,
     /// The process environment (passed in so tests can control it).
     pub env: BTreeMap<String, String>,
+    /// Overrides `[flyway-lsp] applied-ref` (the CLI's `--applied-ref`).
+    pub applied_ref: Option<String>,
 }
 
 /// Everything configuration yields for one project folder.
@@ -263,7 +265,10 @@ impl Config {
             layers.set(key, value.clone(), Source::Cli, Interpolation::None);
         }
         let flyway = FlywaySettings::from_layers(&layers)?;
-        let tool = ToolSettings::from_files(&parsed)?;
+        let mut tool = ToolSettings::from_files(&parsed)?;
+        if options.applied_ref.is_some() {
+            tool.applied_ref = options.applied_ref.clone();
+        }
         Ok(Config {
             base_dir: base_dir.to_path_buf(),
             files,

@@ -4,6 +4,7 @@
 //! # flyway-lsp.toml, or a [flyway-lsp] table in flyway.toml
 //! dialect = "postgres"             # "postgres" | "mysql" | "mariadb" (default: from the URL or the scripts)
 //! server-version = "16"             # what is safe depends on it (default: 16 / 8.0 / 10.11)
+//! applied-ref = "origin/main"        # migrations in this git ref count as applied
 //! template = "db/MIGRATION_TEMPLATE.sql"  # text of new migrations ({{version}}, {{description}}, {{date}}, {{file}})
 //!
 //! [conventions]
@@ -93,6 +94,10 @@ pub struct ToolSettings {
     /// `{{file}}`, `{{date}}` are filled in), relative to the project folder.
     #[serde(default)]
     pub template: Option<String>,
+    /// A git reference whose migrations count as applied (e.g. "origin/main"): editing one of
+    /// them is reported, as Flyway's validate would fail on it.
+    #[serde(default)]
+    pub applied_ref: Option<String>,
     #[serde(default)]
     pub conventions: Conventions,
     /// Rule id to level; ids are checked against the rule registry by the engine.

@@ -8,7 +8,9 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 
 use super::proto::LineIndex;
-use super::{path_of, Backend, CMD_NEXT_MIGRATION, CMD_RECHECK, CMD_UNDO_MIGRATION};
+use super::{
+    path_of, Backend, CMD_MOVE_CHANGE, CMD_NEXT_MIGRATION, CMD_RECHECK, CMD_UNDO_MIGRATION,
+};
 use crate::diagnostic::{Fix, TextRange};
 use crate::engine::catalog_before;
 use crate::naming::Kind;
@@ -474,6 +476,13 @@ pub(super) async fn code_actions(
                 }
             }
         }
+        if d.rule == "applied-migration-edited" {
+            actions.push(command_action(
+                "Move the change into a new migration (restore the applied text)",
+                CMD_MOVE_CHANGE,
+                vec![serde_json::Value::String(uri.to_string())],
+            ));
+        }
         if let Some(sql) = project.sql.get(file_index).and_then(Option::as_ref) {
             for fix in crate::fixes::text_fixes(d, sql, &text) {
                 actions.push(text_edit_action(
@@ -674,6 +683,84 @@ pub(super) async fn execute_command(
             }
             backend.publish_all(&mut state).await;
             Ok(Some(serde_json::Value::String(uri.to_string())))
+        }
+        CMD_MOVE_CHANGE => {
+            let path = argument_path(&params, 0)
+                .ok_or_else(|| Error::invalid_params("expected the URI of an edited migration"))?;
+            let (applied_text, current_text, new_file) = {
+                let state = backend.synced_state().await;
+                let project = state
+                    .workspace
+                    .project_for(&path)
+                    .ok_or_else(|| Error::invalid_params("not in a migration location"))?;
+                let p = &state.workspace.projects[project];
+                let applied = p
+                    .applied
+                    .get(&path)
+                    .or_else(|| {
+                        std::fs::canonicalize(&path)
+                            .ok()
+                            .and_then(|c| p.applied.get(&c))
+                    })
+                    .ok_or_else(|| {
+                        Error::invalid_params("this migration is not known to be applied")
+                    })?;
+                let index = p
+                    .file_index(&path)
+                    .ok_or_else(|| Error::invalid_params("unknown file"))?;
+                let current_text = text_of(backend, p, &path).unwrap_or_default();
+                let sql = p
+                    .sql
+                    .get(index)
+                    .and_then(Option::as_ref)
+                    .ok_or_else(|| Error::invalid_params("the migration could not be read"))?;
+                let body = crate::scaffold::changed_statements(&applied.text, sql, &current_text);
+                let version = p.set.files[index]
+                    .name()
+                    .and_then(|n| n.version.as_ref())
+                    .map(|v| v.raw().to_string())
+                    .unwrap_or_default();
+                let mut new_file =
+                    crate::scaffold::next_migration(p, &format!("follow up to {version}"))
+                        .ok_or_else(|| {
+                            Error::invalid_params("no migration location to create the file in")
+                        })?;
+                new_file.text.push_str(&body);
+                (applied.text.clone(), current_text, new_file)
+            };
+            let uri =
+                Uri::from_file_path(&path).ok_or_else(|| Error::invalid_params("bad path"))?;
+            let end = LineIndex::new(&current_text).position(current_text.len());
+            let restore = WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Operations(vec![
+                    DocumentChangeOperation::Edit(TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri,
+                            version: None,
+                        },
+                        edits: vec![OneOf::Left(TextEdit::new(
+                            Range::new(Position::new(0, 0), end),
+                            applied_text,
+                        ))],
+                    }),
+                ])),
+                ..WorkspaceEdit::default()
+            };
+            let restored = backend.client.apply_edit(restore).await.map_err(|e| {
+                Error::invalid_params(format!("the editor did not apply the edit: {e}"))
+            })?;
+            if !restored.applied {
+                return Err(Error::invalid_params(
+                    "the editor refused to restore the applied text",
+                ));
+            }
+            let created = create_file(backend, &new_file.path, &new_file.text).await?;
+            let mut state = backend.state.lock().await;
+            if let Some(p) = state.workspace.project_for(&new_file.path) {
+                state.workspace.projects[p].set_text(&new_file.path, &new_file.text);
+            }
+            backend.publish_all(&mut state).await;
+            Ok(Some(serde_json::Value::String(created.to_string())))
         }
         other => Err(Error::invalid_params(format!("unknown command {other}"))),
     }

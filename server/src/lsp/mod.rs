@@ -25,7 +25,13 @@ use crate::workspace::Workspace;
 pub const CMD_NEXT_MIGRATION: &str = "flyway-lsp.createNextMigration";
 pub const CMD_UNDO_MIGRATION: &str = "flyway-lsp.createUndoMigration";
 pub const CMD_RECHECK: &str = "flyway-lsp.recheck";
-pub const COMMANDS: &[&str] = &[CMD_NEXT_MIGRATION, CMD_UNDO_MIGRATION, CMD_RECHECK];
+pub const CMD_MOVE_CHANGE: &str = "flyway-lsp.moveChangeToNewMigration";
+pub const COMMANDS: &[&str] = &[
+    CMD_NEXT_MIGRATION,
+    CMD_UNDO_MIGRATION,
+    CMD_RECHECK,
+    CMD_MOVE_CHANGE,
+];
 
 /// How long to wait for more keystrokes before a re-check (a newer change cancels an older run).
 const DEBOUNCE: Duration = Duration::from_millis(2);

@@ -135,6 +135,8 @@ pub struct FolderContext<'a> {
     pub project: &'a Project,
     pub set: &'a MigrationSet,
     pub parser: &'a NameParser,
+    /// Migrations known to be applied, by path.
+    pub applied: &'a crate::history::AppliedHistory,
 }
 
 impl FolderContext<'_> {

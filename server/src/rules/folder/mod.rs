@@ -1,5 +1,6 @@
 //! Rules on the migration folder: file names, versions, pairs and file contents as files.
 
+mod applied_migration_edited;
 mod description_case;
 mod duplicate_repeatable;
 mod duplicate_version;
@@ -54,6 +55,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (&unreadable_file::RULE, unreadable_file::check),
     (&empty_migration::RULE, empty_migration::check),
     (&missing_location::RULE, missing_location::check),
+    (
+        &applied_migration_edited::RULE,
+        applied_migration_edited::check,
+    ),
 ];
 
 /// Runs every enabled folder rule.

@@ -1,0 +1,179 @@
+//! What is already applied, and where that knowledge comes from. Offline, from a git reference
+//! (`[flyway-lsp] applied-ref = "origin/main"`): every migration in that commit counts as applied
+//! with the checksum of its text there. (The database's `flyway_schema_history` is the other
+//! source, in the database module.)
+//!
+//! Architecture invariant: the only module besides the database one that runs external commands;
+//! failures come back as values.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::checksum::checksum_text;
+use crate::config::Encoding;
+use crate::index::{content_from_bytes, Content};
+
+/// A migration as it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub checksum: i32,
+    /// Where this is known from, for messages ("origin/main").
+    pub source: String,
+    /// The applied text, to restore it.
+    pub text: String,
+}
+
+/// Applied migrations by absolute path.
+pub type AppliedHistory = HashMap<PathBuf, Applied>;
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The migrations under `locations` as they are in `reference`, with their Flyway checksums.
+pub fn from_git(
+    base_dir: &Path,
+    reference: &str,
+    locations: &[PathBuf],
+    encoding: Encoding,
+) -> Result<AppliedHistory, String> {
+    let root = PathBuf::from(git(base_dir, &["rev-parse", "--show-toplevel"])?.trim());
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    git(
+        &root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| {
+        format!(
+            "git reference `{reference}` does not exist in {}",
+            root.display()
+        )
+    })?;
+    let mut relative = Vec::new();
+    for location in locations {
+        let absolute = std::fs::canonicalize(location).unwrap_or_else(|_| location.clone());
+        if let Ok(rel) = absolute.strip_prefix(&root) {
+            relative.push(rel.to_string_lossy().into_owned());
+        }
+    }
+    if relative.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut args = vec!["ls-tree", "-r", "--name-only", "-z", reference, "--"];
+    args.extend(relative.iter().map(String::as_str));
+    let listing = git(&root, &args)?;
+    let names: Vec<&str> = listing
+        .split('\0')
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    // One `git cat-file --batch` for all blobs.
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(&root)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("git cat-file has no stdin")?;
+    let requests: String = names.iter().map(|n| format!("{reference}:{n}\n")).collect();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(requests.as_bytes());
+    });
+    let mut out = Vec::new();
+    child
+        .stdout
+        .take()
+        .ok_or("git cat-file has no stdout")?
+        .read_to_end(&mut out)
+        .map_err(|e| format!("reading git cat-file: {e}"))?;
+    let _ = writer.join();
+    let _ = child.wait();
+    let mut history = HashMap::new();
+    let mut pos = 0;
+    for name in names {
+        let Some(header_end) = out[pos..].iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        let header = String::from_utf8_lossy(&out[pos..pos + header_end]).into_owned();
+        pos += header_end + 1;
+        let Some(size) = header
+            .split(' ')
+            .nth(2)
+            .and_then(|s| s.parse::<usize>().ok())
+        else {
+            continue; // "missing"
+        };
+        let bytes = out
+            .get(pos..pos + size)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        pos += size + 1;
+        if let Content::Text { text, .. } = content_from_bytes(bytes, encoding) {
+            history.insert(
+                root.join(name),
+                Applied {
+                    checksum: checksum_text(&text),
+                    source: reference.to_string(),
+                    text,
+                },
+            );
+        }
+    }
+    Ok(history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn reads_migrations_at_a_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        run(root, &["init", "-q"]);
+        run(root, &["config", "user.email", "t@example.com"]);
+        run(root, &["config", "user.name", "t"]);
+        std::fs::create_dir_all(root.join("sql")).unwrap();
+        std::fs::write(root.join("sql/V1__a.sql"), "select 1;\n").unwrap();
+        std::fs::write(root.join("README.md"), "x").unwrap();
+        run(root, &["add", "."]);
+        run(root, &["commit", "-q", "-m", "one"]);
+        std::fs::write(root.join("sql/V1__a.sql"), "select 2;\n").unwrap();
+        let history = from_git(root, "HEAD", &[root.join("sql")], Encoding::Utf8).unwrap();
+        let root = std::fs::canonicalize(root).unwrap();
+        let applied = &history[&root.join("sql/V1__a.sql")];
+        assert_eq!(applied.checksum, checksum_text("select 1;\n"));
+        assert_eq!(applied.text, "select 1;\n");
+        assert_eq!(history.len(), 1);
+        let err = from_git(&root, "no-such-ref", &[root.join("sql")], Encoding::Utf8).unwrap_err();
+        assert!(err.contains("no-such-ref"), "{err}");
+    }
+}
