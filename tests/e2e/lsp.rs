@@ -27,6 +27,10 @@ fn uri(path: &Path) -> String {
 
 impl Client {
     fn start(root: &Path) -> Client {
+        Client::start_with(root, Value::Null)
+    }
+
+    fn start_with(root: &Path, initialization_options: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flyway-lsp"))
             .arg("serve")
             .stdin(Stdio::piped())
@@ -78,6 +82,7 @@ impl Client {
                 "processId": null,
                 "rootUri": uri(root),
                 "workspaceFolders": [{"uri": uri(root), "name": "root"}],
+                "initializationOptions": initialization_options,
                 "capabilities": {
                     "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
                     "window": {"showDocument": {"support": true}}
@@ -436,5 +441,43 @@ fn edited_applied_migration_moves_its_change_to_a_new_migration() {
     assert_eq!(restore["newText"], json!(original));
     let new_text = &client.applied_edits[1]["edit"]["documentChanges"][1]["edits"][0]["newText"];
     assert_eq!(new_text, "ALTER TABLE users ADD COLUMN nick text;\n");
+    client.shutdown();
+}
+
+#[test]
+fn settings_from_the_editor() {
+    let dir = project();
+    let gap = dir.path().join("db/migration/V4__gap.sql");
+    let mut client = Client::start_with(
+        dir.path(),
+        json!({"flyway-lsp": {"rules": {"version-gap": "error"}}}),
+    );
+    let found = client.diagnostics_until(&gap, |d| !d.is_empty());
+    assert_eq!(found[0]["severity"], 1, "{found:?}");
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"flywayLsp": {"flyway-lsp": {"rules": {"version-gap": "off"}}}}}),
+    );
+    client.diagnostics_until(&gap, |d| d.is_empty());
+    client.shutdown();
+}
+
+#[test]
+fn semantic_tokens_mark_placeholders_and_suppressions() {
+    let dir = project();
+    let v2 = dir.path().join("db/migration/V2__add_name.sql");
+    let mut client = Client::start(dir.path());
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1,
+            "text": "-- flyway-lsp-ignore drop-table\nDROP TABLE ${schema}.old; -- é ${x}\n"}}),
+    );
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    // [deltaLine, deltaStart, length, type, modifiers] per token: the comment, then ${schema}.
+    // (`${x}` inside a comment is not a placeholder.)
+    assert_eq!(tokens["data"], json!([0, 0, 31, 1, 0, 1, 11, 9, 0, 0]));
     client.shutdown();
 }

@@ -215,6 +215,7 @@ fn load_options(
         overrides,
         env,
         applied_ref: args.applied_ref.clone(),
+        editor_settings: None,
     })
 }
 

@@ -23,6 +23,33 @@ pub use tool::{Conventions, DescriptionCase, DialectSetting, Level, ToolSettings
 /// The tool's own settings file.
 pub const TOOL_CONFIG_FILE: &str = "flyway-lsp.toml";
 
+/// How editor settings are named in messages.
+pub const EDITOR_SETTINGS: &str = "<editor settings>";
+
+/// Converts editor settings (JSON) into the `flyway.toml` shape; `null`s are dropped.
+pub fn editor_settings_from_json(value: &serde_json::Value) -> Result<toml::Table, ConfigError> {
+    fn strip_nulls(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), strip_nulls(v)))
+                    .collect(),
+            ),
+            serde_json::Value::Array(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .map(strip_nulls)
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    serde_json::from_value::<toml::Table>(strip_nulls(value))
+        .map_err(|e| ConfigError::new(format!("{EDITOR_SETTINGS}: {e}")))
+}
+
 /// Config files looked for in a project folder, weakest first.
 pub const CONFIG_FILE_CANDIDATES: &[&str] = &[
     "conf/flyway.conf",
@@ -213,6 +240,9 @@ pub struct LoadOptions {
     pub env: BTreeMap<String, String>,
     /// Overrides `[flyway-lsp] applied-ref` (the CLI's `--applied-ref`).
     pub applied_ref: Option<String>,
+    /// Settings from an editor, shaped like `flyway.toml` (`{"flyway": {…}, "flyway-lsp": {…}}`):
+    /// stronger than config files, weaker than environment variables and the command line.
+    pub editor_settings: Option<toml::Table>,
 }
 
 /// Everything configuration yields for one project folder.
@@ -232,10 +262,16 @@ impl Config {
     /// Loads the configuration of the project in `base_dir`.
     pub fn load(base_dir: &Path, options: &LoadOptions) -> Result<Config, ConfigError> {
         let files = config_files_for(base_dir, options)?;
-        let parsed: Vec<ConfigFile> = files
+        let mut parsed: Vec<ConfigFile> = files
             .iter()
             .map(|p| ConfigFile::read(p))
             .collect::<Result<_, _>>()?;
+        if let Some(table) = &options.editor_settings {
+            parsed.push(ConfigFile::Toml {
+                path: PathBuf::from(EDITOR_SETTINGS),
+                table: table.clone(),
+            });
+        }
 
         let environment = options
             .environment
@@ -446,6 +482,31 @@ owner = "app"
             err.contains("SQL_DIR") && err.contains("flyway.toml"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn editor_settings_override_files() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("flyway.toml"),
+            "[flyway]\nsqlMigrationPrefix = \"M\"\n[flyway-lsp]\ndialect = \"postgres\"\n",
+        )
+        .unwrap();
+        let settings = editor_settings_from_json(&serde_json::json!({
+            "flyway": {"sqlMigrationPrefix": "X", "locations": null},
+            "flyway-lsp": {"dialect": "mysql", "rules": {"version-gap": "off"}}
+        }))
+        .unwrap();
+        let options = LoadOptions {
+            editor_settings: Some(settings),
+            ..LoadOptions::default()
+        };
+        let config = Config::load(dir.path(), &options).unwrap();
+        assert_eq!(config.flyway.sql_migration_prefix, "X");
+        assert_eq!(config.tool.dialect, Some(DialectSetting::MySql));
+        assert_eq!(config.tool.rules["version-gap"], Level::Off);
+        let bad = editor_settings_from_json(&serde_json::json!(["not", "a", "table"]));
+        assert!(bad.is_err());
     }
 
     #[test]

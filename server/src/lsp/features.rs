@@ -785,3 +785,57 @@ mod tests {
         assert_eq!(word_at("a  b", 2), None);
     }
 }
+
+/// Semantic token types in the legend order.
+pub(super) const TOKEN_TYPES: &[SemanticTokenType] =
+    &[SemanticTokenType::MACRO, SemanticTokenType::COMMENT];
+
+/// Flyway placeholders (`${name}`, as macros) and flyway-lsp suppression comments, so editors
+/// can highlight what plain SQL grammars do not know.
+pub(super) async fn semantic_tokens(
+    backend: &Backend,
+    params: SemanticTokensParams,
+) -> Option<SemanticTokensResult> {
+    let state = backend.synced_state().await;
+    let path = path_of(&params.text_document.uri)?;
+    let project = &state.workspace.projects[state.workspace.project_for(&path)?];
+    let text = text_of(backend, project, &path)?;
+    let dialect = project.server.dialect();
+    let index = LineIndex::new(&text);
+    let mut data = Vec::new();
+    let (mut last_line, mut last_start) = (0u32, 0u32);
+    for token in crate::sql::lexer::tokenize(&text, dialect) {
+        use crate::sql::lexer::TokenKind;
+        let body = token.text(&text);
+        let kind = match token.kind {
+            TokenKind::Placeholder => 0,
+            TokenKind::LineComment | TokenKind::BlockComment
+                if body.contains("flyway-lsp-ignore") && !body.contains(['\n', '\r']) =>
+            {
+                1
+            }
+            _ => continue,
+        };
+        let start = index.position(token.start);
+        let length: u32 = body.chars().map(|c| c.len_utf16() as u32).sum();
+        let delta_line = start.line - last_line;
+        let delta_start = if delta_line == 0 {
+            start.character - last_start
+        } else {
+            start.character
+        };
+        data.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length,
+            token_type: kind,
+            token_modifiers_bitset: 0,
+        });
+        last_line = start.line;
+        last_start = start.character;
+    }
+    Some(SemanticTokensResult::Tokens(SemanticTokens {
+        result_id: None,
+        data,
+    }))
+}

@@ -102,6 +102,21 @@ impl Backend {
         }
     }
 
+    /// Takes editor settings (`{"flyway": {…}, "flyway-lsp": {…}}`, optionally under a
+    /// `flywayLsp` or `flyway-lsp-settings` key) for the next load.
+    async fn apply_settings(&self, value: &serde_json::Value) -> std::result::Result<(), String> {
+        let value = value
+            .get("flywayLsp")
+            .or_else(|| value.get("flyway-lsp-settings"))
+            .unwrap_or(value);
+        if value.is_null() {
+            return Ok(());
+        }
+        let table = crate::config::editor_settings_from_json(value).map_err(|e| e.to_string())?;
+        self.state.lock().await.options.editor_settings = Some(table);
+        Ok(())
+    }
+
     /// Reloads every project from disk, then re-applies open buffers.
     async fn reload_workspace(&self) {
         let mut state = self.state.lock().await;
@@ -293,6 +308,15 @@ impl LanguageServer for Backend {
                 roots.push(root);
             }
         }
+        let settings_error = match params.initialization_options.as_ref() {
+            Some(value) => self.apply_settings(value).await.err(),
+            None => None,
+        };
+        if let Some(error) = settings_error {
+            self.client
+                .show_message(MessageType::ERROR, format!("flyway-lsp: {error}"))
+                .await;
+        }
         {
             let mut state = self.state.lock().await;
             state.roots = roots;
@@ -333,6 +357,19 @@ impl LanguageServer for Backend {
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: SemanticTokensLegend {
+                                token_types: features::TOKEN_TYPES.to_vec(),
+                                token_modifiers: Vec::new(),
+                            },
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: None,
+                            ..SemanticTokensOptions::default()
+                        },
+                    ),
+                ),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(vec![".".into(), " ".into()]),
                     ..CompletionOptions::default()
@@ -540,6 +577,17 @@ impl LanguageServer for Backend {
         self.publish_all(&mut state).await;
     }
 
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        match self.apply_settings(&params.settings).await {
+            Ok(()) => self.reload_workspace().await,
+            Err(error) => {
+                self.client
+                    .show_message(MessageType::ERROR, format!("flyway-lsp: {error}"))
+                    .await
+            }
+        }
+    }
+
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
         {
             let mut state = self.state.lock().await;
@@ -581,6 +629,13 @@ impl LanguageServer for Backend {
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
         Ok(features::document_symbols(self, params).await)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        Ok(features::semantic_tokens(self, params).await)
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
