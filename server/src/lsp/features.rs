@@ -766,26 +766,6 @@ pub(super) async fn execute_command(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words() {
-        let text = "ALTER TABLE public.Users ADD x";
-        assert_eq!(
-            word_at(text, text.find("Users").unwrap() + 2).as_deref(),
-            Some("users")
-        );
-        assert_eq!(
-            word_at(text, text.find("public").unwrap()).as_deref(),
-            Some("public")
-        );
-        assert_eq!(word_at(text, 5).as_deref(), Some("alter"));
-        assert_eq!(word_at("a  b", 2), None);
-    }
-}
-
 /// Semantic token types in the legend order.
 pub(super) const TOKEN_TYPES: &[SemanticTokenType] =
     &[SemanticTokenType::MACRO, SemanticTokenType::COMMENT];
@@ -838,4 +818,24 @@ pub(super) async fn semantic_tokens(
         result_id: None,
         data,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words() {
+        let text = "ALTER TABLE public.Users ADD x";
+        assert_eq!(
+            word_at(text, text.find("Users").unwrap() + 2).as_deref(),
+            Some("users")
+        );
+        assert_eq!(
+            word_at(text, text.find("public").unwrap()).as_deref(),
+            Some("public")
+        );
+        assert_eq!(word_at(text, 5).as_deref(), Some("alter"));
+        assert_eq!(word_at("a  b", 2), None);
+    }
 }
