@@ -481,3 +481,71 @@ fn semantic_tokens_mark_placeholders_and_suppressions() {
     assert_eq!(tokens["data"], json!([0, 0, 31, 1, 0, 1, 11, 9, 0, 0]));
     client.shutdown();
 }
+
+#[test]
+fn robustness_rapid_changes_deleted_files_and_bad_bytes() {
+    let dir = project();
+    let sql = dir.path().join("db/migration");
+    std::fs::write(sql.join("V5__latin1.sql"), b"select 'caf\xe9';\n").unwrap();
+    let v2 = sql.join("V2__add_name.sql");
+    let mut client = Client::start(dir.path());
+    // Invalid UTF-8 on disk is a diagnostic, not a crash.
+    let bad = client.diagnostics_until(&sql.join("V5__latin1.sql"), |d| !d.is_empty());
+    assert!(
+        rules(&bad).contains(&"invalid-encoding".to_string()),
+        "{bad:?}"
+    );
+
+    // 1,000 rapid changes: the final state wins.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1, "text": ""}}),
+    );
+    for version in 2..=1001 {
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri(&v2), "version": version},
+                   "contentChanges": [{"text": format!("ALTER TABLE users ADD COLUMN c{version} int NOT NULL;\n")}]}),
+        );
+    }
+    let last = client.diagnostics_until(&v2, |d| {
+        d.iter()
+            .any(|x| x["message"].as_str().unwrap_or("").contains("users.c1001"))
+    });
+    assert_eq!(
+        rules(&last),
+        [
+            "add-column-not-null-without-default",
+            "require-lock-timeout"
+        ]
+    );
+
+    // The file is deleted while open: the buffer still counts until it is closed.
+    std::fs::remove_file(&v2).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&v2), "type": 3}]}),
+    );
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    // Closed and gone: its diagnostics are cleared, and V4 now follows V1 (gap 2..3).
+    client.diagnostics_until(&v2, |d| d.is_empty());
+    let gap = client.diagnostics_until(&sql.join("V4__gap.sql"), |d| {
+        d.iter().any(|x| {
+            x["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("versions 2 to 3")
+        })
+    });
+    assert_eq!(rules(&gap), ["version-gap"]);
+    // Requests on unknown documents and out-of-range positions answer without failing.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&sql.join("nope.sql"))}, "position": {"line": 99, "character": 99}}),
+    );
+    assert_eq!(hover, Value::Null);
+    client.shutdown();
+}
