@@ -2,7 +2,7 @@
 //!
 //! Architecture invariant: no LSP types and no printing here; it returns values.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigError, LoadOptions};
@@ -212,6 +212,23 @@ fn apply_order(set: &MigrationSet) -> Vec<usize> {
     order
 }
 
+/// What one run of the rules leaves for the next (editors re-check after every change): each
+/// file's SQL findings, and the schema around the file being edited.
+#[derive(Debug, Clone, Default)]
+pub struct RuleCache {
+    per_file: HashMap<PathBuf, Vec<Diagnostic>>,
+    edited: Option<EditedSnapshot>,
+}
+
+#[derive(Debug, Clone)]
+struct EditedSnapshot {
+    path: PathBuf,
+    /// The schema before the edited file, after it, and at the end of the replay.
+    before: Catalog,
+    after: Catalog,
+    end: Catalog,
+}
+
 /// Runs every enabled rule over an indexed, analysed set; returns the diagnostics (sorted, with
 /// suppressions applied) and the final schema.
 pub fn run_rules(
@@ -222,6 +239,32 @@ pub fn run_rules(
     levels: &Levels,
     applied: &AppliedHistory,
 ) -> (Vec<Diagnostic>, Catalog) {
+    run_rules_incremental(
+        project,
+        set,
+        server,
+        sql,
+        levels,
+        applied,
+        &mut RuleCache::default(),
+        None,
+    )
+}
+
+/// [`run_rules`] after only `changed` (a file's text) changed since the run that filled `cache`:
+/// files before it in Flyway's order keep their findings, and when the edit leaves the schema
+/// after the file as it was, so do all files after it. `changed: None` runs everything.
+#[allow(clippy::too_many_arguments)]
+pub fn run_rules_incremental(
+    project: &Project,
+    set: &MigrationSet,
+    server: &Server,
+    sql: &Analyses,
+    levels: &Levels,
+    applied: &AppliedHistory,
+    cache: &mut RuleCache,
+    changed: Option<&Path>,
+) -> (Vec<Diagnostic>, Catalog) {
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
         project,
@@ -231,58 +274,99 @@ pub fn run_rules(
     };
     let mut sink = Sink::new(levels);
     rules::folder::run(&cx, &mut sink);
+    let mut diagnostics = sink.diagnostics;
+    apply_suppressions(&mut diagnostics, set, sql);
 
-    // Versioned migrations by version, for undo files.
     let versioned_by_version: BTreeMap<&Version, usize> = set
         .files
         .iter()
         .enumerate()
         .filter_map(|(i, f)| Some((f.migration(&[Kind::Versioned])?.version.as_ref()?, i)))
         .collect();
-
-    let mut catalog = Catalog::default();
     let order = apply_order(set);
-    let applied: HashSet<usize> = order.iter().copied().collect();
-    for &i in &order {
-        let Some(file_sql) = sql.get(i).and_then(Option::as_ref) else {
-            continue;
-        };
+    let in_order: HashSet<usize> = order.iter().copied().collect();
+    let changed_pos = changed.and_then(|p| order.iter().position(|&i| set.files[i].path == p));
+    if changed.is_none() {
+        *cache = RuleCache::default();
+    }
+    let snapshot = cache
+        .edited
+        .take()
+        .filter(|s| changed_pos.is_some() && Some(s.path.as_path()) == changed);
+    let old = std::mem::take(&mut cache.per_file);
+    let reuse = |path: &Path,
+                 out: &mut Vec<Diagnostic>,
+                 per_file: &mut HashMap<PathBuf, Vec<Diagnostic>>|
+     -> bool {
+        match old.get(path) {
+            Some(found) => {
+                out.extend(found.iter().cloned());
+                per_file.insert(path.to_path_buf(), found.clone());
+                true
+            }
+            None => false,
+        }
+    };
+    let mut per_file = HashMap::new();
+    let (mut catalog, start) = match (&snapshot, changed_pos) {
+        (Some(s), Some(pos))
+            if order[..pos]
+                .iter()
+                .all(|&i| old.contains_key(&set.files[i].path)) =>
+        {
+            for &i in &order[..pos] {
+                reuse(&set.files[i].path, &mut diagnostics, &mut per_file);
+            }
+            (s.before.clone(), pos)
+        }
+        _ => (Catalog::default(), 0),
+    };
+    let mut new_snapshot = None;
+    let mut tail_reused = false;
+    let mut k = start;
+    while k < order.len() {
+        let i = order[k];
         let file = &set.files[i];
-        let Some(name) = file.name() else { continue };
-        let text = file.text().unwrap_or_default();
-        // A context over the schema as it stands; rebuilt as statements change it (it only
-        // holds references, so this costs nothing, unlike cloning the catalog).
-        macro_rules! context {
-            ($catalog:expr) => {
-                FileContext {
-                    project,
-                    file,
-                    name,
-                    text,
-                    sql: file_sql,
-                    server,
-                    schema: $catalog,
-                    undo_target: None,
+        let is_changed = Some(k) == changed_pos;
+        // Before the edited file nothing changed: replay the schema, keep the findings.
+        if changed_pos.is_some_and(|pos| k < pos) && old.contains_key(&file.path) {
+            reuse(&file.path, &mut diagnostics, &mut per_file);
+            if let Some(file_sql) = sql.get(i).and_then(Option::as_ref) {
+                replay(&mut catalog, file, file_sql);
+            }
+            k += 1;
+            continue;
+        }
+        let before = is_changed.then(|| catalog.clone());
+        let found = check_applied_file(project, set, server, sql, levels, i, &mut catalog);
+        diagnostics.extend(found.iter().cloned());
+        per_file.insert(file.path.clone(), found);
+        if let Some(before) = before {
+            // The schema after the edit is what it was: nothing later can have changed.
+            if let Some(s) = snapshot.as_ref().filter(|s| s.after == catalog) {
+                let rest = &order[k + 1..];
+                if rest.iter().all(|&j| old.contains_key(&set.files[j].path)) {
+                    for &j in rest {
+                        reuse(&set.files[j].path, &mut diagnostics, &mut per_file);
+                    }
+                    catalog = s.end.clone();
+                    tail_reused = true;
                 }
-            };
+            }
+            new_snapshot = Some((file.path.clone(), before, catalog.clone()));
+            if tail_reused {
+                break;
+            }
         }
-        rules::sql::run_file(&context!(&catalog), &mut sink);
-        let migration = name
-            .version
-            .as_ref()
-            .map(|v| v.raw().to_string())
-            .unwrap_or_else(|| name.description());
-        for (index, statement) in file_sql.statements.iter().enumerate() {
-            rules::sql::run_statement(&context!(&catalog), index, &catalog, &mut sink);
-            catalog.apply(
-                &statement.parsed.op,
-                &Origin {
-                    path: file.path.clone(),
-                    migration: migration.clone(),
-                    range: statement.range(),
-                },
-            );
-        }
+        k += 1;
+    }
+    if let Some((path, before, after)) = new_snapshot {
+        cache.edited = Some(EditedSnapshot {
+            path,
+            before,
+            after,
+            end: catalog.clone(),
+        });
     }
     // Undo migrations, callbacks, and versioned migrations below a baseline: checked against the
     // final schema, without replaying them.
@@ -290,19 +374,25 @@ pub fn run_rules(
         .iter()
         .enumerate()
         .filter_map(|(i, s)| Some((i, s.as_ref()?)))
-        .filter(|(i, _)| !applied.contains(i))
+        .filter(|(i, _)| !in_order.contains(i))
     {
         let file = &set.files[i];
         let Some(name) = file.name() else { continue };
-        let undo_target = (name.kind == Kind::Undo)
+        let target = (name.kind == Kind::Undo)
             .then_some(name.version.as_ref())
             .flatten()
-            .and_then(|v| versioned_by_version.get(v))
-            .and_then(|&vi| {
-                sql.get(vi)
-                    .and_then(Option::as_ref)
-                    .map(|s| (&set.files[vi], s))
-            });
+            .and_then(|v| versioned_by_version.get(v).copied());
+        let untouched = tail_reused
+            && Some(file.path.as_path()) != changed
+            && target.is_none_or(|t| Some(set.files[t].path.as_path()) != changed);
+        if untouched && reuse(&file.path, &mut diagnostics, &mut per_file) {
+            continue;
+        }
+        let undo_target = target.and_then(|vi| {
+            sql.get(vi)
+                .and_then(Option::as_ref)
+                .map(|s| (&set.files[vi], s))
+        });
         let fcx = FileContext {
             project,
             file,
@@ -313,13 +403,95 @@ pub fn run_rules(
             schema: &catalog,
             undo_target,
         };
+        let mut sink = Sink::new(levels);
         rules::sql::run_file(&fcx, &mut sink);
+        let mut found = sink.diagnostics;
+        found.retain(|d| !file_sql.is_suppressed(d.rule, d.range.start));
+        diagnostics.extend(found.iter().cloned());
+        per_file.insert(file.path.clone(), found);
     }
-
-    let mut diagnostics = sink.diagnostics;
-    apply_suppressions(&mut diagnostics, set, sql);
+    cache.per_file = per_file;
     diagnostic::sort(&mut diagnostics);
     (diagnostics, catalog)
+}
+
+fn origin_label(file: &ScriptFile) -> String {
+    file.name()
+        .map(|name| {
+            name.version
+                .as_ref()
+                .map(|v| v.raw().to_string())
+                .unwrap_or_else(|| name.description())
+        })
+        .unwrap_or_default()
+}
+
+/// Applies a script's statements to the schema without checking them.
+fn replay(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile) {
+    let migration = origin_label(file);
+    let path: std::sync::Arc<Path> = file.path.as_path().into();
+    for statement in &file_sql.statements {
+        catalog.apply(
+            &statement.parsed.op,
+            &Origin {
+                path: path.clone(),
+                migration: migration.clone(),
+                range: statement.range(),
+            },
+        );
+    }
+}
+
+/// Checks one migration of the apply order while replaying it into `catalog`.
+fn check_applied_file(
+    project: &Project,
+    set: &MigrationSet,
+    server: &Server,
+    sql: &Analyses,
+    levels: &Levels,
+    i: usize,
+    catalog: &mut Catalog,
+) -> Vec<Diagnostic> {
+    let (Some(file_sql), Some(name)) = (sql.get(i).and_then(Option::as_ref), set.files[i].name())
+    else {
+        return Vec::new();
+    };
+    let file = &set.files[i];
+    let text = file.text().unwrap_or_default();
+    let mut sink = Sink::new(levels);
+    // A context over the schema as it stands; rebuilt as statements change it (it only holds
+    // references, so this costs nothing, unlike cloning the catalog).
+    macro_rules! context {
+        ($catalog:expr) => {
+            FileContext {
+                project,
+                file,
+                name,
+                text,
+                sql: file_sql,
+                server,
+                schema: $catalog,
+                undo_target: None,
+            }
+        };
+    }
+    rules::sql::run_file(&context!(catalog), &mut sink);
+    let migration = origin_label(file);
+    let path: std::sync::Arc<Path> = file.path.as_path().into();
+    for (index, statement) in file_sql.statements.iter().enumerate() {
+        rules::sql::run_statement(&context!(catalog), index, catalog, &mut sink);
+        catalog.apply(
+            &statement.parsed.op,
+            &Origin {
+                path: path.clone(),
+                migration: migration.clone(),
+                range: statement.range(),
+            },
+        );
+    }
+    let mut found = sink.diagnostics;
+    found.retain(|d| !file_sql.is_suppressed(d.rule, d.range.start));
+    found
 }
 
 /// The schema as the migrations before file `file_index` (an index into `set.files`) leave it,
@@ -330,25 +502,8 @@ pub fn catalog_before(set: &MigrationSet, sql: &Analyses, file_index: usize) -> 
         if i == file_index {
             break;
         }
-        let (Some(file_sql), Some(name)) =
-            (sql.get(i).and_then(Option::as_ref), set.files[i].name())
-        else {
-            continue;
-        };
-        let migration = name
-            .version
-            .as_ref()
-            .map(|v| v.raw().to_string())
-            .unwrap_or_else(|| name.description());
-        for statement in &file_sql.statements {
-            catalog.apply(
-                &statement.parsed.op,
-                &Origin {
-                    path: set.files[i].path.clone(),
-                    migration: migration.clone(),
-                    range: statement.range(),
-                },
-            );
+        if let Some(file_sql) = sql.get(i).and_then(Option::as_ref) {
+            replay(&mut catalog, &set.files[i], file_sql);
         }
     }
     catalog

@@ -6,7 +6,6 @@
 //! marks the whole catalog uncertain, so no "does not exist" is reported on a guess.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use crate::diagnostic::TextRange;
 use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
@@ -14,7 +13,8 @@ use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
 /// Where an object was defined or changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    pub path: PathBuf,
+    /// Shared: every table and column of a migration points at the same path.
+    pub path: std::sync::Arc<std::path::Path>,
     /// The migration's version or description (for repeatables), as shown to users.
     pub migration: String,
     pub range: TextRange,
@@ -296,6 +296,7 @@ mod tests {
     use super::*;
     use crate::sql::analysis::analyze;
     use crate::sql::Dialect;
+    use std::path::PathBuf;
 
     fn replay(scripts: &[&str], dialect: Dialect) -> Catalog {
         let mut catalog = Catalog::default();
@@ -305,7 +306,7 @@ mod tests {
                 catalog.apply(
                     &st.parsed.op,
                     &Origin {
-                        path: PathBuf::from(format!("V{}__x.sql", i + 1)),
+                        path: PathBuf::from(format!("V{}__x.sql", i + 1)).into(),
                         migration: (i + 1).to_string(),
                         range: st.range(),
                     },

@@ -31,6 +31,8 @@ pub struct ProjectState {
     pub applied: crate::history::AppliedHistory,
     /// Parsed statements of the files edited through [`ProjectState::set_text`].
     parse_cache: HashMap<PathBuf, ParseCache>,
+    /// Findings and schema snapshots of the last run, for incremental re-checks.
+    rule_cache: engine::RuleCache,
 }
 
 impl ProjectState {
@@ -47,6 +49,7 @@ impl ProjectState {
             catalog: report.catalog,
             applied: report.applied,
             parse_cache: HashMap::new(),
+            rule_cache: engine::RuleCache::default(),
         })
     }
 
@@ -108,7 +111,7 @@ impl ProjectState {
             self.set.files.remove(i);
             self.sql.remove(i);
         }
-        self.recheck();
+        self.recheck(None);
         true
     }
 
@@ -135,6 +138,7 @@ impl ProjectState {
     }
 
     fn upsert(&mut self, path: &Path, content: Content) -> bool {
+        let existed = self.file_index(path).is_some();
         let index = match self.file_index(path) {
             Some(i) => {
                 self.set.files[i].content = content;
@@ -157,19 +161,23 @@ impl ProjectState {
         };
         let cache = self.parse_cache.entry(path.to_path_buf()).or_default();
         self.sql[index] = engine::analyze_file(&self.set, index, &self.server, cache);
-        self.recheck();
+        // A new file can change the order of everything; an edit only its own text.
+        self.recheck(existed.then_some(path));
         true
     }
 
-    /// Runs the rules again over the cached analyses.
-    pub fn recheck(&mut self) {
-        let (diagnostics, catalog) = engine::run_rules(
+    /// Runs the rules again over the cached analyses; `changed` names the one file whose text
+    /// changed since the last run (None: anything may have).
+    pub fn recheck(&mut self, changed: Option<&Path>) {
+        let (diagnostics, catalog) = engine::run_rules_incremental(
             &self.project,
             &self.set,
             &self.server,
             &self.sql,
             &self.levels,
             &self.applied,
+            &mut self.rule_cache,
+            changed,
         );
         self.diagnostics = diagnostics;
         self.catalog = catalog;
@@ -292,6 +300,29 @@ mod tests {
         let next = crate::scaffold::next_migration(state, "add email").unwrap();
         assert_eq!(next.path, sql.join("V3__add_email.sql"));
         assert_eq!(next.text, "");
+
+        // Incremental re-checks give what a full run gives, whatever is edited.
+        let edits = [
+            ("V1__a.sql", "CREATE TABLE a (id bigint PRIMARY KEY, b int);"),
+            ("V2__b.sql", "SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN b;"),
+            ("V2__b.sql", "SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN b; ALTER TABLE a DROP COLUMN id;"),
+            ("V1__a.sql", "CREATE TABLE a (id bigint PRIMARY KEY);"),
+            ("V1__a.sql", "CREATE TABLE a (id bigint PRIMARY KEY, b int);"),
+            ("V2__b.sql", "SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN b;"),
+        ];
+        for (name, text) in edits {
+            assert!(state.set_text(&sql.join(name), text));
+            let (full, catalog) = engine::run_rules(
+                &state.project,
+                &state.set,
+                &state.server,
+                &state.sql,
+                &state.levels,
+                &state.applied,
+            );
+            assert_eq!(state.diagnostics, full, "after editing {name}");
+            assert_eq!(state.catalog, catalog, "after editing {name}");
+        }
 
         // Paths outside the locations are not taken.
         assert!(!state.set_text(&dir.path().join("other.sql"), "x"));
