@@ -76,6 +76,15 @@ pub fn parse_statement(
             }),
         };
     }
+    // Seed data: plain `INSERT … VALUES` of literals is recognised directly. It is a strict subset
+    // of valid SQL, so nothing invalid gets through; anything else goes to the parser.
+    if let Some(op) = simple_insert(source, &sig, dialect) {
+        return Parsed {
+            op,
+            full_parse: true,
+            error: None,
+        };
+    }
     let text = parse_text(source, tokens, start, end);
     let result = match dialect {
         Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, &text),
@@ -116,6 +125,89 @@ pub fn parse_statement(
             }
         },
     }
+}
+
+/// `INSERT INTO name [(col, …)] VALUES (literal, …)[, (…)]…` with only literals (numbers,
+/// strings, NULL, TRUE, FALSE, DEFAULT, placeholders, a leading minus): the facts without parsing.
+fn simple_insert(source: &str, sig: &[&Token], dialect: Dialect) -> Option<Op> {
+    let is = |i: usize, k: &str| sig.get(i).is_some_and(|t| t.is_keyword(source, k));
+    let punct = |i: usize, p: &str| {
+        sig.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct && t.text(source) == p)
+    };
+    if !(is(0, "INSERT") && is(1, "INTO")) {
+        return None;
+    }
+    let (table, mut i) = name_at(source, sig, 2)?;
+    if punct(i, "(") {
+        i += 1;
+        loop {
+            let t = sig.get(i)?;
+            if !matches!(t.kind, TokenKind::Word | TokenKind::QuotedIdent) {
+                return None;
+            }
+            i += 1;
+            if punct(i, ",") {
+                i += 1;
+            } else if punct(i, ")") {
+                i += 1;
+                break;
+            } else {
+                return None;
+            }
+        }
+    }
+    if !is(i, "VALUES") {
+        return None;
+    }
+    i += 1;
+    loop {
+        if !punct(i, "(") {
+            return None;
+        }
+        i += 1;
+        loop {
+            if punct(i, "-") {
+                i += 1;
+            }
+            let t = sig.get(i)?;
+            let literal = match t.kind {
+                TokenKind::Number | TokenKind::Placeholder => true,
+                // E'…' escape strings are PostgreSQL's only.
+                TokenKind::String => {
+                    dialect == Dialect::Postgres || !t.text(source).starts_with(['E', 'e'])
+                }
+                TokenKind::Word => ["NULL", "TRUE", "FALSE", "DEFAULT"]
+                    .iter()
+                    .any(|k| t.is_keyword(source, k)),
+                _ => false,
+            };
+            // A number token must be a number (the lexer also takes `1abc`).
+            if !literal || (t.kind == TokenKind::Number && t.text(source).parse::<f64>().is_err()) {
+                return None;
+            }
+            i += 1;
+            if punct(i, ",") {
+                i += 1;
+            } else if punct(i, ")") {
+                i += 1;
+                break;
+            } else {
+                return None;
+            }
+        }
+        if i == sig.len() {
+            break;
+        }
+        if !punct(i, ",") {
+            return None;
+        }
+        i += 1;
+    }
+    Some(Op::Dml {
+        kind: DmlKind::Insert,
+        table: Some(table),
+    })
 }
 
 /// The statement text for sqlparser: Flyway placeholders become identifiers of the same length,
@@ -959,6 +1051,44 @@ mod tests {
             .unwrap()
             .message
             .starts_with("unterminated string literal"));
+    }
+
+    #[test]
+    fn simple_inserts_need_no_parser_and_let_nothing_invalid_through() {
+        for sql in [
+            "INSERT INTO t (id, name) VALUES (1, 'a'), (-2, NULL)",
+            "INSERT INTO s.t VALUES (1.5, TRUE, DEFAULT, ${value}, E'x')",
+        ] {
+            let parsed = parse(sql, Dialect::Postgres);
+            assert_eq!(parsed.error, None, "{sql}");
+            assert!(
+                matches!(
+                    parsed.op,
+                    Op::Dml {
+                        kind: DmlKind::Insert,
+                        table: Some(_)
+                    }
+                ),
+                "{sql}"
+            );
+        }
+        for sql in [
+            "INSERT INTO t (id) VALUES (1,)",
+            "INSERT INTO t (id) VALUES (1) (2)",
+            "INSERT INTO t (id) VALUES (1abc)",
+            "INSERT INTO t VALUES",
+        ] {
+            assert!(parse(sql, Dialect::Postgres).error.is_some(), "{sql}");
+        }
+        assert!(parse("INSERT INTO t VALUES (E'x')", Dialect::MySql)
+            .error
+            .is_some());
+        // Not simple: left to the parser, still understood.
+        let parsed = parse(
+            "INSERT INTO t (a) VALUES (now()) RETURNING a",
+            Dialect::Postgres,
+        );
+        assert_eq!(parsed.error, None);
     }
 
     #[test]
