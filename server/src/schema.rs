@@ -5,7 +5,7 @@
 //! routine, dynamic SQL) marks the tables it may touch as uncertain, and a `DO` block or routine
 //! marks the whole catalog uncertain, so no "does not exist" is reported on a guess.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::TextRange;
 use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
@@ -29,16 +29,47 @@ pub struct Column {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
     pub name: Name,
+    /// In table order; change them through the methods, which keep the name index in step.
     pub columns: Vec<Column>,
     pub origin: Origin,
     pub changed_by: Vec<Origin>,
     /// Something happened to it that the model could not follow.
     pub uncertain: bool,
+    /// Column name → position in `columns`.
+    positions: HashMap<String, usize>,
 }
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.spec.name == name)
+        self.positions.get(name).map(|&i| &self.columns[i])
+    }
+
+    fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.positions.get(name).map(|&i| &mut self.columns[i])
+    }
+
+    fn reindex(&mut self) {
+        self.positions = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.spec.name.clone(), i))
+            .collect();
+    }
+
+    fn push_column(&mut self, column: Column) {
+        self.positions
+            .insert(column.spec.name.clone(), self.columns.len());
+        self.columns.push(column);
+    }
+
+    /// Replaces column `from` (renamed or redefined).
+    fn replace_column(&mut self, from: &str, spec: ColumnSpec) {
+        if let Some(&i) = self.positions.get(from) {
+            self.positions.remove(from);
+            self.positions.insert(spec.name.clone(), i);
+            self.columns[i].spec = spec;
+        }
     }
 }
 
@@ -140,16 +171,16 @@ impl Catalog {
                         }
                     }
                 }
-                self.tables.insert(
-                    k,
-                    Table {
-                        name: table.clone(),
-                        columns,
-                        origin: origin.clone(),
-                        changed_by: Vec::new(),
-                        uncertain: *as_query,
-                    },
-                );
+                let mut new_table = Table {
+                    name: table.clone(),
+                    columns,
+                    origin: origin.clone(),
+                    changed_by: Vec::new(),
+                    uncertain: *as_query,
+                    positions: HashMap::new(),
+                };
+                new_table.reindex();
+                self.tables.insert(k, new_table);
             }
             Op::CreateIndex {
                 name: Some(name),
@@ -221,23 +252,24 @@ impl Catalog {
             for action in actions {
                 match action {
                     AlterAction::AddColumn { column, .. } if t.column(&column.name).is_none() => {
-                        t.columns.push(Column {
+                        t.push_column(Column {
                             spec: column.clone(),
                             origin: origin.clone(),
                         });
                     }
                     AlterAction::DropColumn { names, .. } => {
                         t.columns.retain(|c| !names.contains(&c.spec.name));
+                        t.reindex();
                     }
                     AlterAction::RenameColumn { from, to } => {
-                        if let Some(c) = t.columns.iter_mut().find(|c| &c.spec.name == from) {
-                            c.spec.name = to.clone();
+                        if let Some(c) = t.column(from) {
+                            let mut spec = c.spec.clone();
+                            spec.name = to.clone();
+                            t.replace_column(from, spec);
                         }
                     }
                     AlterAction::ChangeColumn { from, column } => {
-                        if let Some(c) = t.columns.iter_mut().find(|c| &c.spec.name == from) {
-                            c.spec = column.clone();
-                        }
+                        t.replace_column(from, column.clone());
                     }
                     AlterAction::SetNotNull { column } => set(t, column, |c| c.not_null = true),
                     AlterAction::DropNotNull { column } => set(t, column, |c| c.not_null = false),
@@ -286,7 +318,7 @@ impl Catalog {
 }
 
 fn set(table: &mut Table, column: &str, f: impl FnOnce(&mut ColumnSpec)) {
-    if let Some(c) = table.columns.iter_mut().find(|c| c.spec.name == column) {
+    if let Some(c) = table.column_mut(column) {
         f(&mut c.spec);
     }
 }

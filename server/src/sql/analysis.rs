@@ -138,23 +138,32 @@ pub fn analyze_cached(
         .iter()
         .map(|raw| {
             let body = &text[raw.range.start..raw.range.end];
-            let cached = cache.as_ref().and_then(|c| c.by_text.get(body)).cloned();
-            let relative = cached.unwrap_or_else(|| {
-                let mut parsed = parse_statement(
-                    text,
-                    &split.tokens[raw.tokens.clone()],
-                    raw.range.start,
-                    raw.range.end,
-                    dialect,
-                );
-                if let Some(e) = &mut parsed.error {
-                    e.offset -= raw.range.start;
+            // Move a hit from the old map to the new one: no copy of the text.
+            let cached = cache.as_mut().and_then(|c| c.by_text.remove_entry(body));
+            let (key, relative) = match cached {
+                Some(entry) => entry,
+                None => {
+                    let mut parsed = parse_statement(
+                        text,
+                        &split.tokens[raw.tokens.clone()],
+                        raw.range.start,
+                        raw.range.end,
+                        dialect,
+                    );
+                    if let Some(e) = &mut parsed.error {
+                        e.offset -= raw.range.start;
+                    }
+                    (String::new(), parsed)
                 }
-                parsed
-            });
+            };
             let mut parsed = relative.clone();
             if cache.is_some() {
-                fresh.insert(body.to_string(), relative);
+                let key = if key.is_empty() {
+                    body.to_string()
+                } else {
+                    key
+                };
+                fresh.insert(key, relative);
             }
             if let Some(e) = &mut parsed.error {
                 e.offset += raw.range.start;
