@@ -1,9 +1,9 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::{AlterAction, Op};
+use crate::sql::facts::AlterAction;
 use crate::sql::Dialect;
 
-use super::existing_table;
+use super::existing_table_actions;
 
 pub static RULE: Rule = Rule {
     id: "add-column-not-null-without-default",
@@ -37,34 +37,26 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::AlterTable { table, actions, .. } = op else {
+    for (_, statement, table, action) in existing_table_actions(cx) {
+        let AlterAction::AddColumn { column, .. } = action else {
             continue;
         };
-        if !existing_table(cx, i, table) {
-            continue;
-        }
-        for action in actions {
-            let AlterAction::AddColumn { column, .. } = action else {
-                continue;
+        if column.not_null && column.default.is_none() && !column.generated {
+            let consequence = match cx.dialect() {
+                Dialect::Postgres => "fails as soon as the table has rows",
+                Dialect::MySql => {
+                    "fills existing rows with an implicit default (0, '' or a zero date)"
+                }
             };
-            if column.not_null && column.default.is_none() && !column.generated {
-                let consequence = match cx.dialect() {
-                    Dialect::Postgres => "fails as soon as the table has rows",
-                    Dialect::MySql => {
-                        "fills existing rows with an implicit default (0, '' or a zero date)"
-                    }
-                };
-                sink.statement(
-                    &RULE,
-                    cx,
-                    statement,
-                    format!(
-                        "Adding NOT NULL column {}.{} without a DEFAULT {consequence}; add a DEFAULT, or add the column nullable and backfill it first",
-                        table, column.name
-                    ),
-                );
-            }
+            sink.statement(
+                &RULE,
+                cx,
+                statement,
+                format!(
+                    "Adding NOT NULL column {}.{} without a DEFAULT {consequence}; add a DEFAULT, or add the column nullable and backfill it first",
+                    table, column.name
+                ),
+            );
         }
     }
 }

@@ -1,9 +1,9 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::{AlterAction, Op};
+use crate::sql::facts::AlterAction;
 use crate::sql::Dialect;
 
-use super::existing_table;
+use super::existing_table_actions;
 
 pub static RULE: Rule = Rule {
     id: "change-column-type",
@@ -35,32 +35,24 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.dialect() != Dialect::Postgres || cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::AlterTable { table, actions, .. } = op else {
+    for (_, statement, table, action) in existing_table_actions(cx) {
+        let AlterAction::SetType { column, data_type } = action else {
             continue;
         };
-        if !existing_table(cx, i, table) {
+        // Binary-compatible targets that need no rewrite.
+        if data_type == "TEXT"
+            || (data_type.starts_with("VARCHAR") && widening(cx, table, column, data_type))
+        {
             continue;
         }
-        for action in actions {
-            let AlterAction::SetType { column, data_type } = action else {
-                continue;
-            };
-            // Binary-compatible targets that need no rewrite.
-            if data_type == "TEXT"
-                || (data_type.starts_with("VARCHAR") && widening(cx, table, column, data_type))
-            {
-                continue;
-            }
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!(
-                    "Changing {table}.{column} to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock; add a new column and backfill it instead"
-                ),
-            );
-        }
+        sink.statement(
+            &RULE,
+            cx,
+            statement,
+            format!(
+                "Changing {table}.{column} to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock; add a new column and backfill it instead"
+            ),
+        );
     }
 }
 

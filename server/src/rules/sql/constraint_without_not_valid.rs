@@ -1,9 +1,9 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::{AlterAction, ConstraintKind, Op};
+use crate::sql::facts::{AlterAction, ConstraintKind};
 use crate::sql::Dialect;
 
-use super::existing_table;
+use super::existing_table_actions;
 
 pub static RULE: Rule = Rule {
     id: "constraint-without-not-valid",
@@ -38,34 +38,26 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.dialect() != Dialect::Postgres || cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::AlterTable { table, actions, .. } = op else {
+    for (_, statement, table, action) in existing_table_actions(cx) {
+        let AlterAction::AddConstraint {
+            constraint,
+            not_valid: false,
+        } = action
+        else {
             continue;
         };
-        if !existing_table(cx, i, table) {
-            continue;
-        }
-        for action in actions {
-            let AlterAction::AddConstraint {
-                constraint,
-                not_valid: false,
-            } = action
-            else {
-                continue;
-            };
-            let kind = match constraint.kind {
-                ConstraintKind::ForeignKey => "FOREIGN KEY",
-                ConstraintKind::Check => "CHECK",
-                _ => continue,
-            };
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!(
-                    "Adding a {kind} constraint to {table} validates every existing row while blocking writes; add it NOT VALID, then VALIDATE CONSTRAINT separately"
-                ),
-            );
-        }
+        let kind = match constraint.kind {
+            ConstraintKind::ForeignKey => "FOREIGN KEY",
+            ConstraintKind::Check => "CHECK",
+            _ => continue,
+        };
+        sink.statement(
+            &RULE,
+            cx,
+            statement,
+            format!(
+                "Adding a {kind} constraint to {table} validates every existing row while blocking writes; add it NOT VALID, then VALIDATE CONSTRAINT separately"
+            ),
+        );
     }
 }

@@ -1,8 +1,8 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::{AlterAction, Op};
+use crate::sql::facts::AlterAction;
 
-use super::existing_table;
+use super::existing_table_actions;
 
 pub static RULE: Rule = Rule {
     id: "drop-column",
@@ -33,25 +33,17 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::AlterTable { table, actions, .. } = op else {
-            continue;
-        };
-        if !existing_table(cx, i, table) {
-            continue;
-        }
-        for action in actions {
-            if let AlterAction::DropColumn { names, .. } = action {
-                sink.statement(
-                    &RULE,
-                    cx,
-                    statement,
-                    format!(
-                        "Dropping column {} of {table} deletes its data and breaks the application version still using it; remove it from the code first",
-                        names.join(", ")
-                    ),
-                );
-            }
+    for (_, statement, table, action) in existing_table_actions(cx) {
+        if let AlterAction::DropColumn { names, .. } = action {
+            sink.statement(
+                &RULE,
+                cx,
+                statement,
+                format!(
+                    "Dropping column {} of {table} deletes its data and breaks the application version still using it; remove it from the code first",
+                    names.join(", ")
+                ),
+            );
         }
     }
 }

@@ -281,3 +281,24 @@ pub(crate) fn column_types<'a>(
 
 #[cfg(test)]
 mod rule_cases;
+
+/// Every action of every `ALTER TABLE` on a table that existed before this script, with the
+/// statement's index: what most lock and rewrite rules look at.
+pub(crate) fn existing_table_actions<'a>(
+    cx: &'a FileContext,
+) -> Vec<(
+    usize,
+    &'a crate::sql::analysis::Statement,
+    &'a crate::sql::facts::Name,
+    &'a crate::sql::facts::AlterAction,
+)> {
+    let mut out = Vec::new();
+    for (i, (statement, op)) in cx.statements().enumerate() {
+        if let crate::sql::facts::Op::AlterTable { table, actions, .. } = op {
+            if existing_table(cx, i, table) {
+                out.extend(actions.iter().map(|a| (i, statement, table, a)));
+            }
+        }
+    }
+    out
+}

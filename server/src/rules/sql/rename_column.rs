@@ -1,8 +1,8 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::{AlterAction, Op};
+use crate::sql::facts::AlterAction;
 
-use super::existing_table;
+use super::existing_table_actions;
 
 pub static RULE: Rule = Rule {
     id: "rename-column",
@@ -33,29 +33,21 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::AlterTable { table, actions, .. } = op else {
-            continue;
+    for (_, statement, table, action) in existing_table_actions(cx) {
+        let (from, to) = match action {
+            AlterAction::RenameColumn { from, to } => (from, to),
+            AlterAction::ChangeColumn { from, column } if *from != column.name => {
+                (from, &column.name)
+            }
+            _ => continue,
         };
-        if !existing_table(cx, i, table) {
-            continue;
-        }
-        for action in actions {
-            let (from, to) = match action {
-                AlterAction::RenameColumn { from, to } => (from, to),
-                AlterAction::ChangeColumn { from, column } if *from != column.name => {
-                    (from, &column.name)
-                }
-                _ => continue,
-            };
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!(
-                    "Renaming {table}.{from} to {to} breaks queries of the application version still running; add the new column and migrate in steps instead"
-                ),
-            );
-        }
+        sink.statement(
+            &RULE,
+            cx,
+            statement,
+            format!(
+                "Renaming {table}.{from} to {to} breaks queries of the application version still running; add the new column and migrate in steps instead"
+            ),
+        );
     }
 }

@@ -3,7 +3,7 @@ use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::facts::{AlterAction, Op};
 use crate::sql::Dialect;
 
-use super::existing_table;
+use super::existing_table_actions;
 
 pub static RULE: Rule = Rule {
     id: "set-not-null",
@@ -39,39 +39,25 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.dialect() != Dialect::Postgres || cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::AlterTable { table, actions, .. } = op else {
+    for (i, statement, table, action) in existing_table_actions(cx) {
+        let AlterAction::SetNotNull { column } = action else {
             continue;
         };
-        if !existing_table(cx, i, table) {
-            continue;
-        }
-        if !actions
-            .iter()
-            .any(|a| matches!(a, AlterAction::SetNotNull { .. }))
-        {
-            continue;
-        }
         // A validated CHECK (col IS NOT NULL) earlier in the script makes it cheap (PG 12+).
         let validated_before = cx.sql.statements[..i].iter().any(|s| {
             matches!(&s.parsed.op, Op::AlterTable { table: t, actions, .. }
                 if t == table && actions.iter().any(|a| matches!(a, AlterAction::ValidateConstraint { .. })))
         });
-        for action in actions {
-            let AlterAction::SetNotNull { column } = action else {
-                continue;
-            };
-            if validated_before && cx.server.at_least(&[12]) {
-                continue;
-            }
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!(
-                    "SET NOT NULL on {table}.{column} scans every row under an ACCESS EXCLUSIVE lock; first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE it (PostgreSQL 12+ then skips the scan)"
-                ),
-            );
+        if validated_before && cx.server.at_least(&[12]) {
+            continue;
         }
+        sink.statement(
+            &RULE,
+            cx,
+            statement,
+            format!(
+                "SET NOT NULL on {table}.{column} scans every row under an ACCESS EXCLUSIVE lock; first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE it (PostgreSQL 12+ then skips the scan)"
+            ),
+        );
     }
 }

@@ -1,9 +1,9 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::{AlterAction, ConstraintKind, Op};
+use crate::sql::facts::{AlterAction, ConstraintKind};
 use crate::sql::Dialect;
 
-use super::existing_table;
+use super::existing_table_actions;
 
 pub static RULE: Rule = Rule {
     id: "unique-constraint-builds-index",
@@ -36,33 +36,25 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.dialect() != Dialect::Postgres || cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::AlterTable { table, actions, .. } = op else {
+    for (_, statement, table, action) in existing_table_actions(cx) {
+        let AlterAction::AddConstraint { constraint, .. } = action else {
             continue;
         };
-        if !existing_table(cx, i, table) {
+        let kind = match constraint.kind {
+            ConstraintKind::Unique => "UNIQUE",
+            ConstraintKind::PrimaryKey => "PRIMARY KEY",
+            _ => continue,
+        };
+        if constraint.using_index {
             continue;
         }
-        for action in actions {
-            let AlterAction::AddConstraint { constraint, .. } = action else {
-                continue;
-            };
-            let kind = match constraint.kind {
-                ConstraintKind::Unique => "UNIQUE",
-                ConstraintKind::PrimaryKey => "PRIMARY KEY",
-                _ => continue,
-            };
-            if constraint.using_index {
-                continue;
-            }
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!(
-                    "Adding a {kind} constraint to {table} builds its index while blocking writes; build it with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … {kind} USING INDEX"
-                ),
-            );
-        }
+        sink.statement(
+            &RULE,
+            cx,
+            statement,
+            format!(
+                "Adding a {kind} constraint to {table} builds its index while blocking writes; build it with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … {kind} USING INDEX"
+            ),
+        );
     }
 }

@@ -1,9 +1,9 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::{AlterAction, Op};
+use crate::sql::facts::AlterAction;
 use crate::sql::Dialect;
 
-use super::{existing_table, is_volatile_default};
+use super::{existing_table_actions, is_volatile_default};
 
 pub static RULE: Rule = Rule {
     id: "volatile-default",
@@ -40,39 +40,31 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     let old_server = !cx.server.at_least(&[11]);
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::AlterTable { table, actions, .. } = op else {
+    for (_, statement, table, action) in existing_table_actions(cx) {
+        let AlterAction::AddColumn { column, .. } = action else {
             continue;
         };
-        if !existing_table(cx, i, table) {
+        let Some(default) = &column.default else {
             continue;
-        }
-        for action in actions {
-            let AlterAction::AddColumn { column, .. } = action else {
-                continue;
-            };
-            let Some(default) = &column.default else {
-                continue;
-            };
-            let why = if is_volatile_default(default) {
-                format!("DEFAULT {default} is volatile, so every row is rewritten")
-            } else if old_server {
-                format!(
-                    "before PostgreSQL 11 any DEFAULT rewrites the table ({} configured)",
-                    cx.server
-                )
-            } else {
-                continue;
-            };
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!(
-                    "Adding column {}.{}: {why} under an ACCESS EXCLUSIVE lock. Add the column without the default, set the default, then backfill in batches",
-                    table, column.name
-                ),
-            );
-        }
+        };
+        let why = if is_volatile_default(default) {
+            format!("DEFAULT {default} is volatile, so every row is rewritten")
+        } else if old_server {
+            format!(
+                "before PostgreSQL 11 any DEFAULT rewrites the table ({} configured)",
+                cx.server
+            )
+        } else {
+            continue;
+        };
+        sink.statement(
+            &RULE,
+            cx,
+            statement,
+            format!(
+                "Adding column {}.{}: {why} under an ACCESS EXCLUSIVE lock. Add the column without the default, set the default, then backfill in batches",
+                table, column.name
+            ),
+        );
     }
 }
