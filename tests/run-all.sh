@@ -12,4 +12,4 @@ if ! python3 -c "import pytest_lsp" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check -r tests/lsp/requirements.txt
 fi
 cargo build --locked -q -p flyway-lsp
-FLYWAY_LSP_BIN="$PWD/target/debug/flyway-lsp" python3 -m pytest tests/lsp -q -p no:cacheprovider
+FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" python3 -m pytest tests/lsp -q -p no:cacheprovider
