@@ -13,14 +13,15 @@ use std::collections::HashMap;
 
 use super::lexer::{Token, TokenKind};
 use super::parse::{parse_statement, Parsed};
-use super::split::{split, RawStatement};
+use super::split::split;
 use super::Dialect;
 use crate::diagnostic::TextRange;
 
 /// A statement with its facts.
 #[derive(Debug, Clone)]
 pub struct Statement {
-    pub raw: RawStatement,
+    /// From the first to the last significant token (terminator excluded).
+    pub range: TextRange,
     pub parsed: Parsed,
     /// Rule ids silenced for this statement.
     pub ignored: Vec<String>,
@@ -28,7 +29,7 @@ pub struct Statement {
 
 impl Statement {
     pub fn range(&self) -> TextRange {
-        self.raw.range
+        self.range
     }
 }
 
@@ -91,9 +92,7 @@ impl SqlFile {
             return true;
         }
         self.statements.iter().any(|s| {
-            s.raw.range.start <= offset
-                && offset <= s.raw.range.end
-                && s.ignored.iter().any(|r| r == rule)
+            s.range.start <= offset && offset <= s.range.end && s.ignored.iter().any(|r| r == rule)
         })
     }
 }
@@ -169,7 +168,7 @@ pub fn analyze_cached(
                 e.offset += raw.range.start;
             }
             Statement {
-                raw: raw.clone(),
+                range: raw.range,
                 parsed,
                 ignored: Vec::new(),
             }
@@ -178,19 +177,20 @@ pub fn analyze_cached(
     // Attach statement-level suppressions: a comment before a statement belongs to it, unless
     // it sits on the line where the previous statement ends (a trailing comment).
     for s in suppressions.iter().filter(|s| !s.file_wide) {
-        let target = statements.iter().position(|st| {
-            s.range.start >= st.raw.leading_start && s.range.end <= st.raw.range.end
-        });
+        let target = split
+            .statements
+            .iter()
+            .position(|st| s.range.start >= st.leading_start && s.range.end <= st.range.end);
         let target = match target {
-            Some(i) if i > 0 && same_line(text, statements[i - 1].raw.range.end, s.range.start) => {
+            Some(i) if i > 0 && same_line(text, statements[i - 1].range.end, s.range.start) => {
                 Some(i - 1)
             }
             Some(i) => Some(i),
             // After the last statement: a trailing comment on its line.
             None => statements
                 .iter()
-                .rposition(|st| st.raw.range.end <= s.range.start)
-                .filter(|&i| same_line(text, statements[i].raw.range.end, s.range.start)),
+                .rposition(|st| st.range.end <= s.range.start)
+                .filter(|&i| same_line(text, statements[i].range.end, s.range.start)),
         };
         if let Some(i) = target {
             statements[i].ignored.extend(s.rules.iter().cloned());

@@ -167,7 +167,8 @@ pub enum Op {
         as_query: bool,
     },
     CreateIndex {
-        name: Option<Name>,
+        /// Boxed to keep `Op` small (statements are many).
+        name: Option<Box<Name>>,
         table: Name,
         unique: bool,
         concurrently: bool,

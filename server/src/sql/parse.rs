@@ -40,7 +40,8 @@ pub struct Parsed {
     pub op: Op,
     /// True when sqlparser parsed it (false: the facts come from key words).
     pub full_parse: bool,
-    pub error: Option<SyntaxError>,
+    /// Boxed: rare, and statements are many.
+    pub error: Option<Box<SyntaxError>>,
 }
 
 /// The significant tokens of a statement (no whitespace or comments).
@@ -68,12 +69,12 @@ pub fn parse_statement(
         return Parsed {
             op: fallback(source, &sig, dialect).map_or_else(|| other(source, &sig), |(op, _)| op),
             full_parse: false,
-            error: Some(SyntaxError {
+            error: Some(Box::new(SyntaxError {
                 offset: t.start,
                 message: format!(
                     "unterminated {what}: it runs to the end of the file, so the statements after it are part of it"
                 ),
-            }),
+            })),
         };
     }
     // Seed data: plain `INSERT … VALUES` of literals is recognised directly. It is a strict subset
@@ -117,10 +118,10 @@ pub fn parse_statement(
                 Parsed {
                     op: found.map_or_else(|| other(source, &sig), |(op, _)| op),
                     full_parse: false,
-                    error: Some(SyntaxError {
+                    error: Some(Box::new(SyntaxError {
                         offset,
                         message: clean_message(&message),
-                    }),
+                    })),
                 }
             }
         },
@@ -653,7 +654,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
             as_query: ct.query.is_some(),
         },
         Statement::CreateIndex(ci) => Op::CreateIndex {
-            name: ci.name.as_ref().map(name_of),
+            name: ci.name.as_ref().map(|n| Box::new(name_of(n))),
             table: name_of(&ci.table_name),
             unique: ci.unique,
             concurrently: ci.concurrently,
@@ -905,7 +906,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
             });
         return Some((
             Op::CreateIndex {
-                name,
+                name: name.map(Box::new),
                 table,
                 unique: w(1) == "UNIQUE",
                 concurrently: before_on
@@ -1120,7 +1121,7 @@ mod tests {
                 columns,
                 ..
             } => {
-                assert_eq!(name, Some(Name::new(None, "i")));
+                assert_eq!(name, Some(Box::new(Name::new(None, "i"))));
                 assert_eq!(table, Name::new(Some("public".into()), "t"));
                 assert!(unique && concurrently && if_not_exists);
                 assert_eq!(columns, vec!["a", "lower(b)"]);
