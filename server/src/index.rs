@@ -90,8 +90,6 @@ pub struct WalkProblem {
 pub struct MigrationSet {
     pub files: Vec<ScriptFile>,
     pub walk_problems: Vec<WalkProblem>,
-    /// Total bytes read.
-    pub bytes_read: u64,
 }
 
 impl MigrationSet {
@@ -125,14 +123,6 @@ pub fn index_project(project: &Project) -> MigrationSet {
     set.files = read_all(pending, &project.config.flyway);
     set.files
         .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
-    set.bytes_read = set
-        .files
-        .iter()
-        .map(|f| match &f.content {
-            Content::Text { text, .. } => text.len() as u64,
-            _ => 0,
-        })
-        .sum();
     set
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::{ConfigError, Level, ToolSettings};
-use crate::diagnostic::{first_line, Diagnostic, Fix, LineCol, Related, TextRange};
+use crate::diagnostic::{first_line, Diagnostic, Fix, LineCol, TextRange};
 use crate::index::{MigrationSet, ScriptFile};
 use crate::naming::{Kind, NameParser, ResourceName};
 use crate::project::Project;
@@ -311,22 +311,15 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// Helpers for building diagnostics fluently.
+/// Attaches a fix to a diagnostic the sink kept (a disabled rule's is dropped).
 pub trait DiagnosticExt {
     fn with_fix(self, fix: Fix);
-    fn with_related(self, related: Vec<Related>);
 }
 
 impl DiagnosticExt for Option<&mut Diagnostic> {
     fn with_fix(self, fix: Fix) {
         if let Some(d) = self {
             d.fix = Some(fix);
-        }
-    }
-
-    fn with_related(self, related: Vec<Related>) {
-        if let Some(d) = self {
-            d.related = related;
         }
     }
 }
