@@ -1,8 +1,7 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::Dialect;
 
-use super::column_types;
+use super::flag_postgres_column_types;
 
 pub static RULE: Rule = Rule {
     id: "ban-char",
@@ -30,21 +29,13 @@ CREATE TABLE countries (code text CHECK (length(code) = 2));
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {
-    if cx.dialect() != Dialect::Postgres {
-        return;
-    }
-    for (statement, table, column, data_type) in column_types(cx) {
-        if data_type == "CHAR"
-            || data_type.starts_with("CHAR(")
-            || data_type.starts_with("CHARACTER(")
-            || data_type == "CHARACTER"
-        {
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!("Column {table}.{column} is {data_type}, which pads values with spaces; prefer TEXT"),
-            );
-        }
-    }
+    flag_postgres_column_types(
+        cx,
+        sink,
+        &RULE,
+        |t: &str| {
+            t == "CHAR" || t.starts_with("CHAR(") || t.starts_with("CHARACTER(") || t == "CHARACTER"
+        },
+        "it pads values with spaces; prefer TEXT",
+    );
 }

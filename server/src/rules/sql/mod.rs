@@ -302,3 +302,26 @@ pub(crate) fn existing_table_actions<'a>(
     }
     out
 }
+
+/// Reports every PostgreSQL column whose type `matches`, with `advice` after "Column t.c is TYPE".
+pub(crate) fn flag_postgres_column_types(
+    cx: &FileContext,
+    sink: &mut Sink,
+    rule: &Rule,
+    matches: impl Fn(&str) -> bool,
+    advice: &str,
+) {
+    if cx.dialect() != crate::sql::Dialect::Postgres {
+        return;
+    }
+    for (statement, table, column, data_type) in column_types(cx) {
+        if matches(&data_type) {
+            sink.statement(
+                rule,
+                cx,
+                statement,
+                format!("Column {table}.{column} is {data_type}; {advice}"),
+            );
+        }
+    }
+}

@@ -1,8 +1,7 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::Dialect;
 
-use super::column_types;
+use super::flag_postgres_column_types;
 
 pub static RULE: Rule = Rule {
     id: "prefer-text",
@@ -31,17 +30,11 @@ CREATE TABLE users (email text CHECK (length(email) <= 255));
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {
-    if cx.dialect() != Dialect::Postgres {
-        return;
-    }
-    for (statement, table, column, data_type) in column_types(cx) {
-        if data_type.starts_with("VARCHAR(") || data_type.starts_with("CHARACTER VARYING(") {
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!("Column {table}.{column} is {data_type}; prefer TEXT with a CHECK on its length"),
-            );
-        }
-    }
+    flag_postgres_column_types(
+        cx,
+        sink,
+        &RULE,
+        |t: &str| t.starts_with("VARCHAR(") || t.starts_with("CHARACTER VARYING("),
+        "prefer TEXT with a CHECK on its length",
+    );
 }

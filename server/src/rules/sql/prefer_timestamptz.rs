@@ -1,8 +1,7 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::Dialect;
 
-use super::column_types;
+use super::flag_postgres_column_types;
 
 pub static RULE: Rule = Rule {
     id: "prefer-timestamptz",
@@ -31,20 +30,13 @@ CREATE TABLE events (created_at timestamptz NOT NULL);
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {
-    if cx.dialect() != Dialect::Postgres {
-        return;
-    }
-    for (statement, table, column, data_type) in column_types(cx) {
-        if data_type == "TIMESTAMP"
-            || data_type.starts_with("TIMESTAMP(")
-            || data_type.contains("WITHOUT TIME ZONE")
-        {
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!("Column {table}.{column} is {data_type}; prefer TIMESTAMPTZ, which stores an instant"),
-            );
-        }
-    }
+    flag_postgres_column_types(
+        cx,
+        sink,
+        &RULE,
+        |t: &str| {
+            t == "TIMESTAMP" || t.starts_with("TIMESTAMP(") || t.contains("WITHOUT TIME ZONE")
+        },
+        "prefer TIMESTAMPTZ, which stores an instant",
+    );
 }
