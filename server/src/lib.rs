@@ -7,6 +7,7 @@
 pub mod checksum;
 pub mod cli;
 pub mod config;
+pub mod database;
 pub mod diagnostic;
 pub mod engine;
 pub mod fixes;
