@@ -85,7 +85,9 @@ pub struct Index {
 /// The schema at one point of the migration sequence.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
-    tables: BTreeMap<String, Table>,
+    /// Shared between snapshots: cloning a catalog copies pointers, and a change copies only
+    /// the table it touches.
+    tables: BTreeMap<String, std::sync::Arc<Table>>,
     indexes: BTreeMap<String, Index>,
     /// True once a statement ran that may have created or dropped anything.
     pub uncertain: bool,
@@ -99,11 +101,11 @@ fn key(name: &Name) -> String {
 
 impl Catalog {
     pub fn table(&self, name: &Name) -> Option<&Table> {
-        self.tables.get(&key(name))
+        self.tables.get(&key(name)).map(|t| &**t)
     }
 
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
-        self.tables.values()
+        self.tables.values().map(|t| &**t)
     }
 
     pub fn index(&self, name: &str) -> Option<&Index> {
@@ -180,7 +182,7 @@ impl Catalog {
                     positions: HashMap::new(),
                 };
                 new_table.reindex();
-                self.tables.insert(k, new_table);
+                self.tables.insert(k, std::sync::Arc::new(new_table));
             }
             Op::CreateIndex {
                 name: Some(name),
@@ -226,7 +228,8 @@ impl Catalog {
 
     /// Renames a table; `origin` is recorded as a change unless the caller already did.
     fn rename_table(&mut self, from: &Name, to: &Name, origin: Option<&Origin>) {
-        if let Some(mut table) = self.tables.remove(&key(from)) {
+        if let Some(mut shared) = self.tables.remove(&key(from)) {
+            let table = std::sync::Arc::make_mut(&mut shared);
             table.name = to.clone();
             if let Some(origin) = origin {
                 table.changed_by.push(origin.clone());
@@ -235,7 +238,7 @@ impl Catalog {
             for index in self.indexes.values_mut().filter(|i| i.table == key(from)) {
                 index.table = new_key.clone();
             }
-            self.tables.insert(new_key, table);
+            self.tables.insert(new_key, shared);
         }
     }
 
@@ -245,9 +248,10 @@ impl Catalog {
         let mut new_indexes = Vec::new();
         let mut dropped_indexes = Vec::new();
         {
-            let Some(t) = self.tables.get_mut(&k) else {
+            let Some(shared) = self.tables.get_mut(&k) else {
                 return;
             };
+            let t = std::sync::Arc::make_mut(shared);
             t.changed_by.push(origin.clone());
             for action in actions {
                 match action {
