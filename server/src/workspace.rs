@@ -249,6 +249,53 @@ mod tests {
     }
 
     #[test]
+    fn next_migration_uses_the_conventions_and_the_template() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("migrations");
+        fs::create_dir(&sql).unwrap();
+        fs::write(
+            sql.join("V007__AddLender__migration_0a1b2c3d.sql"),
+            "SELECT 1;",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("flyway-lsp.toml"),
+            "template = \"TEMPLATE.sql\"\n[conventions]\ndescription-case = \"PascalCase\"\nhash-suffix = true\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("TEMPLATE.sql"),
+            "-- Migration: {{description}} (V{{version}})\n-- File: {{file}}\n-- Date: {{date}}\n",
+        )
+        .unwrap();
+        let (ws, errors) = Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let next = crate::scaffold::next_migration(&ws.projects[0], "add lender rate").unwrap();
+        let name = next
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with("V008__AddLenderRate__migration_"),
+            "{name}"
+        );
+        assert_eq!(
+            name.len(),
+            "V008__AddLenderRate__migration_12345678.sql".len()
+        );
+        assert!(
+            next.text
+                .starts_with("-- Migration: AddLenderRate__migration_"),
+            "{}",
+            next.text
+        );
+        assert!(next.text.contains("(V008)") && next.text.contains(&format!("-- File: {name}")));
+        assert!(!next.text.contains("{{"), "{}", next.text);
+    }
+
+    #[test]
     fn incremental_changes() {
         let dir = tempfile::tempdir().unwrap();
         let sql = dir.path().join("sql");
