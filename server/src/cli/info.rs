@@ -139,39 +139,8 @@ pub fn write_table(
                 ]
             })
             .collect();
-        let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-        for row in &table {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        let rule = format!(
-            "+{}+",
-            widths
-                .iter()
-                .map(|w| "-".repeat(w + 2))
-                .collect::<Vec<_>>()
-                .join("+")
-        );
-        let line = |cells: Vec<&str>| {
-            let parts: Vec<String> = cells
-                .iter()
-                .zip(&widths)
-                .map(|(c, w)| format!(" {c}{} ", " ".repeat(w - c.chars().count())))
-                .collect();
-            format!("|{}|", parts.join("|"))
-        };
-        writeln!(out, "{rule}")?;
-        writeln!(out, "{}", line(headers.to_vec()))?;
-        writeln!(out, "{rule}")?;
-        if table.is_empty() {
-            let inner = rule.len() - 2;
-            writeln!(out, "|{:^inner$}|", "No migrations found")?;
-        }
-        for row in &table {
-            writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
-        }
-        writeln!(out, "{rule}")?;
+        let table: Vec<Vec<String>> = table.into_iter().map(Vec::from).collect();
+        write_grid(&headers, &table, "No migrations found", out)?;
         let skipped = report
             .set
             .files
@@ -187,6 +156,48 @@ pub fn write_table(
         }
     }
     Ok(())
+}
+
+/// Prints a table in Flyway's ASCII style.
+pub fn write_grid(
+    headers: &[&str],
+    table: &[Vec<String>],
+    empty: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let rule = format!(
+        "+{}+",
+        widths
+            .iter()
+            .map(|w| "-".repeat(w + 2))
+            .collect::<Vec<_>>()
+            .join("+")
+    );
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!(" {c}{} ", " ".repeat(w - c.chars().count())))
+            .collect();
+        format!("|{}|", parts.join("|"))
+    };
+    writeln!(out, "{rule}")?;
+    writeln!(out, "{}", line(headers.to_vec()))?;
+    writeln!(out, "{rule}")?;
+    if table.is_empty() {
+        let inner = rule.len() - 2;
+        writeln!(out, "|{empty:^inner$}|")?;
+    }
+    for row in table {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    writeln!(out, "{rule}")
 }
 
 pub fn write_json(

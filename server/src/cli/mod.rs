@@ -1,6 +1,7 @@
 //! The command-line front end: argument parsing, exit codes and printing. No rule logic lives
 //! here; it calls [`crate::engine`] and formats what comes back.
 
+mod db;
 mod info;
 mod output;
 mod rules_cmd;
@@ -22,13 +23,15 @@ pub const EXIT_ERRORS: i32 = 1;
 pub const EXIT_WARNINGS: i32 = 2;
 /// Exit status: bad usage, a path that does not exist, or a configuration that cannot be read.
 pub const EXIT_USAGE: i32 = 3;
+/// Exit status: the database could not be reached (or refused the connection).
+pub const EXIT_CONNECTION: i32 = 4;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "flyway-lsp",
     version,
     about = "Checks Flyway SQL migration folders; language server for editors",
-    after_help = "Exit status: 0 no problems, 1 errors, 2 warnings only, 3 usage or configuration error."
+    after_help = "Exit status: 0 no problems, 1 errors, 2 warnings only, 3 usage or configuration error, 4 database connection failure."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +46,12 @@ enum Command {
     Info(InfoArgs),
     /// List the rules, or show one rule's documentation.
     Rules(RulesArgs),
+    /// Compare the folder with the database's flyway_schema_history, as `flyway validate` does
+    /// (read-only).
+    Validate(ValidateArgs),
+    /// Run the pending migrations where they cannot change the target: a rolled-back
+    /// transaction (PostgreSQL) or a throwaway copy of the schema (MySQL/MariaDB).
+    DryRun(DryRunArgs),
     /// Run the language server on standard input and output (LSP 3.17).
     Serve,
 }
@@ -82,8 +91,77 @@ struct InfoArgs {
     path: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
     format: InfoFormat,
+    /// Read the applied state from the configured database (implied by --url).
+    #[arg(long)]
+    connect: bool,
     #[command(flatten)]
     config: ConfigArgs,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+/// The connection, as Flyway's settings of the same names (these win over config files).
+#[derive(Args, Debug, Clone, Default)]
+struct DbArgs {
+    /// Database URL, JDBC or plain (jdbc:postgresql://host:5432/db, mysql://host/db).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
+    /// Prefer FLYWAY_PASSWORD: other users can see command lines.
+    #[arg(long, value_name = "PASSWORD")]
+    password: Option<String>,
+    /// Schemas, comma-separated; the first holds the history table.
+    #[arg(long, value_name = "SCHEMAS")]
+    schemas: Option<String>,
+    /// The history table (default flyway_schema_history).
+    #[arg(long, value_name = "TABLE")]
+    table: Option<String>,
+}
+
+impl DbArgs {
+    fn overrides(&self) -> Vec<(String, String)> {
+        [
+            ("url", &self.url),
+            ("user", &self.user),
+            ("password", &self.password),
+            ("schemas", &self.schemas),
+            ("table", &self.table),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
+        .collect()
+    }
+}
+
+#[derive(Args, Debug)]
+struct ValidateArgs {
+    /// Project folders or migration folders (default: .).
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    format: InfoFormat,
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Args, Debug)]
+struct DryRunArgs {
+    /// Project folders or migration folders (default: .).
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    format: InfoFormat,
+    /// Seconds a statement may wait for a lock before it fails.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    lock_timeout: u64,
+    /// Seconds a statement may run before it is cancelled.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    statement_timeout: u64,
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Args, Debug)]
@@ -151,6 +229,8 @@ pub fn run(
         Command::Check(args) => check(args, env, cwd, out),
         Command::Info(args) => info(args, env, cwd, out),
         Command::Rules(args) => rules_cmd::run(args.rule.as_deref(), args.format, out),
+        Command::Validate(args) => validate(args, env, cwd, out),
+        Command::DryRun(args) => dry_run(args, env, cwd, out),
         Command::Serve => return crate::lsp::serve(),
     };
     match result {
@@ -158,6 +238,10 @@ pub fn run(
         Err(CliError::Config(err)) => {
             eprintln!("flyway-lsp: {err}");
             EXIT_USAGE
+        }
+        Err(CliError::Database(code, message)) => {
+            eprintln!("flyway-lsp: {message}");
+            code
         }
         Err(CliError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(CliError::Io(err)) => {
@@ -170,6 +254,8 @@ pub fn run(
 #[derive(Debug)]
 enum CliError {
     Config(ConfigError),
+    /// Exit status and one line (never a password).
+    Database(i32, String),
     Io(std::io::Error),
 }
 
@@ -333,14 +419,64 @@ fn info(
     cwd: &Path,
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
-    let options = load_options(&args.config, env, cwd)?;
+    let mut options = load_options(&args.config, env, cwd)?;
+    let connect = args.connect || args.db.url.is_some();
+    options.overrides.extend(args.db.overrides());
     let paths: Vec<PathBuf> = args.path.into_iter().collect();
     let (reports, _) = check_paths(&paths, &options, cwd)?;
+    if connect {
+        let statuses =
+            db::statuses(&reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
+        db::write_info(
+            &reports,
+            &statuses,
+            args.format == InfoFormat::Json,
+            cwd,
+            out,
+        )?;
+        return Ok(EXIT_OK);
+    }
     match args.format {
         InfoFormat::Table => info::write_table(&reports, cwd, out)?,
         InfoFormat::Json => info::write_json(&reports, cwd, out)?,
     }
     Ok(EXIT_OK)
+}
+
+fn validate(
+    args: ValidateArgs,
+    env: BTreeMap<String, String>,
+    cwd: &Path,
+    out: &mut dyn Write,
+) -> Result<i32, CliError> {
+    let mut options = load_options(&args.config, env, cwd)?;
+    options.overrides.extend(args.db.overrides());
+    let (reports, _) = check_paths(&args.paths, &options, cwd)?;
+    let statuses = db::statuses(&reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
+    Ok(db::write_validate(
+        &reports,
+        &statuses,
+        args.format == InfoFormat::Json,
+        cwd,
+        out,
+    )?)
+}
+
+fn dry_run(
+    args: DryRunArgs,
+    env: BTreeMap<String, String>,
+    cwd: &Path,
+    out: &mut dyn Write,
+) -> Result<i32, CliError> {
+    let mut options = load_options(&args.config, env, cwd)?;
+    options.overrides.extend(args.db.overrides());
+    let (reports, _) = check_paths(&args.paths, &options, cwd)?;
+    let limits = crate::database::dryrun::Limits {
+        lock_timeout: std::time::Duration::from_secs(args.lock_timeout.max(1)),
+        statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
+    };
+    db::dry_run(&reports, limits, args.format == InfoFormat::Json, cwd, out)
+        .map_err(|(code, m)| CliError::Database(code, m))
 }
 
 #[cfg(test)]

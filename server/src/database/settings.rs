@@ -1,0 +1,160 @@
+//! The database settings of a project, read from the same layers as every other Flyway setting
+//! (`url`, `user`, `password`, `schemas`, `defaultSchema`, `table`, `ignoreMigrationPatterns`,
+//! `placeholderReplacement`), so `--environment`, `FLYWAY_URL` and `--set url=…` all work.
+
+use crate::config::{Config, ConfigError};
+
+use super::url::{redact_text, Connection};
+
+/// One `ignoreMigrationPatterns` entry: `type:state` (`*:future`, `versioned:missing`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnorePattern {
+    /// `*`, `versioned` or `repeatable`.
+    pub migration_type: String,
+    /// `*`, `missing`, `pending`, `ignored` or `future`.
+    pub state: String,
+}
+
+impl IgnorePattern {
+    /// Parses one pattern, with Flyway's message for a bad one.
+    pub fn parse(text: &str) -> Result<IgnorePattern, ConfigError> {
+        let invalid = || {
+            ConfigError::new(format!(
+                "Invalid pattern '{text}'. Pattern must be of the form <migration_type>:<migration_state> (types: *, versioned, repeatable; states: *, missing, pending, ignored, future)"
+            ))
+        };
+        let (migration_type, state) = text.trim().split_once(':').ok_or_else(invalid)?;
+        let migration_type = migration_type.trim().to_ascii_lowercase();
+        let state = state.trim().to_ascii_lowercase();
+        if !matches!(migration_type.as_str(), "*" | "versioned" | "repeatable")
+            || !matches!(
+                state.as_str(),
+                "*" | "missing" | "pending" | "ignored" | "future"
+            )
+        {
+            return Err(invalid());
+        }
+        Ok(IgnorePattern {
+            migration_type,
+            state,
+        })
+    }
+
+    /// Flyway's `matchesMigration`: the state's display name and the kind of migration.
+    pub fn matches(&self, versioned: bool, state_name: &str) -> bool {
+        if self.state != "*" && !self.state.eq_ignore_ascii_case(state_name) {
+            return false;
+        }
+        match self.migration_type.as_str() {
+            "*" => true,
+            "versioned" => versioned,
+            _ => !versioned,
+        }
+    }
+
+    /// True when this pattern lets every migration in `state` pass (any type).
+    pub fn covers_state(&self, state: &str) -> bool {
+        self.state == "*" || self.state == state
+    }
+}
+
+/// Everything needed to talk to a project's database.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    pub connection: Connection,
+    /// The schema holding the history table: `defaultSchema`, else the first of `schemas`,
+    /// else the connection's current schema (PostgreSQL) or database (MySQL).
+    pub schema: Option<String>,
+    pub table: String,
+    pub ignore_patterns: Vec<IgnorePattern>,
+    pub placeholder_replacement: bool,
+    /// The flyway.toml environment (for `${flyway:environment}` and messages).
+    pub environment: String,
+}
+
+impl DbSettings {
+    /// The database settings of `config`; `Ok(None)` when no `url` is configured.
+    pub fn from_config(config: &Config) -> Result<Option<DbSettings>, ConfigError> {
+        let layers = &config.layers;
+        let Some((url, source)) = layers.get("url")? else {
+            return Ok(None);
+        };
+        if url.trim().is_empty() {
+            return Ok(None);
+        }
+        let user = layers.get("user")?.map(|(v, _)| v);
+        let password = layers.get("password")?.map(|(v, _)| v);
+        let connection = Connection::parse(&url, user.as_deref(), password.as_deref())
+            .map_err(|e| ConfigError::new(format!("{source}: `url`: {e}")))?;
+        let schemas: Vec<String> = layers
+            .get("schemas")?
+            .map(|(v, _)| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let schema = layers
+            .get("defaultSchema")?
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .or_else(|| schemas.first().cloned());
+        let table = layers
+            .get("table")?
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "flyway_schema_history".to_string());
+        let patterns_text = layers
+            .get("ignoreMigrationPatterns")?
+            .map(|(v, _)| v)
+            .unwrap_or_else(|| "*:future".to_string());
+        let ignore_patterns = patterns_text
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(IgnorePattern::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        let placeholder_replacement = match layers.get("placeholderReplacement")? {
+            None => true,
+            Some((v, source)) => match v.trim().to_ascii_lowercase().as_str() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(ConfigError::new(format!(
+                        "{source}: `placeholderReplacement` must be true or false, not \"{}\"",
+                        redact_text(&v)
+                    )))
+                }
+            },
+        };
+        Ok(Some(DbSettings {
+            connection,
+            schema,
+            table,
+            ignore_patterns,
+            placeholder_replacement,
+            environment: config.environment.clone(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_parse_and_match_like_flyway() {
+        let p = IgnorePattern::parse("*:future").unwrap();
+        assert!(p.matches(true, "Future") && p.matches(false, "Future"));
+        assert!(!p.matches(true, "Failed (Future)"));
+        let p = IgnorePattern::parse(" Versioned:Missing ").unwrap();
+        assert!(p.matches(true, "Missing") && !p.matches(false, "Missing"));
+        assert!(IgnorePattern::parse("repeatable:*")
+            .unwrap()
+            .matches(false, "Pending"));
+        for bad in ["future", "*:done", "sql:missing", ""] {
+            let err = IgnorePattern::parse(bad).unwrap_err();
+            assert!(err.to_string().contains("Invalid pattern"), "{err}");
+        }
+    }
+}
