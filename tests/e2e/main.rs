@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod cli;
+mod db;
 mod fixtures;
 mod lsp;
 
