@@ -59,6 +59,24 @@ pub fn check_project(project: Project) -> Result<ProjectReport, ConfigError> {
     })
 }
 
+/// Runs the rules of `report` again with a different applied state (e.g. read from the
+/// database).
+pub fn rerun_with(report: &mut ProjectReport, applied: AppliedHistory) -> Result<(), ConfigError> {
+    let levels = Levels::from_settings(&report.project.config.tool)?;
+    let (diagnostics, catalog) = run_rules(
+        &report.project,
+        &report.set,
+        &report.server,
+        &report.sql,
+        &levels,
+        &applied,
+    );
+    report.diagnostics = diagnostics;
+    report.catalog = catalog;
+    report.applied = applied;
+    Ok(())
+}
+
 /// The applied migrations of `applied-ref`, if configured.
 pub fn load_applied(project: &Project) -> Result<AppliedHistory, ConfigError> {
     let Some(reference) = &project.config.tool.applied_ref else {

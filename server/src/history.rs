@@ -19,14 +19,87 @@ use crate::index::{content_from_bytes, Content};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     pub checksum: i32,
-    /// Where this is known from, for messages ("origin/main").
+    /// Where this is known from, for messages ("origin/main", "the default database …").
     pub source: String,
-    /// The applied text, to restore it.
-    pub text: String,
+    /// The applied text, to restore it (known from git, not from a database).
+    pub text: Option<String>,
 }
 
-/// Applied migrations by absolute path.
-pub type AppliedHistory = HashMap<PathBuf, Applied>;
+/// What a database's `flyway_schema_history` says about one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileState {
+    /// Flyway's state name ("Success", "Pending", "Failed", "Ignored", "Outdated", …).
+    pub state: &'static str,
+    pub installed_on: Option<String>,
+    /// Flyway's validate error for it, other than a checksum mismatch (reported by
+    /// `applied-migration-edited`): (error code, message).
+    pub error: Option<(&'static str, String)>,
+}
+
+/// An applied row with no file here (Flyway: "Detected applied migration not resolved locally").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    pub version: Option<crate::version::Version>,
+    pub description: String,
+    pub message: String,
+}
+
+/// A dry-run finding on a statement, valid while the file keeps `checksum`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DryRunFinding {
+    pub checksum: i32,
+    pub range: crate::diagnostic::TextRange,
+    /// True for a failure, false for a lock warning.
+    pub failed: bool,
+    pub message: String,
+}
+
+/// A database's view of the folder.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DatabaseState {
+    /// "the default environment's database postgresql://…/app".
+    pub source: String,
+    pub files: HashMap<PathBuf, FileState>,
+    pub unresolved: Vec<Unresolved>,
+    /// The last dry-run's findings, by file.
+    pub dry_run: HashMap<PathBuf, Vec<DryRunFinding>>,
+}
+
+/// What is known to be applied: by file (from git or the database), and the database's states.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppliedHistory {
+    pub files: HashMap<PathBuf, Applied>,
+    pub database: Option<DatabaseState>,
+}
+
+impl AppliedHistory {
+    pub fn new() -> AppliedHistory {
+        AppliedHistory::default()
+    }
+
+    /// The applied version of `path` (also found through its canonical path).
+    pub fn get(&self, path: &Path) -> Option<&Applied> {
+        self.files.get(path).or_else(|| {
+            std::fs::canonicalize(path)
+                .ok()
+                .and_then(|p| self.files.get(&p))
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.database.is_none()
+    }
+
+    /// The database's state of `path`.
+    pub fn database_state(&self, path: &Path) -> Option<&FileState> {
+        let db = self.database.as_ref()?;
+        db.files.get(path).or_else(|| {
+            std::fs::canonicalize(path)
+                .ok()
+                .and_then(|p| db.files.get(&p))
+        })
+    }
+}
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let output = Command::new("git")
@@ -73,7 +146,7 @@ pub fn from_git(
         }
     }
     if relative.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(AppliedHistory::new());
     }
     let mut args = vec!["ls-tree", "-r", "--name-only", "-z", reference, "--"];
     args.extend(relative.iter().map(String::as_str));
@@ -106,7 +179,7 @@ pub fn from_git(
         .map_err(|e| format!("reading git cat-file: {e}"))?;
     let _ = writer.join();
     let _ = child.wait();
-    let mut history = HashMap::new();
+    let mut history = AppliedHistory::new();
     let mut pos = 0;
     for name in names {
         let Some(header_end) = out[pos..].iter().position(|&b| b == b'\n') else {
@@ -127,12 +200,12 @@ pub fn from_git(
             .unwrap_or_default();
         pos += size + 1;
         if let Content::Text { text, .. } = content_from_bytes(bytes, encoding) {
-            history.insert(
+            history.files.insert(
                 root.join(name),
                 Applied {
                     checksum: checksum_text(&text),
                     source: reference.to_string(),
-                    text,
+                    text: Some(text),
                 },
             );
         }
@@ -169,10 +242,10 @@ mod tests {
         std::fs::write(root.join("sql/V1__a.sql"), "select 2;\n").unwrap();
         let history = from_git(root, "HEAD", &[root.join("sql")], Encoding::Utf8).unwrap();
         let root = std::fs::canonicalize(root).unwrap();
-        let applied = &history[&root.join("sql/V1__a.sql")];
+        let applied = history.get(&root.join("sql/V1__a.sql")).unwrap();
         assert_eq!(applied.checksum, checksum_text("select 1;\n"));
-        assert_eq!(applied.text, "select 1;\n");
-        assert_eq!(history.len(), 1);
+        assert_eq!(applied.text.as_deref(), Some("select 1;\n"));
+        assert_eq!(history.files.len(), 1);
         let err = from_git(&root, "no-such-ref", &[root.join("sql")], Encoding::Utf8).unwrap_err();
         assert!(err.contains("no-such-ref"), "{err}");
     }

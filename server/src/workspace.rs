@@ -29,6 +29,8 @@ pub struct ProjectState {
     pub diagnostics: Vec<Diagnostic>,
     pub catalog: Catalog,
     pub applied: crate::history::AppliedHistory,
+    /// What `applied-ref` says (the database's history is merged over it).
+    pub git_applied: crate::history::AppliedHistory,
     /// Parsed statements of the files edited through [`ProjectState::set_text`].
     parse_cache: HashMap<PathBuf, ParseCache>,
     /// Findings and schema snapshots of the last run, for incremental re-checks.
@@ -47,10 +49,31 @@ impl ProjectState {
             sql: report.sql,
             diagnostics: report.diagnostics,
             catalog: report.catalog,
+            git_applied: report.applied.clone(),
             applied: report.applied,
             parse_cache: HashMap::new(),
             rule_cache: engine::RuleCache::default(),
         })
+    }
+
+    /// Takes a new applied state (e.g. from the database) and runs the rules again.
+    pub fn set_applied(&mut self, applied: crate::history::AppliedHistory) {
+        if self.applied != applied {
+            self.applied = applied;
+            self.recheck(None);
+        }
+    }
+
+    /// Identifies the project across reloads: its config folder and locations.
+    pub fn key(&self) -> (PathBuf, Vec<PathBuf>) {
+        (
+            self.project.config.base_dir.clone(),
+            self.project
+                .locations
+                .iter()
+                .map(|l| l.path.clone())
+                .collect(),
+        )
     }
 
     /// The location a path lies in, if any.

@@ -924,3 +924,119 @@ fn mysql_dry_run_killed_or_interrupted_drops_its_copy() {
             .is_empty());
     }
 }
+
+#[test]
+fn language_server_shows_the_database_state_and_dry_run_failures() {
+    use super::lsp::{rules, uri, Client};
+    use serde_json::json;
+    let Some(db) = TestDb::create(Flavor::Postgres) else {
+        return;
+    };
+    let dir = folder();
+    let sql = dir.path().join("sql");
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        format!(
+            "[flyway]\nlocations = [\"filesystem:sql\"]\n\n[environments.default]\nurl = \"{}\"\n",
+            db.url
+        ),
+    )
+    .unwrap();
+    let v1 = "CREATE TABLE users (id bigint PRIMARY KEY);\n";
+    let c1 = write(&sql, "V1__users.sql", v1);
+    db.execute(v1);
+    db.create_history();
+    db.history_row(
+        1,
+        Some("1"),
+        "users",
+        "SQL",
+        "V1__users.sql",
+        Some(c1),
+        true,
+    );
+    let v2 = sql.join("V2__email.sql");
+    write(
+        &sql,
+        "V2__email.sql",
+        "ALTER TABLE users ADD COLUMN email text;\nSELECT nope FROM users;\n",
+    );
+
+    let mut client = Client::start(dir.path());
+    // Pending on the database: an info on V2; nothing on V1 while it is unchanged.
+    let found =
+        client.diagnostics_until(&v2, |d| rules(d).contains(&"pending-migration".to_string()));
+    assert!(found.iter().any(|d| d["message"].as_str().unwrap().starts_with("Pending on the default environment's database postgresql://postgres@127.0.0.1:5432/")), "{found:?}");
+    // The first line's hover says so too.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 0, "character": 0}}),
+    );
+    let text = hover.to_string();
+    assert!(text.contains("Pending"), "{text}");
+
+    // Editing the applied V1: Flyway's checksum mismatch, naming the database.
+    let v1_path = sql.join("V1__users.sql");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v1_path), "languageId": "sql", "version": 1, "text": "CREATE TABLE users (id bigint PRIMARY KEY, x int);\n"}}),
+    );
+    let found = client.diagnostics_until(&v1_path, |d| {
+        rules(d).contains(&"applied-migration-edited".to_string())
+    });
+    let message = found
+        .iter()
+        .find(|d| d["code"] == "applied-migration-edited")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("the default environment's database"),
+        "{message}"
+    );
+
+    // The dry-run command: the failing statement gets the database's error, at its column.
+    let before = db.fingerprint();
+    let result = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.dryRunPending", "arguments": [uri(&v2)]}),
+    );
+    assert_eq!(result[0]["failed"], true, "{result}");
+    assert_eq!(
+        before,
+        db.fingerprint(),
+        "the editor's dry-run changed the database"
+    );
+    let found = client.diagnostics_until(&v2, |d| rules(d).contains(&"dry-run-failed".to_string()));
+    let failure = found
+        .iter()
+        .find(|d| d["code"] == "dry-run-failed")
+        .unwrap();
+    assert_eq!(
+        failure["range"]["start"],
+        json!({"line": 1, "character": 7}),
+        "{failure}"
+    );
+    assert!(failure["message"]
+        .as_str()
+        .unwrap()
+        .contains("column \"nope\" does not exist"));
+    // ADD COLUMN took ACCESS EXCLUSIVE on the existing users table.
+    assert!(
+        rules(&found).contains(&"dry-run-lock".to_string()),
+        "{found:?}"
+    );
+
+    // Validate command answers with Flyway's outcome.
+    let result = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.validateDatabase", "arguments": [uri(&v2)]}),
+    );
+    assert_eq!(result[0]["valid"], false, "{result}");
+    assert!(result[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Detected resolved migration not applied to database: 2."));
+    client.shutdown();
+}

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-struct Client {
+pub(crate) struct Client {
     child: Child,
     stdin: ChildStdin,
     incoming: Receiver<Value>,
@@ -21,16 +21,16 @@ struct Client {
     applied_edits: Vec<Value>,
 }
 
-fn uri(path: &Path) -> String {
+pub(crate) fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
 impl Client {
-    fn start(root: &Path) -> Client {
+    pub(crate) fn start(root: &Path) -> Client {
         Client::start_with(root, Value::Null)
     }
 
-    fn start_with(root: &Path, initialization_options: Value) -> Client {
+    pub(crate) fn start_with(root: &Path, initialization_options: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flyway-lsp"))
             .arg("serve")
             .stdin(Stdio::piped())
@@ -103,7 +103,7 @@ impl Client {
         self.stdin.flush().unwrap();
     }
 
-    fn notify(&mut self, method: &str, params: Value) {
+    pub(crate) fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
 
@@ -125,7 +125,7 @@ impl Client {
         Some(message)
     }
 
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
@@ -145,7 +145,11 @@ impl Client {
     }
 
     /// The latest diagnostics for `path`, waiting until `accept` is satisfied.
-    fn diagnostics_until(&mut self, path: &Path, accept: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub(crate) fn diagnostics_until(
+        &mut self,
+        path: &Path,
+        accept: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
         let target = uri(path);
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut latest: Option<Vec<Value>> = None;
@@ -177,7 +181,7 @@ impl Client {
         }
     }
 
-    fn shutdown(mut self) {
+    pub(crate) fn shutdown(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -193,7 +197,7 @@ impl Client {
     }
 }
 
-fn rules(diagnostics: &[Value]) -> Vec<String> {
+pub(crate) fn rules(diagnostics: &[Value]) -> Vec<String> {
     diagnostics
         .iter()
         .map(|d| d["code"].as_str().unwrap_or("").to_string())

@@ -68,11 +68,23 @@ pub fn statuses(
         let settings = settings_of(report, cwd).map_err(|m| (super::EXIT_USAGE, m))?;
         let started = Instant::now();
         let status = runtime
-            .block_on(read_status(report, &settings))
+            .block_on(read_status(&report.project, &report.set, &settings))
             .map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?;
         out.push((status, started.elapsed()));
     }
     Ok(out)
+}
+
+/// `check --connect`: the rules run again with each database's history.
+pub fn apply_database(reports: &mut [ProjectReport], cwd: &Path) -> Result<(), (i32, String)> {
+    let statuses = statuses(reports, cwd)?;
+    for (report, (status, _)) in reports.iter_mut().zip(statuses) {
+        let settings = settings_of(report, cwd).map_err(|m| (super::EXIT_USAGE, m))?;
+        let applied = crate::database::applied_history(&status, &settings, &report.applied);
+        crate::engine::rerun_with(report, applied)
+            .map_err(|e| (super::EXIT_USAGE, e.to_string()))?;
+    }
+    Ok(())
 }
 
 pub fn write_validate(
@@ -297,7 +309,13 @@ pub fn dry_run(
             }
         };
         let result = runtime
-            .block_on(dryrun::dry_run(report, &settings, limits, &mut progress))
+            .block_on(dryrun::dry_run(
+                &report.project,
+                &report.set,
+                &settings,
+                limits,
+                &mut progress,
+            ))
             .map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?;
         results.push(result);
     }

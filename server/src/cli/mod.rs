@@ -81,8 +81,14 @@ struct CheckArgs {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Also read the configured database's flyway_schema_history (read-only): edited, failed,
+    /// ignored, missing and pending migrations become findings (implied by --url).
+    #[arg(long)]
+    connect: bool,
     #[command(flatten)]
     config: ConfigArgs,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Args, Debug)]
@@ -395,8 +401,13 @@ fn check(
     cwd: &Path,
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
-    let options = load_options(&args.config, env, cwd)?;
-    let (reports, only_files) = check_paths(&args.paths, &options, cwd)?;
+    let mut options = load_options(&args.config, env, cwd)?;
+    let connect = args.connect || args.db.url.is_some();
+    options.overrides.extend(args.db.overrides());
+    let (mut reports, only_files) = check_paths(&args.paths, &options, cwd)?;
+    if connect {
+        db::apply_database(&mut reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
+    }
     let mut diagnostics: Vec<_> = reports
         .iter()
         .flat_map(|r| r.diagnostics.iter().cloned())

@@ -98,6 +98,14 @@ pub struct ToolSettings {
     /// them is reported, as Flyway's validate would fail on it.
     #[serde(default)]
     pub applied_ref: Option<String>,
+    /// The language server reads the configured database's history in the background
+    /// (default true when a `url` is configured; false keeps the editor offline).
+    #[serde(default)]
+    pub database: Option<bool>,
+    /// Seconds between background reads of the history in the language server (0 or unset:
+    /// only on start, on save and on the "Validate against database" command).
+    #[serde(default)]
+    pub database_interval: Option<u64>,
     #[serde(default)]
     pub conventions: Conventions,
     /// Rule id to level; ids are checked against the rule registry by the engine.

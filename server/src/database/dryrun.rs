@@ -22,7 +22,8 @@ use super::settings::DbSettings;
 use super::validate::State;
 use super::DbStatus;
 use crate::diagnostic::{LineCol, TextRange};
-use crate::engine::ProjectReport;
+use crate::index::MigrationSet;
+use crate::project::Project;
 use crate::sql::lexer::{tokenize, Token, TokenKind};
 use crate::sql::server::Flavor;
 use crate::sql::split::split;
@@ -107,6 +108,8 @@ pub struct StatementRun {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub at: LineCol,
+    /// Byte offset of `at` in the migration's text.
+    pub offset: usize,
     pub message: String,
 }
 
@@ -348,20 +351,19 @@ pub fn plan_statement(
 
 /// Maps a server error to a place in the file: PostgreSQL's character position, or MySQL's
 /// "at line N" (relative to the statement).
-fn failure_at(
+fn failure_offset(
     file_text: &str,
     range: TextRange,
     sent_exact: bool,
     error: &StatementError,
-) -> LineCol {
-    let start = LineCol::of(file_text, range.start);
+) -> usize {
     if let Some(position) = error.position.filter(|_| sent_exact) {
         let statement = &file_text[range.start..range.end];
         let offset = statement
             .char_indices()
             .nth(position.saturating_sub(1) as usize)
             .map_or(statement.len(), |(i, _)| i);
-        return LineCol::of(file_text, range.start + offset);
+        return range.start + offset;
     }
     // MySQL: "near 'text' at line N" (N counts from the statement's first line), or a quoted
     // name ("Unknown column 'x'"): find that text in the statement.
@@ -381,12 +383,26 @@ fn failure_at(
         .map(|(q, _)| q.lines().next().unwrap_or(""))
         .filter(|q| !q.is_empty());
     if let Some(found) = quoted.and_then(|q| find_ignore_case(&statement[line_offset..], q)) {
-        return LineCol::of(file_text, range.start + line_offset + found);
+        return range.start + line_offset + found;
     }
     if line_offset > 0 {
-        return LineCol::of(file_text, range.start + line_offset);
+        return range.start + line_offset;
     }
-    start
+    range.start
+}
+
+/// [`failure_offset`] as a line and column.
+#[cfg(test)]
+fn failure_at(
+    file_text: &str,
+    range: TextRange,
+    sent_exact: bool,
+    error: &StatementError,
+) -> LineCol {
+    LineCol::of(
+        file_text,
+        failure_offset(file_text, range, sent_exact, error),
+    )
 }
 
 fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
@@ -408,13 +424,14 @@ fn pending(status: &DbStatus) -> Vec<usize> {
 /// Runs the pending migrations of `report` against `settings`' database without changing it.
 /// `progress` receives one line per migration as it starts.
 pub async fn dry_run(
-    report: &ProjectReport,
+    project: &Project,
+    set: &MigrationSet,
     settings: &DbSettings,
     limits: Limits,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DryRunReport, DbError> {
     let mut client = Client::connect(&settings.connection, CONNECT_TIMEOUT).await?;
-    let status = match super::read_with(&mut client, report, settings).await {
+    let status = match super::read_with(&mut client, project, set, settings).await {
         Ok(s) => s,
         Err(e) => {
             client.close().await;
@@ -423,15 +440,23 @@ pub async fn dry_run(
     };
     match client.flavor {
         Flavor::Postgres => {
-            let result =
-                run_postgres(&mut client, report, settings, &status, limits, progress).await;
+            let result = run_postgres(
+                &mut client,
+                project,
+                set,
+                settings,
+                &status,
+                limits,
+                progress,
+            )
+            .await;
             // The transaction is never committed; closing also ends it.
             let _ = client.execute("ROLLBACK").await;
             client.close().await;
             result
         }
         _ => {
-            let result = run_mysql(client, report, settings, &status, limits, progress).await;
+            let result = run_mysql(client, project, set, settings, &status, limits, progress).await;
             result
         }
     }
@@ -443,7 +468,8 @@ struct Prepared {
 }
 
 fn prepare(
-    report: &ProjectReport,
+    project: &Project,
+    set: &MigrationSet,
     status: &DbStatus,
     settings: &DbSettings,
 ) -> (Vec<Prepared>, Vec<String>) {
@@ -452,23 +478,18 @@ fn prepare(
     let builtins = super::builtins(settings, &status.schema);
     for index in pending(status) {
         let resolved = &status.status.resolved[index];
-        let Some(file) = report
-            .set
-            .files
-            .iter()
-            .position(|f| f.path == resolved.path)
-        else {
+        let Some(file) = set.files.iter().position(|f| f.path == resolved.path) else {
             continue;
         };
-        let Some(text) = report.set.files[file].text() else {
+        let Some(text) = set.files[file].text() else {
             continue;
         };
         let text = if settings.placeholder_replacement {
             match replace_placeholders(
                 text,
-                &report.project.config.flyway.placeholders,
+                &project.config.flyway.placeholders,
                 &builtins,
-                &report.set.files[file].file_name,
+                &set.files[file].file_name,
             ) {
                 Ok(t) => t,
                 Err(name) => {
@@ -487,8 +508,8 @@ fn prepare(
     (out, notes)
 }
 
-fn migration_header(report: &ProjectReport, status: &DbStatus, file: usize) -> MigrationRun {
-    let f = &report.set.files[file];
+fn migration_header(set: &MigrationSet, status: &DbStatus, file: usize) -> MigrationRun {
+    let f = &set.files[file];
     let resolved = status.status.resolved.iter().find(|r| r.path == f.path);
     MigrationRun {
         path: f.path.clone(),
@@ -529,14 +550,15 @@ fn validate_note(status: &DbStatus) -> Option<String> {
 
 async fn run_postgres(
     client: &mut Client,
-    report: &ProjectReport,
+    project: &Project,
+    set: &MigrationSet,
     settings: &DbSettings,
     status: &DbStatus,
     limits: Limits,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DryRunReport, DbError> {
     let version = crate::sql::server::parse_version(&status.server_version).unwrap_or_default();
-    let (prepared, mut notes) = prepare(report, status, settings);
+    let (prepared, mut notes) = prepare(project, set, status, settings);
     notes.extend(validate_note(status));
     client.execute("BEGIN").await?;
     client
@@ -565,13 +587,13 @@ async fn run_postgres(
     let mut failed = false;
     let mut sequence_note = false;
     for item in &prepared {
-        let mut run = migration_header(report, status, item.file);
+        let mut run = migration_header(set, status, item.file);
         if failed {
             migrations.push(run);
             continue;
         }
         progress(&format!("dry-run {}", run.script));
-        let original = report.set.files[item.file].text().unwrap_or("");
+        let original = set.files[item.file].text().unwrap_or("");
         let exact = original == item.text;
         let started = Instant::now();
         let split_text = split(&item.text, Dialect::Postgres);
@@ -633,14 +655,15 @@ async fn run_postgres(
                     });
                 }
                 Err(DbError::Statement(error)) => {
-                    let at = failure_at(
+                    let offset = failure_offset(
                         &item.text,
                         statement.range,
                         exact && plan == Plan::Run,
                         &error,
                     );
                     run.failure = Some(Failure {
-                        at,
+                        at: LineCol::of(&item.text, offset),
+                        offset,
                         message: error.message.clone(),
                     });
                     run.statements.push(StatementRun {
@@ -800,7 +823,8 @@ async fn copy_schema(
 
 async fn run_mysql(
     mut client: Client,
-    report: &ProjectReport,
+    project: &Project,
+    set: &MigrationSet,
     settings: &DbSettings,
     status: &DbStatus,
     limits: Limits,
@@ -811,7 +835,8 @@ async fn run_mysql(
     let worker_id = client.session_id().await?;
     let work = run_mysql_in_clone(
         &mut client,
-        report,
+        project,
+        set,
         settings,
         status,
         limits,
@@ -856,9 +881,11 @@ async fn run_mysql(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_mysql_in_clone(
     client: &mut Client,
-    report: &ProjectReport,
+    project: &Project,
+    set: &MigrationSet,
     settings: &DbSettings,
     status: &DbStatus,
     limits: Limits,
@@ -878,7 +905,7 @@ async fn run_mysql_in_clone(
         status.schema
     ));
     let mut notes = copy_schema(client, &status.schema, clone).await?;
-    let (prepared, more) = prepare(report, status, settings);
+    let (prepared, more) = prepare(project, set, status, settings);
     notes.extend(more);
     notes.extend(validate_note(status));
     let is_mariadb = status
@@ -899,7 +926,7 @@ async fn run_mysql_in_clone(
     let mut migrations = Vec::new();
     let mut failed = false;
     for item in &prepared {
-        let mut run = migration_header(report, status, item.file);
+        let mut run = migration_header(set, status, item.file);
         if failed {
             migrations.push(run);
             continue;
@@ -934,9 +961,10 @@ async fn run_mysql_in_clone(
                     locks: Vec::new(),
                 }),
                 Err(DbError::Statement(error)) => {
-                    let at = failure_at(&item.text, statement.range, true, &error);
+                    let offset = failure_offset(&item.text, statement.range, true, &error);
                     run.failure = Some(Failure {
-                        at,
+                        at: LineCol::of(&item.text, offset),
+                        offset,
                         message: error.message.clone(),
                     });
                     run.statements.push(StatementRun {

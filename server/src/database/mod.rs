@@ -16,7 +16,8 @@ use resolve::{resolved_migrations, BuiltIns};
 use settings::DbSettings;
 use validate::{compare, Status};
 
-use crate::engine::ProjectReport;
+use crate::index::MigrationSet;
+use crate::project::Project;
 
 /// The folder compared with a live database's history.
 #[derive(Debug, Clone)]
@@ -57,11 +58,12 @@ pub fn builtins(settings: &DbSettings, schema: &str) -> BuiltIns {
 
 /// Connects, reads the history (read-only) and compares it with the folder.
 pub async fn read_status(
-    report: &ProjectReport,
+    project: &Project,
+    set: &MigrationSet,
     settings: &DbSettings,
 ) -> Result<DbStatus, DbError> {
     let mut client = Client::connect(&settings.connection, CONNECT_TIMEOUT).await?;
-    let result = read_with(&mut client, report, settings).await;
+    let result = read_with(&mut client, project, set, settings).await;
     client.close().await;
     result
 }
@@ -69,7 +71,8 @@ pub async fn read_status(
 /// [`read_status`] over an open connection.
 pub async fn read_with(
     client: &mut Client,
-    report: &ProjectReport,
+    project: &Project,
+    set: &MigrationSet,
     settings: &DbSettings,
 ) -> Result<DbStatus, DbError> {
     let schema = match &settings.schema {
@@ -79,12 +82,12 @@ pub async fn read_with(
     let server_version = client.server_version().await?;
     let rows = client.read_history(&schema, &settings.table).await?;
     let history_exists = rows.is_some();
-    let resolved = resolved_migrations(report, settings, &builtins(settings, &schema));
+    let resolved = resolved_migrations(project, set, settings, &builtins(settings, &schema));
     let status = compare(
         resolved,
         rows.unwrap_or_default(),
         &settings.ignore_patterns,
-        report.project.config.flyway.out_of_order,
+        project.config.flyway.out_of_order,
     );
     Ok(DbStatus {
         status,
@@ -101,4 +104,137 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
+}
+
+/// What `status` means for the folder rules: the applied checksum of each file (kept with the
+/// text `git` knows when it is the same one) and each file's state, for `database-validate` and
+/// `pending-migration`.
+pub fn applied_history(
+    status: &DbStatus,
+    settings: &DbSettings,
+    git: &crate::history::AppliedHistory,
+) -> crate::history::AppliedHistory {
+    use crate::history::{Applied, DatabaseState, FileState, Unresolved};
+    use validate::ErrorCode;
+    let source = format!(
+        "the {} environment's database {}",
+        settings.environment, status.target
+    );
+    let s = &status.status;
+    let mut files = git.files.clone();
+    let mut db = DatabaseState {
+        source: source.clone(),
+        ..DatabaseState::default()
+    };
+    for (index, info) in s.infos.iter().enumerate() {
+        let error = s.errors.iter().find(|e| e.info == index);
+        let row = info.applied.map(|a| &s.rows[a]);
+        match info.resolved {
+            Some(r) => {
+                let resolved = &s.resolved[r];
+                // Versioned migrations that ran (not the synthetic BASELINE marker rows).
+                if let Some(row) = row.filter(|row| {
+                    row.success && resolved.version.is_some() && row.migration_type != "BASELINE"
+                }) {
+                    if let Some(checksum) = row.checksum {
+                        let text = git
+                            .get(&resolved.path)
+                            .filter(|g| g.checksum == checksum)
+                            .and_then(|g| g.text.clone());
+                        files.insert(
+                            resolved.path.clone(),
+                            Applied {
+                                checksum,
+                                source: format!("{source}, installed {}", row.installed_on),
+                                text,
+                            },
+                        );
+                    }
+                }
+                let state = FileState {
+                    state: info.state.name(),
+                    installed_on: row.map(|r| r.installed_on.clone()),
+                    error: error
+                        .filter(|e| e.code != ErrorCode::ChecksumMismatch)
+                        .map(|e| (e.code.name(), e.message.clone())),
+                };
+                // A repeatable can have two lines (its outdated run and its pending one): keep
+                // the one with an error.
+                let keep_old = db
+                    .files
+                    .get(&resolved.path)
+                    .is_some_and(|old| old.error.is_some() && state.error.is_none());
+                if !keep_old {
+                    db.files.insert(resolved.path.clone(), state);
+                }
+            }
+            None => {
+                if let (Some(error), Some(row)) = (error, row) {
+                    db.unresolved.push(Unresolved {
+                        version: row
+                            .version
+                            .as_deref()
+                            .and_then(|v| crate::version::Version::parse(v).ok()),
+                        description: row.description.clone(),
+                        message: error.message.clone(),
+                    });
+                }
+            }
+        }
+    }
+    crate::history::AppliedHistory {
+        files,
+        database: Some(db),
+    }
+}
+
+/// The findings of a dry-run, by file, for `dry-run-failed` and `dry-run-lock`.
+pub fn dry_run_findings(
+    report: &dryrun::DryRunReport,
+    set: &MigrationSet,
+) -> std::collections::HashMap<std::path::PathBuf, Vec<crate::history::DryRunFinding>> {
+    use crate::diagnostic::TextRange;
+    use crate::history::DryRunFinding;
+    let mut out: std::collections::HashMap<_, Vec<DryRunFinding>> = Default::default();
+    for m in &report.migrations {
+        let Some(file) = set.files.iter().find(|f| f.path == m.path) else {
+            continue;
+        };
+        let (Some(text), Some(checksum)) = (file.text(), file.checksum()) else {
+            continue;
+        };
+        let line_end = |start: usize| {
+            let start = start.min(text.len());
+            text[start..]
+                .find(['\n', '\r'])
+                .map_or(text.len(), |i| start + i)
+        };
+        let findings = out.entry(m.path.clone()).or_default();
+        if let Some(failure) = &m.failure {
+            let start = failure.offset.min(text.len());
+            // The failing statement's text, from the error's position to the end of its line.
+            let end = line_end(start).max(start);
+            findings.push(DryRunFinding {
+                checksum,
+                range: TextRange::new(start, end),
+                failed: true,
+                message: format!("Dry-run failed: {}", failure.message),
+            });
+        }
+        for statement in &m.statements {
+            for lock in statement.locks.iter().filter(|l| l.is_blocking()) {
+                let start = statement.range.start.min(text.len());
+                findings.push(DryRunFinding {
+                    checksum,
+                    range: TextRange::new(start, line_end(start)),
+                    failed: false,
+                    message: format!(
+                        "Dry-run: this statement took an ACCESS EXCLUSIVE lock on existing table {}: it blocks all reads and writes of it until the migration commits",
+                        lock.relation
+                    ),
+                });
+            }
+        }
+    }
+    out
 }

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use super::settings::DbSettings;
 use super::validate::Resolved;
 use crate::checksum::checksum_text;
-use crate::engine::ProjectReport;
+use crate::index::MigrationSet;
 use crate::naming::Kind;
+use crate::project::Project;
 
 /// Values of Flyway's built-in `${flyway:…}` placeholders.
 #[derive(Debug, Clone, Default)]
@@ -64,14 +65,13 @@ pub fn replace_placeholders(
 
 /// The resolved migrations of a checked project (valid V, B and R files that could be read).
 pub fn resolved_migrations(
-    report: &ProjectReport,
+    project: &Project,
+    set: &MigrationSet,
     settings: &DbSettings,
     builtins: &BuiltIns,
 ) -> Vec<Resolved> {
-    let placeholders = &report.project.config.flyway.placeholders;
-    report
-        .set
-        .migrations(&[Kind::Versioned, Kind::Baseline, Kind::Repeatable])
+    let placeholders = &project.config.flyway.placeholders;
+    set.migrations(&[Kind::Versioned, Kind::Baseline, Kind::Repeatable])
         .filter_map(|(file, name)| {
             let raw = file.checksum()?;
             let (checksum, equivalent_checksum) = if name.kind == Kind::Repeatable

@@ -9,7 +9,8 @@ use tower_lsp_server::ls_types::*;
 
 use super::proto::LineIndex;
 use super::{
-    path_of, Backend, CMD_MOVE_CHANGE, CMD_NEXT_MIGRATION, CMD_RECHECK, CMD_UNDO_MIGRATION,
+    path_of, Backend, CMD_DRY_RUN, CMD_MOVE_CHANGE, CMD_NEXT_MIGRATION, CMD_RECHECK,
+    CMD_UNDO_MIGRATION, CMD_VALIDATE,
 };
 use crate::diagnostic::{Fix, TextRange};
 use crate::engine::catalog_before;
@@ -155,13 +156,20 @@ pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hove
     };
     // A finding under the cursor: its rule's documentation.
     let line = index.position(cx.offset).line;
+    // The first line: what Flyway makes of the file (also under a finding there).
+    let identity = (line == 0)
+        .then(|| file_identity(project, file, &cx.text))
+        .flatten();
     if let Some(d) = project.diagnostics_for(&file.path).find(|d| {
         (d.range.start <= cx.offset && cx.offset <= d.range.end.max(d.range.start + 1))
             || (d.range.start == d.range.end && index.position(d.range.start).line == line)
     }) {
         let doc = rules::find(d.rule).map_or("", |r| r.doc);
+        let identity = identity
+            .map(|i| format!("{i}\n\n---\n\n"))
+            .unwrap_or_default();
         return Some(markdown(format!(
-            "**{}** ({})\n\n{}\n\n---\n\n{doc}",
+            "{identity}**{}** ({})\n\n{}\n\n---\n\n{doc}",
             d.rule,
             d.level.name(),
             d.message
@@ -173,22 +181,50 @@ pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hove
             return Some(markdown(text));
         }
     }
-    // The first line: what Flyway makes of the file.
-    if line == 0 {
-        let name = file.name()?;
-        let checksum = crate::checksum::checksum_text(&cx.text);
-        let version = name
-            .version
-            .as_ref()
-            .map_or("—".to_string(), |v| v.raw().to_string());
-        return Some(markdown(format!(
-            "**Flyway {} migration**\n\n| | |\n|---|---|\n| version | {version} |\n| description | {} |\n| script | `{}` |\n| checksum | {checksum} |\n| state | not known (no database configured) |",
+    identity.map(markdown)
+}
+
+/// The file's Flyway identity and applied state, for the hover on its first line.
+fn file_identity(
+    project: &ProjectState,
+    file: &crate::index::ScriptFile,
+    text: &str,
+) -> Option<String> {
+    let name = file.name()?;
+    let checksum = crate::checksum::checksum_text(text);
+    let version = name
+        .version
+        .as_ref()
+        .map_or("—".to_string(), |v| v.raw().to_string());
+    let state = match (
+        project.applied.database_state(&file.path),
+        project.applied.database.as_ref(),
+        project.applied.get(&file.path),
+    ) {
+        (Some(s), Some(db), _) => format!(
+            "{}{} on {}",
+            s.state,
+            s.installed_on
+                .as_deref()
+                .map(|on| format!(" (installed {on})"))
+                .unwrap_or_default(),
+            db.source
+        ),
+        (None, Some(db), _) => format!("not in the history of {}", db.source),
+        (None, None, Some(applied)) => {
+            format!(
+                "applied (in {}), checksum {}",
+                applied.source, applied.checksum
+            )
+        }
+        _ => "not known (no database configured or reachable)".to_string(),
+    };
+    Some(format!(
+            "**Flyway {} migration**\n\n| | |\n|---|---|\n| version | {version} |\n| description | {} |\n| script | `{}` |\n| checksum | {checksum} |\n| state | {state} |",
             name.kind.name().to_lowercase(),
             name.description(),
             file.script
-        )));
-    }
-    None
+        ))
 }
 
 pub(super) async fn definition(
@@ -476,7 +512,11 @@ pub(super) async fn code_actions(
                 }
             }
         }
-        if d.rule == "applied-migration-edited" {
+        let text_known = project
+            .applied
+            .get(&d.path)
+            .is_some_and(|a| a.text.is_some());
+        if d.rule == "applied-migration-edited" && text_known {
             actions.push(command_action(
                 "Move the change into a new migration (restore the applied text)",
                 CMD_MOVE_CHANGE,
@@ -595,6 +635,26 @@ pub(super) async fn execute_command(
             backend.reload_workspace().await;
             Ok(None)
         }
+        CMD_VALIDATE => {
+            let path = argument_path(&params, 0);
+            let summaries = backend.validate_now(path.as_deref(), true).await;
+            if summaries.is_empty() {
+                return Err(Error::invalid_params(
+                    "no database configured: set `url` in flyway.toml / flyway.conf or the editor settings",
+                ));
+            }
+            Ok(Some(serde_json::Value::Array(summaries)))
+        }
+        CMD_DRY_RUN => {
+            let path = argument_path(&params, 0);
+            let summaries = backend.dry_run_now(path.as_deref()).await;
+            if summaries.is_empty() {
+                return Err(Error::invalid_params(
+                    "no database configured: set `url` in flyway.toml / flyway.conf or the editor settings",
+                ));
+            }
+            Ok(Some(serde_json::Value::Array(summaries)))
+        }
         CMD_NEXT_MIGRATION => {
             let description = params
                 .arguments
@@ -694,17 +754,15 @@ pub(super) async fn execute_command(
                     .project_for(&path)
                     .ok_or_else(|| Error::invalid_params("not in a migration location"))?;
                 let p = &state.workspace.projects[project];
-                let applied = p
-                    .applied
-                    .get(&path)
-                    .or_else(|| {
-                        std::fs::canonicalize(&path)
-                            .ok()
-                            .and_then(|c| p.applied.get(&c))
-                    })
-                    .ok_or_else(|| {
-                        Error::invalid_params("this migration is not known to be applied")
-                    })?;
+                let applied = p.applied.get(&path).ok_or_else(|| {
+                    Error::invalid_params("this migration is not known to be applied")
+                })?;
+                let applied_text = applied.text.clone().ok_or_else(|| {
+                    Error::invalid_params(format!(
+                        "the applied text is not known ({} has only its checksum): set `[flyway-lsp] applied-ref` to the branch it was deployed from",
+                        applied.source
+                    ))
+                })?;
                 let index = p
                     .file_index(&path)
                     .ok_or_else(|| Error::invalid_params("unknown file"))?;
@@ -714,7 +772,7 @@ pub(super) async fn execute_command(
                     .get(index)
                     .and_then(Option::as_ref)
                     .ok_or_else(|| Error::invalid_params("the migration could not be read"))?;
-                let body = crate::scaffold::changed_statements(&applied.text, sql, &current_text);
+                let body = crate::scaffold::changed_statements(&applied_text, sql, &current_text);
                 let version = p.set.files[index]
                     .name()
                     .and_then(|n| n.version.as_ref())
@@ -726,7 +784,7 @@ pub(super) async fn execute_command(
                             Error::invalid_params("no migration location to create the file in")
                         })?;
                 new_file.text.push_str(&body);
-                (applied.text.clone(), current_text, new_file)
+                (applied_text, current_text, new_file)
             };
             let uri =
                 Uri::from_file_path(&path).ok_or_else(|| Error::invalid_params("bad path"))?;

@@ -3,10 +3,11 @@
 //! diagnostics at the edge ([`proto`]), and runs the engine's scaffolding for commands. No rule or
 //! message lives here.
 
+mod database;
 mod features;
 pub mod proto;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,11 +27,15 @@ pub const CMD_NEXT_MIGRATION: &str = "flyway-lsp.createNextMigration";
 pub const CMD_UNDO_MIGRATION: &str = "flyway-lsp.createUndoMigration";
 pub const CMD_RECHECK: &str = "flyway-lsp.recheck";
 pub const CMD_MOVE_CHANGE: &str = "flyway-lsp.moveChangeToNewMigration";
+pub const CMD_VALIDATE: &str = "flyway-lsp.validateDatabase";
+pub const CMD_DRY_RUN: &str = "flyway-lsp.dryRunPending";
 pub const COMMANDS: &[&str] = &[
     CMD_NEXT_MIGRATION,
     CMD_UNDO_MIGRATION,
     CMD_RECHECK,
     CMD_MOVE_CHANGE,
+    CMD_VALIDATE,
+    CMD_DRY_RUN,
 ];
 
 /// How long to wait for more keystrokes before a re-check (a newer change cancels an older run).
@@ -76,6 +81,10 @@ pub(crate) struct State {
     pub published: HashMap<PathBuf, Vec<Diagnostic>>,
     /// The client can register file watchers dynamically.
     pub dynamic_watch: bool,
+    /// Projects whose database history is being read right now.
+    pub db_busy: HashSet<(PathBuf, Vec<PathBuf>)>,
+    /// The last database error per project (said once, not on every read).
+    pub db_errors: HashMap<(PathBuf, Vec<PathBuf>), String>,
 }
 
 pub struct Backend {
@@ -98,6 +107,8 @@ impl Backend {
                 workspace: Workspace::default(),
                 published: HashMap::new(),
                 dynamic_watch: false,
+                db_busy: HashSet::new(),
+                db_errors: HashMap::new(),
             })),
         }
     }
@@ -152,6 +163,8 @@ impl Backend {
             )
             .await;
         self.publish_all(&mut state).await;
+        // The database's view, in the background (the reload dropped the previous one).
+        self.refresh_databases(None);
     }
 
     /// Publishes the diagnostics of every file of every project, and clears those gone.
@@ -428,6 +441,7 @@ impl LanguageServer for Backend {
             });
         }
         self.reload_workspace().await;
+        self.start_database_interval().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -475,6 +489,12 @@ impl LanguageServer for Backend {
             doc.generation += 1;
         }
         self.schedule_check(path);
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        if let Some(path) = path_of(&params.text_document.uri) {
+            self.refresh_databases(Some(path));
+        }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {

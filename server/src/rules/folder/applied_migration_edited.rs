@@ -8,8 +8,9 @@ pub static RULE: Rule = Rule {
     default_level: Level::Error,
     summary: "A migration that is already applied was edited: Flyway validate fails with a checksum mismatch",
     doc: r#"## What it does
-When flyway-lsp knows which migrations are applied (from `[flyway-lsp] applied-ref`, e.g.
-`"origin/main"`, or `--applied-ref` on the command line), flags a versioned or baseline
+When flyway-lsp knows which migrations are applied (from the configured database's
+`flyway_schema_history`, or from `[flyway-lsp] applied-ref`, e.g. `"origin/main"`, or
+`--applied-ref` on the command line), flags a versioned or baseline
 migration whose Flyway checksum differs from the applied one.
 
 ## Why is this bad?
@@ -32,11 +33,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
         return;
     }
     for (file, name) in cx.set.migrations(&[Kind::Versioned, Kind::Baseline]) {
-        let applied = cx.applied.get(&file.path).or_else(|| {
-            std::fs::canonicalize(&file.path)
-                .ok()
-                .and_then(|p| cx.applied.get(&p))
-        });
+        let applied = cx.applied.get(&file.path);
         let (Some(applied), Some(current)) = (applied, file.checksum()) else {
             continue;
         };

@@ -1,7 +1,10 @@
 //! Rules on the migration folder: file names, versions, pairs and file contents as files.
 
 mod applied_migration_edited;
+mod database_validate;
 mod description_case;
+mod dry_run_failed;
+mod dry_run_lock;
 mod duplicate_repeatable;
 mod duplicate_version;
 mod empty_migration;
@@ -15,6 +18,7 @@ mod misread_version;
 mod missing_description;
 mod missing_location;
 mod missing_version;
+mod pending_migration;
 mod repeatable_with_version;
 mod single_underscore;
 mod undo_pair;
@@ -59,6 +63,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
         &applied_migration_edited::RULE,
         applied_migration_edited::check,
     ),
+    (&database_validate::RULE, database_validate::check),
+    (&pending_migration::RULE, pending_migration::check),
+    (&dry_run_failed::RULE, dry_run_failed::check),
+    (&dry_run_lock::RULE, dry_run_lock::check),
 ];
 
 /// Runs every enabled folder rule.
