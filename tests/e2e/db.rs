@@ -1040,3 +1040,63 @@ fn language_server_shows_the_database_state_and_dry_run_failures() {
         .contains("Detected resolved migration not applied to database: 2."));
     client.shutdown();
 }
+
+#[test]
+fn dry_run_without_a_database_replays_the_folder_into_a_temporary_server() {
+    for (dialect, expected_how, failure) in [
+        (
+            "postgres",
+            "temporary PostgreSQL",
+            "type \"nope\" does not exist",
+        ),
+        ("mariadb", "temporary MariaDB", "Unknown data type: 'nope'"),
+    ] {
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        std::fs::write(
+            dir.path().join("flyway-lsp.toml"),
+            format!("dialect = \"{dialect}\"\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("flyway.conf"),
+            "flyway.locations=filesystem:sql\n",
+        )
+        .unwrap();
+        write(&sql, "V1__t.sql", "CREATE TABLE t (id INT PRIMARY KEY);\n");
+        write(
+            &sql,
+            "V2__more.sql",
+            "ALTER TABLE t ADD COLUMN a INT;\nALTER TABLE t ADD COLUMN b nope;\n",
+        );
+        let child = Command::new(env!("CARGO_BIN_EXE_flyway-lsp"))
+            .args(["dry-run", ".", "--format", "json"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        let stderr = String::from_utf8_lossy(&child.stderr);
+        if stderr.contains("server binaries") && std::env::var("CI").as_deref() != Ok("true") {
+            eprintln!("SKIPPED {dialect}: {stderr}");
+            continue;
+        }
+        assert_eq!(child.status.code(), Some(1), "{dialect}: {stdout}{stderr}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let run = &json["dry_runs"][0];
+        assert!(run["how"].as_str().unwrap().contains(expected_how), "{run}");
+        assert_eq!(run["migrations"][0]["outcome"], "ok");
+        assert_eq!(run["migrations"][1]["failure"]["message"], failure);
+        assert_eq!(run["migrations"][1]["failure"]["line"], 2);
+        assert_eq!(run["migrations"][1]["failure"]["column"], 28);
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("flyway-lsp-pg-") || n.starts_with("flyway-lsp-mariadb-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary servers left behind: {leftovers:?}"
+    );
+}

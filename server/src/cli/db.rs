@@ -289,10 +289,12 @@ fn category(status: &DbStatus, info: &crate::database::validate::Info) -> &'stat
     }
 }
 
-/// Runs `dry-run` for every report.
+/// Runs `dry-run` for every report: against the configured database, or (with none, or with
+/// `embedded`) against a temporary local server into which the whole folder is replayed.
 pub fn dry_run(
     reports: &[ProjectReport],
     limits: Limits,
+    embedded: bool,
     json_format: bool,
     cwd: &Path,
     out: &mut dyn Write,
@@ -302,21 +304,63 @@ pub fn dry_run(
     let show_progress = std::io::stderr().is_terminal();
     let mut results = Vec::new();
     for report in reports {
-        let settings = settings_of(report, cwd).map_err(|m| (super::EXIT_USAGE, m))?;
+        let configured = match DbSettings::from_config(&report.project.config) {
+            Ok(s) => s,
+            Err(e) => return Err((super::EXIT_USAGE, e.to_string())),
+        };
         let mut progress = |line: &str| {
             if show_progress {
                 eprintln!("flyway-lsp: {line}");
             }
         };
-        let result = runtime
-            .block_on(dryrun::dry_run(
-                &report.project,
-                &report.set,
-                &settings,
-                limits,
-                &mut progress,
-            ))
-            .map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?;
+        // No database, or asked for: a temporary server, stopped and removed when dropped.
+        let mut server = None;
+        let settings = match configured {
+            Some(settings) if !embedded => settings,
+            _ => {
+                progress("starting a temporary database server");
+                let started = crate::database::embedded::Embedded::start(report.server.flavor)
+                    .map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?;
+                let url = runtime
+                    .block_on(prepare_embedded(&started))
+                    .map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?;
+                let settings = DbSettings::with_url(&report.project.config, &url)
+                    .map_err(|e| (super::EXIT_USAGE, e.to_string()))?;
+                server = Some(started);
+                settings
+            }
+        };
+        let run = dryrun::dry_run(
+            &report.project,
+            &report.set,
+            &settings,
+            limits,
+            &mut progress,
+        );
+        // Ctrl-C: nothing was committed; the temporary server is stopped on the way out.
+        let result = runtime.block_on(async {
+            tokio::select! {
+                result = run => Some(result),
+                _ = tokio::signal::ctrl_c() => None,
+            }
+        });
+        let description = server.as_ref().map(|s| s.description.clone());
+        drop(server);
+        let mut result = match result {
+            None => {
+                return Err((
+                    super::EXIT_CONNECTION,
+                    "interrupted; nothing was changed".into(),
+                ))
+            }
+            Some(r) => r.map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?,
+        };
+        if let Some(description) = description {
+            result.how = format!(
+                "no database configured: the whole folder replayed into {description} (removed afterwards); {}",
+                result.how
+            );
+        }
         results.push(result);
     }
     let io = |e: std::io::Error| (super::EXIT_USAGE, format!("cannot write output: {e}"));
@@ -342,6 +386,25 @@ pub fn dry_run(
     } else {
         super::EXIT_OK
     })
+}
+
+/// The temporary server's URL with a database to work in.
+async fn prepare_embedded(
+    server: &crate::database::embedded::Embedded,
+) -> Result<String, crate::database::client::DbError> {
+    if server.flavor == Flavor::Postgres {
+        return Ok(server.url.clone());
+    }
+    let connection = crate::database::url::Connection::parse(&server.url, None, None)
+        .map_err(|e| crate::database::client::DbError::Connect(e.to_string()))?;
+    let mut client = crate::database::client::Client::connect(
+        &connection,
+        crate::database::client::CONNECT_TIMEOUT,
+    )
+    .await?;
+    client.execute("CREATE DATABASE flyway_dryrun").await?;
+    client.close().await;
+    Ok(format!("{}flyway_dryrun", server.url))
 }
 
 fn outcome_name(outcome: MigrationOutcome) -> &'static str {

@@ -164,6 +164,10 @@ struct DryRunArgs {
     /// Seconds a statement may run before it is cancelled.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     statement_timeout: u64,
+    /// Replay the whole folder into a temporary local server (initdb / mariadb-install-db),
+    /// even when a database is configured. Without a configured database this is the default.
+    #[arg(long)]
+    embedded: bool,
     #[command(flatten)]
     config: ConfigArgs,
     #[command(flatten)]
@@ -486,8 +490,15 @@ fn dry_run(
         lock_timeout: std::time::Duration::from_secs(args.lock_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
     };
-    db::dry_run(&reports, limits, args.format == InfoFormat::Json, cwd, out)
-        .map_err(|(code, m)| CliError::Database(code, m))
+    db::dry_run(
+        &reports,
+        limits,
+        args.embedded,
+        args.format == InfoFormat::Json,
+        cwd,
+        out,
+    )
+    .map_err(|(code, m)| CliError::Database(code, m))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod dryrun;
+pub mod embedded;
 pub mod resolve;
 pub mod settings;
 pub mod url;

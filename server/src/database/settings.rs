@@ -75,15 +75,39 @@ pub struct DbSettings {
 impl DbSettings {
     /// The database settings of `config`; `Ok(None)` when no `url` is configured.
     pub fn from_config(config: &Config) -> Result<Option<DbSettings>, ConfigError> {
+        DbSettings::read(config, None)
+    }
+
+    /// The settings of `config` for another server (the temporary one of a dry-run): `url`
+    /// replaced, credentials from the URL, everything else as configured.
+    pub fn with_url(config: &Config, url: &str) -> Result<DbSettings, ConfigError> {
+        DbSettings::read(config, Some(url))?
+            .ok_or_else(|| ConfigError::new("the temporary server has no URL"))
+    }
+
+    fn read(
+        config: &Config,
+        url_override: Option<&str>,
+    ) -> Result<Option<DbSettings>, ConfigError> {
         let layers = &config.layers;
-        let Some((url, source)) = layers.get("url")? else {
+        let configured = match url_override {
+            Some(url) => Some((url.to_string(), crate::config::Source::Default)),
+            None => layers.get("url")?,
+        };
+        let Some((url, source)) = configured else {
             return Ok(None);
         };
         if url.trim().is_empty() {
             return Ok(None);
         }
-        let user = layers.get("user")?.map(|(v, _)| v);
-        let password = layers.get("password")?.map(|(v, _)| v);
+        let (user, password) = if url_override.is_some() {
+            (None, None)
+        } else {
+            (
+                layers.get("user")?.map(|(v, _)| v),
+                layers.get("password")?.map(|(v, _)| v),
+            )
+        };
         let connection = Connection::parse(&url, user.as_deref(), password.as_deref())
             .map_err(|e| ConfigError::new(format!("{source}: `url`: {e}")))?;
         let schemas: Vec<String> = layers
@@ -95,11 +119,15 @@ impl DbSettings {
                     .collect()
             })
             .unwrap_or_default();
-        let schema = layers
-            .get("defaultSchema")?
-            .map(|(v, _)| v.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .or_else(|| schemas.first().cloned());
+        let schema = if url_override.is_some() {
+            None
+        } else {
+            layers
+                .get("defaultSchema")?
+                .map(|(v, _)| v.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .or_else(|| schemas.first().cloned())
+        };
         let table = layers
             .get("table")?
             .map(|(v, _)| v.trim().to_string())
