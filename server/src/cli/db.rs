@@ -337,13 +337,19 @@ pub fn dry_run(
             limits,
             &mut progress,
         );
-        // Ctrl-C: nothing was committed; the temporary server is stopped on the way out.
-        let result = runtime.block_on(async {
-            tokio::select! {
-                result = run => Some(result),
-                _ = tokio::signal::ctrl_c() => None,
-            }
-        });
+        // Ctrl-C with a temporary server: stop it on the way out. Against a configured
+        // database the dry-run handles Ctrl-C itself (MySQL drops its copy; PostgreSQL's
+        // transaction dies with the connection), so it must not be cut short here.
+        let result = if server.is_some() {
+            runtime.block_on(async {
+                tokio::select! {
+                    result = run => Some(result),
+                    _ = tokio::signal::ctrl_c() => None,
+                }
+            })
+        } else {
+            Some(runtime.block_on(run))
+        };
         let description = server.as_ref().map(|s| s.description.clone());
         drop(server);
         let mut result = match result {
