@@ -228,7 +228,14 @@ CREATE INDEX "flyway_schema_history_s_idx" ON "public"."flyway_schema_history" (
 
     /// Databases whose name starts with this test database's name followed by `_dryrun_`.
     fn leftover_clones(&self) -> Vec<String> {
-        self.query(&format!("SHOW DATABASES LIKE '{}\\_dryrun\\_%'", self.name))
+        let sql = match self.flavor {
+            Flavor::Postgres => format!(
+                "SELECT datname FROM pg_database WHERE datname LIKE '{}\\_dryrun\\_%'",
+                self.name
+            ),
+            _ => format!("SHOW DATABASES LIKE '{}\\_dryrun\\_%'", self.name),
+        };
+        self.query(&sql)
             .into_iter()
             .filter_map(|r| r.into_iter().next().flatten())
             .collect()
@@ -671,6 +678,22 @@ fn postgres_dry_run_reports_and_never_changes_the_target() {
     assert_eq!(migrations[1]["failure"]["line"], 4);
     assert_eq!(migrations[1]["failure"]["column"], 3);
     assert_eq!(migrations[2]["outcome"], "not run");
+}
+
+#[test]
+fn postgres_dry_run_in_a_schema_clone() {
+    let Some(db) = TestDb::create(Flavor::Postgres) else {
+        return;
+    };
+    let dir = postgres_project(&db, false);
+    let before = db.fingerprint();
+    let r = run_in(dir.path(), &["dry-run", "sql", "--url", &db.url, "--clone"]);
+    assert_eq!(before, db.fingerprint(), "the clone dry-run changed the database");
+    assert!(db.leftover_clones().is_empty(), "{:?}", db.leftover_clones());
+    assert!(r.stdout.contains("in the throwaway database"), "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("  ok       sql/V3__email.sql"), "{}", r.stdout);
+    // The copy has the table (from pg_dump), so ADD COLUMN locked an existing table there.
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
 }
 
 /// The same database with the failing V4 added to the folder.

@@ -295,6 +295,7 @@ pub fn dry_run(
     reports: &[ProjectReport],
     limits: Limits,
     embedded: bool,
+    clone: bool,
     json_format: bool,
     cwd: &Path,
     out: &mut dyn Write,
@@ -335,6 +336,7 @@ pub fn dry_run(
             &report.set,
             &settings,
             limits,
+            clone && server.is_none(),
             &mut progress,
         );
         // Ctrl-C with a temporary server: stop it on the way out. Against a configured

@@ -168,6 +168,10 @@ struct DryRunArgs {
     /// even when a database is configured. Without a configured database this is the default.
     #[arg(long)]
     embedded: bool,
+    /// PostgreSQL: run in a throwaway database made from the target's schema (pg_dump
+    /// --schema-only), dropped afterwards, instead of directly in a rolled-back transaction.
+    #[arg(long)]
+    clone: bool,
     #[command(flatten)]
     config: ConfigArgs,
     #[command(flatten)]
@@ -494,6 +498,7 @@ fn dry_run(
         &reports,
         limits,
         args.embedded,
+        args.clone,
         args.format == InfoFormat::Json,
         cwd,
         out,

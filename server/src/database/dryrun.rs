@@ -423,11 +423,14 @@ fn pending(status: &DbStatus) -> Vec<usize> {
 
 /// Runs the pending migrations of `report` against `settings`' database without changing it.
 /// `progress` receives one line per migration as it starts.
+/// `clone` (PostgreSQL): run in a throwaway database made from the target's schema
+/// (`pg_dump --schema-only`), still in a rolled-back transaction, dropped afterwards.
 pub async fn dry_run(
     project: &Project,
     set: &MigrationSet,
     settings: &DbSettings,
     limits: Limits,
+    clone: bool,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DryRunReport, DbError> {
     let mut client = Client::connect(&settings.connection, CONNECT_TIMEOUT).await?;
@@ -439,6 +442,9 @@ pub async fn dry_run(
         }
     };
     match client.flavor {
+        Flavor::Postgres if clone => {
+            run_postgres_clone(client, project, set, settings, &status, limits, progress).await
+        }
         Flavor::Postgres => {
             let result = run_postgres(
                 &mut client,
@@ -694,6 +700,137 @@ async fn run_postgres(
         migrations,
         notes,
     })
+}
+
+/// Copies the schema of the target database into `clone` with `pg_dump --schema-only | psql`.
+async fn pg_copy_schema(settings: &DbSettings, clone: &str) -> Result<(), DbError> {
+    let bindir = super::embedded::postgres_bindir().ok_or_else(|| {
+        DbError::Connect("--clone needs pg_dump and psql (PostgreSQL's client programs): install them, or dry-run without --clone".into())
+    })?;
+    let c = &settings.connection;
+    let mut common: Vec<String> =
+        vec!["-h".into(), c.host.clone(), "-p".into(), c.port.to_string()];
+    if let Some(user) = &c.user {
+        common.push("-U".into());
+        common.push(user.clone());
+    }
+    let mut dump = tokio::process::Command::new(bindir.join("pg_dump"));
+    dump.args(&common)
+        .args([
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "-d",
+            &c.database,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut load = tokio::process::Command::new(bindir.join("psql"));
+    load.args(&common)
+        .args(["-q", "-X", "-v", "ON_ERROR_STOP=0", "-d", clone])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    if let Some(password) = &c.password {
+        dump.env("PGPASSWORD", password);
+        load.env("PGPASSWORD", password);
+    }
+    let output = dump
+        .output()
+        .await
+        .map_err(|e| DbError::Connect(format!("cannot run pg_dump: {e}")))?;
+    if !output.status.success() {
+        return Err(DbError::Connect(format!(
+            "pg_dump --schema-only failed: {}",
+            super::url::redact_text(String::from_utf8_lossy(&output.stderr).trim())
+        )));
+    }
+    load.stdin(std::process::Stdio::piped());
+    let mut child = load
+        .spawn()
+        .map_err(|e| DbError::Connect(format!("cannot run psql: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use tokio::io::AsyncWriteExt;
+        stdin
+            .write_all(&output.stdout)
+            .await
+            .map_err(|e| DbError::Connect(format!("psql: {e}")))?;
+    }
+    child
+        .wait()
+        .await
+        .map_err(|e| DbError::Connect(format!("psql: {e}")))?;
+    Ok(())
+}
+
+async fn run_postgres_clone(
+    mut admin: Client,
+    project: &Project,
+    set: &MigrationSet,
+    settings: &DbSettings,
+    status: &DbStatus,
+    limits: Limits,
+    progress: &mut (dyn FnMut(&str) + Send),
+) -> Result<DryRunReport, DbError> {
+    let clone = clone_name(&settings.connection.database, &timestamp())
+        .chars()
+        .take(63)
+        .collect::<String>();
+    let quoted = quote_ident(Flavor::Postgres, &clone);
+    if let Err(e) = admin.execute(&format!("CREATE DATABASE {quoted}")).await {
+        admin.close().await;
+        return Err(e);
+    }
+    progress(&format!(
+        "copying the schema of `{}` into `{clone}`",
+        settings.connection.database
+    ));
+    let work = async {
+        pg_copy_schema(settings, &clone).await?;
+        let mut connection = settings.connection.clone();
+        connection.database = clone.clone();
+        let mut client = Client::connect(&connection, CONNECT_TIMEOUT).await?;
+        let result = run_postgres(
+            &mut client,
+            project,
+            set,
+            settings,
+            status,
+            limits,
+            progress,
+        )
+        .await;
+        let _ = client.execute("ROLLBACK").await;
+        client.close().await;
+        result
+    };
+    let outcome = tokio::select! {
+        result = work => Some(result),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    let dropped = admin
+        .execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        .await;
+    admin.close().await;
+    if let Err(e) = dropped {
+        return Err(DbError::Connect(format!(
+            "could not drop the throwaway database `{clone}`: {e}; drop it by hand"
+        )));
+    }
+    match outcome {
+        None => Err(DbError::Connect(format!(
+            "interrupted; the throwaway database `{clone}` was dropped"
+        ))),
+        Some(Err(e)) => Err(e),
+        Some(Ok(mut report)) => {
+            report.how = format!(
+                "PostgreSQL {} at {}: in the throwaway database `{clone}` (schema of `{}`, no rows, dropped afterwards), in one transaction that was rolled back",
+                status.server_version, status.target, settings.connection.database
+            );
+            Ok(report)
+        }
+    }
 }
 
 /// A MySQL database name for the throwaway copy (at most 64 characters).

@@ -45,7 +45,7 @@ fn is_root() -> bool {
 
 /// The folder holding `initdb` and `pg_ctl`: `pg_config --bindir`, the newest
 /// /usr/lib/postgresql/*/bin, or the PATH.
-fn postgres_bindir() -> Option<PathBuf> {
+pub(crate) fn postgres_bindir() -> Option<PathBuf> {
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if dir.join("initdb").is_file() {

@@ -152,6 +152,7 @@ impl Backend {
                 &snapshot.set,
                 &snapshot.settings,
                 Limits::default(),
+                false,
                 &mut progress,
             )
             .await;
