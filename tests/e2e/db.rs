@@ -688,10 +688,27 @@ fn postgres_dry_run_in_a_schema_clone() {
     let dir = postgres_project(&db, false);
     let before = db.fingerprint();
     let r = run_in(dir.path(), &["dry-run", "sql", "--url", &db.url, "--clone"]);
-    assert_eq!(before, db.fingerprint(), "the clone dry-run changed the database");
-    assert!(db.leftover_clones().is_empty(), "{:?}", db.leftover_clones());
-    assert!(r.stdout.contains("in the throwaway database"), "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("  ok       sql/V3__email.sql"), "{}", r.stdout);
+    assert_eq!(
+        before,
+        db.fingerprint(),
+        "the clone dry-run changed the database"
+    );
+    assert!(
+        db.leftover_clones().is_empty(),
+        "{:?}",
+        db.leftover_clones()
+    );
+    assert!(
+        r.stdout.contains("in the throwaway database"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("  ok       sql/V3__email.sql"),
+        "{}",
+        r.stdout
+    );
     // The copy has the table (from pg_dump), so ADD COLUMN locked an existing table there.
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
 }
@@ -1121,5 +1138,50 @@ fn dry_run_without_a_database_replays_the_folder_into_a_temporary_server() {
     assert!(
         leftovers.is_empty(),
         "temporary servers left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn connection_settings_come_from_flyway_config_environments_and_variables() {
+    use super::run_with_env;
+    let Some(db) = TestDb::create(Flavor::Postgres) else {
+        return;
+    };
+    db.execute("CREATE SCHEMA app");
+    let dir = folder();
+    write(&dir.path().join("sql"), "V1__a.sql", "SELECT 1;\n");
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        format!(
+            "[flyway]\nlocations = [\"filesystem:sql\"]\n\n[environments.default]\nurl = \"jdbc:postgresql://127.0.0.1:1/nowhere\"\n\n[environments.staging]\nurl = \"{}\"\nschemas = [\"app\"]\ntable = \"history\"\n",
+            db.url
+        ),
+    )
+    .unwrap();
+    // The staging environment: its schema and table.
+    let r = run_in(dir.path(), &["validate", "--environment", "staging"]);
+    assert!(
+        r.stdout
+            .contains("Schema history table \"app\".\"history\" does not exist yet"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    // The default environment points nowhere: exit 4.
+    let r = run_in(dir.path(), &["validate"]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    // FLYWAY_URL wins over the files, as in Flyway.
+    let r = run_with_env(
+        dir.path(),
+        &["validate"],
+        &[("FLYWAY_URL", db.url.as_str())],
+    );
+    assert!(
+        r.stdout.contains(
+            "Schema history table \"public\".\"flyway_schema_history\" does not exist yet"
+        ),
+        "{}{}",
+        r.stdout,
+        r.stderr
     );
 }
