@@ -13,3 +13,13 @@ if ! python3 -c "import pytest_lsp" 2>/dev/null; then
 fi
 cargo build --locked -q -p flyway-lsp
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" python3 -m pytest tests/lsp -q -p no:cacheprovider
+
+echo "== VS Code extension (type check, unit tests, package, package contents)"
+if command -v npm >/dev/null 2>&1; then
+  (cd vscode-extension && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)
+elif [ "${CI:-}" = "true" ]; then
+  echo "npm is missing and CI=true: the extension must be tested" >&2
+  exit 1
+else
+  echo "SKIPPED: npm not found (install Node.js 20 to test the VS Code extension)" >&2
+fi

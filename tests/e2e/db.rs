@@ -1014,6 +1014,14 @@ fn language_server_shows_the_database_state_and_dry_run_failures() {
     );
     let text = hover.to_string();
     assert!(text.contains("Pending"), "{text}");
+    // The status bar's question.
+    let state = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.folderState", "arguments": [uri(&v2)]}),
+    );
+    assert_eq!(state["latest"], "2", "{state}");
+    assert_eq!(state["database"]["pending"], 1, "{state}");
+    assert_eq!(state["database"]["applied"], 1, "{state}");
 
     // Editing the applied V1: Flyway's checksum mismatch, naming the database.
     let v1_path = sql.join("V1__users.sql");

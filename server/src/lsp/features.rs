@@ -9,8 +9,8 @@ use tower_lsp_server::ls_types::*;
 
 use super::proto::LineIndex;
 use super::{
-    path_of, Backend, CMD_DRY_RUN, CMD_MOVE_CHANGE, CMD_NEXT_MIGRATION, CMD_RECHECK,
-    CMD_UNDO_MIGRATION, CMD_VALIDATE,
+    path_of, Backend, CMD_DRY_RUN, CMD_FOLDER_STATE, CMD_MOVE_CHANGE, CMD_NEXT_MIGRATION,
+    CMD_RECHECK, CMD_UNDO_MIGRATION, CMD_VALIDATE,
 };
 use crate::diagnostic::{Fix, TextRange};
 use crate::engine::catalog_before;
@@ -634,6 +634,41 @@ pub(super) async fn execute_command(
         CMD_RECHECK => {
             backend.reload_workspace().await;
             Ok(None)
+        }
+        CMD_FOLDER_STATE => {
+            // For status bars: the project's latest version, counts, and the database's view.
+            let state = backend.synced_state().await;
+            let project = argument_path(&params, 0)
+                .and_then(|p| state.workspace.project_for(&p))
+                .or_else(|| (!state.workspace.projects.is_empty()).then_some(0));
+            let Some(p) = project.map(|i| &state.workspace.projects[i]) else {
+                return Ok(Some(serde_json::json!({"migrations": 0})));
+            };
+            let versioned: Vec<_> = p
+                .set
+                .migrations(&[Kind::Versioned])
+                .filter_map(|(_, n)| n.version.as_ref())
+                .collect();
+            let latest = versioned.iter().max().map(|v| v.raw().to_string());
+            let count = |level: crate::config::Level| {
+                p.diagnostics.iter().filter(|d| d.level == level).count()
+            };
+            let database = p.applied.database.as_ref().map(|db| {
+                let states: Vec<&str> = db.files.values().map(|f| f.state).collect();
+                serde_json::json!({
+                    "source": db.source,
+                    "pending": states.iter().filter(|s| **s == "Pending").count(),
+                    "failed": states.iter().filter(|s| s.starts_with("Failed")).count(),
+                    "applied": states.iter().filter(|s| matches!(**s, "Success" | "Baseline" | "Out of Order")).count(),
+                })
+            });
+            Ok(Some(serde_json::json!({
+                "migrations": versioned.len(),
+                "latest": latest,
+                "errors": count(crate::config::Level::Error),
+                "warnings": count(crate::config::Level::Warning),
+                "database": database,
+            })))
         }
         CMD_VALIDATE => {
             let path = argument_path(&params, 0);

@@ -29,6 +29,7 @@ pub const CMD_RECHECK: &str = "flyway-lsp.recheck";
 pub const CMD_MOVE_CHANGE: &str = "flyway-lsp.moveChangeToNewMigration";
 pub const CMD_VALIDATE: &str = "flyway-lsp.validateDatabase";
 pub const CMD_DRY_RUN: &str = "flyway-lsp.dryRunPending";
+pub const CMD_FOLDER_STATE: &str = "flyway-lsp.folderState";
 pub const COMMANDS: &[&str] = &[
     CMD_NEXT_MIGRATION,
     CMD_UNDO_MIGRATION,
@@ -36,6 +37,7 @@ pub const COMMANDS: &[&str] = &[
     CMD_MOVE_CHANGE,
     CMD_VALIDATE,
     CMD_DRY_RUN,
+    CMD_FOLDER_STATE,
 ];
 
 /// How long to wait for more keystrokes before a re-check (a newer change cancels an older run).

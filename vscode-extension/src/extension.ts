@@ -1,0 +1,216 @@
+// The VS Code side: starts `flyway-lsp serve`, maps settings, binds the palette commands to the
+// server's commands, and keeps a status bar item. The logic worth testing lives in server.ts,
+// settings.ts and status.ts.
+
+import * as fs from "fs";
+import * as os from "os";
+import * as vscode from "vscode";
+import {
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  State,
+} from "vscode-languageclient/node";
+
+import { findServer } from "./server";
+import { ExtensionSettings, serverEnvironment, toServerSettings } from "./settings";
+import { FolderState, statusText } from "./status";
+
+const PASSWORD_KEY = "flywayLsp.databasePassword";
+
+let client: LanguageClient | undefined;
+let output: vscode.LogOutputChannel;
+let statusItem: vscode.StatusBarItem;
+
+function readSettings(): ExtensionSettings {
+  const c = vscode.workspace.getConfiguration("flywayLsp");
+  return {
+    locations: c.get<string[]>("locations"),
+    environment: c.get<string>("environment"),
+    dialect: c.get<string>("dialect"),
+    serverVersion: c.get<string>("serverVersion"),
+    conventions: {
+      descriptionCase: c.get<string>("conventions.descriptionCase"),
+      undoPairs: c.get<boolean | null>("conventions.undoPairs"),
+      hashSuffix: c.get<boolean | null>("conventions.hashSuffix"),
+    },
+    rules: c.get<Record<string, string>>("rules"),
+    database: {
+      enabled: c.get<boolean | null>("database.enabled"),
+      interval: c.get<number>("database.interval"),
+    },
+  };
+}
+
+const realFs = {
+  isExecutableFile(p: string): boolean {
+    try {
+      const stat = fs.statSync(p);
+      if (!stat.isFile()) {
+        return false;
+      }
+      fs.accessSync(p, fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+async function start(context: vscode.ExtensionContext): Promise<void> {
+  const found = findServer({
+    configured: vscode.workspace.getConfiguration("flywayLsp").get<string>("server.path") ?? "",
+    extensionPath: context.extensionPath,
+    platform: process.platform,
+    arch: process.arch,
+    envPath: process.env.PATH ?? "",
+    home: os.homedir(),
+    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    fs: realFs,
+  });
+  if (!found.ok) {
+    const choice = await vscode.window.showErrorMessage(
+      `${found.message} ${found.fix}`,
+      "Open Settings",
+    );
+    if (choice === "Open Settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "flywayLsp.server.path");
+    }
+    return;
+  }
+  output.appendLine(`flyway-lsp: using ${found.path} (${found.source})`);
+  const password = await context.secrets.get(PASSWORD_KEY);
+  const { value, problems } = toServerSettings(readSettings());
+  for (const problem of problems) {
+    void vscode.window.showWarningMessage(problem);
+  }
+  const serverOptions: ServerOptions = {
+    command: found.path,
+    args: ["serve"],
+    options: { env: serverEnvironment(process.env, password) },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: "file", language: "sql" }],
+    initializationOptions: value,
+    outputChannel: output,
+    synchronize: {
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher("**/*.sql"),
+        vscode.workspace.createFileSystemWatcher("**/{flyway.toml,flyway.conf,flyway-lsp.toml}"),
+      ],
+    },
+  };
+  client = new LanguageClient("flywayLsp", "Flyway (flyway-lsp)", serverOptions, clientOptions);
+  client.onDidChangeState((e) => {
+    if (e.newState === State.Running) {
+      void refreshStatus();
+    }
+  });
+  await client.start();
+}
+
+async function runServerCommand(command: string, args: unknown[]): Promise<unknown> {
+  if (!client) {
+    void vscode.window.showErrorMessage("flyway-lsp is not running.");
+    return undefined;
+  }
+  try {
+    return await client.sendRequest("workspace/executeCommand", { command, arguments: args });
+  } catch (error) {
+    void vscode.window.showErrorMessage(`flyway-lsp: ${String((error as Error).message ?? error)}`);
+    return undefined;
+  }
+}
+
+function activeUri(): string | undefined {
+  return vscode.window.activeTextEditor?.document.uri.toString();
+}
+
+async function refreshStatus(): Promise<void> {
+  const state = (await runServerCommand("flyway-lsp.folderState", activeUri() ? [activeUri()] : [])) as
+    | FolderState
+    | undefined;
+  const { text, tooltip } = statusText(state);
+  statusItem.text = text;
+  statusItem.tooltip = tooltip;
+  statusItem.show();
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel("Flyway (flyway-lsp)", { log: true });
+  statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+  statusItem.command = "flywayLsp.validateDatabase";
+  context.subscriptions.push(output, statusItem);
+
+  const register = (name: string, run: () => Promise<unknown>) =>
+    context.subscriptions.push(vscode.commands.registerCommand(name, run));
+
+  register("flywayLsp.newMigration", async () => {
+    const description = await vscode.window.showInputBox({
+      prompt: "Description of the new migration",
+      placeHolder: "add orders table",
+    });
+    if (description === undefined || description.trim() === "") {
+      return;
+    }
+    await runServerCommand("flyway-lsp.createNextMigration", [activeUri() ?? null, description]);
+    await refreshStatus();
+  });
+  register("flywayLsp.createUndoMigration", async () => {
+    const uri = activeUri();
+    if (!uri) {
+      void vscode.window.showWarningMessage("Open the versioned (V) migration to undo first.");
+      return;
+    }
+    await runServerCommand("flyway-lsp.createUndoMigration", [uri]);
+  });
+  register("flywayLsp.validateDatabase", async () => {
+    await runServerCommand("flyway-lsp.validateDatabase", activeUri() ? [activeUri()] : []);
+    await refreshStatus();
+  });
+  register("flywayLsp.dryRun", async () => {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Flyway: dry-run of the pending migrations" },
+      () => runServerCommand("flyway-lsp.dryRunPending", activeUri() ? [activeUri()] : []),
+    );
+  });
+  register("flywayLsp.setDatabasePassword", async () => {
+    const password = await vscode.window.showInputBox({
+      prompt: "Database password (kept in VS Code's SecretStorage, passed to the server as FLYWAY_PASSWORD)",
+      password: true,
+    });
+    if (password === undefined) {
+      return;
+    }
+    await context.secrets.store(PASSWORD_KEY, password);
+    await vscode.commands.executeCommand("flywayLsp.restartServer");
+  });
+  register("flywayLsp.restartServer", async () => {
+    if (client) {
+      await client.stop();
+      client = undefined;
+    }
+    await start(context);
+  });
+  register("flywayLsp.showOutput", async () => output.show(true));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration("flywayLsp.server.path")) {
+        await vscode.commands.executeCommand("flywayLsp.restartServer");
+      } else if (e.affectsConfiguration("flywayLsp") && client) {
+        const { value } = toServerSettings(readSettings());
+        await client.sendNotification("workspace/didChangeConfiguration", { settings: value });
+      }
+    }),
+    vscode.workspace.onDidSaveTextDocument(() => void refreshStatus()),
+    vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
+  );
+  await start(context);
+}
+
+export async function deactivate(): Promise<void> {
+  if (client) {
+    await client.stop();
+  }
+}
