@@ -14,6 +14,9 @@ fi
 cargo build --locked -q -p flyway-lsp
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" python3 -m pytest tests/lsp -q -p no:cacheprovider
 
+echo "== Neovim (headless, the Debian package's 0.7) against the server"
+FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" bash tests/editors/neovim.sh
+
 echo "== VS Code extension (type check, unit tests, package, package contents)"
 if command -v npm >/dev/null 2>&1; then
   (cd vscode-extension && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)
