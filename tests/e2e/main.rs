@@ -9,6 +9,7 @@ mod cli;
 mod db;
 mod fixtures;
 mod lsp;
+mod queries;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
