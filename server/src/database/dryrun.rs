@@ -330,10 +330,7 @@ pub fn plan_statement(
                 }
                 let name = match pair[0].kind {
                     TokenKind::Word => pair[0].text(text).to_string(),
-                    TokenKind::QuotedIdent => {
-                        let t = pair[0].text(text);
-                        t[1..t.len().saturating_sub(1)].replace("``", "`")
-                    }
+                    TokenKind::QuotedIdent => crate::sql::parse::unquote(&pair[0], text),
                     _ => continue,
                 };
                 if !name.eq_ignore_ascii_case(clone)

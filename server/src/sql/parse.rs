@@ -611,6 +611,23 @@ fn dml_target(source: &str, sig: &[&Token], kind: DmlKind) -> Op {
     Op::Dml { kind, table }
 }
 
+/// The name inside a quoted identifier token (`"a""b"` → `a"b`); an unterminated one (found by
+/// fuzzing: it may end inside a multi-byte character) loses only its opening quote.
+pub fn unquote(token: &Token, source: &str) -> String {
+    let text = token.text(source);
+    let Some(quote) = text.chars().next() else {
+        return String::new();
+    };
+    let inner = &text[quote.len_utf8()..];
+    let inner = if token.unterminated {
+        inner
+    } else {
+        inner.strip_suffix(quote).unwrap_or(inner)
+    };
+    let doubled: String = [quote, quote].iter().collect();
+    inner.replace(&doubled, &quote.to_string())
+}
+
 /// Reads a qualified name starting at significant token `i`; returns it and the next index.
 pub fn name_at(source: &str, sig: &[&Token], mut i: usize) -> Option<(Name, usize)> {
     let mut parts = Vec::new();
@@ -618,10 +635,7 @@ pub fn name_at(source: &str, sig: &[&Token], mut i: usize) -> Option<(Name, usiz
         let t = sig.get(i)?;
         let part = match t.kind {
             TokenKind::Word | TokenKind::Placeholder => t.text(source).to_lowercase(),
-            TokenKind::QuotedIdent => {
-                let text = t.text(source);
-                text[1..text.len().saturating_sub(1).max(1)].to_string()
-            }
+            TokenKind::QuotedIdent => unquote(t, source),
             _ => return None,
         };
         parts.push(part);
@@ -1090,6 +1104,27 @@ mod tests {
             Dialect::Postgres,
         );
         assert_eq!(parsed.error, None);
+    }
+
+    #[test]
+    fn unterminated_quoted_names_do_not_split_characters() {
+        // From the lsp_edits fuzz target: an unterminated quoted identifier ending in "é".
+        for source in [
+            "INSERT INTO \"rCOLUMN emaié",
+            "INSERT INTO `a``b` VALUES (1)",
+            "UPDATE \"x\"\"y\" SET a = 1",
+        ] {
+            let tokens = crate::sql::lexer::tokenize(source, Dialect::Postgres);
+            let sig: Vec<&Token> = significant(&tokens).collect();
+            let _ = name_at(source, &sig, 2);
+        }
+        let source = "\"a\"\"b\"";
+        let tokens = crate::sql::lexer::tokenize(source, Dialect::Postgres);
+        assert_eq!(unquote(&tokens[0], source), "a\"b");
+        let source = "\"abé";
+        let tokens = crate::sql::lexer::tokenize(source, Dialect::Postgres);
+        assert!(tokens[0].unterminated);
+        assert_eq!(unquote(&tokens[0], source), "abé");
     }
 
     #[test]
