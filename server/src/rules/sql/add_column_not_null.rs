@@ -28,7 +28,8 @@ ALTER TABLE users ADD COLUMN status text NOT NULL;
 ```sql
 ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active';
 ```
-or add it nullable, backfill in batches, then add the NOT NULL constraint safely.
+On MySQL/MariaDB a column the same migration then fills (`UPDATE users SET status = …`) is
+not flagged: the implicit default never outlives the migration. Otherwise add it nullable, backfill in batches, then add the NOT NULL constraint safely.
 "#,
     convention: None,
 };
@@ -37,10 +38,16 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.is_undo() {
         return;
     }
-    for (_, statement, table, action) in existing_table_actions(cx) {
+    for (index, statement, table, action) in existing_table_actions(cx) {
         let AlterAction::AddColumn { column, .. } = action else {
             continue;
         };
+        // MySQL's implicit default is only transient when the same migration backfills the
+        // column (`ADD COLUMN x … NOT NULL` then `UPDATE t SET x = …`): a common, safe pattern.
+        if cx.dialect() == Dialect::MySql && backfilled_later(cx, index, &table.name, &column.name)
+        {
+            continue;
+        }
         if column.not_null && column.default.is_none() && !column.generated {
             let consequence = match cx.dialect() {
                 Dialect::Postgres => "fails as soon as the table has rows",
@@ -59,4 +66,37 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             );
         }
     }
+}
+
+/// True when a statement after `index` is an UPDATE of `table` that assigns `column`.
+fn backfilled_later(cx: &FileContext, index: usize, table: &str, column: &str) -> bool {
+    use crate::sql::facts::{DmlKind, Op};
+    use crate::sql::lexer::TokenKind;
+    cx.statements().skip(index + 1).any(|(statement, op)| {
+        let Op::Dml {
+            kind: DmlKind::Update,
+            ..
+        } = op
+        else {
+            return false;
+        };
+        let tokens = cx.sql.statement_tokens(cx.text, statement);
+        let sig: Vec<_> = tokens.iter().filter(|t| !t.is_trivia()).collect();
+        let names_table = sig
+            .iter()
+            .any(|t| t.kind == TokenKind::Word && t.text(cx.text).eq_ignore_ascii_case(table));
+        let Some(set) = sig.iter().position(|t| t.is_keyword(cx.text, "SET")) else {
+            return false;
+        };
+        // `column =` or `alias.column =` after SET.
+        names_table
+            && sig[set + 1..].windows(2).any(|pair| {
+                let name = match pair[0].kind {
+                    TokenKind::Word => pair[0].text(cx.text).to_string(),
+                    TokenKind::QuotedIdent => crate::sql::parse::unquote(pair[0], cx.text),
+                    _ => return false,
+                };
+                name.eq_ignore_ascii_case(column) && pair[1].text(cx.text) == "="
+            })
+    })
 }

@@ -53,6 +53,10 @@ const CASES: &[Case] = &[
     case("concurrently-in-transaction", "postgres", "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON users (email);", "CREATE INDEX CONCURRENTLY i ON users (email);"),
     case("add-column-not-null-without-default", "postgres", "ALTER TABLE users ADD COLUMN a int NOT NULL;", "ALTER TABLE users ADD COLUMN a int NOT NULL DEFAULT 0;"),
     case("add-column-not-null-without-default", "mysql", "ALTER TABLE users ADD COLUMN a INT NOT NULL;", "ALTER TABLE users ADD COLUMN a INT NULL;"),
+    // Backfilled by the same migration (from the hawkbit corpus review): not flagged on MySQL...
+    case("add-column-not-null-without-default", "mysql", "ALTER TABLE users ADD COLUMN a INT NOT NULL;\nUPDATE users SET b = 1;", "ALTER TABLE users ADD COLUMN a INT NOT NULL;\nUPDATE users AS u SET u.a = u.id;"),
+    // ...but on PostgreSQL the ADD COLUMN itself fails first.
+    case("add-column-not-null-without-default", "postgres", "ALTER TABLE users ADD COLUMN a int NOT NULL;\nUPDATE users SET a = 1;", "ALTER TABLE users ADD COLUMN a int;\nUPDATE users SET a = 1;"),
     case("volatile-default", "postgres", "ALTER TABLE users ADD COLUMN t uuid DEFAULT gen_random_uuid();", "ALTER TABLE users ADD COLUMN t timestamptz DEFAULT now();"),
     case("set-not-null", "postgres", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;"),
     case("constraint-without-not-valid", "postgres", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"),
