@@ -251,3 +251,39 @@ fn truncated_and_random_names_do_not_panic() {
     assert!(code == 1 || code == 2, "{code} {stderr}");
     assert!(json["diagnostics"].as_array().unwrap().len() >= 10);
 }
+
+#[test]
+fn a_folder_of_fifty_thousand_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("db/migration");
+    for chunk in 0..50 {
+        let sub = sql.join(format!("{chunk:02}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        for i in 0..1000 {
+            let v = chunk * 1000 + i + 1;
+            std::fs::write(
+                sub.join(format!("V{v}__t{v}.sql")),
+                format!("CREATE TABLE t{v} (id bigint PRIMARY KEY);\n"),
+            )
+            .unwrap();
+        }
+    }
+    // One file Flyway would skip, somewhere in the middle.
+    std::fs::write(sql.join("25/V25001_oops.sql"), "SELECT 1;\n").unwrap();
+    let started = std::time::Instant::now();
+    let (code, json, stderr) = json_check(dir.path(), &[]);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(json["summary"]["files"], 50_001, "{}", json["summary"]);
+    assert_eq!(
+        rules_of(&json),
+        [(
+            "db/migration/25/V25001_oops.sql".to_string(),
+            "single-underscore".to_string()
+        )]
+    );
+    assert_eq!(code, 1);
+    eprintln!(
+        "50,001 files checked in {:?} (debug build)",
+        started.elapsed()
+    );
+}
