@@ -246,6 +246,11 @@ impl Workspace {
     }
 
     /// The project a path belongs to (the one whose location holds it).
+    /// The project with this [`ProjectState::key`] (it may have moved in a reload).
+    pub fn project_by_key(&self, key: &(PathBuf, Vec<PathBuf>)) -> Option<usize> {
+        self.projects.iter().position(|p| &p.key() == key)
+    }
+
     pub fn project_for(&self, path: &Path) -> Option<usize> {
         self.projects
             .iter()

@@ -264,6 +264,12 @@ impl Drop for TestDb {
     }
 }
 
+/// Asserts that `output` contains `needle`, showing the whole output when it does not.
+#[track_caller]
+fn assert_has(output: &str, needle: &str) {
+    assert!(output.contains(needle), "expected {needle:?} in:\n{output}");
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> i32 {
     std::fs::write(dir.join(name), text).unwrap();
     checksum_text(text)
@@ -387,7 +393,7 @@ Need more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE
             r.stdout
         );
     }
-    assert!(r.stdout.contains("| Outdated "), "{}", r.stdout);
+    assert_has(&r.stdout, "| Outdated ");
 
     // Patterns from the command line silence categories, as in Flyway.
     let r = run_in(
@@ -498,11 +504,7 @@ fn postgres_validate_passes_with_baseline_schema_and_future_rows_and_never_write
         ],
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("Successfully validated 5 migrations"),
-        "{}",
-        r.stdout
-    );
+    assert_has(&r.stdout, "Successfully validated 5 migrations");
     assert_eq!(before, db.fingerprint(), "validate changed the database");
     // A different placeholder value makes the repeatable outdated.
     let r = run_in(
@@ -516,7 +518,7 @@ fn postgres_validate_passes_with_baseline_schema_and_future_rows_and_never_write
             "placeholders.role=other",
         ],
     );
-    assert!(r.stdout.contains("Detected outdated resolved repeatable migration that should be re-applied to database: grants."), "{}", r.stdout);
+    assert_has(&r.stdout, "Detected outdated resolved repeatable migration that should be re-applied to database: grants.");
     // Without the default `*:future` the newer row is an error.
     let r = run_in(
         dir.path(),
@@ -531,11 +533,9 @@ fn postgres_validate_passes_with_baseline_schema_and_future_rows_and_never_write
             "ignoreMigrationPatterns=",
         ],
     );
-    assert!(
-        r.stdout
-            .contains("Detected applied migration not resolved locally: 3."),
-        "{}",
-        r.stdout
+    assert_has(
+        &r.stdout,
+        "Detected applied migration not resolved locally: 3.",
     );
 }
 
@@ -622,37 +622,15 @@ fn postgres_dry_run_reports_and_never_changes_the_target() {
     assert_eq!(before, db.fingerprint(), "the dry-run changed the database");
     // The ACCESS EXCLUSIVE lock of ADD COLUMN on an existing table is a warning.
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("in one transaction that was rolled back"),
-        "{}",
-        r.stdout
+    assert_has(&r.stdout, "in one transaction that was rolled back");
+    assert_has(&r.stdout, "  ok       sql/V3__email.sql");
+    assert_has(
+        &r.stdout,
+        "  warning  sql/V3__email.sql:1:1: ACCESS EXCLUSIVE lock on existing table public.users",
     );
-    assert!(
-        r.stdout.contains("  ok       sql/V3__email.sql"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("  warning  sql/V3__email.sql:1:1: ACCESS EXCLUSIVE lock on existing table public.users"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("line 3: rewritten: run without CONCURRENTLY"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("line 4: skipped: transaction control"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("line 3: locks SHARE on public.users"),
-        "{}",
-        r.stdout
-    );
+    assert_has(&r.stdout, "line 3: rewritten: run without CONCURRENTLY");
+    assert_has(&r.stdout, "line 4: skipped: transaction control");
+    assert_has(&r.stdout, "line 3: locks SHARE on public.users");
 
     // A migration failing half-way: mapped to file, line and column; later ones not run.
     let dir = postgres_project_again(&db, &dir);
@@ -704,11 +682,7 @@ fn postgres_dry_run_in_a_schema_clone() {
         r.stdout,
         r.stderr
     );
-    assert!(
-        r.stdout.contains("  ok       sql/V3__email.sql"),
-        "{}",
-        r.stdout
-    );
+    assert_has(&r.stdout, "  ok       sql/V3__email.sql");
     // The copy has the table (from pg_dump), so ADD COLUMN locked an existing table there.
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
 }
@@ -821,40 +795,21 @@ fn mysql_validate_and_dry_run_in_a_throwaway_copy() {
     // validate: V3 pending; a failed row is reported with Flyway's message.
     let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stdout
-            .contains("Detected resolved migration not applied to database: 3."),
-        "{}",
-        r.stdout
+    assert_has(
+        &r.stdout,
+        "Detected resolved migration not applied to database: 3.",
     );
     let before = db.fingerprint();
 
     let r = run_in(dir.path(), &["dry-run", "sql", "--url", &db.url]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("in the throwaway database"),
-        "{}",
-        r.stdout
+    assert_has(&r.stdout, "in the throwaway database");
+    assert_has(&r.stdout, "  ok       sql/V3__lender.sql");
+    assert_has(
+        &r.stdout,
+        &format!("line 5: skipped: names database `{}` explicitly", db.name),
     );
-    assert!(
-        r.stdout.contains("  ok       sql/V3__lender.sql"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains(&format!(
-            "line 5: skipped: names database `{}` explicitly",
-            db.name
-        )),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("line 6: skipped: changes the current database"),
-        "{}",
-        r.stdout
-    );
+    assert_has(&r.stdout, "line 6: skipped: changes the current database");
     assert_eq!(before, db.fingerprint(), "the dry-run changed the database");
     assert!(
         db.leftover_clones().is_empty(),
@@ -871,16 +826,8 @@ fn mysql_validate_and_dry_run_in_a_throwaway_copy() {
     write(&sql, "V5__after.sql", "CREATE TABLE t5 (id INT);\n");
     let r = run_in(dir.path(), &["dry-run", "sql", "--url", &db.url]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("  FAILED   sql/V4__broken.sql:3:16: "),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("  not run  sql/V5__after.sql"),
-        "{}",
-        r.stdout
-    );
+    assert_has(&r.stdout, "  FAILED   sql/V4__broken.sql:3:16: ");
+    assert_has(&r.stdout, "  not run  sql/V5__after.sql");
     assert_eq!(
         before,
         db.fingerprint(),
@@ -903,11 +850,9 @@ fn mysql_validate_and_dry_run_in_a_throwaway_copy() {
         false,
     );
     let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
-    assert!(
-        r.stdout
-            .contains("Detected failed migration to version 3 (lender)."),
-        "{}",
-        r.stdout
+    assert_has(
+        &r.stdout,
+        "Detected failed migration to version 3 (lender).",
     );
 }
 

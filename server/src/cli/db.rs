@@ -123,20 +123,7 @@ pub fn write_validate(
         writeln!(out)?;
     } else {
         for (report, (status, elapsed)) in reports.iter().zip(statuses) {
-            writeln!(
-                out,
-                "Database: {} ({} {})",
-                status.target,
-                flavor_name(report.server.flavor, &status.server_version),
-                status.server_version
-            )?;
-            if !status.history_exists {
-                writeln!(
-                    out,
-                    "Schema history table {} does not exist yet",
-                    table_name(status, report)
-                )?;
-            }
+            write_header(report, status, out)?;
             match status.status.failure_message() {
                 None => writeln!(
                     out,
@@ -176,6 +163,29 @@ pub fn write_validate(
     } else {
         super::EXIT_OK
     })
+}
+
+/// "Database: … (PostgreSQL 15.2)", and Flyway's line when the history table is missing.
+fn write_header(
+    report: &ProjectReport,
+    status: &DbStatus,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Database: {} ({} {})",
+        status.target,
+        flavor_name(report.server.flavor, &status.server_version),
+        status.server_version
+    )?;
+    if !status.history_exists {
+        writeln!(
+            out,
+            "Schema history table {} does not exist yet",
+            table_name(status, report)
+        )?;
+    }
+    Ok(())
 }
 
 fn flavor_name(flavor: Flavor, server_version: &str) -> &'static str {
@@ -231,20 +241,7 @@ pub fn write_info(
         if i > 0 {
             writeln!(out)?;
         }
-        writeln!(
-            out,
-            "Database: {} ({} {})",
-            status.target,
-            flavor_name(report.server.flavor, &status.server_version),
-            status.server_version
-        )?;
-        if !status.history_exists {
-            writeln!(
-                out,
-                "Schema history table {} does not exist yet",
-                table_name(status, report)
-            )?;
-        }
+        write_header(report, status, out)?;
         let s = &status.status;
         let headers = [
             "Category",

@@ -462,15 +462,26 @@ fn info(
     Ok(EXIT_OK)
 }
 
+/// The projects of `paths`, with the connection flags applied over the configuration.
+fn db_reports(
+    paths: &[PathBuf],
+    config: &ConfigArgs,
+    db: &DbArgs,
+    env: BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<Vec<ProjectReport>, CliError> {
+    let mut options = load_options(config, env, cwd)?;
+    options.overrides.extend(db.overrides());
+    Ok(check_paths(paths, &options, cwd)?.0)
+}
+
 fn validate(
     args: ValidateArgs,
     env: BTreeMap<String, String>,
     cwd: &Path,
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
-    let mut options = load_options(&args.config, env, cwd)?;
-    options.overrides.extend(args.db.overrides());
-    let (reports, _) = check_paths(&args.paths, &options, cwd)?;
+    let reports = db_reports(&args.paths, &args.config, &args.db, env, cwd)?;
     let statuses = db::statuses(&reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
     Ok(db::write_validate(
         &reports,
@@ -487,9 +498,7 @@ fn dry_run(
     cwd: &Path,
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
-    let mut options = load_options(&args.config, env, cwd)?;
-    options.overrides.extend(args.db.overrides());
-    let (reports, _) = check_paths(&args.paths, &options, cwd)?;
+    let reports = db_reports(&args.paths, &args.config, &args.db, env, cwd)?;
     let limits = crate::database::dryrun::Limits {
         lock_timeout: std::time::Duration::from_secs(args.lock_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),

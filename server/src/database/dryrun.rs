@@ -133,6 +133,34 @@ pub struct MigrationRun {
     pub failure: Option<Failure>,
 }
 
+impl MigrationRun {
+    /// Records the statement at `range` of `text` as the one that failed, with the error mapped
+    /// into the file (`exact`: the server saw the statement exactly as the file has it).
+    fn fail(
+        &mut self,
+        text: &str,
+        range: TextRange,
+        exact: bool,
+        error: StatementError,
+        elapsed: Duration,
+    ) {
+        let offset = failure_offset(text, range, exact, &error);
+        self.failure = Some(Failure {
+            at: LineCol::of(text, offset),
+            offset,
+            message: error.message.clone(),
+        });
+        self.statements.push(StatementRun {
+            range,
+            start: LineCol::of(text, range.start),
+            outcome: Outcome::Failed(error),
+            elapsed,
+            locks: Vec::new(),
+        });
+        self.outcome = MigrationOutcome::Failed;
+    }
+}
+
 /// The whole dry-run.
 #[derive(Debug, Clone)]
 pub struct DryRunReport {
@@ -658,25 +686,8 @@ async fn run_postgres(
                     });
                 }
                 Err(DbError::Statement(error)) => {
-                    let offset = failure_offset(
-                        &item.text,
-                        statement.range,
-                        exact && plan == Plan::Run,
-                        &error,
-                    );
-                    run.failure = Some(Failure {
-                        at: LineCol::of(&item.text, offset),
-                        offset,
-                        message: error.message.clone(),
-                    });
-                    run.statements.push(StatementRun {
-                        range: statement.range,
-                        start,
-                        outcome: Outcome::Failed(error),
-                        elapsed,
-                        locks: Vec::new(),
-                    });
-                    run.outcome = MigrationOutcome::Failed;
+                    let exact = exact && plan == Plan::Run;
+                    run.fail(&item.text, statement.range, exact, error, elapsed);
                     failed = true;
                     break;
                 }
@@ -1095,20 +1106,7 @@ async fn run_mysql_in_clone(
                     locks: Vec::new(),
                 }),
                 Err(DbError::Statement(error)) => {
-                    let offset = failure_offset(&item.text, statement.range, true, &error);
-                    run.failure = Some(Failure {
-                        at: LineCol::of(&item.text, offset),
-                        offset,
-                        message: error.message.clone(),
-                    });
-                    run.statements.push(StatementRun {
-                        range: statement.range,
-                        start,
-                        outcome: Outcome::Failed(error),
-                        elapsed,
-                        locks: Vec::new(),
-                    });
-                    run.outcome = MigrationOutcome::Failed;
+                    run.fail(&item.text, statement.range, true, error, elapsed);
                     failed = true;
                     break;
                 }

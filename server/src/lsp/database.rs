@@ -71,11 +71,7 @@ impl Backend {
             let result = read_status(&snapshot.project, &snapshot.set, &snapshot.settings).await;
             let mut state = self.state.lock().await;
             state.db_busy.remove(&snapshot.key);
-            let index = state
-                .workspace
-                .projects
-                .iter()
-                .position(|p| p.key() == snapshot.key);
+            let index = state.workspace.project_by_key(&snapshot.key);
             match result {
                 Ok(status) => {
                     state.db_errors.remove(&snapshot.key);
@@ -157,11 +153,7 @@ impl Backend {
             )
             .await;
             let mut state = self.state.lock().await;
-            let index = state
-                .workspace
-                .projects
-                .iter()
-                .position(|p| p.key() == snapshot.key);
+            let index = state.workspace.project_by_key(&snapshot.key);
             match result {
                 Ok(report) => {
                     let failed = report.failed();
