@@ -134,6 +134,24 @@ pub struct MigrationRun {
 }
 
 impl MigrationRun {
+    /// Records a statement that ran (or was skipped) without failing.
+    fn record(
+        &mut self,
+        text: &str,
+        range: TextRange,
+        outcome: Outcome,
+        elapsed: Duration,
+        locks: Vec<Lock>,
+    ) {
+        self.statements.push(StatementRun {
+            range,
+            start: LineCol::of(text, range.start),
+            outcome,
+            elapsed,
+            locks,
+        });
+    }
+
     /// Records the statement at `range` of `text` as the one that failed, with the error mapped
     /// into the file (`exact`: the server saw the statement exactly as the file has it).
     fn fail(
@@ -631,19 +649,18 @@ async fn run_postgres(
         run.outcome = MigrationOutcome::Ok;
         for statement in &split_text.statements {
             let sql = &item.text[statement.range.start..statement.range.end];
-            let start = LineCol::of(&item.text, statement.range.start);
             let plan = plan_statement(sql, Flavor::Postgres, &version, &HashSet::new(), "");
             let (to_run, outcome_ok) = match &plan {
                 Plan::Run => (sql.to_string(), Outcome::Ok),
                 Plan::Rewrite(text, why) => (text.clone(), Outcome::Rewritten(why.clone())),
                 Plan::Skip(why) => {
-                    run.statements.push(StatementRun {
-                        range: statement.range,
-                        start,
-                        outcome: Outcome::Skipped(why.clone()),
-                        elapsed: Duration::ZERO,
-                        locks: Vec::new(),
-                    });
+                    run.record(
+                        &item.text,
+                        statement.range,
+                        Outcome::Skipped(why.clone()),
+                        Duration::ZERO,
+                        Vec::new(),
+                    );
                     continue;
                 }
             };
@@ -677,13 +694,7 @@ async fn run_postgres(
                         });
                     }
                     locks.sort_by(|a, b| (&a.relation, &a.mode).cmp(&(&b.relation, &b.mode)));
-                    run.statements.push(StatementRun {
-                        range: statement.range,
-                        start,
-                        outcome: outcome_ok,
-                        elapsed,
-                        locks,
-                    });
+                    run.record(&item.text, statement.range, outcome_ok, elapsed, locks);
                 }
                 Err(DbError::Statement(error)) => {
                     let exact = exact && plan == Plan::Run;
@@ -1082,29 +1093,28 @@ async fn run_mysql_in_clone(
         run.outcome = MigrationOutcome::Ok;
         for statement in &split_text.statements {
             let sql = &item.text[statement.range.start..statement.range.end];
-            let start = LineCol::of(&item.text, statement.range.start);
             let plan = plan_statement(sql, flavor, &version, &databases, clone);
             if let Plan::Skip(why) = &plan {
-                run.statements.push(StatementRun {
-                    range: statement.range,
-                    start,
-                    outcome: Outcome::Skipped(why.clone()),
-                    elapsed: Duration::ZERO,
-                    locks: Vec::new(),
-                });
+                run.record(
+                    &item.text,
+                    statement.range,
+                    Outcome::Skipped(why.clone()),
+                    Duration::ZERO,
+                    Vec::new(),
+                );
                 continue;
             }
             let t = Instant::now();
             let result = client.execute(sql).await;
             let elapsed = t.elapsed();
             match result {
-                Ok(()) => run.statements.push(StatementRun {
-                    range: statement.range,
-                    start,
-                    outcome: Outcome::Ok,
+                Ok(()) => run.record(
+                    &item.text,
+                    statement.range,
+                    Outcome::Ok,
                     elapsed,
-                    locks: Vec::new(),
-                }),
+                    Vec::new(),
+                ),
                 Err(DbError::Statement(error)) => {
                     run.fail(&item.text, statement.range, true, error, elapsed);
                     failed = true;
