@@ -144,7 +144,7 @@ impl Catalog {
                         origin: origin.clone(),
                     })
                     .collect();
-                for c in constraints {
+                for c in constraints.iter() {
                     if c.kind == ConstraintKind::PrimaryKey {
                         for col in columns
                             .iter_mut()
@@ -174,7 +174,7 @@ impl Catalog {
                     }
                 }
                 let mut new_table = Table {
-                    name: table.clone(),
+                    name: (**table).clone(),
                     columns,
                     origin: origin.clone(),
                     changed_by: Vec::new(),

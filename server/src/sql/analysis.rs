@@ -23,8 +23,9 @@ pub struct Statement {
     /// From the first to the last significant token (terminator excluded).
     pub range: TextRange,
     pub parsed: Parsed,
-    /// Rule ids silenced for this statement.
-    pub ignored: Vec<String>,
+    /// Rule ids silenced for this statement (boxed: almost always empty, and statements are
+    /// many).
+    pub ignored: Option<Box<Vec<String>>>,
 }
 
 impl Statement {
@@ -92,7 +93,9 @@ impl SqlFile {
             return true;
         }
         self.statements.iter().any(|s| {
-            s.range.start <= offset && offset <= s.range.end && s.ignored.iter().any(|r| r == rule)
+            s.range.start <= offset
+                && offset <= s.range.end
+                && s.ignored.iter().flat_map(|v| v.iter()).any(|r| r == rule)
         })
     }
 }
@@ -170,7 +173,7 @@ pub fn analyze_cached(
             Statement {
                 range: raw.range,
                 parsed,
-                ignored: Vec::new(),
+                ignored: None,
             }
         })
         .collect();
@@ -193,7 +196,10 @@ pub fn analyze_cached(
                 .filter(|&i| same_line(text, statements[i].range.end, s.range.start)),
         };
         if let Some(i) = target {
-            statements[i].ignored.extend(s.rules.iter().cloned());
+            statements[i]
+                .ignored
+                .get_or_insert_with(Default::default)
+                .extend(s.rules.iter().cloned());
         }
     }
     let mut script_config = sidecar.map(read_sidecar).unwrap_or_default();
@@ -298,7 +304,11 @@ mod tests {
     fn suppressions_attach_to_statements() {
         let text = "-- flyway-lsp-ignore-file prefer-text\n-- flyway-lsp-ignore drop-table, truncate-table\nDROP TABLE a;\nDROP TABLE b; -- flyway-lsp-ignore drop-table\nDROP TABLE c;\n/* flyway-lsp-ignore drop-table */ DROP TABLE d;";
         let file = analyze(text, Dialect::Postgres, None);
-        let ignored: Vec<Vec<String>> = file.statements.iter().map(|s| s.ignored.clone()).collect();
+        let ignored: Vec<Vec<String>> = file
+            .statements
+            .iter()
+            .map(|s| s.ignored.as_deref().cloned().unwrap_or_default())
+            .collect();
         assert_eq!(
             ignored,
             vec![

@@ -158,35 +158,37 @@ pub enum TransactionControl {
 /// What a statement does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
+    // The large variants keep their payloads boxed so `Op` stays at 56 bytes: a big
+    // migration folder has hundreds of thousands of statements, mostly small DML.
     CreateTable {
-        table: Name,
+        table: Box<Name>,
         if_not_exists: bool,
         temporary: bool,
         columns: Vec<ColumnSpec>,
-        constraints: Vec<ConstraintSpec>,
+        constraints: Box<Vec<ConstraintSpec>>,
         as_query: bool,
     },
     CreateIndex {
         /// Boxed to keep `Op` small (statements are many).
         name: Option<Box<Name>>,
-        table: Name,
+        table: Box<Name>,
         unique: bool,
         concurrently: bool,
         if_not_exists: bool,
         columns: Vec<String>,
         /// MySQL `ALGORITHM=` / `LOCK=` options.
-        options: Vec<AlterAction>,
+        options: Box<Vec<AlterAction>>,
     },
     DropIndex {
         names: Vec<Name>,
         /// MySQL `DROP INDEX name ON table`.
-        table: Option<Name>,
+        table: Option<Box<Name>>,
         concurrently: bool,
         if_exists: bool,
-        options: Vec<AlterAction>,
+        options: Box<Vec<AlterAction>>,
     },
     AlterTable {
-        table: Name,
+        table: Box<Name>,
         if_exists: bool,
         actions: Vec<AlterAction>,
     },
@@ -262,8 +264,8 @@ impl Op {
         match self {
             Op::CreateTable { table, .. }
             | Op::AlterTable { table, .. }
-            | Op::CreateIndex { table, .. } => vec![table],
-            Op::DropIndex { table, .. } => table.iter().collect(),
+            | Op::CreateIndex { table, .. } => vec![&**table],
+            Op::DropIndex { table, .. } => table.iter().map(|t| &**t).collect(),
             Op::DropTable { names, .. } => names.iter().collect(),
             Op::Truncate { tables } => tables.iter().collect(),
             Op::RenameTable { pairs } => pairs.iter().map(|(from, _)| from).collect(),

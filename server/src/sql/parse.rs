@@ -656,7 +656,7 @@ pub fn name_at(source: &str, sig: &[&Token], mut i: usize) -> Option<(Name, usiz
 fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
     match statement {
         Statement::CreateTable(ct) => Op::CreateTable {
-            table: name_of(&ct.name),
+            table: Box::new(name_of(&ct.name)),
             if_not_exists: ct.if_not_exists,
             temporary: ct.temporary,
             columns: ct
@@ -664,20 +664,20 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
                 .iter()
                 .map(|c| column_spec(&c.name, &c.data_type, &c.options))
                 .collect(),
-            constraints: ct.constraints.iter().map(constraint_spec).collect(),
+            constraints: Box::new(ct.constraints.iter().map(constraint_spec).collect()),
             as_query: ct.query.is_some(),
         },
         Statement::CreateIndex(ci) => Op::CreateIndex {
             name: ci.name.as_ref().map(|n| Box::new(name_of(n))),
-            table: name_of(&ci.table_name),
+            table: Box::new(name_of(&ci.table_name)),
             unique: ci.unique,
             concurrently: ci.concurrently,
             if_not_exists: ci.if_not_exists,
             columns: index_columns(&ci.columns),
-            options: ci.alter_options.iter().map(alter_action).collect(),
+            options: Box::new(ci.alter_options.iter().map(alter_action).collect()),
         },
         Statement::AlterTable(at) => Op::AlterTable {
-            table: name_of(&at.name),
+            table: Box::new(name_of(&at.name)),
             if_exists: at.if_exists,
             actions: at.operations.iter().map(alter_action).collect(),
         },
@@ -694,10 +694,10 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
                 ObjectType::Table => Op::DropTable { names, if_exists },
                 ObjectType::Index => Op::DropIndex {
                     names,
-                    table: table.as_ref().map(name_of),
+                    table: table.as_ref().map(|t| Box::new(name_of(t))),
                     concurrently: false,
                     if_exists,
-                    options: Vec::new(),
+                    options: Box::new(Vec::new()),
                 },
                 ObjectType::View | ObjectType::MaterializedView => {
                     Op::DropView { names, if_exists }
@@ -878,14 +878,14 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
         }
         let table = find("ON")
             .and_then(|on| name_at(source, sig, on + 1))
-            .map(|(n, _)| n);
+            .map(|(n, _)| Box::new(n));
         return Some((
             Op::DropIndex {
                 names,
                 table,
                 concurrently,
                 if_exists,
-                options: Vec::new(),
+                options: Box::new(Vec::new()),
             },
             concurrently,
         ));
@@ -921,14 +921,14 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
         return Some((
             Op::CreateIndex {
                 name: name.map(Box::new),
-                table,
+                table: Box::new(table),
                 unique: w(1) == "UNIQUE",
                 concurrently: before_on
                     .iter()
                     .any(|t| t.is_keyword(source, "CONCURRENTLY")),
                 if_not_exists: before_on.iter().any(|t| t.is_keyword(source, "EXISTS")),
                 columns: Vec::new(),
-                options: Vec::new(),
+                options: Box::new(Vec::new()),
             },
             false,
         ));
@@ -953,7 +953,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
         };
         return Some((
             Op::AlterTable {
-                table,
+                table: Box::new(table),
                 if_exists: false,
                 actions,
             },
@@ -1133,7 +1133,7 @@ mod tests {
         assert_eq!(parsed.error, None);
         match parsed.op {
             Op::CreateTable { table, .. } => {
-                assert_eq!(table, Name::new(Some("${schema}".into()), "users"))
+                assert_eq!(*table, Name::new(Some("${schema}".into()), "users"))
             }
             other => panic!("{other:?}"),
         }
@@ -1157,7 +1157,7 @@ mod tests {
                 ..
             } => {
                 assert_eq!(name, Some(Box::new(Name::new(None, "i"))));
-                assert_eq!(table, Name::new(Some("public".into()), "t"));
+                assert_eq!(*table, Name::new(Some("public".into()), "t"));
                 assert!(unique && concurrently && if_not_exists);
                 assert_eq!(columns, vec!["a", "lower(b)"]);
             }

@@ -296,7 +296,7 @@ pub(crate) fn existing_table_actions<'a>(
     for (i, (statement, op)) in cx.statements().enumerate() {
         if let crate::sql::facts::Op::AlterTable { table, actions, .. } = op {
             if existing_table(cx, i, table) {
-                out.extend(actions.iter().map(|a| (i, statement, table, a)));
+                out.extend(actions.iter().map(|a| (i, statement, &**table, a)));
             }
         }
     }

@@ -45,12 +45,12 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             }
         }
         let locked = match op {
-            Op::AlterTable { table, .. } => Some(table),
+            Op::AlterTable { table, .. } => Some(&**table),
             Op::CreateIndex {
                 table,
                 concurrently: false,
                 ..
-            } => Some(table),
+            } => Some(&**table),
             Op::Truncate { tables } => tables.first(),
             Op::DropTable { names, .. } => names.first(),
             _ => None,

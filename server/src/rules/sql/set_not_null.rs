@@ -46,7 +46,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         // A validated CHECK (col IS NOT NULL) earlier in the script makes it cheap (PG 12+).
         let validated_before = cx.sql.statements[..i].iter().any(|s| {
             matches!(&s.parsed.op, Op::AlterTable { table: t, actions, .. }
-                if t == table && actions.iter().any(|a| matches!(a, AlterAction::ValidateConstraint { .. })))
+                if **t == *table && actions.iter().any(|a| matches!(a, AlterAction::ValidateConstraint { .. })))
         });
         if validated_before && cx.server.at_least(&[12]) {
             continue;
