@@ -34,6 +34,26 @@ impl Statement {
     }
 }
 
+/// Makes the DML statements of a file that name the same table share one name.
+fn share_dml_tables(statements: &mut [Statement]) {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    let mut seen: HashMap<crate::sql::facts::Name, Arc<crate::sql::facts::Name>> = HashMap::new();
+    for statement in statements {
+        if let crate::sql::facts::Op::Dml {
+            table: Some(table), ..
+        } = &mut statement.parsed.op
+        {
+            match seen.get(&**table) {
+                Some(shared) => *table = Arc::clone(shared),
+                None => {
+                    seen.insert((**table).clone(), Arc::clone(table));
+                }
+            }
+        }
+    }
+}
+
 /// A suppression comment, for reporting unknown rule ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
@@ -177,6 +197,7 @@ pub fn analyze_cached(
             }
         })
         .collect();
+    share_dml_tables(&mut statements);
     // Attach statement-level suppressions: a comment before a statement belongs to it, unless
     // it sits on the line where the previous statement ends (a trailing comment).
     for s in suppressions.iter().filter(|s| !s.file_wide) {

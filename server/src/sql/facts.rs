@@ -232,7 +232,9 @@ pub enum Op {
     },
     Dml {
         kind: DmlKind,
-        table: Option<Name>,
+        /// Shared between the statements of a file that target the same table (seed files
+        /// have thousands of `INSERT INTO t …`).
+        table: Option<std::sync::Arc<Name>>,
     },
     /// CREATE FUNCTION / PROCEDURE / TRIGGER / EVENT, DO blocks.
     Routine,
@@ -269,7 +271,7 @@ impl Op {
             Op::DropTable { names, .. } => names.iter().collect(),
             Op::Truncate { tables } => tables.iter().collect(),
             Op::RenameTable { pairs } => pairs.iter().map(|(from, _)| from).collect(),
-            Op::Dml { table, .. } => table.iter().collect(),
+            Op::Dml { table, .. } => table.iter().map(|t| &**t).collect(),
             _ => Vec::new(),
         }
     }
@@ -336,7 +338,7 @@ impl Op {
             }
             Op::CreateView { name } => f(name),
             Op::AlterTypeAddValue { type_name, .. } => f(type_name),
-            Op::Dml { table: Some(t), .. } => f(t),
+            Op::Dml { table: Some(t), .. } => f(std::sync::Arc::make_mut(t)),
             _ => {}
         }
     }

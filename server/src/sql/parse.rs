@@ -207,7 +207,7 @@ fn simple_insert(source: &str, sig: &[&Token], dialect: Dialect) -> Option<Op> {
     }
     Some(Op::Dml {
         kind: DmlKind::Insert,
-        table: Some(table),
+        table: Some(std::sync::Arc::new(table)),
     })
 }
 
@@ -605,7 +605,7 @@ fn dml_target(source: &str, sig: &[&Token], kind: DmlKind) -> Op {
             {
                 i += 1;
             }
-            name_at(source, sig, i).map(|(name, _)| name)
+            name_at(source, sig, i).map(|(name, _)| std::sync::Arc::new(name))
         }
     };
     Op::Dml { kind, table }
