@@ -194,7 +194,7 @@ impl Catalog {
                 self.indexes.entry(name.name.clone()).or_insert(Index {
                     name: name.name.clone(),
                     table: key(table),
-                    columns: columns.clone(),
+                    columns: (**columns).clone(),
                     unique: *unique,
                     origin: origin.clone(),
                 });

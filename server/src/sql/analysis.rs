@@ -20,8 +20,10 @@ use crate::diagnostic::TextRange;
 /// A statement with its facts.
 #[derive(Debug, Clone)]
 pub struct Statement {
-    /// From the first to the last significant token (terminator excluded).
-    pub range: TextRange,
+    /// From the first to the last significant token (terminator excluded), as `u32` offsets
+    /// to keep statements small (read it with [`Statement::range`]).
+    start: u32,
+    end: u32,
     pub parsed: Parsed,
     /// Rule ids silenced for this statement (boxed: almost always empty, and statements are
     /// many).
@@ -30,7 +32,18 @@ pub struct Statement {
 
 impl Statement {
     pub fn range(&self) -> TextRange {
-        self.range
+        TextRange::new(self.start as usize, self.end as usize)
+    }
+
+    /// A statement at `range` (scripts over 4 GiB are not migrations; offsets saturate).
+    pub fn new(range: TextRange, parsed: Parsed) -> Statement {
+        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Statement {
+            start: clamp(range.start),
+            end: clamp(range.end),
+            parsed,
+            ignored: None,
+        }
     }
 }
 
@@ -113,8 +126,8 @@ impl SqlFile {
             return true;
         }
         self.statements.iter().any(|s| {
-            s.range.start <= offset
-                && offset <= s.range.end
+            s.range().start <= offset
+                && offset <= s.range().end
                 && s.ignored.iter().flat_map(|v| v.iter()).any(|r| r == rule)
         })
     }
@@ -190,11 +203,7 @@ pub fn analyze_cached(
             if let Some(e) = &mut parsed.error {
                 e.offset += raw.range.start;
             }
-            Statement {
-                range: raw.range,
-                parsed,
-                ignored: None,
-            }
+            Statement::new(raw.range, parsed)
         })
         .collect();
     share_dml_tables(&mut statements);
@@ -206,15 +215,15 @@ pub fn analyze_cached(
             .iter()
             .position(|st| s.range.start >= st.leading_start && s.range.end <= st.range.end);
         let target = match target {
-            Some(i) if i > 0 && same_line(text, statements[i - 1].range.end, s.range.start) => {
+            Some(i) if i > 0 && same_line(text, statements[i - 1].range().end, s.range.start) => {
                 Some(i - 1)
             }
             Some(i) => Some(i),
             // After the last statement: a trailing comment on its line.
             None => statements
                 .iter()
-                .rposition(|st| st.range.end <= s.range.start)
-                .filter(|&i| same_line(text, statements[i].range.end, s.range.start)),
+                .rposition(|st| st.range().end <= s.range.start)
+                .filter(|&i| same_line(text, statements[i].range().end, s.range.start)),
         };
         if let Some(i) = target {
             statements[i]
@@ -319,6 +328,18 @@ fn apply_setting(config: &mut ScriptConfig, key: &str, value: &str) {
 
 #[cfg(test)]
 mod tests {
+    /// A 10,000-file workspace holds ~700,000 statements: their size is the language server's
+    /// memory (`cargo bench --bench lsp`). Keep it from creeping back.
+    #[test]
+    fn statements_stay_small() {
+        assert!(
+            std::mem::size_of::<Statement>() <= 80,
+            "{}",
+            std::mem::size_of::<Statement>()
+        );
+        assert!(std::mem::size_of::<crate::sql::facts::Op>() <= 48);
+    }
+
     use super::*;
 
     #[test]

@@ -175,7 +175,7 @@ pub enum Op {
         unique: bool,
         concurrently: bool,
         if_not_exists: bool,
-        columns: Vec<String>,
+        columns: Box<Vec<String>>,
         /// MySQL `ALGORITHM=` / `LOCK=` options.
         options: Box<Vec<AlterAction>>,
     },
@@ -206,7 +206,7 @@ pub enum Op {
         if_exists: bool,
     },
     DropOther {
-        object: String,
+        object: Box<str>,
         names: Vec<Name>,
         if_exists: bool,
     },
@@ -218,17 +218,17 @@ pub enum Op {
         pairs: Vec<(Name, Name)>,
     },
     CreateView {
-        name: Name,
+        name: Box<Name>,
     },
     AlterTypeAddValue {
-        type_name: Name,
+        type_name: Box<Name>,
         if_not_exists: bool,
     },
     Transaction(TransactionControl),
     /// `SET name = value` (name lower-cased, value as written).
     Set {
-        name: String,
-        value: String,
+        name: Box<str>,
+        value: Box<str>,
     },
     Dml {
         kind: DmlKind,

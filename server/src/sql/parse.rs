@@ -673,7 +673,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
             unique: ci.unique,
             concurrently: ci.concurrently,
             if_not_exists: ci.if_not_exists,
-            columns: index_columns(&ci.columns),
+            columns: Box::new(index_columns(&ci.columns)),
             options: Box::new(ci.alter_options.iter().map(alter_action).collect()),
         },
         Statement::AlterTable(at) => Op::AlterTable {
@@ -704,7 +704,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
                 }
                 ObjectType::Schema | ObjectType::Database => Op::DropSchema { names, if_exists },
                 other => Op::DropOther {
-                    object: other.to_string(),
+                    object: other.to_string().into(),
                     names,
                     if_exists,
                 },
@@ -720,11 +720,11 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
                 .collect(),
         },
         Statement::CreateView(cv) => Op::CreateView {
-            name: name_of(&cv.name),
+            name: Box::new(name_of(&cv.name)),
         },
         Statement::AlterType(at) => match &at.operation {
             ast::AlterTypeOperation::AddValue(add) => Op::AlterTypeAddValue {
-                type_name: name_of(&at.name),
+                type_name: Box::new(name_of(&at.name)),
                 if_not_exists: add.if_not_exists,
             },
             _ => other(source, sig),
@@ -735,12 +735,13 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
         Statement::Set(ast::Set::SingleAssignment {
             variable, values, ..
         }) => Op::Set {
-            name: variable.to_string().to_lowercase(),
+            name: variable.to_string().to_lowercase().into(),
             value: values
                 .iter()
                 .map(|v| v.to_string())
                 .collect::<Vec<_>>()
-                .join(", "),
+                .join(", ")
+                .into(),
         },
         Statement::Insert(_) => dml_target(source, sig, DmlKind::Insert),
         Statement::Update(_) => dml_target(source, sig, DmlKind::Update),
@@ -927,7 +928,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
                     .iter()
                     .any(|t| t.is_keyword(source, "CONCURRENTLY")),
                 if_not_exists: before_on.iter().any(|t| t.is_keyword(source, "EXISTS")),
-                columns: Vec::new(),
+                columns: Box::new(Vec::new()),
                 options: Box::new(Vec::new()),
             },
             false,
@@ -964,7 +965,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
         let (type_name, _) = name_at(source, sig, 2)?;
         return Some((
             Op::AlterTypeAddValue {
-                type_name,
+                type_name: Box::new(type_name),
                 if_not_exists: has("EXISTS"),
             },
             true,
@@ -1159,7 +1160,7 @@ mod tests {
                 assert_eq!(name, Some(Box::new(Name::new(None, "i"))));
                 assert_eq!(*table, Name::new(Some("public".into()), "t"));
                 assert!(unique && concurrently && if_not_exists);
-                assert_eq!(columns, vec!["a", "lower(b)"]);
+                assert_eq!(**columns, vec!["a", "lower(b)"]);
             }
             other => panic!("{other:?}"),
         }
@@ -1189,7 +1190,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(
-            matches!(parse("SET lock_timeout = '5s'", Dialect::Postgres).op, Op::Set { ref name, .. } if name == "lock_timeout")
+            matches!(parse("SET lock_timeout = '5s'", Dialect::Postgres).op, Op::Set { ref name, .. } if &**name == "lock_timeout")
         );
         assert!(
             matches!(parse("INSERT INTO a.b VALUES (1)", Dialect::Postgres).op, Op::Dml { kind: DmlKind::Insert, table: Some(ref t) } if t.name == "b")
