@@ -64,6 +64,36 @@ impl ProjectState {
         }
     }
 
+    /// What Flyway will say when an applied migration is renamed or deleted: the warning an
+    /// editor shows before the file operation happens (`None` when it is not known applied).
+    pub fn removal_warning(&self, path: &Path, renamed: bool) -> Option<String> {
+        let file = self.file(path)?;
+        let name = file.name().filter(|n| n.is_valid())?;
+        let version = name.version.as_ref()?.raw().to_string();
+        let source = match (self.applied.get(path), self.applied.database_state(path)) {
+            (Some(applied), _) => applied.source.clone(),
+            (None, Some(state)) if state.installed_on.is_some() => self
+                .applied
+                .database
+                .as_ref()
+                .map(|db| db.source.clone())
+                .unwrap_or_default(),
+            _ => return None,
+        };
+        let not_resolved = format!("Detected applied migration not resolved locally: {version}");
+        Some(if renamed {
+            format!(
+                "{} is applied (in {source}): with another version Flyway validate fails with \"{not_resolved}\", with another description with a description mismatch. Keep the name, or run flyway repair on every database that applied it.",
+                file.file_name
+            )
+        } else {
+            format!(
+                "{} is applied (in {source}): without it Flyway validate fails with \"{not_resolved}\". Keep the file, or run flyway repair on every database that applied it.",
+                file.file_name
+            )
+        })
+    }
+
     /// Identifies the project across reloads: its config folder and locations.
     pub fn key(&self) -> (PathBuf, Vec<PathBuf>) {
         (

@@ -445,6 +445,45 @@ fn edited_applied_migration_moves_its_change_to_a_new_migration() {
     assert_eq!(restore["newText"], json!(original));
     let new_text = &client.applied_edits[1]["edit"]["documentChanges"][1]["edits"][0]["newText"];
     assert_eq!(new_text, "ALTER TABLE users ADD COLUMN nick text;\n");
+
+    // Before an applied migration is deleted or renamed, the editor hears what Flyway will say.
+    for (method, params, expected) in [
+        (
+            "workspace/willDeleteFiles",
+            json!({"files": [{"uri": uri(&v2)}]}),
+            "without it Flyway validate fails",
+        ),
+        (
+            "workspace/willRenameFiles",
+            json!({"files": [{"oldUri": uri(&v2), "newUri": uri(&v2.with_file_name("V7__x.sql"))}]}),
+            "with another version",
+        ),
+    ] {
+        client.backlog.clear();
+        assert_eq!(client.request(method, params), Value::Null);
+        let warning = client
+            .backlog
+            .iter()
+            .find(|m| m["method"] == "window/showMessage")
+            .unwrap_or_else(|| panic!("no warning for {method}: {:?}", client.backlog));
+        let text = warning["params"]["message"].as_str().unwrap();
+        assert!(
+            text.contains("V2__add_name.sql is applied (in HEAD)")
+                && text.contains("Detected applied migration not resolved locally: 2")
+                && text.contains(expected),
+            "{text}"
+        );
+    }
+    // Not applied: no warning.
+    client.backlog.clear();
+    client.request(
+        "workspace/willDeleteFiles",
+        json!({"files": [{"uri": uri(&dir.path().join("db/migration/V3__follow_up_to_2.sql"))}]}),
+    );
+    assert!(!client
+        .backlog
+        .iter()
+        .any(|m| m["method"] == "window/showMessage"));
     client.shutdown();
 }
 

@@ -235,6 +235,26 @@ impl Backend {
         state
     }
 
+    /// Warns (window/showMessage) before an applied migration is renamed or deleted; the
+    /// operation itself is the user's call.
+    async fn warn_before_removal(&self, paths: &[PathBuf], renamed: bool) {
+        let warnings: Vec<String> = {
+            let state = self.state.lock().await;
+            paths
+                .iter()
+                .filter_map(|path| {
+                    let p = state.workspace.project_for(path)?;
+                    state.workspace.projects[p].removal_warning(path, renamed)
+                })
+                .collect()
+        };
+        for warning in warnings {
+            self.client
+                .show_message(MessageType::WARNING, format!("flyway-lsp: {warning}"))
+                .await;
+        }
+    }
+
     /// Schedules a re-check after a pause in typing; stale runs give way to newer ones.
     fn schedule_check(&self, path: PathBuf) {
         let Some(generation) = self.documents.get(&path).map(|d| d.generation) else {
@@ -410,7 +430,9 @@ impl LanguageServer for Backend {
                     file_operations: Some(WorkspaceFileOperationsServerCapabilities {
                         did_create: Some(sql_files.clone()),
                         did_rename: Some(sql_files.clone()),
-                        did_delete: Some(sql_files),
+                        did_delete: Some(sql_files.clone()),
+                        will_rename: Some(sql_files.clone()),
+                        will_delete: Some(sql_files),
                         ..WorkspaceFileOperationsServerCapabilities::default()
                     }),
                 }),
@@ -560,6 +582,26 @@ impl LanguageServer for Backend {
             }
         }
         self.publish_all(&mut state).await;
+    }
+
+    async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
+        let paths: Vec<PathBuf> = params
+            .files
+            .iter()
+            .filter_map(|f| f.old_uri.parse::<Uri>().ok().and_then(|u| path_of(&u)))
+            .collect();
+        self.warn_before_removal(&paths, true).await;
+        Ok(None)
+    }
+
+    async fn will_delete_files(&self, params: DeleteFilesParams) -> Result<Option<WorkspaceEdit>> {
+        let paths: Vec<PathBuf> = params
+            .files
+            .iter()
+            .filter_map(|f| f.uri.parse::<Uri>().ok().and_then(|u| path_of(&u)))
+            .collect();
+        self.warn_before_removal(&paths, false).await;
+        Ok(None)
     }
 
     async fn did_rename_files(&self, params: RenameFilesParams) {
