@@ -79,11 +79,7 @@ impl AppliedHistory {
 
     /// The applied version of `path` (also found through its canonical path).
     pub fn get(&self, path: &Path) -> Option<&Applied> {
-        self.files.get(path).or_else(|| {
-            std::fs::canonicalize(path)
-                .ok()
-                .and_then(|p| self.files.get(&p))
-        })
+        by_path(&self.files, path)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -92,13 +88,15 @@ impl AppliedHistory {
 
     /// The database's state of `path`.
     pub fn database_state(&self, path: &Path) -> Option<&FileState> {
-        let db = self.database.as_ref()?;
-        db.files.get(path).or_else(|| {
-            std::fs::canonicalize(path)
-                .ok()
-                .and_then(|p| db.files.get(&p))
-        })
+        by_path(&self.database.as_ref()?.files, path)
     }
+}
+
+/// `map[path]`, or `map[canonical path]` (git and the database key files by real path; the
+/// editor may name them through a link).
+fn by_path<'a, T>(map: &'a HashMap<PathBuf, T>, path: &Path) -> Option<&'a T> {
+    map.get(path)
+        .or_else(|| std::fs::canonicalize(path).ok().and_then(|p| map.get(&p)))
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {

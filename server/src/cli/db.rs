@@ -79,8 +79,7 @@ pub fn statuses(
 pub fn apply_database(reports: &mut [ProjectReport], cwd: &Path) -> Result<(), (i32, String)> {
     let statuses = statuses(reports, cwd)?;
     for (report, (status, _)) in reports.iter_mut().zip(statuses) {
-        let settings = settings_of(report, cwd).map_err(|m| (super::EXIT_USAGE, m))?;
-        let applied = crate::database::applied_history(&status, &settings, &report.applied);
+        let applied = crate::database::applied_history(&status, &report.applied);
         crate::engine::rerun_with(report, applied)
             .map_err(|e| (super::EXIT_USAGE, e.to_string()))?;
     }

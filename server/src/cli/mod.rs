@@ -438,11 +438,9 @@ fn info(
     cwd: &Path,
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
-    let mut options = load_options(&args.config, env, cwd)?;
     let connect = args.connect || args.db.url.is_some();
-    options.overrides.extend(args.db.overrides());
     let paths: Vec<PathBuf> = args.path.into_iter().collect();
-    let (reports, _) = check_paths(&paths, &options, cwd)?;
+    let reports = db_reports(&paths, &args.config, &args.db, env, cwd)?;
     if connect {
         let statuses =
             db::statuses(&reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;

@@ -66,10 +66,9 @@ pub(crate) fn postgres_bindir() -> Option<PathBuf> {
     if let Some((_, bin)) = versions.pop() {
         return Some(bin);
     }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .find(|p| p.join("initdb").is_file() && p.join("pg_ctl").is_file())
-    })
+    find_in_path(&["initdb"])
+        .and_then(|initdb| initdb.parent().map(Path::to_path_buf))
+        .filter(|dir| dir.join("pg_ctl").is_file())
 }
 
 fn find_in_path(names: &[&str]) -> Option<PathBuf> {

@@ -32,6 +32,8 @@ pub struct DbStatus {
     pub server_version: String,
     /// The redacted URL.
     pub target: String,
+    /// The flyway.toml environment it was read for.
+    pub environment: String,
 }
 
 impl DbStatus {
@@ -97,6 +99,7 @@ pub async fn read_with(
         history_exists,
         server_version,
         target: client.target.clone(),
+        environment: settings.environment.clone(),
     })
 }
 
@@ -112,14 +115,13 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 /// `pending-migration`.
 pub fn applied_history(
     status: &DbStatus,
-    settings: &DbSettings,
     git: &crate::history::AppliedHistory,
 ) -> crate::history::AppliedHistory {
     use crate::history::{Applied, DatabaseState, FileState, Unresolved};
     use validate::ErrorCode;
     let source = format!(
         "the {} environment's database {}",
-        settings.environment, status.target
+        status.environment, status.target
     );
     let s = &status.status;
     let mut files = git.files.clone();

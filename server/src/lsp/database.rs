@@ -83,8 +83,7 @@ impl Backend {
                     }));
                     if let Some(i) = index {
                         let project = &mut state.workspace.projects[i];
-                        let mut applied =
-                            applied_history(&status, &snapshot.settings, &project.git_applied);
+                        let mut applied = applied_history(&status, &project.git_applied);
                         // A dry-run's findings stay until the next dry-run (or the file changes).
                         if let (Some(new), Some(old)) =
                             (applied.database.as_mut(), project.applied.database.as_ref())

@@ -670,19 +670,13 @@ pub(super) async fn execute_command(
                 "database": database,
             })))
         }
-        CMD_VALIDATE => {
+        CMD_VALIDATE | CMD_DRY_RUN => {
             let path = argument_path(&params, 0);
-            let summaries = backend.validate_now(path.as_deref(), true).await;
-            if summaries.is_empty() {
-                return Err(Error::invalid_params(
-                    "no database configured: set `url` in flyway.toml / flyway.conf or the editor settings",
-                ));
-            }
-            Ok(Some(serde_json::Value::Array(summaries)))
-        }
-        CMD_DRY_RUN => {
-            let path = argument_path(&params, 0);
-            let summaries = backend.dry_run_now(path.as_deref()).await;
+            let summaries = if params.command == CMD_VALIDATE {
+                backend.validate_now(path.as_deref(), true).await
+            } else {
+                backend.dry_run_now(path.as_deref()).await
+            };
             if summaries.is_empty() {
                 return Err(Error::invalid_params(
                     "no database configured: set `url` in flyway.toml / flyway.conf or the editor settings",

@@ -260,16 +260,9 @@ impl Backend {
         let Some(generation) = self.documents.get(&path).map(|d| d.generation) else {
             return;
         };
-        let documents = Arc::clone(&self.documents);
-        let state = Arc::clone(&self.state);
-        let client = self.client.clone();
+        let backend = self.clone_handle();
         tokio::spawn(async move {
             tokio::time::sleep(DEBOUNCE).await;
-            let backend = Backend {
-                client,
-                documents,
-                state,
-            };
             let mut state = backend.state.lock().await;
             // Under the lock, so no older run can publish after this one.
             let text = match backend.documents.get_mut(&path) {
