@@ -285,13 +285,14 @@ fn category(status: &DbStatus, info: &crate::database::validate::Info) -> &'stat
     }
 }
 
-/// Runs `dry-run` for every report: against the configured database, or (with none, or with
-/// `embedded`) against a temporary local server into which the whole folder is replayed.
+/// Runs `dry-run` for every report: the configured database is only read and the pending
+/// migrations run in a private temporary server; with none configured (or with `embedded`),
+/// the whole folder runs in an empty one. SIGINT, SIGTERM and SIGHUP stop the temporary server
+/// and remove it before exiting.
 pub fn dry_run(
     reports: &[ProjectReport],
     limits: Limits,
     embedded: bool,
-    clone: bool,
     json_format: bool,
     cwd: &Path,
     out: &mut dyn Write,
@@ -305,66 +306,35 @@ pub fn dry_run(
             Ok(s) => s,
             Err(e) => return Err((super::EXIT_USAGE, e.to_string())),
         };
+        let target = configured.filter(|_| !embedded);
         let mut progress = |line: &str| {
             if show_progress {
                 eprintln!("flyway-lsp: {line}");
             }
         };
-        // No database, or asked for: a temporary server, stopped and removed when dropped.
-        let mut server = None;
-        let settings = match configured {
-            Some(settings) if !embedded => settings,
-            _ => {
-                progress("starting a temporary database server");
-                let started = crate::database::embedded::Embedded::start(report.server.flavor)
-                    .map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?;
-                let url = runtime
-                    .block_on(prepare_embedded(&started))
-                    .map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?;
-                let settings = DbSettings::with_url(&report.project.config, &url)
-                    .map_err(|e| (super::EXIT_USAGE, e.to_string()))?;
-                server = Some(started);
-                settings
+        let outcome = runtime.block_on(async {
+            let run = dryrun::dry_run(
+                &report.project,
+                &report.set,
+                target.as_ref(),
+                report.server.flavor,
+                limits,
+                &mut progress,
+            );
+            tokio::select! {
+                result = run => Ok(result),
+                signal = termination() => Err(signal),
             }
-        };
-        let run = dryrun::dry_run(
-            &report.project,
-            &report.set,
-            &settings,
-            limits,
-            clone && server.is_none(),
-            &mut progress,
-        );
-        // Ctrl-C with a temporary server: stop it on the way out. Against a configured
-        // database the dry-run handles Ctrl-C itself (MySQL drops its copy; PostgreSQL's
-        // transaction dies with the connection), so it must not be cut short here.
-        let result = if server.is_some() {
-            runtime.block_on(async {
-                tokio::select! {
-                    result = run => Some(result),
-                    _ = tokio::signal::ctrl_c() => None,
-                }
-            })
-        } else {
-            Some(runtime.block_on(run))
-        };
-        let description = server.as_ref().map(|s| s.description.clone());
-        drop(server);
-        let mut result = match result {
-            None => {
+        });
+        let result = match outcome {
+            Ok(result) => result.map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?,
+            Err((name, code)) => {
                 return Err((
-                    super::EXIT_CONNECTION,
-                    "interrupted; nothing was changed".into(),
+                    code,
+                    format!("{name}: stopped; the temporary server was removed and the target was not changed"),
                 ))
             }
-            Some(r) => r.map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?,
         };
-        if let Some(description) = description {
-            result.how = format!(
-                "no database configured: the whole folder replayed into {description} (removed afterwards); {}",
-                result.how
-            );
-        }
         results.push(result);
     }
     let io = |e: std::io::Error| (super::EXIT_USAGE, format!("cannot write output: {e}"));
@@ -392,23 +362,48 @@ pub fn dry_run(
     })
 }
 
-/// The temporary server's URL with a database to work in.
-async fn prepare_embedded(
-    server: &crate::database::embedded::Embedded,
-) -> Result<String, crate::database::client::DbError> {
-    if server.flavor == Flavor::Postgres {
-        return Ok(server.url.clone());
+/// Resolves on SIGINT, SIGTERM or SIGHUP with the signal's name and the exit status a shell
+/// gives a process it ended (128 + the signal's number).
+async fn termination() -> (&'static str, i32) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let kinds = [
+        ("interrupted", SignalKind::interrupt(), 130),
+        ("terminated", SignalKind::terminate(), 143),
+        ("hung up", SignalKind::hangup(), 129),
+    ];
+    let mut streams = Vec::new();
+    for (name, kind, code) in kinds {
+        if let Ok(stream) = signal(kind) {
+            streams.push((name, code, stream));
+        }
     }
-    let connection = crate::database::url::Connection::parse(&server.url, None, None)
-        .map_err(|e| crate::database::client::DbError::Connect(e.to_string()))?;
-    let mut client = crate::database::client::Client::connect(
-        &connection,
-        crate::database::client::CONNECT_TIMEOUT,
-    )
-    .await?;
-    client.execute("CREATE DATABASE flyway_dryrun").await?;
-    client.close().await;
-    Ok(format!("{}flyway_dryrun", server.url))
+    if streams.is_empty() {
+        return std::future::pending().await;
+    }
+    let waits = streams.iter_mut().map(|(name, code, stream)| {
+        let (name, code) = (*name, *code);
+        Box::pin(async move {
+            stream.recv().await;
+            (name, code)
+        })
+    });
+    futures_select_all(waits).await
+}
+
+/// The first of several futures to finish.
+async fn futures_select_all<F: std::future::Future + Unpin>(
+    futures: impl Iterator<Item = F>,
+) -> F::Output {
+    let mut futures: Vec<F> = futures.collect();
+    std::future::poll_fn(move |cx| {
+        for f in futures.iter_mut() {
+            if let std::task::Poll::Ready(v) = std::pin::Pin::new(f).poll(cx) {
+                return std::task::Poll::Ready(v);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 fn outcome_name(outcome: MigrationOutcome) -> &'static str {
@@ -494,9 +489,13 @@ fn write_dry_run_text(
         .filter(|m| m.outcome == MigrationOutcome::Failed)
         .count();
     let not_run = report.migrations.len() - ok - failed;
+    let target = match &report.target {
+        Some(url) => format!("The target {url} was only read, never written."),
+        None => "No database was involved.".into(),
+    };
     writeln!(
         out,
-        "{} pending migration(s): {ok} ok, {failed} failed, {not_run} not run. The target database was not changed.",
+        "{} pending migration(s): {ok} ok, {failed} failed, {not_run} not run. {target}",
         report.migrations.len()
     )
 }
@@ -504,6 +503,8 @@ fn write_dry_run_text(
 fn dry_run_json(report: &DryRunReport, cwd: &Path) -> Value {
     json!({
         "how": report.how,
+        "target": report.target,
+        "target_written": false,
         "notes": report.notes,
         "migrations": report.migrations.iter().map(|m| json!({
             "path": display_path(cwd, &m.path),

@@ -49,8 +49,8 @@ enum Command {
     /// Compare the folder with the database's flyway_schema_history, as `flyway validate` does
     /// (read-only).
     Validate(ValidateArgs),
-    /// Run the pending migrations where they cannot change the target: a rolled-back
-    /// transaction (PostgreSQL) or a throwaway copy of the schema (MySQL/MariaDB).
+    /// Run the pending migrations where they cannot change the target: the target is only
+    /// read, and they run in a private temporary server loaded with its schema.
     DryRun(DryRunArgs),
     /// Run the language server on standard input and output (LSP 3.17).
     Serve,
@@ -164,14 +164,11 @@ struct DryRunArgs {
     /// Seconds a statement may run before it is cancelled.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     statement_timeout: u64,
-    /// Replay the whole folder into a temporary local server (initdb / mariadb-install-db),
-    /// even when a database is configured. Without a configured database this is the default.
+    /// Ignore the configured database: run the whole folder in an empty temporary server.
+    /// (With a database configured, its schema and history are read, read-only, and only the
+    /// pending migrations run, in a private temporary server; the target is never written.)
     #[arg(long)]
     embedded: bool,
-    /// PostgreSQL: run in a throwaway database made from the target's schema (pg_dump
-    /// --schema-only), dropped afterwards, instead of directly in a rolled-back transaction.
-    #[arg(long)]
-    clone: bool,
     #[command(flatten)]
     config: ConfigArgs,
     #[command(flatten)]
@@ -505,7 +502,6 @@ fn dry_run(
         &reports,
         limits,
         args.embedded,
-        args.clone,
         args.format == InfoFormat::Json,
         cwd,
         out,

@@ -183,9 +183,15 @@ impl Client {
                 })
             }
             flavor => {
-                let opts = mysql_async::OptsBuilder::default()
-                    .ip_or_hostname(connection.host.clone())
-                    .tcp_port(connection.port)
+                let mut opts = mysql_async::OptsBuilder::default();
+                // A host that is a path is a Unix socket (the dry-run's private server).
+                opts = if connection.host.starts_with('/') {
+                    opts.socket(Some(connection.host.clone()))
+                } else {
+                    opts.ip_or_hostname(connection.host.clone())
+                        .tcp_port(connection.port)
+                };
+                let opts = opts
                     .user(Some(user))
                     .pass(connection.password.clone())
                     .db_name(Some(connection.database.clone()).filter(|d| !d.is_empty()))

@@ -1,13 +1,19 @@
-//! `dry-run`: runs the pending migrations for real, somewhere they cannot harm the target.
+//! `dry-run`: runs the pending migrations for real, where they cannot harm the target.
 //!
-//! - PostgreSQL: one transaction that is always rolled back. Statements that cannot run in a
+//! Isolated by construction: the target is only read (history, schema, sequence values, role
+//! names; read-only transactions with lock and statement timeouts — [`super::snapshot`]); the
+//! migrations run one statement at a time in a private temporary server loaded with that
+//! state, as an unprivileged account ([`super::embedded`]), which is removed afterwards.
+//! Nothing a migration says can reach the target, whatever the splitter or a skip list makes of
+//! it.
+//!
+//! - PostgreSQL: in one transaction, rolled back at the end. Statements that cannot run in a
 //!   transaction are rewritten (`CREATE INDEX CONCURRENTLY` → `CREATE INDEX`) or skipped, and
 //!   the report says which. After each statement the locks it took are read from `pg_locks`;
-//!   ACCESS EXCLUSIVE locks on tables that existed before are flagged.
-//! - MySQL / MariaDB (DDL commits by itself): a throwaway database `<db>_dryrun_<timestamp>`
-//!   made from the target's schema (tables and views, no rows), dropped afterwards whatever
-//!   happens. Statements that name another database, or act on the server (users, grants,
-//!   databases, global settings, files), are skipped so the target cannot be touched.
+//!   ACCESS EXCLUSIVE locks on tables that already existed (on the target) are flagged.
+//! - MySQL / MariaDB: DDL commits by itself, in the temporary server's copy of the database.
+//!   Statements that act on the server (users, grants, databases, global settings, files) are
+//!   skipped and reported, as they would fail for the unprivileged account anyway.
 //!
 //! Statement planning ([`plan_statement`]) is pure and unit tested; execution goes through
 //! [`super::client::Client`].
@@ -16,9 +22,11 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::client::{quote_ident, quote_literal, Client, DbError, StatementError, CONNECT_TIMEOUT};
+use super::client::{quote_ident, Client, DbError, StatementError, CONNECT_TIMEOUT};
+use super::embedded;
 use super::resolve::replace_placeholders;
 use super::settings::DbSettings;
+use super::snapshot::{self, ReadLimits, Snapshot};
 use super::validate::State;
 use super::DbStatus;
 use crate::diagnostic::{LineCol, TextRange};
@@ -182,8 +190,11 @@ impl MigrationRun {
 /// The whole dry-run.
 #[derive(Debug, Clone)]
 pub struct DryRunReport {
-    /// How it ran ("PostgreSQL 15.20 at …, in a transaction that was rolled back").
+    /// How it ran (what was read from where, and the temporary server it ran in).
     pub how: String,
+    /// The target that was read (redacted URL); `None` when no database was involved. Only
+    /// read-only transactions ever reach it.
+    pub target: Option<String>,
     pub migrations: Vec<MigrationRun>,
     /// Things the user should know (skipped objects, sequences, validate problems).
     pub notes: Vec<String>,
@@ -220,8 +231,8 @@ fn word_at(tokens: &[Token], text: &str, i: usize) -> String {
         .unwrap_or_default()
 }
 
-/// Decides how one statement runs in a dry-run. `databases` are the database names on a
-/// MySQL server (a statement naming one of them, other than `clone`, is skipped).
+/// Decides how one statement runs in a dry-run. `databases` are the database names on the
+/// temporary MySQL server (a statement naming one of them, other than `clone`, is skipped).
 pub fn plan_statement(
     text: &str,
     flavor: Flavor,
@@ -331,7 +342,7 @@ pub fn plan_statement(
         Flavor::MySql | Flavor::MariaDb => {
             if first == "USE" {
                 return Plan::Skip(
-                    "changes the current database; the dry-run stays in its throwaway copy".into(),
+                    "changes the current database; the dry-run stays in its temporary copy".into(),
                 );
             }
             let server_level = matches!(
@@ -360,6 +371,14 @@ pub fn plan_statement(
                         w(1).as_str(),
                         "GLOBAL" | "PERSIST" | "PERSIST_ONLY" | "PASSWORD" | "ROLE" | "DEFAULT"
                     ))
+                || (first == "SET" && {
+                    let rest = text
+                        .get(tokens[0].end..)
+                        .unwrap_or("")
+                        .trim_start()
+                        .to_ascii_uppercase();
+                    rest.starts_with("@@GLOBAL.") || rest.starts_with("@@PERSIST")
+                })
                 || (first == "LOAD" && w(1) == "DATA");
             if server_level {
                 return Plan::Skip(
@@ -369,7 +388,7 @@ pub fn plan_statement(
             if has("OUTFILE") || has("DUMPFILE") {
                 return Plan::Skip("writes a file on the database server".into());
             }
-            // `db.table` naming a real database other than the throwaway copy.
+            // `db.table` naming a database other than the temporary copy.
             for pair in tokens.windows(2) {
                 if pair[1].text(text) != "." {
                     continue;
@@ -390,6 +409,27 @@ pub fn plan_statement(
             Plan::Run
         }
     }
+}
+
+/// The server refused the statement for lack of privileges: the dry-run's account is
+/// deliberately unprivileged, so this says nothing about the target (PostgreSQL SQLSTATE 42501;
+/// MySQL/MariaDB access-denied errors).
+fn needs_privileges(flavor: Flavor, error: &StatementError) -> bool {
+    let code = error.code.as_deref().unwrap_or("");
+    match flavor {
+        Flavor::Postgres => code == "42501",
+        _ => matches!(
+            code,
+            "1044" | "1045" | "1142" | "1143" | "1227" | "1370" | "1410" | "1419"
+        ),
+    }
+}
+
+fn privileges_note(error: &StatementError) -> String {
+    format!(
+        "not dry-run: it needs privileges that the temporary server's unprivileged account does not have ({})",
+        error.message
+    )
 }
 
 /// Maps a server error to a place in the file: PostgreSQL's character position, or MySQL's
@@ -464,50 +504,229 @@ fn pending(status: &DbStatus) -> Vec<usize> {
         .collect()
 }
 
-/// Runs the pending migrations of `report` against `settings`' database without changing it.
-/// `progress` receives one line per migration as it starts.
-/// `clone` (PostgreSQL): run in a throwaway database made from the target's schema
-/// (`pg_dump --schema-only`), still in a rolled-back transaction, dropped afterwards.
+/// Dry-runs the pending migrations. The target (when there is one) is only read — its history,
+/// schema, sequence values and role names, in read-only transactions with the limits' timeouts —
+/// and the migrations run in a private temporary server loaded with that state, as an
+/// unprivileged account ([`super::embedded`], [`super::snapshot`]). Without a target, the whole
+/// folder runs in an empty temporary server of `flavor`. `progress` receives one line per step.
 pub async fn dry_run(
     project: &Project,
     set: &MigrationSet,
-    settings: &DbSettings,
+    target: Option<&DbSettings>,
+    flavor: Flavor,
     limits: Limits,
-    clone: bool,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DryRunReport, DbError> {
-    let mut client = Client::connect(&settings.connection, CONNECT_TIMEOUT).await?;
-    let status = match super::read_with(&mut client, project, set, settings).await {
-        Ok(s) => s,
-        Err(e) => {
+    let read_limits = ReadLimits {
+        lock_timeout: limits.lock_timeout,
+        statement_timeout: limits.statement_timeout,
+    };
+    let stale = tokio::task::spawn_blocking(embedded::clean_stale)
+        .await
+        .unwrap_or(0);
+    let mut notes = Vec::new();
+    if stale > 0 {
+        notes.push(format!(
+            "removed {stale} temporary server folder(s) left by earlier dry-runs that were killed"
+        ));
+    }
+    // 1. Read the target (read-only).
+    let read = match target {
+        Some(settings) => {
+            progress(&format!(
+                "reading the history and schema of {} (read only)",
+                settings.connection.redacted()
+            ));
+            let mut client = Client::connect(&settings.connection, CONNECT_TIMEOUT).await?;
+            let read = async {
+                let status = super::read_with(&mut client, project, set, settings).await?;
+                let snapshot =
+                    snapshot::read(&mut client, &status.schema, &status.table, read_limits).await?;
+                Ok::<_, DbError>((status, snapshot))
+            }
+            .await;
             client.close().await;
-            return Err(e);
+            Some(read?)
+        }
+        None => None,
+    };
+    let flavor = target.map_or(flavor, |s| s.connection.flavor);
+    let target_version = read
+        .as_ref()
+        .and_then(|(status, _)| embedded::leading_version(&status.server_version));
+    // 2. A private temporary server.
+    progress("starting a private temporary database server");
+    let server = tokio::task::spawn_blocking(move || {
+        embedded::Embedded::start(flavor, target_version.as_deref())
+    })
+    .await
+    .map_err(|e| DbError::Connect(format!("cannot start the temporary server: {e}")))??;
+    let result = run_in(
+        project,
+        set,
+        target,
+        read,
+        &server,
+        limits,
+        read_limits,
+        progress,
+    )
+    .await;
+    // Stopping waits for the server to exit: off the async threads.
+    let _ = tokio::task::spawn_blocking(move || drop(server)).await;
+    let mut report = result?;
+    notes.append(&mut report.notes);
+    report.notes = notes;
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_in(
+    project: &Project,
+    set: &MigrationSet,
+    target: Option<&DbSettings>,
+    read: Option<(DbStatus, Snapshot)>,
+    server: &embedded::Embedded,
+    limits: Limits,
+    read_limits: ReadLimits,
+    progress: &mut (dyn FnMut(&str) + Send),
+) -> Result<DryRunReport, DbError> {
+    let mut notes = Vec::new();
+    // The settings the migrations see (placeholders, schema, table): the target's, or the
+    // project's own for the temporary server.
+    let own;
+    let settings = match target {
+        Some(s) => s,
+        None => {
+            own = DbSettings::with_url(&project.config, &server_url(server.flavor))
+                .map_err(|e| DbError::Connect(e.to_string()))?;
+            &own
         }
     };
-    match client.flavor {
-        Flavor::Postgres if clone => {
-            run_postgres_clone(client, project, set, settings, &status, limits, progress).await
-        }
+    let schema_hint = match &read {
+        Some((status, _)) => status.schema.clone(),
+        None => settings.schema.clone().unwrap_or_default(),
+    };
+    let names = snapshot::Names::for_target(server.flavor, target, &schema_hint);
+    progress(match &read {
+        Some(_) => "loading the target's schema into the temporary server",
+        None => "preparing the temporary server",
+    });
+    let loaded = snapshot::load(
+        server,
+        target.zip(read.as_ref().map(|(_, s)| s)),
+        read.as_ref()
+            .map(|(status, _)| (status.schema.as_str(), status.table.as_str())),
+        &names,
+        read_limits,
+    )
+    .await?;
+    if let Some((status, snapshot)) = &read {
+        notes.extend(snapshot.notes.iter().cloned());
+        notes.extend(snapshot::version_note(
+            &status.server_version,
+            settings.connection.flavor,
+            server,
+        ));
+    }
+    notes.extend(loaded.notes);
+    let mut runner = Client::connect(
+        &server.connection(&names.user, &names.database),
+        CONNECT_TIMEOUT,
+    )
+    .await?;
+    let status = match read {
+        Some((status, _)) => status,
+        None => match super::read_with(&mut runner, project, set, settings).await {
+            Ok(status) => status,
+            Err(e) => {
+                runner.close().await;
+                return Err(e);
+            }
+        },
+    };
+    let pending_count = pending(&status).len();
+    let result = match server.flavor {
         Flavor::Postgres => {
-            let result = run_postgres(
-                &mut client,
+            // Flyway creates the default schema when it is missing (createSchemas).
+            let made = runner
+                .execute(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {}",
+                    quote_ident(Flavor::Postgres, &status.schema)
+                ))
+                .await;
+            match made {
+                Ok(()) => {
+                    let result = run_postgres(
+                        &mut runner,
+                        project,
+                        set,
+                        settings,
+                        &status,
+                        limits,
+                        progress,
+                    )
+                    .await;
+                    let _ = runner.execute("ROLLBACK").await;
+                    result
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => {
+            run_mysql(
+                &mut runner,
                 project,
                 set,
                 settings,
                 &status,
                 limits,
                 progress,
+                &names.database,
             )
-            .await;
-            // The transaction is never committed; closing also ends it.
-            let _ = client.execute("ROLLBACK").await;
-            client.close().await;
-            result
+            .await
         }
-        _ => {
-            let result = run_mysql(client, project, set, settings, &status, limits, progress).await;
-            result
-        }
+    };
+    runner.close().await;
+    let mut report = result?;
+    report.target = target.map(|_| status.target.clone());
+    report.how = match target {
+        Some(_) => format!(
+            "{} {} at {} was only read (history, schema, sequence values and role names, in read-only transactions): the target was not changed. The {pending_count} pending migration(s) ran in {}, as the unprivileged account `{}`, removed afterwards",
+            flavor_name(settings.connection.flavor, &status.server_version),
+            status.server_version,
+            status.target,
+            server.description,
+            names.user
+        ),
+        None => format!(
+            "no database configured: the whole folder ran in {}, as the unprivileged account `{}`, removed afterwards",
+            server.description, names.user
+        ),
+    };
+    if target.is_some() {
+        notes.push("the temporary server has the target's schema but none of its rows (the history table's aside): failures that depend on the data, such as a unique index over duplicates or NOT NULL over nulls, are not found".into());
+    }
+    notes.append(&mut report.notes);
+    report.notes = notes;
+    Ok(report)
+}
+
+fn flavor_name(flavor: Flavor, version: &str) -> &'static str {
+    match flavor {
+        Flavor::Postgres => "PostgreSQL",
+        _ if version.to_ascii_lowercase().contains("mariadb") => "MariaDB",
+        Flavor::MariaDb => "MariaDB",
+        Flavor::MySql => "MySQL",
+    }
+}
+
+/// A URL that gives the project's settings for the temporary server (its connection is
+/// replaced by the private socket's).
+fn server_url(flavor: Flavor) -> String {
+    match flavor {
+        Flavor::Postgres => "postgresql://flyway@localhost/flyway".into(),
+        _ => "mariadb://flyway@localhost/flyway".into(),
     }
 }
 
@@ -634,7 +853,6 @@ async fn run_postgres(
     let mut held: HashSet<(String, String)> = HashSet::new();
     let mut migrations = Vec::new();
     let mut failed = false;
-    let mut sequence_note = false;
     for item in &prepared {
         let mut run = migration_header(set, status, item.file);
         if failed {
@@ -664,16 +882,29 @@ async fn run_postgres(
                     continue;
                 }
             };
-            let upper = sql.to_ascii_uppercase();
-            if upper.contains("NEXTVAL") || upper.contains("SERIAL") || upper.starts_with("INSERT")
-            {
-                sequence_note = true;
-            }
             let t = Instant::now();
+            // A savepoint per statement, so one refused for lack of privileges is skipped
+            // without aborting the transaction.
+            client.execute("SAVEPOINT flyway_lsp_statement").await?;
             let result = client.execute(&to_run).await;
             let elapsed = t.elapsed();
             match result {
+                Err(DbError::Statement(error)) if needs_privileges(Flavor::Postgres, &error) => {
+                    client
+                        .execute("ROLLBACK TO SAVEPOINT flyway_lsp_statement")
+                        .await?;
+                    run.record(
+                        &item.text,
+                        statement.range,
+                        Outcome::Skipped(privileges_note(&error)),
+                        elapsed,
+                        Vec::new(),
+                    );
+                }
                 Ok(()) => {
+                    client
+                        .execute("RELEASE SAVEPOINT flyway_lsp_statement")
+                        .await?;
                     let mut locks = Vec::new();
                     for row in client.query_text(locks_sql).await? {
                         let [Some(oid), Some(mode), name] = &row[..] else {
@@ -708,337 +939,16 @@ async fn run_postgres(
         run.elapsed = started.elapsed();
         migrations.push(run);
     }
-    if sequence_note {
-        notes.push("PostgreSQL never rolls back sequence increments: sequences used by these statements may have advanced on the target (gaps in ids only; no rows or schema changed)".into());
-    }
     Ok(DryRunReport {
-        how: format!(
-            "PostgreSQL {} at {}, schema {}: in one transaction that was rolled back",
-            status.server_version, status.target, status.schema
-        ),
+        how: String::new(),
+        target: None,
         migrations,
         notes,
     })
 }
 
-/// Copies the schema of the target database into `clone` with `pg_dump --schema-only | psql`.
-async fn pg_copy_schema(settings: &DbSettings, clone: &str) -> Result<(), DbError> {
-    let bindir = super::embedded::postgres_bindir().ok_or_else(|| {
-        DbError::Connect("--clone needs pg_dump and psql (PostgreSQL's client programs): install them, or dry-run without --clone".into())
-    })?;
-    let c = &settings.connection;
-    let mut common: Vec<String> =
-        vec!["-h".into(), c.host.clone(), "-p".into(), c.port.to_string()];
-    if let Some(user) = &c.user {
-        common.push("-U".into());
-        common.push(user.clone());
-    }
-    let mut dump = tokio::process::Command::new(bindir.join("pg_dump"));
-    dump.args(&common)
-        .args([
-            "--schema-only",
-            "--no-owner",
-            "--no-privileges",
-            "-d",
-            &c.database,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    let mut load = tokio::process::Command::new(bindir.join("psql"));
-    load.args(&common)
-        .args(["-q", "-X", "-v", "ON_ERROR_STOP=0", "-d", clone])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
-    if let Some(password) = &c.password {
-        dump.env("PGPASSWORD", password);
-        load.env("PGPASSWORD", password);
-    }
-    let output = dump
-        .output()
-        .await
-        .map_err(|e| DbError::Connect(format!("cannot run pg_dump: {e}")))?;
-    if !output.status.success() {
-        return Err(DbError::Connect(format!(
-            "pg_dump --schema-only failed: {}",
-            super::url::redact_text(String::from_utf8_lossy(&output.stderr).trim())
-        )));
-    }
-    load.stdin(std::process::Stdio::piped());
-    let mut child = load
-        .spawn()
-        .map_err(|e| DbError::Connect(format!("cannot run psql: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        use tokio::io::AsyncWriteExt;
-        stdin
-            .write_all(&output.stdout)
-            .await
-            .map_err(|e| DbError::Connect(format!("psql: {e}")))?;
-    }
-    child
-        .wait()
-        .await
-        .map_err(|e| DbError::Connect(format!("psql: {e}")))?;
-    Ok(())
-}
-
-async fn run_postgres_clone(
-    mut admin: Client,
-    project: &Project,
-    set: &MigrationSet,
-    settings: &DbSettings,
-    status: &DbStatus,
-    limits: Limits,
-    progress: &mut (dyn FnMut(&str) + Send),
-) -> Result<DryRunReport, DbError> {
-    let clone = clone_name(&settings.connection.database, &timestamp())
-        .chars()
-        .take(63)
-        .collect::<String>();
-    let quoted = quote_ident(Flavor::Postgres, &clone);
-    if let Err(e) = admin.execute(&format!("CREATE DATABASE {quoted}")).await {
-        admin.close().await;
-        return Err(e);
-    }
-    progress(&format!(
-        "copying the schema of `{}` into `{clone}`",
-        settings.connection.database
-    ));
-    let work = async {
-        pg_copy_schema(settings, &clone).await?;
-        let mut connection = settings.connection.clone();
-        connection.database = clone.clone();
-        let mut client = Client::connect(&connection, CONNECT_TIMEOUT).await?;
-        let result = run_postgres(
-            &mut client,
-            project,
-            set,
-            settings,
-            status,
-            limits,
-            progress,
-        )
-        .await;
-        let _ = client.execute("ROLLBACK").await;
-        client.close().await;
-        result
-    };
-    let outcome = tokio::select! {
-        result = work => Some(result),
-        _ = tokio::signal::ctrl_c() => None,
-    };
-    let dropped = admin
-        .execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        .await;
-    admin.close().await;
-    if let Err(e) = dropped {
-        return Err(DbError::Connect(format!(
-            "could not drop the throwaway database `{clone}`: {e}; drop it by hand"
-        )));
-    }
-    match outcome {
-        None => Err(DbError::Connect(format!(
-            "interrupted; the throwaway database `{clone}` was dropped"
-        ))),
-        Some(Err(e)) => Err(e),
-        Some(Ok(mut report)) => {
-            report.how = format!(
-                "PostgreSQL {} at {}: in the throwaway database `{clone}` (schema of `{}`, no rows, dropped afterwards), in one transaction that was rolled back",
-                status.server_version, status.target, settings.connection.database
-            );
-            Ok(report)
-        }
-    }
-}
-
-/// A MySQL database name for the throwaway copy (at most 64 characters).
-pub fn clone_name(database: &str, stamp: &str) -> String {
-    let suffix = format!("_dryrun_{stamp}");
-    let keep = 64usize.saturating_sub(suffix.len());
-    let base: String = database.chars().take(keep).collect();
-    format!("{base}{suffix}")
-}
-
-fn timestamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!("{secs}_{}", std::process::id())
-}
-
-/// Creates the throwaway copy of `source`'s schema in `clone`; returns notes.
-async fn copy_schema(
-    client: &mut Client,
-    source: &str,
-    clone: &str,
-) -> Result<Vec<String>, DbError> {
-    let flavor = client.flavor;
-    let q = |s: &str| quote_ident(flavor, s);
-    let charset = client
-        .query_text(&format!(
-            "SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE schema_name = {}",
-            quote_literal(flavor, source)
-        ))
-        .await?;
-    let (cs, coll) = match charset.first().map(|r| &r[..]) {
-        Some([Some(cs), Some(coll)]) => (cs.clone(), coll.clone()),
-        _ => ("utf8mb4".into(), String::new()),
-    };
-    let collate = if coll.is_empty() {
-        String::new()
-    } else {
-        format!(" COLLATE {coll}")
-    };
-    client
-        .execute(&format!(
-            "CREATE DATABASE {} CHARACTER SET {cs}{collate}",
-            q(clone)
-        ))
-        .await?;
-    client.execute(&format!("USE {}", q(clone))).await?;
-    client.execute("SET SESSION foreign_key_checks = 0").await?;
-    let objects = client
-        .query_text(&format!(
-            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = {} ORDER BY table_name",
-            quote_literal(flavor, source)
-        ))
-        .await?;
-    let mut views = Vec::new();
-    for row in objects {
-        let [Some(name), Some(kind)] = &row[..] else {
-            continue;
-        };
-        if kind == "VIEW" {
-            views.push(name.clone());
-            continue;
-        }
-        let create = client
-            .query_text(&format!("SHOW CREATE TABLE {}.{}", q(source), q(name)))
-            .await?;
-        if let Some(Some(ddl)) = create.first().and_then(|r| r.get(1)) {
-            client.execute(ddl).await?;
-        }
-    }
-    // Views may depend on views: retry until no progress.
-    let source_prefix = format!("{}.", q(source));
-    let mut remaining: Vec<(String, String)> = Vec::new();
-    for name in views {
-        let create = client
-            .query_text(&format!("SHOW CREATE VIEW {}.{}", q(source), q(&name)))
-            .await?;
-        if let Some(Some(ddl)) = create.first().and_then(|r| r.get(1)) {
-            let mut ddl = ddl.replace(&source_prefix, "");
-            // The definer may not exist here; run the view with the caller's rights.
-            if let Some(start) = ddl.find("DEFINER=") {
-                if let Some(len) = ddl[start..].find(" SQL SECURITY") {
-                    ddl.replace_range(start..start + len, "");
-                }
-            }
-            remaining.push((name, ddl));
-        }
-    }
-    let mut notes = Vec::new();
-    while !remaining.is_empty() {
-        let before = remaining.len();
-        let mut next = Vec::new();
-        for (name, ddl) in remaining {
-            if client.execute(&ddl).await.is_err() {
-                next.push((name, ddl));
-            }
-        }
-        remaining = next;
-        if remaining.len() == before {
-            notes.push(format!(
-                "views not copied into the throwaway database: {}",
-                remaining
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            break;
-        }
-    }
-    let routines = client
-        .query_one(&format!(
-            "SELECT (SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = {0}) + (SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = {0})",
-            quote_literal(flavor, source)
-        ))
-        .await?
-        .unwrap_or_default();
-    if routines != "0" && !routines.is_empty() {
-        notes.push(format!(
-            "{routines} routine(s)/trigger(s) of `{source}` are not copied into the throwaway database"
-        ));
-    }
-    client.execute("SET SESSION foreign_key_checks = 1").await?;
-    Ok(notes)
-}
-
-async fn run_mysql(
-    mut client: Client,
-    project: &Project,
-    set: &MigrationSet,
-    settings: &DbSettings,
-    status: &DbStatus,
-    limits: Limits,
-    progress: &mut (dyn FnMut(&str) + Send),
-) -> Result<DryRunReport, DbError> {
-    let flavor = client.flavor;
-    let clone = clone_name(&status.schema, &timestamp());
-    let worker_id = client.session_id().await?;
-    let work = run_mysql_in_clone(
-        &mut client,
-        project,
-        set,
-        settings,
-        status,
-        limits,
-        progress,
-        &clone,
-    );
-    let outcome = tokio::select! {
-        result = work => Some(result),
-        _ = tokio::signal::ctrl_c() => None,
-    };
-    // Always drop the copy, over a fresh connection (the worker may be mid-statement).
-    let mut cleanup_error = None;
-    match Client::connect(&settings.connection, CONNECT_TIMEOUT).await {
-        Ok(mut admin) => {
-            if outcome.is_none() {
-                let _ = admin.execute(&format!("KILL {worker_id}")).await;
-            }
-            if let Err(e) = admin
-                .execute(&format!(
-                    "DROP DATABASE IF EXISTS {}",
-                    quote_ident(flavor, &clone)
-                ))
-                .await
-            {
-                cleanup_error = Some(e);
-            }
-            admin.close().await;
-        }
-        Err(e) => cleanup_error = Some(e),
-    }
-    client.close().await;
-    if let Some(e) = cleanup_error {
-        return Err(DbError::Connect(format!(
-            "could not drop the throwaway database `{clone}`: {e}; drop it by hand"
-        )));
-    }
-    match outcome {
-        None => Err(DbError::Connect(format!(
-            "interrupted; the throwaway database `{clone}` was dropped"
-        ))),
-        Some(result) => result,
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
-async fn run_mysql_in_clone(
+async fn run_mysql(
     client: &mut Client,
     project: &Project,
     set: &MigrationSet,
@@ -1056,16 +966,11 @@ async fn run_mysql_in_clone(
         .into_iter()
         .filter_map(|r| r.into_iter().next().flatten())
         .collect();
-    progress(&format!(
-        "copying the schema of `{}` into `{clone}`",
-        status.schema
-    ));
-    let mut notes = copy_schema(client, &status.schema, clone).await?;
-    let (prepared, more) = prepare(project, set, status, settings);
-    notes.extend(more);
+    let (prepared, mut notes) = prepare(project, set, status, settings);
     notes.extend(validate_note(status));
-    let is_mariadb = status
-        .server_version
+    let is_mariadb = client
+        .server_version()
+        .await?
         .to_ascii_lowercase()
         .contains("mariadb");
     let mut timeouts = format!(
@@ -1108,6 +1013,13 @@ async fn run_mysql_in_clone(
             let result = client.execute(sql).await;
             let elapsed = t.elapsed();
             match result {
+                Err(DbError::Statement(error)) if needs_privileges(flavor, &error) => run.record(
+                    &item.text,
+                    statement.range,
+                    Outcome::Skipped(privileges_note(&error)),
+                    elapsed,
+                    Vec::new(),
+                ),
                 Ok(()) => run.record(
                     &item.text,
                     statement.range,
@@ -1126,12 +1038,9 @@ async fn run_mysql_in_clone(
         run.elapsed = started.elapsed();
         migrations.push(run);
     }
-    let kind = if is_mariadb { "MariaDB" } else { "MySQL" };
     Ok(DryRunReport {
-        how: format!(
-            "{kind} {} at {}: in the throwaway database `{clone}` (schema of `{}`, no rows), dropped afterwards",
-            status.server_version, status.target, status.schema
-        ),
+        how: String::new(),
+        target: None,
         migrations,
         notes,
     })
@@ -1206,6 +1115,8 @@ mod tests {
             "GRANT ALL ON *.* TO 'x'@'%'",
             "CREATE USER 'x'@'%'",
             "SET GLOBAL max_connections = 1",
+            "SET @@GLOBAL.general_log = 1",
+            "set @@persist.max_connections = 1",
             "SELECT * FROM t INTO OUTFILE '/tmp/x'",
             "UPDATE mysql.user SET x = 1",
         ] {
@@ -1215,17 +1126,6 @@ mod tests {
         assert_eq!(my("ALTER TABLE lending_dryrun_1.t ADD x INT"), Plan::Run);
         // A column qualified by a table is fine.
         assert_eq!(my("UPDATE loans SET loans.x = 1"), Plan::Run);
-    }
-
-    #[test]
-    fn clone_names_fit_mysql() {
-        assert_eq!(clone_name("app", "17_2"), "app_dryrun_17_2");
-        assert_eq!(
-            clone_name(&"d".repeat(80), "1234567890_12345")
-                .chars()
-                .count(),
-            64
-        );
     }
 
     #[test]

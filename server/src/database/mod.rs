@@ -9,6 +9,7 @@ pub mod dryrun;
 pub mod embedded;
 pub mod resolve;
 pub mod settings;
+pub mod snapshot;
 pub mod url;
 pub mod validate;
 

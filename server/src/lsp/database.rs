@@ -145,9 +145,9 @@ impl Backend {
             let result = dryrun::dry_run(
                 &snapshot.project,
                 &snapshot.set,
-                &snapshot.settings,
+                Some(&snapshot.settings),
+                snapshot.settings.connection.flavor,
                 Limits::default(),
-                false,
                 &mut progress,
             )
             .await;
