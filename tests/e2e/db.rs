@@ -19,7 +19,7 @@ use super::run_in;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-fn admin_url(flavor: Flavor) -> String {
+pub(crate) fn admin_url(flavor: Flavor) -> String {
     match flavor {
         Flavor::Postgres => std::env::var("FLYWAY_LSP_TEST_PG_URL")
             .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into()),
@@ -28,13 +28,13 @@ fn admin_url(flavor: Flavor) -> String {
     }
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     flyway_lsp::database::runtime()
         .expect("a tokio runtime")
         .block_on(future)
 }
 
-async fn connect(url: &str) -> Result<Client, String> {
+pub(crate) async fn connect(url: &str) -> Result<Client, String> {
     let connection = Connection::parse(url, None, None).map_err(|e| e.to_string())?;
     Client::connect(&connection, Duration::from_secs(5))
         .await
@@ -42,16 +42,16 @@ async fn connect(url: &str) -> Result<Client, String> {
 }
 
 /// A database of its own for one test, dropped at the end.
-struct TestDb {
-    flavor: Flavor,
-    name: String,
-    url: String,
+pub(crate) struct TestDb {
+    pub(crate) flavor: Flavor,
+    pub(crate) name: String,
+    pub(crate) url: String,
 }
 
 impl TestDb {
     /// `None` (after saying why and how to start the server) when it cannot be reached outside
     /// CI; a panic in CI.
-    fn create(flavor: Flavor) -> Option<TestDb> {
+    pub(crate) fn create(flavor: Flavor) -> Option<TestDb> {
         let admin = admin_url(flavor);
         let name = format!(
             "flt_{}_{}",
@@ -95,7 +95,7 @@ impl TestDb {
         Some(TestDb { flavor, name, url })
     }
 
-    fn execute(&self, sql: &str) {
+    pub(crate) fn execute(&self, sql: &str) {
         block_on(async {
             let mut client = connect(&self.url).await.unwrap();
             client
@@ -106,7 +106,7 @@ impl TestDb {
         })
     }
 
-    fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+    pub(crate) fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         block_on(async {
             let mut client = connect(&self.url).await.unwrap();
             let rows = client
@@ -120,7 +120,7 @@ impl TestDb {
 
     /// Everything a dry-run must leave alone: tables, columns, indexes, constraints, views,
     /// every row of every table (the history table included) and sequence values.
-    fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         let mut out = String::new();
         let (schema_filter, catalog_queries): (String, Vec<String>) = match self.flavor {
             Flavor::Postgres => (
@@ -161,7 +161,7 @@ impl TestDb {
     }
 
     /// Flyway's history table, laid out exactly as Flyway creates it.
-    fn create_history(&self) {
+    pub(crate) fn create_history(&self) {
         match self.flavor {
             Flavor::Postgres => self.execute(
                 r#"CREATE TABLE "public"."flyway_schema_history" (
@@ -204,7 +204,7 @@ CREATE INDEX "flyway_schema_history_s_idx" ON "public"."flyway_schema_history" (
 
     /// Adds a history row as Flyway writes it.
     #[allow(clippy::too_many_arguments)]
-    fn history_row(
+    pub(crate) fn history_row(
         &self,
         rank: i32,
         version: Option<&str>,
@@ -266,16 +266,16 @@ impl Drop for TestDb {
 
 /// Asserts that `output` contains `needle`, showing the whole output when it does not.
 #[track_caller]
-fn assert_has(output: &str, needle: &str) {
+pub(crate) fn assert_has(output: &str, needle: &str) {
     assert!(output.contains(needle), "expected {needle:?} in:\n{output}");
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> i32 {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> i32 {
     std::fs::write(dir.join(name), text).unwrap();
     checksum_text(text)
 }
 
-fn folder() -> tempfile::TempDir {
+pub(crate) fn folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sql")).unwrap();
     dir
