@@ -413,7 +413,7 @@ mod tests {
             format!("u/{secret}@host:1521/orcl"),
             format!("jdbc:oracle:thin:u/{secret}@host:1521:orcl"),
             format!("jdbc:oracle://u:{secret}@h/d"),
-            format!("{secret}"),
+            secret.to_string(),
             format!("host/db?password={secret}"),
             format!("postgres://u:{secret}@h:notaport/d"),
             format!("postgres://u:{secret}/d"),
