@@ -7,6 +7,7 @@
 mod bad_input;
 mod cli;
 mod db;
+mod db_reads;
 mod dry_run_safety;
 mod fixtures;
 mod lsp;

@@ -56,6 +56,14 @@ fn table_name(status: &DbStatus, report: &ProjectReport) -> String {
     status.table_name(report.server.flavor)
 }
 
+/// The exit status of a failed read: 5 for a history table that is not Flyway's, else 4.
+fn read_exit_code(error: &crate::database::client::DbError) -> i32 {
+    match error {
+        crate::database::client::DbError::History(_) => super::EXIT_HISTORY_TABLE,
+        _ => super::EXIT_CONNECTION,
+    }
+}
+
 /// Reads the status of every report; the first connection failure stops.
 pub fn statuses(
     reports: &[ProjectReport],
@@ -69,7 +77,7 @@ pub fn statuses(
         let started = Instant::now();
         let status = runtime
             .block_on(read_status(&report.project, &report.set, &settings))
-            .map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?;
+            .map_err(|e| (read_exit_code(&e), e.to_string()))?;
         out.push((status, started.elapsed()));
     }
     Ok(out)

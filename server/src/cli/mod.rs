@@ -23,15 +23,19 @@ pub const EXIT_ERRORS: i32 = 1;
 pub const EXIT_WARNINGS: i32 = 2;
 /// Exit status: bad usage, a path that does not exist, or a configuration that cannot be read.
 pub const EXIT_USAGE: i32 = 3;
-/// Exit status: the database could not be reached (or refused the connection).
+/// Exit status: the database could not be reached (or refused the connection), or did not
+/// answer in time (its history table locked by another session).
 pub const EXIT_CONNECTION: i32 = 4;
+/// Exit status: the schema history table is not laid out as Flyway's (a column missing or of
+/// another type).
+pub const EXIT_HISTORY_TABLE: i32 = 5;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "flyway-lsp",
     version,
     about = "Checks Flyway SQL migration folders; language server for editors",
-    after_help = "Exit status: 0 no problems, 1 errors, 2 warnings only, 3 usage or configuration error, 4 database connection failure."
+    after_help = "Exit status: 0 no problems, 1 errors, 2 warnings only, 3 usage or configuration error, 4 database connection failure (or its history table locked by another session), 5 the schema history table is not Flyway's (a column missing or of another type)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -299,9 +303,10 @@ fn load_options(
     }
     for item in &args.set {
         let Some((key, value)) = item.split_once('=') else {
-            return Err(ConfigError::new(format!(
-                "--set expects KEY=VALUE, got `{item}`"
-            )));
+            // Not echoed: it may be a password typed with another separator.
+            return Err(ConfigError::new(
+                "--set expects KEY=VALUE (e.g. --set table=history), got an argument without `=`",
+            ));
         };
         let key = key.trim().trim_start_matches("flyway.");
         overrides.push((key.to_string(), value.to_string()));

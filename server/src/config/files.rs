@@ -27,17 +27,11 @@ impl ConfigFile {
 
     /// Reads and parses a file; the format follows its extension (`.toml`, else properties).
     pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new(format!("cannot read config file {}: {e}", path.display()))
-        })?;
+        let text = read_regular_file(path)?;
         if path.extension().is_some_and(|ext| ext == "toml") {
-            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                ConfigError::new(format!(
-                    "{}: invalid TOML: {}",
-                    path.display(),
-                    e.to_string().trim_end()
-                ))
-            })?;
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| toml_error(path, &text, &e))?;
             Ok(ConfigFile::Toml {
                 path: path.to_path_buf(),
                 table,
@@ -134,6 +128,96 @@ impl ConfigFile {
         }
         Ok(())
     }
+}
+
+/// A config file's text. Anything but a regular file (a folder, a FIFO, a socket, a device) is
+/// an error, found before the file is opened so a FIFO never blocks; the open itself does not
+/// wait either (`O_NONBLOCK`), should the file be swapped in between.
+fn read_regular_file(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        ConfigError::new(format!("cannot read config file {}: {e}", path.display()))
+    };
+    let metadata = std::fs::metadata(path).map_err(cannot)?;
+    not_a_regular_file(path, &metadata.file_type()).map_or(Ok(()), Err)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut file = options.open(path).map_err(cannot)?;
+    let metadata = file.metadata().map_err(cannot)?;
+    not_a_regular_file(path, &metadata.file_type()).map_or(Ok(()), Err)?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(cannot)?;
+    Ok(text)
+}
+
+/// The error for a config path that is not a regular file.
+pub fn not_a_regular_file(path: &Path, file_type: &std::fs::FileType) -> Option<ConfigError> {
+    if file_type.is_file() {
+        return None;
+    }
+    let kind = if file_type.is_dir() {
+        "a folder"
+    } else {
+        unix_kind(file_type).unwrap_or("not a file")
+    };
+    Some(ConfigError::new(format!(
+        "config file {} is {kind}, not a regular file",
+        path.display()
+    )))
+}
+
+#[cfg(unix)]
+fn unix_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        Some("a device")
+    } else {
+        None
+    }
+}
+
+#[cfg(not(unix))]
+fn unix_kind(_: &std::fs::FileType) -> Option<&'static str> {
+    None
+}
+
+/// A TOML syntax error as `file:line:column`, without the text of the line: it may be the
+/// password's. The parser's own description is kept unless it quotes the line's value.
+fn toml_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError {
+    let Some(span) = error.span() else {
+        return ConfigError::new(format!("{}: invalid TOML", path.display()));
+    };
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line_number = text[..start].matches('\n').count() + 1;
+    let column = text[line_start..start].chars().count() + 1;
+    let line = &text[line_start..line_end];
+    let value = line.split_once('=').map_or(line, |(_, v)| v);
+    let value: Vec<char> = value.trim().trim_matches(['"', '\'']).chars().collect();
+    let message = error.message().lines().next().unwrap_or_default().trim();
+    // Any four characters of the value in the description: leave the description out.
+    let quotes_value = value
+        .windows(4)
+        .any(|w| message.contains(&w.iter().collect::<String>()));
+    let description = if message.is_empty() || quotes_value {
+        String::new()
+    } else {
+        format!(": {message}")
+    };
+    ConfigError::new(format!(
+        "{}:{line_number}:{column}: invalid TOML{description} (the line is not shown: it may hold a password)",
+        path.display()
+    ))
 }
 
 fn apply_toml_table(
@@ -289,6 +373,49 @@ fn unescape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_errors_name_the_line_never_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flyway.toml");
+        for text in [
+            "[flyway]\nurl = \"jdbc:postgresql://h/d\"\npassword = \"Hunter2x\nuser = \"u\"\n",
+            "[flyway]\npassword = Hunter2x\n",
+            "[flyway]\npassword = \"Hunter2x\" trailing\n",
+            "[flyway]\npassword = \"a\"\npassword = \"Hunter2x\"\n",
+            "[flyway]\npassword = \"Hunter2x\\q\"\n",
+            "[flyway]\npassword = [\"Hunter2x\"\n",
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = ConfigFile::read(&path).unwrap_err().to_string();
+            assert!(!err.contains("Hunter2x"), "{text:?} -> {err}");
+            assert!(!err.contains('\n'), "{err}");
+            assert!(err.contains("flyway.toml:"), "{err}");
+            assert!(err.contains("invalid TOML"), "{err}");
+        }
+        std::fs::write(&path, "[flyway]\nurl = \"x\"\npassword = Hunter2x\n").unwrap();
+        let err = ConfigFile::read(&path).unwrap_err().to_string();
+        assert!(err.contains("flyway.toml:3:"), "{err}");
+    }
+
+    #[test]
+    fn folders_and_fifos_are_errors_and_never_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("flyway.toml");
+        std::fs::create_dir(&folder).unwrap();
+        let err = ConfigFile::read(&folder).unwrap_err().to_string();
+        assert!(err.contains("is a folder, not a regular file"), "{err}");
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("flyway.conf");
+            let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+            // SAFETY: a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+            // With no writer, a blocking open would wait for ever: this returns at once.
+            let err = ConfigFile::read(&fifo).unwrap_err().to_string();
+            assert!(err.contains("is a FIFO (named pipe)"), "{err}");
+        }
+    }
 
     #[test]
     fn properties() {

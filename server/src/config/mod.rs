@@ -336,7 +336,7 @@ fn config_files_for(base_dir: &Path, options: &LoadOptions) -> Result<Vec<PathBu
             } else {
                 base_dir.join(file)
             };
-            if !path.is_file() {
+            if !is_present(&path) {
                 return Err(ConfigError::new(format!(
                     "config file {} does not exist",
                     path.display()
@@ -346,7 +346,7 @@ fn config_files_for(base_dir: &Path, options: &LoadOptions) -> Result<Vec<PathBu
         }
         // The tool's own file still applies beside explicit Flyway files.
         let tool = base_dir.join(TOOL_CONFIG_FILE);
-        if tool.is_file() && !files.contains(&tool) {
+        if is_present(&tool) && !files.contains(&tool) {
             files.push(tool);
         }
         return Ok(files);
@@ -354,15 +354,24 @@ fn config_files_for(base_dir: &Path, options: &LoadOptions) -> Result<Vec<PathBu
     Ok(CONFIG_FILE_CANDIDATES
         .iter()
         .map(|name| base_dir.join(name))
-        .filter(|p| p.is_file())
+        .filter(|p| is_present(p))
         .collect())
+}
+
+/// Whether something (of any kind: reading it says if it is not a regular file) is at `path`.
+/// A folder or FIFO named like a config file is an error when read, never silently skipped.
+fn is_present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// The nearest folder at or above `start` that holds a config file, stopping at a `.git` boundary.
 pub fn find_config_dir(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);
     while let Some(d) = dir {
-        if CONFIG_FILE_CANDIDATES.iter().any(|c| d.join(c).is_file()) {
+        if CONFIG_FILE_CANDIDATES
+            .iter()
+            .any(|c| is_present(&d.join(c)))
+        {
             return Some(d.to_path_buf());
         }
         if d.join(".git").exists() {

@@ -14,6 +14,46 @@ use crate::sql::server::Flavor;
 /// How long a connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a read of the schema history may wait (validate, `info --url`, `check --connect`,
+/// the editor's background reads): a migration holding the history table locked, or a server
+/// that stops answering, gives an error after these, never a hang.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// How long a statement may wait for a lock (PostgreSQL `lock_timeout`; MySQL
+    /// `lock_wait_timeout` and `innodb_lock_wait_timeout`, whole seconds, at least 1).
+    pub lock_timeout: Duration,
+    /// How long one statement may run (PostgreSQL `statement_timeout`; MariaDB
+    /// `max_statement_time`; MySQL `max_execution_time`).
+    pub statement_timeout: Duration,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            lock_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ReadLimits {
+    /// The client's own bound on a whole read, for a server that stops answering: the
+    /// server-side limits and a margin.
+    pub fn overall(&self) -> Duration {
+        self.lock_timeout + self.statement_timeout + Duration::from_secs(5)
+    }
+}
+
+/// `5 s`, `0.5 s`.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
+    }
+}
+
 /// A failure talking to the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DbError {
@@ -21,6 +61,11 @@ pub enum DbError {
     Connect(String),
     /// A statement failed.
     Statement(StatementError),
+    /// The history could not be read in time: locked by another session, or too slow.
+    Busy(String),
+    /// The history table is not laid out as Flyway's: a column missing or of another type, or
+    /// a value that cannot be Flyway's.
+    History(String),
 }
 
 /// A statement's failure as the server reported it.
@@ -38,7 +83,9 @@ pub struct StatementError {
 impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DbError::Connect(message) => f.write_str(message),
+            DbError::Connect(message) | DbError::Busy(message) | DbError::History(message) => {
+                f.write_str(message)
+            }
             DbError::Statement(e) => match &e.code {
                 Some(code) => write!(f, "{} ({code})", e.message),
                 None => f.write_str(&e.message),
@@ -66,10 +113,15 @@ pub fn quote_ident(flavor: Flavor, name: &str) -> String {
     }
 }
 
-/// Quotes a string literal (standard quoting; backslashes doubled for MySQL).
+/// Quotes a string literal (standard quoting; backslashes doubled for MySQL). PostgreSQL text
+/// with a backslash becomes an escape string (`E'a\\b'`), which reads the same whatever
+/// `standard_conforming_strings` is. Reads never use this: their values are bound parameters.
 pub fn quote_literal(flavor: Flavor, text: &str) -> String {
     let escaped = text.replace('\'', "''");
     match flavor {
+        Flavor::Postgres if text.contains('\\') => {
+            format!("E'{}'", escaped.replace('\\', "\\\\"))
+        }
         Flavor::Postgres => format!("'{escaped}'"),
         _ => format!("'{}'", escaped.replace('\\', "\\\\")),
     }
@@ -239,21 +291,47 @@ impl Client {
             }
             Inner::MySql(conn) => {
                 let rows: Vec<mysql_async::Row> = conn.query(sql).await.map_err(mysql_error)?;
-                Ok(rows
-                    .into_iter()
+                Ok(rows.into_iter().map(mysql_row_text).collect())
+            }
+        }
+    }
+
+    /// Runs a query with bound text parameters (`$1`, `$2`, … in `sql`, in order; `?` on
+    /// MySQL) and returns every value as text. On PostgreSQL every selected value must be text
+    /// (cast it: `x::text`).
+    pub async fn query_bound(
+        &mut self,
+        sql: &str,
+        params: &[&str],
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        match &mut self.inner {
+            Inner::Postgres(client) => {
+                let bound: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+                    .collect();
+                let rows = client.query(sql, &bound).await.map_err(pg_error)?;
+                rows.iter()
                     .map(|row| {
-                        row.unwrap()
-                            .into_iter()
-                            .map(|value| match value {
-                                mysql_async::Value::NULL => None,
-                                mysql_async::Value::Bytes(b) => {
-                                    Some(String::from_utf8_lossy(&b).into_owned())
-                                }
-                                other => Some(other.as_sql(true).trim_matches('\'').to_string()),
+                        (0..row.len())
+                            .map(|i| {
+                                row.try_get::<_, Option<String>>(i).map_err(|e| {
+                                    DbError::statement(format!("reading column {}: {e}", i + 1))
+                                })
                             })
                             .collect()
                     })
-                    .collect())
+                    .collect()
+            }
+            Inner::MySql(conn) => {
+                let sql = mysql_placeholders(sql);
+                let values: Vec<mysql_async::Value> = params
+                    .iter()
+                    .map(|p| mysql_async::Value::from(*p))
+                    .collect();
+                let rows: Vec<mysql_async::Row> =
+                    conn.exec(sql, values).await.map_err(mysql_error)?;
+                Ok(rows.into_iter().map(mysql_row_text).collect())
             }
         }
     }
@@ -299,28 +377,141 @@ impl Client {
         Ok(self.query_one(sql).await?.unwrap_or_default())
     }
 
-    /// Whether `schema.table` exists.
+    /// Whether `schema.table` exists (the names are bound parameters).
     pub async fn table_exists(&mut self, schema: &str, table: &str) -> Result<bool, DbError> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
-            quote_literal(self.flavor, schema),
-            quote_literal(self.flavor, table)
-        );
-        Ok(self.query_one(&sql).await?.as_deref() != Some("0"))
+        let sql = match self.flavor {
+            Flavor::Postgres => "SELECT COUNT(*)::text FROM information_schema.tables WHERE table_schema = $1::text AND table_name = $2::text",
+            _ => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+        };
+        let rows = self.query_bound(sql, &[schema, table]).await?;
+        let count = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten());
+        Ok(count.as_deref().is_some_and(|c| c.trim() != "0"))
     }
 
-    /// Reads Flyway's history table in a read-only transaction; `Ok(None)` when it does not
-    /// exist.
+    /// The columns of `schema.table` and their types, as `information_schema.columns` names
+    /// them (the names are bound parameters).
+    async fn columns(
+        &mut self,
+        schema: &str,
+        table: &str,
+    ) -> Result<Vec<(String, String)>, DbError> {
+        let sql = match self.flavor {
+            Flavor::Postgres => "SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = $1::text AND table_name = $2::text ORDER BY ordinal_position",
+            _ => "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+        };
+        Ok(self
+            .query_bound(sql, &[schema, table])
+            .await?
+            .into_iter()
+            .filter_map(|row| {
+                let mut values = row.into_iter();
+                Some((values.next()??, values.next().flatten().unwrap_or_default()))
+            })
+            .collect())
+    }
+
+    /// Reads Flyway's history table in a read-only transaction, within `limits`; `Ok(None)`
+    /// when it does not exist. A lock held by another session or a slow server gives
+    /// [`DbError::Busy`]; a table that is not laid out as Flyway's, [`DbError::History`].
     pub async fn read_history(
         &mut self,
         schema: &str,
         table: &str,
+        limits: ReadLimits,
+    ) -> Result<Option<Vec<HistoryRow>>, DbError> {
+        let qualified = format!(
+            "{}.{}",
+            quote_ident(self.flavor, schema),
+            quote_ident(self.flavor, table)
+        );
+        let result = match self.flavor {
+            Flavor::Postgres => self.read_history_postgres(schema, table, limits).await,
+            _ => self.read_history_mysql(schema, table, limits).await,
+        };
+        result.map_err(|e| limit_error(e, &qualified, limits))
+    }
+
+    async fn read_history_postgres(
+        &mut self,
+        schema: &str,
+        table: &str,
+        limits: ReadLimits,
     ) -> Result<Option<Vec<HistoryRow>>, DbError> {
         self.execute("START TRANSACTION READ ONLY").await?;
-        let result = self.read_history_in_transaction(schema, table).await;
+        let settings = format!(
+            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; SET LOCAL standard_conforming_strings = on",
+            limits.lock_timeout.as_millis().max(1),
+            limits.statement_timeout.as_millis().max(1)
+        );
+        let result = match self.execute(&settings).await {
+            Ok(()) => self.read_history_in_transaction(schema, table).await,
+            Err(e) => Err(e),
+        };
         let end = self.execute("ROLLBACK").await;
         let rows = result?;
         end?;
+        Ok(rows)
+    }
+
+    /// MySQL / MariaDB: the session's limits are set for the read and put back after it, so a
+    /// dry-run on the same connection keeps its own.
+    async fn read_history_mysql(
+        &mut self,
+        schema: &str,
+        table: &str,
+        limits: ReadLimits,
+    ) -> Result<Option<Vec<HistoryRow>>, DbError> {
+        let mariadb = self
+            .server_version()
+            .await?
+            .to_ascii_lowercase()
+            .contains("mariadb");
+        let lock = limits.lock_timeout.as_secs().max(1);
+        self.execute(&format!(
+            "SET SESSION lock_wait_timeout = {lock}, innodb_lock_wait_timeout = {lock}"
+        ))
+        .await?;
+        let (statement_var, statement_value) = if mariadb {
+            (
+                "max_statement_time",
+                format!("{}", limits.statement_timeout.as_secs_f64().max(0.001)),
+            )
+        } else {
+            (
+                "max_execution_time",
+                limits.statement_timeout.as_millis().max(1).to_string(),
+            )
+        };
+        // Servers older than the variable (MySQL before 5.7.8) refuse it: the client-side
+        // bound of `read_with` still holds.
+        let statement_limit = match self
+            .execute(&format!("SET SESSION {statement_var} = {statement_value}"))
+            .await
+        {
+            Ok(()) => true,
+            Err(DbError::Statement(e)) if e.code.as_deref() == Some("1193") => false,
+            Err(e) => return Err(e),
+        };
+        let result = match self.execute("START TRANSACTION READ ONLY").await {
+            Ok(()) => {
+                let rows = self.read_history_in_transaction(schema, table).await;
+                let end = self.execute("ROLLBACK").await;
+                rows.and_then(|rows| end.map(|()| rows))
+            }
+            Err(e) => Err(e),
+        };
+        let mut restore =
+            "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT"
+                .to_string();
+        if statement_limit {
+            restore.push_str(&format!(", {statement_var} = DEFAULT"));
+        }
+        let restored = self.execute(&restore).await;
+        let rows = result?;
+        restored?;
         Ok(rows)
     }
 
@@ -337,56 +528,229 @@ impl Client {
             quote_ident(self.flavor, schema),
             quote_ident(self.flavor, table)
         );
+        let columns = self.columns(schema, table).await?;
+        check_history_columns(self.flavor, &qualified, &columns)?;
+        let c = |name: &str| quote_ident(self.flavor, name);
         let sql = match self.flavor {
             Flavor::Postgres => format!(
-                "SELECT installed_rank::text, version, description, type, script, checksum::text, installed_by, to_char(installed_on, 'YYYY-MM-DD HH24:MI:SS'), execution_time::text, CASE WHEN success THEN '1' ELSE '0' END FROM {qualified} ORDER BY installed_rank"
+                "SELECT {}::text, {}::text, {}::text, {}::text, {}::text, {}::text, {}::text, to_char({}, 'YYYY-MM-DD HH24:MI:SS'), {}::text, CASE WHEN {} THEN '1' ELSE '0' END FROM {qualified} ORDER BY {}",
+                c("installed_rank"), c("version"), c("description"), c("type"), c("script"), c("checksum"), c("installed_by"), c("installed_on"), c("execution_time"), c("success"), c("installed_rank")
             ),
             _ => format!(
-                "SELECT installed_rank, version, description, type, script, checksum, installed_by, DATE_FORMAT(installed_on, '%Y-%m-%d %H:%i:%s'), execution_time, CASE WHEN success THEN '1' ELSE '0' END FROM {qualified} ORDER BY installed_rank"
+                "SELECT {}, {}, {}, {}, {}, {}, {}, DATE_FORMAT({}, '%Y-%m-%d %H:%i:%s'), {}, CASE WHEN {} THEN '1' ELSE '0' END FROM {qualified} ORDER BY {}",
+                c("installed_rank"), c("version"), c("description"), c("type"), c("script"), c("checksum"), c("installed_by"), c("installed_on"), c("execution_time"), c("success"), c("installed_rank")
             ),
         };
         let rows = self.query_text(&sql).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let text = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
-            let number = |i: usize| -> Result<i32, DbError> {
-                text(i).trim().parse::<i32>().map_err(|_| {
-                    DbError::statement(format!(
-                        "{qualified}: column {i} holds `{}`, not a number: is this Flyway's history table?",
-                        text(i)
+            let number = |i: usize, column: &str| -> Result<i32, DbError> {
+                let value = text(i);
+                value.trim().parse::<i32>().map_err(|_| {
+                    DbError::History(format!(
+                        "the schema history table {qualified}: column `{column}` holds `{}`, not a 32-bit integer as Flyway writes",
+                        value.chars().take(40).collect::<String>()
                     ))
                 })
             };
             out.push(HistoryRow {
-                installed_rank: number(0)?,
+                installed_rank: number(0, "installed_rank")?,
                 version: row.get(1).cloned().flatten(),
                 description: text(2),
                 migration_type: text(3),
                 script: text(4),
                 checksum: match row.get(5).cloned().flatten() {
-                    Some(c) => Some(c.trim().parse::<i32>().map_err(|_| {
-                        DbError::statement(format!("{qualified}: checksum `{c}` is not a number"))
-                    })?),
+                    Some(_) => Some(number(5, "checksum")?),
                     None => None,
                 },
                 installed_by: text(6),
                 installed_on: text(7),
-                execution_time: number(8).unwrap_or(0),
+                execution_time: number(8, "execution_time").unwrap_or(0),
                 success: text(9) == "1",
             });
         }
         Ok(Some(out))
     }
 
-    /// Closes the connection politely.
+    /// Closes the connection politely (giving up after a moment: a server that stopped
+    /// answering does not hold the caller).
     pub async fn close(self) {
         match self.inner {
             Inner::Postgres(client) => drop(client),
             Inner::MySql(conn) => {
-                let _ = conn.disconnect().await;
+                let _ = tokio::time::timeout(Duration::from_secs(2), conn.disconnect()).await;
             }
         }
     }
+}
+
+/// One MySQL row as text (`None` for NULL).
+fn mysql_row_text(row: mysql_async::Row) -> Vec<Option<String>> {
+    row.unwrap()
+        .into_iter()
+        .map(|value| match value {
+            mysql_async::Value::NULL => None,
+            mysql_async::Value::Bytes(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+            other => Some(other.as_sql(true).trim_matches('\'').to_string()),
+        })
+        .collect()
+}
+
+/// `$1`, `$2`, … as MySQL's `?` (the constant SQL of this file only: no `$` in literals).
+fn mysql_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A timeout of the read as the one line users see; other errors unchanged.
+fn limit_error(error: DbError, qualified: &str, limits: ReadLimits) -> DbError {
+    let DbError::Statement(e) = &error else {
+        return error;
+    };
+    let locked = || {
+        DbError::Busy(format!(
+            "the schema history table {qualified} is locked by another session (a migration running?); gave up after {}",
+            seconds(limits.lock_timeout)
+        ))
+    };
+    let slow = || {
+        DbError::Busy(format!(
+            "reading the schema history table {qualified} took longer than {}; gave up",
+            seconds(limits.statement_timeout)
+        ))
+    };
+    match e.code.as_deref() {
+        // lock_not_available; ER_LOCK_WAIT_TIMEOUT (row locks and metadata locks alike)
+        Some("55P03") | Some("1205") => locked(),
+        // query_canceled by statement_timeout (not by an administrator)
+        Some("57014") if e.message.contains("statement timeout") => slow(),
+        // MariaDB's max_statement_time; MySQL's max_execution_time
+        Some("1969") | Some("3024") => slow(),
+        _ => error,
+    }
+}
+
+/// Which types Flyway's columns may have and still be read.
+#[derive(Clone, Copy)]
+enum ColumnKind {
+    Integer,
+    Text,
+    Time,
+    Boolean,
+}
+
+impl ColumnKind {
+    fn accepts(self, flavor: Flavor, data_type: &str) -> bool {
+        let t = data_type.to_ascii_lowercase();
+        let t = t.as_str();
+        let integer = matches!(
+            t,
+            "smallint"
+                | "integer"
+                | "bigint"
+                | "int"
+                | "tinyint"
+                | "mediumint"
+                | "numeric"
+                | "decimal"
+        );
+        match self {
+            ColumnKind::Integer => integer,
+            ColumnKind::Text => matches!(
+                t,
+                "character varying"
+                    | "varchar"
+                    | "text"
+                    | "character"
+                    | "char"
+                    | "tinytext"
+                    | "mediumtext"
+                    | "longtext"
+                    | "nvarchar"
+                    | "nchar"
+            ),
+            ColumnKind::Time => t.starts_with("timestamp") || matches!(t, "datetime" | "date"),
+            ColumnKind::Boolean => match flavor {
+                Flavor::Postgres => t == "boolean",
+                _ => integer || matches!(t, "bit" | "boolean" | "bool"),
+            },
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            ColumnKind::Integer => "an integer",
+            ColumnKind::Text => "text (VARCHAR)",
+            ColumnKind::Time => "a timestamp",
+            ColumnKind::Boolean => "a boolean",
+        }
+    }
+}
+
+/// The columns Flyway's history table has, in Flyway's order.
+const HISTORY_COLUMNS: [(&str, ColumnKind); 10] = [
+    ("installed_rank", ColumnKind::Integer),
+    ("version", ColumnKind::Text),
+    ("description", ColumnKind::Text),
+    ("type", ColumnKind::Text),
+    ("script", ColumnKind::Text),
+    ("checksum", ColumnKind::Integer),
+    ("installed_by", ColumnKind::Text),
+    ("installed_on", ColumnKind::Time),
+    ("execution_time", ColumnKind::Integer),
+    ("success", ColumnKind::Boolean),
+];
+
+/// One line naming the table and the first column that is missing or of another type.
+fn check_history_columns(
+    flavor: Flavor,
+    qualified: &str,
+    columns: &[(String, String)],
+) -> Result<(), DbError> {
+    let mut problems = Vec::new();
+    for (name, kind) in HISTORY_COLUMNS {
+        // PostgreSQL names are exact (Flyway creates them quoted, lower case); MySQL's are not
+        // case-sensitive.
+        let found = columns.iter().find(|(c, _)| match flavor {
+            Flavor::Postgres => c == name,
+            _ => c.eq_ignore_ascii_case(name),
+        });
+        match found {
+            None => problems.push(format!("has no column `{name}`")),
+            Some((_, data_type)) if !kind.accepts(flavor, data_type) => problems.push(format!(
+                "has column `{name}` of type {}, where Flyway writes {}",
+                data_type.chars().take(40).collect::<String>(),
+                kind.name()
+            )),
+            Some(_) => {}
+        }
+    }
+    let Some(first) = problems.first() else {
+        return Ok(());
+    };
+    let more = match problems.len() {
+        1 => String::new(),
+        n => format!(
+            " (and {} more column problem{})",
+            n - 1,
+            if n == 2 { "" } else { "s" }
+        ),
+    };
+    Err(DbError::History(format!(
+        "the schema history table {qualified} {first}{more}: it is not laid out as Flyway's; set `table` / --table to Flyway's history table"
+    )))
 }
 
 fn pg_reason(err: &tokio_postgres::Error) -> String {
@@ -425,6 +789,140 @@ mod tests {
             Some(3)
         );
         assert_eq!(mysql_line("Table 't' already exists"), None);
+    }
+
+    #[test]
+    fn postgres_literals_read_the_same_whatever_standard_conforming_strings_is() {
+        assert_eq!(quote_literal(Flavor::Postgres, "it's"), "'it''s'");
+        // With standard_conforming_strings off, '\' would end the literal early; E'' does not.
+        assert_eq!(
+            quote_literal(Flavor::Postgres, "x\\'; DROP TABLE t; --"),
+            "E'x\\\\''; DROP TABLE t; --'"
+        );
+        assert_eq!(
+            mysql_placeholders("a = $1 AND b = $2::text AND c = $10"),
+            "a = ? AND b = ?::text AND c = ?"
+        );
+    }
+
+    fn pg_columns(changes: &[(&str, Option<&str>)]) -> Vec<(String, String)> {
+        let mut columns: Vec<(String, String)> = [
+            ("installed_rank", "integer"),
+            ("version", "character varying"),
+            ("description", "character varying"),
+            ("type", "character varying"),
+            ("script", "character varying"),
+            ("checksum", "integer"),
+            ("installed_by", "character varying"),
+            ("installed_on", "timestamp without time zone"),
+            ("execution_time", "integer"),
+            ("success", "boolean"),
+        ]
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+        for (name, change) in changes {
+            match change {
+                Some(t) => {
+                    if let Some(c) = columns.iter_mut().find(|(n, _)| n == name) {
+                        c.1 = t.to_string();
+                    }
+                }
+                None => columns.retain(|(n, _)| n != name),
+            }
+        }
+        columns
+    }
+
+    #[test]
+    fn history_columns_are_checked_by_name_and_type() {
+        let table = "\"public\".\"flyway_schema_history\"";
+        assert!(check_history_columns(Flavor::Postgres, table, &pg_columns(&[])).is_ok());
+        let Err(DbError::History(m)) =
+            check_history_columns(Flavor::Postgres, table, &pg_columns(&[("checksum", None)]))
+        else {
+            panic!("a missing checksum column is a history error");
+        };
+        assert_eq!(m, "the schema history table \"public\".\"flyway_schema_history\" has no column `checksum`: it is not laid out as Flyway's; set `table` / --table to Flyway's history table");
+        let Err(DbError::History(m)) = check_history_columns(
+            Flavor::Postgres,
+            table,
+            &pg_columns(&[
+                ("installed_rank", Some("text")),
+                ("success", Some("integer")),
+            ]),
+        ) else {
+            panic!("installed_rank as text is a history error");
+        };
+        assert!(
+            m.contains("has column `installed_rank` of type text, where Flyway writes an integer (and 1 more column problem)"),
+            "{m}"
+        );
+        // MySQL: names in any case, BOOL is tinyint, text types of every size.
+        let mysql: Vec<(String, String)> = pg_columns(&[
+            ("success", Some("tinyint")),
+            ("description", Some("longtext")),
+            ("installed_on", Some("datetime")),
+        ])
+        .into_iter()
+        .map(|(n, t)| (n.to_uppercase(), t))
+        .collect();
+        assert!(check_history_columns(Flavor::MariaDb, "`db`.`h`", &mysql).is_ok());
+        // PostgreSQL names are exact.
+        let upper: Vec<(String, String)> = pg_columns(&[])
+            .into_iter()
+            .map(|(n, t)| (n.to_uppercase(), t))
+            .collect();
+        assert!(check_history_columns(Flavor::Postgres, table, &upper).is_err());
+    }
+
+    #[test]
+    fn timeouts_become_one_line_busy_errors() {
+        let limits = ReadLimits::default();
+        let statement = |code: &str, message: &str| {
+            DbError::Statement(StatementError {
+                message: message.into(),
+                code: Some(code.into()),
+                position: None,
+                line: None,
+            })
+        };
+        let t = "\"public\".\"h\"";
+        assert_eq!(
+            limit_error(statement("55P03", "canceling statement due to lock timeout"), t, limits).to_string(),
+            "the schema history table \"public\".\"h\" is locked by another session (a migration running?); gave up after 5 s"
+        );
+        assert!(matches!(
+            limit_error(statement("1205", "Lock wait timeout exceeded"), t, limits),
+            DbError::Busy(_)
+        ));
+        assert_eq!(
+            limit_error(
+                statement("57014", "canceling statement due to statement timeout"),
+                t,
+                limits
+            )
+            .to_string(),
+            "reading the schema history table \"public\".\"h\" took longer than 30 s; gave up"
+        );
+        assert!(matches!(
+            limit_error(statement("1969", "max_statement_time exceeded"), t, limits),
+            DbError::Busy(_)
+        ));
+        // Cancelled by an administrator, or any other failure: unchanged.
+        assert!(matches!(
+            limit_error(
+                statement("57014", "canceling statement due to user request"),
+                t,
+                limits
+            ),
+            DbError::Statement(_)
+        ));
+        assert!(matches!(
+            limit_error(statement("42P01", "relation does not exist"), t, limits),
+            DbError::Statement(_)
+        ));
+        assert_eq!(seconds(Duration::from_millis(500)), "0.5 s");
     }
 
     #[tokio::test]

@@ -117,6 +117,8 @@ fn confine(command: &mut Command, account: Option<Account>, dir: &Path) {
     // SAFETY: the closure only makes async-signal-safe system calls and allocates nothing.
     unsafe {
         command.pre_exec(move || {
+            // Linux only; elsewhere a killed dry-run's server is stopped by the next run.
+            #[cfg(target_os = "linux")]
             if libc::prctl(
                 libc::PR_SET_PDEATHSIG,
                 libc::SIGKILL as libc::c_ulong,

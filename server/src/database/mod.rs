@@ -72,8 +72,27 @@ pub async fn read_status(
     result
 }
 
-/// [`read_status`] over an open connection.
+/// [`read_status`] over an open connection, within `settings.read_limits`: the server's own
+/// lock and statement timeouts, and the client's overall bound for a server that stops
+/// answering (the connection is then in an unknown state: close it).
 pub async fn read_with(
+    client: &mut Client,
+    project: &Project,
+    set: &MigrationSet,
+    settings: &DbSettings,
+) -> Result<DbStatus, DbError> {
+    let overall = settings.read_limits.overall();
+    let target = client.target.clone();
+    match tokio::time::timeout(overall, read_unbounded(client, project, set, settings)).await {
+        Ok(result) => result,
+        Err(_) => Err(DbError::Busy(format!(
+            "the database {target} did not answer a read of the schema history within {}; gave up",
+            client::seconds(overall)
+        ))),
+    }
+}
+
+async fn read_unbounded(
     client: &mut Client,
     project: &Project,
     set: &MigrationSet,
@@ -84,7 +103,9 @@ pub async fn read_with(
         None => client.current_schema().await?,
     };
     let server_version = client.server_version().await?;
-    let rows = client.read_history(&schema, &settings.table).await?;
+    let rows = client
+        .read_history(&schema, &settings.table, settings.read_limits)
+        .await?;
     let history_exists = rows.is_some();
     let resolved = resolved_migrations(project, set, settings, &builtins(settings, &schema));
     let status = compare(

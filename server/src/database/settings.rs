@@ -4,6 +4,7 @@
 
 use crate::config::{Config, ConfigError};
 
+use super::client::ReadLimits;
 use super::url::{redact_text, Connection};
 
 /// One `ignoreMigrationPatterns` entry: `type:state` (`*:future`, `versioned:missing`, …).
@@ -70,6 +71,8 @@ pub struct DbSettings {
     pub placeholder_replacement: bool,
     /// The flyway.toml environment (for `${flyway:environment}` and messages).
     pub environment: String,
+    /// How long a read of the history may wait (defaults: 5 s for a lock, 30 s a statement).
+    pub read_limits: ReadLimits,
 }
 
 impl DbSettings {
@@ -162,6 +165,7 @@ impl DbSettings {
             ignore_patterns,
             placeholder_replacement,
             environment: config.environment.clone(),
+            read_limits: ReadLimits::default(),
         }))
     }
 }

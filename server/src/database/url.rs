@@ -67,6 +67,10 @@ fn percent_decode(text: &str) -> String {
 
 impl Connection {
     /// Parses a URL; `user` / `password` (Flyway's settings) override the URL's credentials.
+    ///
+    /// A `/`, `?` or `@` in the password is found when the URL can only be read one way
+    /// (`postgres://u:p@ss/w?rd@host/db`); otherwise the URL is refused, and no error shows the
+    /// credentials.
     pub fn parse(
         url: &str,
         user: Option<&str>,
@@ -74,26 +78,41 @@ impl Connection {
     ) -> Result<Connection, UrlError> {
         let trimmed = url.trim();
         let without_jdbc = trimmed.strip_prefix("jdbc:").unwrap_or(trimmed);
-        let (scheme, rest) = without_jdbc
-            .split_once("://")
-            .ok_or_else(|| UrlError(format!("not a database URL: {}", redact_text(trimmed))))?;
+        let Some((scheme, rest)) = without_jdbc.split_once("://") else {
+            return Err(UrlError(
+                "not a database URL: expected jdbc:postgresql://host:5432/database, jdbc:mysql://host:3306/database or jdbc:mariadb://… (the value is not shown: it may hold a password)".into(),
+            ));
+        };
         let flavor = match scheme.to_ascii_lowercase().as_str() {
             "postgresql" | "postgres" | "pgsql" => Flavor::Postgres,
             "mysql" => Flavor::MySql,
             "mariadb" => Flavor::MariaDb,
             other => {
+                let shown = if other.len() <= 32
+                    && other
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'))
+                {
+                    format!("`{other}`")
+                } else {
+                    "in the URL".to_string()
+                };
                 return Err(UrlError(format!(
-                    "unsupported database `{other}` in {} (PostgreSQL, MySQL and MariaDB are supported)",
-                    redact_text(trimmed)
-                )))
+                    "unsupported database {shown} (PostgreSQL, MySQL and MariaDB are supported)"
+                )));
             }
         };
-        let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (authority, database) = location.split_once('/').unwrap_or((location, ""));
-        let (credentials, hostport) = match authority.rsplit_once('@') {
-            Some((c, h)) => (Some(c), h),
-            None => (None, authority),
-        };
+        let (credentials, after_credentials) = split_credentials(rest);
+        let (location, query) = after_credentials
+            .split_once('?')
+            .unwrap_or((after_credentials, ""));
+        let (hostport, database) = location.split_once('/').unwrap_or((location, ""));
+        if hostport.contains('@') || database.contains('@') {
+            return Err(UrlError(format!(
+                "cannot read the user and password of {}: percent-encode `@`, `/`, `?` and `:` in them (%40, %2F, %3F, %3A)",
+                redact_url(trimmed)
+            )));
+        }
         let (url_user, url_password) = match credentials {
             Some(c) => match c.split_once(':') {
                 Some((u, p)) => (Some(percent_decode(u)), Some(percent_decode(p))),
@@ -107,9 +126,9 @@ impl Connection {
         };
         let (host, port) = if let Some(stripped) = hostport.strip_prefix('[') {
             // [::1]:5432
-            let (h, after) = stripped
-                .split_once(']')
-                .ok_or_else(|| UrlError(format!("bad IPv6 host in {}", redact_text(trimmed))))?;
+            let (h, after) = stripped.split_once(']').ok_or_else(|| {
+                UrlError("bad IPv6 host in the URL: expected [address] or [address]:port".into())
+            })?;
             let port = after.strip_prefix(':').map(str::to_string);
             (h.to_string(), port)
         } else {
@@ -121,7 +140,12 @@ impl Connection {
         let port = match port {
             Some(p) => p
                 .parse::<u16>()
-                .map_err(|_| UrlError(format!("bad port `{p}` in {}", redact_text(trimmed))))?,
+                .map_err(|_| {
+                    UrlError(format!(
+                        "bad port in the URL {}: expected host:port with a port from 0 to 65535 (host and port not shown: a password without `@host` would be among them)",
+                        scheme_only(trimmed)
+                    ))
+                })?,
             None => default_port,
         };
         let mut params = BTreeMap::new();
@@ -192,28 +216,118 @@ impl Connection {
     }
 }
 
-/// Removes passwords from URL-like text (`user:secret@`, `password=secret`).
-pub fn redact_text(text: &str) -> String {
-    let mut out = text.to_string();
-    if let Some(scheme_end) = out.find("://") {
-        let after = scheme_end + 3;
-        let authority_end = out[after..]
-            .find(['/', '?'])
-            .map_or(out.len(), |i| after + i);
-        if let Some(at) = out[after..authority_end].rfind('@') {
-            let credentials = &out[after..after + at];
-            if let Some(colon) = credentials.find(':') {
-                out.replace_range(after + colon + 1..after + at, "***");
-            }
+/// Whether a query or property key names a secret (`password`, `password1`, `sslpassword`,
+/// `pwd`, `secret`, `token`, …).
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+/// The `user[:password]@` part of what follows `scheme://`, and the rest. The separator is the
+/// last `@` that is followed by a plain host (and port) and preceded by a plain user name, so a
+/// password may hold `@`, `/`, `?` and `:` as long as the URL reads only one way.
+fn split_credentials(rest: &str) -> (Option<&str>, &str) {
+    for (at, _) in rest
+        .match_indices('@')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let after = &rest[at + 1..];
+        let host_end = after.find(['/', '?']).unwrap_or(after.len());
+        let host_like = after[..host_end].chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']' | '%')
+        });
+        let before = &rest[..at];
+        let user = before.split(':').next().unwrap_or_default();
+        let user_like = !user.contains(['/', '?', '&', '=', '#', ';', '@']);
+        if host_like && user_like {
+            return (Some(before), after);
         }
     }
-    let lower = out.to_ascii_lowercase();
-    if let Some(i) = lower.find("password=") {
-        let start = i + "password=".len();
-        let end = out[start..].find('&').map_or(out.len(), |j| start + j);
-        out.replace_range(start..end, "***");
+    (None, rest)
+}
+
+/// `jdbc:postgresql://…`: the scheme alone, when it is a plain one.
+fn scheme_only(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, _))
+            if scheme.len() <= 40
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.')) =>
+        {
+            format!("{scheme}://…")
+        }
+        _ => "…".to_string(),
     }
-    out
+}
+
+/// A URL made safe to show, erring on the side of hiding: everything before the last `@`
+/// (except a plain user name) and everything from the first secret-named parameter on.
+pub fn redact_url(url: &str) -> String {
+    let (prefix, body) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let mut body = match body.rfind('@') {
+        Some(at) => {
+            let before = &body[..at];
+            let user = before.split(':').next().unwrap_or_default();
+            let plain_user = !user.is_empty()
+                && user
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            let rest = &body[at + 1..];
+            match (plain_user, before.contains(':')) {
+                (true, true) => format!("{user}:***@{rest}"),
+                (true, false) => format!("{user}@{rest}"),
+                _ => format!("***@{rest}"),
+            }
+        }
+        None => body.to_string(),
+    };
+    let mut key_start = 0;
+    let mut cut = None;
+    for (i, c) in body.char_indices() {
+        match c {
+            '?' | '&' | ';' | '/' | ' ' | ',' => key_start = i + 1,
+            '=' | ':' if is_secret_key(&body[key_start..i]) => {
+                cut = Some(i + 1);
+                break;
+            }
+            '=' => key_start = i + 1,
+            _ => {}
+        }
+    }
+    if let Some(cut) = cut {
+        body.truncate(cut);
+        body.push_str("***");
+    }
+    format!("{prefix}{body}")
+}
+
+/// Removes passwords from free text that may hold URLs (a driver's or a tool's message): every
+/// space-separated word that looks like a URL or holds `password=` is passed through
+/// [`redact_url`].
+pub fn redact_text(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let lower = word.to_ascii_lowercase();
+            let secretish = ["pass", "pwd", "secret", "token"]
+                .iter()
+                .any(|w| lower.contains(w))
+                && (word.contains('=') || word.contains(':'));
+            if word.contains("://") || word.contains('@') || secretish {
+                redact_url(word)
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -275,10 +389,89 @@ mod tests {
         );
         let err = Connection::parse("postgres://u:topsecret@h:notaport/d", None, None).unwrap_err();
         assert!(!err.0.contains("topsecret"), "{}", err.0);
+        // Everything from the first secret on is hidden: a value with `&` in it, repeated
+        // passwords and MySQL's password1..3 included.
         assert_eq!(
             redact_text("x?user=a&password=hunter2&ssl=true"),
-            "x?user=a&password=***&ssl=true"
+            "x?user=a&password=***"
         );
         assert_eq!(redact_text("postgres://a:b@h/d"), "postgres://a:***@h/d");
+        assert_eq!(
+            redact_text("cannot connect to postgresql://app@h:5432/d (host h)"),
+            "cannot connect to postgresql://app@h:5432/d (host h)"
+        );
+    }
+
+    /// Every way a password can sit in a URL that cannot be read: none reaches the message.
+    #[test]
+    fn unparsable_urls_never_show_the_password() {
+        let secret = "Hunter2x";
+        for url in [
+            format!("jdbc:postgresql://u:{secret}/x@host/db"),
+            format!("jdbc:postgresql://u:{secret}?x@host/db"),
+            format!("jdbc:postgresql://u/{secret}@host/db"),
+            format!("u/{secret}@host:1521/orcl"),
+            format!("jdbc:oracle:thin:u/{secret}@host:1521:orcl"),
+            format!("jdbc:oracle://u:{secret}@h/d"),
+            secret.to_string(),
+            format!("host/db?password={secret}"),
+            format!("postgres://u:{secret}@h:notaport/d"),
+            format!("postgres://u:{secret}/d"),
+            format!("postgres://u:{secret}@[::1/d"),
+            format!("postgres://u:{secret}@h:99999/d"),
+            format!("mysql://h/d?password=a&password={secret}"),
+            format!("jdbc:{secret}://h/d"),
+            format!("jdbc:mysql//u:{secret}@h/d"),
+        ] {
+            match Connection::parse(&url, None, None) {
+                Err(e) => {
+                    assert!(!e.0.contains(secret), "{url} -> {}", e.0);
+                    assert!(!e.0.contains('\n'), "{}", e.0);
+                }
+                Ok(c) => {
+                    let shown = format!("{} {c:?} {} {}", c.redacted(), c.host, c.database);
+                    assert!(!shown.contains(secret), "{url} -> {shown}");
+                }
+            }
+            // Free text can hide only what is marked as a secret (`@`, `password=`).
+            if url.contains('@') || url.contains("password=") {
+                assert!(!redact_text(&url).contains(secret), "{url}");
+                assert!(!redact_url(&url).contains(secret), "{url}");
+            }
+        }
+        assert_eq!(
+            redact_url("mysql://h/d?password=a&password=b&password1=c"),
+            "mysql://h/d?password=***"
+        );
+        assert_eq!(
+            redact_url("mysql://h/d?user=x&password1=c"),
+            "mysql://h/d?user=x&password1=***"
+        );
+    }
+
+    #[test]
+    fn passwords_with_reserved_characters_are_read_when_unambiguous() {
+        for (url, password) in [
+            ("postgres://u:p@ss@h/d", "p@ss"),
+            ("postgres://u:pa/ss@h:5433/d", "pa/ss"),
+            ("postgres://u:pa?ss@h/d?currentSchema=s", "pa?ss"),
+            ("postgres://u:a:b@h/d", "a:b"),
+            ("postgres://u:a%2Fb@h/d", "a/b"),
+        ] {
+            let c = Connection::parse(url, None, None).unwrap();
+            assert_eq!(c.password.as_deref(), Some(password), "{url}");
+            assert_eq!(
+                (c.user.as_deref(), c.host.as_str()),
+                (Some("u"), "h"),
+                "{url}"
+            );
+            assert_eq!(c.database, "d", "{url}");
+        }
+        // An `@` in a query value is not a credentials separator.
+        let c = Connection::parse("postgres://h/d?user=me@example.com", None, None).unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.user.as_deref()),
+            ("h", Some("me@example.com"))
+        );
     }
 }

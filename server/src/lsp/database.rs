@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use tower_lsp_server::ls_types::MessageType;
 
 use super::Backend;
+use crate::database::client::DbError;
 use crate::database::dryrun::{self, Limits, MigrationOutcome};
 use crate::database::settings::DbSettings;
 use crate::database::{applied_history, dry_run_findings, read_status};
@@ -65,7 +66,13 @@ impl Backend {
             {
                 let mut state = self.state.lock().await;
                 if !state.db_busy.insert(snapshot.key.clone()) {
-                    continue; // a read of this project is already under way
+                    // A read of this project is already under way: say so, so the command
+                    // never answers as if no database were configured.
+                    summaries.push(json!({
+                        "error": format!("database busy: a read of {} is already under way", snapshot.settings.connection.redacted()),
+                        "busy": true,
+                    }));
+                    continue;
                 }
             }
             let result = read_status(&snapshot.project, &snapshot.set, &snapshot.settings).await;
@@ -111,9 +118,16 @@ impl Backend {
                     }
                 }
                 Err(error) => {
-                    let text = error.to_string();
-                    summaries.push(json!({"error": text}));
-                    if let Some(i) = index {
+                    // Busy (the history locked by a migration, or a slow server): the last
+                    // state read stays, and the message says the database is busy.
+                    let busy = matches!(error, DbError::Busy(_));
+                    let text = if busy {
+                        format!("database busy: {error}")
+                    } else {
+                        error.to_string()
+                    };
+                    summaries.push(json!({"error": text, "busy": busy}));
+                    if let Some(i) = index.filter(|_| !busy) {
                         let project = &mut state.workspace.projects[i];
                         let git = project.git_applied.clone();
                         project.set_applied(git);
