@@ -427,43 +427,39 @@ impl Client {
             quote_ident(self.flavor, schema),
             quote_ident(self.flavor, table)
         );
-        let result = match self.flavor {
-            Flavor::Postgres => self.read_history_postgres(schema, table, limits).await,
-            _ => self.read_history_mysql(schema, table, limits).await,
-        };
+        let result = self
+            .read_only(limits, async |c: &mut Client| {
+                c.read_history_in_transaction(schema, table).await
+            })
+            .await;
         result.map_err(|e| limit_error(e, &qualified, limits))
     }
 
-    async fn read_history_postgres(
+    /// Runs `body` in a read-only transaction within `limits`, always rolled back. PostgreSQL:
+    /// `lock_timeout`, `statement_timeout` and `standard_conforming_strings = on`, local to the
+    /// transaction. MySQL / MariaDB: the session's lock and statement limits, put back after the
+    /// read, so a later use of the connection keeps its own.
+    pub async fn read_only<T>(
         &mut self,
-        schema: &str,
-        table: &str,
         limits: ReadLimits,
-    ) -> Result<Option<Vec<HistoryRow>>, DbError> {
-        self.execute("START TRANSACTION READ ONLY").await?;
-        let settings = format!(
-            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; SET LOCAL standard_conforming_strings = on",
-            limits.lock_timeout.as_millis().max(1),
-            limits.statement_timeout.as_millis().max(1)
-        );
-        let result = match self.execute(&settings).await {
-            Ok(()) => self.read_history_in_transaction(schema, table).await,
-            Err(e) => Err(e),
-        };
-        let end = self.execute("ROLLBACK").await;
-        let rows = result?;
-        end?;
-        Ok(rows)
-    }
-
-    /// MySQL / MariaDB: the session's limits are set for the read and put back after it, so a
-    /// dry-run on the same connection keeps its own.
-    async fn read_history_mysql(
-        &mut self,
-        schema: &str,
-        table: &str,
-        limits: ReadLimits,
-    ) -> Result<Option<Vec<HistoryRow>>, DbError> {
+        body: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        if self.flavor == Flavor::Postgres {
+            self.execute("START TRANSACTION READ ONLY").await?;
+            let settings = format!(
+                "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; SET LOCAL standard_conforming_strings = on",
+                limits.lock_timeout.as_millis().max(1),
+                limits.statement_timeout.as_millis().max(1)
+            );
+            let result = match self.execute(&settings).await {
+                Ok(()) => body(self).await,
+                Err(e) => Err(e),
+            };
+            let end = self.execute("ROLLBACK").await;
+            let value = result?;
+            end?;
+            return Ok(value);
+        }
         let mariadb = self
             .server_version()
             .await?
@@ -497,9 +493,9 @@ impl Client {
         };
         let result = match self.execute("START TRANSACTION READ ONLY").await {
             Ok(()) => {
-                let rows = self.read_history_in_transaction(schema, table).await;
+                let value = body(self).await;
                 let end = self.execute("ROLLBACK").await;
-                rows.and_then(|rows| end.map(|()| rows))
+                value.and_then(|value| end.map(|()| value))
             }
             Err(e) => Err(e),
         };
@@ -510,9 +506,9 @@ impl Client {
             restore.push_str(&format!(", {statement_var} = DEFAULT"));
         }
         let restored = self.execute(&restore).await;
-        let rows = result?;
+        let value = result?;
         restored?;
-        Ok(rows)
+        Ok(value)
     }
 
     async fn read_history_in_transaction(

@@ -22,11 +22,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::client::ReadLimits;
 use super::client::{quote_ident, Client, DbError, StatementError, CONNECT_TIMEOUT};
 use super::embedded;
 use super::resolve::replace_placeholders;
 use super::settings::DbSettings;
-use super::snapshot::{self, ReadLimits, Snapshot};
+use super::snapshot::{self, Snapshot};
 use super::validate::State;
 use super::DbStatus;
 use crate::diagnostic::{LineCol, TextRange};

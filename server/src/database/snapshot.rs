@@ -8,22 +8,14 @@
 //! [`Client`] inside `BEGIN READ ONLY` / `START TRANSACTION READ ONLY`, rolled back.
 
 use std::process::Stdio;
-use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 
-use super::client::{quote_ident, quote_literal, Client, DbError, CONNECT_TIMEOUT};
+use super::client::{quote_ident, quote_literal, Client, DbError, ReadLimits, CONNECT_TIMEOUT};
 use super::embedded::{leading_version, Embedded, PG_ADMIN};
 use super::settings::DbSettings;
 use super::url::redact_text;
 use crate::sql::server::Flavor;
-
-/// Limits for every read of the target.
-#[derive(Debug, Clone, Copy)]
-pub struct ReadLimits {
-    pub lock_timeout: Duration,
-    pub statement_timeout: Duration,
-}
 
 /// The target's state that the temporary server is loaded with.
 #[derive(Debug, Default)]
@@ -82,49 +74,6 @@ fn connect_error(message: impl Into<String>) -> DbError {
     DbError::Connect(message.into())
 }
 
-/// Runs `body` in a read-only transaction with the read limits, always rolled back.
-async fn read_only<T>(
-    client: &mut Client,
-    limits: ReadLimits,
-    body: impl AsyncFnOnce(&mut Client) -> Result<T, DbError>,
-) -> Result<T, DbError> {
-    let lock = limits.lock_timeout.as_millis().max(1);
-    let statement = limits.statement_timeout.as_millis().max(1);
-    match client.flavor {
-        Flavor::Postgres => {
-            client
-                .execute(&format!(
-                    "BEGIN READ ONLY; SET LOCAL lock_timeout = '{lock}ms'; SET LOCAL statement_timeout = '{statement}ms'"
-                ))
-                .await?;
-        }
-        _ => {
-            let secs = limits.lock_timeout.as_secs().max(1);
-            client
-                .execute(&format!(
-                    "SET SESSION lock_wait_timeout = {secs}, innodb_lock_wait_timeout = {secs}"
-                ))
-                .await?;
-            // MariaDB's statement limit (seconds); MySQL's applies to SELECT only (ms).
-            let _ = client
-                .execute(&format!(
-                    "SET SESSION max_statement_time = {}",
-                    limits.statement_timeout.as_secs().max(1)
-                ))
-                .await;
-            let _ = client
-                .execute(&format!("SET SESSION max_execution_time = {statement}"))
-                .await;
-            client.execute("START TRANSACTION READ ONLY").await?;
-        }
-    }
-    let result = body(client).await;
-    let end = client.execute("ROLLBACK").await;
-    let value = result?;
-    end?;
-    Ok(value)
-}
-
 /// Reads what the temporary server needs from the target (everything but PostgreSQL's schema,
 /// which [`load`] takes with `pg_dump`).
 pub async fn read(
@@ -134,7 +83,7 @@ pub async fn read(
     limits: ReadLimits,
 ) -> Result<Snapshot, DbError> {
     match client.flavor {
-        Flavor::Postgres => read_only(client, limits, async |c: &mut Client| {
+        Flavor::Postgres => client.read_only(limits, async |c: &mut Client| {
             let mut snapshot = Snapshot {
                 roles: c
                     .query_text("SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1")
@@ -157,7 +106,7 @@ pub async fn read(
             Ok(snapshot)
         })
         .await,
-        flavor => read_only(client, limits, async |c: &mut Client| {
+        flavor => client.read_only(limits, async |c: &mut Client| {
             read_mysql(c, flavor, schema, table).await
         })
         .await,
