@@ -574,9 +574,9 @@ fn connection_failures_are_one_line_with_exit_four_and_no_password() {
     assert!(r.stderr.contains("no database configured"), "{}", r.stderr);
 }
 
-/// The PostgreSQL scenario: V1, V2 applied for real; V3 adds a column, rows and an index
-/// (CONCURRENTLY); optionally V5 drops the table and sleeps.
-fn postgres_project(db: &TestDb) -> tempfile::TempDir {
+/// A PostgreSQL target at V2: V1 (a table with a serial) and V2 (two rows) applied for real,
+/// with Flyway's history rows.
+pub(crate) fn postgres_target(db: &TestDb) -> tempfile::TempDir {
     let dir = folder();
     let sql = dir.path().join("sql");
     let v1 = "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL);\n";
@@ -596,6 +596,14 @@ fn postgres_project(db: &TestDb) -> tempfile::TempDir {
         true,
     );
     db.history_row(2, Some("2"), "seed", "SQL", "V2__seed.sql", Some(c2), true);
+    dir
+}
+
+/// The PostgreSQL scenario: the target at V2; V3 adds a column, rows and an index
+/// (CONCURRENTLY).
+fn postgres_project(db: &TestDb) -> tempfile::TempDir {
+    let dir = postgres_target(db);
+    let sql = dir.path().join("sql");
     write(
         &sql,
         "V3__email.sql",
@@ -672,7 +680,8 @@ fn postgres_project_again(_db: &TestDb, dir: &tempfile::TempDir) -> tempfile::Te
     copy
 }
 
-fn mysql_project(db: &TestDb) -> tempfile::TempDir {
+/// A MariaDB target at V2: a table, two rows and a view, with Flyway's history rows.
+pub(crate) fn mysql_target(db: &TestDb) -> tempfile::TempDir {
     let dir = folder();
     let sql = dir.path().join("sql");
     let v1 = "CREATE TABLE loans (id INT AUTO_INCREMENT PRIMARY KEY, amount INT NOT NULL)";
@@ -693,6 +702,12 @@ fn mysql_project(db: &TestDb) -> tempfile::TempDir {
         true,
     );
     db.history_row(2, Some("2"), "seed", "SQL", "V2__seed.sql", Some(c2), true);
+    dir
+}
+
+fn mysql_project(db: &TestDb) -> tempfile::TempDir {
+    let dir = mysql_target(db);
+    let sql = dir.path().join("sql");
     write(
         &sql,
         "V3__lender.sql",

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use flyway_lsp::sql::server::Flavor;
 
-use super::db::{assert_has, connect, folder, write, TestDb};
+use super::db::{assert_has, connect, mysql_target, postgres_target, write, TestDb};
 use super::{run_with_env, Run};
 
 /// A TMPDIR of the test's own that the temporary server's account can pass through.
@@ -160,28 +160,42 @@ fn assert_same(before: &str, after: &str, context: &str) {
     panic!("{context}\nonly before: {gone:#?}\nonly after: {new:#?}");
 }
 
-/// A target at V2 with rows, a sequence and history; `V3` is pending.
-fn postgres_target(db: &TestDb) -> tempfile::TempDir {
-    let dir = folder();
-    let sql = dir.path().join("sql");
-    let v1 = "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL);\n";
-    let v2 = "INSERT INTO users (name) VALUES ('ada'), ('grace');\n";
-    let c1 = write(&sql, "V1__users.sql", v1);
-    let c2 = write(&sql, "V2__seed.sql", v2);
-    db.execute(v1);
-    db.execute(v2);
-    db.create_history();
-    db.history_row(
-        1,
-        Some("1"),
-        "users",
-        "SQL",
-        "V1__users.sql",
-        Some(c1),
-        true,
-    );
-    db.history_row(2, Some("2"), "seed", "SQL", "V2__seed.sql", Some(c2), true);
-    dir
+/// Dry-runs each hostile `V3` of `cases` against `db`: the target and `victim` keep their full
+/// fingerprints, nothing is left in `tmp`, and `check` holds after each.
+fn dry_run_each(
+    db: &TestDb,
+    victim: &TestDb,
+    dir: &Path,
+    tmp: &Path,
+    cases: &[(&str, String)],
+    mut check: impl FnMut(&str),
+) {
+    let before = full_fingerprint(db);
+    let victim_before = full_fingerprint(victim);
+    for (name, text) in cases {
+        let _ = std::fs::remove_file(dir.join("sql/V3__hostile.sql"));
+        write(&dir.join("sql"), "V3__hostile.sql", text);
+        let r = dry_run(dir, tmp, &["--url", &db.url]);
+        assert!(
+            r.code == 0 || r.code == 1 || r.code == 2,
+            "{name}: {}{}",
+            r.stdout,
+            r.stderr
+        );
+        assert_has(&r.stdout, "was only read, never written");
+        assert_same(
+            &before,
+            &full_fingerprint(db),
+            &format!("{name}: the target changed\n{}", r.stdout),
+        );
+        assert_same(
+            &victim_before,
+            &full_fingerprint(victim),
+            &format!("{name}: another database changed\n{}", r.stdout),
+        );
+        check(name);
+        assert_nothing_left(tmp, name);
+    }
 }
 
 #[test]
@@ -247,29 +261,7 @@ fn postgres_hostile_migrations_cannot_touch_the_target() {
             format!("CREATE ROLE {}_evil SUPERUSER LOGIN;\nALTER SYSTEM SET work_mem = '77MB';\nCREATE DATABASE {}_evil;\n", db.name, db.name),
         ),
     ];
-    let before = full_fingerprint(&db);
-    let victim_before = full_fingerprint(&victim);
-    for (name, text) in &cases {
-        let _ = std::fs::remove_file(dir.path().join("sql/V3__hostile.sql"));
-        write(&dir.path().join("sql"), "V3__hostile.sql", text);
-        let r = dry_run(dir.path(), tmp.path(), &["--url", &db.url]);
-        assert!(
-            r.code == 0 || r.code == 1 || r.code == 2,
-            "{name}: {}{}",
-            r.stdout,
-            r.stderr
-        );
-        assert_has(&r.stdout, "was only read, never written");
-        assert_same(
-            &before,
-            &full_fingerprint(&db),
-            &format!("{name}: the target changed\n{}", r.stdout),
-        );
-        assert_same(
-            &victim_before,
-            &full_fingerprint(&victim),
-            &format!("{name}: another database changed\n{}", r.stdout),
-        );
+    dry_run_each(&db, &victim, dir.path(), tmp.path(), &cases, |name| {
         assert!(!marker.exists(), "{name}: COPY TO PROGRAM ran a command");
         runtime.block_on(async {
             canary_client
@@ -277,8 +269,7 @@ fn postgres_hostile_migrations_cannot_touch_the_target() {
                 .await
                 .unwrap_or_else(|e| panic!("{name}: the application's session was ended: {e}"));
         });
-        assert_nothing_left(tmp.path(), name);
-    }
+    });
     runtime.block_on(canary_client.close());
 }
 
@@ -366,31 +357,6 @@ fn postgres_dry_run_sees_the_targets_schema_roles_and_sequences() {
     assert_nothing_left(tmp.path(), "schema");
 }
 
-/// A MariaDB target at V2 with rows and a view; V3 pending.
-fn mysql_target(db: &TestDb) -> tempfile::TempDir {
-    let dir = folder();
-    let sql = dir.path().join("sql");
-    let v1 = "CREATE TABLE loans (id INT AUTO_INCREMENT PRIMARY KEY, amount INT NOT NULL)";
-    let v2 = "INSERT INTO loans (amount) VALUES (10), (20)";
-    let c1 = write(&sql, "V1__loans.sql", &format!("{v1};\n"));
-    let c2 = write(&sql, "V2__seed.sql", &format!("{v2};\n"));
-    db.execute(v1);
-    db.execute(v2);
-    db.execute("CREATE VIEW big_loans AS SELECT id FROM loans WHERE amount > 15");
-    db.create_history();
-    db.history_row(
-        1,
-        Some("1"),
-        "loans",
-        "SQL",
-        "V1__loans.sql",
-        Some(c1),
-        true,
-    );
-    db.history_row(2, Some("2"), "seed", "SQL", "V2__seed.sql", Some(c2), true);
-    dir
-}
-
 #[test]
 fn mariadb_hostile_migrations_cannot_touch_the_server() {
     let Some(db) = TestDb::create(Flavor::MariaDb) else {
@@ -429,31 +395,7 @@ fn mariadb_hostile_migrations_cannot_touch_the_server() {
             format!("SELECT 1 INTO OUTFILE '{}/pwned';\n", tmp.path().display()),
         ),
     ];
-    let before = full_fingerprint(&db);
-    let victim_before = full_fingerprint(&victim);
-    for (name, text) in &cases {
-        let _ = std::fs::remove_file(dir.path().join("sql/V3__hostile.sql"));
-        write(&dir.path().join("sql"), "V3__hostile.sql", text);
-        let r = dry_run(dir.path(), tmp.path(), &["--url", &db.url]);
-        assert!(
-            r.code == 0 || r.code == 1 || r.code == 2,
-            "{name}: {}{}",
-            r.stdout,
-            r.stderr
-        );
-        assert_has(&r.stdout, "was only read, never written");
-        assert_same(
-            &before,
-            &full_fingerprint(&db),
-            &format!("{name}: the target changed\n{}", r.stdout),
-        );
-        assert_same(
-            &victim_before,
-            &full_fingerprint(&victim),
-            &format!("{name}: another database changed\n{}", r.stdout),
-        );
-        assert_nothing_left(tmp.path(), name);
-    }
+    dry_run_each(&db, &victim, dir.path(), tmp.path(), &cases, |_| {});
 }
 
 #[test]

@@ -425,23 +425,20 @@ async fn load_postgres(
                 quote_literal(Flavor::Postgres, &names.database)
             ))
             .await?;
-        if exists.as_deref() == Some("0") {
-            admin
-                .execute(&format!(
-                    "CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'",
-                    q(&names.database),
-                    q(&names.user)
-                ))
-                .await?;
+        let database = if exists.as_deref() == Some("0") {
+            format!(
+                "CREATE DATABASE {} OWNER {} TEMPLATE template0 ENCODING 'UTF8'",
+                q(&names.database),
+                q(&names.user)
+            )
         } else {
-            admin
-                .execute(&format!(
-                    "ALTER DATABASE {} OWNER TO {}",
-                    q(&names.database),
-                    q(&names.user)
-                ))
-                .await?;
-        }
+            format!(
+                "ALTER DATABASE {} OWNER TO {}",
+                q(&names.database),
+                q(&names.user)
+            )
+        };
+        admin.execute(&database).await?;
         if let Some((_, snapshot)) = target {
             for role in &snapshot.roles {
                 if role == &names.user || role == PG_ADMIN {
