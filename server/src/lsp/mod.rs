@@ -6,6 +6,7 @@
 mod database;
 mod features;
 pub mod proto;
+pub mod transport;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use ropey::Rope;
 use tokio::sync::Mutex;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use crate::config::LoadOptions;
 use crate::workspace::Workspace;
@@ -43,7 +44,9 @@ pub const COMMANDS: &[&str] = &[
 /// How long to wait for more keystrokes before a re-check (a newer change cancels an older run).
 const DEBOUNCE: Duration = Duration::from_millis(2);
 
-/// Runs the server on stdin/stdout until the client says exit.
+/// Runs the server on stdin/stdout until the client says exit (status 0 after `shutdown`, else
+/// 1, as LSP says) or closes stdin (status 0). Malformed input is answered, never fatal
+/// ([`transport`]).
 pub fn serve() -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -56,13 +59,14 @@ pub fn serve() -> i32 {
             return 1;
         }
     };
-    runtime.block_on(async {
+    let ended = runtime.block_on(async {
         let (service, socket) = LspService::new(Backend::new);
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
+        transport::run(tokio::io::stdin(), tokio::io::stdout(), service, socket).await
     });
-    0
+    // Background work (a folder walk, a database read) and the blocked read of stdin must not
+    // keep the process alive once the session is over.
+    runtime.shutdown_background();
+    ended.status()
 }
 
 /// An open document.
