@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 
 pub(crate) struct Client {
     child: Child,
-    stdin: ChildStdin,
+    /// None once closed.
+    stdin: Option<ChildStdin>,
     incoming: Receiver<Value>,
     next_id: i64,
     /// Notifications and server requests seen while waiting for something else.
@@ -70,7 +71,7 @@ impl Client {
         });
         let mut client = Client {
             child,
-            stdin,
+            stdin: Some(stdin),
             incoming,
             next_id: 1,
             backlog: Vec::new(),
@@ -97,10 +98,9 @@ impl Client {
         client
     }
 
-    fn send(&mut self, message: Value) {
+    pub(crate) fn send(&mut self, message: Value) {
         let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
     }
 
     pub(crate) fn notify(&mut self, method: &str, params: Value) {
@@ -197,6 +197,57 @@ impl Client {
         None
     }
 
+    /// Writes bytes as they are, framed or not (for malformed input).
+    pub(crate) fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("input open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Error responses with id null received so far (the answers to malformed input), taken
+    /// out of the backlog, waiting up to `wait` for at least `count` of them.
+    pub(crate) fn null_id_errors(&mut self, count: usize, wait: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let found = self
+                .backlog
+                .iter()
+                .filter(|m| m.get("error").is_some() && m["id"].is_null())
+                .count();
+            if found >= count {
+                break;
+            }
+            match self.receive(deadline) {
+                Some(message) => self.backlog.push(message),
+                None => break,
+            }
+        }
+        let (errors, rest): (Vec<Value>, Vec<Value>) = std::mem::take(&mut self.backlog)
+            .into_iter()
+            .partition(|m| m.get("error").is_some() && m["id"].is_null());
+        self.backlog = rest;
+        errors
+    }
+
+    /// Waits for the server process to end (after `end` did something to end it).
+    pub(crate) fn exit_status(mut self, end: impl FnOnce(&mut Client)) -> std::process::ExitStatus {
+        end(&mut self);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("the server did not end");
+    }
+
+    /// Closes the server's input (end of file).
+    pub(crate) fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
     pub(crate) fn shutdown(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
@@ -220,7 +271,7 @@ pub(crate) fn rules(diagnostics: &[Value]) -> Vec<String> {
         .collect()
 }
 
-fn project() -> tempfile::TempDir {
+pub(crate) fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let sql = dir.path().join("db/migration");
     std::fs::create_dir_all(&sql).unwrap();

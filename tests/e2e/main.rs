@@ -9,6 +9,7 @@ mod cli;
 mod db;
 mod fixtures;
 mod lsp;
+mod lsp_transport;
 mod queries;
 
 use std::path::{Path, PathBuf};
