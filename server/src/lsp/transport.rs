@@ -176,33 +176,45 @@ fn is_token(name: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
 }
 
+/// A line (or the start of one) whose name part has a byte no header name has. Checked first,
+/// on unfinished lines too, so that the verdict does not depend on how the input is chunked.
+fn garbage_name(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let name = line.split(|&b| b == b':').next().unwrap_or_default();
+    !name.is_empty() && !is_token(name)
+}
+
 fn parse_headers(hay: &[u8], max_body: usize) -> Headers {
+    let too_long = || {
+        Headers::Bad(format!(
+            "the header block is longer than {MAX_HEADER_BLOCK} bytes"
+        ))
+    };
     let mut length: Option<usize> = None;
     let mut at = 0;
     loop {
         let Some(newline) = hay[at..].iter().position(|&b| b == b'\n') else {
-            if hay.len() > MAX_HEADER_BLOCK {
-                return Headers::Bad(format!(
-                    "the header block is longer than {MAX_HEADER_BLOCK} bytes"
-                ));
-            }
-            // An unfinished line whose name already has a byte no header name has is garbage
-            // now: say so without waiting for a line end that may never come.
-            let line = &hay[at..];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let name = line.split(|&b| b == b':').next().unwrap_or_default();
-            if !name.is_empty() && !is_token(name) {
+            // Garbage is said at once, without waiting for a line end that may never come.
+            if garbage_name(&hay[at..]) {
                 return Headers::Bad("bytes that are not a header".into());
+            }
+            if hay.len() > MAX_HEADER_BLOCK {
+                return too_long();
             }
             return Headers::Partial;
         };
         let end = at + newline;
+        if garbage_name(&hay[at..end]) {
+            return Headers::Bad("bytes that are not a header".into());
+        }
         if end + 1 > MAX_HEADER_BLOCK {
-            return Headers::Bad(format!(
-                "the header block is longer than {MAX_HEADER_BLOCK} bytes"
-            ));
+            return too_long();
         }
         let line = hay[at..end].strip_suffix(b"\r").unwrap_or(&hay[at..end]);
+        // Garbage before a real header on the same line must not hide it.
+        if let Marker::At(_) = find_marker(&hay[at..=end], 1, usize::MAX) {
+            return Headers::Bad("a header line that holds another header".into());
+        }
         at = end + 1;
         if line.is_empty() {
             return match length {
@@ -645,6 +657,106 @@ where
     ended
 }
 
+fn decode_in_chunks(input: &[u8], chunk: usize) -> Vec<Frame> {
+    let mut decoder = Decoder::default();
+    let mut out = Vec::new();
+    for piece in input.chunks(chunk) {
+        decoder.push(piece);
+        while let Some(frame) = decoder.next_frame() {
+            out.push(frame);
+        }
+        // Nothing beyond what a frame needs is kept.
+        assert!(decoder.buffered() <= input.len());
+    }
+    decoder.end();
+    while let Some(frame) = decoder.next_frame() {
+        out.push(frame);
+    }
+    assert_eq!(decoder.next_frame(), None);
+    out
+}
+
+/// The fuzz property of the framing layer (`server/fuzz`, target `lsp_transport`; also run on
+/// pseudo-random inputs by the unit tests). `data` builds a stream of well-formed frames, raw
+/// bytes, frames with a wrong Content-Length and frames with arbitrary bodies; it is decoded in
+/// one piece and in chunks. Panics unless: the same frames come out whatever the chunking, every
+/// well-formed frame is delivered in order (garbage before it never swallows it), every
+/// delivered body is JSON-RPC, and there is at most one error per malformed piece.
+#[doc(hidden)]
+pub fn check_stream(data: &[u8]) {
+    let Some((&first, mut rest)) = data.split_first() else {
+        return;
+    };
+    let chunk = usize::from(first % 29) + 1;
+    let mut input = Vec::new();
+    let mut expected: Vec<Vec<u8>> = Vec::new();
+    let mut pieces = 0usize;
+    let take = |rest: &mut &[u8], n: usize| -> Vec<u8> {
+        let n = n.min(rest.len());
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        head.to_vec()
+    };
+    let well_formed = |id: usize| -> Vec<u8> {
+        format!(r#"{{"jsonrpc":"2.0","id":"well-formed {id}","method":"textDocument/hover","params":{{"x":"é"}}}}"#)
+            .into_bytes()
+    };
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        let n = usize::from(op >> 2);
+        pieces += 1;
+        match op & 3 {
+            0 => {
+                let body = well_formed(expected.len());
+                input.extend(encode(&body));
+                expected.push(body);
+            }
+            1 => input.extend(take(&mut rest, n)),
+            2 => {
+                // A frame whose Content-Length is off by -32..=31.
+                let body = well_formed(usize::MAX - n);
+                let declared = (body.len() + n).saturating_sub(32);
+                input.extend(format!("Content-Length: {declared}\r\n\r\n").as_bytes());
+                input.extend(body);
+            }
+            _ => {
+                let body = take(&mut rest, n);
+                input.extend(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+                input.extend(body);
+            }
+        }
+    }
+    let last = well_formed(expected.len());
+    input.extend(encode(&last));
+    expected.push(last);
+
+    let whole = decode_in_chunks(&input, input.len().max(1));
+    let chunked = decode_in_chunks(&input, chunk);
+    assert_eq!(whole, chunked, "chunks of {chunk}");
+
+    let mut wanted = expected.iter().peekable();
+    let mut errors = 0usize;
+    for frame in &whole {
+        match frame {
+            Frame::Message { body, .. } => {
+                let value: serde_json::Value =
+                    serde_json::from_slice(body).expect("a delivered body is JSON");
+                assert_eq!(value["jsonrpc"], "2.0");
+                if wanted.peek() == Some(&body) {
+                    wanted.next();
+                }
+            }
+            Frame::Malformed { .. } => errors += 1,
+        }
+    }
+    assert!(
+        wanted.peek().is_none(),
+        "a well-formed frame was lost: {:?}",
+        wanted.peek().map(|b| String::from_utf8_lossy(b))
+    );
+    assert!(errors <= pieces + 1, "{errors} errors for {pieces} pieces");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -745,6 +857,11 @@ mod tests {
                 &["error -32700"],
             ),
             (
+                "a header value running into the next header",
+                b"Content-Length: 5\r\nContent-Type: a; charset=utf-8; x=".to_vec(),
+                &["error -32700"],
+            ),
+            (
                 "a header block without end",
                 [b"X-".as_slice(), &[b'a'; MAX_HEADER_BLOCK + 10]].concat(),
                 &["error -32700"],
@@ -829,5 +946,33 @@ mod tests {
         assert_eq!(value["id"], serde_json::Value::Null);
         assert_eq!(value["error"]["code"], -32700);
         assert_eq!(value["error"]["message"], "Parse error");
+    }
+
+    /// The fuzz property on pseudo-random streams (a 64-bit LCG, so a failure reproduces).
+    #[test]
+    fn random_streams_keep_every_well_formed_frame() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..3000 {
+            let mut next = || {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 33) as u8
+            };
+            let len = usize::from(next()) % 200;
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    // Mostly structure bytes, so the pieces are often headers and JSON.
+                    const ALPHABET: &[u8] = b"Content-Length: 12\r\n{}\"[]:,";
+                    let b = next();
+                    if b % 3 == 0 {
+                        ALPHABET[usize::from(b) % ALPHABET.len()]
+                    } else {
+                        b
+                    }
+                })
+                .collect();
+            check_stream(&data);
+        }
     }
 }
