@@ -800,3 +800,61 @@ fn random_message_sequences_never_break_the_server() {
         client.shutdown();
     }
 }
+
+/// Documents whose URI is not `file:` are never taken for files on disk, whatever their path
+/// looks like: hovering them answers nothing, their text changes no file's findings.
+#[test]
+fn only_file_uris_are_read_from_disk() {
+    let dir = project();
+    let sql = dir.path().join("db/migration");
+    let v2 = sql.join("V2__add_name.sql");
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&sql.join("V4__gap.sql"), |d| !d.is_empty());
+    let at_table = json!({"line": 1, "character": 14});
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": at_table}),
+    );
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("**table users**"));
+    let path = v2.display().to_string();
+    for other in [
+        format!("untitled:{path}"),
+        format!("vscode-notebook-cell:{path}#W0sZmlsZQ%3D%3D"),
+        format!("http://example.com{path}"),
+        format!("file://elsewhere{path}"),
+    ] {
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": other, "languageId": "sql", "version": 1,
+                                    "text": "SET lock_timeout = '1s';\nALTER TABLE users ADD COLUMN age int NOT NULL;\n"}}),
+        );
+        for method in ["textDocument/hover", "textDocument/definition"] {
+            let answer = client.request(
+                method,
+                json!({"textDocument": {"uri": other}, "position": at_table}),
+            );
+            assert_eq!(answer, Value::Null, "{method} on {other}");
+        }
+        let symbols = client.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": other}}),
+        );
+        assert_eq!(symbols, Value::Null, "{other}");
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": other}}),
+        );
+    }
+    // The session goes on: a file: document opened after them gets its findings.
+    let probe = sql.join("V5__probe.sql");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&probe), "languageId": "sql", "version": 1,
+                                "text": "CREATE INDEX i ON users (name);\n"}}),
+    );
+    client.diagnostics_until(&probe, |d| !d.is_empty());
+    client.shutdown();
+}

@@ -285,9 +285,26 @@ impl Backend {
     }
 }
 
-/// The file path of a `file:` URI.
+/// The file path of a `file:` URI, the only scheme whose documents are on disk. Anything else
+/// (`untitled:`, `http:`, `vscode-notebook-cell:`, …) is `None`: such documents are ignored and
+/// never lead to a disk read, whatever their path looks like. So is a `file:` URI naming another
+/// host, or with `..` segments (its path would not be what it seems to the folder checks).
 pub(crate) fn path_of(uri: &Uri) -> Option<PathBuf> {
-    uri.to_file_path().map(|p| p.into_owned())
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    if let Some(authority) = uri.authority() {
+        let host = authority.host();
+        if !host.is_empty() && !host.eq_ignore_ascii_case("localhost") {
+            return None;
+        }
+    }
+    let path = uri.to_file_path()?.into_owned();
+    let plain = path.is_absolute()
+        && !path
+            .components()
+            .any(|c| c == std::path::Component::ParentDir);
+    plain.then_some(path)
 }
 
 /// The char index in `rope` of an LSP position, clamped to the line and the text.
@@ -711,6 +728,31 @@ impl LanguageServer for Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plain_local_file_uris_are_paths() {
+        let path = |text: &str| path_of(&text.parse::<Uri>().unwrap());
+        assert_eq!(
+            path("file:///ws/db/V1__a.sql"),
+            Some(PathBuf::from("/ws/db/V1__a.sql"))
+        );
+        assert_eq!(
+            path("FILE://localhost/ws/a%20b.sql"),
+            Some(PathBuf::from("/ws/a b.sql"))
+        );
+        for other in [
+            "untitled:/ws/db/V1__a.sql",
+            "untitled:Untitled-1",
+            "http://example.com/ws/db/V1__a.sql",
+            "vscode-notebook-cell:/ws/db/V1__a.sql#W0sZmlsZQ%3D%3D",
+            "git:/ws/db/V1__a.sql?%7B%22ref%22%3A%22HEAD%22%7D",
+            "file://otherhost/ws/db/V1__a.sql",
+            "file:///ws/db/../../etc/passwd",
+            "file:///ws/db/%2E%2E/%2E%2E/etc/passwd",
+        ] {
+            assert_eq!(path(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn incremental_edits_in_utf16() {
