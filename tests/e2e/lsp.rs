@@ -85,7 +85,8 @@ impl Client {
                 "workspaceFolders": [{"uri": uri(root), "name": "root"}],
                 "initializationOptions": initialization_options,
                 "capabilities": {
-                    "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
+                    "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true},
+                                  "semanticTokens": {"refreshSupport": true}},
                     "window": {"showDocument": {"support": true}}
                 }
             }),
@@ -575,6 +576,14 @@ fn semantic_tokens_mark_placeholders_and_suppressions() {
     let dir = project();
     let v2 = dir.path().join("db/migration/V2__add_name.sql");
     let mut client = Client::start(dir.path());
+    // Indexed (requests during the walk answer without a model).
+    client.diagnostics_until(&dir.path().join("db/migration/V4__gap.sql"), |d| {
+        !d.is_empty()
+    });
+    // Tokens asked for before that were answered without a model: the client hears to ask again.
+    assert!(client
+        .notification("workspace/semanticTokens/refresh", Duration::from_secs(10))
+        .is_some());
     client.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1,
@@ -856,5 +865,87 @@ fn only_file_uris_are_read_from_disk() {
                                 "text": "CREATE INDEX i ON users (name);\n"}}),
     );
     client.diagnostics_until(&probe, |d| !d.is_empty());
+    client.shutdown();
+}
+
+/// Folders are walked without the state lock: while a workspace folder with a huge migration is
+/// being indexed (seconds), a hover on a file of another folder is answered, from the model as
+/// it was, before the indexing is done.
+#[test]
+fn requests_are_answered_while_a_huge_folder_is_indexed() {
+    let dir = project();
+    let v2 = dir.path().join("db/migration/V2__add_name.sql");
+    let huge = tempfile::tempdir().unwrap();
+    let huge_sql = huge.path().join("db/migration");
+    std::fs::create_dir_all(&huge_sql).unwrap();
+    let mut text = String::from("CREATE TABLE t (id bigint PRIMARY KEY);\n");
+    for i in 0..150_000 {
+        text.push_str(&format!("ALTER TABLE t ADD COLUMN c{i} int;\n"));
+    }
+    std::fs::write(huge_sql.join("V1__huge.sql"), text).unwrap();
+
+    let mut client = Client::start(dir.path());
+    let indexed = |client: &mut Client, sets: &str, wait: Duration| -> bool {
+        let deadline = Instant::now() + wait;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match client.notification("window/logMessage", left) {
+                Some(m) if m["params"]["message"].as_str().unwrap_or("").contains(sets) => {
+                    return true
+                }
+                Some(_) => {}
+                None => return false,
+            }
+        }
+        false
+    };
+    assert!(indexed(
+        &mut client,
+        "1 migration set(s)",
+        Duration::from_secs(20)
+    ));
+
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(huge.path()), "name": "huge"}], "removed": []}}),
+    );
+    let started = Instant::now();
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 1, "character": 14}}),
+    );
+    let answered = started.elapsed();
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("**table users**"),
+        "{hover}"
+    );
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    assert_eq!(symbols.as_array().map(Vec::len), Some(2), "{symbols}");
+    let done_before = client.backlog.iter().any(|m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("2 migration set(s)")
+    });
+    assert!(
+        !done_before,
+        "the hover waited for the indexing (answered after {answered:?})"
+    );
+    // And the indexing does finish, with both folders.
+    assert!(indexed(
+        &mut client,
+        "2 migration set(s)",
+        Duration::from_secs(120)
+    ));
+    eprintln!(
+        "hover answered after {answered:?}; indexing took {:?}",
+        started.elapsed()
+    );
     client.shutdown();
 }
