@@ -506,7 +506,8 @@ mod path_safety {
         let sql = base.project.locations[0].path.clone();
         let outside = dir.path().display().to_string();
         // Each setting with `../` and with an absolute path.
-        let cases: Vec<(&str, Box<dyn Fn(&mut ProjectState, String)>)> = vec![
+        type Set = Box<dyn Fn(&mut ProjectState, String)>;
+        let cases: Vec<(&str, Set)> = vec![
             (
                 "sqlMigrationPrefix",
                 Box::new(|s, v| s.project.config.flyway.sql_migration_prefix = v),

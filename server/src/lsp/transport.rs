@@ -128,10 +128,7 @@ fn marker_at(hay: &[u8]) -> Option<bool> {
     match hay.get(i) {
         None => None,
         Some(b'\n') => Some(true),
-        Some(b'\r') => match hay.get(i + 1) {
-            None => None,
-            Some(b) => Some(*b == b'\n'),
-        },
+        Some(b'\r') => hay.get(i + 1).map(|b| *b == b'\n'),
         Some(_) => Some(false),
     }
 }
@@ -143,7 +140,7 @@ fn find_marker(hay: &[u8], from: usize, limit: usize) -> Marker {
     while i < limit {
         match hay[i..limit]
             .iter()
-            .position(|b| b.to_ascii_lowercase() == b'c')
+            .position(|b| b.eq_ignore_ascii_case(&b'c'))
         {
             None => return Marker::None,
             Some(k) => i += k,
