@@ -12,7 +12,7 @@ export RUSTC_BOOTSTRAP=1
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
 fi
-targets=(names checksum sql lsp_edits)
+targets=(names checksum sql lsp_edits lsp_transport)
 cargo fuzz build -s none -O 2>&1 | grep -v "^\s*Compiling" || true
 for target in "${targets[@]}"; do
   if [ -d "regressions/$target" ]; then

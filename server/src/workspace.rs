@@ -140,14 +140,28 @@ impl ProjectState {
 
     /// Re-reads a file from disk (saved, changed by another program, or created), and re-checks.
     pub fn reload(&mut self, path: &Path) -> bool {
-        if !path.is_file() {
-            return self.remove(path);
+        let read = self.disk_read(path).read();
+        self.apply_disk_read(path, read)
+    }
+
+    /// What to read to take `path` from disk again: taken under a lock, read without it
+    /// ([`DiskRead::read`]), applied under it again ([`ProjectState::apply_disk_read`]), so that
+    /// no lock is held while the disk is read.
+    pub fn disk_read(&self, path: &Path) -> DiskRead {
+        DiskRead {
+            path: path.to_path_buf(),
+            file: self.new_file(path),
+            encoding: self.project.config.flyway.encoding,
         }
-        let Some(mut file) = self.new_file(path) else {
-            return false;
-        };
-        read_file(&mut file, self.project.config.flyway.encoding);
-        self.upsert(path, file.content)
+    }
+
+    /// Takes what [`DiskRead::read`] found: the file's content, or its removal.
+    pub fn apply_disk_read(&mut self, path: &Path, read: Option<Option<ScriptFile>>) -> bool {
+        match read {
+            Some(None) => self.remove(path),
+            Some(Some(file)) => self.upsert(path, file.content),
+            None => false,
+        }
     }
 
     /// Forgets a file (deleted on disk), and re-checks.
@@ -234,6 +248,28 @@ impl ProjectState {
         );
         self.diagnostics = diagnostics;
         self.catalog = catalog;
+    }
+}
+
+/// A file to take from disk again (see [`ProjectState::disk_read`]).
+#[derive(Debug)]
+pub struct DiskRead {
+    path: PathBuf,
+    /// None: the path is no file of the project's (nothing to read).
+    file: Option<ScriptFile>,
+    encoding: crate::config::Encoding,
+}
+
+impl DiskRead {
+    /// Reads the disk: `Some(None)` when the path is no longer a file (deleted), `None` when it
+    /// is nothing the project reads.
+    pub fn read(self) -> Option<Option<ScriptFile>> {
+        if !self.path.is_file() {
+            return Some(None);
+        }
+        let mut file = self.file?;
+        read_file(&mut file, self.encoding);
+        Some(Some(file))
     }
 }
 

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 
 pub(crate) struct Client {
     child: Child,
-    stdin: ChildStdin,
+    /// None once closed.
+    stdin: Option<ChildStdin>,
     incoming: Receiver<Value>,
     next_id: i64,
     /// Notifications and server requests seen while waiting for something else.
@@ -70,7 +71,7 @@ impl Client {
         });
         let mut client = Client {
             child,
-            stdin,
+            stdin: Some(stdin),
             incoming,
             next_id: 1,
             backlog: Vec::new(),
@@ -84,7 +85,8 @@ impl Client {
                 "workspaceFolders": [{"uri": uri(root), "name": "root"}],
                 "initializationOptions": initialization_options,
                 "capabilities": {
-                    "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true}},
+                    "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true},
+                                  "semanticTokens": {"refreshSupport": true}},
                     "window": {"showDocument": {"support": true}}
                 }
             }),
@@ -97,10 +99,9 @@ impl Client {
         client
     }
 
-    fn send(&mut self, message: Value) {
+    pub(crate) fn send(&mut self, message: Value) {
         let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
     }
 
     pub(crate) fn notify(&mut self, method: &str, params: Value) {
@@ -197,6 +198,57 @@ impl Client {
         None
     }
 
+    /// Writes bytes as they are, framed or not (for malformed input).
+    pub(crate) fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("input open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Error responses with id null received so far (the answers to malformed input), taken
+    /// out of the backlog, waiting up to `wait` for at least `count` of them.
+    pub(crate) fn null_id_errors(&mut self, count: usize, wait: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let found = self
+                .backlog
+                .iter()
+                .filter(|m| m.get("error").is_some() && m["id"].is_null())
+                .count();
+            if found >= count {
+                break;
+            }
+            match self.receive(deadline) {
+                Some(message) => self.backlog.push(message),
+                None => break,
+            }
+        }
+        let (errors, rest): (Vec<Value>, Vec<Value>) = std::mem::take(&mut self.backlog)
+            .into_iter()
+            .partition(|m| m.get("error").is_some() && m["id"].is_null());
+        self.backlog = rest;
+        errors
+    }
+
+    /// Waits for the server process to end (after `end` did something to end it).
+    pub(crate) fn exit_status(mut self, end: impl FnOnce(&mut Client)) -> std::process::ExitStatus {
+        end(&mut self);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("the server did not end");
+    }
+
+    /// Closes the server's input (end of file).
+    pub(crate) fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
     pub(crate) fn shutdown(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
@@ -220,7 +272,7 @@ pub(crate) fn rules(diagnostics: &[Value]) -> Vec<String> {
         .collect()
 }
 
-fn project() -> tempfile::TempDir {
+pub(crate) fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let sql = dir.path().join("db/migration");
     std::fs::create_dir_all(&sql).unwrap();
@@ -524,6 +576,14 @@ fn semantic_tokens_mark_placeholders_and_suppressions() {
     let dir = project();
     let v2 = dir.path().join("db/migration/V2__add_name.sql");
     let mut client = Client::start(dir.path());
+    // Indexed (requests during the walk answer without a model).
+    client.diagnostics_until(&dir.path().join("db/migration/V4__gap.sql"), |d| {
+        !d.is_empty()
+    });
+    // Tokens asked for before that were answered without a model: the client hears to ask again.
+    assert!(client
+        .notification("workspace/semanticTokens/refresh", Duration::from_secs(10))
+        .is_some());
     client.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1,
@@ -748,4 +808,144 @@ fn random_message_sequences_never_break_the_server() {
         }
         client.shutdown();
     }
+}
+
+/// Documents whose URI is not `file:` are never taken for files on disk, whatever their path
+/// looks like: hovering them answers nothing, their text changes no file's findings.
+#[test]
+fn only_file_uris_are_read_from_disk() {
+    let dir = project();
+    let sql = dir.path().join("db/migration");
+    let v2 = sql.join("V2__add_name.sql");
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&sql.join("V4__gap.sql"), |d| !d.is_empty());
+    let at_table = json!({"line": 1, "character": 14});
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": at_table}),
+    );
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("**table users**"));
+    let path = v2.display().to_string();
+    for other in [
+        format!("untitled:{path}"),
+        format!("vscode-notebook-cell:{path}#W0sZmlsZQ%3D%3D"),
+        format!("http://example.com{path}"),
+        format!("file://elsewhere{path}"),
+    ] {
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": other, "languageId": "sql", "version": 1,
+                                    "text": "SET lock_timeout = '1s';\nALTER TABLE users ADD COLUMN age int NOT NULL;\n"}}),
+        );
+        for method in ["textDocument/hover", "textDocument/definition"] {
+            let answer = client.request(
+                method,
+                json!({"textDocument": {"uri": other}, "position": at_table}),
+            );
+            assert_eq!(answer, Value::Null, "{method} on {other}");
+        }
+        let symbols = client.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": other}}),
+        );
+        assert_eq!(symbols, Value::Null, "{other}");
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": other}}),
+        );
+    }
+    // The session goes on: a file: document opened after them gets its findings.
+    let probe = sql.join("V5__probe.sql");
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&probe), "languageId": "sql", "version": 1,
+                                "text": "CREATE INDEX i ON users (name);\n"}}),
+    );
+    client.diagnostics_until(&probe, |d| !d.is_empty());
+    client.shutdown();
+}
+
+/// Folders are walked without the state lock: while a workspace folder with a huge migration is
+/// being indexed (seconds), a hover on a file of another folder is answered, from the model as
+/// it was, before the indexing is done.
+#[test]
+fn requests_are_answered_while_a_huge_folder_is_indexed() {
+    let dir = project();
+    let v2 = dir.path().join("db/migration/V2__add_name.sql");
+    let huge = tempfile::tempdir().unwrap();
+    let huge_sql = huge.path().join("db/migration");
+    std::fs::create_dir_all(&huge_sql).unwrap();
+    let mut text = String::from("CREATE TABLE t (id bigint PRIMARY KEY);\n");
+    for i in 0..150_000 {
+        text.push_str(&format!("ALTER TABLE t ADD COLUMN c{i} int;\n"));
+    }
+    std::fs::write(huge_sql.join("V1__huge.sql"), text).unwrap();
+
+    let mut client = Client::start(dir.path());
+    let indexed = |client: &mut Client, sets: &str, wait: Duration| -> bool {
+        let deadline = Instant::now() + wait;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match client.notification("window/logMessage", left) {
+                Some(m) if m["params"]["message"].as_str().unwrap_or("").contains(sets) => {
+                    return true
+                }
+                Some(_) => {}
+                None => return false,
+            }
+        }
+        false
+    };
+    assert!(indexed(
+        &mut client,
+        "1 migration set(s)",
+        Duration::from_secs(20)
+    ));
+
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(huge.path()), "name": "huge"}], "removed": []}}),
+    );
+    let started = Instant::now();
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 1, "character": 14}}),
+    );
+    let answered = started.elapsed();
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("**table users**"),
+        "{hover}"
+    );
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    assert_eq!(symbols.as_array().map(Vec::len), Some(2), "{symbols}");
+    let done_before = client.backlog.iter().any(|m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("2 migration set(s)")
+    });
+    assert!(
+        !done_before,
+        "the hover waited for the indexing (answered after {answered:?})"
+    );
+    // And the indexing does finish, with both folders.
+    assert!(indexed(
+        &mut client,
+        "2 migration set(s)",
+        Duration::from_secs(120)
+    ));
+    eprintln!(
+        "hover answered after {answered:?}; indexing took {:?}",
+        started.elapsed()
+    );
+    client.shutdown();
 }

@@ -11,6 +11,7 @@ mod db_reads;
 mod dry_run_safety;
 mod fixtures;
 mod lsp;
+mod lsp_transport;
 mod queries;
 
 use std::path::{Path, PathBuf};

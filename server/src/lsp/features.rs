@@ -485,8 +485,8 @@ pub(super) async fn code_actions(
         }
         let lsp = super::proto::diagnostic(d, Some(&text));
         if let Some(Fix::RenameFile { new_name }) = &d.fix {
-            let target = path.with_file_name(new_name);
-            if !target.exists() {
+            // Only to a plain name beside it, inside the location, over nothing.
+            if let Ok(target) = crate::scaffold::target_beside(project, &path, new_name) {
                 if let Some(new_uri) = Uri::from_file_path(&target) {
                     actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                         title: format!("Rename to {new_name}"),
@@ -700,17 +700,8 @@ pub(super) async fn execute_command(
                         Error::invalid_params("no Flyway migration folder in this workspace")
                     })?;
                 let p = &state.workspace.projects[project];
-                let new_file =
-                    crate::scaffold::next_migration(p, &description).ok_or_else(|| {
-                        Error::invalid_params("no migration location to create the file in")
-                    })?;
-                // Never outside a location, never over an existing file.
-                if p.location_of(&new_file.path).is_none() || new_file.path.exists() {
-                    return Err(Error::invalid_params(
-                        "refusing to write outside a migration location or over a file",
-                    ));
-                }
-                new_file
+                // Never outside a location, never over an existing file (checked there).
+                crate::scaffold::next_migration(p, &description).map_err(Error::invalid_params)?
             };
             let uri = create_file(backend, &new_file.path, &new_file.text).await?;
             let mut state = backend.state.lock().await;
@@ -734,26 +725,8 @@ pub(super) async fn execute_command(
                 let index = p
                     .file_index(&path)
                     .ok_or_else(|| Error::invalid_params("unknown file"))?;
-                let file = &p.set.files[index];
-                let name = file
-                    .migration(&[Kind::Versioned])
-                    .ok_or_else(|| Error::invalid_params("not a versioned migration"))?;
-                let settings = &p.project.config.flyway;
-                let undo_name = format!(
-                    "{}{}{}{}{}",
-                    settings.undo_sql_migration_prefix,
-                    name.version_text,
-                    settings.sql_migration_separator,
-                    name.raw_description,
-                    name.suffix
-                );
-                let undo_path = path.with_file_name(undo_name);
-                if undo_path.exists() || p.file(&undo_path).is_some() {
-                    return Err(Error::invalid_params(format!(
-                        "{} already exists",
-                        undo_path.display()
-                    )));
-                }
+                let undo_path =
+                    crate::scaffold::undo_path(p, &path).map_err(Error::invalid_params)?;
                 let sql = p
                     .sql
                     .get(index)
@@ -809,9 +782,7 @@ pub(super) async fn execute_command(
                     .unwrap_or_default();
                 let mut new_file =
                     crate::scaffold::next_migration(p, &format!("follow up to {version}"))
-                        .ok_or_else(|| {
-                            Error::invalid_params("no migration location to create the file in")
-                        })?;
+                        .map_err(Error::invalid_params)?;
                 new_file.text.push_str(&body);
                 (applied_text, current_text, new_file)
             };

@@ -6,8 +6,9 @@
 mod database;
 mod features;
 pub mod proto;
+pub mod transport;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,7 @@ use ropey::Rope;
 use tokio::sync::Mutex;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use crate::config::LoadOptions;
 use crate::workspace::Workspace;
@@ -43,7 +44,9 @@ pub const COMMANDS: &[&str] = &[
 /// How long to wait for more keystrokes before a re-check (a newer change cancels an older run).
 const DEBOUNCE: Duration = Duration::from_millis(2);
 
-/// Runs the server on stdin/stdout until the client says exit.
+/// Runs the server on stdin/stdout until the client says exit (status 0 after `shutdown`, else
+/// 1, as LSP says) or closes stdin (status 0). Malformed input is answered, never fatal
+/// ([`transport`]).
 pub fn serve() -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -56,13 +59,14 @@ pub fn serve() -> i32 {
             return 1;
         }
     };
-    runtime.block_on(async {
+    let ended = runtime.block_on(async {
         let (service, socket) = LspService::new(Backend::new);
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
+        transport::run(tokio::io::stdin(), tokio::io::stdout(), service, socket).await
     });
-    0
+    // Background work (a folder walk, a database read) and the blocked read of stdin must not
+    // keep the process alive once the session is over.
+    runtime.shutdown_background();
+    ended.status()
 }
 
 /// An open document.
@@ -87,6 +91,17 @@ pub(crate) struct State {
     pub db_busy: HashSet<(PathBuf, Vec<PathBuf>)>,
     /// The last database error per project (said once, not on every read).
     pub db_errors: HashMap<(PathBuf, Vec<PathBuf>), String>,
+    /// Bumped by every whole reload; only the latest one's result is kept.
+    pub load_generation: u64,
+    /// Whole reloads walking the folders right now (without the lock).
+    pub loading: usize,
+    /// Files changed on disk while a reload was walking: read again once its result is in.
+    pub changed_while_loading: BTreeSet<PathBuf>,
+    /// Orders re-reads of single files (taken before the state lock, never with it held).
+    pub disk_reads: Arc<Mutex<()>>,
+    /// The client takes `workspace/semanticTokens/refresh` (asked after a reload: tokens
+    /// requested while the folders were walked were answered without a model).
+    pub semantic_refresh: bool,
 }
 
 pub struct Backend {
@@ -111,6 +126,11 @@ impl Backend {
                 dynamic_watch: false,
                 db_busy: HashSet::new(),
                 db_errors: HashMap::new(),
+                load_generation: 0,
+                loading: 0,
+                changed_while_loading: BTreeSet::new(),
+                disk_reads: Arc::new(Mutex::new(())),
+                semantic_refresh: false,
             })),
         }
     }
@@ -130,15 +150,30 @@ impl Backend {
         Ok(())
     }
 
-    /// Reloads every project from disk, then re-applies open buffers.
+    /// Reloads every project from disk, then re-applies open buffers. The folders are walked
+    /// without the state lock (requests keep being answered from the previous model); the result
+    /// is swapped in unless a newer reload started meanwhile, and files that changed on disk
+    /// during the walk are read again.
     async fn reload_workspace(&self) {
-        let mut state = self.state.lock().await;
-        let roots = state.roots.clone();
-        let options = state.options.clone();
+        let (roots, options, generation) = {
+            let mut state = self.state.lock().await;
+            state.load_generation += 1;
+            state.loading += 1;
+            (
+                state.roots.clone(),
+                state.options.clone(),
+                state.load_generation,
+            )
+        };
         let (workspace, errors) =
             tokio::task::spawn_blocking(move || Workspace::load(&roots, &options))
                 .await
                 .unwrap_or_default();
+        let mut state = self.state.lock().await;
+        state.loading -= 1;
+        if generation != state.load_generation {
+            return; // a newer reload is walking; its result replaces this one
+        }
         state.workspace = workspace;
         for entry in self.documents.iter() {
             let text = entry.rope.to_string();
@@ -146,6 +181,9 @@ impl Backend {
                 state.workspace.projects[p].set_text(entry.key(), &text);
             }
         }
+        let changed: Vec<PathBuf> = std::mem::take(&mut state.changed_while_loading)
+            .into_iter()
+            .collect();
         for error in errors {
             self.client
                 .show_message(MessageType::ERROR, format!("flyway-lsp: {error}"))
@@ -165,8 +203,75 @@ impl Backend {
             )
             .await;
         self.publish_all(&mut state).await;
+        if state.semantic_refresh {
+            // Without waiting: a client slow to answer must not hold anything up.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _ = client.semantic_tokens_refresh().await;
+            });
+        }
+        drop(state);
+        if !changed.is_empty() {
+            self.reload_from_disk(changed).await;
+        }
         // The database's view, in the background (the reload dropped the previous one).
         self.refresh_databases(None);
+    }
+
+    /// Takes files from disk again (changed, created or deleted; open buffers win), reading them
+    /// without the state lock.
+    async fn reload_from_disk(&self, paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        let order = Arc::clone(&self.state.lock().await.disk_reads);
+        let _in_order = order.lock().await;
+        let plans: Vec<_> = {
+            let mut state = self.state.lock().await;
+            if state.loading > 0 {
+                state.changed_while_loading.extend(paths.iter().cloned());
+            }
+            paths
+                .into_iter()
+                .filter(|path| !self.documents.contains_key(path))
+                .filter_map(|path| {
+                    let p = state.workspace.project_for(&path)?;
+                    Some((path.clone(), state.workspace.projects[p].disk_read(&path)))
+                })
+                .collect()
+        };
+        let read = tokio::task::spawn_blocking(move || {
+            plans
+                .into_iter()
+                .map(|(path, plan)| (path, plan.read()))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        let mut state = self.state.lock().await;
+        for (path, file) in read {
+            if self.documents.contains_key(&path) {
+                continue; // opened meanwhile: the buffer wins
+            }
+            if let Some(p) = state.workspace.project_for(&path) {
+                state.workspace.projects[p].apply_disk_read(&path, file);
+            }
+        }
+        self.publish_all(&mut state).await;
+    }
+
+    /// Forgets files (deleted), and notes them for a reload under way.
+    async fn forget(&self, paths: Vec<PathBuf>) {
+        let mut state = self.state.lock().await;
+        if state.loading > 0 {
+            state.changed_while_loading.extend(paths.iter().cloned());
+        }
+        for path in paths {
+            if let Some(p) = state.workspace.project_for(&path) {
+                state.workspace.projects[p].remove(&path);
+            }
+        }
+        self.publish_all(&mut state).await;
     }
 
     /// Publishes the diagnostics of every file of every project, and clears those gone.
@@ -281,9 +386,26 @@ impl Backend {
     }
 }
 
-/// The file path of a `file:` URI.
+/// The file path of a `file:` URI, the only scheme whose documents are on disk. Anything else
+/// (`untitled:`, `http:`, `vscode-notebook-cell:`, …) is `None`: such documents are ignored and
+/// never lead to a disk read, whatever their path looks like. So is a `file:` URI naming another
+/// host, or with `..` segments (its path would not be what it seems to the folder checks).
 pub(crate) fn path_of(uri: &Uri) -> Option<PathBuf> {
-    uri.to_file_path().map(|p| p.into_owned())
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    if let Some(authority) = uri.authority() {
+        let host = authority.host();
+        if !host.is_empty() && !host.eq_ignore_ascii_case("localhost") {
+            return None;
+        }
+    }
+    let path = uri.to_file_path()?.into_owned();
+    let plain = path.is_absolute()
+        && !path
+            .components()
+            .any(|c| c == std::path::Component::ParentDir);
+    plain.then_some(path)
 }
 
 /// The char index in `rope` of an LSP position, clamped to the line and the text.
@@ -354,6 +476,13 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false);
+            state.semantic_refresh = params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.semantic_tokens.as_ref())
+                .and_then(|s| s.refresh_support)
                 .unwrap_or(false);
         }
         let sql_files = FileOperationRegistrationOptions {
@@ -519,17 +648,13 @@ impl LanguageServer for Backend {
             return;
         };
         self.documents.remove(&path);
-        let mut state = self.state.lock().await;
         // The buffer is gone: what counts now is the file on disk (or nothing).
-        if let Some(p) = state.workspace.project_for(&path) {
-            state.workspace.projects[p].reload(&path);
-        }
-        self.publish_all(&mut state).await;
+        self.reload_from_disk(vec![path]).await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut reload_all = false;
-        let mut state = self.state.lock().await;
+        let mut changed = Vec::new();
         for change in params.changes {
             let Some(path) = path_of(&change.uri) else {
                 continue;
@@ -545,36 +670,23 @@ impl LanguageServer for Backend {
                 reload_all = true;
                 continue;
             }
-            if self.documents.contains_key(&path) {
-                continue; // the open buffer wins
-            }
-            if let Some(p) = state.workspace.project_for(&path) {
-                if change.typ == FileChangeType::DELETED {
-                    state.workspace.projects[p].remove(&path);
-                } else {
-                    state.workspace.projects[p].reload(&path);
-                }
-            }
+            // Deleted or not, the disk says what is there now (the open buffer wins).
+            changed.push(path);
         }
         if reload_all {
-            drop(state);
             self.reload_workspace().await;
         } else {
-            self.publish_all(&mut state).await;
+            self.reload_from_disk(changed).await;
         }
     }
 
     async fn did_create_files(&self, params: CreateFilesParams) {
-        let mut state = self.state.lock().await;
-        for file in params.files {
-            let Some(path) = file.uri.parse::<Uri>().ok().and_then(|u| path_of(&u)) else {
-                continue;
-            };
-            if let Some(p) = state.workspace.project_for(&path) {
-                state.workspace.projects[p].reload(&path);
-            }
-        }
-        self.publish_all(&mut state).await;
+        let paths = params
+            .files
+            .iter()
+            .filter_map(|f| f.uri.parse::<Uri>().ok().and_then(|u| path_of(&u)))
+            .collect();
+        self.reload_from_disk(paths).await;
     }
 
     async fn will_rename_files(&self, params: RenameFilesParams) -> Result<Option<WorkspaceEdit>> {
@@ -598,40 +710,28 @@ impl LanguageServer for Backend {
     }
 
     async fn did_rename_files(&self, params: RenameFilesParams) {
-        let mut state = self.state.lock().await;
+        let mut old = Vec::new();
+        let mut new = Vec::new();
         for file in params.files {
-            let old = file.old_uri.parse::<Uri>().ok().and_then(|u| path_of(&u));
-            let new = file.new_uri.parse::<Uri>().ok().and_then(|u| path_of(&u));
-            if let Some(old) = old {
-                if let Some(p) = state.workspace.project_for(&old) {
-                    state.workspace.projects[p].remove(&old);
-                }
-            }
-            if let Some(new) = new {
-                if let Some(p) = state.workspace.project_for(&new) {
-                    if new.is_dir() {
-                        drop(state);
-                        self.reload_workspace().await;
-                        return;
-                    }
-                    state.workspace.projects[p].reload(&new);
-                }
-            }
+            old.extend(file.old_uri.parse::<Uri>().ok().and_then(|u| path_of(&u)));
+            new.extend(file.new_uri.parse::<Uri>().ok().and_then(|u| path_of(&u)));
         }
-        self.publish_all(&mut state).await;
+        // A folder moved: everything below it may have changed project or location.
+        if new.iter().any(|p| p.is_dir()) {
+            self.reload_workspace().await;
+            return;
+        }
+        self.forget(old).await;
+        self.reload_from_disk(new).await;
     }
 
     async fn did_delete_files(&self, params: DeleteFilesParams) {
-        let mut state = self.state.lock().await;
-        for file in params.files {
-            let Some(path) = file.uri.parse::<Uri>().ok().and_then(|u| path_of(&u)) else {
-                continue;
-            };
-            if let Some(p) = state.workspace.project_for(&path) {
-                state.workspace.projects[p].remove(&path);
-            }
-        }
-        self.publish_all(&mut state).await;
+        let paths = params
+            .files
+            .iter()
+            .filter_map(|f| f.uri.parse::<Uri>().ok().and_then(|u| path_of(&u)))
+            .collect();
+        self.forget(paths).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -707,6 +807,31 @@ impl LanguageServer for Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plain_local_file_uris_are_paths() {
+        let path = |text: &str| path_of(&text.parse::<Uri>().unwrap());
+        assert_eq!(
+            path("file:///ws/db/V1__a.sql"),
+            Some(PathBuf::from("/ws/db/V1__a.sql"))
+        );
+        assert_eq!(
+            path("FILE://localhost/ws/a%20b.sql"),
+            Some(PathBuf::from("/ws/a b.sql"))
+        );
+        for other in [
+            "untitled:/ws/db/V1__a.sql",
+            "untitled:Untitled-1",
+            "http://example.com/ws/db/V1__a.sql",
+            "vscode-notebook-cell:/ws/db/V1__a.sql#W0sZmlsZQ%3D%3D",
+            "git:/ws/db/V1__a.sql?%7B%22ref%22%3A%22HEAD%22%7D",
+            "file://otherhost/ws/db/V1__a.sql",
+            "file:///ws/db/../../etc/passwd",
+            "file:///ws/db/%2E%2E/%2E%2E/etc/passwd",
+        ] {
+            assert_eq!(path(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn incremental_edits_in_utf16() {
