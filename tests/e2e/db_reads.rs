@@ -173,6 +173,37 @@ fn language_server_says_database_busy_when_the_history_is_locked() {
     let error = result[0]["error"].as_str().unwrap_or_default();
     assert!(error.starts_with("database busy: "), "{result}");
     assert!(!error.contains("no database configured"), "{result}");
+    // The status bar's state and the first-line hover say so too.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let state = loop {
+        let state = client.request(
+            "workspace/executeCommand",
+            json!({"command": "flyway-lsp.folderState", "arguments": [uri(&v1)]}),
+        );
+        let busy = state["database_error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("database busy: "));
+        if busy || Instant::now() > deadline {
+            break state;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        state["database_error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("database busy: ")),
+        "{state}"
+    );
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v1), "languageId": "sql", "version": 1, "text": "SELECT 1;\n"}}),
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&v1)}, "position": {"line": 0, "character": 1}}),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("not known (database busy: "), "{hover}");
     drop(holder);
     // Once the lock is released the command answers with Flyway's outcome.
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -157,8 +157,9 @@ pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hove
     // A finding under the cursor: its rule's documentation.
     let line = index.position(cx.offset).line;
     // The first line: what Flyway makes of the file (also under a finding there).
+    let db_error = state.db_errors.get(&project.key()).map(String::as_str);
     let identity = (line == 0)
-        .then(|| file_identity(project, file, &cx.text))
+        .then(|| file_identity(project, file, &cx.text, db_error))
         .flatten();
     if let Some(d) = project.diagnostics_for(&file.path).find(|d| {
         (d.range.start <= cx.offset && cx.offset <= d.range.end.max(d.range.start + 1))
@@ -184,11 +185,13 @@ pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hove
     identity.map(markdown)
 }
 
-/// The file's Flyway identity and applied state, for the hover on its first line.
+/// The file's Flyway identity and applied state, for the hover on its first line. `db_error`:
+/// why the last database read failed (e.g. "database busy: …"), shown when the state is unknown.
 fn file_identity(
     project: &ProjectState,
     file: &crate::index::ScriptFile,
     text: &str,
+    db_error: Option<&str>,
 ) -> Option<String> {
     let name = file.name()?;
     let checksum = crate::checksum::checksum_text(text);
@@ -217,7 +220,10 @@ fn file_identity(
                 applied.source, applied.checksum
             )
         }
-        _ => "not known (no database configured or reachable)".to_string(),
+        _ => match db_error {
+            Some(error) => format!("not known ({error})"),
+            None => "not known (no database configured or reachable)".to_string(),
+        },
     };
     Some(format!(
             "**Flyway {} migration**\n\n| | |\n|---|---|\n| version | {version} |\n| description | {} |\n| script | `{}` |\n| checksum | {checksum} |\n| state | {state} |",
@@ -668,10 +674,18 @@ pub(super) async fn execute_command(
                 "errors": count(crate::config::Level::Error),
                 "warnings": count(crate::config::Level::Warning),
                 "database": database,
+                // Why the last read of the database failed ("database busy: …"), if it did.
+                "database_error": state.db_errors.get(&p.key()),
             })))
         }
         CMD_VALIDATE | CMD_DRY_RUN => {
             let path = argument_path(&params, 0);
+            // An explicit command waits for the first walk of the folders (bounded), so it
+            // does not answer "no database configured" for a project not read yet.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while backend.state.lock().await.loading > 0 && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
             let summaries = if params.command == CMD_VALIDATE {
                 backend.validate_now(path.as_deref(), true).await
             } else {
