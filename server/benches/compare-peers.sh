@@ -90,4 +90,4 @@ PY
 
 report "generated ($files files)" "$work/gen"
 report "fixtures (postgres)" fixtures/postgres-snake
-report "hawkbit POSTGRESQL" ../shared/corpora/hawkbit/POSTGRESQL
+report "hawkbit POSTGRESQL" fixtures/corpora/hawkbit/POSTGRESQL

@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod cli;
+mod corpora;
 mod db;
 mod db_reads;
 mod dry_run_safety;

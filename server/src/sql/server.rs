@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::lexer::TokenKind;
 use super::Dialect;
 use crate::config::{Config, ConfigError, DialectSetting};
 use crate::index::MigrationSet;
@@ -147,43 +148,80 @@ fn detect(set: &MigrationSet, location_names: &[String]) -> Option<Flavor> {
     for file in set.files.iter().take(500) {
         let Some(text) = file.text() else { continue };
         let sample = &text[..floor_boundary(text, 64 * 1024)];
-        let upper = sample.to_ascii_uppercase();
-        for marker in [
-            "`",
-            "ENGINE=",
-            "ENGINE =",
-            "AUTO_INCREMENT",
-            "UNSIGNED",
-            " MODIFY ",
-            "CHANGE COLUMN",
-            "DELIMITER ",
-            "TINYINT",
-            "MEDIUMTEXT",
-            "LONGTEXT",
-            "CHARSET=",
-        ] {
-            mysql += upper.matches(marker).count();
-        }
-        for marker in [
-            "$$",
-            "SERIAL",
-            "TIMESTAMPTZ",
-            "::",
-            "CONCURRENTLY",
-            "JSONB",
-            "CREATE EXTENSION",
-            "PLPGSQL",
-            "BYTEA",
-            "RETURNING ",
-        ] {
-            postgres += upper.matches(marker).count();
-        }
+        mysql += mysql_markers(sample);
+        postgres += postgres_markers(sample);
     }
     match mysql.cmp(&postgres) {
         std::cmp::Ordering::Greater => Some(Flavor::MySql),
         std::cmp::Ordering::Less => Some(Flavor::Postgres),
         std::cmp::Ordering::Equal => None,
     }
+}
+
+/// The code of `sample` read with `dialect`'s lexical rules, comments, strings and quoted names
+/// blanked (so "```" in a comment or `'ENGINE=InnoDB'` in a string say nothing), upper-cased.
+/// Each quoted name and dollar-quoted body is kept as its opening mark alone (`` ` ``, `$$`);
+/// MySQL's executable comments (`/*! … */`) are code there and kept whole.
+fn code_only(sample: &str, dialect: Dialect) -> String {
+    let mut code = String::with_capacity(sample.len());
+    for token in super::lexer::tokenize(sample, dialect) {
+        let text = token.text(sample);
+        match token.kind {
+            // MySQL runs the text of `/*! … */` (killbill's `bigint /*! unsigned */`).
+            TokenKind::BlockComment if dialect == Dialect::MySql && text.starts_with("/*!") => {
+                code.push_str(&text.to_ascii_uppercase())
+            }
+            TokenKind::LineComment | TokenKind::BlockComment | TokenKind::String => code.push(' '),
+            TokenKind::QuotedIdent if text.starts_with('`') => code.push_str(" ` "),
+            TokenKind::QuotedIdent => code.push(' '),
+            TokenKind::DollarString => code.push_str(" $$ "),
+            _ => code.push_str(&text.to_ascii_uppercase()),
+        }
+    }
+    code
+}
+
+/// MySQL / MariaDB signs in code read by MySQL's lexical rules.
+fn mysql_markers(sample: &str) -> usize {
+    let code = code_only(sample, Dialect::MySql);
+    [
+        "`",
+        "/*!",
+        "ENGINE=",
+        "ENGINE =",
+        "AUTO_INCREMENT",
+        "UNSIGNED",
+        " MODIFY ",
+        "CHANGE COLUMN",
+        "DELIMITER ",
+        "TINYINT",
+        "MEDIUMTEXT",
+        "LONGTEXT",
+        "CHARSET=",
+    ]
+    .iter()
+    .map(|marker| code.matches(marker).count())
+    .sum()
+}
+
+/// PostgreSQL signs in code read by PostgreSQL's lexical rules.
+fn postgres_markers(sample: &str) -> usize {
+    let code = code_only(sample, Dialect::Postgres);
+    [
+        "$$",
+        "SERIAL",
+        "TIMESTAMPTZ",
+        "::",
+        "CONCURRENTLY",
+        "JSONB",
+        "CREATE EXTENSION",
+        "PLPGSQL",
+        "BYTEA",
+        "RETURNING ",
+    ]
+    .iter()
+    .map(|marker| code.matches(marker).count())
+    .sum()
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -221,5 +259,28 @@ mod tests {
         assert!(!server.at_least(&[8, 0, 29]));
         assert!(!server.at_least(&[9]));
         assert_eq!(server.to_string(), "MySQL 8.0.12");
+    }
+
+    #[test]
+    fn markers_in_comments_and_strings_say_nothing() {
+        // A PostgreSQL script whose comment shows a fenced block and a MySQL example.
+        let pg = "-- ```sql\n-- CREATE TABLE t (id INT AUTO_INCREMENT) ENGINE=InnoDB;\n-- ```\n\
+                  /* `quoted` ENGINE=MyISAM */\n\
+                  COMMENT ON TABLE t IS 'MySQL used `t` with TINYINT';\n\
+                  CREATE TABLE t (id bigint);\n";
+        assert_eq!(mysql_markers(pg), 0);
+        assert_eq!(postgres_markers(pg), 0);
+        let pg_code = "CREATE INDEX CONCURRENTLY i ON t (a); SELECT x::text;";
+        assert_eq!(postgres_markers(pg_code), 2);
+        // MySQL's own comments (`#`) and backquoted names.
+        let mysql = "# don't use $$ or ::\nCREATE TABLE `t` (id INT UNSIGNED) ENGINE=InnoDB;";
+        assert_eq!(mysql_markers(mysql), 3);
+        // killbill: portable SQL but for MySQL's executable comments.
+        let killbill =
+            "create table t (record_id serial unique, tenant bigint /*! unsigned */ not null);";
+        assert_eq!(mysql_markers(killbill), 2);
+        assert_eq!(postgres_markers(killbill), 1);
+        let pg_body = "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;";
+        assert_eq!(postgres_markers(pg_body), 1);
     }
 }

@@ -151,6 +151,28 @@ fn version_rules_flagged_and_clean() {
         &["V1.1__a.sql", "V1.3__b.sql", "V2.1__c.sql"],
         &[("V1.3__b.sql", "version-gap")],
     );
+    // The real corpora (fixtures/corpora/): dates and timestamps in any spelling are not
+    // sequences (steady, ccd-definition-store-api, killbill); a number whose sub-versions exist
+    // is not missing (marquez V17.1 without V17, hedera V1.10.0 / V1.11.x between 1.9 and 1.12).
+    assert_rules(&["V20161207.1200__a.sql", "V20170110.0900__b.sql"], &[]);
+    assert_rules(&["V6.0_2016.04.01__a.sql", "V6.0_2016.04.04__b.sql"], &[]);
+    assert_rules(&["V2021_03_04_1200__a.sql", "V2021_03_09_0900__b.sql"], &[]);
+    assert_rules(&["V20201207__a.sql", "V20210107_10588__b.sql"], &[]);
+    assert_rules(&["V16__a.sql", "V17.1__b.sql", "V18__c.sql"], &[]);
+    assert_rules(
+        &[
+            "V1.9__a.sql",
+            "V1.10.0__b.sql",
+            "V1.11.1__c.sql",
+            "V1.12__d.sql",
+        ],
+        &[],
+    );
+    // A real gap beside sub-versions elsewhere is still one.
+    assert_rules(
+        &["V16__a.sql", "V17.1__b.sql", "V18__c.sql", "V20__d.sql"],
+        &[("V20__d.sql", "version-gap")],
+    );
     // Timestamps are not sequences; 1.9 → 1.10 is no gap; new major versions are no gap.
     assert_rules(&["V20240101120000__a.sql", "V20240305093000__b.sql"], &[]);
     assert_rules(
@@ -233,5 +255,37 @@ fn validate_migration_naming_changes_the_outcome_text() {
     assert!(
         message.contains("Flyway fails on it (validateMigrationNaming is on)"),
         "{message}"
+    );
+}
+
+#[test]
+fn version_gap_respects_ignored_missing_and_keeps_spelling() {
+    let files = names(&["V1_12_4__a.sql", "V1_12_6__b.sql"]);
+    // hedera-mirror-node: ignoreMigrationPatterns ["*:missing", "*:ignored"].
+    for conf in [
+        "flyway.ignoreMigrationPatterns=*:missing,*:ignored\n",
+        "flyway.ignoreMigrationPatterns=Versioned:Missing\n",
+    ] {
+        assert_eq!(check(&files, "", conf), vec![], "{conf}");
+    }
+    assert_eq!(
+        check(&files, "", "flyway.ignoreMigrationPatterns=*:future\n"),
+        pairs(&[("V1_12_6__b.sql", "version-gap")])
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in &files {
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+    let messages: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .filter(|d| d.rule == "version-gap")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        ["Version 1_12_6 follows 1_12_4: version 1_12_5 is missing; if nothing else will take it, rename this file to V1_12_5__b.sql"]
     );
 }

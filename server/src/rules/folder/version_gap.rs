@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Level;
 use crate::diagnostic::Fix;
@@ -14,9 +14,12 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it does
 Flags a versioned migration whose version skips one: `V4` after `V2` with no `V3`. Integer
 versions are checked as one sequence; dotted versions (`1.12.4`, `1.12.6`) are checked within
-their group (same leading parts). Timestamp-style versions (8 or more digits) are not checked.
-Baseline migrations count as present versions. Set the level to "error" for teams that require
-strictly sequential versions, or "off".
+their group (same leading parts). Only sequences meant to be dense are checked: dates and
+timestamps (`20201207`, `20161207.1200`, `2021_03_04_1200`, `6.0_2016.04.04`) are not, nor is a
+number whose sub-versions exist (`13.1` and `13.2` without `13`), nor a project whose
+`ignoreMigrationPatterns` contains `*:missing` (migrations are removed on purpose there).
+Baseline migrations count as present versions. Versions are shown as written. Set the level to
+"error" for teams that require strictly sequential versions, or "off".
 
 ## Why is this bad?
 A gap usually means a migration was renamed, deleted, or is still on another branch. When the
@@ -46,25 +49,78 @@ type Migration<'a> = (&'a ScriptFile, &'a ResourceName);
 /// Versions from this many digits up are dates or timestamps, not sequences.
 const TIMESTAMP_DIGITS: usize = 8;
 
+/// The numeric parts of a version as written (`1_12_5` → [1, 12, 5]), or `None` for a version
+/// that is not a dense sequence: a part that is not a plain number, a timestamp
+/// (`20161207.1200`), or a date spelled in parts (`2021_03_04_1200`, `6.0_2016.04.04`: a
+/// four-digit year followed by more parts).
+fn sequence_parts(version_text: &str) -> Option<Vec<u128>> {
+    let texts: Vec<&str> = version_text
+        .split(['.', '_'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut parts = Vec::with_capacity(texts.len());
+    for (i, text) in texts.iter().enumerate() {
+        if text.len() >= TIMESTAMP_DIGITS || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n: u128 = text.parse().ok()?;
+        let year = text.len() == 4 && (1970..=2199).contains(&n);
+        if year && i + 1 < texts.len() {
+            return None;
+        }
+        parts.push(n);
+    }
+    Some(parts)
+}
+
+/// `ignoreMigrationPatterns` lets versioned migrations go missing (`*:missing`,
+/// `versioned:missing`; Flyway matches them case-insensitively).
+fn missing_ignored(cx: &FolderContext) -> bool {
+    let Ok(Some((patterns, _))) = cx.project.config.layers.get("ignoreMigrationPatterns") else {
+        return false;
+    };
+    patterns.split(',').any(|p| {
+        let p = p.trim().to_ascii_lowercase();
+        p == "*:missing" || p == "versioned:missing" || p == "*:*" || p == "versioned:*"
+    })
+}
+
+/// `text` (a version as written) with its last numeric part replaced by `n`, zero-padded to the
+/// written width when the written part is padded.
+fn respell(text: &str, n: u128) -> String {
+    let start = text.rfind(['.', '_']).map_or(0, |i| i + 1);
+    let digits = n.to_string();
+    let width = text.len() - start;
+    if text[start..].starts_with('0') && digits.len() < width {
+        format!(
+            "{}{}{digits}",
+            &text[..start],
+            "0".repeat(width - digits.len())
+        )
+    } else {
+        format!("{}{digits}", &text[..start])
+    }
+}
+
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
+    if missing_ignored(cx) {
+        return;
+    }
     let all: Vec<(&ScriptFile, &ResourceName)> = cx
         .set
         .migrations(&[Kind::Versioned, Kind::Baseline])
         .collect();
     // Group by all numeric parts but the last, as written (`1_12_5` → [1, 12]).
     let mut groups: BTreeMap<Vec<u128>, BTreeMap<u128, Vec<Migration>>> = BTreeMap::new();
+    // Every prefix of a longer version: [13] is there when 13.1 is.
+    let mut parents: BTreeSet<Vec<u128>> = BTreeSet::new();
     for (file, name) in &all {
-        let parts: Option<Vec<u128>> = name
-            .version_text
-            .split(['.', '_'])
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                (p.len() < TIMESTAMP_DIGITS && p.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| p.parse().ok())
-                    .flatten()
-            })
-            .collect();
-        let Some(mut parts) = parts else { continue };
+        let Some(mut parts) = sequence_parts(&name.version_text) else {
+            continue;
+        };
+        for len in 1..parts.len() {
+            parents.insert(parts[..len].to_vec());
+        }
         let Some(last) = parts.pop() else { continue };
         groups
             .entry(parts)
@@ -84,42 +140,37 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             if after <= before + 1 {
                 continue;
             }
-            let show = |n: u128| {
-                prefix
-                    .iter()
-                    .map(|p| p.to_string())
-                    .chain(std::iter::once(n.to_string()))
-                    .collect::<Vec<_>>()
-                    .join(".")
-            };
-            let missing = if after == before + 2 {
-                format!("version {} is missing", show(before + 1))
-            } else {
-                format!(
-                    "versions {} to {} are missing",
-                    show(before + 1),
-                    show(after - 1)
-                )
-            };
+            // A number whose sub-versions exist (13.1 without 13) is not missing: the sequence
+            // went down a level there.
+            let has_children = (before + 1..after).any(|n| {
+                let mut parent = prefix.clone();
+                parent.push(n);
+                parents.contains(&parent)
+            });
+            if has_children {
+                continue;
+            }
+            let before_text = &members[&before][0].1.version_text;
             for (file, name) in &members[&after] {
                 if name.kind != Kind::Versioned {
                     continue;
                 }
+                let text = &name.version_text;
+                let missing = if after == before + 2 {
+                    format!("version {} is missing", respell(text, before + 1))
+                } else {
+                    format!(
+                        "versions {} to {} are missing",
+                        respell(text, before + 1),
+                        respell(text, after - 1)
+                    )
+                };
                 // Renumbering is the fix only for the newest migration; older ones may be applied.
                 let fix = (name.version.as_ref() == highest).then(|| {
-                    let digits = (before + 1).to_string();
-                    let text = &name.version_text;
-                    let start = text.rfind(['.', '_']).map_or(0, |i| i + 1);
-                    let width = text.len() - start;
-                    let padded = if text[start..].starts_with('0') && digits.len() < width {
-                        format!("{}{digits}", "0".repeat(width - digits.len()))
-                    } else {
-                        digits
-                    };
                     format!(
-                        "{}{}{padded}{}{}{}",
+                        "{}{}{}{}{}",
                         name.prefix,
-                        &text[..start],
+                        respell(text, before + 1),
                         cx.parser.separator(),
                         name.raw_description,
                         name.suffix
@@ -134,15 +185,42 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                 if let Some(d) = sink.file(
                     &RULE,
                     file,
-                    format!(
-                        "Version {} follows {}: {missing}{advice}",
-                        show(after),
-                        show(before)
-                    ),
+                    format!("Version {text} follows {before_text}: {missing}{advice}"),
                 ) {
                     d.fix = fix.map(|new_name| Fix::RenameFile { new_name });
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_timestamps_are_not_sequences() {
+        for text in [
+            "20201207",
+            "20161207.1200",
+            "2021_03_04_1200",
+            "6.0_2016.04.04",
+            "20160822115745",
+            "20210107_10588",
+        ] {
+            assert_eq!(sequence_parts(text), None, "{text}");
+        }
+        assert_eq!(sequence_parts("1_12_5"), Some(vec![1, 12, 5]));
+        assert_eq!(sequence_parts("0001"), Some(vec![1]));
+        // A lone four-digit number is a number, not a year.
+        assert_eq!(sequence_parts("2016"), Some(vec![2016]));
+    }
+
+    #[test]
+    fn respelled_as_written() {
+        assert_eq!(respell("1_12_6", 5), "1_12_5");
+        assert_eq!(respell("0004", 3), "0003");
+        assert_eq!(respell("6.5.0.12", 11), "6.5.0.11");
+        assert_eq!(respell("18", 17), "17");
     }
 }

@@ -1,0 +1,175 @@
+//! The measurement on real projects: `check --format json` on each corpus of
+//! `fixtures/corpora/`, once with the project's real Flyway settings (`tests/corpora/settings/`,
+//! one file a run, derived from the corpus's SOURCE.md) and once at the corpus root with no
+//! configuration, as a new user would run it. Findings are counted by run, level and rule into
+//! `tests/corpora/findings.md`, pinned so that every change is visible in review (regenerate with
+//! `UPDATE_EXPECT=1`).
+//!
+//! These projects ran their migrations in production: any error-level finding on them is false.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::{repo_root, run_in};
+
+const LEVELS: [&str; 4] = ["error", "warning", "info", "hint"];
+
+struct Measured {
+    name: String,
+    code: i32,
+    files: u64,
+    sets: u64,
+    /// (level index, rule) → count.
+    counts: BTreeMap<(usize, String), usize>,
+}
+
+fn measure(name: String, cwd: &Path, args: &[&str]) -> Measured {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = run_in(cwd, &all);
+    assert!(
+        out.stderr.is_empty(),
+        "{name}: unexpected stderr: {}",
+        out.stderr
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{name}: output is not JSON ({e})"));
+    let mut counts = BTreeMap::new();
+    for d in json["diagnostics"].as_array().expect("diagnostics") {
+        let level = d["severity"].as_str().expect("severity");
+        let level = LEVELS
+            .iter()
+            .position(|l| *l == level)
+            .unwrap_or_else(|| panic!("{name}: unknown level {level}"));
+        let rule = d["rule"].as_str().expect("rule").to_string();
+        *counts.entry((level, rule)).or_insert(0) += 1;
+    }
+    Measured {
+        name,
+        code: out.code,
+        files: json["summary"]["files"].as_u64().expect("files"),
+        sets: json["summary"]["migration_sets"]
+            .as_u64()
+            .expect("migration_sets"),
+        counts,
+    }
+}
+
+fn table(title: &str, runs: &[Measured]) -> String {
+    let mut out = format!("## {title}\n\n");
+    out.push_str("| run | exit | files | sets | errors | warnings | infos | hints |\n");
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for m in runs {
+        let by_level = |i: usize| -> usize {
+            m.counts
+                .iter()
+                .filter(|((l, _), _)| *l == i)
+                .map(|(_, n)| n)
+                .sum()
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            m.name,
+            m.code,
+            m.files,
+            m.sets,
+            by_level(0),
+            by_level(1),
+            by_level(2),
+            by_level(3)
+        ));
+    }
+    out.push_str("\n| run | level | rule | count |\n| --- | --- | --- | ---: |\n");
+    for m in runs {
+        for ((level, rule), n) in &m.counts {
+            out.push_str(&format!(
+                "| {} | {} | {rule} | {n} |\n",
+                m.name, LEVELS[*level]
+            ));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+#[test]
+fn corpus_findings_are_pinned() {
+    let root = repo_root();
+    let corpora = root.join("fixtures/corpora");
+    let settings_dir = root.join("tests/corpora/settings");
+
+    let mut settings: Vec<_> = std::fs::read_dir(&settings_dir)
+        .expect("tests/corpora/settings")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    settings.sort();
+    let mut configured = Vec::new();
+    for file in &settings {
+        let run = file.file_stem().and_then(|s| s.to_str()).expect("name");
+        let corpus = run.split('.').next().expect("corpus name");
+        let dir = corpora.join(corpus);
+        assert!(dir.is_dir(), "{run}: no corpus {}", dir.display());
+        configured.push(measure(
+            run.to_string(),
+            &root,
+            &[
+                "--config",
+                file.to_str().expect("UTF-8 path"),
+                dir.to_str().expect("UTF-8 path"),
+            ],
+        ));
+    }
+
+    let mut names: Vec<String> = std::fs::read_dir(&corpora)
+        .expect("fixtures/corpora")
+        .map(|e| e.expect("entry"))
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // Every corpus is measured with its real settings too.
+    for name in &names {
+        assert!(
+            configured
+                .iter()
+                .any(|m| m.name.split('.').next() == Some(name)),
+            "{name}: no settings in tests/corpora/settings/"
+        );
+    }
+    let plain: Vec<Measured> = names
+        .iter()
+        .map(|name| measure(name.clone(), &corpora.join(name), &[]))
+        .collect();
+
+    let mut report = String::from(
+        "# Findings on the real corpora\n\n\
+         Generated by `tests/e2e/corpora.rs` (`UPDATE_EXPECT=1 cargo test -p flyway-lsp --test e2e \
+         corpora`); review every change. The corpora (`fixtures/corpora/`) ran in production: \
+         every error-level finding below is false.\n\n",
+    );
+    report.push_str(&table(
+        "With each project's real settings (`tests/corpora/settings/`)",
+        &configured,
+    ));
+    report.push_str(&table(
+        "At each corpus's root with no configuration",
+        &plain,
+    ));
+
+    let path = root.join("tests/corpora/findings.md");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, &report).expect("write findings.md");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}; run with UPDATE_EXPECT=1",
+            path.display()
+        )
+    });
+    assert!(
+        expected == report,
+        "tests/corpora/findings.md is out of date; rerun with UPDATE_EXPECT=1 and review the diff.\n{report}"
+    );
+}
