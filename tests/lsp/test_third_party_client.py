@@ -22,6 +22,12 @@ async def client(lsp_client: LanguageClient):
     def register_capability(params: types.RegistrationParams):
         return None
 
+    # VS Code's capabilities include semantic-token refreshes (sent after the first folder walk);
+    # answer them as VS Code does.
+    @lsp_client.feature(types.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
+    def semantic_tokens_refresh(params: None):
+        return None
+
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
