@@ -483,7 +483,7 @@ pub(super) async fn code_actions(
         if !touches && !same_line {
             continue;
         }
-        let lsp = super::proto::diagnostic(d, Some(&text));
+        let lsp = super::proto::diagnostic(d, Some(&index));
         if let Some(Fix::RenameFile { new_name }) = &d.fix {
             let target = path.with_file_name(new_name);
             if !target.exists() {

@@ -125,11 +125,15 @@ impl SqlFile {
         if self.file_ignored().any(|r| r == rule) {
             return true;
         }
-        self.statements.iter().any(|s| {
-            s.range().start <= offset
-                && offset <= s.range().end
-                && s.ignored.iter().flat_map(|v| v.iter()).any(|r| r == rule)
-        })
+        // Statements are in text order and do not overlap: a binary search finds the one or
+        // two that can hold `offset` (one check per finding, not one per statement).
+        let first = self
+            .statements
+            .partition_point(|s| s.range().end < offset);
+        self.statements[first..]
+            .iter()
+            .take_while(|s| s.range().start <= offset)
+            .any(|s| s.ignored.iter().flat_map(|v| v.iter()).any(|r| r == rule))
     }
 }
 
