@@ -37,10 +37,7 @@ fn main() {
     let findings = arg(&args, "--findings").unwrap_or(100_000);
     let full = args.iter().any(|a| a == "--full");
     let text = script(findings);
-    let offsets: Vec<usize> = text
-        .match_indices("CREATE INDEX")
-        .map(|(i, _)| i)
-        .collect();
+    let offsets: Vec<usize> = text.match_indices("CREATE INDEX").map(|(i, _)| i).collect();
     eprintln!(
         "{} findings in one {:.1} MB file",
         offsets.len(),

@@ -116,9 +116,16 @@ impl LineIndex {
     /// The position of byte `offset` in `text` (the text the index was built for), as
     /// [`LineCol::of`] computes it. Another text gives positions clamped to both, never a panic.
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
-        debug_assert_eq!(text.len(), self.len, "a line index is used with its own text");
+        debug_assert_eq!(
+            text.len(),
+            self.len,
+            "a line index is used with its own text"
+        );
         let offset = floor_boundary(text, offset.min(self.len));
-        let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         // Between the `\r` and the `\n` of a CRLF: the `\r` already ended the line, as
         // `LineCol::of` counts it.
         let bytes = text.as_bytes();

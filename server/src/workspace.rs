@@ -146,7 +146,8 @@ impl ProjectState {
         let Some(mut file) = self.new_file(path) else {
             return false;
         };
-        read_file(&mut file, self.project.config.flyway.encoding);
+        let limit = self.project.config.tool.max_analysis_size();
+        read_file(&mut file, self.project.config.flyway.encoding, limit);
         self.upsert(path, file.content)
     }
 

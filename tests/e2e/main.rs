@@ -8,6 +8,7 @@ mod bad_input;
 mod cli;
 mod db;
 mod fixtures;
+mod hostile_files;
 mod lsp;
 mod queries;
 

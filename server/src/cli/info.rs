@@ -274,7 +274,10 @@ mod tests {
             "clear \x1b[2J screen\rback\u{9b}".to_string(),
         ]]);
         assert!(!text.contains(['\x1b', '\r', '\u{9b}']), "{text:?}");
-        assert!(text.contains("| clear \\x1b[2J screen\\rback\\u{9b} |"), "{text}");
+        assert!(
+            text.contains("| clear \\x1b[2J screen\\rback\\u{9b} |"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -285,10 +288,17 @@ mod tests {
         rows[500][1] = "é".repeat(1 << 20);
         let text = grid(&rows);
         // 1,000 rows of at most MAX_CELL_WIDTH characters plus borders, not 1,000 MB.
-        assert!(text.len() < 1003 * (MAX_CELL_WIDTH * 3 + 40), "{} bytes", text.len());
+        assert!(
+            text.len() < 1003 * (MAX_CELL_WIDTH * 3 + 40),
+            "{} bytes",
+            text.len()
+        );
         let row = text.lines().find(|l| l.contains('é')).unwrap();
         assert!(row.ends_with("… |"), "{row}");
-        assert_eq!(row.chars().filter(|&c| c == 'é').count(), MAX_CELL_WIDTH - 1);
+        assert_eq!(
+            row.chars().filter(|&c| c == 'é').count(),
+            MAX_CELL_WIDTH - 1
+        );
         // Every line of the table has the same width.
         let widths: Vec<usize> = text.lines().map(|l| l.chars().count()).collect();
         assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?}");

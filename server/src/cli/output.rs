@@ -80,9 +80,8 @@ pub fn write(
 /// or a database value can neither move the cursor, clear the screen nor hide text. Output
 /// formats read by programs (JSON, SARIF) keep the raw text; their encoder escapes it.
 pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
-    let needs = |c: char| {
-        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
+    let needs =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     if !text.chars().any(needs) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -378,18 +377,46 @@ mod tests {
         };
         let summary = Summary::of(std::slice::from_ref(&d), 1, 1);
         let mut text = Vec::new();
-        write(Format::Text, std::slice::from_ref(&d), &summary, Path::new("/p"), &mut text).unwrap();
+        write(
+            Format::Text,
+            std::slice::from_ref(&d),
+            &summary,
+            Path::new("/p"),
+            &mut text,
+        )
+        .unwrap();
         let text = String::from_utf8(text).unwrap();
         assert!(!text.contains(['\x1b', '\r', '\x07']), "{text:?}");
         assert!(text.starts_with("sql/V1__\\x1b[2J\\r.sql:1:1: warning[unrecognised-name] V1__\\x1b[2J\\r.sql is odd\n"), "{text}");
-        assert!(text.contains("note: sql/\\x1b]0;x\\x07: see \\x1b[31m\n"), "{text}");
+        assert!(
+            text.contains("note: sql/\\x1b]0;x\\x07: see \\x1b[31m\n"),
+            "{text}"
+        );
         assert!(text.contains("fix: rename to V1__\\x1b.sql\n"), "{text}");
         let mut github = Vec::new();
-        write(Format::Github, std::slice::from_ref(&d), &summary, Path::new("/p"), &mut github).unwrap();
-        assert!(!github.contains(&0x1b), "{}", String::from_utf8_lossy(&github));
+        write(
+            Format::Github,
+            std::slice::from_ref(&d),
+            &summary,
+            Path::new("/p"),
+            &mut github,
+        )
+        .unwrap();
+        assert!(
+            !github.contains(&0x1b),
+            "{}",
+            String::from_utf8_lossy(&github)
+        );
         // JSON keeps the name, escaped by the encoder, and stays valid.
         let mut json = Vec::new();
-        write(Format::Json, std::slice::from_ref(&d), &summary, Path::new("/p"), &mut json).unwrap();
+        write(
+            Format::Json,
+            std::slice::from_ref(&d),
+            &summary,
+            Path::new("/p"),
+            &mut json,
+        )
+        .unwrap();
         assert!(!json.contains(&0x1b));
         let value: Value = serde_json::from_slice(&json).unwrap();
         assert_eq!(value["diagnostics"][0]["path"], "sql/V1__\x1b[2J\r.sql");

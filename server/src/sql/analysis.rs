@@ -127,9 +127,7 @@ impl SqlFile {
         }
         // Statements are in text order and do not overlap: a binary search finds the one or
         // two that can hold `offset` (one check per finding, not one per statement).
-        let first = self
-            .statements
-            .partition_point(|s| s.range().end < offset);
+        let first = self.statements.partition_point(|s| s.range().end < offset);
         self.statements[first..]
             .iter()
             .take_while(|s| s.range().start <= offset)
