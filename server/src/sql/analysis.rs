@@ -166,7 +166,7 @@ pub fn analyze_cached(
         .iter()
         .filter(|t| matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
     {
-        if let Some(s) = read_suppression(text, t) {
+        if let Some(s) = read_suppression(text, &t) {
             suppressions.push(s);
         }
     }
@@ -182,7 +182,7 @@ pub fn analyze_cached(
                 None => {
                     let mut parsed = parse_statement(
                         text,
-                        &split.tokens[raw.tokens.clone()],
+                        &split.tokens.slice(raw.tokens.clone()),
                         raw.range.start,
                         raw.range.end,
                         dialect,
