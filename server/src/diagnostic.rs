@@ -59,6 +59,129 @@ impl LineCol {
     }
 }
 
+/// Line starts of one text, built once (one pass), so that the positions of many findings cost
+/// a binary search and a short count each instead of a scan from the file start.
+///
+/// Columns count characters; the count from the line start is taken from checkpoints every
+/// [`LineIndex::CHECKPOINT`] bytes, so even a one-line file of many megabytes answers quickly.
+///
+/// The index does not borrow the text (so it can be cached beside it); pass the same text to
+/// [`LineIndex::line_col`].
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    /// Length of the indexed text.
+    len: usize,
+    /// Byte offset where each line starts (the first is 0).
+    starts: Vec<usize>,
+    /// Characters before byte `k * CHECKPOINT` (rounded down to a character boundary).
+    chars_before: Vec<usize>,
+}
+
+impl LineIndex {
+    pub const CHECKPOINT: usize = 4096;
+
+    /// Indexes `text`; `\n`, `\r\n` and a lone `\r` end a line, as in [`LineCol::of`].
+    pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut chars_before = Vec::with_capacity(bytes.len() / Self::CHECKPOINT + 1);
+        let mut chars = 0usize;
+        for (i, &b) in bytes.iter().enumerate() {
+            if i % Self::CHECKPOINT == 0 {
+                // Characters before the boundary at or below `i`: a continuation byte here means
+                // the character started earlier and is already counted.
+                chars_before.push(chars - usize::from(is_continuation(b) && chars > 0));
+            }
+            if !is_continuation(b) {
+                chars += 1;
+            }
+            match b {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+        }
+        LineIndex {
+            len: text.len(),
+            starts,
+            chars_before,
+        }
+    }
+
+    /// Number of lines (a text without a line terminator has one).
+    pub fn lines(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The position of byte `offset` in `text` (the text the index was built for), as
+    /// [`LineCol::of`] computes it. Another text gives positions clamped to both, never a panic.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        debug_assert_eq!(
+            text.len(),
+            self.len,
+            "a line index is used with its own text"
+        );
+        let offset = floor_boundary(text, offset.min(self.len));
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        // Between the `\r` and the `\n` of a CRLF: the `\r` already ended the line, as
+        // `LineCol::of` counts it.
+        let bytes = text.as_bytes();
+        if offset > 0 && bytes.get(offset - 1) == Some(&b'\r') && bytes.get(offset) == Some(&b'\n')
+        {
+            return LineCol {
+                line: saturate(line + 2),
+                column: 1,
+            };
+        }
+        let start = floor_boundary(text, self.starts.get(line).copied().unwrap_or(0));
+        let column = if offset - start < Self::CHECKPOINT {
+            count_chars(&text.as_bytes()[start..offset])
+        } else {
+            self.chars_at(text, offset)
+                .saturating_sub(self.chars_at(text, start))
+        } + 1;
+        LineCol {
+            line: saturate(line + 1),
+            column: saturate(column),
+        }
+    }
+
+    /// Characters before the character boundary `offset`.
+    fn chars_at(&self, text: &str, offset: usize) -> usize {
+        // The end of a text whose length is a multiple of CHECKPOINT has no checkpoint of its own.
+        let k = (offset / Self::CHECKPOINT).min(self.chars_before.len().saturating_sub(1));
+        let Some(&base) = self.chars_before.get(k) else {
+            return 0;
+        };
+        let from = floor_boundary(text, k * Self::CHECKPOINT).min(offset);
+        base + count_chars(&text.as_bytes()[from..offset])
+    }
+}
+
+/// Characters in valid UTF-8 bytes.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| !is_continuation(b)).count()
+}
+
+fn is_continuation(b: u8) -> bool {
+    (0x80..0xc0).contains(&b)
+}
+
+fn floor_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn saturate(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
 /// The byte range of the first line of `text` (without its terminator and without a BOM).
 pub fn first_line(text: &str) -> TextRange {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -121,6 +244,76 @@ mod tests {
         let text = "é😀x";
         assert_eq!(LineCol::of(text, 6), LineCol { line: 1, column: 3 });
         assert_eq!(LineCol::of(text, 4), LineCol { line: 1, column: 2 });
+    }
+
+    /// A small deterministic generator (xorshift), so the test needs no extra crate and every
+    /// run checks the same texts.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn line_index_equals_line_col_of_on_random_texts() {
+        let pieces = [
+            "a", "x", " ", ";", "\n", "\r", "\r\n", "\n\r", "é", "😀", "☕", "\u{feff}", "--",
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for round in 0..120 {
+            // Some texts cross several checkpoints, some are long single lines.
+            let len = match round % 3 {
+                0 => rng.below(40),
+                1 => rng.below(3 * LineIndex::CHECKPOINT),
+                _ => LineIndex::CHECKPOINT * 2 + rng.below(50),
+            };
+            let mut text = String::new();
+            while text.len() < len {
+                let piece = pieces[rng.below(pieces.len())];
+                // Long lines: fewer terminators in every third text.
+                if round % 3 == 2 && piece.contains(['\n', '\r']) && rng.below(50) > 0 {
+                    continue;
+                }
+                text.push_str(piece);
+            }
+            let index = LineIndex::new(&text);
+            // Every offset of short texts; a sample (and the ends) of long ones.
+            let offsets: Vec<usize> = if text.len() < 200 {
+                (0..=text.len() + 2).collect()
+            } else {
+                (0..150)
+                    .map(|_| rng.below(text.len() + 3))
+                    .chain([0, text.len(), text.len() + 5])
+                    .chain((1..4).map(|k| k * LineIndex::CHECKPOINT))
+                    .collect()
+            };
+            for offset in offsets {
+                assert_eq!(
+                    index.line_col(&text, offset),
+                    LineCol::of(&text, offset),
+                    "offset {offset} of {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn line_index_at_exact_checkpoint_lengths() {
+        for len in [0, 1, LineIndex::CHECKPOINT, 2 * LineIndex::CHECKPOINT] {
+            let text = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            let index = LineIndex::new(&text);
+            assert_eq!(
+                index.line_col(&text, text.len()),
+                LineCol::of(&text, text.len())
+            );
+        }
     }
 
     #[test]

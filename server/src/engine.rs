@@ -411,6 +411,7 @@ pub fn run_rules_incremental(
                 .and_then(Option::as_ref)
                 .map(|s| (&set.files[vi], s))
         });
+        let lines = std::cell::OnceCell::new();
         let fcx = FileContext {
             project,
             file,
@@ -420,6 +421,7 @@ pub fn run_rules_incremental(
             server,
             schema: &catalog,
             undo_target,
+            lines: &lines,
         };
         let mut sink = Sink::new(levels);
         rules::sql::run_file(&fcx, &mut sink);
@@ -477,6 +479,8 @@ fn check_applied_file(
     let file = &set.files[i];
     let text = file.text().unwrap_or_default();
     let mut sink = Sink::new(levels);
+    // Positions of this file's findings: line starts indexed once, on the first finding.
+    let lines = std::cell::OnceCell::new();
     // A context over the schema as it stands; rebuilt as statements change it (it only holds
     // references, so this costs nothing, unlike cloning the catalog).
     macro_rules! context {
@@ -490,6 +494,7 @@ fn check_applied_file(
                 server,
                 schema: $catalog,
                 undo_target: None,
+                lines: &lines,
             }
         };
     }

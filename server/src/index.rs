@@ -1,14 +1,16 @@
 //! The folder model: every file of a project's locations, classified, read and checksummed.
 //!
 //! Locations are walked recursively, as Flyway scans them; hidden files and folders are skipped,
-//! symbolic links are followed and loops reported, unreadable entries are reported and never stop
-//! the walk. Only files with an SQL migration suffix are read; reading runs on all cores.
+//! symbolic links are followed and loops reported (folders are known by device and inode, see
+//! [`crate::walk`]), links into pseudo file systems (`/proc`, `/sys`, `/dev`) are skipped and
+//! reported, unreadable entries are reported and never stop the walk. Only files with an SQL migration suffix are read; reading runs on all cores.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::checksum;
-use crate::config::{Encoding, FlywaySettings};
+use crate::config::{Config, Encoding};
+use crate::diagnostic::LineCol;
 use crate::naming::{Classified, Kind, NameParser, ResourceName};
 use crate::project::Project;
 
@@ -23,8 +25,15 @@ pub enum Content {
     InvalidEncoding {
         encoding: Encoding,
         offset: usize,
-        /// The valid text before the bad byte, to place the diagnostic.
-        valid_prefix: String,
+        /// Line and column of the bad byte.
+        at: LineCol,
+    },
+    /// Larger than `max-analysis-size`: checksummed while streaming, never held in memory,
+    /// not analysed.
+    TooLarge {
+        size: u64,
+        limit: u64,
+        checksum: i32,
     },
     /// The file could not be read (permissions, vanished, …).
     Unreadable(String),
@@ -67,7 +76,7 @@ impl ScriptFile {
 
     pub fn checksum(&self) -> Option<i32> {
         match &self.content {
-            Content::Text { checksum, .. } => Some(*checksum),
+            Content::Text { checksum, .. } | Content::TooLarge { checksum, .. } => Some(*checksum),
             _ => None,
         }
     }
@@ -78,11 +87,14 @@ impl ScriptFile {
     }
 }
 
-/// Something found while walking that is not a file: a loop, an unreadable folder.
+/// Something found while walking that is not a file: a loop, an unreadable folder, a link into
+/// a pseudo file system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalkProblem {
     pub path: PathBuf,
     pub message: String,
+    /// Left out on purpose (a pseudo file system), not a failure to read.
+    pub skipped: bool,
 }
 
 /// All files of one project, in a deterministic order (location, then script path).
@@ -120,7 +132,8 @@ pub fn index_project(project: &Project) -> MigrationSet {
             &mut set.walk_problems,
         );
     }
-    set.files = read_all(pending, &project.config.flyway);
+    set.walk_problems.sort_by(|a, b| a.path.cmp(&b.path));
+    set.files = read_all(pending, &project.config);
     set.files
         .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
     set
@@ -130,14 +143,44 @@ fn walk_location(
     root: &Path,
     location: usize,
     parser: &NameParser,
-    seen: &mut HashSet<PathBuf>,
+    seen: &mut HashSet<crate::walk::FileId>,
     out: &mut Vec<ScriptFile>,
     problems: &mut Vec<WalkProblem>,
 ) {
+    let mut guard = crate::walk::DirGuard::new(root);
+    let mut skipped = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
+        .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            if e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.') {
+                return false;
+            }
+            // Folders: not on a pseudo file system, each entered once, and no link around the
+            // root. Files: a link into a pseudo file system is not followed.
+            let check = if e.file_type().is_dir() {
+                guard.enter(e.path(), e.path_is_symlink())
+            } else if e.path_is_symlink() {
+                crate::walk::pseudo_fs(e.path())
+                    .map_or(Ok(()), |fs| Err(crate::walk::Skip::PseudoFs(fs)))
+            } else {
+                Ok(())
+            };
+            match check {
+                Ok(()) => true,
+                Err(skip) => {
+                    if let Some(message) = skip.message(e.path()) {
+                        skipped.push(WalkProblem {
+                            path: e.path().to_path_buf(),
+                            message,
+                            skipped: matches!(skip, crate::walk::Skip::PseudoFs(_)),
+                        });
+                    }
+                    false
+                }
+            }
+        });
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -156,7 +199,11 @@ fn walk_location(
                         .unwrap_or_else(|| err.to_string());
                     format!("cannot read {}: {reason}; skipped", path.display())
                 };
-                problems.push(WalkProblem { path, message });
+                problems.push(WalkProblem {
+                    path,
+                    message,
+                    skipped: false,
+                });
                 continue;
             }
         };
@@ -164,10 +211,13 @@ fn walk_location(
             continue;
         }
         let path = entry.path().to_path_buf();
-        // The same file reached twice (overlapping locations, links) is one file.
-        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if !seen.insert(key) {
-            continue;
+        // The same file reached twice (overlapping locations, links) is one file: the first
+        // reached, in name order.
+        let id = entry.metadata().ok().as_ref().and_then(crate::walk::id_of);
+        if let Some(id) = id {
+            if !seen.insert(id) {
+                continue;
+            }
         }
         let file_name = entry.file_name().to_string_lossy().into_owned();
         let script = path
@@ -187,17 +237,20 @@ fn walk_location(
             content: Content::NotRead,
         });
     }
+    problems.extend(skipped);
 }
 
 /// Reads and checksums every SQL file, spreading the work over the available cores.
-fn read_all(mut files: Vec<ScriptFile>, settings: &FlywaySettings) -> Vec<ScriptFile> {
+fn read_all(mut files: Vec<ScriptFile>, config: &Config) -> Vec<ScriptFile> {
+    let encoding = config.flyway.encoding;
+    let limit = config.tool.max_analysis_size();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8);
     if threads <= 1 || files.len() < 64 {
         for file in &mut files {
-            read_file(file, settings.encoding);
+            read_file(file, encoding, limit);
         }
         return files;
     }
@@ -206,7 +259,7 @@ fn read_all(mut files: Vec<ScriptFile>, settings: &FlywaySettings) -> Vec<Script
         for part in files.chunks_mut(chunk) {
             scope.spawn(move || {
                 for file in part {
-                    read_file(file, settings.encoding);
+                    read_file(file, encoding, limit);
                 }
             });
         }
@@ -214,8 +267,9 @@ fn read_all(mut files: Vec<ScriptFile>, settings: &FlywaySettings) -> Vec<Script
     files
 }
 
-/// Reads one file's content (SQL files only) into [`ScriptFile::content`].
-pub fn read_file(file: &mut ScriptFile, encoding: Encoding) {
+/// Reads one file's content (SQL files only) into [`ScriptFile::content`]; a file over `limit`
+/// bytes (`max-analysis-size`) is only checksummed, by streaming.
+pub fn read_file(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
     if matches!(file.class, Classified::NotSql) {
         return;
     }
@@ -224,11 +278,43 @@ pub fn read_file(file: &mut ScriptFile, encoding: Encoding) {
     file.content = match std::fs::metadata(&file.path) {
         Err(e) => Content::Unreadable(e.to_string()),
         Ok(meta) if !meta.is_file() => Content::Unreadable("not a regular file".to_string()),
-        Ok(_) => match std::fs::read(&file.path) {
+        Ok(meta) if meta.len() > limit => stream_large(&file.path, meta.len(), limit, encoding),
+        Ok(_) => match read_at_most(&file.path, limit) {
             Err(e) => Content::Unreadable(e.to_string()),
-            Ok(bytes) => content_from_bytes(bytes, encoding),
+            // Grew past the limit since it was measured.
+            Ok(None) => stream_large(&file.path, limit.saturating_add(1), limit, encoding),
+            Ok(Some(bytes)) => content_from_bytes(bytes, encoding),
         },
     };
+}
+
+/// The file's bytes, or `None` when it holds more than `limit` bytes.
+fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// A file too large to analyse: its checksum, computed while reading it in chunks.
+fn stream_large(path: &Path, size: u64, limit: u64, encoding: Encoding) -> Content {
+    let result = std::fs::File::open(path)
+        .and_then(|file| checksum::checksum_reader(std::io::BufReader::new(file), encoding));
+    match result {
+        Err(e) => Content::Unreadable(e.to_string()),
+        Ok(Ok(checksum)) => Content::TooLarge {
+            size,
+            limit,
+            checksum,
+        },
+        Ok(Err(e)) => Content::InvalidEncoding {
+            encoding,
+            offset: e.offset,
+            at: e.at,
+        },
+    }
 }
 
 /// Decodes bytes strictly and computes Flyway's checksum.
@@ -241,12 +327,10 @@ pub fn content_from_bytes(bytes: Vec<u8>, encoding: Encoding) -> Content {
             }
             Err(e) => {
                 let offset = e.utf8_error().valid_up_to();
-                let bytes = e.into_bytes();
-                let valid_prefix = String::from_utf8_lossy(&bytes[..offset]).into_owned();
                 Content::InvalidEncoding {
                     encoding,
                     offset,
-                    valid_prefix,
+                    at: position_after(&e.as_bytes()[..offset]),
                 }
             }
         },
@@ -259,8 +343,14 @@ pub fn content_from_bytes(bytes: Vec<u8>, encoding: Encoding) -> Content {
             Err(checksum::DecodeError::InvalidUtf8 { offset }) => Content::InvalidEncoding {
                 encoding,
                 offset,
-                valid_prefix: String::from_utf8_lossy(&bytes[..offset]).into_owned(),
+                at: position_after(&bytes[..offset.min(bytes.len())]),
             },
         },
     }
+}
+
+/// The line and column just after `valid` (bytes that decoded).
+fn position_after(valid: &[u8]) -> LineCol {
+    let text = String::from_utf8_lossy(valid);
+    LineCol::of(&text, text.len())
 }

@@ -22,4 +22,5 @@ pub mod schema;
 pub mod sequence;
 pub mod sql;
 pub mod version;
+pub mod walk;
 pub mod workspace;

@@ -324,6 +324,13 @@ pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
             })
         })
     };
+    // Pseudo file systems are never searched, each folder is searched once (known by device and
+    // inode), and a link to a folder around the root is not followed: a link to `/proc` or `/`
+    // below the root must not make detection walk the machine.
+    let mut guard = crate::walk::DirGuard::new(root);
+    if guard.enter(root, false).is_err() {
+        return Vec::new();
+    }
     if holds_migrations(root) {
         return vec![root.to_path_buf()];
     }
@@ -335,10 +342,12 @@ pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
         .into_iter()
         .filter_entry(|e| {
             e.depth() == 0
-                || (e.file_type().is_dir() && {
-                    let name = e.file_name().to_string_lossy();
-                    !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_ref())
-                })
+                || (e.file_type().is_dir()
+                    && {
+                        let name = e.file_name().to_string_lossy();
+                        !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_ref())
+                    }
+                    && guard.enter(e.path(), e.path_is_symlink()).is_ok())
         });
     for entry in walker.filter_map(Result::ok) {
         if entry.depth() > 0 && holds_migrations(entry.path()) {
@@ -425,6 +434,30 @@ mod tests {
             detect_locations(&root.join("app/db/migration"), &parser),
             vec![root.join("app/db/migration")]
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn detection_does_not_follow_links_to_kernel_or_root_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(&root.join("app/db/migration/V1__a.sql"));
+        for (name, target) in [
+            ("proc", "/proc"),
+            ("sys", "/sys"),
+            ("dev", "/dev"),
+            ("slash", "/"),
+        ] {
+            std::os::unix::fs::symlink(target, root.join("app").join(name)).unwrap();
+        }
+        std::os::unix::fs::symlink(root, root.join("app/db/up")).unwrap();
+        let parser = NameParser::new(&FlywaySettings::default());
+        let start = std::time::Instant::now();
+        let found = detect_locations(root, &parser);
+        assert_eq!(found, vec![root.join("app/db/migration")]);
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+        // A root on a pseudo file system holds no migrations to detect.
+        assert!(detect_locations(Path::new("/proc"), &parser).is_empty());
     }
 
     #[test]

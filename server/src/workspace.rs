@@ -152,6 +152,7 @@ impl ProjectState {
             path: path.to_path_buf(),
             file: self.new_file(path),
             encoding: self.project.config.flyway.encoding,
+            limit: self.project.config.tool.max_analysis_size(),
         }
     }
 
@@ -258,6 +259,8 @@ pub struct DiskRead {
     /// None: the path is no file of the project's (nothing to read).
     file: Option<ScriptFile>,
     encoding: crate::config::Encoding,
+    /// `max-analysis-size`: larger files are checksummed, not analysed.
+    limit: u64,
 }
 
 impl DiskRead {
@@ -268,7 +271,7 @@ impl DiskRead {
             return Some(None);
         }
         let mut file = self.file?;
-        read_file(&mut file, self.encoding);
+        read_file(&mut file, self.encoding, self.limit);
         Some(Some(file))
     }
 }

@@ -50,7 +50,8 @@ fn odd_contents() {
         format!("select '{}';", "x".repeat(10 << 20)),
     )
     .unwrap();
-    // 50 MB of statements.
+    // 50 MB of statements: over the default max-analysis-size (20 MB), so checksummed and
+    // reported as skipped, not analysed.
     let statement = "insert into t values (1, 'some text to fill the line');\n";
     fs::write(
         sql.join("V8__big.sql"),
@@ -83,6 +84,7 @@ fn odd_contents() {
                 "sql/V3__latin1.sql".to_string(),
                 "invalid-encoding".to_string()
             ),
+            ("sql/V8__big.sql".to_string(), "skipped-file".to_string()),
         ]
     );
     let latin = &json["diagnostics"][2];

@@ -111,7 +111,11 @@ pub fn write_table(
             .iter()
             .map(|l| display_path(cwd, &l.path))
             .collect();
-        writeln!(out, "Locations: {}", locations.join(", "))?;
+        writeln!(
+            out,
+            "Locations: {}",
+            super::output::escape_control(&locations.join(", "))
+        )?;
         let headers = [
             "Category",
             "Version",
@@ -158,15 +162,35 @@ pub fn write_table(
     Ok(())
 }
 
-/// Prints a table in Flyway's ASCII style.
+/// The widest a table cell is shown, in characters; longer cells end in `…`, so one huge value
+/// (a 1 MB description) does not pad every row of the table to its width.
+pub const MAX_CELL_WIDTH: usize = 100;
+
+/// A cell as the table shows it: control characters escaped, cut to [`MAX_CELL_WIDTH`].
+fn shown_cell(cell: &str) -> String {
+    let escaped = super::output::escape_control(cell);
+    if escaped.chars().count() <= MAX_CELL_WIDTH {
+        return escaped.into_owned();
+    }
+    let mut cut: String = escaped.chars().take(MAX_CELL_WIDTH - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// Prints a table in Flyway's ASCII style. Cells are escaped (no terminal controls reach the
+/// output) and capped at [`MAX_CELL_WIDTH`] characters.
 pub fn write_grid(
     headers: &[&str],
     table: &[Vec<String>],
     empty: &str,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let table: Vec<Vec<String>> = table
+        .iter()
+        .map(|row| row.iter().map(|c| shown_cell(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in table {
+    for row in &table {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -194,7 +218,7 @@ pub fn write_grid(
         let inner = rule.len() - 2;
         writeln!(out, "|{empty:^inner$}|")?;
     }
-    for row in table {
+    for row in &table {
         writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
     }
     writeln!(out, "{rule}")
@@ -231,4 +255,57 @@ pub fn write_json(
         .collect();
     serde_json::to_writer_pretty(&mut *out, &json!({"version": 1, "migration_sets": sets}))?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(rows: &[Vec<String>]) -> String {
+        let mut out = Vec::new();
+        write_grid(&["Version", "Description"], rows, "none", &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn cells_are_escaped() {
+        let text = grid(&[vec![
+            "1".to_string(),
+            "clear \x1b[2J screen\rback\u{9b}".to_string(),
+        ]]);
+        assert!(!text.contains(['\x1b', '\r', '\u{9b}']), "{text:?}");
+        assert!(
+            text.contains("| clear \\x1b[2J screen\\rback\\u{9b} |"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn one_huge_cell_does_not_widen_the_table() {
+        let mut rows: Vec<Vec<String>> = (0..1000)
+            .map(|i| vec![i.to_string(), format!("row {i}")])
+            .collect();
+        rows[500][1] = "é".repeat(1 << 20);
+        let text = grid(&rows);
+        // 1,000 rows of at most MAX_CELL_WIDTH characters plus borders, not 1,000 MB.
+        assert!(
+            text.len() < 1003 * (MAX_CELL_WIDTH * 3 + 40),
+            "{} bytes",
+            text.len()
+        );
+        let row = text.lines().find(|l| l.contains('é')).unwrap();
+        assert!(row.ends_with("… |"), "{row}");
+        assert_eq!(
+            row.chars().filter(|&c| c == 'é').count(),
+            MAX_CELL_WIDTH - 1
+        );
+        // Every line of the table has the same width.
+        let widths: Vec<usize> = text.lines().map(|l| l.chars().count()).collect();
+        assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?}");
+        // A short table is as before: no cap applies.
+        assert_eq!(
+            grid(&[vec!["1".into(), "init".into()]]),
+            "+---------+-------------+\n| Version | Description |\n+---------+-------------+\n| 1       | init        |\n+---------+-------------+\n"
+        );
+    }
 }

@@ -251,11 +251,11 @@ pub fn run(
     match result {
         Ok(code) => code,
         Err(CliError::Config(err)) => {
-            eprintln!("flyway-lsp: {err}");
+            eprintln!("flyway-lsp: {}", output::escape_control(&err.to_string()));
             EXIT_USAGE
         }
         Err(CliError::Database(code, message)) => {
-            eprintln!("flyway-lsp: {message}");
+            eprintln!("flyway-lsp: {}", output::escape_control(&message));
             code
         }
         Err(CliError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,

@@ -75,6 +75,32 @@ pub fn write(
     }
 }
 
+/// Text for a terminal: control characters (C0, DEL, C1) and the bidirectional overrides that
+/// can reorder what is shown become visible escapes (`\x1b`, `\r`, `\u{202e}`), so a file name
+/// or a database value can neither move the cursor, clear the screen nor hide text. Output
+/// formats read by programs (JSON, SARIF) keep the raw text; their encoder escapes it.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && needs(c) => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if needs(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
@@ -93,23 +119,23 @@ fn write_text(
         writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",
-            display_path(cwd, &d.path),
+            escape_control(&display_path(cwd, &d.path)),
             d.start.line,
             d.start.column,
             d.level.name(),
             d.rule,
-            d.message
+            escape_control(&d.message)
         )?;
         for related in &d.related {
             writeln!(
                 out,
                 "  note: {}: {}",
-                display_path(cwd, &related.path),
-                related.message
+                escape_control(&display_path(cwd, &related.path)),
+                escape_control(&related.message)
             )?;
         }
         if let Some(Fix::RenameFile { new_name }) = &d.fix {
-            writeln!(out, "  fix: rename to {new_name}")?;
+            writeln!(out, "  fix: rename to {}", escape_control(new_name))?;
         }
     }
     let checked = format!(
@@ -267,11 +293,11 @@ pub fn to_sarif(diagnostics: &[Diagnostic], cwd: &Path) -> Value {
     })
 }
 
-/// Escapes text for a workflow command's message.
+/// Escapes text for a workflow command's message. Control characters (line breaks included)
+/// become visible escapes first: the workflow log renders terminal controls, and a line break
+/// would end the command.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    escape_control(text).replace('%', "%25")
 }
 
 /// Escapes text for a workflow command's property value.
@@ -311,7 +337,88 @@ mod tests {
 
     #[test]
     fn github_escaping() {
-        assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(escape_data("50% next"), "50%25 next");
+        assert_eq!(escape_data("a\nb\x1b[2J"), "a\\nb\\x1b[2J");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(escape_control("V1__plain.sql"), "V1__plain.sql");
+        assert!(matches!(
+            escape_control("V1__café.sql"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(escape_control("a\x1b[2Jb"), "a\\x1b[2Jb");
+        assert_eq!(escape_control("a\rb\nc\td"), "a\\rb\\nc\\td");
+        assert_eq!(escape_control("\x00\x07\x7f"), "\\x00\\x07\\x7f");
+        // C1 CSI and a right-to-left override.
+        assert_eq!(escape_control("x\u{9b}2J\u{202e}y"), "x\\u{9b}2J\\u{202e}y");
+    }
+
+    #[test]
+    fn text_output_escapes_file_names_and_messages() {
+        use crate::diagnostic::{LineCol, Related, TextRange};
+        let d = Diagnostic {
+            rule: "unrecognised-name",
+            level: Level::Warning,
+            path: Path::new("/p/sql/V1__\x1b[2J\r.sql").to_path_buf(),
+            range: TextRange::default(),
+            start: LineCol::START,
+            end: LineCol::START,
+            message: "V1__\x1b[2J\r.sql is odd".to_string(),
+            related: vec![Related {
+                path: Path::new("/p/sql/\x1b]0;x\x07").to_path_buf(),
+                message: "see \x1b[31m".to_string(),
+            }],
+            fix: Some(Fix::RenameFile {
+                new_name: "V1__\x1b.sql".to_string(),
+            }),
+        };
+        let summary = Summary::of(std::slice::from_ref(&d), 1, 1);
+        let mut text = Vec::new();
+        write(
+            Format::Text,
+            std::slice::from_ref(&d),
+            &summary,
+            Path::new("/p"),
+            &mut text,
+        )
+        .unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(!text.contains(['\x1b', '\r', '\x07']), "{text:?}");
+        assert!(text.starts_with("sql/V1__\\x1b[2J\\r.sql:1:1: warning[unrecognised-name] V1__\\x1b[2J\\r.sql is odd\n"), "{text}");
+        assert!(
+            text.contains("note: sql/\\x1b]0;x\\x07: see \\x1b[31m\n"),
+            "{text}"
+        );
+        assert!(text.contains("fix: rename to V1__\\x1b.sql\n"), "{text}");
+        let mut github = Vec::new();
+        write(
+            Format::Github,
+            std::slice::from_ref(&d),
+            &summary,
+            Path::new("/p"),
+            &mut github,
+        )
+        .unwrap();
+        assert!(
+            !github.contains(&0x1b),
+            "{}",
+            String::from_utf8_lossy(&github)
+        );
+        // JSON keeps the name, escaped by the encoder, and stays valid.
+        let mut json = Vec::new();
+        write(
+            Format::Json,
+            std::slice::from_ref(&d),
+            &summary,
+            Path::new("/p"),
+            &mut json,
+        )
+        .unwrap();
+        assert!(!json.contains(&0x1b));
+        let value: Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["diagnostics"][0]["path"], "sql/V1__\x1b[2J\r.sql");
     }
 }

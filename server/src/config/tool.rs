@@ -6,6 +6,7 @@
 //! server-version = "16"             # what is safe depends on it (default: 16 / 8.0 / 10.11)
 //! applied-ref = "origin/main"        # migrations in this git ref count as applied
 //! template = "db/MIGRATION_TEMPLATE.sql"  # text of new migrations ({{version}}, {{description}}, {{date}}, {{file}})
+//! max-analysis-size = "20MB"        # larger scripts are checksummed, not analysed
 //!
 //! [conventions]
 //! description-case = "snake_case"   # "snake_case" | "PascalCase" | "any" (default)
@@ -106,6 +107,10 @@ pub struct ToolSettings {
     /// only on start, on save and on the "Validate against database" command).
     #[serde(default)]
     pub database_interval: Option<u64>,
+    /// Scripts larger than this (bytes) are checksummed but not analysed (`max-analysis-size =
+    /// "20MB"`, or a number of bytes); see [`ToolSettings::max_analysis_size`].
+    #[serde(default, deserialize_with = "byte_size")]
+    pub max_analysis_size: Option<u64>,
     #[serde(default)]
     pub conventions: Conventions,
     /// Rule id to level; ids are checked against the rule registry by the engine.
@@ -135,6 +140,60 @@ impl ToolSettings {
             ))
         })
     }
+}
+
+/// The default of `max-analysis-size`: 20 MB.
+pub const DEFAULT_MAX_ANALYSIS_SIZE: u64 = 20 << 20;
+/// The largest `max-analysis-size`: analysis keeps byte offsets in 32 bits.
+pub const MAX_ANALYSIS_SIZE_LIMIT: u64 = (4 << 30) - 1;
+
+impl ToolSettings {
+    /// Scripts larger than this many bytes are checksummed by streaming and not analysed.
+    pub fn max_analysis_size(&self) -> u64 {
+        self.max_analysis_size.unwrap_or(DEFAULT_MAX_ANALYSIS_SIZE)
+    }
+}
+
+/// `max-analysis-size`: a number of bytes, or a string with a unit (`"512KB"`, `"20 MB"`,
+/// `"1GiB"`; K, M and G are powers of 1024), at most 4 GiB - 1.
+fn byte_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use serde::de::Error;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bytes(i64),
+        Text(String),
+    }
+    let invalid = |shown: &str| {
+        D::Error::custom(format!(
+            "max-analysis-size `{shown}` is not a size: use a number of bytes or e.g. \"20MB\" (at most 4GB - 1)"
+        ))
+    };
+    let bytes = match Raw::deserialize(d)? {
+        Raw::Bytes(n) => u64::try_from(n).map_err(|_| invalid(&n.to_string()))?,
+        Raw::Text(text) => {
+            let trimmed = text.trim();
+            let split = trimmed
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(trimmed.len());
+            let (number, unit) = trimmed.split_at(split);
+            let number: u64 = number.parse().map_err(|_| invalid(&text))?;
+            let shift = match unit.trim().to_ascii_lowercase().as_str() {
+                "" | "b" => 0,
+                "k" | "kb" | "kib" => 10,
+                "m" | "mb" | "mib" => 20,
+                "g" | "gb" | "gib" => 30,
+                _ => return Err(invalid(&text)),
+            };
+            number
+                .checked_mul(1 << shift)
+                .ok_or_else(|| invalid(&text))?
+        }
+    };
+    if bytes > MAX_ANALYSIS_SIZE_LIMIT {
+        return Err(invalid(&bytes.to_string()));
+    }
+    Ok(Some(bytes))
 }
 
 fn merge(into: &mut toml::Table, from: &toml::Table) {
@@ -181,6 +240,30 @@ mod tests {
             DescriptionCase::SnakeCase
         );
         assert_eq!(settings.rules["version-gap"], Level::Off);
+    }
+
+    #[test]
+    fn max_analysis_size_takes_bytes_or_units() {
+        let size = |text: &str| {
+            ToolSettings::from_files(&[file("flyway-lsp.toml", text)])
+                .map(|s| s.max_analysis_size())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(size(""), Ok(DEFAULT_MAX_ANALYSIS_SIZE));
+        assert_eq!(size("max-analysis-size = 1000"), Ok(1000));
+        assert_eq!(size("max-analysis-size = \"512KB\""), Ok(512 << 10));
+        assert_eq!(size("max-analysis-size = \"20 MiB\""), Ok(20 << 20));
+        assert_eq!(size("max-analysis-size = \"1g\""), Ok(1 << 30));
+        for bad in [
+            "-1",
+            "\"lots\"",
+            "\"5TB\"",
+            "\"4GB\"",
+            "\"99999999999999999999G\"",
+        ] {
+            let err = size(&format!("max-analysis-size = {bad}")).unwrap_err();
+            assert!(err.contains("max-analysis-size"), "{bad}: {err}");
+        }
     }
 
     #[test]

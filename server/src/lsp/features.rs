@@ -489,7 +489,7 @@ pub(super) async fn code_actions(
         if !touches && !same_line {
             continue;
         }
-        let lsp = super::proto::diagnostic(d, Some(&text));
+        let lsp = super::proto::diagnostic(d, Some(&index));
         if let Some(Fix::RenameFile { new_name }) = &d.fix {
             // Only to a plain name beside it, inside the location, over nothing.
             if let Ok(target) = crate::scaffold::target_beside(project, &path, new_name) {

@@ -287,9 +287,10 @@ impl Backend {
                 let text = open
                     .as_deref()
                     .or_else(|| project.file(path).and_then(|f| f.text()));
+                let lines = text.map(proto::LineIndex::new);
                 let converted = diagnostics
                     .iter()
-                    .map(|d| proto::diagnostic(d, text))
+                    .map(|d| proto::diagnostic(d, lines.as_ref()))
                     .collect();
                 by_path.insert(path.to_path_buf(), converted);
             }

@@ -86,10 +86,11 @@ fn from_line_col(lc: LineCol) -> Position {
     Position::new(lc.line.saturating_sub(1), lc.column.saturating_sub(1))
 }
 
-/// Converts an engine diagnostic; `text` is the file's current text when known.
-pub fn diagnostic(d: &Diagnostic, text: Option<&str>) -> LspDiagnostic {
-    let range = match text {
-        Some(text) => LineIndex::new(text).range(d.range),
+/// Converts an engine diagnostic; `lines` indexes the file's current text when known (build it
+/// once per file: indexing per diagnostic would cost the file's size for every finding).
+pub fn diagnostic(d: &Diagnostic, lines: Option<&LineIndex>) -> LspDiagnostic {
+    let range = match lines {
+        Some(lines) => lines.range(d.range),
         None => Range::new(from_line_col(d.start), from_line_col(d.end)),
     };
     let related = (!d.related.is_empty()).then(|| {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::{ConfigError, Level, ToolSettings};
-use crate::diagnostic::{first_line, Diagnostic, Fix, LineCol, TextRange};
+use crate::diagnostic::{first_line, Diagnostic, Fix, LineCol, LineIndex, TextRange};
 use crate::index::{MigrationSet, ScriptFile};
 use crate::naming::{Kind, NameParser, ResourceName};
 use crate::project::Project;
@@ -163,11 +163,18 @@ pub struct FileContext<'a> {
     pub schema: &'a crate::schema::Catalog,
     /// For an undo migration: the versioned migration it reverts, analysed.
     pub undo_target: Option<(&'a ScriptFile, &'a SqlFile)>,
+    /// Line starts of `text`, built on the first finding and shared by the contexts of one file.
+    pub lines: &'a std::cell::OnceCell<LineIndex>,
 }
 
 impl FileContext<'_> {
     pub fn dialect(&self) -> Dialect {
         self.sql.dialect
+    }
+
+    /// The line index of `text`, built once per file.
+    pub fn line_index(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(self.text))
     }
 
     pub fn is_undo(&self) -> bool {
@@ -254,8 +261,9 @@ impl<'a> Sink<'a> {
         range: TextRange,
         message: String,
     ) -> Option<&mut Diagnostic> {
-        let start = LineCol::of(cx.text, range.start);
-        let end = LineCol::of(cx.text, range.end);
+        let lines = cx.line_index();
+        let start = lines.line_col(cx.text, range.start);
+        let end = lines.line_col(cx.text, range.end);
         self.push(rule, &cx.file.path, range, start, end, message)
     }
 

@@ -125,11 +125,13 @@ impl SqlFile {
         if self.file_ignored().any(|r| r == rule) {
             return true;
         }
-        self.statements.iter().any(|s| {
-            s.range().start <= offset
-                && offset <= s.range().end
-                && s.ignored.iter().flat_map(|v| v.iter()).any(|r| r == rule)
-        })
+        // Statements are in text order and do not overlap: a binary search finds the one or
+        // two that can hold `offset` (one check per finding, not one per statement).
+        let first = self.statements.partition_point(|s| s.range().end < offset);
+        self.statements[first..]
+            .iter()
+            .take_while(|s| s.range().start <= offset)
+            .any(|s| s.ignored.iter().flat_map(|v| v.iter()).any(|r| r == rule))
     }
 }
 
@@ -164,7 +166,7 @@ pub fn analyze_cached(
         .iter()
         .filter(|t| matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
     {
-        if let Some(s) = read_suppression(text, t) {
+        if let Some(s) = read_suppression(text, &t) {
             suppressions.push(s);
         }
     }
@@ -180,7 +182,7 @@ pub fn analyze_cached(
                 None => {
                     let mut parsed = parse_statement(
                         text,
-                        &split.tokens[raw.tokens.clone()],
+                        &split.tokens.slice(raw.tokens.clone()),
                         raw.range.start,
                         raw.range.end,
                         dialect,

@@ -1003,7 +1003,7 @@ mod tests {
         let st = &s.statements[0];
         parse_statement(
             source,
-            &s.tokens[st.tokens.clone()],
+            &s.tokens.slice(st.tokens.clone()),
             st.range.start,
             st.range.end,
             dialect,

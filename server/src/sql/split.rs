@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use super::lexer::{tokenize, Token, TokenKind};
+use super::lexer::{TokenKind, Tokens};
 use super::Dialect;
 use crate::diagnostic::TextRange;
 
@@ -25,14 +25,14 @@ pub struct RawStatement {
 
 #[derive(Debug, Clone)]
 pub struct Split {
-    pub tokens: Vec<Token>,
+    pub tokens: Tokens,
     pub statements: Vec<RawStatement>,
     /// `DELIMITER …` directive lines (MySQL).
     pub directives: Vec<TextRange>,
 }
 
 pub fn split(source: &str, dialect: Dialect) -> Split {
-    let tokens = tokenize(source, dialect);
+    let tokens = Tokens::new(source, dialect);
     let mut statements = Vec::new();
     let mut directives = Vec::new();
     let mut delimiter = ";".to_string();
@@ -46,7 +46,7 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
 
     let mut idx = 0;
     while idx < tokens.len() {
-        let t = tokens[idx];
+        let t = tokens.get(idx);
         if t.is_trivia() {
             idx += 1;
             continue;
@@ -62,7 +62,7 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
                 delimiter = new.to_string();
             }
             directives.push(TextRange::new(t.start, line_end));
-            while idx < tokens.len() && tokens[idx].start < line_end {
+            while idx < tokens.len() && tokens.get(idx).start < line_end {
                 idx += 1;
             }
             leading_start = line_end;
@@ -81,13 +81,13 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
             let end = t.start + if delimiter == ";" { 1 } else { delimiter.len() };
             if let Some(f) = first {
                 statements.push(RawStatement {
-                    range: TextRange::new(tokens[f].start, tokens[last].end),
+                    range: TextRange::new(tokens.get(f).start, tokens.get(last).end),
                     tokens: token_start..idx,
                     leading_start,
                 });
             }
             // Skip the tokens the terminator covers.
-            while idx < tokens.len() && tokens[idx].start < end {
+            while idx < tokens.len() && tokens.get(idx).start < end {
                 idx += 1;
             }
             first = None;
@@ -118,7 +118,7 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
     }
     if let Some(f) = first {
         statements.push(RawStatement {
-            range: TextRange::new(tokens[f].start, tokens[last].end),
+            range: TextRange::new(tokens.get(f).start, tokens.get(last).end),
             tokens: token_start..tokens.len(),
             leading_start,
         });
@@ -133,23 +133,23 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
 /// Updates the block depth inside routine bodies, where `;` does not end the statement.
 fn track_blocks(
     source: &str,
-    tokens: &[Token],
+    tokens: &Tokens,
     words: &[usize],
     idx: usize,
     dialect: Dialect,
     routine: &mut Option<bool>,
     depth: &mut usize,
 ) {
-    let word = tokens[idx].text(source);
+    let word = tokens.get(idx).text(source);
     let is = |w: &str| word.eq_ignore_ascii_case(w);
     if !(is("BEGIN") || is("END") || is("CASE")) {
         return;
     }
     let is_routine = *routine.get_or_insert_with(|| {
-        let first = words.first().map(|&i| tokens[i].text(source));
+        let first = words.first().map(|&i| tokens.get(i).text(source));
         first.is_some_and(|w| w.eq_ignore_ascii_case("CREATE"))
             && words.iter().take(12).any(|&i| {
-                let w = tokens[i].text(source);
+                let w = tokens.get(i).text(source);
                 ["PROCEDURE", "FUNCTION", "TRIGGER", "EVENT"]
                     .iter()
                     .any(|k| w.eq_ignore_ascii_case(k))
@@ -158,8 +158,8 @@ fn track_blocks(
     if !is_routine {
         return;
     }
-    let next_word = tokens[idx + 1..]
-        .iter()
+    let next_word = (idx + 1..tokens.len())
+        .map(|j| tokens.get(j))
         .find(|t| !t.is_trivia())
         .filter(|t| t.kind == TokenKind::Word)
         .map(|t| t.text(source).to_ascii_uppercase());
@@ -174,7 +174,8 @@ fn track_blocks(
     } else if is("CASE") {
         // `END CASE` closes a CASE statement; the END already counted it.
         let after_end = words.len() >= 2
-            && tokens[words[words.len() - 2]]
+            && tokens
+                .get(words[words.len() - 2])
                 .text(source)
                 .eq_ignore_ascii_case("END");
         if *depth > 0 && !after_end {

@@ -1,5 +1,5 @@
 use crate::config::Level;
-use crate::diagnostic::LineCol;
+use crate::diagnostic::LineIndex;
 use crate::rules::{FolderContext, Rule, Sink};
 
 pub static RULE: Rule = Rule {
@@ -42,17 +42,20 @@ pub(super) fn report(cx: &FolderContext, sink: &mut Sink, rule: &Rule, failed: b
         else {
             continue;
         };
+        // One line index per file: a dry-run can report on every statement.
+        let lines = std::cell::OnceCell::new();
         for finding in findings
             .iter()
             .filter(|f| f.failed == failed && f.checksum == checksum)
         {
             let range = finding.range;
+            let lines = lines.get_or_init(|| LineIndex::new(text));
             sink.at(
                 rule,
                 &file.path,
                 range,
-                LineCol::of(text, range.start),
-                LineCol::of(text, range.end),
+                lines.line_col(text, range.start),
+                lines.line_col(text, range.end),
                 finding.message.clone(),
             );
         }

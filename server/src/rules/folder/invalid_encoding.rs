@@ -32,12 +32,12 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
         let Content::InvalidEncoding {
             encoding,
             offset,
-            valid_prefix,
+            at,
         } = &file.content
         else {
             continue;
         };
-        let start = LineCol::of(valid_prefix, valid_prefix.len());
+        let start = *at;
         let end = LineCol {
             line: start.line,
             column: start.column + 1,

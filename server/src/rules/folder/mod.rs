@@ -21,6 +21,7 @@ mod missing_version;
 mod pending_migration;
 mod repeatable_with_version;
 mod single_underscore;
+mod skipped_file;
 mod undo_pair;
 mod undo_without_versioned;
 mod unreadable_file;
@@ -57,6 +58,7 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (&description_case::RULE, description_case::check),
     (&invalid_encoding::RULE, invalid_encoding::check),
     (&unreadable_file::RULE, unreadable_file::check),
+    (&skipped_file::RULE, skipped_file::check),
     (&empty_migration::RULE, empty_migration::check),
     (&missing_location::RULE, missing_location::check),
     (

@@ -41,7 +41,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             );
         }
     }
-    for problem in &cx.set.walk_problems {
+    for problem in cx.set.walk_problems.iter().filter(|p| !p.skipped) {
         sink.at(
             &RULE,
             &problem.path,

@@ -1,0 +1,61 @@
+use crate::config::Level;
+use crate::diagnostic::{LineCol, TextRange};
+use crate::index::Content;
+use crate::rules::{FolderContext, Rule, Sink};
+
+pub static RULE: Rule = Rule {
+    id: "skipped-file",
+    category: "files",
+    default_level: Level::Info,
+    summary: "A script too large to analyse (over `max-analysis-size`), or a link into a pseudo file system (/proc, /sys, /dev), was skipped",
+    doc: r#"## What it does
+Reports what flyway-lsp left out on purpose: SQL scripts larger than the `max-analysis-size`
+setting (default 20 MB), which are checksummed but not lexed, parsed or checked, and symbolic
+links into pseudo file systems (`/proc`, `/sys`, `/dev`, cgroup, debugfs, …), which are not
+followed.
+
+## Why is this bad?
+Nothing is wrong with a large script, but its statements are not checked, so a problem in it
+goes unreported; say so rather than stay silent. A link into `/proc` or `/dev` leads to kernel
+and device files, never migrations: following it could read without end or block.
+
+## Example
+```text
+db/migration/V7__seed_countries.sql   (350 MB of INSERT statements)
+db/migration/proc -> /proc
+```
+
+## Use instead
+Raise `max-analysis-size` in the `[flyway-lsp]` table if the script should be checked (it needs
+memory proportional to its size), and remove links to pseudo file systems.
+"#,
+    convention: None,
+};
+
+pub fn check(cx: &FolderContext, sink: &mut Sink) {
+    for file in &cx.set.files {
+        if let Content::TooLarge { size, limit, .. } = &file.content {
+            sink.at(
+                &RULE,
+                &file.path,
+                TextRange::default(),
+                LineCol::START,
+                LineCol::START,
+                format!(
+                    "{} is too large to analyse ({size} bytes, over max-analysis-size {limit}); its checksum is computed but its statements are not checked",
+                    file.file_name
+                ),
+            );
+        }
+    }
+    for problem in cx.set.walk_problems.iter().filter(|p| p.skipped) {
+        sink.at(
+            &RULE,
+            &problem.path,
+            TextRange::default(),
+            LineCol::START,
+            LineCol::START,
+            problem.message.clone(),
+        );
+    }
+}
