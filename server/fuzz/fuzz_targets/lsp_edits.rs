@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
     let last = index.position(text.len());
     let diagnostics: Vec<_> = fixture.state.diagnostics_for(&path).cloned().collect();
     for d in &diagnostics {
-        let converted = diagnostic(d, Some(&text));
+        let converted = diagnostic(d, Some(&index));
         assert!(
             converted.range.start <= converted.range.end && converted.range.end <= last,
             "{d:?} -> {:?} beyond {last:?}",
