@@ -374,44 +374,20 @@ pub fn dry_run(
 /// gives a process it ended (128 + the signal's number).
 async fn termination() -> (&'static str, i32) {
     use tokio::signal::unix::{signal, SignalKind};
-    let kinds = [
-        ("interrupted", SignalKind::interrupt(), 130),
-        ("terminated", SignalKind::terminate(), 143),
-        ("hung up", SignalKind::hangup(), 129),
-    ];
-    let mut streams = Vec::new();
-    for (name, kind, code) in kinds {
-        if let Ok(stream) = signal(kind) {
-            streams.push((name, code, stream));
-        }
-    }
-    if streams.is_empty() {
-        return std::future::pending().await;
-    }
-    let waits = streams.iter_mut().map(|(name, code, stream)| {
-        let (name, code) = (*name, *code);
-        Box::pin(async move {
-            stream.recv().await;
-            (name, code)
-        })
-    });
-    futures_select_all(waits).await
-}
-
-/// The first of several futures to finish.
-async fn futures_select_all<F: std::future::Future + Unpin>(
-    futures: impl Iterator<Item = F>,
-) -> F::Output {
-    let mut futures: Vec<F> = futures.collect();
-    std::future::poll_fn(move |cx| {
-        for f in futures.iter_mut() {
-            if let std::task::Poll::Ready(v) = std::pin::Pin::new(f).poll(cx) {
-                return std::task::Poll::Ready(v);
+    // A signal whose handler cannot be installed never fires.
+    async fn on(kind: SignalKind) {
+        match signal(kind) {
+            Ok(mut stream) => {
+                stream.recv().await;
             }
+            Err(_) => std::future::pending().await,
         }
-        std::task::Poll::Pending
-    })
-    .await
+    }
+    tokio::select! {
+        _ = on(SignalKind::interrupt()) => ("interrupted", 130),
+        _ = on(SignalKind::terminate()) => ("terminated", 143),
+        _ = on(SignalKind::hangup()) => ("hung up", 129),
+    }
 }
 
 fn outcome_name(outcome: MigrationOutcome) -> &'static str {

@@ -95,6 +95,11 @@ impl fmt::Display for DbError {
 }
 
 impl DbError {
+    /// A failure to reach or prepare a server: one line, no password.
+    pub fn connect(message: impl Into<String>) -> DbError {
+        DbError::Connect(message.into())
+    }
+
     fn statement(message: impl Into<String>) -> DbError {
         DbError::Statement(StatementError {
             message: message.into(),

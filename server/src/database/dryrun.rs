@@ -45,6 +45,16 @@ pub struct Limits {
     pub statement_timeout: Duration,
 }
 
+impl Limits {
+    /// The same limits for reading the target.
+    pub fn reads(self) -> ReadLimits {
+        ReadLimits {
+            lock_timeout: self.lock_timeout,
+            statement_timeout: self.statement_timeout,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -518,10 +528,6 @@ pub async fn dry_run(
     limits: Limits,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DryRunReport, DbError> {
-    let read_limits = ReadLimits {
-        lock_timeout: limits.lock_timeout,
-        statement_timeout: limits.statement_timeout,
-    };
     let stale = tokio::task::spawn_blocking(embedded::clean_stale)
         .await
         .unwrap_or(0);
@@ -542,7 +548,8 @@ pub async fn dry_run(
             let read = async {
                 let status = super::read_with(&mut client, project, set, settings).await?;
                 let snapshot =
-                    snapshot::read(&mut client, &status.schema, &status.table, read_limits).await?;
+                    snapshot::read(&mut client, &status.schema, &status.table, limits.reads())
+                        .await?;
                 Ok::<_, DbError>((status, snapshot))
             }
             .await;
@@ -554,7 +561,7 @@ pub async fn dry_run(
     let flavor = target.map_or(flavor, |s| s.connection.flavor);
     let target_version = read
         .as_ref()
-        .and_then(|(status, _)| embedded::leading_version(&status.server_version));
+        .and_then(|(status, _)| crate::sql::server::leading_version(&status.server_version));
     // 2. A private temporary server.
     progress("starting a private temporary database server");
     let server = tokio::task::spawn_blocking(move || {
@@ -562,17 +569,7 @@ pub async fn dry_run(
     })
     .await
     .map_err(|e| DbError::Connect(format!("cannot start the temporary server: {e}")))??;
-    let result = run_in(
-        project,
-        set,
-        target,
-        read,
-        &server,
-        limits,
-        read_limits,
-        progress,
-    )
-    .await;
+    let result = run_in(project, set, target, read, &server, limits, progress).await;
     // Stopping waits for the server to exit: off the async threads.
     let _ = tokio::task::spawn_blocking(move || drop(server)).await;
     let mut report = result?;
@@ -589,7 +586,6 @@ async fn run_in(
     read: Option<(DbStatus, Snapshot)>,
     server: &embedded::Embedded,
     limits: Limits,
-    read_limits: ReadLimits,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DryRunReport, DbError> {
     let mut notes = Vec::new();
@@ -619,7 +615,7 @@ async fn run_in(
         read.as_ref()
             .map(|(status, _)| (status.schema.as_str(), status.table.as_str())),
         &names,
-        read_limits,
+        limits.reads(),
     )
     .await?;
     if let Some((status, snapshot)) = &read {
@@ -713,12 +709,12 @@ async fn run_in(
     Ok(report)
 }
 
+/// The product a server is, by its flavor and version text (a `mysql:` URL may reach MariaDB).
 fn flavor_name(flavor: Flavor, version: &str) -> &'static str {
-    match flavor {
-        Flavor::Postgres => "PostgreSQL",
-        _ if version.to_ascii_lowercase().contains("mariadb") => "MariaDB",
-        Flavor::MariaDb => "MariaDB",
-        Flavor::MySql => "MySQL",
+    if flavor != Flavor::Postgres && version.to_ascii_lowercase().contains("mariadb") {
+        Flavor::MariaDb.name()
+    } else {
+        flavor.name()
     }
 }
 
@@ -826,7 +822,7 @@ async fn run_postgres(
     limits: Limits,
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DryRunReport, DbError> {
-    let version = crate::sql::server::parse_version(&status.server_version).unwrap_or_default();
+    let version = crate::sql::server::leading_version(&status.server_version).unwrap_or_default();
     let (prepared, mut notes) = prepare(project, set, status, settings);
     notes.extend(validate_note(status));
     client.execute("BEGIN").await?;
@@ -960,7 +956,7 @@ async fn run_mysql(
     clone: &str,
 ) -> Result<DryRunReport, DbError> {
     let flavor = client.flavor;
-    let version = crate::sql::server::parse_version(&status.server_version).unwrap_or_default();
+    let version = crate::sql::server::leading_version(&status.server_version).unwrap_or_default();
     let databases: HashSet<String> = client
         .query_text("SHOW DATABASES")
         .await?

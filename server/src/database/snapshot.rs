@@ -12,9 +12,10 @@ use std::process::Stdio;
 use tokio::io::AsyncWriteExt;
 
 use super::client::{quote_ident, quote_literal, Client, DbError, ReadLimits, CONNECT_TIMEOUT};
-use super::embedded::{leading_version, Embedded, PG_ADMIN};
+use super::embedded::{Embedded, PG_ADMIN};
 use super::settings::DbSettings;
 use super::url::redact_text;
+use crate::sql::server::leading_version;
 use crate::sql::server::Flavor;
 
 /// The target's state that the temporary server is loaded with.
@@ -68,10 +69,6 @@ impl Names {
         };
         Names { database, user }
     }
-}
-
-fn connect_error(message: impl Into<String>) -> DbError {
-    DbError::Connect(message.into())
 }
 
 /// Reads what the temporary server needs from the target (everything but PostgreSQL's schema,
@@ -305,12 +302,12 @@ async fn pg_dump(
     let output = tokio::time::timeout(limits.statement_timeout, dump.output())
         .await
         .map_err(|_| {
-            connect_error(format!(
+            DbError::connect(format!(
                 "pg_dump of the target's schema took longer than {} s: gave up",
                 limits.statement_timeout.as_secs()
             ))
         })?
-        .map_err(|e| connect_error(format!("cannot run pg_dump: {e}")))?;
+        .map_err(|e| DbError::connect(format!("cannot run pg_dump: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let line = stderr
@@ -319,12 +316,12 @@ async fn pg_dump(
             .or_else(|| stderr.lines().next())
             .unwrap_or("no message");
         if stderr.contains("lock") || stderr.contains("statement timeout") {
-            return Err(connect_error(format!(
+            return Err(DbError::connect(format!(
                 "the target is busy: another session holds a lock on a table whose definition the dry-run reads, and it gave up after {} s (nothing was changed); try again when the schema change running there has finished",
                 limits.lock_timeout.as_secs().max(1)
             )));
         }
-        return Err(connect_error(format!(
+        return Err(DbError::connect(format!(
             "pg_dump could not read the target's schema: {}",
             redact_text(line.trim())
         )));
@@ -361,11 +358,11 @@ async fn psql(
         .kill_on_drop(true);
     let mut child = load
         .spawn()
-        .map_err(|e| connect_error(format!("cannot run psql: {e}")))?;
+        .map_err(|e| DbError::connect(format!("cannot run psql: {e}")))?;
     let mut stdin = child
         .stdin
         .take()
-        .ok_or_else(|| connect_error("psql: no standard input"))?;
+        .ok_or_else(|| DbError::connect("psql: no standard input"))?;
     let input = sql.to_vec();
     let writer = tokio::spawn(async move {
         let _ = stdin.write_all(&input).await;
@@ -374,7 +371,7 @@ async fn psql(
     let output = child
         .wait_with_output()
         .await
-        .map_err(|e| connect_error(format!("psql: {e}")))?;
+        .map_err(|e| DbError::connect(format!("psql: {e}")))?;
     let _ = writer.await;
     Ok(String::from_utf8_lossy(&output.stderr)
         .lines()

@@ -15,6 +15,17 @@ pub enum Flavor {
     MariaDb,
 }
 
+impl Flavor {
+    /// The product's name (`PostgreSQL`, `MySQL`, `MariaDB`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Postgres => "PostgreSQL",
+            Flavor::MySql => "MySQL",
+            Flavor::MariaDb => "MariaDB",
+        }
+    }
+}
+
 /// How the dialect was decided, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialectSource {
@@ -104,19 +115,24 @@ impl Server {
 
 impl fmt::Display for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self.flavor {
-            Flavor::Postgres => "PostgreSQL",
-            Flavor::MySql => "MySQL",
-            Flavor::MariaDb => "MariaDB",
-        };
         let version: Vec<String> = self.version.iter().map(u32::to_string).collect();
-        write!(f, "{name} {}", version.join("."))
+        write!(f, "{} {}", self.flavor.name(), version.join("."))
     }
 }
 
 pub fn parse_version(text: &str) -> Option<Vec<u32>> {
     let parts: Option<Vec<u32>> = text.trim().split('.').map(|p| p.parse().ok()).collect();
     parts.filter(|p| !p.is_empty())
+}
+
+/// The version at the start of a server's or program's version text: `[15, 20]` from
+/// `15.20 (Debian 15.20-1)`, `[10, 11, 6]` from `10.11.6-MariaDB-0+deb12u1`.
+pub fn leading_version(text: &str) -> Option<Vec<u32>> {
+    let text = text.trim();
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    parse_version(text[..end].trim_end_matches('.'))
 }
 
 /// The database a JDBC or plain URL points at.
@@ -248,6 +264,16 @@ mod tests {
         assert_eq!(flavor_of_url("jdbc:h2:mem:x"), None);
         assert_eq!(parse_version("8.0.12"), Some(vec![8, 0, 12]));
         assert_eq!(parse_version("x"), None);
+        assert_eq!(
+            leading_version("10.11.6-MariaDB-0+deb12u1"),
+            Some(vec![10, 11, 6])
+        );
+        assert_eq!(
+            leading_version("15.20 (Debian 15.20-1)"),
+            Some(vec![15, 20])
+        );
+        assert_eq!(leading_version("16beta1"), Some(vec![16]));
+        assert_eq!(leading_version("MariaDB"), None);
         let server = Server {
             flavor: Flavor::MySql,
             version: vec![8, 0, 12],
