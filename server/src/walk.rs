@@ -116,10 +116,15 @@ fn pseudo_devices() -> &'static [(u64, &'static str)] {
 
 /// The pseudo file system `path` (followed if a link) lies on, if any.
 pub fn pseudo_fs(path: &Path) -> Option<&'static str> {
+    pseudo_fs_of(path, file_id(path))
+}
+
+/// [`pseudo_fs`] with the path's id already read.
+fn pseudo_fs_of(path: &Path, id: Option<FileId>) -> Option<&'static str> {
     if let Some(name) = pseudo_by_magic(path) {
         return Some(name);
     }
-    let (dev, _) = file_id(path)?;
+    let (dev, _) = id?;
     pseudo_devices()
         .iter()
         .find(|(d, _)| *d == dev)
@@ -144,7 +149,8 @@ impl DirGuard {
     /// Whether the folder `path` (reached through a link when `is_link`) is to be walked; a
     /// folder is entered at most once.
     pub fn enter(&mut self, path: &Path, is_link: bool) -> Result<(), Skip> {
-        if let Some(name) = pseudo_fs(path) {
+        let id = file_id(path);
+        if let Some(name) = pseudo_fs_of(path, id) {
             return Err(Skip::PseudoFs(name));
         }
         if is_link {
@@ -154,7 +160,7 @@ impl DirGuard {
                 }
             }
         }
-        match file_id(path) {
+        match id {
             Some(id) if !self.seen.insert(id) => Err(Skip::Seen),
             _ => Ok(()),
         }

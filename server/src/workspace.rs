@@ -138,12 +138,6 @@ impl ProjectState {
         self.upsert(path, content)
     }
 
-    /// Re-reads a file from disk (saved, changed by another program, or created), and re-checks.
-    pub fn reload(&mut self, path: &Path) -> bool {
-        let read = self.disk_read(path).read();
-        self.apply_disk_read(path, read)
-    }
-
     /// What to read to take `path` from disk again: taken under a lock, read without it
     /// ([`DiskRead::read`]), applied under it again ([`ProjectState::apply_disk_read`]), so that
     /// no lock is held while the disk is read.
@@ -437,7 +431,8 @@ mod tests {
             .any(|(_, r)| *r == "duplicate-version"));
 
         // Reverting the buffer to what is on disk.
-        assert!(state.reload(&sql.join("V2__b.sql")));
+        let v2 = sql.join("V2__b.sql");
+        assert!(state.apply_disk_read(&v2, state.disk_read(&v2).read()));
         assert!(state.diagnostics.is_empty());
 
         // The next migration follows the folder's convention and is never an existing file.

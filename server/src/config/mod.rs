@@ -9,6 +9,7 @@
 //! and variables into typed values or a [`ConfigError`] that names the file and key at fault.
 
 mod files;
+mod ignore;
 mod layers;
 mod tool;
 
@@ -17,6 +18,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use files::{parse_properties, ConfigFile};
+pub use ignore::IgnorePattern;
 pub use layers::{env_var_for_key, key_for_env_var, Interpolation, Layers, Source};
 pub use tool::{Conventions, DescriptionCase, DialectSetting, Level, ToolSettings};
 

@@ -143,6 +143,8 @@ pub struct Client {
     pub flavor: Flavor,
     /// The redacted URL, for messages.
     pub target: String,
+    /// The server's version, once asked (it does not change during a connection).
+    version: Option<String>,
 }
 
 fn connect_error(connection: &Connection, reason: impl fmt::Display) -> DbError {
@@ -237,6 +239,7 @@ impl Client {
                     inner: Inner::Postgres(client),
                     flavor: Flavor::Postgres,
                     target: connection.redacted(),
+                    version: None,
                 })
             }
             flavor => {
@@ -264,6 +267,7 @@ impl Client {
                     inner: Inner::MySql(conn),
                     flavor,
                     target: connection.redacted(),
+                    version: None,
                 })
             }
         }
@@ -366,11 +370,16 @@ impl Client {
 
     /// The server's version string (`15.20`, `10.11.19-MariaDB-…`).
     pub async fn server_version(&mut self) -> Result<String, DbError> {
+        if let Some(version) = &self.version {
+            return Ok(version.clone());
+        }
         let sql = match self.flavor {
             Flavor::Postgres => "SHOW server_version",
             _ => "SELECT VERSION()",
         };
-        Ok(self.query_one(sql).await?.unwrap_or_default())
+        let version = self.query_one(sql).await?.unwrap_or_default();
+        self.version = Some(version.clone());
+        Ok(version)
     }
 
     /// The server-side id of this session (`pg_backend_pid()` / `CONNECTION_ID()`).

@@ -229,12 +229,7 @@ fn is_secret_key(key: &str) -> bool {
 /// last `@` that is followed by a plain host (and port) and preceded by a plain user name, so a
 /// password may hold `@`, `/`, `?` and `:` as long as the URL reads only one way.
 fn split_credentials(rest: &str) -> (Option<&str>, &str) {
-    for (at, _) in rest
-        .match_indices('@')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-    {
+    for (at, _) in rest.rmatch_indices('@') {
         let after = &rest[at + 1..];
         let host_end = after.find(['/', '?']).unwrap_or(after.len());
         let host_like = after[..host_end].chars().all(|c| {
@@ -315,11 +310,7 @@ pub fn redact_url(url: &str) -> String {
 pub fn redact_text(text: &str) -> String {
     text.split(' ')
         .map(|word| {
-            let lower = word.to_ascii_lowercase();
-            let secretish = ["pass", "pwd", "secret", "token"]
-                .iter()
-                .any(|w| lower.contains(w))
-                && (word.contains('=') || word.contains(':'));
+            let secretish = is_secret_key(word) && (word.contains('=') || word.contains(':'));
             if word.contains("://") || word.contains('@') || secretish {
                 redact_url(word)
             } else {

@@ -247,6 +247,7 @@ impl Backend {
             client: self.client.clone(),
             documents: Arc::clone(&self.documents),
             state: Arc::clone(&self.state),
+            disk_reads: Arc::clone(&self.disk_reads),
         }
     }
 }

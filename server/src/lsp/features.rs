@@ -157,9 +157,11 @@ pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hove
     // A finding under the cursor: its rule's documentation.
     let line = index.position(cx.offset).line;
     // The first line: what Flyway makes of the file (also under a finding there).
-    let db_error = state.db_errors.get(&project.key()).map(String::as_str);
     let identity = (line == 0)
-        .then(|| file_identity(project, file, &cx.text, db_error))
+        .then(|| {
+            let db_error = state.db_errors.get(&project.key()).map(String::as_str);
+            file_identity(project, file, &cx.text, db_error)
+        })
         .flatten();
     if let Some(d) = project.diagnostics_for(&file.path).find(|d| {
         (d.range.start <= cx.offset && cx.offset <= d.range.end.max(d.range.start + 1))

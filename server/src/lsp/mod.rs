@@ -97,8 +97,6 @@ pub(crate) struct State {
     pub loading: usize,
     /// Files changed on disk while a reload was walking: read again once its result is in.
     pub changed_while_loading: BTreeSet<PathBuf>,
-    /// Orders re-reads of single files (taken before the state lock, never with it held).
-    pub disk_reads: Arc<Mutex<()>>,
     /// The client takes `workspace/semanticTokens/refresh` (asked after a reload: tokens
     /// requested while the folders were walked were answered without a model).
     pub semantic_refresh: bool,
@@ -108,6 +106,17 @@ pub struct Backend {
     pub(crate) client: Client,
     pub(crate) documents: Arc<DashMap<PathBuf, Document>>,
     pub(crate) state: Arc<Mutex<State>>,
+    /// Orders re-reads of single files (taken before the state lock, never with it held).
+    pub(crate) disk_reads: Arc<Mutex<()>>,
+}
+
+impl State {
+    /// Notes files changed on disk while a reload is walking, to read them again after it.
+    fn note_changed(&mut self, paths: &[PathBuf]) {
+        if self.loading > 0 {
+            self.changed_while_loading.extend(paths.iter().cloned());
+        }
+    }
 }
 
 impl Backend {
@@ -129,9 +138,9 @@ impl Backend {
                 load_generation: 0,
                 loading: 0,
                 changed_while_loading: BTreeSet::new(),
-                disk_reads: Arc::new(Mutex::new(())),
                 semantic_refresh: false,
             })),
+            disk_reads: Arc::new(Mutex::new(())),
         }
     }
 
@@ -221,17 +230,31 @@ impl Backend {
     /// Takes files from disk again (changed, created or deleted; open buffers win), reading them
     /// without the state lock.
     async fn reload_from_disk(&self, paths: Vec<PathBuf>) {
-        if paths.is_empty() {
+        self.disk_changes(Vec::new(), paths).await;
+    }
+
+    /// Forgets files (deleted), and notes them for a reload under way.
+    async fn forget(&self, paths: Vec<PathBuf>) {
+        self.disk_changes(paths, Vec::new()).await;
+    }
+
+    /// Forgets `removed` and takes `changed` from disk again, reading without the state lock,
+    /// then publishes once. Such changes apply in the order they came (`disk_reads`).
+    async fn disk_changes(&self, removed: Vec<PathBuf>, changed: Vec<PathBuf>) {
+        if removed.is_empty() && changed.is_empty() {
             return;
         }
-        let order = Arc::clone(&self.state.lock().await.disk_reads);
-        let _in_order = order.lock().await;
+        let _in_order = self.disk_reads.lock().await;
         let plans: Vec<_> = {
             let mut state = self.state.lock().await;
-            if state.loading > 0 {
-                state.changed_while_loading.extend(paths.iter().cloned());
+            state.note_changed(&removed);
+            state.note_changed(&changed);
+            for path in &removed {
+                if let Some(p) = state.workspace.project_for(path) {
+                    state.workspace.projects[p].remove(path);
+                }
             }
-            paths
+            changed
                 .into_iter()
                 .filter(|path| !self.documents.contains_key(path))
                 .filter_map(|path| {
@@ -255,20 +278,6 @@ impl Backend {
             }
             if let Some(p) = state.workspace.project_for(&path) {
                 state.workspace.projects[p].apply_disk_read(&path, file);
-            }
-        }
-        self.publish_all(&mut state).await;
-    }
-
-    /// Forgets files (deleted), and notes them for a reload under way.
-    async fn forget(&self, paths: Vec<PathBuf>) {
-        let mut state = self.state.lock().await;
-        if state.loading > 0 {
-            state.changed_while_loading.extend(paths.iter().cloned());
-        }
-        for path in paths {
-            if let Some(p) = state.workspace.project_for(&path) {
-                state.workspace.projects[p].remove(&path);
             }
         }
         self.publish_all(&mut state).await;
@@ -722,8 +731,7 @@ impl LanguageServer for Backend {
             self.reload_workspace().await;
             return;
         }
-        self.forget(old).await;
-        self.reload_from_disk(new).await;
+        self.disk_changes(old, new).await;
     }
 
     async fn did_delete_files(&self, params: DeleteFilesParams) {

@@ -758,22 +758,6 @@ pub fn check_stream(data: &[u8]) {
 mod tests {
     use super::*;
 
-    fn decode_all(input: &[u8], chunk: usize) -> Vec<Frame> {
-        let mut decoder = Decoder::default();
-        let mut out = Vec::new();
-        for piece in input.chunks(chunk.max(1)) {
-            decoder.push(piece);
-            while let Some(frame) = decoder.next_frame() {
-                out.push(frame);
-            }
-        }
-        decoder.end();
-        while let Some(frame) = decoder.next_frame() {
-            out.push(frame);
-        }
-        out
-    }
-
     fn frame(body: &str) -> Vec<u8> {
         encode(body.as_bytes())
     }
@@ -870,7 +854,7 @@ mod tests {
             wanted.push(HOVER.to_string());
             for chunk in [1, 3, 7, 64, input.len()] {
                 assert_eq!(
-                    kinds(&decode_all(&input, chunk)),
+                    kinds(&decode_in_chunks(&input, chunk.max(1))),
                     wanted,
                     "{name}, chunks of {chunk}"
                 );
@@ -897,7 +881,7 @@ mod tests {
         );
         for chunk in [1, 2, 5, input.len()] {
             assert_eq!(
-                kinds(&decode_all(&input, chunk)),
+                kinds(&decode_in_chunks(&input, chunk.max(1))),
                 [HOVER, other, tricky],
                 "chunks of {chunk}"
             );
@@ -926,11 +910,14 @@ mod tests {
     #[test]
     fn the_end_inside_a_message_is_one_error() {
         assert_eq!(
-            kinds(&decode_all(b"Content-Length: 10\r\n\r\n{\"a\"", 4)),
+            kinds(&decode_in_chunks(b"Content-Length: 10\r\n\r\n{\"a\"", 4)),
             ["error -32700"]
         );
-        assert_eq!(kinds(&decode_all(b"Content-Len", 4)), ["error -32700"]);
-        assert!(decode_all(b"\r\n", 1).is_empty());
+        assert_eq!(
+            kinds(&decode_in_chunks(b"Content-Len", 4)),
+            ["error -32700"]
+        );
+        assert!(decode_in_chunks(b"\r\n", 1).is_empty());
     }
 
     #[test]

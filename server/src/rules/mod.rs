@@ -278,6 +278,23 @@ impl<'a> Sink<'a> {
         self.range(rule, cx, cx.head(statement), message)
     }
 
+    /// Reports on a path as a whole (a folder, a file that was not read), at its start.
+    pub fn at_start(
+        &mut self,
+        rule: &Rule,
+        path: &Path,
+        message: String,
+    ) -> Option<&mut Diagnostic> {
+        self.push(
+            rule,
+            path,
+            TextRange::default(),
+            LineCol::START,
+            LineCol::START,
+            message,
+        )
+    }
+
     /// Reports at an explicit place.
     pub fn at(
         &mut self,

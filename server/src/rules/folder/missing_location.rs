@@ -1,5 +1,4 @@
 use crate::config::Level;
-use crate::diagnostic::{LineCol, TextRange};
 use crate::rules::{FolderContext, Rule, Sink};
 
 pub static RULE: Rule = Rule {
@@ -40,13 +39,6 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
         _ => config.base_dir.clone(),
     };
     for problem in &cx.project.location_problems {
-        sink.at(
-            &RULE,
-            &path,
-            TextRange::default(),
-            LineCol::START,
-            LineCol::START,
-            problem.message.clone(),
-        );
+        sink.at_start(&RULE, &path, problem.message.clone());
     }
 }

@@ -1,5 +1,4 @@
 use crate::config::Level;
-use crate::diagnostic::{LineCol, TextRange};
 use crate::index::Content;
 use crate::rules::{FolderContext, Rule, Sink};
 
@@ -35,13 +34,7 @@ memory proportional to its size), and remove links to pseudo file systems.
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for file in &cx.set.files {
         if let Content::TooLarge { size, limit, .. } = &file.content {
-            sink.at(
-                &RULE,
-                &file.path,
-                TextRange::default(),
-                LineCol::START,
-                LineCol::START,
-                format!(
+            sink.at_start(&RULE, &file.path, format!(
                     "{} is too large to analyse ({size} bytes, over max-analysis-size {limit}); its checksum is computed but its statements are not checked",
                     file.file_name
                 ),
@@ -49,13 +42,6 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
         }
     }
     for problem in cx.set.walk_problems.iter().filter(|p| p.skipped) {
-        sink.at(
-            &RULE,
-            &problem.path,
-            TextRange::default(),
-            LineCol::START,
-            LineCol::START,
-            problem.message.clone(),
-        );
+        sink.at_start(&RULE, &problem.path, problem.message.clone());
     }
 }

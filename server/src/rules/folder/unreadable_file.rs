@@ -1,5 +1,4 @@
 use crate::config::Level;
-use crate::diagnostic::{LineCol, TextRange};
 use crate::index::Content;
 use crate::rules::{FolderContext, Rule, Sink};
 
@@ -31,24 +30,14 @@ links.
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for file in &cx.set.files {
         if let Content::Unreadable(reason) = &file.content {
-            sink.at(
+            sink.at_start(
                 &RULE,
                 &file.path,
-                TextRange::default(),
-                LineCol::START,
-                LineCol::START,
                 format!("cannot read {}: {reason}", file.file_name),
             );
         }
     }
     for problem in cx.set.walk_problems.iter().filter(|p| !p.skipped) {
-        sink.at(
-            &RULE,
-            &problem.path,
-            TextRange::default(),
-            LineCol::START,
-            LineCol::START,
-            problem.message.clone(),
-        );
+        sink.at_start(&RULE, &problem.path, problem.message.clone());
     }
 }

@@ -74,15 +74,15 @@ fn sequence_parts(version_text: &str) -> Option<Vec<u128>> {
 }
 
 /// `ignoreMigrationPatterns` lets versioned migrations go missing (`*:missing`,
-/// `versioned:missing`; Flyway matches them case-insensitively).
+/// `versioned:missing`, `*:*`; Flyway matches them case-insensitively).
 fn missing_ignored(cx: &FolderContext) -> bool {
     let Ok(Some((patterns, _))) = cx.project.config.layers.get("ignoreMigrationPatterns") else {
         return false;
     };
-    patterns.split(',').any(|p| {
-        let p = p.trim().to_ascii_lowercase();
-        p == "*:missing" || p == "versioned:missing" || p == "*:*" || p == "versioned:*"
-    })
+    patterns
+        .split(',')
+        .filter_map(|p| crate::config::IgnorePattern::parse(p).ok())
+        .any(|p| p.matches(true, "Missing"))
 }
 
 /// `text` (a version as written) with its last numeric part replaced by `n`, zero-padded to the
@@ -142,11 +142,16 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             }
             // A number whose sub-versions exist (13.1 without 13) is not missing: the sequence
             // went down a level there.
-            let has_children = (before + 1..after).any(|n| {
+            // (Vectors order element by element, so one range query covers every number.)
+            let child_range = |n: u128| {
                 let mut parent = prefix.clone();
                 parent.push(n);
-                parents.contains(&parent)
-            });
+                parent
+            };
+            let has_children = parents
+                .range(child_range(before + 1)..=child_range(after - 1))
+                .next()
+                .is_some();
             if has_children {
                 continue;
             }
