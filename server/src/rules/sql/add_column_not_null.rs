@@ -8,16 +8,23 @@ use super::existing_table_actions;
 pub static RULE: Rule = Rule {
     id: "add-column-not-null-without-default",
     category: "both",
-    default_level: Level::Error,
-    summary: "ADD COLUMN … NOT NULL without a DEFAULT on an existing table",
+    default_level: Level::Warning,
+    summary: "ADD COLUMN … NOT NULL without a DEFAULT on a table that may have rows",
     doc: r#"## What it does
 Flags `ALTER TABLE … ADD COLUMN … NOT NULL` without a `DEFAULT` (and not generated, identity or
-auto-increment) on a table that existed before this migration.
+auto-increment) on a table that existed before this migration. On MySQL and MariaDB only date and
+time columns are flagged.
 
 ## Why is this bad?
-PostgreSQL fails the migration as soon as the table has a row ("column contains null values").
-MySQL and MariaDB silently fill existing rows with an implicit default (0, '' or a zero date,
-which strict modes then reject in other statements): data nobody chose.
+PostgreSQL fails the migration when the table has a row ("column … contains null values"); on an
+empty table it succeeds, so the finding says "fails if the table has rows". A table created
+earlier in the same migration is empty and not flagged.
+
+MySQL and MariaDB fill existing rows with the type's implicit default: 0 for numbers, '' for
+strings (not flagged: the documented behaviour), and the zero date for date and time types, which
+fails the `ALTER TABLE` when the table has rows and the SQL mode has `NO_ZERO_DATE` with strict
+mode (MySQL 8.0's default; MariaDB with `TRADITIONAL`), and otherwise leaves rows with a date
+that strict modes then reject elsewhere.
 
 ## Example
 ```sql
@@ -34,6 +41,15 @@ not flagged: the implicit default never outlives the migration. Otherwise add it
     convention: None,
 };
 
+/// MySQL / MariaDB types whose implicit default is the zero date.
+fn zero_date_type(data_type: &str) -> bool {
+    let base = data_type
+        .split(|c: char| c == '(' || c.is_whitespace())
+        .next()
+        .unwrap_or_default();
+    matches!(base, "DATE" | "DATETIME" | "TIMESTAMP")
+}
+
 pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.is_undo() {
         return;
@@ -42,61 +58,92 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let AlterAction::AddColumn { column, .. } = action else {
             continue;
         };
-        // MySQL's implicit default is only transient when the same migration backfills the
-        // column (`ADD COLUMN x … NOT NULL` then `UPDATE t SET x = …`): a common, safe pattern.
-        if cx.dialect() == Dialect::MySql && backfilled_later(cx, index, &table.name, &column.name)
-        {
+        if !column.not_null || column.default.is_some() || column.generated {
             continue;
         }
-        if column.not_null && column.default.is_none() && !column.generated {
-            let consequence = match cx.dialect() {
-                Dialect::Postgres => "fails as soon as the table has rows",
-                Dialect::MySql => {
-                    "fills existing rows with an implicit default (0, '' or a zero date)"
+        let consequence = match cx.dialect() {
+            Dialect::Postgres => "fails if the table has rows",
+            Dialect::MySql => {
+                // Numbers and strings get 0 and '': the documented behaviour, nothing at risk.
+                // The implicit default is only transient when the same migration backfills
+                // the column (`ADD COLUMN x … NOT NULL` then `UPDATE t SET x = …`).
+                if !zero_date_type(&column.data_type)
+                    || backfilled_later(cx, index, table, &column.name)
+                {
+                    continue;
                 }
-            };
-            sink.statement(
-                &RULE,
-                cx,
-                statement,
-                format!(
-                    "Adding NOT NULL column {}.{} without a DEFAULT {consequence}; add a DEFAULT, or add the column nullable and backfill it first",
-                    table, column.name
-                ),
-            );
-        }
+                "fills existing rows with the zero date, and fails if the table has rows when the SQL mode has NO_ZERO_DATE with strict mode (MySQL 8.0's default)"
+            }
+        };
+        sink.statement(
+            &RULE,
+            cx,
+            statement,
+            format!(
+                "Adding NOT NULL column {}.{} without a DEFAULT {consequence}; add a DEFAULT, or add the column nullable and backfill it first",
+                table, column.name
+            ),
+        );
     }
 }
 
-/// True when a statement after `index` is an UPDATE of `table` that assigns `column`.
-fn backfilled_later(cx: &FileContext, index: usize, table: &str, column: &str) -> bool {
+/// True when a statement after `index` is an UPDATE of `table` that assigns `column`. MySQL
+/// compares column names without regard to case, and a back-quoted name is the same name.
+fn backfilled_later(
+    cx: &FileContext,
+    index: usize,
+    table: &crate::sql::facts::Name,
+    column: &str,
+) -> bool {
     use crate::sql::facts::{DmlKind, Op};
     use crate::sql::lexer::TokenKind;
     cx.statements().skip(index + 1).any(|(statement, op)| {
         let Op::Dml {
             kind: DmlKind::Update,
-            ..
+            table: target,
         } = op
         else {
             return false;
         };
         let tokens = cx.sql.statement_tokens(cx.text, statement);
         let sig: Vec<_> = tokens.iter().filter(|t| !t.is_trivia()).collect();
-        let names_table = sig
-            .iter()
-            .any(|t| t.kind == TokenKind::Word && t.text(cx.text).eq_ignore_ascii_case(table));
+        let name_of = |t: &crate::sql::lexer::Token| match t.kind {
+            TokenKind::Word => Some(t.text(cx.text).to_string()),
+            TokenKind::QuotedIdent => Some(crate::sql::parse::unquote(t, cx.text)),
+            _ => None,
+        };
+        // The UPDATE's target, or (multi-table UPDATE … JOIN) any name in it.
+        let names_table = target
+            .as_ref()
+            .is_some_and(|t| t.name.eq_ignore_ascii_case(&table.name))
+            || sig
+                .iter()
+                .filter_map(|t| name_of(t))
+                .any(|n| n.eq_ignore_ascii_case(&table.name));
         let Some(set) = sig.iter().position(|t| t.is_keyword(cx.text, "SET")) else {
             return false;
         };
         // `column =` or `alias.column =` after SET.
         names_table
             && sig[set + 1..].windows(2).any(|pair| {
-                let name = match pair[0].kind {
-                    TokenKind::Word => pair[0].text(cx.text).to_string(),
-                    TokenKind::QuotedIdent => crate::sql::parse::unquote(pair[0], cx.text),
-                    _ => return false,
-                };
-                name.eq_ignore_ascii_case(column) && pair[1].text(cx.text) == "="
+                name_of(pair[0]).is_some_and(|name| name.eq_ignore_ascii_case(column))
+                    && pair[1].text(cx.text) == "="
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zero_date_type;
+
+    #[test]
+    fn zero_date_types() {
+        assert!(zero_date_type("DATETIME"));
+        assert!(zero_date_type("DATETIME(3)"));
+        assert!(zero_date_type("TIMESTAMP"));
+        assert!(zero_date_type("DATE"));
+        assert!(!zero_date_type("INT"));
+        assert!(!zero_date_type("VARCHAR(32)"));
+        assert!(!zero_date_type("DATETIMEX"));
+    }
 }
