@@ -337,7 +337,7 @@ pub fn run_rules_incremental(
             }
             (s.before.clone(), pos)
         }
-        _ => (Catalog::default(), 0),
+        _ => (Catalog::new(server.dialect()), 0),
     };
     let mut new_snapshot = None;
     let mut tail_reused = false;
@@ -520,7 +520,9 @@ fn check_applied_file(
 /// The schema as the migrations before file `file_index` (an index into `set.files`) leave it,
 /// in Flyway's apply order; for a file outside that order (undo, callback), the whole schema.
 pub fn catalog_before(set: &MigrationSet, sql: &Analyses, file_index: usize) -> Catalog {
-    let mut catalog = Catalog::default();
+    // A set has one dialect: its scripts were analysed in it.
+    let dialect = sql.iter().flatten().next().map(|s| s.dialect);
+    let mut catalog = dialect.map_or_else(Catalog::default, Catalog::new);
     for i in apply_order(set) {
         if i == file_index {
             break;

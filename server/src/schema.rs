@@ -35,17 +35,23 @@ pub struct Table {
     pub changed_by: Vec<Origin>,
     /// Something happened to it that the model could not follow.
     pub uncertain: bool,
-    /// Column name → position in `columns`.
+    /// Column name (folded as the catalog folds) → position in `columns`.
     positions: HashMap<String, usize>,
+    /// Column names compare without regard to case (MySQL, MariaDB).
+    fold: bool,
 }
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.positions.get(name).map(|&i| &self.columns[i])
+        self.positions
+            .get(&*fold(self.fold, name))
+            .map(|&i| &self.columns[i])
     }
 
     fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
-        self.positions.get(name).map(|&i| &mut self.columns[i])
+        self.positions
+            .get(&*fold(self.fold, name))
+            .map(|&i| &mut self.columns[i])
     }
 
     fn reindex(&mut self) {
@@ -53,23 +59,37 @@ impl Table {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.spec.name.clone(), i))
+            .map(|(i, c)| (fold(self.fold, &c.spec.name).into_owned(), i))
             .collect();
     }
 
     fn push_column(&mut self, column: Column) {
-        self.positions
-            .insert(column.spec.name.clone(), self.columns.len());
+        self.positions.insert(
+            fold(self.fold, &column.spec.name).into_owned(),
+            self.columns.len(),
+        );
         self.columns.push(column);
     }
 
     /// Replaces column `from` (renamed or redefined).
     fn replace_column(&mut self, from: &str, spec: ColumnSpec) {
-        if let Some(&i) = self.positions.get(from) {
-            self.positions.remove(from);
-            self.positions.insert(spec.name.clone(), i);
+        let from = fold(self.fold, from);
+        if let Some(&i) = self.positions.get(&*from) {
+            self.positions.remove(&*from);
+            self.positions
+                .insert(fold(self.fold, &spec.name).into_owned(), i);
             self.columns[i].spec = spec;
         }
+    }
+}
+
+/// A name as the catalog compares it: lower-cased when `fold` (MySQL), else as given (the
+/// parser already folded unquoted PostgreSQL names, and quoted ones keep their case there).
+fn fold(fold: bool, name: &str) -> std::borrow::Cow<'_, str> {
+    if fold && (!name.is_ascii() || name.bytes().any(|b| b.is_ascii_uppercase())) {
+        std::borrow::Cow::Owned(name.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
     }
 }
 
@@ -91,17 +111,34 @@ pub struct Catalog {
     indexes: BTreeMap<String, Index>,
     /// True once a statement ran that may have created or dropped anything.
     pub uncertain: bool,
-}
-
-/// Tables are keyed by unqualified, case-folded name: migrations mix `users` and
-/// `public.users`, and one schema per migration set is the common case.
-fn key(name: &Name) -> String {
-    name.name.clone()
+    /// Names compare without regard to case: MySQL and MariaDB columns and indexes always, and
+    /// table names as far as a migration folder can tell (`lower_case_table_names` decides, and
+    /// a folder that ran writes each table one way on a case-sensitive server).
+    fold: bool,
 }
 
 impl Catalog {
+    /// An empty catalog that compares names as `dialect` does.
+    pub fn new(dialect: crate::sql::Dialect) -> Catalog {
+        Catalog {
+            fold: dialect == crate::sql::Dialect::MySql,
+            ..Catalog::default()
+        }
+    }
+
+    /// `name` as this catalog compares it (for rules matching names themselves).
+    pub fn folded<'a>(&self, name: &'a str) -> std::borrow::Cow<'a, str> {
+        fold(self.fold, name)
+    }
+
+    /// Tables are keyed by unqualified, case-folded name: migrations mix `users` and
+    /// `public.users`, and one schema per migration set is the common case.
+    fn key(&self, name: &Name) -> String {
+        fold(self.fold, &name.name).into_owned()
+    }
+
     pub fn table(&self, name: &Name) -> Option<&Table> {
-        self.tables.get(&key(name)).map(|t| &**t)
+        self.tables.get(&self.key(name)).map(|t| &**t)
     }
 
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
@@ -109,7 +146,7 @@ impl Catalog {
     }
 
     pub fn index(&self, name: &str) -> Option<&Index> {
-        self.indexes.get(name)
+        self.indexes.get(&*fold(self.fold, name))
     }
 
     pub fn indexes(&self) -> impl Iterator<Item = &Index> {
@@ -133,7 +170,7 @@ impl Catalog {
                 as_query,
                 ..
             } => {
-                let k = key(table);
+                let k = self.key(table);
                 if self.tables.contains_key(&k) {
                     return;
                 }
@@ -161,7 +198,7 @@ impl Catalog {
                     ) {
                         if let Some(name) = &c.name {
                             self.indexes.insert(
-                                name.clone(),
+                                fold(self.fold, name).into_owned(),
                                 Index {
                                     name: name.clone(),
                                     table: k.clone(),
@@ -180,6 +217,7 @@ impl Catalog {
                     changed_by: Vec::new(),
                     uncertain: *as_query,
                     positions: HashMap::new(),
+                    fold: self.fold,
                 };
                 new_table.reindex();
                 self.tables.insert(k, std::sync::Arc::new(new_table));
@@ -191,9 +229,10 @@ impl Catalog {
                 columns,
                 ..
             } => {
-                self.indexes.entry(name.name.clone()).or_insert(Index {
+                let (k, table) = (self.key(name), self.key(table));
+                self.indexes.entry(k).or_insert(Index {
                     name: name.name.clone(),
-                    table: key(table),
+                    table,
                     columns: (**columns).clone(),
                     unique: *unique,
                     origin: origin.clone(),
@@ -201,12 +240,13 @@ impl Catalog {
             }
             Op::DropIndex { names, .. } => {
                 for name in names {
-                    self.indexes.remove(&name.name);
+                    let k = self.key(name);
+                    self.indexes.remove(&k);
                 }
             }
             Op::DropTable { names, .. } => {
                 for name in names {
-                    let k = key(name);
+                    let k = self.key(name);
                     self.tables.remove(&k);
                     self.indexes.retain(|_, index| index.table != k);
                 }
@@ -228,14 +268,15 @@ impl Catalog {
 
     /// Renames a table; `origin` is recorded as a change unless the caller already did.
     fn rename_table(&mut self, from: &Name, to: &Name, origin: Option<&Origin>) {
-        if let Some(mut shared) = self.tables.remove(&key(from)) {
+        if let Some(mut shared) = self.tables.remove(&self.key(from)) {
             let table = std::sync::Arc::make_mut(&mut shared);
             table.name = to.clone();
             if let Some(origin) = origin {
                 table.changed_by.push(origin.clone());
             }
-            let new_key = key(to);
-            for index in self.indexes.values_mut().filter(|i| i.table == key(from)) {
+            let new_key = self.key(to);
+            let old_key = self.key(from);
+            for index in self.indexes.values_mut().filter(|i| i.table == old_key) {
                 index.table = new_key.clone();
             }
             self.tables.insert(new_key, shared);
@@ -243,7 +284,7 @@ impl Catalog {
     }
 
     fn alter(&mut self, table: &Name, actions: &[AlterAction], origin: &Origin) {
-        let k = key(table);
+        let k = self.key(table);
         let mut rename_to = None;
         let mut new_indexes = Vec::new();
         let mut dropped_indexes = Vec::new();
@@ -262,7 +303,10 @@ impl Catalog {
                         });
                     }
                     AlterAction::DropColumn { names, .. } => {
-                        t.columns.retain(|c| !names.contains(&c.spec.name));
+                        let fold_names = t.fold;
+                        let dropped: Vec<_> = names.iter().map(|n| fold(fold_names, n)).collect();
+                        t.columns
+                            .retain(|c| !dropped.contains(&fold(fold_names, &c.spec.name)));
                         t.reindex();
                     }
                     AlterAction::RenameColumn { from, to } => {
@@ -310,10 +354,11 @@ impl Catalog {
             }
         }
         for index in new_indexes {
-            self.indexes.entry(index.name.clone()).or_insert(index);
+            let k = fold(self.fold, &index.name).into_owned();
+            self.indexes.entry(k).or_insert(index);
         }
         for name in dropped_indexes {
-            self.indexes.remove(&name);
+            self.indexes.remove(&*fold(self.fold, &name));
         }
         if let Some(to) = rename_to {
             self.rename_table(table, &to, None);

@@ -400,9 +400,10 @@ fn idents(list: &[ast::Ident]) -> Vec<String> {
 
 fn constraint_spec(constraint: &TableConstraint) -> ConstraintSpec {
     let (kind, name, columns, references, using_index) = match constraint {
+        // MySQL `UNIQUE KEY k (…)`: the index is named k (the constraint name otherwise).
         TableConstraint::Unique(c) => (
             ConstraintKind::Unique,
-            c.name.as_ref(),
+            c.index_name.as_ref().or(c.name.as_ref()),
             index_columns(&c.columns),
             None,
             false,

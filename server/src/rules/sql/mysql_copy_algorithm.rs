@@ -14,7 +14,9 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it does
 Flags `ALTER TABLE` operations on existing tables that MySQL/MariaDB can only run by copying the
 table: changing a column's type (`MODIFY` / `CHANGE`, except widening a `VARCHAR` within the same
-length-byte size), `CONVERT TO CHARACTER SET`, dropping the primary key without adding one, adding
+length-byte size, changing only an integer's display width such as `INT` → `INT(11)`, which is
+metadata, and appending values at the end of an `ENUM` without changing its storage size, which
+MySQL 8.0 does INSTANT and MariaDB in place), `CONVERT TO CHARACTER SET`, dropping the primary key without adding one, adding
 a foreign key while `foreign_key_checks` is on, or an explicit `ALGORITHM=COPY`. The schema
 model supplies the old column type.
 
@@ -82,7 +84,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 let (old_type, new_type) =
                     (normalize(&old.spec.data_type), normalize(&column.data_type));
                 let bytes = bytes_per_char(cx);
-                if old_type != new_type && !varchar_widening(&old_type, &new_type, bytes) {
+                if old_type != new_type
+                    && !varchar_widening(&old_type, &new_type, bytes)
+                    && !enum_append(&old_type, &new_type)
+                {
                     reasons.push(format!(
                         "changing {from} from {} to {}",
                         old.spec.data_type, column.data_type
@@ -107,13 +112,55 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     );
 }
 
+/// A type as MySQL stores it: `INTEGER` is `INT`, and an integer's display width (`INT(11)`,
+/// `TINYINT(1)`, what `BOOL` means) is metadata only, so it is dropped.
 fn normalize(data_type: &str) -> String {
     let upper = data_type.to_ascii_uppercase().replace(' ', "");
-    match upper.as_str() {
-        "INTEGER" => "INT".to_string(),
-        "BOOL" | "BOOLEAN" => "TINYINT(1)".to_string(),
+    let upper = match upper.as_str() {
+        "BOOL" | "BOOLEAN" => "TINYINT".to_string(),
         _ => upper,
+    };
+    let upper = match upper.strip_prefix("INTEGER") {
+        Some(rest) => format!("INT{rest}"),
+        None => upper,
+    };
+    for int in ["TINYINT", "SMALLINT", "MEDIUMINT", "BIGINT", "INT"] {
+        if let Some(rest) = upper.strip_prefix(int).and_then(|r| r.strip_prefix('(')) {
+            if let Some(close) = rest.find(')') {
+                if rest[..close].bytes().all(|b| b.is_ascii_digit()) {
+                    return format!("{int}{}", &rest[close + 1..]);
+                }
+            }
+        }
     }
+    upper
+}
+
+/// `ENUM(a, b)` → `ENUM(a, b, c)`: members appended at the end, within the same storage size
+/// (one byte up to 255 members, two beyond), as normalized types.
+fn enum_append(old: &str, new: &str) -> bool {
+    let members = |t: &str| -> Option<String> {
+        Some(t.strip_prefix("ENUM(")?.strip_suffix(')')?.to_string())
+    };
+    let (Some(old), Some(new)) = (members(old), members(new)) else {
+        return false;
+    };
+    // Members are quoted strings: count the separators outside quotes.
+    let count = |list: &str| -> usize {
+        let (mut n, mut quoted) = (1, false);
+        for c in list.chars() {
+            match c {
+                '\'' => quoted = !quoted,
+                ',' if !quoted => n += 1,
+                _ => {}
+            }
+        }
+        n
+    };
+    new.len() > old.len()
+        && new.starts_with(&old)
+        && new[old.len()..].starts_with(',')
+        && (count(&old) <= 255) == (count(&new) <= 255)
 }
 
 /// Bytes per character of the server's default character set: utf8mb4 from MySQL 8.0 and
@@ -152,5 +199,36 @@ mod tests {
         assert!(varchar_widening("VARCHAR(40)", "VARCHAR(64)", 1));
         assert!(!varchar_widening("VARCHAR(128)", "VARCHAR(64)", 1));
         assert!(!varchar_widening("TEXT", "VARCHAR(64)", 1));
+    }
+
+    #[test]
+    fn display_width_is_metadata() {
+        assert_eq!(normalize("INT(11)"), normalize("INT"));
+        assert_eq!(normalize("integer"), normalize("INT(10)"));
+        assert_eq!(
+            normalize("BIGINT(20) UNSIGNED"),
+            normalize("BIGINT UNSIGNED")
+        );
+        assert_eq!(normalize("TINYINT(1)"), normalize("BOOLEAN"));
+        assert_ne!(normalize("BIGINT UNSIGNED"), normalize("BIGINT"));
+        assert_ne!(normalize("INT"), normalize("BIGINT"));
+        assert_ne!(normalize("DECIMAL(10,2)"), normalize("DECIMAL(12,2)"));
+    }
+
+    #[test]
+    fn enum_members_appended() {
+        assert!(enum_append("ENUM('A','B')", "ENUM('A','B','C')"));
+        assert!(enum_append("ENUM('A,B')", "ENUM('A,B','C')"));
+        assert!(!enum_append("ENUM('A','B')", "ENUM('C','A','B')"));
+        assert!(!enum_append("ENUM('A','B')", "ENUM('A','C')"));
+        assert!(!enum_append("ENUM('A','B')", "ENUM('A','B')"));
+        assert!(!enum_append("ENUM('A','B')", "ENUM('A','BC')"));
+        assert!(!enum_append("VARCHAR(2)", "ENUM('A','B','C')"));
+        let many = |n: usize| {
+            let list: Vec<String> = (0..n).map(|i| format!("'{i}'")).collect();
+            format!("ENUM({})", list.join(","))
+        };
+        assert!(enum_append(&many(200), &many(255)));
+        assert!(!enum_append(&many(255), &many(256)));
     }
 }

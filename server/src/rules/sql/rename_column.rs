@@ -36,7 +36,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     for (_, statement, table, action) in existing_table_actions(cx) {
         let (from, to) = match action {
             AlterAction::RenameColumn { from, to } => (from, to),
-            AlterAction::ChangeColumn { from, column } if *from != column.name => {
+            // MySQL column names ignore case: ``CHANGE `level_Id` `level_id` `` renames nothing.
+            AlterAction::ChangeColumn { from, column }
+                if from.to_lowercase() != column.name.to_lowercase() =>
+            {
                 (from, &column.name)
             }
             _ => continue,

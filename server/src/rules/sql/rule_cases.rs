@@ -15,6 +15,7 @@ CREATE TYPE mood AS ENUM ('ok');
 const MYSQL_BASE: &str = "CREATE TABLE users (id BIGINT NOT NULL AUTO_INCREMENT, email VARCHAR(40), name TEXT, PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE TABLE orders (id BIGINT NOT NULL AUTO_INCREMENT, user_id BIGINT, total DECIMAL(10, 2), PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE INDEX orders_user_idx ON orders (user_id);
+CREATE TABLE shipments (id BIGINT NOT NULL AUTO_INCREMENT, state ENUM('new', 'sent'), PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 ";
 
 struct Case {
@@ -68,6 +69,7 @@ const CASES: &[Case] = &[
     case("change-column-type", "postgres", "ALTER TABLE orders ALTER COLUMN total TYPE numeric(14, 2);", "ALTER TABLE orders ALTER COLUMN status TYPE text;"),
     case("rename-column", "postgres", "ALTER TABLE users RENAME COLUMN name TO full_name;", "ALTER TABLE users ADD COLUMN full_name text;"),
     case("rename-column", "mysql", "ALTER TABLE users CHANGE name full_name TEXT;", "ALTER TABLE users MODIFY name TEXT;"),
+    case("rename-column", "mysql", "ALTER TABLE users CHANGE `name` `full_name` TEXT;", "ALTER TABLE users CHANGE `name` `Name` TEXT;"),
     case("rename-table", "postgres", "ALTER TABLE users RENAME TO accounts;", "CREATE TABLE t (a int); ALTER TABLE t RENAME TO t2;"),
     case("rename-table", "mysql", "RENAME TABLE users TO accounts;", "CREATE TABLE t (a INT) ENGINE=InnoDB; RENAME TABLE t TO t2;"),
     case("drop-column", "postgres", "ALTER TABLE users DROP COLUMN name;", "ALTER TABLE users ADD COLUMN x int;"),
@@ -90,6 +92,9 @@ const CASES: &[Case] = &[
     case("mysql-online-ddl", "mysql", "ALTER TABLE users ADD COLUMN x INT;", "ALTER TABLE users ADD COLUMN x INT, ALGORITHM=INSTANT;"),
     case("mysql-online-ddl", "mysql", "CREATE INDEX i ON users (email) ALGORITHM=INPLACE;", "CREATE INDEX i ON users (email) ALGORITHM=INPLACE LOCK=NONE;"),
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY email VARCHAR(100);", "ALTER TABLE users MODIFY email VARCHAR(60);"),
+    // Display width and ENUM members appended at the end: metadata / INSTANT, not COPY.
+    case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY id INT NOT NULL AUTO_INCREMENT;", "ALTER TABLE users MODIFY id BIGINT(20) NOT NULL AUTO_INCREMENT;"),
+    case("mysql-copy-algorithm", "mysql", "ALTER TABLE shipments MODIFY state ENUM('lost', 'new', 'sent');", "ALTER TABLE shipments MODIFY state ENUM('new', 'sent', 'lost');"),
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);", "SET foreign_key_checks = 0;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);"),
     case("mysql-ddl-in-transaction", "mysql", "START TRANSACTION;\nALTER TABLE users ADD COLUMN x INT;\nCOMMIT;", "ALTER TABLE users ADD COLUMN x INT;"),
     case("mysql-table-options", "mysql", "CREATE TABLE t (a INT);", "CREATE TABLE t (a INT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;"),
@@ -121,11 +126,18 @@ const CASES: &[Case] = &[
         undo_of: Some("CREATE TABLE t (a int);\nUPDATE t SET a = 1;"),
     },
     case("unknown-table", "postgres", "ALTER TABLE nope ADD COLUMN x int;", "ALTER TABLE users ADD COLUMN x int;"),
+    // MySQL names ignore case and quoting (zstack: `zstack`.`VmInstanceEO` then VmInstanceEO).
+    case("unknown-table", "mysql", "ALTER TABLE `nope` ADD COLUMN x INT;", "ALTER TABLE `Users` ADD COLUMN x INT;"),
     case("unknown-column", "mysql", "ALTER TABLE users DROP COLUMN nope;", "ALTER TABLE users DROP COLUMN name;"),
+    case("unknown-column", "mysql", "ALTER TABLE users CHANGE `Nope` `nope` TEXT;", "ALTER TABLE Users CHANGE `Name` `name` TEXT;"),
     case("unknown-index", "mysql", "DROP INDEX orders_usr_idx ON orders;", "DROP INDEX orders_user_idx ON orders;"),
+    case("unknown-index", "mysql", "DROP INDEX Orders_Usr_Idx ON orders;", "DROP INDEX Orders_User_Idx ON orders;"),
+    case("unknown-index", "mysql", "CREATE TABLE t (a INT, UNIQUE KEY uk_a (a)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX uk_b;", "CREATE TABLE t (a INT, UNIQUE KEY uk_a (a)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX UK_A;"),
     case("unknown-index", "postgres", "DROP INDEX CONCURRENTLY orders_usr_idx;", "DROP INDEX CONCURRENTLY IF EXISTS orders_usr_idx;"),
     case("duplicate-object", "postgres", "CREATE TABLE users (id int);", "CREATE TABLE IF NOT EXISTS users (id int);"),
     case("duplicate-object", "mysql", "CREATE INDEX orders_user_idx ON orders (user_id);", "CREATE INDEX orders_user_idx2 ON orders (user_id);"),
+    // zstack V2.1.0: the table V1.7 made as `zstack`.`AlertVO`, dropped as AlertVO, made again.
+    case("duplicate-object", "mysql", "CREATE TABLE `Users` (id INT) ENGINE=InnoDB;", "DROP TABLE IF EXISTS Users;\nCREATE TABLE `users` (id INT) ENGINE=InnoDB;"),
     case("prefer-timestamptz", "postgres", "CREATE TABLE t (a timestamp);", "CREATE TABLE t (a timestamptz);"),
     case("prefer-bigint-key", "mysql", "CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, PRIMARY KEY (id));", "CREATE TABLE t (id BIGINT NOT NULL AUTO_INCREMENT, PRIMARY KEY (id));"),
     case("prefer-text", "postgres", "CREATE TABLE t (a varchar(10));", "CREATE TABLE t (a text);"),
