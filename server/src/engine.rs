@@ -450,9 +450,12 @@ fn origin_label(file: &ScriptFile) -> String {
 fn replay(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile) {
     let migration = origin_label(file);
     let path: std::sync::Arc<Path> = file.path.as_path().into();
+    let text = file.text().unwrap_or_default();
     for statement in &file_sql.statements {
-        catalog.apply(
+        let range = statement.range();
+        catalog.apply_statement(
             &statement.parsed.op,
+            text.get(range.start..range.end).unwrap_or_default(),
             &Origin {
                 path: path.clone(),
                 migration: migration.clone(),
@@ -503,8 +506,10 @@ fn check_applied_file(
     let path: std::sync::Arc<Path> = file.path.as_path().into();
     for (index, statement) in file_sql.statements.iter().enumerate() {
         rules::sql::run_statement(&context!(catalog), index, catalog, &mut sink);
-        catalog.apply(
+        let range = statement.range();
+        catalog.apply_statement(
             &statement.parsed.op,
+            text.get(range.start..range.end).unwrap_or_default(),
             &Origin {
                 path: path.clone(),
                 migration: migration.clone(),

@@ -2,10 +2,14 @@
 //! of tables, columns and indexes, each with the migration that created it.
 //!
 //! Conservative by design: a statement the model cannot follow (an unparsed ALTER TABLE, a
-//! routine, dynamic SQL) marks the tables it may touch as uncertain, and a `DO` block or routine
-//! marks the whole catalog uncertain, so no "does not exist" is reported on a guess.
+//! routine, dynamic SQL) marks the tables it may touch as uncertain, so no "does not exist" or
+//! "already exists" is reported on a guess. Dynamic code (routines, `DO` blocks, `PREPARE`)
+//! may touch the names written in it, string literals included; only when it builds names the
+//! text does not show (`EXECUTE format('… %I', t)`, `CONCAT(…, v)`) and nothing tells which
+//! does the whole catalog become uncertain. A routine that builds names from its arguments
+//! touches the names written in each call.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::TextRange;
 use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
@@ -115,6 +119,16 @@ pub struct Catalog {
     /// table names as far as a migration folder can tell (`lower_case_table_names` decides, and
     /// a folder that ran writes each table one way on a case-sensitive server).
     fold: bool,
+    /// Names (lower-cased) that dynamic code may have created, dropped or changed, or that a
+    /// table the model does not know was renamed to: objects of these names are neither surely
+    /// missing nor surely present.
+    dynamic: BTreeSet<String>,
+    /// Routines (folded names) whose dynamic SQL is built from what they are given: a call
+    /// touches the names written in it.
+    opaque_routines: BTreeSet<String>,
+    /// MySQL user variables (`@sql`, folded) → the text last assigned to them, for `PREPARE s
+    /// FROM @sql`.
+    variables: BTreeMap<String, String>,
 }
 
 impl Catalog {
@@ -158,6 +172,100 @@ impl Catalog {
         !self.uncertain
             && name.schema.as_deref().is_none_or(|s| !s.starts_with("${"))
             && self.table(name).is_none()
+            && !self.touched_by_dynamic_sql(&name.name)
+    }
+
+    /// Whether dynamic code may have created, dropped or changed an object called `name`
+    /// (or could have touched anything).
+    pub fn touched_by_dynamic_sql(&self, name: &str) -> bool {
+        self.uncertain || self.dynamic.contains(&*name.to_lowercase())
+    }
+
+    /// Applies one statement, given its text: [`Catalog::apply`], and for dynamic code
+    /// (routines, `DO` blocks, `PREPARE`, calls) the names it may touch.
+    pub fn apply_statement(&mut self, op: &Op, text: &str, origin: &Origin) {
+        self.apply(op, origin);
+        let words = words(text);
+        let first = words.first().map(String::as_str).unwrap_or_default();
+        if matches!(op, Op::Routine) {
+            let executes_now = first == "do";
+            if builds_names(text) {
+                if executes_now {
+                    // A DO block building names it does not show: anything may have changed.
+                    self.uncertain = true;
+                } else if let Some(name) = routine_name(text) {
+                    self.opaque_routines.insert(name);
+                } else {
+                    self.uncertain = true;
+                }
+            }
+            // What the code names, it may touch (now for DO, when called for a routine: the
+            // model does not know when, so from here on).
+            self.touch(&words);
+            return;
+        }
+        match first {
+            "set" => {
+                // `SET @sql = CONCAT(…)` / `SET @sql := …`: kept for a later PREPARE.
+                if let Some(var) = text
+                    .split_whitespace()
+                    .nth(1)
+                    .filter(|v| v.starts_with('@'))
+                {
+                    let var = var
+                        .trim_end_matches([':', '='])
+                        .trim_matches('`')
+                        .to_lowercase();
+                    self.variables.insert(var, text.to_string());
+                }
+            }
+            "prepare" => {
+                let from = text
+                    .split_whitespace()
+                    .skip_while(|w| !w.eq_ignore_ascii_case("from"))
+                    .nth(1)
+                    .map(|v| v.trim_end_matches(';').to_lowercase());
+                match from {
+                    Some(var) if var.starts_with('@') => match self.variables.get(&var) {
+                        Some(assigned) => {
+                            let assigned = self::words(assigned);
+                            if builds_names_from_variables(&assigned) {
+                                self.uncertain = true;
+                            }
+                            self.touch(&assigned);
+                        }
+                        None => self.uncertain = true,
+                    },
+                    _ => self.touch(&words),
+                }
+            }
+            // Statements about a routine, not calls of it.
+            "drop" | "create" | "alter" | "comment" | "grant" | "revoke" => {}
+            _ => {
+                let called = words
+                    .iter()
+                    .any(|w| self.opaque_routines.contains(w.as_str()));
+                if called {
+                    if text.contains(['\'', '"']) {
+                        self.touch(&words);
+                    } else {
+                        // Called without the names in sight: anything may have changed.
+                        self.uncertain = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks `words` as names dynamic code may touch: tables of those names become uncertain.
+    fn touch(&mut self, words: &[String]) {
+        for word in words {
+            let key = fold(self.fold, word).into_owned();
+            if let Some(table) = self.tables.get_mut(&key) {
+                std::sync::Arc::make_mut(table).uncertain = true;
+            }
+            self.dynamic.insert(word.to_lowercase());
+        }
     }
 
     /// Applies one statement's facts.
@@ -257,11 +365,6 @@ impl Catalog {
                 }
             }
             Op::AlterTable { table, actions, .. } => self.alter(table, actions, origin),
-            Op::Routine | Op::Other { .. } => {
-                if matches!(op, Op::Routine) {
-                    self.uncertain = true;
-                }
-            }
             _ => {}
         }
     }
@@ -280,6 +383,10 @@ impl Catalog {
                 index.table = new_key.clone();
             }
             self.tables.insert(new_key, shared);
+        } else {
+            // A table the model does not know (made by dynamic code, or before the first
+            // migration) now has the new name: the model cannot vouch either way.
+            self.dynamic.insert(to.name.to_lowercase());
         }
     }
 
@@ -366,6 +473,58 @@ impl Catalog {
     }
 }
 
+/// The identifier-like words of a text, lower-cased, string literals and comments included: the
+/// names dynamic code may use.
+fn words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '@'))
+        .map(|w| w.trim_matches('$'))
+        .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Whether code executes SQL whose names it builds at run time (`EXECUTE format('… %I', t)`,
+/// `EXECUTE 'ALTER TABLE ' || t`, `PREPARE s FROM @v` after `CONCAT(…, v)`), rather than
+/// names written in it.
+fn builds_names(text: &str) -> bool {
+    let w = words(text);
+    let executes = w.windows(2).any(|pair| {
+        (pair[0] == "execute" && !matches!(pair[1].as_str(), "procedure" | "function"))
+            || pair[0] == "prepare"
+    });
+    executes
+        && (text.contains("%I")
+            || text.contains("%s")
+            || text.contains("||")
+            || w.iter().any(|x| x == "quote_ident" || x == "concat"))
+}
+
+/// A `CONCAT(…)` assignment that uses variables besides literals.
+fn builds_names_from_variables(assigned: &[String]) -> bool {
+    assigned.iter().any(|w| w == "concat")
+}
+
+/// The (lower-cased, unqualified) name of the routine a `CREATE [OR REPLACE] [DEFINER = …]
+/// FUNCTION | PROCEDURE [IF NOT EXISTS] name (…)` statement defines.
+fn routine_name(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let mut parts = lower
+        .split_whitespace()
+        .skip_while(|w| !matches!(*w, "function" | "procedure"));
+    parts.next()?;
+    let mut name = parts.next()?;
+    if name == "if" {
+        name = parts.nth(2)?;
+    }
+    let name = name.split('(').next()?;
+    let name = name.rsplit('.').next()?;
+    let name = name.trim_matches(['`', '"']);
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 fn set(table: &mut Table, column: &str, f: impl FnOnce(&mut ColumnSpec)) {
     if let Some(c) = table.column_mut(column) {
         f(&mut c.spec);
@@ -380,12 +539,14 @@ mod tests {
     use std::path::PathBuf;
 
     fn replay(scripts: &[&str], dialect: Dialect) -> Catalog {
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog::new(dialect);
         for (i, script) in scripts.iter().enumerate() {
             let file = analyze(script, dialect, None);
             for st in &file.statements {
-                catalog.apply(
+                let range = st.range();
+                catalog.apply_statement(
                     &st.parsed.op,
+                    &script[range.start..range.end],
                     &Origin {
                         path: PathBuf::from(format!("V{}__x.sql", i + 1)).into(),
                         migration: (i + 1).to_string(),
@@ -444,13 +605,112 @@ mod tests {
     }
 
     #[test]
-    fn routines_make_the_model_uncertain() {
+    fn dynamic_code_is_uncertain_only_for_what_it_names() {
+        let missing = |c: &Catalog, n: &str| c.surely_missing_table(&Name::new(None, n));
+        // A DO block executing literal SQL: x may exist, y is still known to be missing.
         let catalog = replay(
-            &["DO $$ BEGIN EXECUTE 'CREATE TABLE x (id int)'; END $$;"],
+            &[
+                "CREATE TABLE y0 (id int);",
+                "DO $$ BEGIN EXECUTE 'CREATE TABLE x (id int)'; END $$;",
+            ],
             Dialect::Postgres,
         );
-        assert!(!catalog.surely_missing_table(&Name::new(None, "x")));
-        let catalog = replay(&["CREATE TABLE y (id int);"], Dialect::Postgres);
-        assert!(catalog.surely_missing_table(&Name::new(None, "x")));
+        assert!(!missing(&catalog, "x"));
+        assert!(missing(&catalog, "y"));
+        assert!(!catalog.uncertain);
+        // A DO block building names it does not show: nothing can be told.
+        let catalog = replay(
+            &[
+                "CREATE TABLE y0 (id int);",
+                "DO $$ DECLARE r record; BEGIN FOR r IN SELECT tablename FROM pg_tables LOOP EXECUTE format('ALTER TABLE %I ADD COLUMN z int', r.tablename); END LOOP; END $$;",
+            ],
+            Dialect::Postgres,
+        );
+        assert!(!missing(&catalog, "y"));
+        // A routine's static SQL: the tables it names become uncertain, the rest stay known.
+        let catalog = replay(
+            &[
+                "CREATE TABLE Account (id INT) ENGINE=InnoDB;\nCREATE TABLE Other (id INT) ENGINE=InnoDB;",
+                "DELIMITER $$\nCREATE PROCEDURE addCol()\nBEGIN\n  ALTER TABLE Account ADD COLUMN x INT;\n  CREATE TABLE Fresh (id INT);\nEND $$\nDELIMITER ;\nCALL addCol();",
+            ],
+            Dialect::MySql,
+        );
+        assert!(
+            catalog
+                .table(&Name::new(None, "account"))
+                .unwrap()
+                .uncertain
+        );
+        assert!(!catalog.table(&Name::new(None, "Other")).unwrap().uncertain);
+        assert!(!missing(&catalog, "Fresh"));
+        assert!(missing(&catalog, "Nope"));
+        // A generic routine building statements from its arguments: each call touches the
+        // names written in it; a call without any is unknowable.
+        let generic = "DELIMITER $$\nCREATE PROCEDURE ADD_COLUMN(IN tname VARCHAR(64), IN cname VARCHAR(64))\nBEGIN\n  SET @sql = CONCAT('ALTER TABLE ', tname, ' ADD COLUMN ', cname, ' INT');\n  PREPARE stmt FROM @sql;\n  EXECUTE stmt;\nEND $$\nDELIMITER ;";
+        let catalog = replay(
+            &[
+                "CREATE TABLE A (id INT) ENGINE=InnoDB;\nCREATE TABLE B (id INT) ENGINE=InnoDB;",
+                &format!(
+                    "{generic}\nCALL ADD_COLUMN('A', 'x');\nDROP PROCEDURE IF EXISTS ADD_COLUMN;"
+                ),
+            ],
+            Dialect::MySql,
+        );
+        assert!(!catalog.uncertain);
+        assert!(catalog.table(&Name::new(None, "a")).unwrap().uncertain);
+        assert!(!catalog.table(&Name::new(None, "b")).unwrap().uncertain);
+        assert!(missing(&catalog, "c"));
+        let catalog = replay(
+            &[
+                "CREATE TABLE A (id INT) ENGINE=InnoDB;",
+                &format!("{generic}\nSET @t = 'A';\nCALL ADD_COLUMN(@t, @c);"),
+            ],
+            Dialect::MySql,
+        );
+        assert!(catalog.uncertain);
+        // Top-level PREPARE of an assembled statement: the names in its literals.
+        let catalog = replay(
+            &[
+                "CREATE TABLE A (id INT) ENGINE=InnoDB;",
+                "SET @s = 'CREATE TABLE Made (id INT)';\nPREPARE st FROM @s;\nEXECUTE st;\nDEALLOCATE PREPARE st;",
+            ],
+            Dialect::MySql,
+        );
+        assert!(!missing(&catalog, "made"));
+        assert!(missing(&catalog, "other"));
+        // zstack V2.3.2: a table the model does not know, renamed; the new name may exist.
+        let catalog = replay(
+            &[
+                "CREATE TABLE A (id INT) ENGINE=InnoDB;",
+                "RENAME TABLE VirtualRouterInterfaceVO TO AliyunRouterInterfaceVO;",
+            ],
+            Dialect::MySql,
+        );
+        assert!(!missing(&catalog, "AliyunRouterInterfaceVO"));
+        assert!(missing(&catalog, "other"));
+    }
+
+    #[test]
+    fn mysql_names_ignore_case_and_quotes() {
+        let catalog = replay(
+            &[
+                "CREATE TABLE `zstack`.`AlertVO` (`uuid` VARCHAR(32), `level_Id` INT, UNIQUE KEY `ukName` (`uuid`)) ENGINE=InnoDB;",
+                "ALTER TABLE alertvo CHANGE `level_Id` `level_id` INT;\nDROP TABLE IF EXISTS AlertVO;\nCREATE TABLE `AlertVO` (`uuid` VARCHAR(32), UNIQUE KEY `ukName` (`uuid`)) ENGINE=InnoDB;",
+            ],
+            Dialect::MySql,
+        );
+        let t = catalog.table(&Name::new(None, "ALERTVO")).unwrap();
+        assert_eq!(t.origin.migration, "2");
+        assert!(catalog.index("UKNAME").is_some());
+        let catalog = replay(
+            &["CREATE TABLE t (`Level_Id` INT) ENGINE=InnoDB;\nALTER TABLE T CHANGE level_id level_id BIGINT;"],
+            Dialect::MySql,
+        );
+        let t = catalog.table(&Name::new(None, "t")).unwrap();
+        assert_eq!(t.columns.len(), 1);
+        assert_eq!(t.column("LEVEL_ID").unwrap().spec.data_type, "BIGINT");
+        // PostgreSQL keeps quoted names apart.
+        let catalog = replay(&["CREATE TABLE \"Users\" (id int);"], Dialect::Postgres);
+        assert!(catalog.table(&Name::new(None, "users")).is_none());
     }
 }

@@ -600,11 +600,17 @@ fn dml_target(source: &str, sig: &[&Token], kind: DmlKind) -> Op {
         DmlKind::Select => None,
         _ => {
             let mut i = 1;
+            let mut from = false;
             while i < sig.len()
                 && sig[i].kind == TokenKind::Word
                 && skip.iter().any(|k| sig[i].is_keyword(source, k))
             {
+                from |= sig[i].is_keyword(source, "FROM");
                 i += 1;
+            }
+            // MySQL's multi-table `DELETE t1 FROM t AS t1 JOIN …` names aliases first.
+            if kind == DmlKind::Delete && !from {
+                return Op::Dml { kind, table: None };
             }
             name_at(source, sig, i).map(|(name, _)| std::sync::Arc::new(name))
         }

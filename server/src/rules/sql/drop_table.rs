@@ -1,6 +1,6 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::Op;
+use crate::sql::facts::{Name, Op};
 
 use super::existing_table;
 
@@ -12,6 +12,11 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it does
 Flags `DROP TABLE` of a table that existed before this migration, in versioned migrations (undo
 migrations are meant to drop things).
+
+Not flagged: `DROP TABLE IF EXISTS t` followed by `CREATE TABLE t` in the same migration (the
+re-create idiom: the migration decides what the table holds), and a table that no earlier
+migration created when the replayed schema is complete enough to tell (nothing of the
+migrations' data is lost).
 
 ## Why is this bad?
 The data is gone for good unless restored from a backup, and the running application fails on
@@ -33,13 +38,29 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        let Op::DropTable { names, .. } = op else {
+    let statements: Vec<_> = cx.statements().collect();
+    let same = |a: &Name, b: &Name| {
+        cx.schema.folded(&a.name) == cx.schema.folded(&b.name)
+            && a.schema.as_deref().map(|s| cx.schema.folded(s))
+                == b.schema.as_deref().map(|s| cx.schema.folded(s))
+    };
+    // The replay knows the tables the migrations created, so a table it lacks was not one.
+    let replay_knows = !cx.schema.uncertain && cx.schema.tables().next().is_some();
+    for (i, (statement, op)) in statements.iter().enumerate() {
+        let Op::DropTable { names, if_exists } = op else {
             continue;
+        };
+        let recreated = |n: &Name| {
+            *if_exists
+                && statements[i + 1..].iter().any(
+                    |(_, later)| matches!(later, Op::CreateTable { table, .. } if same(table, n)),
+                )
         };
         let dropped: Vec<String> = names
             .iter()
             .filter(|n| existing_table(cx, i, n))
+            .filter(|n| !recreated(n))
+            .filter(|n| !(replay_knows && cx.schema.surely_missing_table(n)))
             .map(|n| n.to_string())
             .collect();
         if dropped.is_empty() {

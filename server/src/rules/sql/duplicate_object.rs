@@ -12,7 +12,8 @@ pub static RULE: Rule = Rule {
 Replays every migration in version order and flags `CREATE TABLE`, `CREATE INDEX` and
 `ADD COLUMN` (without `IF NOT EXISTS`) of an object that already exists at that point, naming the
 migration that created it first. This is the "duplicate operations" / "schema conflicts" check,
-across files.
+across files. Objects that dynamic code (routines, `DO` blocks, `PREPARE`) may have dropped are
+not flagged.
 
 ## Why is this bad?
 The migration fails ("already exists"). It typically happens when two branches add the same
@@ -50,7 +51,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             if_not_exists: false,
             ..
         } => {
-            if let Some(existing) = catalog.table(table) {
+            if let Some(existing) = catalog
+                .table(table)
+                .filter(|_| !catalog.touched_by_dynamic_sql(&table.name))
+            {
                 found.push(format!(
                     "Table {table} already exists (created by {})",
                     describe(&existing.origin)
@@ -62,7 +66,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             if_not_exists: false,
             ..
         } => {
-            if let Some(existing) = catalog.index(&name.name) {
+            if let Some(existing) = catalog
+                .index(&name.name)
+                .filter(|_| !catalog.touched_by_dynamic_sql(&name.name))
+            {
                 found.push(format!(
                     "Index {name} already exists (created by {})",
                     describe(&existing.origin)
@@ -70,7 +77,9 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             }
         }
         Op::AlterTable { table, actions, .. } => {
-            if let Some(t) = catalog.table(table) {
+            // A table dynamic code or an unparsed change may have altered: its columns are
+            // not known for sure.
+            if let Some(t) = catalog.table(table).filter(|t| !t.uncertain) {
                 for action in actions {
                     if let AlterAction::AddColumn {
                         column,

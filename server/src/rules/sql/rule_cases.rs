@@ -74,6 +74,9 @@ const CASES: &[Case] = &[
     case("rename-table", "mysql", "RENAME TABLE users TO accounts;", "CREATE TABLE t (a INT) ENGINE=InnoDB; RENAME TABLE t TO t2;"),
     case("drop-column", "postgres", "ALTER TABLE users DROP COLUMN name;", "ALTER TABLE users ADD COLUMN x int;"),
     case("drop-table", "mysql", "DROP TABLE orders;", "CREATE TABLE tmp (a INT); DROP TABLE tmp;"),
+    // The re-create idiom (zstack V2.1.0 AlertVO), and a table no migration created.
+    case("drop-table", "mysql", "DROP TABLE IF EXISTS orders;\nCREATE TABLE orders_v2 (a INT) ENGINE=InnoDB;", "DROP TABLE IF EXISTS Orders;\nCREATE TABLE `orders` (a INT) ENGINE=InnoDB;"),
+    case("drop-table", "postgres", "DROP TABLE IF EXISTS orders;", "DROP TABLE IF EXISTS never_created;"),
     case("drop-database", "postgres", "DROP SCHEMA reporting CASCADE;", "CREATE SCHEMA reporting;"),
     case("truncate-table", "postgres", "TRUNCATE orders;", "DELETE FROM orders WHERE id = 1;"),
     case("require-lock-timeout", "postgres", "ALTER TABLE users ADD COLUMN x int;", "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN x int;"),
@@ -126,8 +129,11 @@ const CASES: &[Case] = &[
         undo_of: Some("CREATE TABLE t (a int);\nUPDATE t SET a = 1;"),
     },
     case("unknown-table", "postgres", "ALTER TABLE nope ADD COLUMN x int;", "ALTER TABLE users ADD COLUMN x int;"),
+    // Dynamic code leaves uncertain only what it names; the rest of the folder is still checked.
+    case("unknown-table", "postgres", "CREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'CREATE TABLE made (id int)'; END $$ LANGUAGE plpgsql;\nALTER TABLE nope ADD COLUMN x int;", "CREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'CREATE TABLE made (id int)'; END $$ LANGUAGE plpgsql;\nSELECT f();\nALTER TABLE made ADD COLUMN x int;"),
     // MySQL names ignore case and quoting (zstack: `zstack`.`VmInstanceEO` then VmInstanceEO).
     case("unknown-table", "mysql", "ALTER TABLE `nope` ADD COLUMN x INT;", "ALTER TABLE `Users` ADD COLUMN x INT;"),
+    case("unknown-table", "mysql", "DELETE FROM o1 WHERE id = 1;", "DELETE o1 FROM orders o1 JOIN orders o2 ON o1.id < o2.id;"),
     case("unknown-column", "mysql", "ALTER TABLE users DROP COLUMN nope;", "ALTER TABLE users DROP COLUMN name;"),
     case("unknown-column", "mysql", "ALTER TABLE users CHANGE `Nope` `nope` TEXT;", "ALTER TABLE Users CHANGE `Name` `name` TEXT;"),
     case("unknown-index", "mysql", "DROP INDEX orders_usr_idx ON orders;", "DROP INDEX orders_user_idx ON orders;"),
@@ -135,6 +141,7 @@ const CASES: &[Case] = &[
     case("unknown-index", "mysql", "CREATE TABLE t (a INT, UNIQUE KEY uk_a (a)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX uk_b;", "CREATE TABLE t (a INT, UNIQUE KEY uk_a (a)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX UK_A;"),
     case("unknown-index", "postgres", "DROP INDEX CONCURRENTLY orders_usr_idx;", "DROP INDEX CONCURRENTLY IF EXISTS orders_usr_idx;"),
     case("duplicate-object", "postgres", "CREATE TABLE users (id int);", "CREATE TABLE IF NOT EXISTS users (id int);"),
+    case("duplicate-object", "postgres", "DO $$ BEGIN EXECUTE 'DROP TABLE orders'; END $$;\nCREATE TABLE users (id int);", "DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$;\nCREATE TABLE users (id int);"),
     case("duplicate-object", "mysql", "CREATE INDEX orders_user_idx ON orders (user_id);", "CREATE INDEX orders_user_idx2 ON orders (user_id);"),
     // zstack V2.1.0: the table V1.7 made as `zstack`.`AlertVO`, dropped as AlertVO, made again.
     case("duplicate-object", "mysql", "CREATE TABLE `Users` (id INT) ENGINE=InnoDB;", "DROP TABLE IF EXISTS Users;\nCREATE TABLE `users` (id INT) ENGINE=InnoDB;"),

@@ -54,6 +54,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     };
     for name in names {
         let known = catalog.index(name).is_some()
+            || catalog.touched_by_dynamic_sql(name)
             // MySQL names an unnamed index after its first column; PostgreSQL names constraint
             // indexes itself: neither is in the model, so do not guess.
             || catalog.tables().any(|t| t.uncertain || t.column(name).is_some())

@@ -11,8 +11,10 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it does
 Replays every migration in version order and flags `ALTER TABLE`, `CREATE INDEX … ON`,
 `DROP TABLE` (without `IF EXISTS`), `TRUNCATE`, `RENAME TABLE`, `INSERT`, `UPDATE` and `DELETE` on
-a table that does not exist at that point. It stays silent after statements it cannot follow
-(routines, `DO` blocks), and for schema-qualified names made of placeholders.
+a table that does not exist at that point. It stays silent for names that dynamic code
+(routines, `DO` blocks, `PREPARE`, calls of routines that build statements) may have created,
+that is the names written in that code or its calls, string literals included; after dynamic
+code whose names cannot be told at all; and for schema-qualified names made of placeholders.
 
 ## Why is this bad?
 The migration fails on a fresh database (a new environment, a CI database, a developer's
