@@ -90,6 +90,21 @@ impl AppliedHistory {
     pub fn database_state(&self, path: &Path) -> Option<&FileState> {
         by_path(&self.database.as_ref()?.files, path)
     }
+
+    /// Where `path` is known to be applied from ("origin/main", the database), if it is: in the
+    /// git reference, or with a row in the database's history.
+    pub fn applied_source(&self, path: &Path) -> Option<&str> {
+        if let Some(applied) = self.get(path) {
+            return Some(&applied.source);
+        }
+        let db = self.database.as_ref()?;
+        let state = by_path(&db.files, path)?;
+        matches!(
+            state.state,
+            "Success" | "Failed" | "Outdated" | "Superseded" | "Baseline" | "Future"
+        )
+        .then_some(db.source.as_str())
+    }
 }
 
 /// `map[path]`, or `map[canonical path]` (git and the database key files by real path; the

@@ -304,3 +304,77 @@ fn edits_to_applied_migrations_fail_against_a_git_reference() {
     assert_eq!(out.code, 3);
     assert!(out.stderr.contains("no-such-branch"), "{}", out.stderr);
 }
+
+#[test]
+fn renames_are_never_offered_for_applied_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("sql");
+    fs::create_dir(&sql).unwrap();
+    fs::write(
+        dir.path().join("flyway.conf"),
+        "flyway.locations=filesystem:sql\n",
+    )
+    .unwrap();
+    fs::write(sql.join("V1__applied.sql"), "SELECT 1;\n").unwrap();
+    fs::write(sql.join("V3__applied_too.sql"), "SELECT 1;\n").unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir.path())
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.email", "ci@example.com"]);
+    git(&["config", "user.name", "ci"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "applied"]);
+    // A new file takes version 1 again; it sorts before the applied one.
+    fs::write(sql.join("V01__new.sql"), "SELECT 2;\n").unwrap();
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--applied-ref", "HEAD"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = |rule: &str| -> Vec<(String, String, serde_json::Value)> {
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == rule)
+            .map(|d| {
+                let path = d["path"].as_str().unwrap();
+                let file = path.rsplit('/').next().unwrap().to_string();
+                (
+                    file,
+                    d["message"].as_str().unwrap().to_string(),
+                    d["fix"].clone(),
+                )
+            })
+            .collect()
+    };
+    // The duplicate's rename goes to the file that is not applied, and says why.
+    let duplicates = findings("duplicate-version");
+    assert_eq!(duplicates.len(), 2, "{duplicates:?}");
+    for (file, message, fix) in &duplicates {
+        if file == "V1__applied.sql" {
+            assert!(fix.is_null(), "{message}");
+        } else {
+            assert_eq!(file, "V01__new.sql");
+            assert!(!fix.is_null(), "{message}");
+            assert!(
+                message
+                    .contains("V1__applied.sql keeps the version: it is applied according to HEAD"),
+                "{message}"
+            );
+        }
+    }
+    // The gap before the applied V3 is reported, but renaming V3 is not offered.
+    let gaps = findings("version-gap");
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].0, "V3__applied_too.sql");
+    assert!(gaps[0].2.is_null(), "{:?}", gaps[0]);
+    assert!(gaps[0].1.contains("not offered as a fix"), "{}", gaps[0].1);
+}

@@ -34,6 +34,9 @@ Give the later one the next free version:
 V7__add_orders.sql
 V8__add_invoices.sql
 ```
+The fix renames a file that is not applied: when one of them is applied (in the database's
+history, or in the `applied-ref` commit), it keeps the version, since Flyway would take it
+renamed for a new migration. No rule offers to rename an applied migration.
 "#,
     convention: None,
 };
@@ -50,8 +53,22 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                 groups.entry(version).or_default().push((file, name));
             }
         }
-        for (version, files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
+        for (version, mut files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
             let scripts: Vec<&str> = files.iter().map(|(f, _)| f.script.as_str()).collect();
+            // The file that keeps the version: an applied one (renaming it would make Flyway
+            // apply it again), else the first.
+            if let Some(keep) = files
+                .iter()
+                .position(|(f, _)| cx.applied.applied_source(&f.path).is_some())
+            {
+                let kept = files.remove(keep);
+                files.insert(0, kept);
+            }
+            let keeper = files[0].0.script.clone();
+            let keeper_applied = cx
+                .applied
+                .applied_source(&files[0].0.path)
+                .map(str::to_string);
             for (i, (file, name)) in files.iter().enumerate() {
                 let related = files
                     .iter()
@@ -61,8 +78,10 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                         message: format!("also version {}", version.normalized()),
                     })
                     .collect();
-                // The first file keeps the version; each later versioned one gets a new one.
-                let fix = (i > 0 && kind == Kind::Versioned).then(|| {
+                // The first file keeps the version; each later versioned one gets a new one,
+                // unless it is applied too (then no rename can help).
+                let applied_too = cx.applied.applied_source(&file.path).is_some();
+                let fix = (i > 0 && kind == Kind::Versioned && !applied_too).then(|| {
                     let new_name = format!(
                         "{}{next}{}{}{}",
                         name.prefix,
@@ -73,10 +92,14 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                     next = sequence::bump(&next, width);
                     new_name
                 });
-                let advice = match &fix {
-                    Some(new_name) => format!("; rename this one to {new_name}"),
-                    None if i == 0 => String::new(),
-                    None => "; give one of them another version".to_string(),
+                let advice = match (&fix, &keeper_applied) {
+                    (Some(new_name), Some(source)) => format!(
+                        "; rename this one to {new_name} ({keeper} keeps the version: it is applied according to {source})"
+                    ),
+                    (Some(new_name), None) => format!("; rename this one to {new_name}"),
+                    (None, _) if i == 0 => String::new(),
+                    (None, _) if applied_too => "; both are applied, so renaming either makes Flyway apply it again: rename the one not yet deployed anywhere".to_string(),
+                    (None, _) => "; give one of them another version".to_string(),
                 };
                 let message = format!(
                     "Found more than one {}migration with version {} ({}). Flyway refuses to migrate{advice}",

@@ -73,9 +73,23 @@ pub static CHECKS: &[(&Rule, Check)] = &[
 
 /// Runs every enabled folder rule.
 pub fn run(cx: &FolderContext, sink: &mut Sink) {
+    let from = sink.diagnostics.len();
     for (rule, check) in CHECKS {
         if sink.enabled(rule) {
             check(cx, sink);
+        }
+    }
+    // Renaming an applied migration makes Flyway see a new migration (and the old one
+    // missing): never offered, whatever the rule.
+    for d in &mut sink.diagnostics[from..] {
+        if !matches!(d.fix, Some(crate::diagnostic::Fix::RenameFile { .. })) {
+            continue;
+        }
+        if let Some(source) = cx.applied.applied_source(&d.path) {
+            d.fix = None;
+            d.message.push_str(&format!(
+                " (not offered as a fix: this migration is applied according to {source}, and Flyway would take the renamed file for a new migration)"
+            ));
         }
     }
 }
