@@ -73,9 +73,12 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                 let related = files
                     .iter()
                     .filter(|(other, _)| other.path != file.path)
-                    .map(|(other, _)| Related {
+                    .map(|(other, other_name)| Related {
                         path: other.path.clone(),
-                        message: format!("also version {}", version.normalized()),
+                        message: format!(
+                            "also version {}",
+                            other_name.version.as_ref().map_or("", |v| v.raw())
+                        ),
                     })
                     .collect();
                 // The first file keeps the version; each later versioned one gets a new one,
@@ -108,7 +111,9 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                         Kind::Baseline => "baseline ",
                         _ => "",
                     },
-                    version.normalized(),
+                    // As this file writes it (`6.0_2016.04.04` is shown as 6.0.2016.04.04,
+                    // as Flyway prints it, not normalized to 6.0.2016.4.4).
+                    name.version.as_ref().map_or("", |v| v.raw()),
                     scripts.join(", ")
                 );
                 if let Some(d) = sink.file(&RULE, file, message) {

@@ -36,10 +36,15 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             continue;
         };
         let text = &name.version_text;
-        let problem = if text.ends_with(['.', '_']) {
-            "ends with a separator"
+        // The suggested version keeps the user's spelling (zero padding, `_` or `.`) where
+        // it can: only the trailing separator goes.
+        let (problem, written) = if text.ends_with(['.', '_']) {
+            (
+                "ends with a separator",
+                text.trim_end_matches(['.', '_']).to_string(),
+            )
         } else if text.contains(['+', '-']) {
-            "has a signed part"
+            ("has a signed part", version.normalized())
         } else {
             continue;
         };
@@ -50,7 +55,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                 "Version `{text}` {problem}; Flyway reads it as version {}. Write it as {}{}{}{}{}",
                 version.normalized(),
                 name.prefix,
-                version.normalized(),
+                written,
                 cx.parser.separator(),
                 name.raw_description,
                 name.suffix

@@ -289,3 +289,37 @@ fn version_gap_respects_ignored_missing_and_keeps_spelling() {
         ["Version 1_12_6 follows 1_12_4: version 1_12_5 is missing; if nothing else will take it, rename this file to V1_12_5__b.sql"]
     );
 }
+
+#[test]
+fn version_messages_keep_the_spelling() {
+    let messages = |files: &[&'static str], rule: &str| -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        for name in files {
+            fs::write(dir.path().join(name), "select 1;").unwrap();
+        }
+        let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+        let mut out: Vec<String> = reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter())
+            .filter(|d| d.rule == rule)
+            .map(|d| d.message.clone())
+            .collect();
+        out.sort();
+        out
+    };
+    let duplicates = messages(
+        &["V6.0_2016.04.04__a.sql", "V6.0.2016.04.04.0__b.sql"],
+        "duplicate-version",
+    );
+    assert_eq!(duplicates.len(), 2, "{duplicates:?}");
+    assert!(
+        duplicates
+            .iter()
+            .all(|m| m.contains("with version 6.0.2016.04.04") && !m.contains("2016.4.4")),
+        "{duplicates:?}"
+    );
+    assert_eq!(
+        messages(&["V1__a.sql", "V2016.04.__b.sql"], "malformed-version"),
+        ["Version `2016.04.` ends with a separator; Flyway reads it as version 2016.4. Write it as V2016.04__b.sql"]
+    );
+}
