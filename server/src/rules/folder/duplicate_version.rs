@@ -53,7 +53,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                 groups.entry(version).or_default().push((file, name));
             }
         }
-        for (version, mut files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
+        for (_, mut files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
             let scripts: Vec<&str> = files.iter().map(|(f, _)| f.script.as_str()).collect();
             // The file that keeps the version: an applied one (renaming it would make Flyway
             // apply it again), else the first.
