@@ -71,7 +71,8 @@ async def test_open_change_hover_and_actions(client: LanguageClient):
             )
         )
     )
-    # Remove the BEGIN on line 2 (0-based 1): its transaction-in-migration finding goes away.
+    # Replace the BEGIN on line 2 (0-based 1) by a COMMIT before the rest: a migration
+    # committed half-way is no longer atomic (the trailing COMMIT alone risks nothing).
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
@@ -81,7 +82,7 @@ async def test_open_change_hover_and_actions(client: LanguageClient):
                         start=types.Position(line=1, character=0),
                         end=types.Position(line=2, character=0),
                     ),
-                    text="",
+                    text="ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\n",
                 )
             ],
         )
@@ -91,7 +92,7 @@ async def test_open_change_hover_and_actions(client: LanguageClient):
         codes = [d.code for d in client.diagnostics.get(uri, [])]
         if codes.count("transaction-in-migration") == 1:
             break
-    assert codes.count("transaction-in-migration") == 1  # only the COMMIT is left
+    assert codes.count("transaction-in-migration") == 1  # only the mid-migration COMMIT
     assert "add-column-not-null-without-default" in codes
 
     hover = await client.text_document_hover_async(
@@ -106,8 +107,8 @@ async def test_open_change_hover_and_actions(client: LanguageClient):
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             range=types.Range(
-                start=types.Position(line=3, character=0),
-                end=types.Position(line=3, character=5),
+                start=types.Position(line=5, character=0),
+                end=types.Position(line=5, character=5),
             ),
             context=types.CodeActionContext(diagnostics=[]),
         )

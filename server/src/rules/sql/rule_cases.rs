@@ -83,6 +83,7 @@ const CASES: &[Case] = &[
     // A COMMIT with more work after it splits the migration; a trailing one (the deliberate
     // COMMITs of bpdm and hedera-mirror-node) and a BEGIN PostgreSQL ignores risk nothing.
     case("transaction-in-migration", "postgres", "ALTER TABLE users ADD COLUMN x int;\nCOMMIT;\nALTER TABLE users ADD COLUMN y int;", "BEGIN;\nALTER TABLE users ADD COLUMN x int;\nCOMMIT;"),
+    case("transaction-in-migration", "postgres", "UPDATE users SET name = 'a';\nCOMMIT;\nUPDATE users SET name = 'b';", "COMMIT;\nUPDATE users SET name = 'b';"),
     case("transaction-in-migration", "postgres", "UPDATE users SET name = 'a';\nROLLBACK;", "SAVEPOINT s;\nUPDATE users SET name = 'a';\nROLLBACK TO SAVEPOINT s;"),
     Case {
         rule: "alter-enum-add-value",

@@ -23,7 +23,7 @@ successful row, and the next run executes the committed part again. A `ROLLBACK`
 what ran before it, and Flyway still records the migration as applied.
 
 Not flagged: a `COMMIT` with nothing after it (everything it commits has run; Flyway then records
-the migration), and `BEGIN` / `START TRANSACTION` (PostgreSQL only warns that a transaction is
+the migration) or nothing before it (it commits nothing), and `BEGIN` / `START TRANSACTION` (PostgreSQL only warns that a transaction is
 already in progress and carries on).
 
 ## Example
@@ -51,10 +51,11 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let Op::Transaction(control) = op else {
             continue;
         };
-        // Statements after this one that do something (not more transaction control).
-        let work_follows = statements[i + 1..]
-            .iter()
-            .any(|(_, op)| !matches!(op, Op::Transaction(_)));
+        // Statements before and after this one that do something (not transaction control).
+        let work = |s: &[(&crate::sql::analysis::Statement, &Op)]| {
+            s.iter().any(|(_, op)| !matches!(op, Op::Transaction(_)))
+        };
+        let work_follows = work(&statements[..i]) && work(&statements[i + 1..]);
         let message = match control {
             TransactionControl::Begin => continue,
             TransactionControl::Commit if !work_follows => continue,
