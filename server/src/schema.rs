@@ -39,6 +39,9 @@ pub struct Table {
     pub changed_by: Vec<Origin>,
     /// Something happened to it that the model could not follow.
     pub uncertain: bool,
+    /// MySQL: the table's default character set, lower-cased, when a statement says it
+    /// (`DEFAULT CHARSET=utf8`, `CONVERT TO CHARACTER SET utf8mb4`).
+    pub charset: Option<String>,
     /// Column name (folded as the catalog folds) → position in `columns`.
     positions: HashMap<String, usize>,
     /// Column names compare without regard to case (MySQL, MariaDB).
@@ -185,6 +188,26 @@ impl Catalog {
     /// (routines, `DO` blocks, `PREPARE`, calls) the names it may touch.
     pub fn apply_statement(&mut self, op: &Op, text: &str, origin: &Origin) {
         self.apply(op, origin);
+        let charset_of = match op {
+            Op::CreateTable { table, .. } => Some(table),
+            Op::AlterTable { table, actions, .. }
+                if actions
+                    .iter()
+                    .any(|a| matches!(a, AlterAction::ConvertCharset)) =>
+            {
+                Some(table)
+            }
+            _ => None,
+        };
+        if let Some(table) = charset_of {
+            if let (Some(charset), Some(shared)) = (
+                table_charset(text),
+                self.tables
+                    .get_mut(&fold(self.fold, &table.name).into_owned()),
+            ) {
+                std::sync::Arc::make_mut(shared).charset = Some(charset);
+            }
+        }
         let words = words(text);
         let first = words.first().map(String::as_str).unwrap_or_default();
         if matches!(op, Op::Routine) {
@@ -326,6 +349,7 @@ impl Catalog {
                     uncertain: *as_query,
                     positions: HashMap::new(),
                     fold: self.fold,
+                    charset: None,
                 };
                 new_table.reindex();
                 self.tables.insert(k, std::sync::Arc::new(new_table));
@@ -471,6 +495,28 @@ impl Catalog {
             self.rename_table(table, &to, None);
         }
     }
+}
+
+/// The table-level character set a `CREATE TABLE` or `ALTER TABLE … CONVERT TO` statement
+/// names: after the column list, `[DEFAULT] CHARSET [=] x` or `CHARACTER SET [=] x`.
+fn table_charset(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    // Table options follow the column list; a CONVERT TO has none.
+    let options = match lower.find("convert to") {
+        Some(at) => &lower[at..],
+        None => &lower[lower.rfind(')')?..],
+    };
+    let words: Vec<&str> = options
+        .split(|c: char| c.is_whitespace() || c == '=' || c == ';' || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words.iter().enumerate().find_map(|(i, w)| match *w {
+        "charset" => Some(i + 1),
+        "character" if words.get(i + 1) == Some(&"set") => Some(i + 2),
+        _ => None,
+    })?;
+    let name = words.get(at)?.trim_matches(['\'', '"', '`']);
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// The identifier-like words of a text, lower-cased, string literals and comments included: the
@@ -688,6 +734,38 @@ mod tests {
         );
         assert!(!missing(&catalog, "AliyunRouterInterfaceVO"));
         assert!(missing(&catalog, "other"));
+    }
+
+    #[test]
+    fn mysql_table_character_sets() {
+        assert_eq!(
+            table_charset("CREATE TABLE `a` (`v` VARCHAR(3) CHARACTER SET latin1) ENGINE=InnoDB DEFAULT CHARSET=utf8;").as_deref(),
+            Some("utf8")
+        );
+        assert_eq!(
+            table_charset("CREATE TABLE a (v int) CHARACTER SET = 'utf8mb4' COLLATE utf8mb4_bin")
+                .as_deref(),
+            Some("utf8mb4")
+        );
+        assert_eq!(
+            table_charset("ALTER TABLE a CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;")
+                .as_deref(),
+            Some("utf8mb4")
+        );
+        assert_eq!(table_charset("CREATE TABLE a (v int) ENGINE=InnoDB;"), None);
+        let catalog = replay(
+            &["CREATE TABLE A (v VARCHAR(3)) ENGINE=InnoDB DEFAULT CHARSET=utf8;\nCREATE TABLE B (v INT);"],
+            Dialect::MySql,
+        );
+        assert_eq!(
+            catalog
+                .table(&Name::new(None, "a"))
+                .unwrap()
+                .charset
+                .as_deref(),
+            Some("utf8")
+        );
+        assert_eq!(catalog.table(&Name::new(None, "b")).unwrap().charset, None);
     }
 
     #[test]

@@ -18,7 +18,8 @@ length-byte size, changing only an integer's display width such as `INT` → `IN
 metadata, and appending values at the end of an `ENUM` without changing its storage size, which
 MySQL 8.0 does INSTANT and MariaDB in place), `CONVERT TO CHARACTER SET`, dropping the primary key without adding one, adding
 a foreign key while `foreign_key_checks` is on, or an explicit `ALGORITHM=COPY`. The schema
-model supplies the old column type.
+model supplies the old column type, and the table's character set when its `CREATE TABLE` or a
+`CONVERT TO CHARACTER SET` names one (else the server's default).
 
 ## Why is this bad?
 With ALGORITHM=COPY the table is copied row by row into a new one while concurrent writes are
@@ -83,7 +84,8 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 };
                 let (old_type, new_type) =
                     (normalize(&old.spec.data_type), normalize(&column.data_type));
-                let bytes = bytes_per_char(cx);
+                let bytes = charset_bytes(known.and_then(|t| t.charset.as_deref()))
+                    .unwrap_or_else(|| bytes_per_char(cx));
                 if old_type != new_type
                     && !varchar_widening(&old_type, &new_type, bytes)
                     && !enum_append(&old_type, &new_type)
@@ -100,12 +102,18 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     if reasons.is_empty() {
         return;
     }
+    let charset = match known.and_then(|t| t.charset.as_deref()) {
+        Some(charset) if charset_bytes(Some(charset)).is_some() => {
+            format!("table character set {charset}")
+        }
+        _ => "the server's default character set assumed".to_string(),
+    };
     sink.statement(
         &RULE,
         cx,
         statement,
         format!(
-            "{} (default character set assumed unless the table says otherwise) runs this with ALGORITHM=COPY ({}): table {table} is copied row by row while writes are blocked. Use an online schema change tool, or a new column and a backfill",
+            "{} ({charset}) runs this with ALGORITHM=COPY ({}): table {table} is copied row by row while writes are blocked. Use an online schema change tool, or a new column and a backfill",
             cx.server,
             reasons.join("; ")
         ),
@@ -161,6 +169,16 @@ fn enum_append(old: &str, new: &str) -> bool {
         && new.starts_with(&old)
         && new[old.len()..].starts_with(',')
         && (count(&old) <= 255) == (count(&new) <= 255)
+}
+
+/// Bytes per character of a character set the model knows.
+fn charset_bytes(charset: Option<&str>) -> Option<u64> {
+    match charset? {
+        "utf8mb4" => Some(4),
+        "utf8" | "utf8mb3" => Some(3),
+        "latin1" | "ascii" | "binary" => Some(1),
+        _ => None,
+    }
 }
 
 /// Bytes per character of the server's default character set: utf8mb4 from MySQL 8.0 and

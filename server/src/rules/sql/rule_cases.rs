@@ -16,6 +16,7 @@ const MYSQL_BASE: &str = "CREATE TABLE users (id BIGINT NOT NULL AUTO_INCREMENT,
 CREATE TABLE orders (id BIGINT NOT NULL AUTO_INCREMENT, user_id BIGINT, total DECIMAL(10, 2), PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE INDEX orders_user_idx ON orders (user_id);
 CREATE TABLE shipments (id BIGINT NOT NULL AUTO_INCREMENT, state ENUM('new', 'sent'), PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE legacy (id BIGINT NOT NULL AUTO_INCREMENT, code VARCHAR(40), PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8;
 ";
 
 struct Case {
@@ -96,6 +97,8 @@ const CASES: &[Case] = &[
     case("mysql-online-ddl", "mysql", "ALTER TABLE users ADD COLUMN x INT;", "ALTER TABLE users ADD COLUMN x INT, ALGORITHM=INSTANT;"),
     case("mysql-online-ddl", "mysql", "CREATE INDEX i ON users (email) ALGORITHM=INPLACE;", "CREATE INDEX i ON users (email) ALGORITHM=INPLACE LOCK=NONE;"),
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY email VARCHAR(100);", "ALTER TABLE users MODIFY email VARCHAR(60);"),
+    // VARCHAR(40) -> VARCHAR(64) crosses 255 bytes in utf8mb4, not in the table's own utf8.
+    case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY email VARCHAR(64);", "ALTER TABLE legacy MODIFY code VARCHAR(64);"),
     // Display width and ENUM members appended at the end: metadata / INSTANT, not COPY.
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY id INT NOT NULL AUTO_INCREMENT;", "ALTER TABLE users MODIFY id BIGINT(20) NOT NULL AUTO_INCREMENT;"),
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE shipments MODIFY state ENUM('lost', 'new', 'sent');", "ALTER TABLE shipments MODIFY state ENUM('new', 'sent', 'lost');"),
