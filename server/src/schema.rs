@@ -208,8 +208,20 @@ impl Catalog {
                 std::sync::Arc::make_mut(shared).charset = Some(charset);
             }
         }
+        // Most statements are plain DDL and DML: only these few need the words of their text.
+        let first = first_word(text);
+        let first = first.as_str();
+        let dynamic = matches!(op, Op::Routine)
+            || matches!(first, "set" | "prepare")
+            || (!self.opaque_routines.is_empty()
+                && !matches!(
+                    first,
+                    "drop" | "create" | "alter" | "comment" | "grant" | "revoke"
+                ));
+        if !dynamic {
+            return;
+        }
         let words = words(text);
-        let first = words.first().map(String::as_str).unwrap_or_default();
         if matches!(op, Op::Routine) {
             let executes_now = first == "do";
             if builds_names(text) {
@@ -519,6 +531,25 @@ fn table_charset(text: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
+/// The first key word of a statement's text (lower-cased), past comments.
+fn first_word(text: &str) -> String {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+        } else {
+            break;
+        }
+    }
+    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
 /// The identifier-like words of a text, lower-cased, string literals and comments included: the
 /// names dynamic code may use.
 fn words(text: &str) -> Vec<String> {
@@ -734,6 +765,13 @@ mod tests {
         );
         assert!(!missing(&catalog, "AliyunRouterInterfaceVO"));
         assert!(missing(&catalog, "other"));
+    }
+
+    #[test]
+    fn first_words_past_comments() {
+        assert_eq!(first_word("  -- why\n/* how */ DO $$ BEGIN END $$"), "do");
+        assert_eq!(first_word("Set @s = 'x'"), "set");
+        assert_eq!(first_word("-- only a comment"), "");
     }
 
     #[test]
