@@ -188,10 +188,16 @@ impl FileContext<'_> {
 
     /// Tables created by statements before `index` in this script.
     pub fn created_before(&self, index: usize, table: &Name) -> bool {
+        let created = self.sql.created_tables.get(&table.name);
+        if created.is_some() || self.dialect() != Dialect::MySql {
+            return created.is_some_and(|&first| first < index);
+        }
+        // MySQL: `zstack`.`VmInstanceVO` and VmInstanceVO are one table (the parser folds only
+        // unquoted names).
         self.sql
             .created_tables
-            .get(&table.name)
-            .is_some_and(|&first| first < index)
+            .iter()
+            .any(|(name, &first)| first < index && name.to_lowercase() == table.name.to_lowercase())
     }
 
     /// The first line of a statement, as the range to underline.
@@ -211,6 +217,85 @@ impl FileContext<'_> {
             .iter()
             .find(|t| t.is_keyword(self.text, keyword))
             .map(|t| TextRange::new(t.start, t.end))
+    }
+}
+
+/// Names in a message as the user wrote them: the facts fold unquoted names (`VmInstanceVO` is
+/// `vminstancevo` to the database), so each unquoted, non-key-word name of the statement at
+/// `offset` that has capitals gets its spelling back wherever the message shows its folded form
+/// as a whole word.
+fn respell(cx: &FileContext, offset: usize, message: String) -> String {
+    use crate::sql::lexer::TokenKind;
+    let Some(statement) = cx
+        .sql
+        .statements
+        .iter()
+        .find(|s| s.range().start <= offset && offset <= s.range().end)
+    else {
+        return message;
+    };
+    let mut spellings: Vec<(String, &str)> = Vec::new();
+    for token in cx.sql.statement_tokens(cx.text, statement) {
+        if token.kind != TokenKind::Word {
+            continue;
+        }
+        let written = token.text(cx.text);
+        let folded = written.to_lowercase();
+        let upper = written.to_ascii_uppercase();
+        if folded == written
+            || sqlparser::keywords::ALL_KEYWORDS
+                .binary_search(&upper.as_str())
+                .is_ok()
+            || spellings.iter().any(|(f, _)| *f == folded)
+        {
+            continue;
+        }
+        spellings.push((folded, written));
+    }
+    let mut message = message;
+    for (folded, written) in spellings {
+        message = replace_word(&message, &folded, written);
+    }
+    message
+}
+
+/// `text` with every whole-word `from` (not inside a longer name) replaced by `to`.
+fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        // The character before: in `rest`, or (at its start) the last one already written.
+        let before = rest[..at]
+            .chars()
+            .next_back()
+            .or_else(|| out.chars().next_back());
+        let after = rest[at + from.len()..].chars().next();
+        let whole = !before.is_some_and(is_name) && !after.is_some_and(is_name);
+        out.push_str(&rest[..at]);
+        out.push_str(if whole { to } else { from });
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod respell_tests {
+    use super::replace_word;
+
+    #[test]
+    fn whole_words_only() {
+        assert_eq!(
+            replace_word(
+                "Table vminstancevo has no column vminstancevo_id; vminstancevo.x",
+                "vminstancevo",
+                "VmInstanceVO"
+            ),
+            "Table VmInstanceVO has no column vminstancevo_id; VmInstanceVO.x"
+        );
+        assert_eq!(replace_word("aa aaa", "aa", "Aa"), "Aa aaa");
+        assert_eq!(replace_word("rename name", "name", "Name"), "rename Name");
     }
 }
 
@@ -264,6 +349,7 @@ impl<'a> Sink<'a> {
         let lines = cx.line_index();
         let start = lines.line_col(cx.text, range.start);
         let end = lines.line_col(cx.text, range.end);
+        let message = respell(cx, range.start, message);
         self.push(rule, &cx.file.path, range, start, end, message)
     }
 

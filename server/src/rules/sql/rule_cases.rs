@@ -103,6 +103,8 @@ const CASES: &[Case] = &[
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY id INT NOT NULL AUTO_INCREMENT;", "ALTER TABLE users MODIFY id BIGINT(20) NOT NULL AUTO_INCREMENT;"),
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE shipments MODIFY state ENUM('lost', 'new', 'sent');", "ALTER TABLE shipments MODIFY state ENUM('new', 'sent', 'lost');"),
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);", "SET foreign_key_checks = 0;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);"),
+    // A table this migration created (back-quoted, then named plainly): empty, nothing to copy.
+    case("mysql-copy-algorithm", "mysql", "CREATE TABLE `Ship` (id BIGINT, user_id BIGINT) ENGINE=InnoDB;\nALTER TABLE orders ADD CONSTRAINT fk2 FOREIGN KEY (user_id) REFERENCES users (id);", "CREATE TABLE `Ship` (id BIGINT, user_id BIGINT) ENGINE=InnoDB;\nALTER TABLE Ship ADD CONSTRAINT fk2 FOREIGN KEY (user_id) REFERENCES users (id);"),
     case("mysql-ddl-in-transaction", "mysql", "START TRANSACTION;\nALTER TABLE users ADD COLUMN x INT;\nCOMMIT;", "ALTER TABLE users ADD COLUMN x INT;"),
     case("mysql-table-options", "mysql", "CREATE TABLE t (a INT);", "CREATE TABLE t (a INT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;"),
     case("mixed-ddl-dml", "postgres", "ALTER TABLE users ADD COLUMN x int;\nUPDATE users SET x = 1;", "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);"),
@@ -257,5 +259,34 @@ fn suppression_comments_silence_rules() {
             .filter(|r| *r == "drop-table")
             .count(),
         1
+    );
+}
+
+#[test]
+fn messages_keep_the_spelling_of_names() {
+    let case = case(
+        "add-column-not-null-without-default",
+        "mysql",
+        "ALTER TABLE Users ADD COLUMN createdAt DATETIME NOT NULL;",
+        "",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sql_dir = dir.path().join("sql");
+    fs::create_dir(&sql_dir).unwrap();
+    fs::write(sql_dir.join("V1__base.sql"), MYSQL_BASE).unwrap();
+    fs::write(sql_dir.join("V2__change.sql"), case.flagged).unwrap();
+    fs::write(dir.path().join("flyway-lsp.toml"), "dialect = \"mysql\"\n").unwrap();
+    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+    let messages: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .filter(|d| d.rule == case.rule)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("Adding NOT NULL column Users.createdAt without a DEFAULT"),
+        "{}",
+        messages[0]
     );
 }
