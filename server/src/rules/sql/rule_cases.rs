@@ -109,6 +109,7 @@ const CASES: &[Case] = &[
     case("mysql-table-options", "mysql", "CREATE TABLE t (a INT);", "CREATE TABLE t (a INT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;"),
     case("mixed-ddl-dml", "postgres", "ALTER TABLE users ADD COLUMN x int;\nUPDATE users SET x = 1;", "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);"),
     case("multiple-tables", "mysql", "ALTER TABLE users ADD COLUMN x INT;\nALTER TABLE orders ADD COLUMN y INT;", "ALTER TABLE users ADD COLUMN x INT;\nALTER TABLE users ADD COLUMN y INT;"),
+    case("multiple-tables", "mysql", "ALTER TABLE `users` ADD COLUMN x INT;\nALTER TABLE `orders` ADD COLUMN y INT;", "ALTER TABLE `Users` ADD COLUMN x INT;\nALTER TABLE users ADD COLUMN y INT;"),
     case("require-if-not-exists", "postgres", "CREATE TABLE t (a int);", "CREATE TABLE IF NOT EXISTS t (a int);"),
     Case {
         rule: "undo-drop-without-if-exists",
