@@ -220,45 +220,6 @@ impl FileContext<'_> {
     }
 }
 
-/// Names in a message as the user wrote them: the facts fold unquoted names (`VmInstanceVO` is
-/// `vminstancevo` to the database), so each unquoted, non-key-word name of the statement at
-/// `offset` that has capitals gets its spelling back wherever the message shows its folded form
-/// as a whole word.
-fn respell(cx: &FileContext, offset: usize, message: String) -> String {
-    use crate::sql::lexer::TokenKind;
-    let Some(statement) = cx
-        .sql
-        .statements
-        .iter()
-        .find(|s| s.range().start <= offset && offset <= s.range().end)
-    else {
-        return message;
-    };
-    let mut spellings: Vec<(String, &str)> = Vec::new();
-    for token in cx.sql.statement_tokens(cx.text, statement) {
-        if token.kind != TokenKind::Word {
-            continue;
-        }
-        let written = token.text(cx.text);
-        let folded = written.to_lowercase();
-        let upper = written.to_ascii_uppercase();
-        if folded == written
-            || sqlparser::keywords::ALL_KEYWORDS
-                .binary_search(&upper.as_str())
-                .is_ok()
-            || spellings.iter().any(|(f, _)| *f == folded)
-        {
-            continue;
-        }
-        spellings.push((folded, written));
-    }
-    let mut message = message;
-    for (folded, written) in spellings {
-        message = replace_word(&message, &folded, written);
-    }
-    message
-}
-
 /// `text` with every whole-word `from` (not inside a longer name) replaced by `to`.
 fn replace_word(text: &str, from: &str, to: &str) -> String {
     let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
@@ -303,6 +264,9 @@ mod respell_tests {
 pub struct Sink<'a> {
     levels: &'a Levels,
     pub diagnostics: Vec<Diagnostic>,
+    /// The spellings of the last statement a message was respelled for: (file, statement
+    /// start) → (folded, written) pairs, so many findings on one statement lex it once.
+    spellings: Option<((std::path::PathBuf, usize), Vec<(String, String)>)>,
 }
 
 impl<'a> Sink<'a> {
@@ -310,6 +274,7 @@ impl<'a> Sink<'a> {
         Sink {
             levels,
             diagnostics: Vec::new(),
+            spellings: None,
         }
     }
 
@@ -349,8 +314,57 @@ impl<'a> Sink<'a> {
         let lines = cx.line_index();
         let start = lines.line_col(cx.text, range.start);
         let end = lines.line_col(cx.text, range.end);
-        let message = respell(cx, range.start, message);
+        let message = self.respell(cx, range.start, message);
         self.push(rule, &cx.file.path, range, start, end, message)
+    }
+
+    /// Names in a message as the user wrote them: the facts fold unquoted names (`VmInstanceVO`
+    /// is `vminstancevo` to the database), so each unquoted, non-key-word name with capitals
+    /// of the statement at `offset` gets its spelling back wherever the message shows its
+    /// folded form as a whole word. Statements over 1 MB are left as they are (lexing them
+    /// again costs more than the spelling is worth).
+    fn respell(&mut self, cx: &FileContext, offset: usize, message: String) -> String {
+        use crate::sql::lexer::TokenKind;
+        // Statements are in text order: the last one starting at or before `offset`.
+        let statements = &cx.sql.statements;
+        let at = statements.partition_point(|s| s.range().start <= offset);
+        let Some(statement) = at
+            .checked_sub(1)
+            .map(|i| &statements[i])
+            .filter(|s| offset <= s.range().end)
+        else {
+            return message;
+        };
+        let range = statement.range();
+        if range.end - range.start > 1 << 20 {
+            return message;
+        }
+        let key = (cx.file.path.clone(), range.start);
+        if self.spellings.as_ref().is_none_or(|(k, _)| *k != key) {
+            let mut spellings: Vec<(String, String)> = Vec::new();
+            for token in cx.sql.statement_tokens(cx.text, statement) {
+                if token.kind != TokenKind::Word {
+                    continue;
+                }
+                let written = token.text(cx.text);
+                let folded = written.to_lowercase();
+                if folded == written
+                    || sqlparser::keywords::ALL_KEYWORDS
+                        .binary_search(&written.to_ascii_uppercase().as_str())
+                        .is_ok()
+                    || spellings.iter().any(|(f, _)| *f == folded)
+                {
+                    continue;
+                }
+                spellings.push((folded, written.to_string()));
+            }
+            self.spellings = Some((key, spellings));
+        }
+        let mut message = message;
+        for (folded, written) in self.spellings.iter().flat_map(|(_, s)| s) {
+            message = replace_word(&message, folded, written);
+        }
+        message
     }
 
     /// Reports on a statement's first line.
