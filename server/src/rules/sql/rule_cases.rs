@@ -143,6 +143,7 @@ const CASES: &[Case] = &[
     case("unknown-table", "mysql", "DELETE FROM o1 WHERE id = 1;", "DELETE o1 FROM orders o1 JOIN orders o2 ON o1.id < o2.id;"),
     case("unknown-column", "mysql", "ALTER TABLE users DROP COLUMN nope;", "ALTER TABLE users DROP COLUMN name;"),
     case("unknown-column", "mysql", "ALTER TABLE users CHANGE `Nope` `nope` TEXT;", "ALTER TABLE Users CHANGE `Name` `name` TEXT;"),
+    case("unknown-column", "mysql", "ALTER TABLE users ADD COLUMN `Extra` INT, DROP COLUMN `other`;", "ALTER TABLE users ADD COLUMN `Extra` INT, DROP COLUMN `extra`;"),
     case("unknown-index", "mysql", "DROP INDEX orders_usr_idx ON orders;", "DROP INDEX orders_user_idx ON orders;"),
     case("unknown-index", "mysql", "DROP INDEX Orders_Usr_Idx ON orders;", "DROP INDEX Orders_User_Idx ON orders;"),
     case("unknown-index", "mysql", "CREATE TABLE t (a INT, UNIQUE KEY uk_a (a)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX uk_b;", "CREATE TABLE t (a INT, UNIQUE KEY uk_a (a)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX UK_A;"),

@@ -65,7 +65,11 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             _ => continue,
         };
         for name in column {
-            if known.column(name).is_none() && !added.contains(&name) {
+            if known.column(name).is_none()
+                && !added
+                    .iter()
+                    .any(|a| catalog.folded(a) == catalog.folded(name))
+            {
                 sink.statement(
                     &RULE,
                     cx,
