@@ -21,10 +21,10 @@ empty table it succeeds, so the finding says "fails if the table has rows". A ta
 earlier in the same migration is empty and not flagged.
 
 MySQL and MariaDB fill existing rows with the type's implicit default: 0 for numbers, '' for
-strings (not flagged: the documented behaviour), and the zero date for date and time types, which
-fails the `ALTER TABLE` when the table has rows and the SQL mode has `NO_ZERO_DATE` with strict
-mode (MySQL 8.0's default; MariaDB with `TRADITIONAL`), and otherwise leaves rows with a date
-that strict modes then reject elsewhere.
+strings (not flagged: the documented behaviour), and the zero date for date and time types,
+which strict SQL modes with `NO_ZERO_DATE` reject: there the `ALTER TABLE` itself can fail when
+the table has rows (MariaDB 10.11 with `TRADITIONAL` does), and elsewhere the rows keep a date
+that later statements under a strict mode refuse.
 
 ## Example
 ```sql
@@ -72,7 +72,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 {
                     continue;
                 }
-                "fills existing rows with the zero date, and fails if the table has rows when the SQL mode has NO_ZERO_DATE with strict mode (MySQL 8.0's default)"
+                "fills existing rows with the zero date, which strict SQL modes with NO_ZERO_DATE reject (there the ALTER itself can fail when the table has rows)"
             }
         };
         sink.statement(
