@@ -16,7 +16,7 @@ Flags `ALTER TABLE` operations on existing tables that MySQL/MariaDB can only ru
 table: changing a column's type (`MODIFY` / `CHANGE`, except widening a `VARCHAR` within the same
 length-byte size, changing only an integer's display width such as `INT` → `INT(11)`, which is
 metadata, and appending values at the end of an `ENUM` without changing its storage size, which
-MySQL 8.0 does INSTANT and MariaDB in place), `CONVERT TO CHARACTER SET`, dropping the primary key without adding one, adding
+MySQL 8.0 and MariaDB 10.11 do INSTANT), `CONVERT TO CHARACTER SET`, dropping the primary key without adding one, adding
 a foreign key while `foreign_key_checks` is on, or an explicit `ALGORITHM=COPY`. The schema
 model supplies the old column type, and the table's character set when its `CREATE TABLE` or a
 `CONVERT TO CHARACTER SET` names one (else the server's default).
