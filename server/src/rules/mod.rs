@@ -266,8 +266,11 @@ pub struct Sink<'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// The spellings of the last statement a message was respelled for: (file, statement
     /// start) → (folded, written) pairs, so many findings on one statement lex it once.
-    spellings: Option<((std::path::PathBuf, usize), Vec<(String, String)>)>,
+    spellings: Option<(StatementKey, Vec<(String, String)>)>,
 }
+
+/// A statement by file and start offset.
+type StatementKey = (std::path::PathBuf, usize);
 
 impl<'a> Sink<'a> {
     pub fn new(levels: &'a Levels) -> Sink<'a> {
