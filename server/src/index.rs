@@ -317,6 +317,28 @@ fn stream_large(path: &Path, size: u64, limit: u64, encoding: Encoding) -> Conte
     }
 }
 
+/// The content of an editor's buffer: like a file read from disk, a buffer over `limit` bytes
+/// (`max-analysis-size`) is only checksummed, not kept or analysed.
+pub fn content_from_buffer(text: &str, encoding: Encoding, limit: u64) -> Content {
+    let size = text.len() as u64;
+    if size <= limit {
+        return content_from_bytes(text.as_bytes().to_vec(), encoding);
+    }
+    match checksum::checksum_reader(text.as_bytes(), encoding) {
+        Ok(Ok(checksum)) => Content::TooLarge {
+            size,
+            limit,
+            checksum,
+        },
+        Ok(Err(e)) => Content::InvalidEncoding {
+            encoding,
+            offset: e.offset,
+            at: e.at,
+        },
+        Err(e) => Content::Unreadable(e.to_string()),
+    }
+}
+
 /// Decodes bytes strictly and computes Flyway's checksum.
 pub fn content_from_bytes(bytes: Vec<u8>, encoding: Encoding) -> Content {
     match encoding {

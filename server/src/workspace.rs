@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{ConfigError, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Analyses};
-use crate::index::{content_from_bytes, read_file, Content, MigrationSet, ScriptFile};
+use crate::index::{content_from_buffer, read_file, Content, MigrationSet, ScriptFile};
 use crate::naming::NameParser;
 use crate::project::{discover_projects, Project};
 use crate::rules::Levels;
@@ -130,11 +130,13 @@ impl ProjectState {
         self.diagnostics.iter().filter(move |d| d.path == path)
     }
 
-    /// Sets a file's text (an editor's unsaved buffer, or a new file), and re-checks.
+    /// Sets a file's text (an editor's unsaved buffer, or a new file), and re-checks; a text over
+    /// `max-analysis-size` is checksummed, not analysed, as on disk.
     /// Returns false when the path is in none of this project's locations.
     pub fn set_text(&mut self, path: &Path, text: &str) -> bool {
         let encoding = self.project.config.flyway.encoding;
-        let content = content_from_bytes(text.as_bytes().to_vec(), encoding);
+        let limit = self.project.config.tool.max_analysis_size();
+        let content = content_from_buffer(text, encoding, limit);
         self.upsert(path, content)
     }
 
@@ -429,6 +431,25 @@ mod tests {
         assert!(!rules_of(state)
             .iter()
             .any(|(_, r)| *r == "duplicate-version"));
+
+        // An unsaved buffer over max-analysis-size is checksummed, not analysed, as on disk.
+        let mut big = String::from("SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN nope;\n");
+        let limit = state.project.config.tool.max_analysis_size() as usize;
+        big.push_str(&"-- padding\n".repeat(limit / 11 + 1));
+        assert!(state.set_text(&sql.join("V2__b.sql"), &big));
+        let rules = rules_of(state);
+        assert!(
+            rules.contains(&("V2__b.sql".into(), "skipped-file")),
+            "{rules:?}"
+        );
+        assert!(
+            !rules.iter().any(|(_, r)| *r == "unknown-column"),
+            "{rules:?}"
+        );
+        assert_eq!(
+            state.file(&sql.join("V2__b.sql")).unwrap().checksum(),
+            Some(crate::checksum::checksum_text(&big))
+        );
 
         // Reverting the buffer to what is on disk.
         let v2 = sql.join("V2__b.sql");

@@ -108,6 +108,8 @@ pub struct Backend {
     pub(crate) state: Arc<Mutex<State>>,
     /// Orders re-reads of single files (taken before the state lock, never with it held).
     pub(crate) disk_reads: Arc<Mutex<()>>,
+    /// Mirrors [`State::loading`] for those who wait for the walks to end without polling.
+    pub(crate) walks: tokio::sync::watch::Sender<usize>,
 }
 
 impl State {
@@ -141,7 +143,14 @@ impl Backend {
                 semantic_refresh: false,
             })),
             disk_reads: Arc::new(Mutex::new(())),
+            walks: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Waits (at most `limit`) until no whole reload is walking the folders.
+    pub(crate) async fn walks_done(&self, limit: std::time::Duration) {
+        let mut walks = self.walks.subscribe();
+        let _ = tokio::time::timeout(limit, walks.wait_for(|&n| n == 0)).await;
     }
 
     /// Takes editor settings (`{"flyway": {…}, "flyway-lsp": {…}}`, optionally under a
@@ -168,6 +177,7 @@ impl Backend {
             let mut state = self.state.lock().await;
             state.load_generation += 1;
             state.loading += 1;
+            self.walks.send_modify(|n| *n += 1);
             (
                 state.roots.clone(),
                 state.options.clone(),
@@ -180,6 +190,7 @@ impl Backend {
                 .unwrap_or_default();
         let mut state = self.state.lock().await;
         state.loading -= 1;
+        self.walks.send_modify(|n| *n = n.saturating_sub(1));
         if generation != state.load_generation {
             return; // a newer reload is walking; its result replaces this one
         }
