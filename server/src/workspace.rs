@@ -35,6 +35,8 @@ pub struct ProjectState {
     parse_cache: HashMap<PathBuf, ParseCache>,
     /// Findings and schema snapshots of the last run, for incremental re-checks.
     rule_cache: engine::RuleCache,
+    /// Index in `set.files` of each path (rebuilt when files come or go).
+    by_path: HashMap<PathBuf, usize>,
 }
 
 impl ProjectState {
@@ -53,7 +55,25 @@ impl ProjectState {
             applied: report.applied,
             parse_cache: HashMap::new(),
             rule_cache: engine::RuleCache::default(),
-        })
+            by_path: HashMap::new(),
+        }
+        .indexed())
+    }
+
+    fn indexed(mut self) -> ProjectState {
+        self.reindex();
+        self
+    }
+
+    /// Rebuilds the path index after files came or went.
+    fn reindex(&mut self) {
+        self.by_path = self
+            .set
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
     }
 
     /// Takes a new applied state (e.g. from the database) and runs the rules again.
@@ -115,7 +135,9 @@ impl ProjectState {
     }
 
     pub fn file_index(&self, path: &Path) -> Option<usize> {
-        self.set.files.iter().position(|f| f.path == path)
+        let i = *self.by_path.get(path)?;
+        debug_assert_eq!(self.set.files[i].path, path, "the path index is current");
+        Some(i)
     }
 
     pub fn file(&self, path: &Path) -> Option<&ScriptFile> {
@@ -175,6 +197,7 @@ impl ProjectState {
             self.set.files.remove(i);
             self.sql.remove(i);
         }
+        self.reindex();
         self.recheck(None);
         true
     }
@@ -220,6 +243,7 @@ impl ProjectState {
                     .partition_point(|f| (f.location, f.script.clone()) < key);
                 self.set.files.insert(at, file);
                 self.sql.insert(at, None);
+                self.reindex();
                 at
             }
         };
