@@ -113,8 +113,13 @@ pub fn write_table(
             .collect();
         writeln!(
             out,
-            "Locations: {}",
-            super::output::escape_control(&locations.join(", "))
+            "Locations: {}{}",
+            super::output::escape_control(&locations.join(", ")),
+            if report.project.detected {
+                " (detected: no `locations` configured)"
+            } else {
+                ""
+            }
         )?;
         let headers = [
             "Category",
@@ -158,6 +163,13 @@ pub fn write_table(
                 "{skipped} SQL file(s) are not valid migration names and are skipped by Flyway; run `flyway-lsp check` for details."
             )?;
         }
+    }
+    let detected = reports.iter().filter(|r| r.project.detected).count();
+    if detected > 1 {
+        writeln!(
+            out,
+            "\n{detected} migration sets were detected, each read as its own Flyway configuration (folders whose versions collide are never merged); set `locations` in flyway.toml to read folders together."
+        )?;
     }
     Ok(())
 }
@@ -249,6 +261,7 @@ pub fn write_json(
                 .collect();
             json!({
                 "locations": report.project.locations.iter().map(|l| display_path(cwd, &l.path)).collect::<Vec<_>>(),
+                "detected": report.project.detected,
                 "migrations": migrations,
             })
         })
