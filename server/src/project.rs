@@ -162,7 +162,17 @@ pub fn resolve_locations(base: &Path, entries: &[String]) -> (Vec<Location>, Vec
             "filesystem" => vec![base.join(rest)],
             "classpath" => {
                 let rest = rest.trim_start_matches('/');
-                vec![base.join("src/main/resources").join(rest), base.join(rest)]
+                // Resources first; a package that holds only Java or Kotlin migrations is found
+                // in the sources.
+                let mut candidates: Vec<PathBuf> =
+                    vec![base.join("src/main/resources").join(rest), base.join(rest)];
+                candidates.extend(
+                    CODE_ROOTS
+                        .iter()
+                        .filter(|root| **root != "src/main/resources")
+                        .map(|root| base.join(root).join(rest)),
+                );
+                candidates
             }
             other => {
                 problems.push(LocationProblem {
@@ -243,6 +253,43 @@ pub fn locations_from_cwd(value: &str, cwd: &Path) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// Where a Maven or Gradle build keeps what ends up on the classpath.
+const CODE_ROOTS: &[&str] = &["src/main/resources", "src/main/java", "src/main/kotlin"];
+
+/// The folders searched for Java and Kotlin migrations of a location, each with its classpath
+/// package path (`db/migration`): for a `classpath:` location or a detected one, the location
+/// itself and, when it lies in a Maven / Gradle layout (`…/src/main/resources/db/migration`),
+/// the same package under `src/main/java` and `src/main/kotlin`. Flyway loads Java migrations
+/// only from the classpath, so `filesystem:` locations have none.
+pub fn code_dirs(location: &Location) -> Vec<(PathBuf, String)> {
+    let classpath = match &location.configured_as {
+        None => true,
+        Some(entry) => match entry.split_once(':') {
+            Some((scheme, _)) if scheme.len() > 1 => scheme == "classpath",
+            _ => true,
+        },
+    };
+    if !classpath {
+        return Vec::new();
+    }
+    let path = &location.path;
+    let text = path.to_string_lossy();
+    for root in CODE_ROOTS {
+        let marker = format!("/{root}/");
+        if let Some(at) = text.rfind(&marker) {
+            let module = Path::new(&text[..at]);
+            let package = &text[at + marker.len()..];
+            return CODE_ROOTS
+                .iter()
+                .map(|r| module.join(r).join(package))
+                .filter(|dir| dir.is_dir())
+                .map(|dir| (dir, package.trim_end_matches('/').to_string()))
+                .collect();
+        }
+    }
+    vec![(path.clone(), String::new())]
 }
 
 fn has_wildcard(path: &Path) -> bool {

@@ -122,3 +122,109 @@ fn command_line_locations_resolve_against_the_working_folder() {
         assert_eq!(migrations[0]["script"], "V1__from_cwd.sql", "{args:?}");
     }
 }
+
+/// A Maven / Gradle module: SQL in resources, Java and Kotlin migrations in the sources.
+fn maven_module(root: &Path) {
+    let res = root.join("src/main/resources/db/migration");
+    write(
+        &res.join("2.29/V2_29_0__Create.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY);\n",
+    );
+    write(
+        &root.join("src/main/java/db/migration/V2_30_0__Populate_schema.java"),
+        "package db.migration;\npublic class V2_30_0__Populate_schema extends BaseJavaMigration {}\n",
+    );
+    write(
+        &root.join("src/main/java/db/migration/MigrationHelper.java"),
+        "package db.migration;\nclass MigrationHelper {}\n",
+    );
+    write(
+        &root.join("src/main/kotlin/db/migration/R__Refresh_views.kt"),
+        "package db.migration\nclass R__Refresh_views : BaseJavaMigration()\n",
+    );
+    // After the Java migration the schema is unknown: no unknown-table, no duplicate-object.
+    write(
+        &res.join("2.31/V2_31_0__Use.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, name text);\nINSERT INTO filled_by_java (id) VALUES (1);\n",
+    );
+}
+
+#[test]
+fn java_and_kotlin_migrations_share_the_version_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    maven_module(root);
+    // Detected (no config), then with Flyway's default classpath location.
+    for detected in [true, false] {
+        if !detected {
+            write(
+                &root.join("conf/flyway.conf"),
+                "flyway.locations=classpath:db/migration\n",
+            );
+        }
+        let out = run_in(root, &["info", "."]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        let table = &out.stdout;
+        let row = |script: &str| {
+            table
+                .lines()
+                .find(|l| l.contains(script))
+                .unwrap_or_else(|| panic!("{script} not listed:\n{table}"))
+                .split('|')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            row("db.migration.V2_30_0__Populate_schema")[1..7],
+            [
+                "Versioned",
+                "2.30.0",
+                "Populate schema",
+                "JDBC",
+                "db.migration.V2_30_0__Populate_schema",
+                ""
+            ],
+            "{table}"
+        );
+        assert_eq!(row("db.migration.R__Refresh_views")[4], "JDBC");
+        assert_eq!(row("V2_29_0__Create.sql")[4], "SQL");
+        assert!(!table.contains("MigrationHelper"), "{table}");
+        assert_eq!(table.contains("(detected"), detected, "{table}");
+        // Flyway's order: 2.29.0, 2.30.0 (Java), 2.31.0, then repeatables.
+        let at = |s: &str| table.find(s).unwrap();
+        assert!(at("V2_29_0") < at("V2_30_0") && at("V2_30_0") < at("V2_31_0"));
+        assert!(at("V2_31_0") < at("R__Refresh_views"));
+    }
+    let out = run_in(root, &["check", "--format", "json", "."]);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let rules = rules_of(&out.stdout);
+    for rule in [
+        "version-gap",
+        "unknown-table",
+        "duplicate-object",
+        "wrong-suffix",
+        "duplicate-version",
+    ] {
+        assert!(!rules.contains(&rule.to_string()), "{rule}: {}", out.stdout);
+    }
+    // A Java migration with the version of an SQL one is a duplicate; the rename goes to the
+    // SQL file, never to the class.
+    write(
+        &root.join("src/main/resources/db/migration/2.30/V2_30_0__Other.sql"),
+        "SELECT 1;\n",
+    );
+    let out = run_in(root, &["check", "--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let duplicates: Vec<&serde_json::Value> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "duplicate-version")
+        .collect();
+    assert_eq!(duplicates.len(), 2, "{}", out.stdout);
+    for d in &duplicates {
+        if d["path"].as_str().unwrap().ends_with(".java") {
+            assert!(d["fix"].is_null(), "{d}");
+        }
+    }
+}

@@ -30,6 +30,7 @@ impl Row<'_> {
     /// Flyway's MigrationType names.
     fn migration_type(&self) -> &'static str {
         match self.name.kind {
+            _ if self.file.is_code() => "JDBC",
             Kind::Baseline => "SQL_BASELINE",
             _ => "SQL",
         }
@@ -43,7 +44,11 @@ impl Row<'_> {
             .unwrap_or_default()
     }
 
+    /// Flyway stores no checksum for a Java migration: the cell stays empty.
     fn checksum(&self) -> String {
+        if self.file.is_code() {
+            return String::new();
+        }
         self.file
             .checksum()
             .map(|c| c.to_string())
@@ -60,7 +65,7 @@ fn rows(report: &ProjectReport) -> Vec<Row<'_>> {
         .collect();
     let mut versioned: Vec<Row> = report
         .set
-        .migrations(&[Kind::Versioned, Kind::Baseline])
+        .with_code(&[Kind::Versioned, Kind::Baseline])
         .map(|(file, name)| Row {
             file,
             name,
@@ -82,7 +87,7 @@ fn rows(report: &ProjectReport) -> Vec<Row<'_>> {
     });
     let mut repeatable: Vec<Row> = report
         .set
-        .migrations(&[Kind::Repeatable])
+        .with_code(&[Kind::Repeatable])
         .map(|(file, name)| Row {
             file,
             name,
