@@ -105,6 +105,10 @@ fn analysed_kinds() -> &'static [Kind] {
 
 /// Splits and parses every migration, on all cores.
 pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
+    // A database without SQL rules: its scripts are never parsed as PostgreSQL or MySQL.
+    if server.unsupported.is_some() {
+        return vec![None; set.files.len()];
+    }
     let conf_files: HashSet<&Path> = set
         .files
         .iter()
@@ -156,6 +160,9 @@ pub fn analyze_file(
     server: &Server,
     cache: &mut crate::sql::analysis::ParseCache,
 ) -> Option<SqlFile> {
+    if server.unsupported.is_some() {
+        return None;
+    }
     let file = set.files.get(index)?;
     file.migration(analysed_kinds())?;
     file.text()?;
@@ -325,6 +332,7 @@ pub fn run_rules_incremental(
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
         project,
+        server,
         set,
         parser: &parser,
         applied,

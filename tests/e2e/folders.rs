@@ -228,3 +228,38 @@ fn java_and_kotlin_migrations_share_the_version_sequence() {
         }
     }
 }
+
+#[test]
+fn unsupported_database_folders_are_named_not_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // Flyway's `{vendor}` layout: one folder per database.
+    write(
+        &root.join("db/migration/h2/V1__init.sql"),
+        "CREATE TABLE t (id IDENTITY, data CLOB);\nMERGE INTO t KEY (id) VALUES (1, 'a');\n",
+    );
+    write(&root.join("db/migration/h2/V3__x.sql"), "SELECT 1;\n");
+    write(
+        &root.join("db/migration/postgresql/V1__init.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, data text);\n",
+    );
+    let out = run_in(root, &["check", "."]);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.contains("[unsupported-database]"))
+            .collect::<Vec<_>>(),
+        vec!["db/migration/h2:1:1: info[unsupported-database] SQL rules skipped: H2 is not supported (the location folder is named `h2`); naming and version rules still run"],
+        "{}",
+        out.stdout
+    );
+    // Naming and version rules still run there; no SQL finding.
+    assert!(
+        out.stdout
+            .contains("h2/V3__x.sql:1:1: warning[version-gap]"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("syntax-error"), "{}", out.stdout);
+}
