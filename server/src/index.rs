@@ -84,6 +84,11 @@ impl ScriptFile {
         }
     }
 
+    /// A Java or Kotlin migration (see [`MigrationSet::code`]).
+    pub fn is_code(&self) -> bool {
+        matches!(self.content, Content::Code)
+    }
+
     /// The folder part of [`ScriptFile::script`] ("" at the location root).
     pub fn script_dir(&self) -> &str {
         self.script.rsplit_once('/').map_or("", |(dir, _)| dir)
@@ -131,13 +136,6 @@ impl MigrationSet {
             .iter()
             .chain(&self.code)
             .filter_map(move |f| f.migration(kinds).map(|n| (f, n)))
-    }
-}
-
-impl ScriptFile {
-    /// A Java or Kotlin migration (see [`MigrationSet::code`]).
-    pub fn is_code(&self) -> bool {
-        matches!(self.content, Content::Code)
     }
 }
 

@@ -643,6 +643,56 @@ mod tests {
     }
 
     #[test]
+    fn java_migrations_are_looked_for_in_the_classpath_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in [
+            "src/main/resources/db/migration",
+            "src/main/java/db/migration",
+            "src/main/kotlin/db/migration",
+            "src/main/java/com/acme/flyway",
+        ] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let entries: Vec<String> = ["classpath:db/migration", "classpath:com/acme/flyway"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (locations, problems) = resolve_locations(root, &entries);
+        assert!(problems.is_empty(), "{problems:?}");
+        // A package holding only Java migrations is a location too (no missing-location).
+        assert_eq!(
+            locations[1].path,
+            root.join("src/main/java/com/acme/flyway")
+        );
+        let dirs = |l: &Location| -> Vec<(String, String)> {
+            code_dirs(l)
+                .into_iter()
+                .map(|(d, p)| (d.strip_prefix(root).unwrap().display().to_string(), p))
+                .collect()
+        };
+        let pkg = |d: &str, p: &str| (d.to_string(), p.to_string());
+        assert_eq!(
+            dirs(&locations[0]),
+            vec![
+                pkg("src/main/resources/db/migration", "db/migration"),
+                pkg("src/main/java/db/migration", "db/migration"),
+                pkg("src/main/kotlin/db/migration", "db/migration"),
+            ]
+        );
+        assert_eq!(
+            dirs(&locations[1]),
+            vec![pkg("src/main/java/com/acme/flyway", "com/acme/flyway")]
+        );
+        // Flyway loads no Java migrations from the file system.
+        let (fs_locations, _) = resolve_locations(
+            root,
+            &["filesystem:src/main/resources/db/migration".to_string()],
+        );
+        assert!(code_dirs(&fs_locations[0]).is_empty());
+    }
+
+    #[test]
     fn command_line_locations_resolve_against_the_working_folder() {
         let cwd = Path::new("/work/here");
         assert_eq!(
