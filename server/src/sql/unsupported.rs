@@ -111,7 +111,7 @@ pub fn of_code(set: &MigrationSet, outweigh: usize) -> Option<(&'static str, usi
         }
         let code = code_of(&text[..end]);
         for (count, (database, signs)) in counts.iter_mut().zip(CODE_SIGNS) {
-            *count += signs.iter().map(|s| code.matches(s).count()).sum::<usize>();
+            *count += signs.iter().map(|s| count_word(&code, s)).sum::<usize>();
             // SQL Server's batch separator: `GO` alone on a line.
             if *database == "SQL Server" {
                 *count += code.lines().filter(|l| l.trim() == "GO").count();
@@ -123,6 +123,21 @@ pub fn of_code(set: &MigrationSet, outweigh: usize) -> Option<(&'static str, usi
         .enumerate()
         .max_by_key(|(i, c)| (**c, std::cmp::Reverse(*i)))?;
     (*count >= 2 && *count > outweigh).then(|| (CODE_SIGNS[best].0, *count))
+}
+
+/// Occurrences of `sign` in `code` not preceded by a name character (`PHONE_NUMBER(` is not
+/// Oracle's `NUMBER(`).
+fn count_word(code: &str, sign: &str) -> usize {
+    let word = sign.starts_with(|c: char| c.is_ascii_alphanumeric());
+    code.match_indices(sign)
+        .filter(|(at, _)| {
+            !word
+                || !code[..*at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        })
+        .count()
 }
 
 /// The code of `sample`, upper-cased, with comments and strings blanked (line breaks kept).
@@ -200,6 +215,10 @@ mod tests {
         // Comments and strings say nothing.
         let pg = "-- like VARCHAR2 and NUMBER(10) in Oracle\nCOMMENT ON TABLE t IS 'AUTOINCREMENT PRAGMA x';\n/* GO\nGO */ SELECT 1;";
         assert_eq!(of_code(&set(&[pg]), 0), None);
+        // Names that merely contain a sign say nothing.
+        let names =
+            "SELECT phone_number(a), my_varchar2 FROM t; CREATE TABLE x (old_datetime2 int);";
+        assert_eq!(of_code(&set(&[names, names]), 0), None);
         let sqlite =
             "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT);\nPRAGMA foreign_keys = ON;";
         assert_eq!(of_code(&set(&[sqlite]), 0), Some(("SQLite", 2)));
