@@ -4,6 +4,12 @@
 //! Conservative by design: a statement the model cannot follow (an unparsed ALTER TABLE, a
 //! routine, dynamic SQL) marks the tables it may touch as uncertain, and a `DO` block or routine
 //! marks the whole catalog uncertain, so no "does not exist" is reported on a guess.
+//!
+//! The schema before the first migration of a set is unknown, not empty: a baseline, a restored
+//! dump, a Java migration or a hand-made table may have created anything. So a table is known to
+//! be missing only when the replay saw it go (dropped, or renamed away); a table that is used
+//! without any earlier `CREATE TABLE` existed before. A migration whose effect cannot be read (a
+//! Java or Kotlin migration) is [`Catalog::forget`]: any table may exist or be gone after it.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,6 +41,8 @@ pub struct Table {
     pub changed_by: Vec<Origin>,
     /// Something happened to it that the model could not follow.
     pub uncertain: bool,
+    /// A migration the model cannot read ran after it was created: it may be gone.
+    pub maybe_gone: bool,
     /// Column name → position in `columns`.
     positions: HashMap<String, usize>,
 }
@@ -80,6 +88,8 @@ pub struct Index {
     pub columns: Vec<String>,
     pub unique: bool,
     pub origin: Origin,
+    /// A migration the model cannot read ran after it was created: it may be gone.
+    pub maybe_gone: bool,
 }
 
 /// The schema at one point of the migration sequence.
@@ -91,6 +101,13 @@ pub struct Catalog {
     indexes: BTreeMap<String, Index>,
     /// True once a statement ran that may have created or dropped anything.
     pub uncertain: bool,
+    /// Tables known to be missing: dropped or renamed away by a replayed statement.
+    gone: std::collections::BTreeSet<String>,
+    /// Indexes known to be missing: dropped by a replayed statement.
+    gone_indexes: std::collections::BTreeSet<String>,
+    /// A statement used a table that no replayed statement created: the schema the set started
+    /// from (or a migration the model cannot read) holds tables, and their indexes, of its own.
+    pub outside_tables: bool,
 }
 
 /// Tables are keyed by unqualified, case-folded name: migrations mix `users` and
@@ -116,15 +133,51 @@ impl Catalog {
         self.indexes.values()
     }
 
-    /// Whether the model can vouch that `name` does not exist.
+    /// Whether the model can vouch that `name` does not exist: a replayed statement dropped it
+    /// or renamed it away, and nothing since may have brought it back.
     pub fn surely_missing_table(&self, name: &Name) -> bool {
         !self.uncertain
             && name.schema.as_deref().is_none_or(|s| !s.starts_with("${"))
             && self.table(name).is_none()
+            && self.gone.contains(&key(name))
+    }
+
+    /// Whether the model can vouch that index `name` does not exist: a replayed statement
+    /// dropped it, or every table the set used was created by the set (so no index comes from
+    /// the schema the set started from).
+    pub fn surely_missing_index(&self, name: &str) -> bool {
+        !self.uncertain
+            && self.index(name).is_none()
+            && (self.gone_indexes.contains(name) || !self.outside_tables)
+    }
+
+    /// A migration whose effect on the schema cannot be read ran (a Java or Kotlin migration):
+    /// any table or index may now exist, be gone, or have other columns.
+    pub fn forget(&mut self) {
+        self.gone.clear();
+        self.gone_indexes.clear();
+        self.outside_tables = true;
+        for shared in self.tables.values_mut() {
+            let table = std::sync::Arc::make_mut(shared);
+            table.uncertain = true;
+            table.maybe_gone = true;
+        }
+        for index in self.indexes.values_mut() {
+            index.maybe_gone = true;
+        }
     }
 
     /// Applies one statement's facts.
     pub fn apply(&mut self, op: &Op, origin: &Origin) {
+        // A table used before any replayed statement created it existed before the set.
+        if !matches!(op, Op::CreateTable { .. } | Op::DropTable { .. }) {
+            for table in op.tables() {
+                let k = key(table);
+                if !self.tables.contains_key(&k) && !self.gone.contains(&k) {
+                    self.outside_tables = true;
+                }
+            }
+        }
         match op {
             Op::CreateTable {
                 table,
@@ -134,9 +187,11 @@ impl Catalog {
                 ..
             } => {
                 let k = key(table);
-                if self.tables.contains_key(&k) {
+                // A table that may be gone is replaced: this statement ran, so it was.
+                if self.tables.get(&k).is_some_and(|t| !t.maybe_gone) {
                     return;
                 }
+                self.gone.remove(&k);
                 let mut columns: Vec<Column> = columns
                     .iter()
                     .map(|spec| Column {
@@ -168,8 +223,10 @@ impl Catalog {
                                     columns: c.columns.clone(),
                                     unique: c.kind == ConstraintKind::Unique,
                                     origin: origin.clone(),
+                                    maybe_gone: false,
                                 },
                             );
+                            self.gone_indexes.remove(name);
                         }
                     }
                 }
@@ -179,6 +236,7 @@ impl Catalog {
                     origin: origin.clone(),
                     changed_by: Vec::new(),
                     uncertain: *as_query,
+                    maybe_gone: false,
                     positions: HashMap::new(),
                 };
                 new_table.reindex();
@@ -191,24 +249,34 @@ impl Catalog {
                 columns,
                 ..
             } => {
-                self.indexes.entry(name.name.clone()).or_insert(Index {
+                self.add_index(Index {
                     name: name.name.clone(),
                     table: key(table),
                     columns: (**columns).clone(),
                     unique: *unique,
                     origin: origin.clone(),
+                    maybe_gone: false,
                 });
             }
             Op::DropIndex { names, .. } => {
                 for name in names {
                     self.indexes.remove(&name.name);
+                    self.gone_indexes.insert(name.name.clone());
                 }
             }
             Op::DropTable { names, .. } => {
                 for name in names {
                     let k = key(name);
                     self.tables.remove(&k);
-                    self.indexes.retain(|_, index| index.table != k);
+                    let gone_indexes = &mut self.gone_indexes;
+                    self.indexes.retain(|name, index| {
+                        let keep = index.table != k;
+                        if !keep {
+                            gone_indexes.insert(name.clone());
+                        }
+                        keep
+                    });
+                    self.gone.insert(k);
                 }
             }
             Op::RenameTable { pairs } => {
@@ -226,8 +294,18 @@ impl Catalog {
         }
     }
 
+    /// Adds an index; one that may be gone is replaced (the statement creating it ran).
+    fn add_index(&mut self, index: Index) {
+        self.gone_indexes.remove(&index.name);
+        if self.indexes.get(&index.name).is_none_or(|i| i.maybe_gone) {
+            self.indexes.insert(index.name.clone(), index);
+        }
+    }
+
     /// Renames a table; `origin` is recorded as a change unless the caller already did.
     fn rename_table(&mut self, from: &Name, to: &Name, origin: Option<&Origin>) {
+        self.gone.insert(key(from));
+        self.gone.remove(&key(to));
         if let Some(mut shared) = self.tables.remove(&key(from)) {
             let table = std::sync::Arc::make_mut(&mut shared);
             table.name = to.clone();
@@ -249,6 +327,13 @@ impl Catalog {
         let mut dropped_indexes = Vec::new();
         {
             let Some(shared) = self.tables.get_mut(&k) else {
+                // A table from before the set: only a rename is followed.
+                for action in actions {
+                    if let AlterAction::RenameTo { to } = action {
+                        self.gone.insert(k.clone());
+                        self.gone.remove(&key(to));
+                    }
+                }
                 return;
             };
             let t = std::sync::Arc::make_mut(shared);
@@ -298,6 +383,7 @@ impl Catalog {
                                     columns: constraint.columns.clone(),
                                     unique: constraint.kind == ConstraintKind::Unique,
                                     origin: origin.clone(),
+                                    maybe_gone: false,
                                 });
                             }
                         }
@@ -310,10 +396,11 @@ impl Catalog {
             }
         }
         for index in new_indexes {
-            self.indexes.entry(index.name.clone()).or_insert(index);
+            self.add_index(index);
         }
         for name in dropped_indexes {
             self.indexes.remove(&name);
+            self.gone_indexes.insert(name);
         }
         if let Some(to) = rename_to {
             self.rename_table(table, &to, None);
@@ -401,11 +488,82 @@ mod tests {
     #[test]
     fn routines_make_the_model_uncertain() {
         let catalog = replay(
-            &["DO $$ BEGIN EXECUTE 'CREATE TABLE x (id int)'; END $$;"],
+            &[
+                "CREATE TABLE x (id int); DROP TABLE x;",
+                "DO $$ BEGIN EXECUTE 'CREATE TABLE x (id int)'; END $$;",
+            ],
             Dialect::Postgres,
         );
         assert!(!catalog.surely_missing_table(&Name::new(None, "x")));
-        let catalog = replay(&["CREATE TABLE y (id int);"], Dialect::Postgres);
+        let catalog = replay(
+            &["CREATE TABLE x (id int); DROP TABLE x;"],
+            Dialect::Postgres,
+        );
         assert!(catalog.surely_missing_table(&Name::new(None, "x")));
+    }
+
+    #[test]
+    fn the_schema_before_the_set_is_unknown() {
+        let x = Name::new(None, "x");
+        // Never created: it may come from a baseline or a dump, so it is not known missing.
+        let catalog = replay(&["CREATE TABLE y (id int);"], Dialect::Postgres);
+        assert!(!catalog.surely_missing_table(&x));
+        assert!(!catalog.outside_tables);
+        // Every table used was created by the set: its indexes are all known.
+        assert!(catalog.surely_missing_index("y_idx"));
+        // Used without being created: it existed, and so may its indexes.
+        let catalog = replay(&["ALTER TABLE x ADD COLUMN a int;"], Dialect::Postgres);
+        assert!(!catalog.surely_missing_table(&x));
+        assert!(catalog.outside_tables);
+        assert!(!catalog.surely_missing_index("x_idx"));
+        // Dropped, or renamed away: known missing.
+        let catalog = replay(
+            &[
+                "ALTER TABLE x RENAME TO z;",
+                "CREATE INDEX x_a ON z (a); DROP INDEX x_a;",
+            ],
+            Dialect::Postgres,
+        );
+        assert!(catalog.surely_missing_table(&x));
+        assert!(!catalog.surely_missing_table(&Name::new(None, "z")));
+        assert!(catalog.surely_missing_index("x_a"));
+        // Created again: there again.
+        let catalog = replay(
+            &["DROP TABLE x;", "CREATE TABLE x (id int);"],
+            Dialect::Postgres,
+        );
+        assert!(!catalog.surely_missing_table(&x));
+        assert!(catalog.table(&x).is_some());
+    }
+
+    #[test]
+    fn forget_after_an_unreadable_migration() {
+        let x = Name::new(None, "x");
+        let mut catalog = replay(
+            &["CREATE TABLE x (id int); CREATE INDEX x_id ON x (id); DROP TABLE gone;"],
+            Dialect::Postgres,
+        );
+        assert!(catalog.surely_missing_table(&Name::new(None, "gone")));
+        catalog.forget();
+        // Anything may exist now, and what existed may be gone or have other columns.
+        assert!(!catalog.surely_missing_table(&Name::new(None, "gone")));
+        assert!(!catalog.surely_missing_index("other_idx"));
+        let table = catalog.table(&x).unwrap();
+        assert!(table.uncertain && table.maybe_gone);
+        assert!(catalog.index("x_id").unwrap().maybe_gone);
+        // A CREATE TABLE after it ran, so the table was gone: the new definition replaces it.
+        let file = analyze("CREATE TABLE x (a int, b int);", Dialect::Postgres, None);
+        catalog.apply(
+            &file.statements[0].parsed.op,
+            &Origin {
+                path: PathBuf::from("V9__x.sql").into(),
+                migration: "9".into(),
+                range: file.statements[0].range(),
+            },
+        );
+        let table = catalog.table(&x).unwrap();
+        assert!(!table.maybe_gone && !table.uncertain);
+        assert_eq!(table.origin.migration, "9");
+        assert!(table.column("b").is_some());
     }
 }

@@ -11,6 +11,7 @@ mod db;
 mod db_reads;
 mod dry_run_safety;
 mod fixtures;
+mod folders;
 mod hostile_files;
 mod lsp;
 mod lsp_transport;

@@ -299,7 +299,10 @@ fn load_options(
 ) -> Result<LoadOptions, ConfigError> {
     let mut overrides = Vec::new();
     if let Some(locations) = &args.locations {
-        overrides.push(("locations".to_string(), locations.clone()));
+        overrides.push((
+            "locations".to_string(),
+            crate::project::locations_from_cwd(locations, cwd),
+        ));
     }
     for item in &args.set {
         let Some((key, value)) = item.split_once('=') else {
@@ -309,7 +312,12 @@ fn load_options(
             ));
         };
         let key = key.trim().trim_start_matches("flyway.");
-        overrides.push((key.to_string(), value.to_string()));
+        let value = if key == "locations" {
+            crate::project::locations_from_cwd(value, cwd)
+        } else {
+            value.to_string()
+        };
+        overrides.push((key.to_string(), value));
     }
     Ok(LoadOptions {
         config_files: args.config.iter().map(|p| absolute(cwd, p)).collect(),

@@ -7,6 +7,7 @@ pub mod lexer;
 pub mod parse;
 pub mod server;
 pub mod split;
+pub mod unsupported;
 
 /// The SQL dialect of a migration set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

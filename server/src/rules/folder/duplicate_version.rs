@@ -45,7 +45,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for kind in [Kind::Versioned, Kind::Undo, Kind::Baseline] {
         let mut groups: BTreeMap<&Version, Vec<_>> = BTreeMap::new();
         let kinds = [kind];
-        for (file, name) in cx.set.migrations(&kinds) {
+        for (file, name) in cx.set.with_code(&kinds) {
             if let Some(version) = &name.version {
                 groups.entry(version).or_default().push((file, name));
             }
@@ -62,7 +62,8 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                     })
                     .collect();
                 // The first file keeps the version; each later versioned one gets a new one.
-                let fix = (i > 0 && kind == Kind::Versioned).then(|| {
+                // A Java or Kotlin class is renamed with its code: no file rename for it.
+                let fix = (i > 0 && kind == Kind::Versioned && !file.is_code()).then(|| {
                     let new_name = format!(
                         "{}{next}{}{}{}",
                         name.prefix,

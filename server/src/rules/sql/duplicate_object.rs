@@ -50,7 +50,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             if_not_exists: false,
             ..
         } => {
-            if let Some(existing) = catalog.table(table) {
+            if let Some(existing) = catalog.table(table).filter(|t| !t.maybe_gone) {
                 found.push(format!(
                     "Table {table} already exists (created by {})",
                     describe(&existing.origin)
@@ -62,7 +62,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             if_not_exists: false,
             ..
         } => {
-            if let Some(existing) = catalog.index(&name.name) {
+            if let Some(existing) = catalog.index(&name.name).filter(|i| !i.maybe_gone) {
                 found.push(format!(
                     "Index {name} already exists (created by {})",
                     describe(&existing.origin)
@@ -70,7 +70,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             }
         }
         Op::AlterTable { table, actions, .. } => {
-            if let Some(t) = catalog.table(table) {
+            if let Some(t) = catalog.table(table).filter(|t| !t.maybe_gone) {
                 for action in actions {
                     if let AlterAction::AddColumn {
                         column,

@@ -113,9 +113,15 @@ const CASES: &[Case] = &[
         safe: "-- nothing else to undo\nDROP TABLE IF EXISTS t;",
         undo_of: Some("CREATE TABLE t (a int);\nUPDATE t SET a = 1;"),
     },
-    case("unknown-table", "postgres", "ALTER TABLE nope ADD COLUMN x int;", "ALTER TABLE users ADD COLUMN x int;"),
+    case("unknown-table", "postgres", "DROP TABLE orders;\nALTER TABLE orders ADD COLUMN x int;", "ALTER TABLE users ADD COLUMN x int;"),
+    case("unknown-table", "postgres", "ALTER TABLE users RENAME TO members;\nINSERT INTO users (id) VALUES (1);", "ALTER TABLE users RENAME TO members;\nINSERT INTO members (id) VALUES (1);"),
+    // The schema before the set is unknown: a table no migration creates existed before it.
+    case("unknown-table", "mysql", "DROP TABLE legacy;\nUPDATE legacy SET a = 1;", "UPDATE legacy SET a = 1;"),
     case("unknown-column", "mysql", "ALTER TABLE users DROP COLUMN nope;", "ALTER TABLE users DROP COLUMN name;"),
     case("unknown-index", "mysql", "DROP INDEX orders_usr_idx ON orders;", "DROP INDEX orders_user_idx ON orders;"),
+    // Once a table from before the set is used, its indexes are unknown too.
+    case("unknown-index", "mysql", "DROP INDEX orders_user_idx ON orders;\nDROP INDEX orders_user_idx ON orders;", "ALTER TABLE legacy ADD COLUMN a INT;\nDROP INDEX legacy_idx ON legacy;"),
+    case("unknown-index", "mysql", "DROP INDEX orders_usr_idx ON orders;", "DROP INDEX legacy_idx ON legacy;"),
     case("unknown-index", "postgres", "DROP INDEX CONCURRENTLY orders_usr_idx;", "DROP INDEX CONCURRENTLY IF EXISTS orders_usr_idx;"),
     case("duplicate-object", "postgres", "CREATE TABLE users (id int);", "CREATE TABLE IF NOT EXISTS users (id int);"),
     case("duplicate-object", "mysql", "CREATE INDEX orders_user_idx ON orders (user_id);", "CREATE INDEX orders_user_idx2 ON orders (user_id);"),
