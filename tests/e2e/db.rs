@@ -352,6 +352,7 @@ Either revert the changes to the migration, or run repair to update the schema h
 Migration description mismatch for migration version 3
 -> Applied to database : old thing
 -> Resolved locally    : renamed thing
+Either revert the changes to the migration, or run repair to update the schema history.
 Detected applied migration not resolved locally: 6.
 If you removed this migration intentionally, run repair to mark the migration as deleted.
 Detected outdated resolved repeatable migration that should be re-applied to database: views.
@@ -363,7 +364,9 @@ To ignore this migration, set -ignoreMigrationPatterns='*:ignored'. To allow exe
 Detected resolved migration not applied to database: 8.
 To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.
 Detected resolved repeatable migration not applied to database: fresh.
+To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.
 Detected resolved repeatable migration not applied to database: views.
+To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.
 Need more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE
 ",
         c2 ^ 1

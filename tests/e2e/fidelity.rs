@@ -249,3 +249,51 @@ fn info_lists_applied_rows_before_ignored_files() {
         );
     }
 }
+
+/// Row 24: `FlywayValidateException` prints every error's whole message, so each error's hint
+/// line repeats; a schema that does not exist is `DbValidate`'s only error, `Schema "x" doesn't
+/// exist yet` (quoted as the database quotes names), unless pending migrations may pass.
+#[test]
+fn validate_text_repeats_hints_and_names_a_missing_schema() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        let hint =
+            "To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.";
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            &format!("ERROR: Validate failed: Migrations have failed validation\nDetected resolved migration not applied to database: 1.\n{hint}\nDetected resolved migration not applied to database: 2.\n{hint}\nNeed more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE\n"),
+        );
+
+        let missing = format!("{}_missing", db.name);
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            format!(
+                "[flyway]\nlocations = [\"filesystem:sql\"]\n\n[environments.default]\nurl = \"{}\"\nschemas = [\"{missing}\"]\n",
+                db.url
+            ),
+        )
+        .unwrap();
+        let quoted = match flavor {
+            Flavor::Postgres => format!("\"{missing}\""),
+            _ => format!("`{missing}`"),
+        };
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            &format!("ERROR: Validate failed: Schema {quoted} doesn't exist yet\n\nNeed more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE\n"),
+        );
+        assert!(!r.stdout.contains("not applied"), "{}", r.stdout);
+        let r = run_in(
+            dir.path(),
+            &["validate", "--set", "ignoreMigrationPatterns=*:pending"],
+        );
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+    }
+}

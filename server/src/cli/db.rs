@@ -119,8 +119,8 @@ pub fn write_validate(
                         "code": e.code.name(),
                         "message": e.message,
                         "path": e.path.as_ref().map(|p| display_path(cwd, p)),
-                        "version": status.status.info_version(&status.status.infos[e.info]),
-                        "description": status.status.info_description(&status.status.infos[e.info]),
+                        "version": e.info.and_then(|i| status.status.info_version(&status.status.infos[i])),
+                        "description": e.info.map(|i| status.status.info_description(&status.status.infos[i])),
                     })).collect::<Vec<_>>(),
                     "message": status.status.failure_message(),
                 })

@@ -107,13 +107,25 @@ async fn read_unbounded(
         .read_history(&schema, &settings.table, settings.read_limits)
         .await?;
     let history_exists = rows.is_some();
+    let schema_exists = history_exists
+        || client
+            .read_only(settings.read_limits, async |c: &mut Client| {
+                c.schema_exists(&schema).await
+            })
+            .await?;
     let resolved = resolved_migrations(project, set, settings, &builtins(settings, &schema));
-    let status = compare(
+    let mut status = compare(
         resolved,
         rows.unwrap_or_default(),
         &settings.ignore_patterns,
         project.config.flyway.out_of_order,
     );
+    if !schema_exists {
+        status.schema_missing(
+            &client::quote_ident(client.flavor, &schema),
+            &settings.ignore_patterns,
+        );
+    }
     Ok(DbStatus {
         status,
         schema,
@@ -152,7 +164,7 @@ pub fn applied_history(
         ..DatabaseState::default()
     };
     for (index, info) in s.infos.iter().enumerate() {
-        let error = s.errors.iter().find(|e| e.info == index);
+        let error = s.errors.iter().find(|e| e.info == Some(index));
         let row = info.applied.map(|a| &s.rows[a]);
         match info.resolved {
             Some(r) => {

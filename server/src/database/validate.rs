@@ -140,6 +140,7 @@ pub enum ErrorCode {
     TypeMismatch,
     ChecksumMismatch,
     DescriptionMismatch,
+    SchemaDoesNotExist,
 }
 
 impl ErrorCode {
@@ -163,6 +164,7 @@ impl ErrorCode {
             ErrorCode::TypeMismatch => "TYPE_MISMATCH",
             ErrorCode::ChecksumMismatch => "CHECKSUM_MISMATCH",
             ErrorCode::DescriptionMismatch => "DESCRIPTION_MISMATCH",
+            ErrorCode::SchemaDoesNotExist => "SCHEMA_DOES_NOT_EXIST",
         }
     }
 }
@@ -173,8 +175,8 @@ pub struct ValidateError {
     pub code: ErrorCode,
     pub message: String,
     pub path: Option<PathBuf>,
-    /// Index into [`Status::infos`].
-    pub info: usize,
+    /// Index into [`Status::infos`]; none for an error about the whole database.
+    pub info: Option<usize>,
 }
 
 /// The folder compared with the history.
@@ -194,25 +196,43 @@ pub const VALIDATE_HINT: &str =
     "Need more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE";
 
 impl Status {
-    /// Flyway's message for a failed validate: the header, each error, repeated hint lines
-    /// printed once (as Flyway prints them).
+    /// Flyway's message for a failed validate (`FlywayValidateException`): "Validate failed: ",
+    /// the reason, then every error's whole message (its hint line included, each time), then
+    /// the closing hint.
     pub fn failure_message(&self) -> Option<String> {
+        if let Some(error) = self
+            .errors
+            .iter()
+            .find(|e| e.code == ErrorCode::SchemaDoesNotExist)
+        {
+            // DbValidate stops there: no migration is listed.
+            return Some(format!(
+                "Validate failed: {}\n\n{VALIDATE_HINT}",
+                error.message
+            ));
+        }
         if self.errors.is_empty() {
             return None;
         }
         let mut lines: Vec<&str> = vec![VALIDATE_FAILED];
-        let mut seen_hints = std::collections::HashSet::new();
-        for error in &self.errors {
-            for (i, line) in error.message.lines().enumerate() {
-                // Only the hint lines repeat; a detail line always prints.
-                if i > 0 && !line.starts_with("->") && !seen_hints.insert(line) {
-                    continue;
-                }
-                lines.push(line);
-            }
-        }
+        lines.extend(self.errors.iter().map(|e| e.message.as_str()));
         lines.push(VALIDATE_HINT);
         Some(lines.join("\n"))
+    }
+
+    /// The schema holding the history table does not exist: Flyway's `DbValidate` fails with
+    /// `Schema "x" doesn't exist yet` (`quoted` as the database quotes it) unless there is
+    /// nothing to migrate or pending migrations may pass (`ValidatePatternUtils`).
+    pub fn schema_missing(&mut self, quoted: &str, patterns: &[IgnorePattern]) {
+        if self.resolved.is_empty() || category_ignored(patterns, State::Pending) {
+            return;
+        }
+        self.errors = vec![ValidateError {
+            code: ErrorCode::SchemaDoesNotExist,
+            message: format!("Schema {quoted} doesn't exist yet"),
+            path: None,
+            info: None,
+        }];
     }
 
     pub fn info_version(&self, info: &Info) -> Option<String> {
@@ -588,7 +608,7 @@ pub fn compare(
                 code,
                 message,
                 path: info.resolved.map(|r| status.resolved[r].path.clone()),
-                info: index,
+                info: Some(index),
             });
         }
     }
@@ -1195,8 +1215,10 @@ mod tests {
         assert_eq!(status.infos[0].state, State::Deleted);
     }
 
+    /// Issue #12 row 24: FlywayValidateException joins the errors' whole messages, so the hint
+    /// line repeats after every error; a missing schema is DbValidate's one error.
     #[test]
-    fn failure_message_prints_repeated_hints_once() {
+    fn failure_message_repeats_each_errors_hint() {
         let status = compare(
             vec![v("1", "a", 1), v("2", "b", 2)],
             vec![],
@@ -1205,8 +1227,23 @@ mod tests {
         );
         assert_eq!(
             status.failure_message().unwrap(),
-            format!("{VALIDATE_FAILED}\nDetected resolved migration not applied to database: 1.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\nDetected resolved migration not applied to database: 2.\n{VALIDATE_HINT}")
+            format!("{VALIDATE_FAILED}\nDetected resolved migration not applied to database: 1.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\nDetected resolved migration not applied to database: 2.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\n{VALIDATE_HINT}")
         );
+        let mut missing = compare(vec![v("1", "a", 1)], vec![], &default_patterns(), false);
+        missing.schema_missing("\"app\"", &default_patterns());
+        assert_eq!(
+            missing.failure_message().unwrap(),
+            format!("Validate failed: Schema \"app\" doesn't exist yet\n\n{VALIDATE_HINT}")
+        );
+        assert_eq!(missing.errors[0].code.name(), "SCHEMA_DOES_NOT_EXIST");
+        // Nothing to migrate, or pending migrations allowed: no error.
+        let mut empty = compare(vec![], vec![], &default_patterns(), false);
+        empty.schema_missing("\"app\"", &default_patterns());
+        assert!(empty.errors.is_empty());
+        let pending = [IgnorePattern::parse("*:pending").unwrap()];
+        let mut allowed = compare(vec![v("1", "a", 1)], vec![], &pending, false);
+        allowed.schema_missing("\"app\"", &pending);
+        assert!(allowed.errors.is_empty());
     }
 
     #[test]
