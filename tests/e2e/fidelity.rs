@@ -297,3 +297,31 @@ fn validate_text_repeats_hints_and_names_a_missing_schema() {
         assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
     }
 }
+
+/// Row 12: two files of one version make Flyway refuse the folder while resolving
+/// (`CompositeMigrationResolver.checkForIncompatibilities`), with the two physical locations
+/// and types; no checksum is compared.
+#[test]
+fn duplicate_versions_fail_as_flywayss_resolver_does() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V1__uno.sql", "CREATE TABLE uno (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        let sql = std::fs::canonicalize(&sql).unwrap();
+        assert_has(
+            &r.stdout,
+            &format!(
+                "ERROR: Found more than one migration with version 1\nOffenders:\n-> {} (SQL)\n-> {} (SQL)\n",
+                sql.join("V1__one.sql").display(),
+                sql.join("V1__uno.sql").display()
+            ),
+        );
+        assert!(!r.stdout.contains("mismatch"), "{}", r.stdout);
+    }
+}

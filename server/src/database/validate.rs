@@ -141,6 +141,9 @@ pub enum ErrorCode {
     ChecksumMismatch,
     DescriptionMismatch,
     SchemaDoesNotExist,
+    /// A `FlywayException` without a code of its own (`CoreErrorCode.ERROR`): two files of one
+    /// version or description, refused while resolving, before any validation.
+    Error,
 }
 
 impl ErrorCode {
@@ -165,6 +168,7 @@ impl ErrorCode {
             ErrorCode::ChecksumMismatch => "CHECKSUM_MISMATCH",
             ErrorCode::DescriptionMismatch => "DESCRIPTION_MISMATCH",
             ErrorCode::SchemaDoesNotExist => "SCHEMA_DOES_NOT_EXIST",
+            ErrorCode::Error => "ERROR",
         }
     }
 }
@@ -200,6 +204,10 @@ impl Status {
     /// the reason, then every error's whole message (its hint line included, each time), then
     /// the closing hint.
     pub fn failure_message(&self) -> Option<String> {
+        if let Some(error) = self.errors.iter().find(|e| e.code == ErrorCode::Error) {
+            // Thrown while resolving: the message alone.
+            return Some(error.message.clone());
+        }
         if let Some(error) = self
             .errors
             .iter()
@@ -224,7 +232,11 @@ impl Status {
     /// `Schema "x" doesn't exist yet` (`quoted` as the database quotes it) unless there is
     /// nothing to migrate or pending migrations may pass (`ValidatePatternUtils`).
     pub fn schema_missing(&mut self, quoted: &str, patterns: &[IgnorePattern]) {
-        if self.resolved.is_empty() || category_ignored(patterns, State::Pending) {
+        let resolving_failed = self.errors.iter().any(|e| e.code == ErrorCode::Error);
+        if resolving_failed
+            || self.resolved.is_empty()
+            || category_ignored(patterns, State::Pending)
+        {
             return;
         }
         self.errors = vec![ValidateError {
@@ -612,8 +624,57 @@ pub fn compare(
             });
         }
     }
-    status.errors = errors;
+    status.errors = match duplicate(&status.resolved) {
+        Some(error) => vec![error],
+        None => errors,
+    };
     status
+}
+
+/// `CompositeMigrationResolver.checkForIncompatibilities`: two versioned files of one version
+/// (a baseline migration and a versioned one do not compare) or two repeatables of one
+/// description make Flyway refuse the folder before validating anything. The first pair in
+/// version order (then path) is reported.
+fn duplicate(resolved: &[Resolved]) -> Option<ValidateError> {
+    let mut order: Vec<usize> = (0..resolved.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (&resolved[a], &resolved[b]);
+        match (&ra.version, &rb.version) {
+            (Some(va), Some(vb)) => va
+                .cmp(vb)
+                .then_with(|| ra.migration_type.cmp(rb.migration_type)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => ra.description.cmp(&rb.description),
+        }
+        .then_with(|| ra.path.cmp(&rb.path))
+    });
+    order.windows(2).find_map(|pair| {
+        let (current, next) = (&resolved[pair[0]], &resolved[pair[1]]);
+        let offenders = format!(
+            "Offenders:\n-> {} ({})\n-> {} ({})",
+            current.path.display(),
+            current.migration_type,
+            next.path.display(),
+            next.migration_type
+        );
+        let message = match (&current.version, &next.version) {
+            (Some(a), Some(b)) if a == b && current.migration_type == next.migration_type => {
+                format!("Found more than one migration with version {a}\n{offenders}")
+            }
+            (None, None) if current.description == next.description => format!(
+                "Found more than one repeatable migration with description {}\n{offenders}",
+                current.description
+            ),
+            _ => return None,
+        };
+        Some(ValidateError {
+            code: ErrorCode::Error,
+            message,
+            path: Some(current.path.clone()),
+            info: None,
+        })
+    })
 }
 
 struct Flags {
@@ -1026,6 +1087,47 @@ mod tests {
         );
         let codes: Vec<ErrorCode> = status.errors.iter().map(|e| e.code).collect();
         assert_eq!(codes, vec![ErrorCode::ResolvedVersionedMigrationNotApplied]);
+    }
+
+    /// Issue #12 row 12: CompositeMigrationResolver refuses two files of one version (or two
+    /// repeatables of one description) before validating; a B and a V file may share one.
+    #[test]
+    fn duplicate_versions_fail_as_the_resolver_does() {
+        let mut second = v("1", "b", 2);
+        second.path = PathBuf::from("/m/V1__b.sql");
+        let mut first = v("1", "a", 1);
+        first.path = PathBuf::from("/m/V1__a.sql");
+        let status = compare(
+            vec![second, first, v("2", "c", 3)],
+            vec![row(1, Some("1"), "a", 1)],
+            &default_patterns(),
+            false,
+        );
+        assert_eq!(status.errors.len(), 1);
+        assert_eq!(status.errors[0].code.name(), "ERROR");
+        assert_eq!(
+            status.failure_message().unwrap(),
+            "Found more than one migration with version 1\nOffenders:\n-> /m/V1__a.sql (SQL)\n-> /m/V1__b.sql (SQL)"
+        );
+        let mut other = r("views", 5, 5);
+        other.path = PathBuf::from("/n/R__views.sql");
+        let status = compare(
+            vec![r("views", 4, 4), other],
+            vec![],
+            &default_patterns(),
+            false,
+        );
+        assert_eq!(
+            status.failure_message().unwrap(),
+            "Found more than one repeatable migration with description views\nOffenders:\n-> /m/R__views.sql (SQL)\n-> /n/R__views.sql (SQL)"
+        );
+        let status = compare(
+            vec![v("3", "a", 1), b("3", "base", 2)],
+            vec![],
+            &default_patterns(),
+            false,
+        );
+        assert!(status.errors.iter().all(|e| e.code != ErrorCode::Error));
     }
 
     #[test]
