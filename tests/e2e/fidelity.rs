@@ -325,3 +325,58 @@ fn duplicate_versions_fail_as_flywayss_resolver_does() {
         assert!(!r.stdout.contains("mismatch"), "{}", r.stdout);
     }
 }
+
+/// Row 11: `target=2` is passed to validate: V3 is "Above Target" and no error
+/// (`ResolvedMigration.getState`, `MigrationInfoImpl.validate`); a target no migration has fails
+/// (`MigrationInfoServiceImpl.validateTarget`) unless it ends in `?`.
+#[test]
+fn target_leaves_later_migrations_above_it() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        let c2 = write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        write(&sql, "V3__three.sql", "CREATE TABLE three (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        db.history_row(2, Some("2"), "two", "SQL", "V2__two.sql", Some(c2), true);
+        let validate = |target: &str| {
+            run_in(
+                dir.path(),
+                &[
+                    "validate",
+                    "sql",
+                    "--url",
+                    &db.url,
+                    "--set",
+                    &format!("target={target}"),
+                ],
+            )
+        };
+        let r = validate("2");
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        let r = run_in(
+            dir.path(),
+            &[
+                "info", "sql", "--url", &db.url, "--set", "target=2", "--format", "json",
+            ],
+        );
+        assert_has(&r.stdout, "\"state\": \"Above Target\"");
+        // Without a target V3 is pending.
+        let r = validate("latest");
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            "Detected resolved migration not applied to database: 3.",
+        );
+        let r = validate("7");
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, "ERROR: No migration with a target version 7 could be found. Ensure target is specified correctly and the migration exists.\n");
+        let r = validate("7?");
+        assert_has(
+            &r.stdout,
+            "Detected resolved migration not applied to database: 3.",
+        );
+    }
+}

@@ -16,7 +16,7 @@ pub mod validate;
 use client::{Client, DbError, CONNECT_TIMEOUT};
 use resolve::{resolved_migrations, BuiltIns};
 use settings::DbSettings;
-use validate::{compare, Status};
+use validate::{compare_to, Status};
 
 use crate::index::MigrationSet;
 use crate::project::Project;
@@ -114,11 +114,12 @@ async fn read_unbounded(
             })
             .await?;
     let resolved = resolved_migrations(project, set, settings, &builtins(settings, &schema));
-    let mut status = compare(
+    let mut status = compare_to(
         resolved,
         rows.unwrap_or_default(),
         &settings.ignore_patterns,
         project.config.flyway.out_of_order,
+        &settings.target,
     );
     if !schema_exists {
         status.schema_missing(

@@ -57,6 +57,47 @@ impl Resolved {
     }
 }
 
+/// Flyway's `target`: the version up to which migrations count (`MigrationVersion.fromVersion`
+/// with `current`, `latest` and `next`; a trailing `?` turns `failOnMissingTarget` off).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Target {
+    #[default]
+    Latest,
+    Current,
+    Next,
+    Version {
+        version: Version,
+        fail_on_missing: bool,
+    },
+}
+
+impl Target {
+    /// Parses the setting's value; the error is Flyway's kind of message for a bad version.
+    pub fn parse(text: &str) -> Result<Target, String> {
+        let text = text.trim();
+        let (text, fail_on_missing) = match text.strip_suffix('?') {
+            Some(rest) => (rest.trim(), false),
+            None => (text, true),
+        };
+        match text.to_ascii_lowercase().as_str() {
+            "" | "latest" => Ok(Target::Latest),
+            "current" => Ok(Target::Current),
+            "next" => Ok(Target::Next),
+            _ => Version::parse(text)
+                .map(|version| Target::Version {
+                    version,
+                    fail_on_missing,
+                })
+                .map_err(|e| {
+                    format!(
+                        "`target`: \"{text}\" is not a version (\"{}\" is not a number); use numbers separated by dots, current, latest or next",
+                        e.part
+                    )
+                }),
+        }
+    }
+}
+
 /// Flyway's `MigrationState`, with its display names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -320,14 +361,25 @@ fn category_ignored(patterns: &[IgnorePattern], state: State) -> bool {
         && patterns.iter().any(|p| p.matches(false, state.name()))
 }
 
-/// Compares `resolved` with the history `rows` (any order) under `patterns` and `out_of_order`,
-/// as Flyway's `MigrationInfoServiceImpl.refresh` does: versioned files and rows are matched by
-/// (version, type), repeatables by description.
+/// [`compare_to`] with the default target (`latest`).
 pub fn compare(
+    resolved: Vec<Resolved>,
+    rows: Vec<HistoryRow>,
+    patterns: &[IgnorePattern],
+    out_of_order: bool,
+) -> Status {
+    compare_to(resolved, rows, patterns, out_of_order, &Target::Latest)
+}
+
+/// Compares `resolved` with the history `rows` (any order) under `patterns`, `out_of_order` and
+/// `target`, as Flyway's `MigrationInfoServiceImpl.refresh` does: versioned files and rows are
+/// matched by (version, type), repeatables by description.
+pub fn compare_to(
     resolved: Vec<Resolved>,
     mut rows: Vec<HistoryRow>,
     patterns: &[IgnorePattern],
     out_of_order: bool,
+    target: &Target,
 ) -> Status {
     rows.sort_by_key(|r| r.installed_rank);
 
@@ -474,6 +526,12 @@ pub fn compare(
         .filter_map(|&i| resolved[i].version.clone())
         .max();
     let applied_or_baseline = applied_baseline.is_some() || last_applied.is_some();
+    // `current` is the last applied version; `next` is decided after the states (below).
+    let target_version: Option<Version> = match target {
+        Target::Latest | Target::Next => None,
+        Target::Current => last_applied.clone(),
+        Target::Version { version, .. } => Some(version.clone()),
+    };
     let baseline = if last_applied.is_none() {
         pending_baseline.clone()
     } else {
@@ -486,7 +544,9 @@ pub fn compare(
             Some(b) if v < b => State::BelowBaseline,
             Some(b) if v == b => State::BaselineIgnored,
             _ => {
-                if last_applied.as_ref().is_some_and(|l| v < l) && !out_of_order {
+                if target_version.as_ref().is_some_and(|t| v > t) {
+                    State::AboveTarget
+                } else if last_applied.as_ref().is_some_and(|l| v < l) && !out_of_order {
                     State::Ignored
                 } else {
                     State::Pending
@@ -598,6 +658,45 @@ pub fn compare(
         }
     };
     infos.sort_by_cached_key(sort_key);
+    if *target == Target::Next {
+        // The first pending migration is the target: the pending ones after it are above it.
+        let first = infos
+            .iter()
+            .find(|i| i.state == State::Pending)
+            .and_then(|i| i.resolved)
+            .and_then(|r| resolved[r].version.clone());
+        if let Some(first) = first {
+            for info in infos.iter_mut().filter(|i| i.state == State::Pending) {
+                let version = info.resolved.and_then(|r| resolved[r].version.as_ref());
+                if version.is_some_and(|v| v > &first) {
+                    info.state = State::AboveTarget;
+                }
+            }
+        }
+    }
+    // `validateTarget`: a version target must name a migration (unless it ends in `?`).
+    let missing_target = match target {
+        Target::Version {
+            version,
+            fail_on_missing: true,
+        } => {
+            let named = infos.iter().any(|i| {
+                let v = match (i.applied, i.resolved) {
+                    (Some(a), _) => row_version(&rows[a]),
+                    (None, Some(r)) => resolved[r].version.clone(),
+                    _ => None,
+                };
+                v.as_ref() == Some(version)
+            });
+            (!named).then(|| ValidateError {
+                code: ErrorCode::Error,
+                message: format!("No migration with a target version {version} could be found. Ensure target is specified correctly and the migration exists."),
+                path: None,
+                info: None,
+            })
+        }
+        _ => None,
+    };
 
     let mut status = Status {
         resolved,
@@ -624,7 +723,7 @@ pub fn compare(
             });
         }
     }
-    status.errors = match duplicate(&status.resolved) {
+    status.errors = match duplicate(&status.resolved).or(missing_target) {
         Some(error) => vec![error],
         None => errors,
     };
@@ -1128,6 +1227,70 @@ mod tests {
             false,
         );
         assert!(status.errors.iter().all(|e| e.code != ErrorCode::Error));
+    }
+
+    /// Issue #12 row 11: with `target=2`, V3 is "Above Target" and no error
+    /// (ResolvedMigration.getState, MigrationInfoImpl.validate); `current`, `next`, and a
+    /// target no migration has (MigrationInfoServiceImpl.validateTarget).
+    #[test]
+    fn target_puts_later_files_above_it() {
+        let files = || vec![v("1", "a", 1), v("2", "b", 2), v("3", "c", 3)];
+        let applied = || vec![row(1, Some("1"), "a", 1)];
+        let status = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::parse("2").unwrap(),
+        );
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("1".into()), "Success"),
+                (Some("2".into()), "Pending"),
+                (Some("3".into()), "Above Target")
+            ]
+        );
+        let codes: Vec<ErrorCode> = status.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec![ErrorCode::ResolvedVersionedMigrationNotApplied]);
+        let next = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::Next,
+        );
+        assert_eq!(next.infos[2].state, State::AboveTarget);
+        assert_eq!(next.infos[1].state, State::Pending);
+        let current = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::Current,
+        );
+        assert!(current.errors.is_empty(), "{:?}", current.errors);
+        let status = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::parse("7").unwrap(),
+        );
+        assert_eq!(
+            status.failure_message().unwrap(),
+            "No migration with a target version 7 could be found. Ensure target is specified correctly and the migration exists."
+        );
+        let lenient = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::parse("7?").unwrap(),
+        );
+        assert!(lenient.errors.iter().all(|e| e.code != ErrorCode::Error));
+        assert_eq!(Target::parse("LATEST").unwrap(), Target::Latest);
+        assert!(Target::parse("1.x").is_err());
     }
 
     #[test]
