@@ -323,6 +323,13 @@ fn duplicate_versions_fail_as_flywayss_resolver_does() {
             ),
         );
         assert!(!r.stdout.contains("mismatch"), "{}", r.stdout);
+        // Flyway's info resolves first too: it fails the same way.
+        let r = run_in(dir.path(), &["info", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            "ERROR: Found more than one migration with version 1\nOffenders:\n",
+        );
     }
 }
 

@@ -206,6 +206,19 @@ fn flavor_name(flavor: Flavor, server_version: &str) -> &'static str {
     }
 }
 
+/// The error Flyway's `info` stops on before listing anything: the resolver's (two files of one
+/// version) or `validateTarget`'s (a target no migration has).
+pub fn resolve_failure(statuses: &[(DbStatus, Duration)]) -> Option<String> {
+    statuses.iter().find_map(|(status, _)| {
+        status
+            .status
+            .errors
+            .iter()
+            .find(|e| e.code == crate::database::validate::ErrorCode::Error)
+            .map(|e| e.message.clone())
+    })
+}
+
 /// `info` with the database: Flyway's columns.
 pub fn write_info(
     reports: &[ProjectReport],
