@@ -457,7 +457,7 @@ pub fn compare_to(
         }
         let v = row_version(row).expect("versioned rows have a version");
         if last_applied.as_ref().is_none_or(|l| &v > l) {
-            if !deleted[i] {
+            if !deleted[i] && row.migration_type != "DELETE" {
                 last_applied = Some(v);
             }
         } else {
@@ -481,6 +481,9 @@ pub fn compare_to(
         // `BaseAppliedMigration.getState`, after `MigrationInfoImpl`'s deleted check.
         let state = if deleted[i] {
             State::Deleted
+        } else if row.migration_type == "DELETE" {
+            // A failed DELETE row stays listed (`BaseAppliedMigration.getState`).
+            State::Success
         } else if is_baseline_type(&row.migration_type) {
             State::Baseline
         } else if resolved_index.is_none() {
@@ -1134,6 +1137,24 @@ mod tests {
         assert!(status.errors[0]
             .message
             .starts_with("Detected resolved migration not applied to database: 2."));
+        // A failed DELETE row deletes nothing; it is listed, Success, and not the last applied.
+        let mut failed_delete = typed(row(3, Some("3"), "c", 3), "DELETE");
+        failed_delete.success = false;
+        let status = compare(
+            vec![v("1", "a", 1), v("2", "b", 2)],
+            vec![row(1, Some("2"), "b", 2), failed_delete],
+            &[IgnorePattern::parse("*:ignored").unwrap()],
+            false,
+        );
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("2".into()), "Success"),
+                (Some("3".into()), "Success"),
+                (Some("1".into()), "Ignored"),
+            ]
+        );
+        assert!(status.errors.is_empty(), "{:?}", status.errors);
     }
 
     /// Issue #12 row 17: a failed repeatable whose file is unchanged is not pending
