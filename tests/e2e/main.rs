@@ -10,6 +10,7 @@ mod corpora;
 mod db;
 mod db_reads;
 mod dry_run_safety;
+mod fidelity;
 mod fixtures;
 mod folders;
 mod hostile_files;

@@ -119,8 +119,8 @@ pub fn write_validate(
                         "code": e.code.name(),
                         "message": e.message,
                         "path": e.path.as_ref().map(|p| display_path(cwd, p)),
-                        "version": status.status.info_version(&status.status.infos[e.info]),
-                        "description": status.status.info_description(&status.status.infos[e.info]),
+                        "version": e.info.and_then(|i| status.status.info_version(&status.status.infos[i])),
+                        "description": e.info.map(|i| status.status.info_description(&status.status.infos[i])),
                     })).collect::<Vec<_>>(),
                     "message": status.status.failure_message(),
                 })
@@ -204,6 +204,19 @@ fn flavor_name(flavor: Flavor, server_version: &str) -> &'static str {
         Flavor::MySql => "MySQL",
         Flavor::MariaDb => "MariaDB",
     }
+}
+
+/// The error Flyway's `info` stops on before listing anything: the resolver's (two files of one
+/// version) or `validateTarget`'s (a target no migration has).
+pub fn resolve_failure(statuses: &[(DbStatus, Duration)]) -> Option<String> {
+    statuses.iter().find_map(|(status, _)| {
+        status
+            .status
+            .errors
+            .iter()
+            .find(|e| e.code == crate::database::validate::ErrorCode::Error)
+            .map(|e| e.message.clone())
+    })
 }
 
 /// `info` with the database: Flyway's columns.

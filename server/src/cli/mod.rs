@@ -454,6 +454,10 @@ fn info(
     if connect {
         let statuses =
             db::statuses(&reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
+        if let Some(message) = db::resolve_failure(&statuses) {
+            writeln!(out, "ERROR: {message}")?;
+            return Ok(EXIT_ERRORS);
+        }
         db::write_info(
             &reports,
             &statuses,

@@ -405,6 +405,21 @@ impl Client {
         Ok(count.as_deref().is_some_and(|c| c.trim() != "0"))
     }
 
+    /// Whether the schema (PostgreSQL) or database (MySQL) exists (the name is a bound
+    /// parameter).
+    pub async fn schema_exists(&mut self, schema: &str) -> Result<bool, DbError> {
+        let sql = match self.flavor {
+            Flavor::Postgres => "SELECT COUNT(*)::text FROM information_schema.schemata WHERE schema_name = $1::text",
+            _ => "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = $1",
+        };
+        let rows = self.query_bound(sql, &[schema]).await?;
+        let count = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten());
+        Ok(count.as_deref().is_some_and(|c| c.trim() != "0"))
+    }
+
     /// The columns of `schema.table` and their types, as `information_schema.columns` names
     /// them (the names are bound parameters).
     async fn columns(
