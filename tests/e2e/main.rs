@@ -14,6 +14,7 @@ mod fixtures;
 mod hostile_files;
 mod lsp;
 mod lsp_transport;
+mod on_target;
 mod queries;
 
 use std::path::{Path, PathBuf};
