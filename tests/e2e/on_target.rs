@@ -43,7 +43,14 @@ fn postgres_on_target_refuses_everything_that_could_escape_the_transaction() {
          CREATE TABLE audited (id int);
          CREATE TRIGGER audited_bump BEFORE INSERT ON audited FOR EACH ROW EXECUTE FUNCTION bump();
          CREATE FUNCTION next_tag() RETURNS text LANGUAGE plpgsql AS $$ BEGIN PERFORM setval('users_id_seq', 8000); RETURN 'x'; END $$;
-         CREATE TABLE tagged (id int, tag text DEFAULT next_tag());",
+         CREATE TABLE tagged (id int, tag text DEFAULT next_tag());
+         CREATE FUNCTION positive(int) RETURNS bool LANGUAGE plpgsql AS $$ BEGIN PERFORM setval('users_id_seq', 9500); RETURN true; END $$;
+         CREATE TABLE checked (n int CHECK (positive(n)));
+         CREATE TABLE child (id int, user_id int REFERENCES users (id) ON DELETE CASCADE);
+         CREATE TRIGGER child_bump BEFORE DELETE ON child FOR EACH ROW EXECUTE FUNCTION bump();
+         CREATE VIEW user_names AS SELECT name FROM users;
+         CREATE TABLE secret (id int);
+         ALTER TABLE secret ENABLE ROW LEVEL SECURITY;",
     );
     let marker = tempfile::tempdir().unwrap();
     let marker = marker.path().join("pwned-by-copy-program");
@@ -113,6 +120,26 @@ fn postgres_on_target_refuses_everything_that_could_escape_the_transaction() {
             "INSERT with a user function as default",
             "INSERT INTO tagged (id) VALUES (1);\n".into(),
             "calls next_tag()",
+        ),
+        (
+            "INSERT into a table whose CHECK calls a user function",
+            "INSERT INTO checked VALUES (1);\n".into(),
+            "calls positive()",
+        ),
+        (
+            "DELETE cascading to a table with a trigger",
+            "DELETE FROM users WHERE id = 1;\n".into(),
+            "has trigger child_bump",
+        ),
+        (
+            "a query over a view",
+            "CREATE TABLE names AS SELECT * FROM user_names;\n".into(),
+            "is a view",
+        ),
+        (
+            "a query over a table with row-level security",
+            "CREATE TABLE leak AS SELECT count(*) AS n FROM secret;\n".into(),
+            "row-level security",
         ),
         (
             "a trigger made by the migration itself",

@@ -488,13 +488,21 @@ fn classify_node(node: &NodeEnum, needs: &mut Needs) -> Result<(), String> {
         | N::CreateEnumStmt(_)
         | N::AlterEnumStmt(_)
         | N::CreateDomainStmt(_)
-        | N::CommentStmt(_)
         | N::AlterDefaultPrivilegesStmt(_)
         | N::AlterFunctionStmt(_)
         | N::CreateTrigStmt(_)
         | N::RuleStmt(_)
         | N::CreatePolicyStmt(_)
         | N::AlterPolicyStmt(_) => Ok(()),
+        N::CommentStmt(s) => {
+            if !local_object(s.objtype) {
+                return refuse(format!(
+                    "COMMENT ON {} is not run on the target",
+                    object_name(s.objtype)
+                ));
+            }
+            Ok(())
+        }
         N::CreateFunctionStmt(s) => {
             for option in &s.options {
                 if let Some(N::DefElem(d)) = option.node.as_ref() {
@@ -910,11 +918,11 @@ async fn relation_refusal(
                 "{name} has rule {rule}, which rewrites writes into other statements"
             )));
         }
-        if r.row_security {
-            return Ok(Some(format!(
-                "{name} has row-level security: its policies' expressions are not checked"
-            )));
-        }
+    }
+    if r.row_security && (writes || needs.queries) {
+        return Ok(Some(format!(
+            "{name} has row-level security: its policies' expressions are not checked"
+        )));
     }
     // Expressions the statement may evaluate.
     let mut parts = Vec::new();
@@ -1259,6 +1267,7 @@ mod tests {
                 "event triggers",
             ),
             ("LOAD 'evil'", "shared library"),
+            ("COMMENT ON DATABASE postgres IS 'x'", "COMMENT ON DATABASE"),
             (
                 "CREATE FUNCTION f() RETURNS int AS '/tmp/evil.so' LANGUAGE c",
                 "language c",
