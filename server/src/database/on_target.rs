@@ -637,19 +637,45 @@ fn classify_node(node: &NodeEnum, needs: &mut Needs) -> Result<(), String> {
     }
 }
 
+/// Runs `f` on a thread of its own with a large stack: PostgreSQL's parser and the tree walk
+/// recurse as deep as the statement nests (the parser gives up on its own past its limits).
+fn on_large_stack<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    std::thread::Builder::new()
+        .name("flyway-lsp-classify".into())
+        .stack_size(64 << 20)
+        .spawn(f)
+        .map_err(|e| format!("it could not be checked ({e})"))?
+        .join()
+        .unwrap_or_else(|_| refuse("it could not be checked"))
+}
+
+/// PostgreSQL's parser's error, as one line.
+fn parser_refusal(error: pg_query::Error) -> String {
+    let message = error.to_string();
+    if message.contains("decod")
+        || message.contains("nested too")
+        || message.contains("stack depth")
+    {
+        "it is nested too deeply for PostgreSQL's parser to be checked".into()
+    } else {
+        format!(
+            "PostgreSQL's parser cannot read it ({}), so it cannot be checked",
+            message.lines().next().unwrap_or("")
+        )
+    }
+}
+
 /// Classifies one statement's text with PostgreSQL's parser: the catalog checks it needs, or
 /// why it is not run on the target.
 pub fn classify(sql: &str) -> Result<Needs, String> {
-    let parsed = match pg_query::parse(sql, 0) {
-        Ok(p) => p,
-        Err(e) => {
-            let message = e.to_string();
-            return refuse(format!(
-                "PostgreSQL's parser cannot read it ({}), so it cannot be checked",
-                message.lines().next().unwrap_or("")
-            ));
-        }
-    };
+    let sql = sql.to_string();
+    on_large_stack(move || classify_here(&sql))
+}
+
+fn classify_here(sql: &str) -> Result<Needs, String> {
+    let parsed = pg_query::parse(sql, 0).map_err(parser_refusal)?;
     let statements: Vec<&NodeEnum> = parsed
         .protobuf
         .stmts
@@ -670,12 +696,13 @@ pub fn classify(sql: &str) -> Result<Needs, String> {
 /// The functions, operators and casts of a catalog expression (a default, a constraint, an
 /// index definition), as [`classify`] would judge them in a statement.
 fn expression_needs(statement: &str) -> Result<Needs, String> {
-    let parsed = pg_query::parse(statement, 0).map_err(|e| {
-        format!(
-            "its definition cannot be read by PostgreSQL's parser ({})",
-            e.to_string().lines().next().unwrap_or("")
-        )
-    })?;
+    let statement = statement.to_string();
+    on_large_stack(move || expression_needs_here(&statement))
+}
+
+fn expression_needs_here(statement: &str) -> Result<Needs, String> {
+    let parsed = pg_query::parse(statement, 0)
+        .map_err(|e| format!("cannot be checked: {}", parser_refusal(e)))?;
     let mut needs = Needs::default();
     for stmt in &parsed.protobuf.stmts {
         if let Some(node) = stmt.stmt.as_ref().and_then(|n| n.node.as_ref()) {
@@ -689,14 +716,22 @@ fn expression_needs(statement: &str) -> Result<Needs, String> {
 /// project's when the file does not parse (a piece holding more than one statement is then
 /// refused by [`classify`] and by the server).
 fn statements(text: &str) -> Vec<TextRange> {
-    let pieces: Vec<(usize, usize)> = match pg_query::split_with_parser(text) {
-        Ok(pieces) => pieces
-            .iter()
-            .map(|p| {
-                let start = p.as_ptr() as usize - text.as_ptr() as usize;
-                (start, start + p.len())
+    let owned = text.to_string();
+    let split = on_large_stack(move || {
+        pg_query::split_with_parser(&owned)
+            .map(|pieces| {
+                pieces
+                    .iter()
+                    .map(|p| {
+                        let start = p.as_ptr() as usize - owned.as_ptr() as usize;
+                        (start, start + p.len())
+                    })
+                    .collect::<Vec<_>>()
             })
-            .collect(),
+            .map_err(|e| e.to_string())
+    });
+    let pieces: Vec<(usize, usize)> = match split {
+        Ok(pieces) => pieces,
         Err(_) => crate::sql::split::split(text, Dialect::Postgres)
             .statements
             .iter()
@@ -1351,6 +1386,27 @@ mod tests {
             allowed(sql);
         }
         assert!(refused("ALTER TABLE t RENAME TO u; COMMIT").contains("2 statements"));
+    }
+
+    #[test]
+    fn deep_or_long_statements_are_judged_without_crashing() {
+        let deep = format!("SELECT {}1{}", "(".repeat(20_000), ")".repeat(20_000));
+        // PostgreSQL's parser gives up on deep nesting: refused, not a crash.
+        assert!(classify(&deep).is_err());
+        // Deep trees, on this test thread's small stack: refused, never a crash.
+        for depth in [100, 500, 5_000, 200_000] {
+            let nested = format!("SELECT {}1", "1 + ".repeat(depth));
+            let why = refused(&nested);
+            assert!(why.contains("nested too deeply"), "{depth}: {why}");
+        }
+        assert!(allowed(&format!("SELECT {}1", "1 + ".repeat(20)))
+            .operators
+            .contains("+"));
+        let long = format!(
+            "INSERT INTO t VALUES {}",
+            vec!["(1, lower('a'))"; 20_000].join(", ")
+        );
+        assert!(allowed(&long).functions.contains("lower"));
     }
 
     #[test]
