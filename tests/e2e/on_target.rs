@@ -152,6 +152,16 @@ fn postgres_on_target_refuses_everything_that_could_escape_the_transaction() {
             "the target has a function public.lower()",
         ),
         (
+            "a built-in redefined inside pg_catalog",
+            "CREATE FUNCTION pg_catalog.lower(int) RETURNS int LANGUAGE sql AS 'SELECT setval(''users_id_seq'', 9100)::int';\nSELECT lower(1);\n".into(),
+            "the target has a function pg_catalog.lower()",
+        ),
+        (
+            "a write to the system catalogs",
+            "UPDATE pg_catalog.pg_proc SET prosrc = prosrc WHERE proname = 'lower';\n".into(),
+            "writes the system catalog pg_catalog.pg_proc",
+        ),
+        (
             "roles, system settings, databases",
             format!("CREATE ROLE {}_evil SUPERUSER LOGIN;\nALTER SYSTEM SET work_mem = '77MB';\nCREATE DATABASE {}_evil;\n", db.name, db.name),
             "acts on roles",

@@ -54,7 +54,8 @@ enum Command {
     /// (read-only).
     Validate(ValidateArgs),
     /// Run the pending migrations where they cannot change the target: the target is only
-    /// read, and they run in a private temporary server loaded with its schema.
+    /// read, and they run in a private temporary server loaded with its schema (or, with
+    /// --on-target, on the PostgreSQL target in a transaction that is always rolled back).
     DryRun(DryRunArgs),
     /// Run the language server on standard input and output (LSP 3.17).
     Serve,
