@@ -154,7 +154,17 @@ fn postgres_on_target_refuses_everything_that_could_escape_the_transaction() {
         (
             "a built-in redefined inside pg_catalog",
             "CREATE FUNCTION pg_catalog.lower(int) RETURNS int LANGUAGE sql AS 'SELECT setval(''users_id_seq'', 9100)::int';\nSELECT lower(1);\n".into(),
-            "the target has a function pg_catalog.lower()",
+            "creates or replaces a function in pg_catalog",
+        ),
+        (
+            "a built-in renamed to an allowed name",
+            "ALTER FUNCTION pg_terminate_backend(int, bigint) RENAME TO lower;\nSELECT lower(pid) FROM pg_stat_activity;\n".into(),
+            "named like the built-in function pg_catalog.pg_terminate_backend",
+        ),
+        (
+            "a built-in moved into pg_catalog under a trusted name",
+            "CREATE FUNCTION public.lower(int) RETURNS int LANGUAGE sql AS 'SELECT setval(''users_id_seq'', 9200)::int';\nALTER FUNCTION public.lower(int) SET SCHEMA pg_catalog;\nSELECT lower(1);\n".into(),
+            "into pg_catalog",
         ),
         (
             "a write to the system catalogs",

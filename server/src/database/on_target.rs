@@ -215,6 +215,9 @@ pub struct Needs {
     pub written: BTreeSet<String>,
     /// Of those, the ones it alters (`ALTER TABLE`).
     pub altered: BTreeSet<String>,
+    /// Names of functions and types that DDL acts on (renamed, altered, dropped, moved): none
+    /// may be a built-in, which the allow-list trusts.
+    pub ddl_names: BTreeSet<String>,
     /// It writes rows (INSERT, UPDATE, DELETE, MERGE, TRUNCATE anywhere in it).
     pub writes: bool,
     /// Column defaults can be evaluated (INSERT, MERGE, `SET x = DEFAULT`).
@@ -256,6 +259,20 @@ fn local_object(kind: i32) -> bool {
             | ObjectDomconstraint
             | ObjectStatisticExt
             | ObjectCollation)
+    )
+}
+
+/// Functions and types: the kinds of object a built-in the allow-list trusts can be.
+fn code_object(kind: i32) -> bool {
+    use Obj::*;
+    matches!(
+        Obj::try_from(kind),
+        Ok(ObjectFunction
+            | ObjectProcedure
+            | ObjectRoutine
+            | ObjectAggregate
+            | ObjectType
+            | ObjectDomain)
     )
 }
 
@@ -490,11 +507,11 @@ fn classify_node(node: &NodeEnum, needs: &mut Needs) -> Result<(), String> {
         | N::AlterEnumStmt(_)
         | N::CreateDomainStmt(_)
         | N::AlterDefaultPrivilegesStmt(_)
-        | N::AlterFunctionStmt(_)
         | N::CreateTrigStmt(_)
         | N::RuleStmt(_)
         | N::CreatePolicyStmt(_)
         | N::AlterPolicyStmt(_) => Ok(()),
+        N::AlterFunctionStmt(_) => system_objects(node, needs),
         N::CommentStmt(s) => {
             if !local_object(s.objtype) {
                 return refuse(format!(
@@ -523,6 +540,12 @@ fn classify_node(node: &NodeEnum, needs: &mut Needs) -> Result<(), String> {
                     }
                 }
             }
+            let name = svals(&serde_json::to_value(&s.funcname).unwrap_or(Value::Null));
+            if name.len() > 1 && name[0].eq_ignore_ascii_case("pg_catalog") {
+                return refuse(
+                    "creates or replaces a function in pg_catalog, where the built-ins the allow-list trusts live",
+                );
+            }
             Ok(())
         }
         N::CreateSchemaStmt(s) => {
@@ -542,11 +565,17 @@ fn classify_node(node: &NodeEnum, needs: &mut Needs) -> Result<(), String> {
             if !local_object(s.remove_type) {
                 return refuse(format!("DROP {} is not run on the target", object_name(s.remove_type)));
             }
+            if code_object(s.remove_type) {
+                system_objects(node, needs)?;
+            }
             Ok(())
         }
         N::RenameStmt(s) => {
             if !local_object(s.rename_type) {
                 return refuse(format!("renaming a {} is not run on the target", object_name(s.rename_type)));
+            }
+            if code_object(s.rename_type) {
+                system_objects(node, needs)?;
             }
             Ok(())
         }
@@ -554,11 +583,20 @@ fn classify_node(node: &NodeEnum, needs: &mut Needs) -> Result<(), String> {
             if !local_object(s.object_type) {
                 return refuse(format!("ALTER {} OWNER is not run on the target", object_name(s.object_type)));
             }
+            if code_object(s.object_type) {
+                system_objects(node, needs)?;
+            }
             Ok(())
         }
         N::AlterObjectSchemaStmt(s) => {
             if !local_object(s.object_type) {
                 return refuse(format!("ALTER {} SET SCHEMA is not run on the target", object_name(s.object_type)));
+            }
+            if s.newschema.eq_ignore_ascii_case("pg_catalog") {
+                return refuse("moves an object into pg_catalog, where the built-ins the allow-list trusts live");
+            }
+            if code_object(s.object_type) {
+                system_objects(node, needs)?;
             }
             Ok(())
         }
@@ -666,6 +704,60 @@ fn parser_refusal(error: pg_query::Error) -> String {
             message.lines().next().unwrap_or("")
         )
     }
+}
+
+/// DDL acting on named functions or types (ALTER, RENAME, OWNER, SET SCHEMA, DROP): one
+/// qualified with `pg_catalog` is refused; the others' names are checked in the catalog, so a
+/// built-in (which the allow-list trusts) is never renamed, replaced or altered.
+fn system_objects(node: &NodeEnum, needs: &mut Needs) -> Result<(), String> {
+    fn go(v: &Value, needs: &mut Needs) -> Result<(), String> {
+        match v {
+            Value::Object(map) => {
+                // A function's name (ObjectWithArgs), or a type's (TypeName / a name list).
+                let names = match (map.get("objname"), map.get("names")) {
+                    (Some(objname), _) => Some(svals(objname)),
+                    (None, Some(names)) if map.contains_key("typemod") => Some(svals(names)),
+                    _ => None,
+                };
+                if let Some(names) = names {
+                    if names.len() > 1 && names[0].eq_ignore_ascii_case("pg_catalog") {
+                        return refuse(format!(
+                            "acts on {}, a built-in the allow-list trusts",
+                            names.join(".")
+                        ));
+                    }
+                    if let Some(last) = names.last() {
+                        needs.ddl_names.insert(last.clone());
+                    }
+                    return Ok(());
+                }
+                map.values().try_for_each(|v| go(v, needs))
+            }
+            Value::Array(items) => {
+                // `DROP TYPE a.b` and `RENAME` of a type give a bare list of names.
+                let strings: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| i.pointer("/node/String/sval").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect();
+                if !strings.is_empty() && strings.len() == items.len() {
+                    if strings.len() > 1 && strings[0].eq_ignore_ascii_case("pg_catalog") {
+                        return refuse(format!(
+                            "acts on {}, a built-in the allow-list trusts",
+                            strings.join(".")
+                        ));
+                    }
+                    if let Some(last) = strings.last() {
+                        needs.ddl_names.insert(last.clone());
+                    }
+                    return Ok(());
+                }
+                items.iter().try_for_each(|i| go(i, needs))
+            }
+            _ => Ok(()),
+        }
+    }
+    go(&tree(node), needs)
 }
 
 /// Classifies one statement's text with PostgreSQL's parser: the catalog checks it needs, or
@@ -850,6 +942,23 @@ pub async fn catalog_refusal(
         }
     }
     // Names that could resolve to something else than the built-in.
+    if !needs.ddl_names.is_empty() {
+        let rows = client
+            .query_bound(
+                "SELECT 'function pg_catalog.' || p.proname::pg_catalog.text FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE (n.nspname = 'pg_catalog' OR p.oid < 16384) AND p.proname::pg_catalog.text = ANY (pg_catalog.string_to_array($1::pg_catalog.text, ' ')) UNION ALL SELECT 'type pg_catalog.' || t.typname::pg_catalog.text FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE (n.nspname = 'pg_catalog' OR t.oid < 16384) AND t.typname::pg_catalog.text = ANY (pg_catalog.string_to_array($1::pg_catalog.text, ' ')) ORDER BY 1 LIMIT 1",
+                &[&name_list(&needs.ddl_names)],
+            )
+            .await?;
+        if let Some(name) = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten())
+        {
+            return Ok(Some(format!(
+                "it renames, alters or drops something named like the built-in {name}, which the allow-list trusts"
+            )));
+        }
+    }
     if !needs.functions.is_empty() {
         let rows = client
             .query_bound(
@@ -1107,6 +1216,13 @@ async fn run(
     progress: &mut (dyn FnMut(&str) + Send),
 ) -> Result<DryRunReport, DbError> {
     let version = crate::sql::server::leading_version(&status.server_version).unwrap_or_default();
+    let schema = status.schema.to_ascii_lowercase();
+    if schema == "pg_catalog" || schema.starts_with("pg_temp") || schema == "information_schema" {
+        return Err(DbError::connect(format!(
+            "--on-target does not run migrations whose default schema is {}: the built-ins the allow-list trusts live there",
+            status.schema
+        )));
+    }
     // The tool's limits, local to its transaction; the migration cannot change them (SET and
     // RESET are refused, and so is every function that could).
     let idle = (limits.lock_timeout + limits.statement_timeout).max(Duration::from_secs(60));
@@ -1313,6 +1429,10 @@ mod tests {
             ),
             ("LOAD 'evil'", "shared library"),
             ("COMMENT ON DATABASE postgres IS 'x'", "COMMENT ON DATABASE"),
+            ("CREATE OR REPLACE FUNCTION pg_catalog.lower(text) RETURNS text LANGUAGE sql AS 'SELECT 1'", "in pg_catalog"),
+            ("ALTER FUNCTION pg_catalog.now() SET lock_timeout = 0", "pg_catalog.now"),
+            ("ALTER FUNCTION evil() SET SCHEMA pg_catalog", "into pg_catalog"),
+            ("DROP TYPE pg_catalog.int4", "pg_catalog.int4"),
             (
                 "CREATE FUNCTION f() RETURNS int AS '/tmp/evil.so' LANGUAGE c",
                 "language c",
@@ -1396,6 +1516,21 @@ mod tests {
             allowed(sql);
         }
         assert!(refused("ALTER TABLE t RENAME TO u; COMMIT").contains("2 statements"));
+        // DDL on functions and types: their names are checked against the built-ins.
+        let n = allowed("ALTER FUNCTION pg_terminate_backend(int, bigint) RENAME TO lower");
+        assert!(n.ddl_names.contains("pg_terminate_backend"), "{n:?}");
+        assert!(!n.ddl_names.contains("int4"), "{n:?}");
+        let n = allowed("ALTER FUNCTION audit(text) OWNER TO app");
+        assert_eq!(n.ddl_names.iter().collect::<Vec<_>>(), vec!["audit"]);
+        let n = allowed("DROP TYPE app.mood, other");
+        assert!(
+            n.ddl_names.contains("mood") && n.ddl_names.contains("other"),
+            "{n:?}"
+        );
+        let n = allowed("ALTER TYPE mood RENAME TO feeling");
+        assert!(n.ddl_names.contains("mood"), "{n:?}");
+        // Tables are not built-ins: `DROP TABLE version` is not checked against version().
+        assert!(allowed("DROP TABLE version").ddl_names.is_empty());
     }
 
     #[test]
