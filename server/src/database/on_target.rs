@@ -1276,7 +1276,7 @@ async fn run(
         for range in statements(&item.text) {
             let sql = &item.text[range.start..range.end];
             let verdict = match classify(sql) {
-                Ok(needs) => catalog_refusal(client, &needs).await?,
+                Ok(needs) => bounded(bound, catalog_refusal(client, &needs)).await?,
                 Err(why) => Some(why),
             };
             if let Some(why) = verdict {
@@ -1288,12 +1288,7 @@ async fn run(
             client.execute("SAVEPOINT flyway_lsp_statement").await?;
             let result = match tokio::time::timeout(bound, client.execute_one(sql)).await {
                 Ok(result) => result,
-                Err(_) => {
-                    return Err(DbError::Busy(format!(
-                        "the target did not answer within {}; gave up (its transaction ends uncommitted when the connection closes)",
-                        seconds(bound)
-                    )))
-                }
+                Err(_) => return Err(no_answer(bound)),
             };
             let elapsed = t.elapsed();
             match result {
@@ -1301,7 +1296,8 @@ async fn run(
                     client
                         .execute("RELEASE SAVEPOINT flyway_lsp_statement")
                         .await?;
-                    let locks = dryrun::new_locks(client, &existing, &mut held).await?;
+                    let locks =
+                        bounded(bound, dryrun::new_locks(client, &existing, &mut held)).await?;
                     run.record(&item.text, range, Outcome::Ok, elapsed, locks);
                 }
                 Err(DbError::Statement(error)) => {
@@ -1325,6 +1321,24 @@ async fn run(
         migrations.push(run);
     }
     Ok(report(migrations, notes))
+}
+
+/// The client's own bound, for a target that stops answering (the server's timeouts cover one
+/// that answers).
+async fn bounded<T>(
+    bound: Duration,
+    work: impl std::future::Future<Output = Result<T, DbError>>,
+) -> Result<T, DbError> {
+    tokio::time::timeout(bound, work)
+        .await
+        .unwrap_or_else(|_| Err(no_answer(bound)))
+}
+
+fn no_answer(bound: Duration) -> DbError {
+    DbError::Busy(format!(
+        "the target did not answer within {}; gave up (its transaction ends uncommitted when the connection closes)",
+        seconds(bound)
+    ))
 }
 
 fn report(migrations: Vec<MigrationRun>, notes: Vec<String>) -> DryRunReport {
