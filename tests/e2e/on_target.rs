@@ -49,8 +49,10 @@ fn postgres_on_target_refuses_everything_that_could_escape_the_transaction() {
          CREATE TABLE child (id int, user_id int REFERENCES users (id) ON DELETE CASCADE);
          CREATE TRIGGER child_bump BEFORE DELETE ON child FOR EACH ROW EXECUTE FUNCTION bump();
          CREATE VIEW user_names AS SELECT name FROM users;
+         CREATE VIEW tags AS SELECT next_tag() AS tag;
          CREATE TABLE secret (id int);
-         ALTER TABLE secret ENABLE ROW LEVEL SECURITY;",
+         ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
+         CREATE VIEW secrets AS SELECT n.name FROM user_names n, secret s;",
     );
     let marker = tempfile::tempdir().unwrap();
     let marker = marker.path().join("pwned-by-copy-program");
@@ -132,9 +134,19 @@ fn postgres_on_target_refuses_everything_that_could_escape_the_transaction() {
             "has trigger child_bump",
         ),
         (
-            "a query over a view",
-            "CREATE TABLE names AS SELECT * FROM user_names;\n".into(),
-            "is a view",
+            "a query over a view that calls a user function",
+            "CREATE TABLE names AS SELECT * FROM tags;\n".into(),
+            "the query of view public.tags calls next_tag()",
+        ),
+        (
+            "a query over a view over a table with row-level security",
+            "CREATE TABLE names AS SELECT * FROM secrets;\n".into(),
+            "public.secret has row-level security",
+        ),
+        (
+            "a write through a view",
+            "INSERT INTO user_names VALUES ('eve');\n".into(),
+            "writing through it is not checked",
         ),
         (
             "a query over a table with row-level security",
@@ -271,14 +283,14 @@ fn postgres_on_target_finds_failures_that_depend_on_the_targets_rows() {
     let dir = postgres_target(&db);
     let sql = dir.path().join("sql");
     // Rows the target has and the migrations did not make: a duplicate name, a NULL.
-    db.execute("INSERT INTO users (name) VALUES ('ada'); ALTER TABLE users ADD COLUMN nick text; UPDATE users SET nick = 'x' WHERE id = 1;");
+    db.execute("INSERT INTO users (name) VALUES ('ada'); ALTER TABLE users ADD COLUMN nick text; UPDATE users SET nick = 'x' WHERE id = 1; CREATE VIEW user_names AS SELECT upper(name) AS name FROM users;");
     let before = full_fingerprint(&db);
     // Allowed statements run for real, and an existing table's ACCESS EXCLUSIVE lock is a
     // warning, as in the isolated mode.
     write(
         &sql,
         "V3__audit.sql",
-        "CREATE TABLE audit (id int, at timestamptz DEFAULT now());\nINSERT INTO audit (id) SELECT id FROM users WHERE lower(name) = 'ada';\n",
+        "CREATE TABLE audit (id int, at timestamptz DEFAULT now());\nINSERT INTO audit (id) SELECT id FROM users WHERE lower(name) = 'ada';\nCREATE TABLE names AS SELECT * FROM user_names;\n",
     );
     let r = on_target(dir.path(), &db, &[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);

@@ -14,7 +14,7 @@
 //!   functions without effects outside the transaction ([`ALLOWED_FUNCTIONS`]). Then
 //!   [`catalog_refusal`] reads the catalog (read-only, bound parameters, every catalog name
 //!   qualified) for code the statement would run indirectly: triggers, rules, row-level
-//!   security, foreign tables, views, defaults (`nextval` advances a sequence even when rolled
+//!   security, foreign tables, the queries of views, defaults (`nextval` advances a sequence even when rolled
 //!   back), generated columns, CHECK and domain constraints, index expressions, of the
 //!   relations it touches and of those a write cascades to; and for functions, operators,
 //!   types or casts outside `pg_catalog` (or made by a user inside it: object ids from 16384 up)
@@ -917,8 +917,21 @@ pub async fn catalog_refusal(
                 "it reaches more than 2000 relations: too many to check".into(),
             ));
         }
-        if let Some(why) = relation_refusal(client, &r, writes, alters, &mut needs).await? {
+        let mut reads = Vec::new();
+        if let Some(why) =
+            relation_refusal(client, &r, writes, alters, &mut needs, &mut reads).await?
+        {
             return Ok(Some(why));
+        }
+        // The relations a view reads.
+        for oid in reads {
+            if seen.insert(oid.clone()) {
+                if let Some(next) =
+                    relation(client, "$1::pg_catalog.text::pg_catalog.oid", &oid).await?
+                {
+                    queue.push((next, false, false));
+                }
+            }
         }
         if writes {
             let reached = client
@@ -1020,6 +1033,7 @@ async fn relation_refusal(
     writes: bool,
     alters: bool,
     needs: &mut Needs,
+    reads: &mut Vec<String>,
 ) -> Result<Option<String>, DbError> {
     let name = &r.name;
     // A superuser can write the system catalogs (pg_proc's source of a built-in, say): what
@@ -1036,12 +1050,46 @@ async fn relation_refusal(
             "{name} is a foreign table: using it reaches another server"
         )));
     }
-    if needs.queries && matches!(r.kind.as_str(), "v" | "m") {
-        return Ok(Some(format!(
-            "{name} is a view: its query (and the functions it calls) is not checked"
-        )));
-    }
     let oid = r.oid.as_str();
+    // A view's query runs where the view is read: it is judged like a statement, and the
+    // relations it reads are checked in turn. Writing through a view is not checked: refused.
+    // (A materialized view is read like a table; REFRESH, which runs its query, is refused.)
+    if needs.queries && r.kind == "v" {
+        if writes {
+            return Ok(Some(format!(
+                "{name} is a view: writing through it is not checked"
+            )));
+        }
+        let definition = client
+            .query_bound(
+                "SELECT pg_catalog.pg_get_viewdef($1::pg_catalog.text::pg_catalog.oid)",
+                &[oid],
+            )
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten())
+            .unwrap_or_default();
+        match expression_needs(&definition) {
+            Ok(found) => {
+                needs.functions.extend(found.functions);
+                needs.operators.extend(found.operators);
+                needs.casts.extend(found.casts);
+            }
+            Err(why) => return Ok(Some(format!("the query of view {name} {why}"))),
+        }
+        for row in client
+            .query_bound(
+                "SELECT DISTINCT d.refobjid::pg_catalog.text FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND w.ev_class = $1::pg_catalog.text::pg_catalog.oid AND d.refobjid <> w.ev_class ORDER BY 1",
+                &[oid],
+            )
+            .await?
+        {
+            if let Some(read) = row.into_iter().next().flatten() {
+                reads.push(read);
+            }
+        }
+    }
     let first = |rows: Vec<Vec<Option<String>>>| {
         rows.into_iter()
             .next()
