@@ -254,10 +254,26 @@ fn walk(value: &Value, needs: &mut Needs) -> Result<(), String> {
                             }
                         }
                     }
-                    "TypeCast" | "ColumnDef" => {
+                    "TypeCast" => {
                         if let Some(name) = inner
                             .get("type_name")
                             .and_then(|t| t.get("names"))
+                            .map(svals)
+                            .and_then(|n| n.last().cloned())
+                        {
+                            needs.casts.insert(name);
+                        }
+                    }
+                    // `ALTER COLUMN … TYPE t` converts the column's values to t (a new
+                    // column's type converts nothing).
+                    "AlterTableCmd"
+                        if inner.get("subtype").and_then(Value::as_i64)
+                            == Some(
+                                pg_query::protobuf::AlterTableType::AtAlterColumnType as i64,
+                            ) =>
+                    {
+                        if let Some(name) = inner
+                            .pointer("/def/node/ColumnDef/type_name/names")
                             .map(svals)
                             .and_then(|n| n.last().cloned())
                         {
@@ -1425,7 +1441,13 @@ mod tests {
         assert!(n.alters && !n.writes);
         assert!(n.relations.contains("\"users\""));
         assert!(n.functions.contains("lower"));
-        assert!(n.casts.contains("text"));
+        // A new column's type converts nothing; `lower('X')` gives `text` no cast either.
+        assert!(!n.casts.contains("text"), "{n:?}");
+        let n = allowed("ALTER TABLE users ALTER COLUMN age TYPE bigint USING age::numeric");
+        assert!(
+            n.casts.contains("int8") && n.casts.contains("numeric"),
+            "{n:?}"
+        );
         let n = allowed("INSERT INTO app.orders (id, at) SELECT id, now() FROM users WHERE id > 1");
         assert!(n.writes && n.defaults && n.queries);
         assert!(n.relations.contains("\"app\".\"orders\"") && n.relations.contains("\"users\""));
