@@ -50,6 +50,9 @@ fn postgres_on_target_refuses_everything_that_could_escape_the_transaction() {
          CREATE TRIGGER child_bump BEFORE DELETE ON child FOR EACH ROW EXECUTE FUNCTION bump();
          CREATE VIEW user_names AS SELECT name FROM users;
          CREATE VIEW tags AS SELECT next_tag() AS tag;
+         CREATE TABLE measures (at date, v int) PARTITION BY RANGE (at);
+         CREATE TABLE measures_2026 PARTITION OF measures FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         ALTER TABLE measures_2026 ADD CONSTRAINT v_positive CHECK (positive(v));
          CREATE TABLE secret (id int);
          ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
          CREATE VIEW secrets AS SELECT n.name FROM user_names n, secret s;",
@@ -132,6 +135,16 @@ fn postgres_on_target_refuses_everything_that_could_escape_the_transaction() {
             "DELETE cascading to a table with a trigger",
             "DELETE FROM users WHERE id = 1;\n".into(),
             "has trigger child_bump",
+        ),
+        (
+            "ALTER TABLE rewriting a partition whose CHECK calls a user function",
+            "ALTER TABLE measures ALTER COLUMN v TYPE bigint;\n".into(),
+            "constraint v_positive of public.measures_2026 calls positive()",
+        ),
+        (
+            "INSERT routed to a partition whose CHECK calls a user function",
+            "INSERT INTO measures VALUES ('2026-05-01', 1);\n".into(),
+            "constraint v_positive of public.measures_2026 calls positive()",
         ),
         (
             "a query over a view that calls a user function",

@@ -837,13 +837,15 @@ pub async fn catalog_refusal(
                 }
             }
         }
-        if writes {
-            let reached = client
-                .query_bound(
-                    "SELECT inhrelid::pg_catalog.text FROM pg_catalog.pg_inherits WHERE inhparent = $1::pg_catalog.text::pg_catalog.oid UNION SELECT conrelid::pg_catalog.text FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confrelid = $1::pg_catalog.text::pg_catalog.oid AND (confdeltype NOT IN ('a', 'r') OR confupdtype NOT IN ('a', 'r'))",
-                    &[&r.oid],
-                )
-                .await?;
+        // Partitions and inheritance children are written or altered with their parent;
+        // a write also reaches the tables whose foreign keys cascade from it.
+        if writes || alters {
+            let sql = if writes {
+                "SELECT inhrelid::pg_catalog.text FROM pg_catalog.pg_inherits WHERE inhparent = $1::pg_catalog.text::pg_catalog.oid UNION SELECT conrelid::pg_catalog.text FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confrelid = $1::pg_catalog.text::pg_catalog.oid AND (confdeltype NOT IN ('a', 'r') OR confupdtype NOT IN ('a', 'r'))"
+            } else {
+                "SELECT inhrelid::pg_catalog.text FROM pg_catalog.pg_inherits WHERE inhparent = $1::pg_catalog.text::pg_catalog.oid"
+            };
+            let reached = client.query_bound(sql, &[&r.oid]).await?;
             for oid in reached
                 .into_iter()
                 .filter_map(|row| row.into_iter().next().flatten())
@@ -852,7 +854,7 @@ pub async fn catalog_refusal(
                     if let Some(next) =
                         relation(client, "$1::pg_catalog.text::pg_catalog.oid", &oid).await?
                     {
-                        queue.push((next, true, false));
+                        queue.push((next, writes, alters));
                     }
                 }
             }
