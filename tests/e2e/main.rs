@@ -16,6 +16,7 @@ mod folders;
 mod hostile_files;
 mod lsp;
 mod lsp_transport;
+mod on_target;
 mod queries;
 
 use std::path::{Path, PathBuf};

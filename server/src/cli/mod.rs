@@ -54,7 +54,8 @@ enum Command {
     /// (read-only).
     Validate(ValidateArgs),
     /// Run the pending migrations where they cannot change the target: the target is only
-    /// read, and they run in a private temporary server loaded with its schema.
+    /// read, and they run in a private temporary server loaded with its schema (or, with
+    /// --on-target, on the PostgreSQL target in a transaction that is always rolled back).
     DryRun(DryRunArgs),
     /// Run the language server on standard input and output (LSP 3.17).
     Serve,
@@ -173,6 +174,15 @@ struct DryRunArgs {
     /// pending migrations run, in a private temporary server; the target is never written.)
     #[arg(long)]
     embedded: bool,
+    /// PostgreSQL only: run the pending migrations on the target itself, in one transaction
+    /// that is always rolled back, to find failures that depend on its rows and its real lock
+    /// waits. Each statement is first checked against an allow-list (DDL and DML on this
+    /// database's relations, built-in functions without side effects; no DO, COPY, CALL,
+    /// SET/RESET, transaction control, sequences functions, dblink, triggers or defaults that
+    /// would run other code): anything else is reported "not dry-run on the target; run it
+    /// isolated", and what follows it is not run.
+    #[arg(long, conflicts_with = "embedded")]
+    on_target: bool,
     #[command(flatten)]
     config: ConfigArgs,
     #[command(flatten)]
@@ -519,6 +529,7 @@ fn dry_run(
         &reports,
         limits,
         args.embedded,
+        args.on_target,
         args.format == InfoFormat::Json,
         cwd,
         out,

@@ -281,6 +281,19 @@ impl Client {
         }
     }
 
+    /// Runs exactly one statement through PostgreSQL's extended protocol (Parse, Bind,
+    /// Execute): the server refuses a text holding more than one statement ("cannot insert
+    /// multiple commands into a prepared statement"), so nothing hidden in it can run. Used by
+    /// `dry-run --on-target` for the migrations' statements; PostgreSQL only.
+    pub async fn execute_one(&mut self, sql: &str) -> Result<u64, DbError> {
+        match &mut self.inner {
+            Inner::Postgres(client) => client.execute(sql, &[]).await.map_err(pg_error),
+            Inner::MySql(_) => Err(DbError::statement(
+                "one-statement execution through the extended protocol is PostgreSQL only",
+            )),
+        }
+    }
+
     /// Runs a query and returns every value as text (`None` for NULL).
     pub async fn query_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         match &mut self.inner {

@@ -7,6 +7,7 @@
 pub mod client;
 pub mod dryrun;
 pub mod embedded;
+pub mod on_target;
 pub mod resolve;
 pub mod settings;
 pub mod snapshot;
