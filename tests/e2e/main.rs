@@ -15,6 +15,7 @@ mod hostile_files;
 mod lsp;
 mod lsp_transport;
 mod queries;
+mod syntax_proof;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

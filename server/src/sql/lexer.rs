@@ -161,6 +161,12 @@ fn lex(source: &str, dialect: Dialect, mut push: impl FnMut(Token)) {
                 i += 3;
                 TokenKind::Whitespace
             }
+            // So is a no-break space (U+00A0) between tokens, as Flyway's parser reads it
+            // (editors and web pages leave them after statements).
+            0xc2 if bytes.get(i + 1) == Some(&0xa0) => {
+                i += 2;
+                TokenKind::Whitespace
+            }
             b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
                 while i < bytes.len()
                     && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
@@ -394,6 +400,7 @@ mod tests {
             "/* open",
             "$$ open",
             "\u{feff}select",
+            "select 1;\u{a0}\nselect\u{a0}2",
         ] {
             for dialect in [Dialect::Postgres, Dialect::MySql] {
                 let tokens = tokenize(source, dialect);
@@ -406,6 +413,17 @@ mod tests {
                 }
                 assert_eq!(pos, source.len());
             }
+        }
+    }
+
+    #[test]
+    fn no_break_space_is_whitespace() {
+        // Left after a statement by an editor: blank, not the start of another statement.
+        let source = "select 1;\u{a0}\n\u{a0}\u{a0}";
+        for dialect in [Dialect::Postgres, Dialect::MySql] {
+            let tokens = tokenize(source, dialect);
+            assert!(tokens[tokens.len() - 1].kind == TokenKind::Whitespace);
+            assert_eq!(tokens.iter().filter(|t| !t.is_trivia()).count(), 3);
         }
     }
 

@@ -77,6 +77,33 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
                 TokenKind::String | TokenKind::QuotedIdent | TokenKind::DollarString
             ) && source[t.start..].starts_with(delimiter.as_str())
         };
+        // A custom delimiter glued to the end of a word (`END$$`, `END//`): words may hold `$`,
+        // but Flyway, like the mysql client, ends the statement where the delimiter starts.
+        let glued = if delimiter != ";" && !at_terminator && t.kind == TokenKind::Word {
+            t.text(source)
+                .find(delimiter.as_str())
+                .filter(|&p| p > 0)
+                .map(|p| t.start + p)
+        } else {
+            None
+        };
+        if let Some(cut) = glued {
+            let f = first.unwrap_or(idx);
+            statements.push(RawStatement {
+                range: TextRange::new(tokens.get(f).start, cut),
+                tokens: token_start..idx + 1,
+                leading_start,
+            });
+            let end = (cut + delimiter.len()).min(t.end);
+            idx += 1;
+            first = None;
+            words.clear();
+            depth = 0;
+            routine = None;
+            leading_start = end;
+            token_start = idx;
+            continue;
+        }
         if at_terminator {
             let end = t.start + if delimiter == ";" { 1 } else { delimiter.len() };
             if let Some(f) = first {
@@ -270,6 +297,21 @@ mod tests {
             texts("BEGIN;\nALTER TABLE a ADD b int;\nCOMMIT;", Dialect::MySql),
             vec!["BEGIN", "ALTER TABLE a ADD b int", "COMMIT"]
         );
+    }
+
+    #[test]
+    fn mysql_delimiter_in_any_case_or_spacing() {
+        let source = "delimiter $$\r\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\r\n  \tDelimiter\t;  \r\nSELECT 2;\nDELIMITER   //   \nSELECT 3//\nDeLiMiTeR ;\nSELECT 4;";
+        assert_eq!(
+            texts(source, Dialect::MySql),
+            vec![
+                "CREATE PROCEDURE p() BEGIN SELECT 1; END",
+                "SELECT 2",
+                "SELECT 3",
+                "SELECT 4"
+            ]
+        );
+        assert_eq!(split(source, Dialect::MySql).directives.len(), 4);
     }
 
     #[test]
