@@ -1509,7 +1509,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match parse(
-            "ALTER TABLE t ALTER COLUMN c SET STORAGE EXTERNAL, ADD COLUMN d text DEFAULT 'x' NOT NULL, ALTER COLUMN e SET DEFAULT now()",
+            "ALTER TABLE t ALTER COLUMN c SET STORAGE EXTERNAL, ADD COLUMN d text DEFAULT 'x' NOT NULL, ALTER COLUMN e SET DEFAULT now(), ALTER f SET DEFAULT 1",
             Dialect::Postgres,
         )
         .op
@@ -1519,6 +1519,7 @@ mod tests {
                 assert!(matches!(&actions[0], AlterAction::Other(_)));
                 assert!(matches!(&actions[1], AlterAction::AddColumn { column, .. } if column.name == "d" && column.not_null && column.default.as_deref() == Some("'x'")));
                 assert!(matches!(&actions[2], AlterAction::SetDefault { column, default } if column == "e" && default == "now()"));
+                assert!(matches!(&actions[3], AlterAction::SetDefault { column, default } if column == "f" && default == "1"));
             }
             other => panic!("{other:?}"),
         }
