@@ -13,8 +13,8 @@ Reports a statement that cannot be parsed, at the position where parsing failed:
 string, quoted identifier, dollar-quoted body or comment, or a token the grammar does not allow.
 Only that statement is affected; the rest of the file is still checked.
 
-PostgreSQL statements are judged by PostgreSQL's own grammar (libpg_query): what it accepts is
-never reported, and a rejection carries PostgreSQL's message at the token it names ("at end of
+PostgreSQL statements are judged by PostgreSQL's own grammar (libpg_query, the parser of
+PostgreSQL 18): what it accepts is never reported, and a rejection carries PostgreSQL's message at the token it names ("at end of
 input": the statement's end). MySQL statements are parsed with sqlparser's MySQL grammar;
 valid constructs it does not know (MySQL procedures, multi-table `UPDATE`, `ADD COLUMN (a INT,
 b INT)`, `PREPARE … FROM @sql`, …) are recognised and never reported; the list is in
