@@ -102,6 +102,25 @@ pub fn parse_statement(
             })),
         };
     }
+    // Only MySQL version comments: code the server runs that no parser here reads.
+    if sig.is_empty() {
+        if let Some(t) = tokens.iter().find(|t| is_version_comment(source, t)) {
+            return Parsed {
+                op: Op::Other {
+                    keywords: String::new(),
+                },
+                full_parse: false,
+                error: Some(Box::new(SyntaxError {
+                    offset: t.start,
+                    message: format!(
+                        "its text is in the MySQL version comment {}, which MySQL runs and flyway-lsp does not read",
+                        excerpt(t.text(source))
+                    ),
+                    kind: ErrorKind::Undecided,
+                })),
+            };
+        }
+    }
     // Seed data: plain `INSERT … VALUES` of literals is recognised directly. It is a strict subset
     // of valid SQL, so nothing invalid gets through; anything else goes to the parser.
     if let Some(op) = simple_insert(source, &sig, dialect) {
@@ -245,12 +264,8 @@ fn undecided_after_placeholder(error: &mut SyntaxError, source: &str, tokens: &[
     }
 }
 
-/// MySQL's `/*! … */` and MariaDB's `/*M! … */`: code for the server, a comment elsewhere.
 fn is_version_comment(source: &str, t: &Token) -> bool {
-    t.kind == TokenKind::BlockComment && {
-        let text = t.text(source);
-        text.starts_with("/*!") || text.starts_with("/*M!")
-    }
+    t.kind == TokenKind::BlockComment && super::split::is_version_comment(t.text(source))
 }
 
 fn excerpt(text: &str) -> String {

@@ -48,6 +48,15 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
     while idx < tokens.len() {
         let t = tokens.get(idx);
         if t.is_trivia() {
+            // MySQL runs the text of a version comment (`/*!40101 SET NAMES utf8 */;`): it
+            // belongs to a statement, even one made of nothing else.
+            if dialect == Dialect::MySql
+                && t.kind == TokenKind::BlockComment
+                && is_version_comment(t.text(source))
+            {
+                first.get_or_insert(idx);
+                last = idx;
+            }
             idx += 1;
             continue;
         }
@@ -155,6 +164,11 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
         statements,
         directives,
     }
+}
+
+/// MySQL's `/*! … */` and MariaDB's `/*M! … */`: code for the server, a comment elsewhere.
+pub fn is_version_comment(comment: &str) -> bool {
+    comment.starts_with("/*!") || comment.starts_with("/*M!")
 }
 
 /// Updates the block depth inside routine bodies, where `;` does not end the statement.
@@ -312,6 +326,19 @@ mod tests {
             ]
         );
         assert_eq!(split(source, Dialect::MySql).directives.len(), 4);
+    }
+
+    #[test]
+    fn mysql_version_comments_are_statements() {
+        assert_eq!(
+            texts(
+                "/*!40101 SET NAMES utf8 */;\n/* plain */;\nSELECT 1 /*! FOR UPDATE */;",
+                Dialect::MySql
+            ),
+            vec!["/*!40101 SET NAMES utf8 */", "SELECT 1 /*! FOR UPDATE */"]
+        );
+        // Elsewhere it is a comment.
+        assert!(texts("/*!40101 SET NAMES utf8 */;", Dialect::Postgres).is_empty());
     }
 
     #[test]
