@@ -18,28 +18,60 @@ pub enum Verdict {
 }
 
 /// Parses `text` (one statement) with PostgreSQL's parser.
+///
+/// The verdict comes from the raw parser alone (`split_with_parser`: no syntax tree crosses into
+/// Rust), so any statement can be judged. The facts need the tree, whose protobuf decoding
+/// recurses once per level of nesting with large frames: it runs on a thread of its own with a
+/// large stack, for statements of at most [`MAX_TREE_TOKENS`] tokens (deeper than that, the
+/// facts come from key words).
 pub fn judge(text: &str) -> Verdict {
-    match pg_query::parse(text, 0) {
-        Ok(result) => {
-            let op = result
-                .protobuf
-                .stmts
-                .first()
-                .and_then(|raw| raw.stmt.as_ref())
-                .and_then(|node| node.node.as_ref())
-                .and_then(|node| facts(node, &Src::new(text)));
-            Verdict::Accepted(op)
-        }
-        Err(pg_query::Error::Parse(message)) => Verdict::Rejected {
+    match pg_query::split_with_parser(text) {
+        Ok(_) => Verdict::Accepted(tree_facts(text)),
+        Err(pg_query::Error::Split(message)) => Verdict::Rejected {
             offset: error_offset(text, &message),
             message,
         },
-        // A NUL byte or an undecodable tree: not PostgreSQL's verdict on the syntax.
+        // A NUL byte, which no PostgreSQL statement may hold.
         Err(other) => Verdict::Rejected {
             offset: text.find('\0').unwrap_or(0),
             message: other.to_string(),
         },
     }
+}
+
+/// Statements longer than this (in PostgreSQL tokens) are not decoded into a tree: a tree is
+/// never deeper than the statement has tokens, and this bound keeps the decoding well inside
+/// [`TREE_STACK`] even in a debug build.
+const MAX_TREE_TOKENS: usize = 2_000;
+/// The stack of the thread that decodes a tree (virtual memory, touched only as deep as used).
+const TREE_STACK: usize = 256 << 20;
+
+/// The facts of an accepted statement from PostgreSQL's tree, when it can be decoded safely.
+fn tree_facts(text: &str) -> Option<Op> {
+    let count = pg_query::scan(text).ok()?.tokens.len();
+    if count > MAX_TREE_TOKENS {
+        return None;
+    }
+    let owned = text.to_string();
+    std::thread::Builder::new()
+        .name("pg-tree".into())
+        .stack_size(TREE_STACK)
+        .spawn(move || {
+            let result = pg_query::parse(&owned, 0).ok()?;
+            let node = result
+                .protobuf
+                .stmts
+                .first()?
+                .stmt
+                .as_ref()?
+                .node
+                .as_ref()?;
+            facts(node, &Src::new(&owned))
+        })
+        .ok()?
+        .join()
+        .ok()
+        .flatten()
 }
 
 /// Where PostgreSQL's error points. Its message names the token ("at or near \"X\"") but not
@@ -68,7 +100,7 @@ fn error_offset(text: &str, message: &str) -> usize {
             .collect(),
         Err(_) => Vec::new(),
     };
-    let same = |end: usize| matches!(pg_query::parse(&text[..end], 0), Err(pg_query::Error::Parse(m)) if m == message);
+    let same = |end: usize| matches!(pg_query::split_with_parser(&text[..end]), Err(pg_query::Error::Split(m)) if m == message);
     let (mut low, mut high) = (0, candidates.len());
     while low < high {
         let mid = (low + high) / 2;
@@ -632,6 +664,29 @@ mod tests {
             .column("created")
             .is_some_and(|c| c.spec.data_type == "TIMESTAMP WITH TIME ZONE"));
         assert!(catalog.index("orders_user").is_some());
+    }
+
+    #[test]
+    fn deep_trees_are_accepted_without_overflowing_the_stack() {
+        // Valid, and deeper than a 2 MiB thread stack can decode in a debug build.
+        for n in [300, 900, 5_000] {
+            let sql = format!("SELECT {}1", "1 + ".repeat(n));
+            assert!(
+                matches!(super::judge(&sql), super::Verdict::Accepted(_)),
+                "{n}"
+            );
+            let sql = format!("CREATE TABLE t (a int DEFAULT {}1)", "1 + ".repeat(n));
+            assert!(
+                matches!(super::judge(&sql), super::Verdict::Accepted(_)),
+                "{n}"
+            );
+        }
+        let sql = format!(
+            "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1; SELECT {}1",
+            "1 + ".repeat(300)
+        );
+        let file = analyze(&sql, Dialect::Postgres, None);
+        assert!(file.statements.iter().all(|s| s.parsed.error.is_none()));
     }
 
     #[test]
