@@ -15,7 +15,8 @@ Says that a statement was not analysed because no parser can decide whether it i
 - a Flyway placeholder (`${name}`) with no value in the configuration stands at or before the
   point where the parser stopped: the parser judged a stand-in, not the SQL Flyway will run;
 - a MySQL statement holding `/*! … */` (or MariaDB `/*M! … */`) version comments, whose text the
-  server runs as part of the statement, that the MySQL grammar here cannot read.
+  server runs as part of the statement, that the MySQL grammar here cannot read, or a statement
+  made only of such comments (`/*!40101 SET NAMES utf8 */;`, mysqldump's triggers).
 
 A parse failure *before* the first placeholder is still a `syntax-error`: what precedes it is
 the same whatever the placeholder's value.
