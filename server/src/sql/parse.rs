@@ -17,7 +17,8 @@
 //! | multi-table `UPDATE a, b SET …` / `DELETE a FROM a JOIN b …` | MySQL |
 //! | `ALTER TABLE … CONVERT TO CHARACTER SET …` | MySQL |
 //! | `ALTER TABLE … ADD [COLUMN] (a INT, b INT)`, `DROP KEY k`, `RENAME t2` (rewritten) | MySQL |
-//! | `SET @v := …` (rewritten) | MySQL |
+//! | `SET @v := …`, `SELECT … INTO @v` at the end (rewritten) | MySQL |
+//! | MariaDB's `ADD COLUMN IF NOT EXISTS`, `DROP COLUMN IF EXISTS`, `ADD / DROP INDEX IF [NOT] EXISTS` (guards kept in the facts; MySQL itself rejects them, which is then not reported) | MySQL |
 //! | `CREATE TABLE … PARTITION BY …` (facts from the table without its partitioning clause) | MySQL |
 //! | `PREPARE s FROM @sql`, `DEALLOCATE PREPARE s`, `DROP PREPARE s` | MySQL |
 //! | administrative statements flyway-lsp does not analyse (GRANT, REVOKE, COMMENT ON, CREATE EXTENSION / POLICY / RULE / AGGREGATE / OPERATOR / PUBLICATION / SUBSCRIPTION, ALTER DEFAULT PRIVILEGES, SECURITY LABEL, REFRESH MATERIALIZED VIEW, CLUSTER, ANALYZE, LOCK, CALL, REINDEX, VACUUM, SET ROLE, …) | both |
@@ -167,12 +168,19 @@ pub fn parse_statement(
             found => {
                 // MySQL spellings sqlparser does not know, rewritten to ones it does (only the
                 // facts come from the rewrite; an error is reported on the text as written).
-                if let Some(op) = mysql_rewrite(source, tokens)
-                    .and_then(|t| Parser::parse_sql(&MySqlDialect {}, &t).ok())
-                    .and_then(|s| s.into_iter().next())
-                    .map(|s| convert(&s, source, &sig))
+                if let Some((op, guarded)) =
+                    mysql_rewrite(source, tokens).and_then(|(t, guarded)| {
+                        let statement = Parser::parse_sql(&MySqlDialect {}, &t)
+                            .ok()?
+                            .into_iter()
+                            .next()?;
+                        Some((convert(&statement, source, &sig), guarded))
+                    })
                 {
                     let mut op = op;
+                    if guarded {
+                        mark_guarded(&mut op);
+                    }
                     restore_placeholders(&mut op, source, tokens);
                     return Parsed {
                         op,
@@ -280,7 +288,31 @@ fn excerpt(text: &str) -> String {
 /// `ALTER TABLE t ADD [COLUMN] (a INT, b INT)` → `ADD COLUMN a INT, ADD COLUMN b INT`;
 /// `DROP KEY k` → `DROP INDEX k`; `RENAME t2` → `RENAME TO t2`; `SET @v := …` → `SET @v = …`.
 /// `None` when nothing applies. Placeholders become identifiers of their own length.
-fn mysql_rewrite(source: &str, tokens: &[Token]) -> Option<String> {
+/// MariaDB's `ADD COLUMN IF NOT EXISTS` / `DROP COLUMN IF EXISTS` (and for indexes), read
+/// without the guard: the facts must not claim more than the statement does, so added and
+/// dropped columns keep their guard and index changes are not followed.
+fn mark_guarded(op: &mut Op) {
+    if let Op::AlterTable { actions, .. } = op {
+        for action in actions.iter_mut() {
+            match action {
+                AlterAction::AddColumn { if_not_exists, .. } => *if_not_exists = true,
+                AlterAction::DropColumn { if_exists, .. } => *if_exists = true,
+                AlterAction::DropIndex { name } => {
+                    *action = AlterAction::Other(format!("DROP INDEX IF EXISTS {name}"))
+                }
+                AlterAction::AddConstraint { constraint, .. }
+                    if constraint.kind == ConstraintKind::Index =>
+                {
+                    *action = AlterAction::Other("ADD INDEX IF NOT EXISTS".into())
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The rewritten text, and whether an `IF [NOT] EXISTS` guard was taken out.
+fn mysql_rewrite(source: &str, tokens: &[Token]) -> Option<(String, bool)> {
     let sig: Vec<&Token> = significant(tokens).collect();
     let word = |i: usize, k: &str| sig.get(i).is_some_and(|t| t.is_keyword(source, k));
     let punct = |i: usize, p: &str| {
@@ -289,6 +321,7 @@ fn mysql_rewrite(source: &str, tokens: &[Token]) -> Option<String> {
     };
     // Byte-range replacements in the statement's text, in order.
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut guarded = false;
     if word(0, "SET") {
         for i in 0..sig.len() {
             if punct(i, ":") && punct(i + 1, "=") && sig[i].end == sig[i + 1].start {
@@ -304,8 +337,33 @@ fn mysql_rewrite(source: &str, tokens: &[Token]) -> Option<String> {
             } else if punct(i, ")") {
                 depth = depth.saturating_sub(1);
             }
+            // MariaDB: ADD [COLUMN|INDEX|KEY] IF NOT EXISTS, DROP [COLUMN|INDEX|KEY] IF EXISTS.
+            if depth == 0 && (word(i, "ADD") || word(i, "DROP")) {
+                let at = if ["COLUMN", "INDEX", "KEY"].iter().any(|k| word(i + 1, k)) {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                let guard = if word(at, "IF") && word(at + 1, "NOT") && word(at + 2, "EXISTS") {
+                    3
+                } else if word(at, "IF") && word(at + 1, "EXISTS") {
+                    2
+                } else {
+                    0
+                };
+                if guard > 0 {
+                    edits.push((sig[at].start, sig[at + guard - 1].end, String::new()));
+                    guarded = true;
+                }
+            }
             if depth == 0 && word(i, "ADD") {
                 let open = if word(i + 1, "COLUMN") { i + 2 } else { i + 1 };
+                let open = if word(open, "IF") && word(open + 1, "NOT") && word(open + 2, "EXISTS")
+                {
+                    open + 3
+                } else {
+                    open
+                };
                 if punct(open, "(") {
                     // The column definitions, split at the commas of their own level.
                     let mut defs: Vec<(usize, usize)> = Vec::new();
@@ -333,10 +391,37 @@ fn mysql_rewrite(source: &str, tokens: &[Token]) -> Option<String> {
                     if j >= sig.len() {
                         return None;
                     }
+                    // MySQL's grammar takes table elements here: keys and constraints too.
                     let expanded: Vec<String> = defs
                         .iter()
-                        .map(|&(a, b)| format!("ADD COLUMN {}", &source[a..b]))
+                        .map(|&(a, b)| {
+                            let def = &source[a..b];
+                            let head = def
+                                .split(|c: char| !c.is_ascii_alphabetic())
+                                .next()
+                                .unwrap_or("")
+                                .to_ascii_uppercase();
+                            let element = [
+                                "INDEX",
+                                "KEY",
+                                "UNIQUE",
+                                "PRIMARY",
+                                "CONSTRAINT",
+                                "FOREIGN",
+                                "FULLTEXT",
+                                "SPATIAL",
+                                "CHECK",
+                            ]
+                            .contains(&head.as_str());
+                            if element {
+                                format!("ADD {def}")
+                            } else {
+                                format!("ADD COLUMN {def}")
+                            }
+                        })
                         .collect();
+                    // The guard, taken out above, is put back on every column by `mark_guarded`.
+                    edits.retain(|&(a, _, _)| a < sig[i].start);
                     edits.push((sig[i].start, sig[j].end, expanded.join(", ")));
                     i = j + 1;
                     continue;
@@ -355,6 +440,34 @@ fn mysql_rewrite(source: &str, tokens: &[Token]) -> Option<String> {
                 edits.push((sig[i].end, sig[i].end, " TO".into()));
             }
             i += 1;
+        }
+    }
+    if word(0, "SELECT") {
+        // `SELECT … INTO @a, @b` at the end (after FROM / LIMIT): the variables are not the
+        // statement's facts; the query before them is parsed.
+        let mut depth = 0usize;
+        for i in 0..sig.len() {
+            if punct(i, "(") {
+                depth += 1;
+            } else if punct(i, ")") {
+                depth = depth.saturating_sub(1);
+            } else if depth == 0 && i > 1 && word(i, "INTO") {
+                let mut j = i + 1;
+                let mut ok = false;
+                while punct(j, "@") && sig.get(j + 1).is_some_and(|t| t.kind == TokenKind::Word) {
+                    ok = true;
+                    j += 2;
+                    if punct(j, ",") {
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if ok && j == sig.len() {
+                    edits.push((sig[i].start, sig[j - 1].end, String::new()));
+                }
+                break;
+            }
         }
     }
     if word(0, "CREATE") && (1..4).any(|i| word(i, "TABLE")) {
@@ -395,7 +508,7 @@ fn mysql_rewrite(source: &str, tokens: &[Token]) -> Option<String> {
         pos = b;
     }
     out.push_str(&source[pos..end]);
-    Some(out)
+    Some((out, guarded))
 }
 
 /// `INSERT INTO name [(col, …)] VALUES (literal, …)[, (…)]…` with only literals (numbers,
@@ -1607,6 +1720,13 @@ mod tests {
         for sql in [
             "ALTER TABLE t ADD COLUMN (a INT, b VARCHAR(10) NOT NULL DEFAULT 'x')",
             "ALTER TABLE t ADD (a INT)",
+            "ALTER TABLE t ADD (a INT, INDEX i (a), CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id))",
+            "SELECT id FROM t LIMIT 1 INTO @v",
+            "SELECT a, b FROM t WHERE c = 1 INTO @x, @y",
+            // MariaDB's guards.
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS a INT",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS (a INT, b INT)",
+            "ALTER TABLE t DROP COLUMN IF EXISTS a, DROP INDEX IF EXISTS i, ADD INDEX IF NOT EXISTS j (a)",
             "SELECT COUNT(*) INTO @v FROM t",
             "SET @v := (SELECT COUNT(*) FROM t)",
             "PREPARE s FROM @sql",
@@ -1641,12 +1761,28 @@ mod tests {
             parse("ALTER TABLE `_a` RENAME `a`", Dialect::MySql).op,
             Op::AlterTable { ref actions, .. } if actions == &vec![AlterAction::RenameTo { to: Name::new(None, "a") }]
         ));
+        match parse(
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS (a INT, b INT), DROP INDEX IF EXISTS i",
+            Dialect::MySql,
+        )
+        .op
+        {
+            Op::AlterTable { actions, .. } => {
+                assert!(
+                    matches!(&actions[1], AlterAction::AddColumn { column, if_not_exists: true } if column.name == "b")
+                );
+                assert!(matches!(&actions[2], AlterAction::Other(_)), "{actions:?}");
+            }
+            other => panic!("{other:?}"),
+        }
         // The rewrites do not let invalid statements through.
         for sql in [
             "ALTER TABLE t ADD COLUMN (a INT,)",
             "ALTER TABLE t ADD COLUMN (a INT",
             "SET @v :=",
             "ALTER TABLE t RENAME",
+            "SELECT id FROM t INTO @",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS",
         ] {
             let error = parse(sql, Dialect::MySql).error.expect(sql);
             assert_eq!(error.kind, ErrorKind::Rejected, "{sql}");
