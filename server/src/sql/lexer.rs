@@ -161,8 +161,9 @@ fn lex(source: &str, dialect: Dialect, mut push: impl FnMut(Token)) {
                 i += 3;
                 TokenKind::Whitespace
             }
-            // So is a no-break space (U+00A0) between tokens, as Flyway's parser reads it
-            // (editors and web pages leave them after statements).
+            // So is a no-break space (U+00A0) between tokens: editors and web pages leave them
+            // after statements in folders Flyway ran (issue #11), and PostgreSQL's and MySQL's
+            // lexers never see it there, as the statement ends before it.
             0xc2 if bytes.get(i + 1) == Some(&0xa0) => {
                 i += 2;
                 TokenKind::Whitespace

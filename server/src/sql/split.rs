@@ -86,7 +86,7 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
                 TokenKind::String | TokenKind::QuotedIdent | TokenKind::DollarString
             ) && source[t.start..].starts_with(delimiter.as_str())
         };
-        // A custom delimiter glued to the end of a word (`END$$`, `END//`): words may hold `$`,
+        // A custom delimiter glued to the end of a word (`END$$`): words may hold `$`,
         // but Flyway, like the mysql client, ends the statement where the delimiter starts.
         let glued = if delimiter != ";" && !at_terminator && t.kind == TokenKind::Word {
             t.text(source)
