@@ -149,8 +149,22 @@ impl Tokens {
 
 /// Lexes `source`, handing each token to `push` in order.
 fn lex(source: &str, dialect: Dialect, mut push: impl FnMut(Token)) {
+    lex_from(source, 0, dialect, |t| {
+        push(t);
+        true
+    });
+}
+
+/// Lexes `source` from byte `start` (a token boundary), handing each token to `push` until it
+/// returns false.
+pub(crate) fn lex_from(
+    source: &str,
+    start: usize,
+    dialect: Dialect,
+    mut push: impl FnMut(Token) -> bool,
+) {
     let bytes = source.as_bytes();
-    let mut i = 0;
+    let mut i = start;
     while i < bytes.len() {
         let start = i;
         let mut unterminated = false;
@@ -290,12 +304,14 @@ fn lex(source: &str, dialect: Dialect, mut push: impl FnMut(Token)) {
             }
         };
         let end = i.min(bytes.len());
-        push(Token {
+        if !push(Token {
             kind,
             start,
             end,
             unterminated,
-        });
+        }) {
+            return;
+        }
         i = end;
     }
 }

@@ -32,7 +32,27 @@ pub struct Split {
 }
 
 pub fn split(source: &str, dialect: Dialect) -> Split {
-    let tokens = Tokens::new(source, dialect);
+    // The data of PostgreSQL's `COPY … FROM STDIN` is not SQL: lexed as blank space.
+    let regions = if dialect == Dialect::Postgres {
+        copy_data(source)
+    } else {
+        Vec::new()
+    };
+    let tokens = if regions.is_empty() {
+        Tokens::new(source, dialect)
+    } else {
+        let mut masked = source.as_bytes().to_vec();
+        for r in &regions {
+            for b in &mut masked[r.clone()] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b' ';
+                }
+            }
+        }
+        // Only ASCII bytes were written over whole characters: still UTF-8.
+        let masked = String::from_utf8(masked).unwrap_or_else(|_| source.to_string());
+        Tokens::new(&masked, dialect)
+    };
     let mut statements = Vec::new();
     let mut directives = Vec::new();
     let mut delimiter = ";".to_string();
@@ -164,6 +184,60 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
         statements,
         directives,
     }
+}
+
+/// The byte ranges of the data after PostgreSQL's `COPY … FROM STDIN;` statements, as Flyway
+/// reads them (`PostgreSQLParser`): the rest of the statement's line after its `;` (skipped), then
+/// the lines up to and including the one that is `\.` (trimmed), or to the end of the script.
+fn copy_data(source: &str) -> Vec<Range<usize>> {
+    let mut regions = Vec::new();
+    let mut pos = 0;
+    while pos < source.len() {
+        // Up to the first `COPY … FROM STDIN;` from `pos`, lexing only as far as needed.
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut found = None;
+        super::lexer::lex_from(source, pos, Dialect::Postgres, |t| {
+            match t.kind {
+                TokenKind::Word => words.push((t.start, t.end)),
+                TokenKind::Punct if &source[t.start..t.end] == ";" => {
+                    let word = |i: usize| words.get(i).map(|&(a, b)| &source[a..b]);
+                    let copy = word(0).is_some_and(|w| w.eq_ignore_ascii_case("COPY"));
+                    let stdin = words.windows(2).any(|w| {
+                        source[w[0].0..w[0].1].eq_ignore_ascii_case("FROM")
+                            && source[w[1].0..w[1].1].eq_ignore_ascii_case("STDIN")
+                    });
+                    if copy && stdin {
+                        found = Some(t.end);
+                        return false;
+                    }
+                    words.clear();
+                }
+                _ => {}
+            }
+            true
+        });
+        let Some(end) = found else {
+            break;
+        };
+        // The rest of the statement's line is skipped, then lines up to `\.`.
+        let start = end;
+        let mut at = source[end..]
+            .find('\n')
+            .map_or(source.len(), |i| end + i + 1);
+        while at < source.len() {
+            let line_end = source[at..].find('\n').map_or(source.len(), |i| at + i + 1);
+            let line = &source[at..line_end];
+            at = line_end;
+            if line.trim() == "\\." {
+                break;
+            }
+        }
+        if at > start {
+            regions.push(start..at);
+        }
+        pos = at;
+    }
+    regions
 }
 
 /// MySQL's `/*! … */` and MariaDB's `/*M! … */`: code for the server, a comment elsewhere.
@@ -339,6 +413,25 @@ mod tests {
         );
         // Elsewhere it is a comment.
         assert!(texts("/*!40101 SET NAMES utf8 */;", Dialect::Postgres).is_empty());
+    }
+
+    #[test]
+    fn postgres_copy_data_is_not_sql() {
+        let source = "CREATE TABLE t (a int, b text);\nCOPY t (a, b) FROM stdin;\n1\tit's; here\n2\t\\N\n\\.\nSELECT 1;\ncopy t from STDIN with (format text);\n3\tx\n";
+        assert_eq!(
+            texts(source, Dialect::Postgres),
+            vec![
+                "CREATE TABLE t (a int, b text)",
+                "COPY t (a, b) FROM stdin",
+                "SELECT 1",
+                "copy t from STDIN with (format text)"
+            ]
+        );
+        // Elsewhere, and for COPY … TO STDOUT, lines after are statements.
+        assert_eq!(
+            texts("COPY t TO stdout;\nSELECT 1;", Dialect::Postgres),
+            vec!["COPY t TO stdout", "SELECT 1"]
+        );
     }
 
     #[test]
