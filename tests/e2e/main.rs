@@ -18,6 +18,7 @@ mod lsp;
 mod lsp_transport;
 mod on_target;
 mod queries;
+mod syntax_proof;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod facts;
 pub mod lexer;
 pub mod parse;
+pub mod pg;
 pub mod server;
 pub mod split;
 pub mod unsupported;

@@ -47,6 +47,10 @@ const fn case(
 const CASES: &[Case] = &[
     case("syntax-error", "postgres", "ALTER TABLE users ADD COLUMN x text DEFALT 'a';", "ALTER TABLE users ADD COLUMN x text DEFAULT 'a';"),
     case("syntax-error", "mysql", "ALTER TABLE users ADD COLUMN x TEXT NOT NUL;", "ALTER TABLE users ADD COLUMN x TEXT NOT NULL;"),
+    // Valid PostgreSQL that sqlparser rejects: PostgreSQL's own grammar accepts it.
+    case("syntax-error", "postgres", "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 CACHE;", "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 CACHE 1;"),
+    case("statement-not-analysed", "postgres", "CREATE TABLE t (id int) ${options} PARTITION BY HASH (id);", "CREATE TABLE ${schema}.t (id int) PARTITION BY HASH (id);"),
+    case("statement-not-analysed", "mysql", "CREATE TABLE t (id INT) ENGINE=InnoDB /*!50100 PARTITION BY HASH (id) */ PARTITIONS 4;", "CREATE TABLE t (id BIGINT /*! UNSIGNED */ NOT NULL);"),
     case("require-concurrent-index", "postgres", "CREATE INDEX i ON users (email);", "CREATE INDEX CONCURRENTLY i ON users (email);"),
     case("require-concurrent-index", "postgres", "CREATE INDEX i ON orders (status);", "CREATE TABLE t (a int); CREATE INDEX i ON t (a);"),
     case("require-concurrent-index-drop", "postgres", "DROP INDEX orders_user_idx;", "DROP INDEX CONCURRENTLY orders_user_idx;"),
