@@ -6,7 +6,8 @@
 //! right after each change), and resident memory after 500 edits; then the didChange → publish
 //! latency on a 2,000-line migration (in that workspace and in a small one).
 //!
-//! Run: `cargo bench -p flyway-lsp --bench lsp` (add `-- --files N` for another size).
+//! Run: `cargo bench -p flyway-lsp --bench lsp` (add `-- --files N` for another size,
+//! `--edits N` for another number of edits while typing).
 //! Targets (issue #14, 2 cores): first diagnostics < 1.5 s, edit → publish p99 < 100 ms, hover
 //! while typing p99 < 100 ms, RSS < 200 MB after 500 edits, 2,000-line file edit p99 < 10 ms.
 
@@ -173,7 +174,7 @@ fn big_migration(n: usize) -> String {
     text
 }
 
-fn run(files: usize) {
+fn run(files: usize, typing: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     generate(dir.path(), files);
     let big = dir
@@ -208,7 +209,7 @@ fn run(files: usize) {
     let column = format!("CREATE TABLE t{middle_n}").len() as u32;
     let mut edits = Vec::new();
     let mut hovers = Vec::new();
-    for version in 2..=501 {
+    for version in 2..=(typing as i32 + 1) {
         let add = version % 2 == 0;
         let change = if add {
             json!({"range": {"start": {"line": line, "character": column}, "end": {"line": line, "character": column}}, "text": "x"})
@@ -241,7 +242,7 @@ fn run(files: usize) {
         v[((v.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0
     };
     println!(
-        "{files:>6} files: typing in an ordinary migration: didChange→publish p50 {:.1} ms, p99 {:.1} ms; hover while typing p50 {:.1} ms, p99 {:.1} ms; RSS after 500 edits {rss_typing:.0} MB",
+        "{files:>6} files: typing in an ordinary migration: didChange→publish p50 {:.1} ms, p99 {:.1} ms; hover while typing p50 {:.1} ms, p99 {:.1} ms; RSS after {typing} edits {rss_typing:.0} MB",
         percentile(&mut edits, 0.5),
         percentile(&mut edits, 0.99),
         percentile(&mut hovers, 0.5),
@@ -296,6 +297,12 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000usize);
-    run(20);
-    run(files);
+    let edits = args
+        .iter()
+        .position(|a| a == "--edits")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(500usize);
+    run(20, edits);
+    run(files, edits);
 }

@@ -98,7 +98,8 @@ pub struct Catalog {
     /// Shared between snapshots: cloning a catalog copies pointers, and a change copies only
     /// the table it touches.
     tables: BTreeMap<String, std::sync::Arc<Table>>,
-    indexes: BTreeMap<String, Index>,
+    /// Shared between snapshots like the tables.
+    indexes: BTreeMap<String, std::sync::Arc<Index>>,
     /// True once a statement ran that may have created or dropped anything.
     pub uncertain: bool,
     /// Tables known to be missing: dropped or renamed away by a replayed statement.
@@ -126,11 +127,11 @@ impl Catalog {
     }
 
     pub fn index(&self, name: &str) -> Option<&Index> {
-        self.indexes.get(name)
+        self.indexes.get(name).map(|i| &**i)
     }
 
     pub fn indexes(&self) -> impl Iterator<Item = &Index> {
-        self.indexes.values()
+        self.indexes.values().map(|i| &**i)
     }
 
     /// Whether the model can vouch that `name` does not exist: a replayed statement dropped it
@@ -163,7 +164,7 @@ impl Catalog {
             table.maybe_gone = true;
         }
         for index in self.indexes.values_mut() {
-            index.maybe_gone = true;
+            std::sync::Arc::make_mut(index).maybe_gone = true;
         }
     }
 
@@ -217,14 +218,14 @@ impl Catalog {
                         if let Some(name) = &c.name {
                             self.indexes.insert(
                                 name.clone(),
-                                Index {
+                                std::sync::Arc::new(Index {
                                     name: name.clone(),
                                     table: k.clone(),
                                     columns: c.columns.clone(),
                                     unique: c.kind == ConstraintKind::Unique,
                                     origin: origin.clone(),
                                     maybe_gone: false,
-                                },
+                                }),
                             );
                             self.gone_indexes.remove(name);
                         }
@@ -298,7 +299,8 @@ impl Catalog {
     fn add_index(&mut self, index: Index) {
         self.gone_indexes.remove(&index.name);
         if self.indexes.get(&index.name).is_none_or(|i| i.maybe_gone) {
-            self.indexes.insert(index.name.clone(), index);
+            self.indexes
+                .insert(index.name.clone(), std::sync::Arc::new(index));
         }
     }
 
@@ -314,7 +316,7 @@ impl Catalog {
             }
             let new_key = key(to);
             for index in self.indexes.values_mut().filter(|i| i.table == key(from)) {
-                index.table = new_key.clone();
+                std::sync::Arc::make_mut(index).table = new_key.clone();
             }
             self.tables.insert(new_key, shared);
         }
