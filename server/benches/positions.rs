@@ -1,7 +1,8 @@
 //! Positions of many findings in one file: 100,000 findings, line/column computed the old way
 //! (`LineCol::of`, a scan from the file start for every finding) and through the per-file
 //! `LineIndex` (line starts indexed once, binary search), then the whole engine on a migration
-//! with 100,000 findings.
+//! with 100,000 findings; last, LSP positions (UTF-16) of the same findings on one 20 MB line
+//! (a minified dump), through the LSP line index and by counting from the line start.
 //!
 //! Run: `cargo bench -p flyway-lsp --bench positions` (add `-- --findings N` for another count).
 //! The old way is quadratic: it is timed on an evenly spread sample of the findings and the
@@ -103,6 +104,37 @@ fn main() {
     println!(
         "check of a migration with {reported} findings: {:.2} s",
         elapsed.as_secs_f64()
+    );
+
+    // LSP positions on one long line: the statements without their line ends.
+    let line: String = text.replace("\r\n", " ");
+    let offsets: Vec<usize> = line.match_indices("CREATE INDEX").map(|(i, _)| i).collect();
+    let start = Instant::now();
+    let index = flyway_lsp::lsp::proto::LineIndex::new(&line);
+    let indexed: Vec<u32> = offsets
+        .iter()
+        .map(|&o| index.position(o).character)
+        .collect();
+    let indexed_time = start.elapsed();
+    let step = (offsets.len() / 500).max(1);
+    let start = Instant::now();
+    let mut counted = 0usize;
+    for k in (0..offsets.len()).step_by(step) {
+        let units: usize = line[..offsets[k]].chars().map(char::len_utf16).sum();
+        assert_eq!(units as u32, indexed[k], "the index gives the same columns");
+        counted += 1;
+    }
+    let counted_time = start
+        .elapsed()
+        .mul_f64(offsets.len() as f64 / counted as f64);
+    println!(
+        "LSP positions of {} findings on one {:.1} MB line: indexed {:.1} ms; counted from the \
+         line start {:.1} s (extrapolated from {counted}) ({:.0}x)",
+        offsets.len(),
+        line.len() as f64 / 1_048_576.0,
+        ms(indexed_time),
+        counted_time.as_secs_f64(),
+        counted_time.as_secs_f64() / indexed_time.as_secs_f64().max(1e-9)
     );
 }
 

@@ -75,6 +75,8 @@ pub struct LineIndex {
     starts: Vec<usize>,
     /// Characters before byte `k * CHECKPOINT` (rounded down to a character boundary).
     chars_before: Vec<usize>,
+    /// UTF-16 code units before the same boundaries (what LSP positions count).
+    units_before: Vec<usize>,
 }
 
 impl LineIndex {
@@ -85,15 +87,21 @@ impl LineIndex {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         let mut chars_before = Vec::with_capacity(bytes.len() / Self::CHECKPOINT + 1);
-        let mut chars = 0usize;
+        let mut units_before = Vec::with_capacity(bytes.len() / Self::CHECKPOINT + 1);
+        let (mut chars, mut units) = (0usize, 0usize);
+        let mut last_units = 0usize;
         for (i, &b) in bytes.iter().enumerate() {
             if i % Self::CHECKPOINT == 0 {
-                // Characters before the boundary at or below `i`: a continuation byte here means
+                // Counts before the boundary at or below `i`: a continuation byte here means
                 // the character started earlier and is already counted.
-                chars_before.push(chars - usize::from(is_continuation(b) && chars > 0));
+                let inside = is_continuation(b) && chars > 0;
+                chars_before.push(chars - usize::from(inside));
+                units_before.push(units - if inside { last_units } else { 0 });
             }
             if !is_continuation(b) {
                 chars += 1;
+                last_units = utf16_units(b);
+                units += last_units;
             }
             match b {
                 b'\n' => starts.push(i + 1),
@@ -105,7 +113,74 @@ impl LineIndex {
             len: text.len(),
             starts,
             chars_before,
+            units_before,
         }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte offset where 0-based `line` starts, if the text has that line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+
+    /// The 0-based line and UTF-16 column of byte `offset` (clamped to the text and to a
+    /// character boundary), as LSP positions count. Logarithmic in the text's size, whatever the
+    /// line's length.
+    pub fn utf16_position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_boundary(text, offset.min(self.len));
+        let line = self.line_of(offset);
+        let start = self.starts.get(line).copied().unwrap_or(0);
+        let column = if offset - start < Self::CHECKPOINT {
+            count_units(&text.as_bytes()[start..offset])
+        } else {
+            self.units_at(text, offset) - self.units_at(text, start)
+        };
+        (line, column)
+    }
+
+    /// The byte offset of UTF-16 column `units` on 0-based `line`: past the line's end or the
+    /// text's end it clamps to them (as LSP asks); inside a surrogate pair, to the next character.
+    pub fn utf16_offset(&self, text: &str, line: usize, units: usize) -> usize {
+        let Some(&start) = self.starts.get(line) else {
+            return text.len();
+        };
+        let end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let end = start + text[start..end].trim_end_matches(['\n', '\r']).len();
+        // Start from the last checkpoint inside the line that is not past the wanted column.
+        let base = self.units_at(text, start);
+        let first = start.div_ceil(Self::CHECKPOINT);
+        let last = (end / Self::CHECKPOINT).min(self.units_before.len().saturating_sub(1));
+        let mut from = start;
+        if first <= last && !self.units_before.is_empty() {
+            let n = self.units_before[first..=last].partition_point(|&u| u - base <= units);
+            if n > 0 {
+                from = floor_boundary(text, (first + n - 1) * Self::CHECKPOINT).max(start);
+            }
+        }
+        let mut seen = self.units_at(text, from) - base;
+        for (i, c) in text[from..end].char_indices() {
+            if seen >= units {
+                return from + i;
+            }
+            seen += c.len_utf16();
+        }
+        end
+    }
+
+    /// UTF-16 code units before the character boundary `offset`.
+    fn units_at(&self, text: &str, offset: usize) -> usize {
+        let k = (offset / Self::CHECKPOINT).min(self.units_before.len().saturating_sub(1));
+        let Some(&base) = self.units_before.get(k) else {
+            return 0;
+        };
+        let from = floor_boundary(text, k * Self::CHECKPOINT).min(offset);
+        base + count_units(&text.as_bytes()[from..offset])
     }
 
     /// Number of lines (a text without a line terminator has one).
@@ -164,6 +239,24 @@ impl LineIndex {
 /// Characters in valid UTF-8 bytes.
 fn count_chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| !is_continuation(b)).count()
+}
+
+/// UTF-16 code units in valid UTF-8 bytes.
+fn count_units(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .filter(|&&b| !is_continuation(b))
+        .map(|&b| utf16_units(b))
+        .sum()
+}
+
+/// UTF-16 code units of the character whose UTF-8 encoding starts with `lead`.
+fn utf16_units(lead: u8) -> usize {
+    if lead >= 0xf0 {
+        2
+    } else {
+        1
+    }
 }
 
 fn is_continuation(b: u8) -> bool {

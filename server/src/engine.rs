@@ -105,6 +105,10 @@ fn analysed_kinds() -> &'static [Kind] {
 
 /// Splits and parses every migration, on all cores.
 pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
+    // A database without SQL rules: its scripts are never parsed as PostgreSQL or MySQL.
+    if server.unsupported.is_some() {
+        return vec![None; set.files.len()];
+    }
     let conf_files: HashSet<&Path> = set
         .files
         .iter()
@@ -156,6 +160,9 @@ pub fn analyze_file(
     server: &Server,
     cache: &mut crate::sql::analysis::ParseCache,
 ) -> Option<SqlFile> {
+    if server.unsupported.is_some() {
+        return None;
+    }
     let file = set.files.get(index)?;
     file.migration(analysed_kinds())?;
     file.text()?;
@@ -230,6 +237,45 @@ fn apply_order(set: &MigrationSet) -> Vec<usize> {
     order
 }
 
+/// Where Java and Kotlin migrations fall in Flyway's apply order: the files of `order` before
+/// which one of them runs (its effect on the schema is unknown, so the replay forgets what it
+/// knew there), and whether one runs after all of them.
+fn code_points(set: &MigrationSet, order: &[usize]) -> (HashSet<usize>, bool) {
+    let mut before = HashSet::new();
+    let mut after_all = false;
+    let baseline = order
+        .first()
+        .and_then(|&i| set.files[i].migration(&[Kind::Baseline]))
+        .and_then(|n| n.version.as_ref());
+    let first_repeatable = order
+        .iter()
+        .position(|&i| set.files[i].migration(&[Kind::Repeatable]).is_some());
+    for (_, name) in set.code.iter().filter_map(|f| f.name().map(|n| (f, n))) {
+        let at = match &name.version {
+            // Below the baseline: never applied.
+            Some(v) if baseline.is_some_and(|b| v <= b) => continue,
+            Some(v) => order
+                .iter()
+                .position(|&i| {
+                    set.files[i]
+                        .migration(&[Kind::Versioned])
+                        .and_then(|n| n.version.as_ref())
+                        .is_some_and(|sv| sv > v)
+                })
+                .or(first_repeatable),
+            // A repeatable one: before every SQL repeatable, to be safe.
+            None => first_repeatable,
+        };
+        match at {
+            Some(k) => {
+                before.insert(order[k]);
+            }
+            None => after_all = true,
+        }
+    }
+    (before, after_all)
+}
+
 /// What one run of the rules leaves for the next (editors re-check after every change): each
 /// file's SQL findings, and the schema around the file being edited.
 #[derive(Debug, Clone, Default)]
@@ -286,6 +332,7 @@ pub fn run_rules_incremental(
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
         project,
+        server,
         set,
         parser: &parser,
         applied,
@@ -302,6 +349,7 @@ pub fn run_rules_incremental(
         .filter_map(|(i, f)| Some((f.migration(&[Kind::Versioned])?.version.as_ref()?, i)))
         .collect();
     let order = apply_order(set);
+    let (code_before, code_after_all) = code_points(set, &order);
     let in_order: HashSet<usize> = order.iter().copied().collect();
     let changed_pos = changed.and_then(|p| order.iter().position(|&i| set.files[i].path == p));
     if changed.is_none() {
@@ -346,6 +394,9 @@ pub fn run_rules_incremental(
         let i = order[k];
         let file = &set.files[i];
         let is_changed = Some(k) == changed_pos;
+        if code_before.contains(&i) {
+            catalog.forget();
+        }
         // Before the edited file nothing changed: replay the schema, keep the findings.
         if changed_pos.is_some_and(|pos| k < pos) && old.contains_key(&file.path) {
             reuse(&file.path, &mut diagnostics, &mut per_file);
@@ -377,6 +428,9 @@ pub fn run_rules_incremental(
             }
         }
         k += 1;
+    }
+    if code_after_all && !tail_reused {
+        catalog.forget();
     }
     if let Some((path, before, after)) = new_snapshot {
         cache.edited = Some(EditedSnapshot {
@@ -528,13 +582,23 @@ pub fn catalog_before(set: &MigrationSet, sql: &Analyses, file_index: usize) -> 
     // A set has one dialect: its scripts were analysed in it.
     let dialect = sql.iter().flatten().next().map(|s| s.dialect);
     let mut catalog = dialect.map_or_else(Catalog::default, Catalog::new);
-    for i in apply_order(set) {
+    let order = apply_order(set);
+    let (code_before, code_after_all) = code_points(set, &order);
+    let mut reached = false;
+    for i in order {
+        if code_before.contains(&i) {
+            catalog.forget();
+        }
         if i == file_index {
+            reached = true;
             break;
         }
         if let Some(file_sql) = sql.get(i).and_then(Option::as_ref) {
             replay(&mut catalog, &set.files[i], file_sql);
         }
+    }
+    if code_after_all && !reached {
+        catalog.forget();
     }
     catalog
 }
@@ -564,6 +628,74 @@ pub fn check_path(path: &Path, options: &LoadOptions) -> Result<Vec<ProjectRepor
 mod tests {
     use super::*;
     use crate::sql::facts::Name;
+
+    #[test]
+    fn java_migrations_make_the_schema_unknown_where_they_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("src/main/resources/db/migration");
+        let java = dir.path().join("src/main/java/db/migration");
+        std::fs::create_dir_all(&sql).unwrap();
+        std::fs::create_dir_all(&java).unwrap();
+        std::fs::write(
+            sql.join("V1__a.sql"),
+            "CREATE TABLE a (id int); CREATE TABLE gone (id int); DROP TABLE gone;",
+        )
+        .unwrap();
+        std::fs::write(java.join("V2__Backfill.java"), "class V2__Backfill {}").unwrap();
+        // After V2 (Java) anything may be: `a` may have been dropped (so V3 creates it again),
+        // `gone` re-created, `a` given other columns.
+        std::fs::write(
+            sql.join("V3__c.sql"),
+            "CREATE TABLE a (id int, b int);\nALTER TABLE gone ADD COLUMN x int;\nALTER TABLE a DROP COLUMN b;",
+        )
+        .unwrap();
+        std::fs::write(
+            sql.join("V4__d.sql"),
+            "DROP TABLE a;\nALTER TABLE a ADD COLUMN y int;",
+        )
+        .unwrap();
+        let report = check_path(dir.path(), &LoadOptions::default())
+            .unwrap()
+            .remove(0);
+        assert_eq!(report.set.code.len(), 1);
+        let rules: Vec<(&str, String)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.starts_with("unknown-") || d.rule == "duplicate-object")
+            .map(|d| {
+                (
+                    d.rule,
+                    d.path.file_name().unwrap().to_string_lossy().into_owned(),
+                )
+            })
+            .collect();
+        // Only V4's use of the table it dropped itself is known to fail.
+        assert_eq!(rules, vec![("unknown-table", "V4__d.sql".to_string())]);
+        let index_of = |name: &str| {
+            report
+                .set
+                .files
+                .iter()
+                .position(|f| f.file_name == name)
+                .unwrap()
+        };
+        let before_v3 = catalog_before(&report.set, &report.sql, index_of("V3__c.sql"));
+        assert!(!before_v3.surely_missing_table(&Name::new(None, "gone")));
+        assert!(before_v3.table(&Name::new(None, "a")).unwrap().maybe_gone);
+        // Without the Java migration, V3's CREATE TABLE a is a duplicate.
+        std::fs::remove_file(java.join("V2__Backfill.java")).unwrap();
+        let report = check_path(dir.path(), &LoadOptions::default())
+            .unwrap()
+            .remove(0);
+        assert!(report
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "duplicate-object"));
+        assert!(report
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "unknown-table" && d.path.ends_with("V3__c.sql")));
+    }
 
     #[test]
     fn catalog_before_a_migration() {

@@ -37,6 +37,9 @@ pub enum Content {
     },
     /// The file could not be read (permissions, vanished, …).
     Unreadable(String),
+    /// The source of a Java or Kotlin migration: Flyway runs the compiled class, whose effect on
+    /// the schema cannot be known from here, and stores no checksum for it.
+    Code,
 }
 
 /// One file in a location.
@@ -81,6 +84,11 @@ impl ScriptFile {
         }
     }
 
+    /// A Java or Kotlin migration (see [`MigrationSet::code`]).
+    pub fn is_code(&self) -> bool {
+        matches!(self.content, Content::Code)
+    }
+
     /// The folder part of [`ScriptFile::script`] ("" at the location root).
     pub fn script_dir(&self) -> &str {
         self.script.rsplit_once('/').map_or("", |(dir, _)| dir)
@@ -101,11 +109,15 @@ pub struct WalkProblem {
 #[derive(Debug, Clone, Default)]
 pub struct MigrationSet {
     pub files: Vec<ScriptFile>,
+    /// Java and Kotlin migrations (valid `V…__…` / `R__…` class names, [`Content::Code`]), kept
+    /// apart from `files`: they share the version sequence (duplicates, gaps, order, `info`) but
+    /// no SQL or naming rule reads them.
+    pub code: Vec<ScriptFile>,
     pub walk_problems: Vec<WalkProblem>,
 }
 
 impl MigrationSet {
-    /// Valid migrations of the given kinds.
+    /// Valid SQL migrations of the given kinds.
     pub fn migrations<'a>(
         &'a self,
         kinds: &'a [Kind],
@@ -113,6 +125,82 @@ impl MigrationSet {
         self.files
             .iter()
             .filter_map(move |f| f.migration(kinds).map(|n| (f, n)))
+    }
+
+    /// Valid migrations of the given kinds, SQL then Java / Kotlin: the version sequence.
+    pub fn with_code<'a>(
+        &'a self,
+        kinds: &'a [Kind],
+    ) -> impl Iterator<Item = (&'a ScriptFile, &'a ResourceName)> + 'a {
+        self.files
+            .iter()
+            .chain(&self.code)
+            .filter_map(move |f| f.migration(kinds).map(|n| (f, n)))
+    }
+}
+
+/// The file name suffixes of Java and Kotlin migration sources.
+pub const CODE_SUFFIXES: &[&str] = &[".java", ".kt"];
+
+/// Java and Kotlin migrations below `dir`, found by class name as Flyway's `BaseJavaMigration`
+/// reads it: prefix `V` (versioned) or `R` (repeatable), separator `__`, `_` in the version read
+/// as `.`. The class name is the file name; `package` is the classpath package of `dir`. A class
+/// named otherwise (or one that overrides `getVersion()`) cannot be read from its file name and is
+/// left out.
+fn walk_code(dir: &Path, package: &str, location: usize, out: &mut Vec<ScriptFile>) {
+    let settings = crate::config::FlywaySettings {
+        sql_migration_prefix: "V".to_string(),
+        repeatable_sql_migration_prefix: "R".to_string(),
+        sql_migration_separator: "__".to_string(),
+        sql_migration_suffixes: CODE_SUFFIXES.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let parser = NameParser::new(&settings);
+    let mut guard = crate::walk::DirGuard::new(dir);
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            (e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+                && (!e.file_type().is_dir() || guard.enter(e.path(), e.path_is_symlink()).is_ok())
+        });
+    for entry in walker.filter_map(Result::ok) {
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let class = parser.classify(&file_name);
+        let valid = matches!(&class, Classified::Named(n)
+            if n.is_valid() && matches!(n.kind, Kind::Versioned | Kind::Repeatable));
+        if !valid {
+            continue;
+        }
+        let path = entry.into_path();
+        let mut parts: Vec<String> = package
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        if let Ok(rest) = path.strip_prefix(dir) {
+            parts.extend(
+                rest.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+            );
+        }
+        if let Some(last) = parts.last_mut() {
+            if let Some(stem) = CODE_SUFFIXES.iter().find_map(|s| last.strip_suffix(s)) {
+                *last = stem.to_string();
+            }
+        }
+        out.push(ScriptFile {
+            path,
+            location,
+            script: parts.join("."),
+            file_name,
+            class,
+            content: Content::Code,
+        });
     }
 }
 
@@ -133,6 +221,15 @@ pub fn index_project(project: &Project) -> MigrationSet {
         );
     }
     set.walk_problems.sort_by(|a, b| a.path.cmp(&b.path));
+    for (index, location) in project.locations.iter().enumerate() {
+        for (dir, package) in crate::project::code_dirs(location) {
+            walk_code(&dir, &package, index, &mut set.code);
+        }
+    }
+    let mut seen_code = HashSet::new();
+    set.code.retain(|f| seen_code.insert(f.path.clone()));
+    set.code
+        .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
     set.files = read_all(pending, &project.config);
     set.files
         .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
@@ -314,6 +411,28 @@ fn stream_large(path: &Path, size: u64, limit: u64, encoding: Encoding) -> Conte
             offset: e.offset,
             at: e.at,
         },
+    }
+}
+
+/// The content of an editor's buffer: like a file read from disk, a buffer over `limit` bytes
+/// (`max-analysis-size`) is only checksummed, not kept or analysed.
+pub fn content_from_buffer(text: &str, encoding: Encoding, limit: u64) -> Content {
+    let size = text.len() as u64;
+    if size <= limit {
+        return content_from_bytes(text.as_bytes().to_vec(), encoding);
+    }
+    match checksum::checksum_reader(text.as_bytes(), encoding) {
+        Ok(Ok(checksum)) => Content::TooLarge {
+            size,
+            limit,
+            checksum,
+        },
+        Ok(Err(e)) => Content::InvalidEncoding {
+            encoding,
+            offset: e.offset,
+            at: e.at,
+        },
+        Err(e) => Content::Unreadable(e.to_string()),
     }
 }
 

@@ -7,7 +7,10 @@
 //! path are detected: the path itself if it holds migrations, else each folder named `migration`,
 //! `migrations`, `sql` or `flyway`, or named after a database vendor (`MYSQL`, `postgresql`, …:
 //! one set per vendor, as Flyway's `{vendor}` locations do), else each topmost folder holding
-//! migrations. Every detected folder is its own project, with its own versions.
+//! migrations, at any depth. Every detected folder is its own project, with its own versions;
+//! a detected folder whose subfolders hold the same version (or repeatable description) in two
+//! places is split there, because such folders are separate Flyway configurations side by side
+//! (`sql/migrations/core_db` and `sql/migrations/list_db`, each from `V1`), never one set.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -159,7 +162,17 @@ pub fn resolve_locations(base: &Path, entries: &[String]) -> (Vec<Location>, Vec
             "filesystem" => vec![base.join(rest)],
             "classpath" => {
                 let rest = rest.trim_start_matches('/');
-                vec![base.join("src/main/resources").join(rest), base.join(rest)]
+                // Resources first; a package that holds only Java or Kotlin migrations is found
+                // in the sources.
+                let mut candidates: Vec<PathBuf> =
+                    vec![base.join("src/main/resources").join(rest), base.join(rest)];
+                candidates.extend(
+                    CODE_ROOTS
+                        .iter()
+                        .filter(|root| **root != "src/main/resources")
+                        .map(|root| base.join(root).join(rest)),
+                );
+                candidates
             }
             other => {
                 problems.push(LocationProblem {
@@ -221,6 +234,62 @@ pub fn resolve_locations(base: &Path, entries: &[String]) -> (Vec<Location>, Vec
         }
     }
     (locations, problems)
+}
+
+/// `locations` given on the command line, with relative `filesystem:` paths made absolute
+/// against the working folder: Flyway's command line resolves them there, not against the
+/// project folder (`classpath:` entries are left as they are).
+pub fn locations_from_cwd(value: &str, cwd: &Path) -> String {
+    value
+        .split(',')
+        .map(|entry| {
+            let trimmed = entry.trim();
+            match trimmed.strip_prefix("filesystem:") {
+                Some(rest) if !rest.is_empty() && Path::new(rest).is_relative() => {
+                    format!("filesystem:{}", cwd.join(rest).display())
+                }
+                _ => trimmed.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Where a Maven or Gradle build keeps what ends up on the classpath.
+const CODE_ROOTS: &[&str] = &["src/main/resources", "src/main/java", "src/main/kotlin"];
+
+/// The folders searched for Java and Kotlin migrations of a location, each with its classpath
+/// package path (`db/migration`): for a `classpath:` location or a detected one, the location
+/// itself and, when it lies in a Maven / Gradle layout (`…/src/main/resources/db/migration`),
+/// the same package under `src/main/java` and `src/main/kotlin`. Flyway loads Java migrations
+/// only from the classpath, so `filesystem:` locations have none.
+pub fn code_dirs(location: &Location) -> Vec<(PathBuf, String)> {
+    let classpath = match &location.configured_as {
+        None => true,
+        Some(entry) => match entry.split_once(':') {
+            Some((scheme, _)) if scheme.len() > 1 => scheme == "classpath",
+            _ => true,
+        },
+    };
+    if !classpath {
+        return Vec::new();
+    }
+    let path = &location.path;
+    let text = path.to_string_lossy();
+    for root in CODE_ROOTS {
+        let marker = format!("/{root}/");
+        if let Some(at) = text.rfind(&marker) {
+            let module = Path::new(&text[..at]);
+            let package = &text[at + marker.len()..];
+            return CODE_ROOTS
+                .iter()
+                .map(|r| module.join(r).join(package))
+                .filter(|dir| dir.is_dir())
+                .map(|dir| (dir, package.trim_end_matches('/').to_string()))
+                .collect();
+        }
+    }
+    vec![(path.clone(), String::new())]
 }
 
 fn has_wildcard(path: &Path) -> bool {
@@ -326,7 +395,8 @@ pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
     };
     // Pseudo file systems are never searched, each folder is searched once (known by device and
     // inode), and a link to a folder around the root is not followed: a link to `/proc` or `/`
-    // below the root must not make detection walk the machine.
+    // below the root must not make detection walk the machine. There is no depth limit: Flyway
+    // scans a location to any depth.
     let mut guard = crate::walk::DirGuard::new(root);
     if guard.enter(root, false).is_err() {
         return Vec::new();
@@ -336,7 +406,6 @@ pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
     }
     let mut holders = Vec::new();
     let walker = walkdir::WalkDir::new(root)
-        .max_depth(12)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -360,10 +429,82 @@ pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
     }
     // Keep the topmost of nested folders: a location is read recursively.
     let all: Vec<PathBuf> = anchors.into_iter().collect();
-    all.iter()
+    let topmost: Vec<&PathBuf> = all
+        .iter()
         .filter(|p| !all.iter().any(|q| q != *p && p.starts_with(q)))
-        .cloned()
-        .collect()
+        .collect();
+    // A folder whose subfolders hold the same versions is not one location but several
+    // (separate Flyway configurations side by side): split it where they collide.
+    let keys: std::collections::BTreeMap<&Path, BTreeSet<String>> = holders
+        .iter()
+        .map(|h| (h.as_path(), identity_keys(h, parser)))
+        .collect();
+    let mut out = Vec::new();
+    for anchor in topmost {
+        split_colliding(anchor, &keys, &mut out);
+    }
+    out
+}
+
+/// What makes two migrations the same to Flyway: the version of a versioned (baseline, undo)
+/// migration, the description of a repeatable one.
+fn identity_keys(dir: &Path, parser: &NameParser) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return keys;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let name = entry.file_name();
+        if let crate::naming::Classified::Named(n) = parser.classify(&name.to_string_lossy()) {
+            let key = match (&n.version, n.kind) {
+                (_, crate::naming::Kind::Callback) => continue,
+                (Some(v), kind) => format!("{}{}", kind.name(), v.normalized()),
+                (None, kind) => format!("{}{}", kind.name(), n.description()),
+            };
+            keys.insert(key);
+        }
+    }
+    keys
+}
+
+/// Pushes `dir` when the migrations of its subfolders never collide (or it holds migrations
+/// itself: a folder is always read whole), else each subfolder, split the same way.
+fn split_colliding(
+    dir: &Path,
+    keys: &std::collections::BTreeMap<&Path, BTreeSet<String>>,
+    out: &mut Vec<PathBuf>,
+) {
+    if keys.contains_key(dir) {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    // The holders below `dir`, by the subfolder of `dir` they are in; a key found in two of
+    // them is a collision (two files of one folder with one version are a real duplicate).
+    let mut subfolders: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut seen: BTreeSet<&String> = BTreeSet::new();
+    let mut collide = false;
+    for (holder, holder_keys) in keys.range::<&Path, _>(dir..) {
+        let Ok(rest) = holder.strip_prefix(dir) else {
+            break;
+        };
+        let Some(first) = rest.components().next() else {
+            continue;
+        };
+        subfolders.insert(dir.join(first));
+        for key in holder_keys {
+            collide |= !seen.insert(key);
+        }
+    }
+    if !collide {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    for sub in &subfolders {
+        split_colliding(sub, keys, out);
+    }
 }
 
 fn anchor_for(root: &Path, dir: &Path) -> PathBuf {
@@ -433,6 +574,133 @@ mod tests {
         assert_eq!(
             detect_locations(&root.join("app/db/migration"), &parser),
             vec![root.join("app/db/migration")]
+        );
+    }
+
+    fn detected(root: &Path) -> Vec<String> {
+        let parser = NameParser::new(&FlywaySettings::default());
+        detect_locations(root, &parser)
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn detection_has_no_depth_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep: PathBuf = (0..16).map(|i| format!("d{i}")).collect();
+        touch(&dir.path().join(&deep).join("V1__deep.sql"));
+        assert_eq!(detected(dir.path()), vec![deep.display().to_string()]);
+    }
+
+    #[test]
+    fn release_subfolders_are_one_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(&root.join("db/migration/2.31/V2_31_0__a.sql"));
+        touch(&root.join("db/migration/2.31/V2_31_1__b.sql"));
+        touch(&root.join("db/migration/2.32/V2_32_0__c.sql"));
+        touch(&root.join("db/migration/2.32/R__view.sql"));
+        assert_eq!(detected(root), vec!["db/migration"]);
+    }
+
+    #[test]
+    fn sibling_folders_whose_versions_collide_are_separate_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for db in ["core_db", "list_db"] {
+            for v in 1..=6 {
+                touch(&root.join(format!("sql/migrations/{db}/V{v}__step.sql")));
+            }
+        }
+        assert_eq!(
+            detected(root),
+            vec!["sql/migrations/core_db", "sql/migrations/list_db"]
+        );
+        // Versions equal to Flyway (1.0 and 1) collide; so do repeatables of one description.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(&root.join("migration/common/R__01_temp_tables.sql"));
+        touch(&root.join("migration/v1/V1.0__init.sql"));
+        touch(&root.join("migration/v1/R__02_views.sql"));
+        touch(&root.join("migration/v2/V1__init.sql"));
+        touch(&root.join("migration/v2/nested/R__02_views.sql"));
+        assert_eq!(
+            detected(root),
+            vec!["migration/common", "migration/v1", "migration/v2"]
+        );
+        // Only the colliding branch is split; a folder holding migrations itself is read whole.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(&root.join("migration/app/a/V1__x.sql"));
+        touch(&root.join("migration/app/b/V1__x.sql"));
+        touch(&root.join("migration/own/V5__x.sql"));
+        touch(&root.join("migration/own/sub/V5__y.sql"));
+        assert_eq!(
+            detected(root),
+            vec!["migration/app/a", "migration/app/b", "migration/own"]
+        );
+    }
+
+    #[test]
+    fn java_migrations_are_looked_for_in_the_classpath_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in [
+            "src/main/resources/db/migration",
+            "src/main/java/db/migration",
+            "src/main/kotlin/db/migration",
+            "src/main/java/com/acme/flyway",
+        ] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let entries: Vec<String> = ["classpath:db/migration", "classpath:com/acme/flyway"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (locations, problems) = resolve_locations(root, &entries);
+        assert!(problems.is_empty(), "{problems:?}");
+        // A package holding only Java migrations is a location too (no missing-location).
+        assert_eq!(
+            locations[1].path,
+            root.join("src/main/java/com/acme/flyway")
+        );
+        let dirs = |l: &Location| -> Vec<(String, String)> {
+            code_dirs(l)
+                .into_iter()
+                .map(|(d, p)| (d.strip_prefix(root).unwrap().display().to_string(), p))
+                .collect()
+        };
+        let pkg = |d: &str, p: &str| (d.to_string(), p.to_string());
+        assert_eq!(
+            dirs(&locations[0]),
+            vec![
+                pkg("src/main/resources/db/migration", "db/migration"),
+                pkg("src/main/java/db/migration", "db/migration"),
+                pkg("src/main/kotlin/db/migration", "db/migration"),
+            ]
+        );
+        assert_eq!(
+            dirs(&locations[1]),
+            vec![pkg("src/main/java/com/acme/flyway", "com/acme/flyway")]
+        );
+        // Flyway loads no Java migrations from the file system.
+        let (fs_locations, _) = resolve_locations(
+            root,
+            &["filesystem:src/main/resources/db/migration".to_string()],
+        );
+        assert!(code_dirs(&fs_locations[0]).is_empty());
+    }
+
+    #[test]
+    fn command_line_locations_resolve_against_the_working_folder() {
+        let cwd = Path::new("/work/here");
+        assert_eq!(
+            locations_from_cwd(
+                "filesystem:sql, classpath:db/migration,filesystem:/abs,db",
+                cwd
+            ),
+            "filesystem:/work/here/sql,classpath:db/migration,filesystem:/abs,db"
         );
     }
 

@@ -8,6 +8,12 @@
 //! text does not show (`EXECUTE format('… %I', t)`, `CONCAT(…, v)`) and nothing tells which
 //! does the whole catalog become uncertain. A routine that builds names from its arguments
 //! touches the names written in each call.
+//!
+//! The schema before the first migration of a set is unknown, not empty: a baseline, a restored
+//! dump, a Java migration or a hand-made table may have created anything. So a table is known to
+//! be missing only when the replay saw it go (dropped, or renamed away); a table that is used
+//! without any earlier `CREATE TABLE` existed before. A migration whose effect cannot be read (a
+//! Java or Kotlin migration) is [`Catalog::forget`]: any table may exist or be gone after it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -42,6 +48,8 @@ pub struct Table {
     /// MySQL: the table's default character set, lower-cased, when a statement says it
     /// (`DEFAULT CHARSET=utf8`, `CONVERT TO CHARACTER SET utf8mb4`).
     pub charset: Option<String>,
+    /// A migration the model cannot read ran after it was created: it may be gone.
+    pub maybe_gone: bool,
     /// Column name (folded as the catalog folds) → position in `columns`.
     positions: HashMap<String, usize>,
     /// Column names compare without regard to case (MySQL, MariaDB).
@@ -107,6 +115,8 @@ pub struct Index {
     pub columns: Vec<String>,
     pub unique: bool,
     pub origin: Origin,
+    /// A migration the model cannot read ran after it was created: it may be gone.
+    pub maybe_gone: bool,
 }
 
 /// The schema at one point of the migration sequence.
@@ -115,7 +125,8 @@ pub struct Catalog {
     /// Shared between snapshots: cloning a catalog copies pointers, and a change copies only
     /// the table it touches.
     tables: BTreeMap<String, std::sync::Arc<Table>>,
-    indexes: BTreeMap<String, Index>,
+    /// Shared between snapshots like the tables.
+    indexes: BTreeMap<String, std::sync::Arc<Index>>,
     /// True once a statement ran that may have created or dropped anything.
     pub uncertain: bool,
     /// Names compare without regard to case: MySQL and MariaDB columns and indexes always, and
@@ -132,6 +143,15 @@ pub struct Catalog {
     /// MySQL user variables (`@sql`, folded) → the text last assigned to them, for `PREPARE s
     /// FROM @sql`.
     variables: BTreeMap<String, String>,
+    /// Tables known to be missing (keys as [`Catalog::key`] makes them): dropped or renamed away
+    /// by a replayed statement.
+    gone: BTreeSet<String>,
+    /// Indexes known to be missing (folded as the catalog folds): dropped by a replayed
+    /// statement.
+    gone_indexes: BTreeSet<String>,
+    /// A statement used a table that no replayed statement created: the schema the set started
+    /// from (or a migration the model cannot read) holds tables, and their indexes, of its own.
+    pub outside_tables: bool,
 }
 
 impl Catalog {
@@ -163,25 +183,53 @@ impl Catalog {
     }
 
     pub fn index(&self, name: &str) -> Option<&Index> {
-        self.indexes.get(&*fold(self.fold, name))
+        self.indexes.get(&*fold(self.fold, name)).map(|i| &**i)
     }
 
     pub fn indexes(&self) -> impl Iterator<Item = &Index> {
-        self.indexes.values()
+        self.indexes.values().map(|i| &**i)
     }
 
-    /// Whether the model can vouch that `name` does not exist.
+    /// Whether the model can vouch that `name` does not exist: a replayed statement dropped it
+    /// or renamed it away, and nothing since may have brought it back.
     pub fn surely_missing_table(&self, name: &Name) -> bool {
         !self.uncertain
             && name.schema.as_deref().is_none_or(|s| !s.starts_with("${"))
             && self.table(name).is_none()
+            && self.gone.contains(&self.key(name))
             && !self.touched_by_dynamic_sql(&name.name)
+    }
+
+    /// Whether the model can vouch that index `name` does not exist: a replayed statement
+    /// dropped it, or every table the set used was created by the set (so no index comes from
+    /// the schema the set started from), and no dynamic code may have made it.
+    pub fn surely_missing_index(&self, name: &str) -> bool {
+        !self.uncertain
+            && self.index(name).is_none()
+            && (self.gone_indexes.contains(&*fold(self.fold, name)) || !self.outside_tables)
+            && !self.touched_by_dynamic_sql(name)
     }
 
     /// Whether dynamic code may have created, dropped or changed an object called `name`
     /// (or could have touched anything).
     pub fn touched_by_dynamic_sql(&self, name: &str) -> bool {
         self.uncertain || self.dynamic.contains(&*name.to_lowercase())
+    }
+
+    /// A migration whose effect on the schema cannot be read ran (a Java or Kotlin migration):
+    /// any table or index may now exist, be gone, or have other columns.
+    pub fn forget(&mut self) {
+        self.gone.clear();
+        self.gone_indexes.clear();
+        self.outside_tables = true;
+        for shared in self.tables.values_mut() {
+            let table = std::sync::Arc::make_mut(shared);
+            table.uncertain = true;
+            table.maybe_gone = true;
+        }
+        for index in self.indexes.values_mut() {
+            std::sync::Arc::make_mut(index).maybe_gone = true;
+        }
     }
 
     /// Applies one statement, given its text: [`Catalog::apply`], and for dynamic code
@@ -305,6 +353,15 @@ impl Catalog {
 
     /// Applies one statement's facts.
     pub fn apply(&mut self, op: &Op, origin: &Origin) {
+        // A table used before any replayed statement created it existed before the set.
+        if !matches!(op, Op::CreateTable { .. } | Op::DropTable { .. }) {
+            for table in op.tables() {
+                let k = self.key(table);
+                if !self.tables.contains_key(&k) && !self.gone.contains(&k) {
+                    self.outside_tables = true;
+                }
+            }
+        }
         match op {
             Op::CreateTable {
                 table,
@@ -314,9 +371,11 @@ impl Catalog {
                 ..
             } => {
                 let k = self.key(table);
-                if self.tables.contains_key(&k) {
+                // A table that may be gone is replaced: this statement ran, so it was.
+                if self.tables.get(&k).is_some_and(|t| !t.maybe_gone) {
                     return;
                 }
+                self.gone.remove(&k);
                 let mut columns: Vec<Column> = columns
                     .iter()
                     .map(|spec| Column {
@@ -342,14 +401,16 @@ impl Catalog {
                         if let Some(name) = &c.name {
                             self.indexes.insert(
                                 fold(self.fold, name).into_owned(),
-                                Index {
+                                std::sync::Arc::new(Index {
                                     name: name.clone(),
                                     table: k.clone(),
                                     columns: c.columns.clone(),
                                     unique: c.kind == ConstraintKind::Unique,
                                     origin: origin.clone(),
-                                },
+                                    maybe_gone: false,
+                                }),
                             );
+                            self.gone_indexes.remove(&*fold(self.fold, name));
                         }
                     }
                 }
@@ -359,6 +420,7 @@ impl Catalog {
                     origin: origin.clone(),
                     changed_by: Vec::new(),
                     uncertain: *as_query,
+                    maybe_gone: false,
                     positions: HashMap::new(),
                     fold: self.fold,
                     charset: None,
@@ -373,26 +435,36 @@ impl Catalog {
                 columns,
                 ..
             } => {
-                let (k, table) = (self.key(name), self.key(table));
-                self.indexes.entry(k).or_insert(Index {
+                let table = self.key(table);
+                self.add_index(Index {
                     name: name.name.clone(),
                     table,
                     columns: (**columns).clone(),
                     unique: *unique,
                     origin: origin.clone(),
+                    maybe_gone: false,
                 });
             }
             Op::DropIndex { names, .. } => {
                 for name in names {
                     let k = self.key(name);
                     self.indexes.remove(&k);
+                    self.gone_indexes.insert(k);
                 }
             }
             Op::DropTable { names, .. } => {
                 for name in names {
                     let k = self.key(name);
                     self.tables.remove(&k);
-                    self.indexes.retain(|_, index| index.table != k);
+                    let gone_indexes = &mut self.gone_indexes;
+                    self.indexes.retain(|name, index| {
+                        let keep = index.table != k;
+                        if !keep {
+                            gone_indexes.insert(name.clone());
+                        }
+                        keep
+                    });
+                    self.gone.insert(k);
                 }
             }
             Op::RenameTable { pairs } => {
@@ -405,18 +477,28 @@ impl Catalog {
         }
     }
 
+    /// Adds an index; one that may be gone is replaced (the statement creating it ran).
+    fn add_index(&mut self, index: Index) {
+        let k = fold(self.fold, &index.name).into_owned();
+        self.gone_indexes.remove(&k);
+        if self.indexes.get(&k).is_none_or(|i| i.maybe_gone) {
+            self.indexes.insert(k, std::sync::Arc::new(index));
+        }
+    }
+
     /// Renames a table; `origin` is recorded as a change unless the caller already did.
     fn rename_table(&mut self, from: &Name, to: &Name, origin: Option<&Origin>) {
-        if let Some(mut shared) = self.tables.remove(&self.key(from)) {
+        let (from_key, new_key) = (self.key(from), self.key(to));
+        self.gone.insert(from_key.clone());
+        self.gone.remove(&new_key);
+        if let Some(mut shared) = self.tables.remove(&from_key) {
             let table = std::sync::Arc::make_mut(&mut shared);
             table.name = to.clone();
             if let Some(origin) = origin {
                 table.changed_by.push(origin.clone());
             }
-            let new_key = self.key(to);
-            let old_key = self.key(from);
-            for index in self.indexes.values_mut().filter(|i| i.table == old_key) {
-                index.table = new_key.clone();
+            for index in self.indexes.values_mut().filter(|i| i.table == from_key) {
+                std::sync::Arc::make_mut(index).table = new_key.clone();
             }
             self.tables.insert(new_key, shared);
         } else {
@@ -433,6 +515,14 @@ impl Catalog {
         let mut dropped_indexes = Vec::new();
         {
             let Some(shared) = self.tables.get_mut(&k) else {
+                // A table from before the set: only a rename is followed.
+                for action in actions {
+                    if let AlterAction::RenameTo { to } = action {
+                        self.gone.insert(k.clone());
+                        let to = self.key(to);
+                        self.gone.remove(&to);
+                    }
+                }
                 return;
             };
             let t = std::sync::Arc::make_mut(shared);
@@ -485,6 +575,7 @@ impl Catalog {
                                     columns: constraint.columns.clone(),
                                     unique: constraint.kind == ConstraintKind::Unique,
                                     origin: origin.clone(),
+                                    maybe_gone: false,
                                 });
                             }
                         }
@@ -497,11 +588,12 @@ impl Catalog {
             }
         }
         for index in new_indexes {
-            let k = fold(self.fold, &index.name).into_owned();
-            self.indexes.entry(k).or_insert(index);
+            self.add_index(index);
         }
         for name in dropped_indexes {
-            self.indexes.remove(&*fold(self.fold, &name));
+            let k = fold(self.fold, &name).into_owned();
+            self.indexes.remove(&k);
+            self.gone_indexes.insert(k);
         }
         if let Some(to) = rename_to {
             self.rename_table(table, &to, None);
@@ -684,10 +776,11 @@ mod tests {
     #[test]
     fn dynamic_code_is_uncertain_only_for_what_it_names() {
         let missing = |c: &Catalog, n: &str| c.surely_missing_table(&Name::new(None, n));
+        // Only a table the replay saw go is known to be missing: each case drops its names first.
         // A DO block executing literal SQL: x may exist, y is still known to be missing.
         let catalog = replay(
             &[
-                "CREATE TABLE y0 (id int);",
+                "CREATE TABLE x (id int); DROP TABLE x; CREATE TABLE y (id int); DROP TABLE y;",
                 "DO $$ BEGIN EXECUTE 'CREATE TABLE x (id int)'; END $$;",
             ],
             Dialect::Postgres,
@@ -698,7 +791,7 @@ mod tests {
         // A DO block building names it does not show: nothing can be told.
         let catalog = replay(
             &[
-                "CREATE TABLE y0 (id int);",
+                "CREATE TABLE x (id int); DROP TABLE x; CREATE TABLE y (id int); DROP TABLE y;",
                 "DO $$ DECLARE r record; BEGIN FOR r IN SELECT tablename FROM pg_tables LOOP EXECUTE format('ALTER TABLE %I ADD COLUMN z int', r.tablename); END LOOP; END $$;",
             ],
             Dialect::Postgres,
@@ -707,7 +800,7 @@ mod tests {
         // A routine's static SQL: the tables it names become uncertain, the rest stay known.
         let catalog = replay(
             &[
-                "CREATE TABLE Account (id INT) ENGINE=InnoDB;\nCREATE TABLE Other (id INT) ENGINE=InnoDB;",
+                "CREATE TABLE Account (id INT) ENGINE=InnoDB;\nCREATE TABLE Other (id INT) ENGINE=InnoDB;\nDROP TABLE IF EXISTS Fresh, Nope;",
                 "DELIMITER $$\nCREATE PROCEDURE addCol()\nBEGIN\n  ALTER TABLE Account ADD COLUMN x INT;\n  CREATE TABLE Fresh (id INT);\nEND $$\nDELIMITER ;\nCALL addCol();",
             ],
             Dialect::MySql,
@@ -726,7 +819,7 @@ mod tests {
         let generic = "DELIMITER $$\nCREATE PROCEDURE ADD_COLUMN(IN tname VARCHAR(64), IN cname VARCHAR(64))\nBEGIN\n  SET @sql = CONCAT('ALTER TABLE ', tname, ' ADD COLUMN ', cname, ' INT');\n  PREPARE stmt FROM @sql;\n  EXECUTE stmt;\nEND $$\nDELIMITER ;";
         let catalog = replay(
             &[
-                "CREATE TABLE A (id INT) ENGINE=InnoDB;\nCREATE TABLE B (id INT) ENGINE=InnoDB;",
+                "CREATE TABLE A (id INT) ENGINE=InnoDB;\nCREATE TABLE B (id INT) ENGINE=InnoDB;\nDROP TABLE IF EXISTS C;",
                 &format!(
                     "{generic}\nCALL ADD_COLUMN('A', 'x');\nDROP PROCEDURE IF EXISTS ADD_COLUMN;"
                 ),
@@ -748,7 +841,7 @@ mod tests {
         // Top-level PREPARE of an assembled statement: the names in its literals.
         let catalog = replay(
             &[
-                "CREATE TABLE A (id INT) ENGINE=InnoDB;",
+                "CREATE TABLE A (id INT) ENGINE=InnoDB;\nDROP TABLE IF EXISTS Made, Other;",
                 "SET @s = 'CREATE TABLE Made (id INT)';\nPREPARE st FROM @s;\nEXECUTE st;\nDEALLOCATE PREPARE st;",
             ],
             Dialect::MySql,
@@ -758,7 +851,7 @@ mod tests {
         // zstack V2.3.2: a table the model does not know, renamed; the new name may exist.
         let catalog = replay(
             &[
-                "CREATE TABLE A (id INT) ENGINE=InnoDB;",
+                "CREATE TABLE A (id INT) ENGINE=InnoDB;\nDROP TABLE IF EXISTS AliyunRouterInterfaceVO, Other;",
                 "RENAME TABLE VirtualRouterInterfaceVO TO AliyunRouterInterfaceVO;",
             ],
             Dialect::MySql,
@@ -825,8 +918,82 @@ mod tests {
         let t = catalog.table(&Name::new(None, "t")).unwrap();
         assert_eq!(t.columns.len(), 1);
         assert_eq!(t.column("LEVEL_ID").unwrap().spec.data_type, "BIGINT");
+        // What the replay saw go is missing whatever the case it is named in.
+        let catalog = replay(
+            &["ALTER TABLE Outside ADD COLUMN a INT;\nCREATE TABLE `T` (id INT, KEY `Ix` (id)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX ix;\nDROP TABLE IF EXISTS Gone;"],
+            Dialect::MySql,
+        );
+        assert!(catalog.outside_tables);
+        assert!(catalog.surely_missing_table(&Name::new(None, "GONE")));
+        assert!(catalog.surely_missing_index("IX"));
+        assert!(!catalog.surely_missing_index("other_ix"));
         // PostgreSQL keeps quoted names apart.
         let catalog = replay(&["CREATE TABLE \"Users\" (id int);"], Dialect::Postgres);
         assert!(catalog.table(&Name::new(None, "users")).is_none());
+    }
+
+    #[test]
+    fn the_schema_before_the_set_is_unknown() {
+        let x = Name::new(None, "x");
+        // Never created: it may come from a baseline or a dump, so it is not known missing.
+        let catalog = replay(&["CREATE TABLE y (id int);"], Dialect::Postgres);
+        assert!(!catalog.surely_missing_table(&x));
+        assert!(!catalog.outside_tables);
+        // Every table used was created by the set: its indexes are all known.
+        assert!(catalog.surely_missing_index("y_idx"));
+        // Used without being created: it existed, and so may its indexes.
+        let catalog = replay(&["ALTER TABLE x ADD COLUMN a int;"], Dialect::Postgres);
+        assert!(!catalog.surely_missing_table(&x));
+        assert!(catalog.outside_tables);
+        assert!(!catalog.surely_missing_index("x_idx"));
+        // Dropped, or renamed away: known missing.
+        let catalog = replay(
+            &[
+                "ALTER TABLE x RENAME TO z;",
+                "CREATE INDEX x_a ON z (a); DROP INDEX x_a;",
+            ],
+            Dialect::Postgres,
+        );
+        assert!(catalog.surely_missing_table(&x));
+        assert!(!catalog.surely_missing_table(&Name::new(None, "z")));
+        assert!(catalog.surely_missing_index("x_a"));
+        // Created again: there again.
+        let catalog = replay(
+            &["DROP TABLE x;", "CREATE TABLE x (id int);"],
+            Dialect::Postgres,
+        );
+        assert!(!catalog.surely_missing_table(&x));
+        assert!(catalog.table(&x).is_some());
+    }
+
+    #[test]
+    fn forget_after_an_unreadable_migration() {
+        let x = Name::new(None, "x");
+        let mut catalog = replay(
+            &["CREATE TABLE x (id int); CREATE INDEX x_id ON x (id); DROP TABLE gone;"],
+            Dialect::Postgres,
+        );
+        assert!(catalog.surely_missing_table(&Name::new(None, "gone")));
+        catalog.forget();
+        // Anything may exist now, and what existed may be gone or have other columns.
+        assert!(!catalog.surely_missing_table(&Name::new(None, "gone")));
+        assert!(!catalog.surely_missing_index("other_idx"));
+        let table = catalog.table(&x).unwrap();
+        assert!(table.uncertain && table.maybe_gone);
+        assert!(catalog.index("x_id").unwrap().maybe_gone);
+        // A CREATE TABLE after it ran, so the table was gone: the new definition replaces it.
+        let file = analyze("CREATE TABLE x (a int, b int);", Dialect::Postgres, None);
+        catalog.apply(
+            &file.statements[0].parsed.op,
+            &Origin {
+                path: PathBuf::from("V9__x.sql").into(),
+                migration: "9".into(),
+                range: file.statements[0].range(),
+            },
+        );
+        let table = catalog.table(&x).unwrap();
+        assert!(!table.maybe_gone && !table.uncertain);
+        assert_eq!(table.origin.migration, "9");
+        assert!(table.column("b").is_some());
     }
 }

@@ -32,7 +32,7 @@ pub fn padding_width<'a>(version_texts: impl Iterator<Item = &'a str>) -> Option
 /// integers go up by one keeping the zero padding (`007` → `008`); dotted or underscored versions
 /// raise their last part (`1_12_30` → `1_12_31`, `2.1` → `2.2`). An empty folder starts at `1`.
 pub fn next_version(set: &MigrationSet) -> String {
-    let versioned: Vec<_> = set.migrations(&[Kind::Versioned]).collect();
+    let versioned: Vec<_> = set.with_code(&[Kind::Versioned]).collect();
     let Some((_, highest)) = versioned
         .iter()
         .max_by(|a, b| a.1.version.cmp(&b.1.version))

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{ConfigError, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::engine::{self, Analyses};
-use crate::index::{content_from_bytes, read_file, Content, MigrationSet, ScriptFile};
+use crate::index::{content_from_buffer, read_file, Content, MigrationSet, ScriptFile};
 use crate::naming::NameParser;
 use crate::project::{discover_projects, Project};
 use crate::rules::Levels;
@@ -35,6 +35,8 @@ pub struct ProjectState {
     parse_cache: HashMap<PathBuf, ParseCache>,
     /// Findings and schema snapshots of the last run, for incremental re-checks.
     rule_cache: engine::RuleCache,
+    /// Index in `set.files` of each path (rebuilt when files come or go).
+    by_path: HashMap<PathBuf, usize>,
 }
 
 impl ProjectState {
@@ -53,7 +55,25 @@ impl ProjectState {
             applied: report.applied,
             parse_cache: HashMap::new(),
             rule_cache: engine::RuleCache::default(),
-        })
+            by_path: HashMap::new(),
+        }
+        .indexed())
+    }
+
+    fn indexed(mut self) -> ProjectState {
+        self.reindex();
+        self
+    }
+
+    /// Rebuilds the path index after files came or went.
+    fn reindex(&mut self) {
+        self.by_path = self
+            .set
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
     }
 
     /// Takes a new applied state (e.g. from the database) and runs the rules again.
@@ -115,7 +135,9 @@ impl ProjectState {
     }
 
     pub fn file_index(&self, path: &Path) -> Option<usize> {
-        self.set.files.iter().position(|f| f.path == path)
+        let i = *self.by_path.get(path)?;
+        debug_assert_eq!(self.set.files[i].path, path, "the path index is current");
+        Some(i)
     }
 
     pub fn file(&self, path: &Path) -> Option<&ScriptFile> {
@@ -130,11 +152,13 @@ impl ProjectState {
         self.diagnostics.iter().filter(move |d| d.path == path)
     }
 
-    /// Sets a file's text (an editor's unsaved buffer, or a new file), and re-checks.
+    /// Sets a file's text (an editor's unsaved buffer, or a new file), and re-checks; a text over
+    /// `max-analysis-size` is checksummed, not analysed, as on disk.
     /// Returns false when the path is in none of this project's locations.
     pub fn set_text(&mut self, path: &Path, text: &str) -> bool {
         let encoding = self.project.config.flyway.encoding;
-        let content = content_from_bytes(text.as_bytes().to_vec(), encoding);
+        let limit = self.project.config.tool.max_analysis_size();
+        let content = content_from_buffer(text, encoding, limit);
         self.upsert(path, content)
     }
 
@@ -173,6 +197,7 @@ impl ProjectState {
             self.set.files.remove(i);
             self.sql.remove(i);
         }
+        self.reindex();
         self.recheck(None);
         true
     }
@@ -218,6 +243,7 @@ impl ProjectState {
                     .partition_point(|f| (f.location, f.script.clone()) < key);
                 self.set.files.insert(at, file);
                 self.sql.insert(at, None);
+                self.reindex();
                 at
             }
         };
@@ -429,6 +455,25 @@ mod tests {
         assert!(!rules_of(state)
             .iter()
             .any(|(_, r)| *r == "duplicate-version"));
+
+        // An unsaved buffer over max-analysis-size is checksummed, not analysed, as on disk.
+        let mut big = String::from("SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN nope;\n");
+        let limit = state.project.config.tool.max_analysis_size() as usize;
+        big.push_str(&"-- padding\n".repeat(limit / 11 + 1));
+        assert!(state.set_text(&sql.join("V2__b.sql"), &big));
+        let rules = rules_of(state);
+        assert!(
+            rules.contains(&("V2__b.sql".into(), "skipped-file")),
+            "{rules:?}"
+        );
+        assert!(
+            !rules.iter().any(|(_, r)| *r == "unknown-column"),
+            "{rules:?}"
+        );
+        assert_eq!(
+            state.file(&sql.join("V2__b.sql")).unwrap().checksum(),
+            Some(crate::checksum::checksum_text(&big))
+        );
 
         // Reverting the buffer to what is on disk.
         let v2 = sql.join("V2__b.sql");

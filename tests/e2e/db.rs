@@ -352,18 +352,21 @@ Either revert the changes to the migration, or run repair to update the schema h
 Migration description mismatch for migration version 3
 -> Applied to database : old thing
 -> Resolved locally    : renamed thing
-Detected resolved migration not applied to database: 4.
-To ignore this migration, set -ignoreMigrationPatterns='*:ignored'. To allow executing this migration, set -outOfOrder=true.
+Either revert the changes to the migration, or run repair to update the schema history.
 Detected applied migration not resolved locally: 6.
 If you removed this migration intentionally, run repair to mark the migration as deleted.
 Detected outdated resolved repeatable migration that should be re-applied to database: views.
 Run migrate to execute this migration.
 Detected failed migration to version 7 (seven).
 Please remove any half-completed changes then run repair to fix the schema history.
+Detected resolved migration not applied to database: 4.
+To ignore this migration, set -ignoreMigrationPatterns='*:ignored'. To allow executing this migration, set -outOfOrder=true.
 Detected resolved migration not applied to database: 8.
 To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.
 Detected resolved repeatable migration not applied to database: fresh.
+To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.
 Detected resolved repeatable migration not applied to database: views.
+To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.
 Need more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE
 ",
         c2 ^ 1
@@ -504,7 +507,8 @@ fn postgres_validate_passes_with_baseline_schema_and_future_rows_and_never_write
         ],
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert_has(&r.stdout, "Successfully validated 5 migrations");
+    // DbValidate counts every info line: V1__old.sql is listed too, "Ignored (Baseline)".
+    assert_has(&r.stdout, "Successfully validated 6 migrations");
     assert_eq!(before, db.fingerprint(), "validate changed the database");
     // A different placeholder value makes the repeatable outdated.
     let r = run_in(

@@ -18,7 +18,7 @@ use super::db::{assert_has, connect, mysql_target, postgres_target, write, TestD
 use super::{run_with_env, Run};
 
 /// A TMPDIR of the test's own that the temporary server's account can pass through.
-fn private_tmp() -> tempfile::TempDir {
+pub(crate) fn private_tmp() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
     dir
@@ -82,7 +82,7 @@ fn assert_nothing_left(tmp: &Path, context: &str) {
 /// The target as a whole: the test database's fingerprint (schema, rows, sequences) and dump,
 /// the databases, roles/users and grants that carry this test's prefix, and the server's global
 /// settings.
-fn full_fingerprint(db: &TestDb) -> String {
+pub(crate) fn full_fingerprint(db: &TestDb) -> String {
     let mut out = db.fingerprint();
     let prefix = db.name.replace('_', "\\_");
     let queries: Vec<String> = match db.flavor {
@@ -145,7 +145,7 @@ fn full_fingerprint(db: &TestDb) -> String {
 
 /// Asserts two fingerprints are equal, showing only the lines that differ.
 #[track_caller]
-fn assert_same(before: &str, after: &str, context: &str) {
+pub(crate) fn assert_same(before: &str, after: &str, context: &str) {
     if before == after {
         return;
     }

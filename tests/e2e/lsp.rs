@@ -600,6 +600,47 @@ fn semantic_tokens_mark_placeholders_and_suppressions() {
     client.shutdown();
 }
 
+/// An unsaved buffer over `max-analysis-size` is treated as such a file on disk: checksummed,
+/// reported as not analysed, never lexed (no tokens, no findings from its SQL).
+#[test]
+fn buffers_over_the_analysis_limit_are_not_analysed() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "max-analysis-size = \"1KB\"\n",
+    )
+    .unwrap();
+    let v2 = dir.path().join("db/migration/V2__add_name.sql");
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&dir.path().join("db/migration/V4__gap.sql"), |d| {
+        !d.is_empty()
+    });
+    let mut text = String::from("ALTER TABLE nope DROP COLUMN gone;\n");
+    text.push_str(&"-- ${placeholder} padding\n".repeat(100));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1,
+            "text": text}}),
+    );
+    let found = client.diagnostics_until(&v2, |d| rules(d).contains(&"skipped-file".into()));
+    assert_eq!(rules(&found), ["skipped-file"], "{found:?}");
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    assert!(tokens.is_null() || tokens["data"] == json!([]), "{tokens}");
+    // Back under the limit: analysed again.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&v2), "version": 2},
+            "contentChanges": [{"text": "ALTER TABLE nope DROP COLUMN gone;\n"}]}),
+    );
+    // (A table no migration creates existed before the set: the sign of analysis is drop-column.)
+    let found = client.diagnostics_until(&v2, |d| rules(d).contains(&"drop-column".into()));
+    assert!(!rules(&found).contains(&"skipped-file".into()), "{found:?}");
+    client.shutdown();
+}
+
 #[test]
 fn robustness_rapid_changes_deleted_files_and_bad_bytes() {
     let dir = project();

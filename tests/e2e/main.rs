@@ -10,11 +10,15 @@ mod corpora;
 mod db;
 mod db_reads;
 mod dry_run_safety;
+mod fidelity;
 mod fixtures;
+mod folders;
 mod hostile_files;
 mod lsp;
 mod lsp_transport;
+mod on_target;
 mod queries;
+mod syntax_proof;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

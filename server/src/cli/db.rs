@@ -119,8 +119,8 @@ pub fn write_validate(
                         "code": e.code.name(),
                         "message": e.message,
                         "path": e.path.as_ref().map(|p| display_path(cwd, p)),
-                        "version": status.status.info_version(&status.status.infos[e.info]),
-                        "description": status.status.info_description(&status.status.infos[e.info]),
+                        "version": e.info.and_then(|i| status.status.info_version(&status.status.infos[i])),
+                        "description": e.info.map(|i| status.status.info_description(&status.status.infos[i])),
                     })).collect::<Vec<_>>(),
                     "message": status.status.failure_message(),
                 })
@@ -204,6 +204,19 @@ fn flavor_name(flavor: Flavor, server_version: &str) -> &'static str {
         Flavor::MySql => "MySQL",
         Flavor::MariaDb => "MariaDB",
     }
+}
+
+/// The error Flyway's `info` stops on before listing anything: the resolver's (two files of one
+/// version) or `validateTarget`'s (a target no migration has).
+pub fn resolve_failure(statuses: &[(DbStatus, Duration)]) -> Option<String> {
+    statuses.iter().find_map(|(status, _)| {
+        status
+            .status
+            .errors
+            .iter()
+            .find(|e| e.code == crate::database::validate::ErrorCode::Error)
+            .map(|e| e.message.clone())
+    })
 }
 
 /// `info` with the database: Flyway's columns.
@@ -295,12 +308,15 @@ fn category(status: &DbStatus, info: &crate::database::validate::Info) -> &'stat
 
 /// Runs `dry-run` for every report: the configured database is only read and the pending
 /// migrations run in a private temporary server; with none configured (or with `embedded`),
-/// the whole folder runs in an empty one. SIGINT, SIGTERM and SIGHUP stop the temporary server
-/// and remove it before exiting.
+/// the whole folder runs in an empty one. With `on_target` (PostgreSQL only), they run on the
+/// target in a transaction that is rolled back, each statement checked against an allow-list
+/// first ([`crate::database::on_target`]). SIGINT, SIGTERM and SIGHUP stop the temporary
+/// server and remove it (or end the target's uncommitted transaction) before exiting.
 pub fn dry_run(
     reports: &[ProjectReport],
     limits: Limits,
     embedded: bool,
+    on_target: bool,
     json_format: bool,
     cwd: &Path,
     out: &mut dyn Write,
@@ -315,20 +331,54 @@ pub fn dry_run(
             Err(e) => return Err((super::EXIT_USAGE, e.to_string())),
         };
         let target = configured.filter(|_| !embedded);
+        if on_target {
+            match &target {
+                None => return Err((
+                    super::EXIT_USAGE,
+                    "--on-target needs a database: set `url` in flyway.toml / flyway.conf, FLYWAY_URL, or pass --url".into(),
+                )),
+                Some(s) if s.connection.flavor != Flavor::Postgres => return Err((
+                    super::EXIT_USAGE,
+                    format!(
+                        "--on-target is PostgreSQL only ({} is {}): run the dry-run isolated, without --on-target",
+                        s.connection.redacted(),
+                        s.connection.flavor.name()
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
         let mut progress = |line: &str| {
             if show_progress {
                 eprintln!("flyway-lsp: {line}");
             }
         };
         let outcome = runtime.block_on(async {
-            let run = dryrun::dry_run(
-                &report.project,
-                &report.set,
-                target.as_ref(),
-                report.server.flavor,
-                limits,
-                &mut progress,
-            );
+            let run = async {
+                match (&target, on_target) {
+                    (Some(settings), true) => {
+                        crate::database::on_target::dry_run(
+                            &report.project,
+                            &report.set,
+                            settings,
+                            limits,
+                            &mut progress,
+                        )
+                        .await
+                    }
+                    _ => {
+                        dryrun::dry_run(
+                            &report.project,
+                            &report.set,
+                            target.as_ref(),
+                            report.server.flavor,
+                            limits,
+                            &mut progress,
+                        )
+                        .await
+                    }
+                }
+            };
             tokio::select! {
                 result = run => Ok(result),
                 signal = termination() => Err(signal),
@@ -336,6 +386,12 @@ pub fn dry_run(
         });
         let result = match outcome {
             Ok(result) => result.map_err(|e| (super::EXIT_CONNECTION, e.to_string()))?,
+            Err((name, code)) if on_target => {
+                return Err((
+                    code,
+                    format!("{name}: stopped; the target was not changed: its transaction was never committed and ends with the connection"),
+                ))
+            }
             Err((name, code)) => {
                 return Err((
                     code,
@@ -360,7 +416,9 @@ pub fn dry_run(
         }
     }
     let failed = results.iter().any(DryRunReport::failed);
-    let warned = results.iter().any(|r| r.blocking_locks().next().is_some());
+    let warned = results
+        .iter()
+        .any(|r| r.blocking_locks().next().is_some() || r.refused());
     Ok(if failed {
         super::EXIT_ERRORS
     } else if warned {
@@ -395,6 +453,7 @@ fn outcome_name(outcome: MigrationOutcome) -> &'static str {
         MigrationOutcome::Ok => "ok",
         MigrationOutcome::Failed => "failed",
         MigrationOutcome::NotRun => "not run",
+        MigrationOutcome::Refused => "refused",
     }
 }
 
@@ -415,6 +474,14 @@ fn write_dry_run_text(
                 "  FAILED   {path}:{}:{}: {}",
                 f.at.line, f.at.column, f.message
             )?,
+            (MigrationOutcome::Refused, _) if m.refused.is_some() => {
+                let r = m.refused.as_ref().expect("checked");
+                writeln!(
+                    out,
+                    "  refused  {path}:{}:{}: {}",
+                    r.at.line, r.at.column, r.message
+                )?
+            }
             (MigrationOutcome::Ok, _) => {
                 writeln!(out, "  ok       {path} ({})", millis(m.elapsed))?
             }
@@ -472,14 +539,25 @@ fn write_dry_run_text(
         .iter()
         .filter(|m| m.outcome == MigrationOutcome::Failed)
         .count();
-    let not_run = report.migrations.len() - ok - failed;
-    let target = match &report.target {
-        Some(url) => format!("The target {url} was only read, never written."),
-        None => "No database was involved.".into(),
+    let refused = report
+        .migrations
+        .iter()
+        .filter(|m| m.outcome == MigrationOutcome::Refused)
+        .count();
+    let not_run = report.migrations.len() - ok - failed - refused;
+    let target = match (&report.target, report.on_target) {
+        (Some(url), true) => format!("The target {url} was not changed (every statement ran inside a transaction that was rolled back)."),
+        (Some(url), false) => format!("The target {url} was only read, never written."),
+        (None, _) => "No database was involved.".into(),
+    };
+    let refused = if report.on_target {
+        format!(", {refused} refused")
+    } else {
+        String::new()
     };
     writeln!(
         out,
-        "{} pending migration(s): {ok} ok, {failed} failed, {not_run} not run. {target}",
+        "{} pending migration(s): {ok} ok, {failed} failed{refused}, {not_run} not run. {target}",
         report.migrations.len()
     )
 }
@@ -489,6 +567,7 @@ fn dry_run_json(report: &DryRunReport, cwd: &Path) -> Value {
         "how": report.how,
         "target": report.target,
         "target_written": false,
+        "on_target": report.on_target,
         "notes": report.notes,
         "migrations": report.migrations.iter().map(|m| json!({
             "path": display_path(cwd, &m.path),
@@ -500,6 +579,9 @@ fn dry_run_json(report: &DryRunReport, cwd: &Path) -> Value {
             "failure": m.failure.as_ref().map(|f| json!({
                 "line": f.at.line, "column": f.at.column, "message": f.message,
             })),
+            "refused": m.refused.as_ref().map(|f| json!({
+                "line": f.at.line, "column": f.at.column, "message": f.message,
+            })),
             "statements": m.statements.iter().map(|s| json!({
                 "line": s.start.line,
                 "column": s.start.column,
@@ -508,6 +590,7 @@ fn dry_run_json(report: &DryRunReport, cwd: &Path) -> Value {
                     Outcome::Rewritten(why) => json!({"rewritten": why}),
                     Outcome::Skipped(why) => json!({"skipped": why}),
                     Outcome::Failed(e) => json!({"failed": e.message, "code": e.code}),
+                    Outcome::Refused(why) => json!({"refused": why}),
                 },
                 "elapsed_ms": s.elapsed.as_secs_f64() * 1000.0,
                 "locks": s.locks.iter().map(|l| json!({

@@ -30,6 +30,7 @@ impl Row<'_> {
     /// Flyway's MigrationType names.
     fn migration_type(&self) -> &'static str {
         match self.name.kind {
+            _ if self.file.is_code() => "JDBC",
             Kind::Baseline => "SQL_BASELINE",
             _ => "SQL",
         }
@@ -43,7 +44,11 @@ impl Row<'_> {
             .unwrap_or_default()
     }
 
+    /// Flyway stores no checksum for a Java migration: the cell stays empty.
     fn checksum(&self) -> String {
+        if self.file.is_code() {
+            return String::new();
+        }
         self.file
             .checksum()
             .map(|c| c.to_string())
@@ -60,7 +65,7 @@ fn rows(report: &ProjectReport) -> Vec<Row<'_>> {
         .collect();
     let mut versioned: Vec<Row> = report
         .set
-        .migrations(&[Kind::Versioned, Kind::Baseline])
+        .with_code(&[Kind::Versioned, Kind::Baseline])
         .map(|(file, name)| Row {
             file,
             name,
@@ -82,7 +87,7 @@ fn rows(report: &ProjectReport) -> Vec<Row<'_>> {
     });
     let mut repeatable: Vec<Row> = report
         .set
-        .migrations(&[Kind::Repeatable])
+        .with_code(&[Kind::Repeatable])
         .map(|(file, name)| Row {
             file,
             name,
@@ -113,8 +118,13 @@ pub fn write_table(
             .collect();
         writeln!(
             out,
-            "Locations: {}",
-            super::output::escape_control(&locations.join(", "))
+            "Locations: {}{}",
+            super::output::escape_control(&locations.join(", ")),
+            if report.project.detected {
+                " (detected: no `locations` configured)"
+            } else {
+                ""
+            }
         )?;
         let headers = [
             "Category",
@@ -158,6 +168,13 @@ pub fn write_table(
                 "{skipped} SQL file(s) are not valid migration names and are skipped by Flyway; run `flyway-lsp check` for details."
             )?;
         }
+    }
+    let detected = reports.iter().filter(|r| r.project.detected).count();
+    if detected > 1 {
+        writeln!(
+            out,
+            "\n{detected} migration sets were detected, each read as its own Flyway configuration (folders whose versions collide are never merged); set `locations` in flyway.toml to read folders together."
+        )?;
     }
     Ok(())
 }
@@ -249,6 +266,7 @@ pub fn write_json(
                 .collect();
             json!({
                 "locations": report.project.locations.iter().map(|l| display_path(cwd, &l.path)).collect::<Vec<_>>(),
+                "detected": report.project.detected,
                 "migrations": migrations,
             })
         })

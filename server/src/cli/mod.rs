@@ -54,7 +54,8 @@ enum Command {
     /// (read-only).
     Validate(ValidateArgs),
     /// Run the pending migrations where they cannot change the target: the target is only
-    /// read, and they run in a private temporary server loaded with its schema.
+    /// read, and they run in a private temporary server loaded with its schema (or, with
+    /// --on-target, on the PostgreSQL target in a transaction that is always rolled back).
     DryRun(DryRunArgs),
     /// Run the language server on standard input and output (LSP 3.17).
     Serve,
@@ -173,6 +174,15 @@ struct DryRunArgs {
     /// pending migrations run, in a private temporary server; the target is never written.)
     #[arg(long)]
     embedded: bool,
+    /// PostgreSQL only: run the pending migrations on the target itself, in one transaction
+    /// that is always rolled back, to find failures that depend on its rows and its real lock
+    /// waits. Each statement is first checked against an allow-list (DDL and DML on this
+    /// database's relations, built-in functions without side effects; no DO, COPY, CALL,
+    /// SET/RESET, transaction control, sequences functions, dblink, triggers or defaults that
+    /// would run other code): anything else is reported "not dry-run on the target; run it
+    /// isolated", and what follows it is not run.
+    #[arg(long, conflicts_with = "embedded")]
+    on_target: bool,
     #[command(flatten)]
     config: ConfigArgs,
     #[command(flatten)]
@@ -299,7 +309,10 @@ fn load_options(
 ) -> Result<LoadOptions, ConfigError> {
     let mut overrides = Vec::new();
     if let Some(locations) = &args.locations {
-        overrides.push(("locations".to_string(), locations.clone()));
+        overrides.push((
+            "locations".to_string(),
+            crate::project::locations_from_cwd(locations, cwd),
+        ));
     }
     for item in &args.set {
         let Some((key, value)) = item.split_once('=') else {
@@ -309,7 +322,12 @@ fn load_options(
             ));
         };
         let key = key.trim().trim_start_matches("flyway.");
-        overrides.push((key.to_string(), value.to_string()));
+        let value = if key == "locations" {
+            crate::project::locations_from_cwd(value, cwd)
+        } else {
+            value.to_string()
+        };
+        overrides.push((key.to_string(), value));
     }
     Ok(LoadOptions {
         config_files: args.config.iter().map(|p| absolute(cwd, p)).collect(),
@@ -446,6 +464,10 @@ fn info(
     if connect {
         let statuses =
             db::statuses(&reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
+        if let Some(message) = db::resolve_failure(&statuses) {
+            writeln!(out, "ERROR: {message}")?;
+            return Ok(EXIT_ERRORS);
+        }
         db::write_info(
             &reports,
             &statuses,
@@ -507,6 +529,7 @@ fn dry_run(
         &reports,
         limits,
         args.embedded,
+        args.on_target,
         args.format == InfoFormat::Json,
         cwd,
         out,

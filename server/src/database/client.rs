@@ -281,6 +281,19 @@ impl Client {
         }
     }
 
+    /// Runs exactly one statement through PostgreSQL's extended protocol (Parse, Bind,
+    /// Execute): the server refuses a text holding more than one statement ("cannot insert
+    /// multiple commands into a prepared statement"), so nothing hidden in it can run. Used by
+    /// `dry-run --on-target` for the migrations' statements; PostgreSQL only.
+    pub async fn execute_one(&mut self, sql: &str) -> Result<u64, DbError> {
+        match &mut self.inner {
+            Inner::Postgres(client) => client.execute(sql, &[]).await.map_err(pg_error),
+            Inner::MySql(_) => Err(DbError::statement(
+                "one-statement execution through the extended protocol is PostgreSQL only",
+            )),
+        }
+    }
+
     /// Runs a query and returns every value as text (`None` for NULL).
     pub async fn query_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         match &mut self.inner {
@@ -398,6 +411,21 @@ impl Client {
             _ => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
         };
         let rows = self.query_bound(sql, &[schema, table]).await?;
+        let count = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten());
+        Ok(count.as_deref().is_some_and(|c| c.trim() != "0"))
+    }
+
+    /// Whether the schema (PostgreSQL) or database (MySQL) exists (the name is a bound
+    /// parameter).
+    pub async fn schema_exists(&mut self, schema: &str) -> Result<bool, DbError> {
+        let sql = match self.flavor {
+            Flavor::Postgres => "SELECT COUNT(*)::text FROM information_schema.schemata WHERE schema_name = $1::text",
+            _ => "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = $1",
+        };
+        let rows = self.query_bound(sql, &[schema]).await?;
         let count = rows
             .into_iter()
             .next()

@@ -111,6 +111,8 @@ pub enum Outcome {
     Rewritten(String),
     Skipped(String),
     Failed(StatementError),
+    /// `--on-target`: not run, for the reason given (it and what follows).
+    Refused(String),
 }
 
 /// One statement of a migration, as run.
@@ -136,8 +138,10 @@ pub struct Failure {
 pub enum MigrationOutcome {
     Ok,
     Failed,
-    /// An earlier migration failed.
+    /// An earlier migration failed (or was refused).
     NotRun,
+    /// `--on-target`: a statement was refused (not run on the target); see `refused`.
+    Refused,
 }
 
 #[derive(Debug, Clone)]
@@ -150,11 +154,13 @@ pub struct MigrationRun {
     pub elapsed: Duration,
     pub statements: Vec<StatementRun>,
     pub failure: Option<Failure>,
+    /// `--on-target`: the statement that was not run on the target, and why.
+    pub refused: Option<Failure>,
 }
 
 impl MigrationRun {
     /// Records a statement that ran (or was skipped) without failing.
-    fn record(
+    pub(super) fn record(
         &mut self,
         text: &str,
         range: TextRange,
@@ -173,7 +179,7 @@ impl MigrationRun {
 
     /// Records the statement at `range` of `text` as the one that failed, with the error mapped
     /// into the file (`exact`: the server saw the statement exactly as the file has it).
-    fn fail(
+    pub(super) fn fail(
         &mut self,
         text: &str,
         range: TextRange,
@@ -203,9 +209,12 @@ impl MigrationRun {
 pub struct DryRunReport {
     /// How it ran (what was read from where, and the temporary server it ran in).
     pub how: String,
-    /// The target that was read (redacted URL); `None` when no database was involved. Only
-    /// read-only transactions ever reach it.
+    /// The target (redacted URL); `None` when no database was involved. Isolated, only
+    /// read-only transactions reach it; with `on_target`, the migrations ran on it inside a
+    /// transaction that was rolled back.
     pub target: Option<String>,
+    /// `--on-target`: the statements ran on the target itself, in a rolled-back transaction.
+    pub on_target: bool,
     pub migrations: Vec<MigrationRun>,
     /// Things the user should know (skipped objects, sequences, validate problems).
     pub notes: Vec<String>,
@@ -216,6 +225,15 @@ impl DryRunReport {
         self.migrations
             .iter()
             .any(|m| m.outcome == MigrationOutcome::Failed)
+    }
+
+    /// `--on-target`: a statement was not run there (or nothing was, for an event trigger).
+    pub fn refused(&self) -> bool {
+        self.on_target
+            && self.migrations.iter().any(|m| {
+                m.outcome == MigrationOutcome::Refused || m.outcome == MigrationOutcome::NotRun
+            })
+            && !self.failed()
     }
 
     pub fn blocking_locks(&self) -> impl Iterator<Item = (&MigrationRun, &StatementRun, &Lock)> {
@@ -727,12 +745,12 @@ fn server_url(flavor: Flavor) -> String {
     }
 }
 
-struct Prepared {
-    file: usize,
-    text: String,
+pub(super) struct Prepared {
+    pub(super) file: usize,
+    pub(super) text: String,
 }
 
-fn prepare(
+pub(super) fn prepare(
     project: &Project,
     set: &MigrationSet,
     status: &DbStatus,
@@ -773,7 +791,7 @@ fn prepare(
     (out, notes)
 }
 
-fn migration_header(set: &MigrationSet, status: &DbStatus, file: usize) -> MigrationRun {
+pub(super) fn migration_header(set: &MigrationSet, status: &DbStatus, file: usize) -> MigrationRun {
     let f = &set.files[file];
     let resolved = status.status.resolved.iter().find(|r| r.path == f.path);
     MigrationRun {
@@ -785,10 +803,11 @@ fn migration_header(set: &MigrationSet, status: &DbStatus, file: usize) -> Migra
         elapsed: Duration::ZERO,
         statements: Vec::new(),
         failure: None,
+        refused: None,
     }
 }
 
-fn validate_note(status: &DbStatus) -> Option<String> {
+pub(super) fn validate_note(status: &DbStatus) -> Option<String> {
     let blocking: Vec<&str> = status
         .status
         .errors
@@ -813,6 +832,55 @@ fn validate_note(status: &DbStatus) -> Option<String> {
     }
 }
 
+/// Relations that exist before anything runs (PostgreSQL), by oid: `schema.name`. Catalog
+/// names are qualified, so nothing a migration creates can stand in for them.
+pub(super) async fn existing_relations(
+    client: &mut Client,
+) -> Result<HashMap<String, String>, DbError> {
+    let mut existing = HashMap::new();
+    for row in client
+        .query_text(
+            "SELECT c.oid::pg_catalog.text, n.nspname::pg_catalog.text || '.' || c.relname::pg_catalog.text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
+        )
+        .await?
+    {
+        if let [Some(oid), Some(name)] = &row[..] {
+            existing.insert(oid.clone(), name.clone());
+        }
+    }
+    Ok(existing)
+}
+
+/// The relation locks this session holds that `held` does not list yet (and adds them).
+pub(super) async fn new_locks(
+    client: &mut Client,
+    existing: &HashMap<String, String>,
+    held: &mut HashSet<(String, String)>,
+) -> Result<Vec<Lock>, DbError> {
+    let locks_sql = "SELECT l.relation::pg_catalog.text, l.mode, n.nspname::pg_catalog.text || '.' || c.relname::pg_catalog.text FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid = l.relation LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND (n.nspname IS NULL OR (n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'))";
+    let mut locks = Vec::new();
+    for row in client.query_text(locks_sql).await? {
+        let [Some(oid), Some(mode), name] = &row[..] else {
+            continue;
+        };
+        if !held.insert((oid.clone(), mode.clone())) {
+            continue;
+        }
+        let relation = match (existing.get(oid), name) {
+            (Some(n), _) => n.clone(),
+            (None, Some(n)) => n.clone(),
+            (None, None) => continue,
+        };
+        locks.push(Lock {
+            mode: mode.clone(),
+            relation,
+            existing: existing.contains_key(oid),
+        });
+    }
+    locks.sort_by(|a, b| (&a.relation, &a.mode).cmp(&(&b.relation, &b.mode)));
+    Ok(locks)
+}
+
 async fn run_postgres(
     client: &mut Client,
     project: &Project,
@@ -834,19 +902,7 @@ async fn run_postgres(
             quote_ident(Flavor::Postgres, &status.schema)
         ))
         .await?;
-    // Relations that exist before anything runs, by oid.
-    let mut existing: HashMap<String, String> = HashMap::new();
-    for row in client
-        .query_text(
-            "SELECT c.oid::text, n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'",
-        )
-        .await?
-    {
-        if let [Some(oid), Some(name)] = &row[..] {
-            existing.insert(oid.clone(), name.clone());
-        }
-    }
-    let locks_sql = "SELECT l.relation::text, l.mode, n.nspname || '.' || c.relname FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND (n.nspname IS NULL OR (n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'))";
+    let existing = existing_relations(client).await?;
     let mut held: HashSet<(String, String)> = HashSet::new();
     let mut migrations = Vec::new();
     let mut failed = false;
@@ -902,26 +958,7 @@ async fn run_postgres(
                     client
                         .execute("RELEASE SAVEPOINT flyway_lsp_statement")
                         .await?;
-                    let mut locks = Vec::new();
-                    for row in client.query_text(locks_sql).await? {
-                        let [Some(oid), Some(mode), name] = &row[..] else {
-                            continue;
-                        };
-                        if !held.insert((oid.clone(), mode.clone())) {
-                            continue;
-                        }
-                        let relation = match (existing.get(oid), name) {
-                            (Some(n), _) => n.clone(),
-                            (None, Some(n)) => n.clone(),
-                            (None, None) => continue,
-                        };
-                        locks.push(Lock {
-                            mode: mode.clone(),
-                            relation,
-                            existing: existing.contains_key(oid),
-                        });
-                    }
-                    locks.sort_by(|a, b| (&a.relation, &a.mode).cmp(&(&b.relation, &b.mode)));
+                    let locks = new_locks(client, &existing, &mut held).await?;
                     run.record(&item.text, statement.range, outcome_ok, elapsed, locks);
                 }
                 Err(DbError::Statement(error)) => {
@@ -939,6 +976,7 @@ async fn run_postgres(
     Ok(DryRunReport {
         how: String::new(),
         target: None,
+        on_target: false,
         migrations,
         notes,
     })
@@ -1038,6 +1076,7 @@ async fn run_mysql(
     Ok(DryRunReport {
         how: String::new(),
         target: None,
+        on_target: false,
         migrations,
         notes,
     })

@@ -7,6 +7,7 @@
 pub mod client;
 pub mod dryrun;
 pub mod embedded;
+pub mod on_target;
 pub mod resolve;
 pub mod settings;
 pub mod snapshot;
@@ -16,7 +17,7 @@ pub mod validate;
 use client::{Client, DbError, CONNECT_TIMEOUT};
 use resolve::{resolved_migrations, BuiltIns};
 use settings::DbSettings;
-use validate::{compare, Status};
+use validate::{compare_to, Status};
 
 use crate::index::MigrationSet;
 use crate::project::Project;
@@ -107,13 +108,26 @@ async fn read_unbounded(
         .read_history(&schema, &settings.table, settings.read_limits)
         .await?;
     let history_exists = rows.is_some();
+    let schema_exists = history_exists
+        || client
+            .read_only(settings.read_limits, async |c: &mut Client| {
+                c.schema_exists(&schema).await
+            })
+            .await?;
     let resolved = resolved_migrations(project, set, settings, &builtins(settings, &schema));
-    let status = compare(
+    let mut status = compare_to(
         resolved,
         rows.unwrap_or_default(),
         &settings.ignore_patterns,
         project.config.flyway.out_of_order,
+        &settings.target,
     );
+    if !schema_exists {
+        status.schema_missing(
+            &client::quote_ident(client.flavor, &schema),
+            &settings.ignore_patterns,
+        );
+    }
     Ok(DbStatus {
         status,
         schema,
@@ -152,14 +166,23 @@ pub fn applied_history(
         ..DatabaseState::default()
     };
     for (index, info) in s.infos.iter().enumerate() {
-        let error = s.errors.iter().find(|e| e.info == index);
+        let error = s.errors.iter().find(|e| e.info == Some(index));
         let row = info.applied.map(|a| &s.rows[a]);
         match info.resolved {
             Some(r) => {
                 let resolved = &s.resolved[r];
-                // Versioned migrations that ran (not the synthetic BASELINE marker rows).
+                // Versioned migrations that ran and whose checksum Flyway compares: not the
+                // baseline rows (nothing at the applied baseline is compared) nor rows `repair`
+                // marked deleted.
+                let compared = !matches!(
+                    info.state,
+                    validate::State::Baseline | validate::State::Deleted
+                );
                 if let Some(row) = row.filter(|row| {
-                    row.success && resolved.version.is_some() && row.migration_type != "BASELINE"
+                    compared
+                        && row.success
+                        && resolved.version.is_some()
+                        && row.migration_type != "BASELINE"
                 }) {
                     if let Some(checksum) = row.checksum {
                         let text = git
@@ -262,4 +285,78 @@ pub fn dry_run_findings(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate::{compare, HistoryRow, Resolved};
+    use super::*;
+    use crate::version::Version;
+    use std::path::PathBuf;
+
+    fn file(prefix: &str, version: &str, migration_type: &'static str, checksum: i32) -> Resolved {
+        Resolved {
+            version: Some(Version::parse(version).unwrap()),
+            description: "x".into(),
+            script: format!("{prefix}{version}__x.sql"),
+            migration_type,
+            checksum,
+            equivalent_checksum: None,
+            path: PathBuf::from(format!("/m/{prefix}{version}__x.sql")),
+        }
+    }
+
+    fn row(rank: i32, version: &str, migration_type: &str, checksum: i32) -> HistoryRow {
+        HistoryRow {
+            installed_rank: rank,
+            version: Some(version.into()),
+            description: "x".into(),
+            migration_type: migration_type.into(),
+            script: format!("V{version}__x.sql"),
+            checksum: Some(checksum),
+            installed_by: "flyway".into(),
+            installed_on: "2026-01-01 00:00:00".into(),
+            execution_time: 1,
+            success: true,
+        }
+    }
+
+    /// Flyway compares nothing at the applied baseline (MigrationInfoImpl.validate) and a row
+    /// `repair` deleted no longer stands for its file: neither gives the rules an applied
+    /// checksum, so an edited B3 or a file put back is not "applied and edited".
+    #[test]
+    fn baseline_and_deleted_rows_give_no_applied_checksum() {
+        let status = compare(
+            vec![
+                file("B", "3", "SQL_BASELINE", 30),
+                file("V", "4", "SQL", 40),
+                file("V", "5", "SQL", 50),
+            ],
+            vec![
+                row(1, "3", "SQL_BASELINE", 31),
+                row(2, "4", "SQL", 40),
+                row(3, "5", "SQL", 51),
+                row(4, "5", "DELETE", 51),
+            ],
+            &[],
+            false,
+        );
+        let db = DbStatus {
+            status,
+            schema: "public".into(),
+            table: "flyway_schema_history".into(),
+            history_exists: true,
+            server_version: "15".into(),
+            target: "postgresql://h/db".into(),
+            environment: "default".into(),
+        };
+        let history = applied_history(&db, &crate::history::AppliedHistory::new());
+        let mut applied: Vec<_> = history
+            .files
+            .iter()
+            .map(|(p, a)| (p.display().to_string(), a.checksum))
+            .collect();
+        applied.sort();
+        assert_eq!(applied, vec![("/m/V4__x.sql".to_string(), 40)]);
+    }
 }

@@ -1,6 +1,6 @@
 //! The database settings of a project, read from the same layers as every other Flyway setting
 //! (`url`, `user`, `password`, `schemas`, `defaultSchema`, `table`, `ignoreMigrationPatterns`,
-//! `placeholderReplacement`), so `--environment`, `FLYWAY_URL` and `--set url=…` all work.
+//! `placeholderReplacement`, `target`), so `--environment`, `FLYWAY_URL` and `--set url=…` all work.
 
 use crate::config::{Config, ConfigError};
 
@@ -19,6 +19,8 @@ pub struct DbSettings {
     pub table: String,
     pub ignore_patterns: Vec<IgnorePattern>,
     pub placeholder_replacement: bool,
+    /// Flyway's `target` (default `latest`).
+    pub target: super::validate::Target,
     /// The flyway.toml environment (for `${flyway:environment}` and messages).
     pub environment: String,
     /// How long a read of the history may wait (defaults: 5 s for a lock, 30 s a statement).
@@ -108,8 +110,14 @@ impl DbSettings {
                 }
             },
         };
+        let target = match layers.get("target")? {
+            None => super::validate::Target::Latest,
+            Some((v, source)) => super::validate::Target::parse(&v)
+                .map_err(|e| ConfigError::new(format!("{source}: {}", redact_text(&e))))?,
+        };
         Ok(Some(DbSettings {
             connection,
+            target,
             schema,
             table,
             ignore_patterns,

@@ -2,9 +2,13 @@
 //! `flyway info` shows) and the errors `flyway validate` reports, with Flyway's own texts.
 //!
 //! Pure: the rows come in as values (read by [`super::client`]), so every rule here is unit
-//! tested without a database. The order of the checks follows Flyway's `MigrationInfoImpl`:
+//! tested without a database. Rows and files are matched as `MigrationInfoServiceImpl` does
+//! (versioned by (version, type), repeatables by description); the states follow
+//! `ResolvedMigration.getState` / `BaseAppliedMigration.getState`, the order
+//! `MigrationInfoImpl.compareTo`. The order of the checks follows Flyway's `MigrationInfoImpl`:
 //! ignore patterns, failed, applied-but-not-resolved, ignored, pending, outdated, then the
-//! type / checksum / description mismatches (first one wins).
+//! type / checksum / description mismatches (first one wins), none at or below the applied
+//! baseline.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -53,12 +57,54 @@ impl Resolved {
     }
 }
 
+/// Flyway's `target`: the version up to which migrations count (`MigrationVersion.fromVersion`
+/// with `current`, `latest` and `next`; a trailing `?` turns `failOnMissingTarget` off).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Target {
+    #[default]
+    Latest,
+    Current,
+    Next,
+    Version {
+        version: Version,
+        fail_on_missing: bool,
+    },
+}
+
+impl Target {
+    /// Parses the setting's value; the error is Flyway's kind of message for a bad version.
+    pub fn parse(text: &str) -> Result<Target, String> {
+        let text = text.trim();
+        let (text, fail_on_missing) = match text.strip_suffix('?') {
+            Some(rest) => (rest.trim(), false),
+            None => (text, true),
+        };
+        match text.to_ascii_lowercase().as_str() {
+            "" | "latest" => Ok(Target::Latest),
+            "current" => Ok(Target::Current),
+            "next" => Ok(Target::Next),
+            _ => Version::parse(text)
+                .map(|version| Target::Version {
+                    version,
+                    fail_on_missing,
+                })
+                .map_err(|e| {
+                    format!(
+                        "`target`: \"{text}\" is not a version (\"{}\" is not a number); use numbers separated by dots, current, latest or next",
+                        e.part
+                    )
+                }),
+        }
+    }
+}
+
 /// Flyway's `MigrationState`, with its display names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     Pending,
     AboveTarget,
     BelowBaseline,
+    BaselineIgnored,
     Baseline,
     Ignored,
     MissingSuccess,
@@ -79,6 +125,7 @@ impl State {
             State::Pending => "Pending",
             State::AboveTarget => "Above Target",
             State::BelowBaseline => "Below Baseline",
+            State::BaselineIgnored => "Ignored (Baseline)",
             State::Baseline => "Baseline",
             State::Ignored => "Ignored",
             State::MissingSuccess => "Missing",
@@ -104,7 +151,11 @@ impl State {
     pub fn is_applied(self) -> bool {
         !matches!(
             self,
-            State::Pending | State::AboveTarget | State::BelowBaseline | State::Ignored
+            State::Pending
+                | State::AboveTarget
+                | State::BelowBaseline
+                | State::BaselineIgnored
+                | State::Ignored
         )
     }
 }
@@ -130,6 +181,10 @@ pub enum ErrorCode {
     TypeMismatch,
     ChecksumMismatch,
     DescriptionMismatch,
+    SchemaDoesNotExist,
+    /// A `FlywayException` without a code of its own (`CoreErrorCode.ERROR`): two files of one
+    /// version or description, refused while resolving, before any validation.
+    Error,
 }
 
 impl ErrorCode {
@@ -153,6 +208,8 @@ impl ErrorCode {
             ErrorCode::TypeMismatch => "TYPE_MISMATCH",
             ErrorCode::ChecksumMismatch => "CHECKSUM_MISMATCH",
             ErrorCode::DescriptionMismatch => "DESCRIPTION_MISMATCH",
+            ErrorCode::SchemaDoesNotExist => "SCHEMA_DOES_NOT_EXIST",
+            ErrorCode::Error => "ERROR",
         }
     }
 }
@@ -163,8 +220,8 @@ pub struct ValidateError {
     pub code: ErrorCode,
     pub message: String,
     pub path: Option<PathBuf>,
-    /// Index into [`Status::infos`].
-    pub info: usize,
+    /// Index into [`Status::infos`]; none for an error about the whole database.
+    pub info: Option<usize>,
 }
 
 /// The folder compared with the history.
@@ -184,25 +241,51 @@ pub const VALIDATE_HINT: &str =
     "Need more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE";
 
 impl Status {
-    /// Flyway's message for a failed validate: the header, each error, repeated hint lines
-    /// printed once (as Flyway prints them).
+    /// Flyway's message for a failed validate (`FlywayValidateException`): "Validate failed: ",
+    /// the reason, then every error's whole message (its hint line included, each time), then
+    /// the closing hint.
     pub fn failure_message(&self) -> Option<String> {
+        if let Some(error) = self.errors.iter().find(|e| e.code == ErrorCode::Error) {
+            // Thrown while resolving: the message alone.
+            return Some(error.message.clone());
+        }
+        if let Some(error) = self
+            .errors
+            .iter()
+            .find(|e| e.code == ErrorCode::SchemaDoesNotExist)
+        {
+            // DbValidate stops there: no migration is listed.
+            return Some(format!(
+                "Validate failed: {}\n\n{VALIDATE_HINT}",
+                error.message
+            ));
+        }
         if self.errors.is_empty() {
             return None;
         }
         let mut lines: Vec<&str> = vec![VALIDATE_FAILED];
-        let mut seen_hints = std::collections::HashSet::new();
-        for error in &self.errors {
-            for (i, line) in error.message.lines().enumerate() {
-                // Only the hint lines repeat; a detail line always prints.
-                if i > 0 && !line.starts_with("->") && !seen_hints.insert(line) {
-                    continue;
-                }
-                lines.push(line);
-            }
-        }
+        lines.extend(self.errors.iter().map(|e| e.message.as_str()));
         lines.push(VALIDATE_HINT);
         Some(lines.join("\n"))
+    }
+
+    /// The schema holding the history table does not exist: Flyway's `DbValidate` fails with
+    /// `Schema "x" doesn't exist yet` (`quoted` as the database quotes it) unless there is
+    /// nothing to migrate or pending migrations may pass (`ValidatePatternUtils`).
+    pub fn schema_missing(&mut self, quoted: &str, patterns: &[IgnorePattern]) {
+        let resolving_failed = self.errors.iter().any(|e| e.code == ErrorCode::Error);
+        if resolving_failed
+            || self.resolved.is_empty()
+            || category_ignored(patterns, State::Pending)
+        {
+            return;
+        }
+        self.errors = vec![ValidateError {
+            code: ErrorCode::SchemaDoesNotExist,
+            message: format!("Schema {quoted} doesn't exist yet"),
+            path: None,
+            info: None,
+        }];
     }
 
     pub fn info_version(&self, info: &Info) -> Option<String> {
@@ -257,179 +340,171 @@ fn is_undo(migration_type: &str) -> bool {
     migration_type.starts_with("UNDO_")
 }
 
-/// Compares `resolved` with the history `rows` (any order) under `patterns` and `out_of_order`.
+/// Flyway's `CoreMigrationType.isBaseline()`: the `baseline` command's marker and baseline
+/// migrations (`B` files) as they are recorded.
+fn is_baseline_type(migration_type: &str) -> bool {
+    matches!(
+        migration_type,
+        "BASELINE" | "SQL_BASELINE" | "JDBC_BASELINE"
+    )
+}
+
+fn is_repeatable_row(row: &HistoryRow) -> bool {
+    row.version.as_deref().is_none_or(str::is_empty)
+}
+
+/// Flyway's `ValidatePatternUtils.is…Ignored`: a category passes as a whole only when both
+/// kinds of migration are covered (`*:pending`, or `versioned:pending` with
+/// `repeatable:pending`); one kind alone only silences that kind's migrations one by one.
+fn category_ignored(patterns: &[IgnorePattern], state: State) -> bool {
+    patterns.iter().any(|p| p.matches(true, state.name()))
+        && patterns.iter().any(|p| p.matches(false, state.name()))
+}
+
+/// [`compare_to`] with the default target (`latest`).
 pub fn compare(
+    resolved: Vec<Resolved>,
+    rows: Vec<HistoryRow>,
+    patterns: &[IgnorePattern],
+    out_of_order: bool,
+) -> Status {
+    compare_to(resolved, rows, patterns, out_of_order, &Target::Latest)
+}
+
+/// Compares `resolved` with the history `rows` (any order) under `patterns`, `out_of_order` and
+/// `target`, as Flyway's `MigrationInfoServiceImpl.refresh` does: versioned files and rows are
+/// matched by (version, type), repeatables by description.
+pub fn compare_to(
     resolved: Vec<Resolved>,
     mut rows: Vec<HistoryRow>,
     patterns: &[IgnorePattern],
     out_of_order: bool,
+    target: &Target,
 ) -> Status {
     rows.sort_by_key(|r| r.installed_rank);
-    let covers = |state: &str| patterns.iter().any(|p| p.covers_state(state));
-    let (ignore_missing, ignore_future, ignore_ignored, ignore_pending) = (
-        covers("missing"),
-        covers("future"),
-        covers("ignored"),
-        covers("pending"),
-    );
 
-    // Versions marked deleted by `repair` (rows of type DELETE), and undone ones.
-    let mut deleted: HashMap<Version, i32> = HashMap::new();
-    for row in &rows {
-        if row.migration_type == "DELETE" || is_undo(&row.migration_type) {
-            if let Some(v) = row_version(row) {
-                deleted.insert(v, row.installed_rank);
-            }
-        }
-    }
-    let versioned_rows: Vec<usize> = (0..rows.len())
-        .filter(|&i| {
-            let row = &rows[i];
-            row.migration_type != "DELETE" && !is_undo(&row.migration_type)
-        })
-        .collect();
-
-    // Context, as Flyway computes it.
-    let baseline: Option<Version> = rows
-        .iter()
-        .filter(|r| r.migration_type == "BASELINE")
-        .filter_map(row_version)
-        .max();
-    let has_applied_versions = versioned_rows
-        .iter()
-        .any(|&i| rows[i].migration_type != "SCHEMA" && row_version(&rows[i]).is_some());
-    let last_applied: Option<Version> = versioned_rows
-        .iter()
-        .filter(|&&i| rows[i].migration_type != "SCHEMA")
-        .filter_map(|&i| row_version(&rows[i]))
-        .filter(|v| !deleted.contains_key(v))
-        .max();
+    // Resolved migrations: versioned by (version, type), repeatables by description.
+    let mut resolved_versioned: HashMap<(Version, String), usize> = HashMap::new();
+    let mut resolved_repeatable: HashMap<String, usize> = HashMap::new();
     let last_resolved: Option<Version> = resolved.iter().filter_map(|r| r.version.clone()).max();
-    let mut latest_repeatable: HashMap<&str, i32> = HashMap::new();
-    for row in &rows {
-        if row.version.as_deref().is_none_or(str::is_empty) && !is_synthetic(&row.migration_type) {
-            latest_repeatable.insert(row.description.as_str(), row.installed_rank);
-        }
-    }
-
-    // Baseline migrations (B files) only count on an empty history; otherwise V files do.
-    let mut resolved_by_version: HashMap<Version, usize> = HashMap::new();
-    let mut resolved_by_description: HashMap<String, usize> = HashMap::new();
     for (i, r) in resolved.iter().enumerate() {
         match &r.version {
             Some(v) => {
-                let is_baseline_file = r.migration_type == "SQL_BASELINE";
-                match resolved_by_version.get(v) {
-                    Some(&other) => {
-                        let other_is_baseline = resolved[other].migration_type == "SQL_BASELINE";
-                        // With history: V wins over B; without: B wins.
-                        if other_is_baseline != is_baseline_file
-                            && (is_baseline_file != has_applied_versions)
-                        {
-                            resolved_by_version.insert(v.clone(), i);
-                        }
-                    }
-                    None => {
-                        resolved_by_version.insert(v.clone(), i);
-                    }
-                }
+                resolved_versioned
+                    .entry((v.clone(), r.migration_type.to_string()))
+                    .or_insert(i);
             }
             None => {
-                resolved_by_description
+                resolved_repeatable
                     .entry(abbreviate_description(&r.description))
                     .or_insert(i);
             }
         }
     }
-    // On an empty history the newest baseline migration replaces everything up to it.
-    let baseline_file_version: Option<Version> = if has_applied_versions {
-        None
-    } else {
-        resolved
-            .iter()
-            .filter(|r| r.migration_type == "SQL_BASELINE")
-            .filter_map(|r| r.version.clone())
-            .max()
-    };
+
+    // Applied versioned rows (`getAppliedVersionedMigrations`): a successful DELETE row marks
+    // the latest earlier row of its version deleted and is not listed itself; an undo row
+    // (Teams) likewise takes its version back.
+    let mut deleted = vec![false; rows.len()];
+    let mut applied_versioned: Vec<usize> = Vec::new();
+    let mut applied_baseline: Option<Version> = None;
+    for i in 0..rows.len() {
+        let Some(v) = row_version(&rows[i]) else {
+            continue;
+        };
+        let row = &rows[i];
+        if is_baseline_type(&row.migration_type) && applied_baseline.as_ref().is_none_or(|b| &v > b)
+        {
+            applied_baseline = Some(v.clone());
+        }
+        if (row.migration_type == "DELETE" && row.success) || is_undo(&row.migration_type) {
+            if let Some(&earlier) = applied_versioned.iter().rev().find(|&&j| {
+                !deleted[j]
+                    && !is_synthetic(&rows[j].migration_type)
+                    && row_version(&rows[j]).as_ref() == Some(&v)
+            }) {
+                deleted[earlier] = true;
+            }
+            continue;
+        }
+        applied_versioned.push(i);
+    }
+    // Applied repeatable rows (`getAppliedRepeatableMigrations`): a DELETE row marks the latest
+    // earlier run of its description deleted.
+    let mut applied_repeatable: Vec<usize> = Vec::new();
+    for i in 0..rows.len() {
+        if !is_repeatable_row(&rows[i]) {
+            continue;
+        }
+        applied_repeatable.push(i);
+        if rows[i].migration_type == "DELETE" && rows[i].success {
+            if let Some(&earlier) = applied_repeatable.iter().rev().find(|&&j| {
+                !is_synthetic(&rows[j].migration_type) && rows[j].description == rows[i].description
+            }) {
+                deleted[earlier] = true;
+            }
+        }
+    }
+
+    // `updateContextFromAppliedVersionedMigrations`: the last applied version, and the rows
+    // applied out of order.
+    let mut last_applied: Option<Version> = None;
+    let mut applied_out_of_order = vec![false; rows.len()];
+    for &i in &applied_versioned {
+        let row = &rows[i];
+        if row.migration_type == "SCHEMA" {
+            continue;
+        }
+        let v = row_version(row).expect("versioned rows have a version");
+        if last_applied.as_ref().is_none_or(|l| &v > l) {
+            if !deleted[i] && row.migration_type != "DELETE" {
+                last_applied = Some(v);
+            }
+        } else {
+            applied_out_of_order[i] = true;
+        }
+    }
 
     let mut infos: Vec<Info> = Vec::new();
-    let mut used_resolved = vec![false; resolved.len()];
-    let mut max_applied_so_far: Option<Version> = None;
-    for &i in &versioned_rows {
+    let mut matched = vec![false; resolved.len()];
+    for &i in &applied_versioned {
         let row = &rows[i];
-        let version = row_version(row);
-        let is_repeatable_row =
-            row.version.as_deref().is_none_or(str::is_empty) && !is_synthetic(&row.migration_type);
-        let resolved_index = if let Some(v) = &version {
-            if row.migration_type == "SCHEMA" {
-                None
-            } else {
-                resolved_by_version.get(v).copied()
-            }
-        } else if is_repeatable_row {
-            resolved_by_description.get(&row.description).copied()
-        } else {
-            None
-        };
+        let version = row_version(row).expect("versioned rows have a version");
+        let resolved_index = resolved_versioned
+            .get(&(version.clone(), row.migration_type.clone()))
+            .copied();
         if let Some(r) = resolved_index {
-            used_resolved[r] = true;
+            if !deleted[i] {
+                matched[r] = true;
+            }
         }
-        let state = if version.as_ref().is_some_and(|v| {
-            deleted
-                .get(v)
-                .is_some_and(|&rank| rank > row.installed_rank)
-        }) {
+        // `BaseAppliedMigration.getState`, after `MigrationInfoImpl`'s deleted check.
+        let state = if deleted[i] {
             State::Deleted
-        } else if row.migration_type == "BASELINE" {
-            State::Baseline
-        } else if row.migration_type == "SCHEMA" {
+        } else if row.migration_type == "DELETE" {
+            // A failed DELETE row stays listed (`BaseAppliedMigration.getState`).
             State::Success
+        } else if is_baseline_type(&row.migration_type) {
+            State::Baseline
+        } else if resolved_index.is_none() {
+            if row.migration_type == "SCHEMA" {
+                State::Success
+            } else {
+                let missing = last_resolved.as_ref().is_some_and(|last| &version < last);
+                match (missing, row.success) {
+                    (true, true) => State::MissingSuccess,
+                    (true, false) => State::MissingFailed,
+                    (false, true) => State::FutureSuccess,
+                    (false, false) => State::FutureFailed,
+                }
+            }
+        } else if !row.success {
+            State::Failed
+        } else if applied_out_of_order[i] {
+            State::OutOfOrder
         } else {
-            match resolved_index {
-                None => {
-                    let is_missing = match (&version, &last_resolved) {
-                        (None, _) => true,
-                        (Some(v), Some(last)) => v < last,
-                        (Some(_), None) => false,
-                    };
-                    match (is_missing, row.success) {
-                        (true, true) => State::MissingSuccess,
-                        (true, false) => State::MissingFailed,
-                        (false, true) => State::FutureSuccess,
-                        (false, false) => State::FutureFailed,
-                    }
-                }
-                Some(r) => {
-                    if !row.success {
-                        State::Failed
-                    } else if version.is_none() {
-                        if latest_repeatable.get(row.description.as_str())
-                            == Some(&row.installed_rank)
-                        {
-                            if resolved[r].checksum_matches(row.checksum) {
-                                State::Success
-                            } else {
-                                State::Outdated
-                            }
-                        } else {
-                            State::Superseded
-                        }
-                    } else if max_applied_so_far
-                        .as_ref()
-                        .is_some_and(|m| version.as_ref().is_some_and(|v| v < m))
-                    {
-                        State::OutOfOrder
-                    } else {
-                        State::Success
-                    }
-                }
-            }
+            State::Success
         };
-        if let Some(v) = &version {
-            if row.migration_type != "SCHEMA" && max_applied_so_far.as_ref().is_none_or(|m| v > m) {
-                max_applied_so_far = Some(v.clone());
-            }
-        }
         infos.push(Info {
             resolved: resolved_index,
             applied: Some(i),
@@ -437,127 +512,271 @@ pub fn compare(
         });
     }
 
-    // Resolved migrations that were not applied.
-    let mut unapplied_versioned: Vec<Info> = Vec::new();
-    let mut pending_repeatable: Vec<Info> = Vec::new();
-    for (i, r) in resolved.iter().enumerate() {
-        match &r.version {
-            Some(v) => {
-                if used_resolved[i] || resolved_by_version.get(v) != Some(&i) {
-                    continue;
-                }
-                let state = if let Some(b) = baseline_file_version.as_ref().filter(|b| v <= *b) {
-                    if v == b {
-                        State::Pending
-                    } else {
-                        State::BelowBaseline
-                    }
-                } else if r.migration_type == "SQL_BASELINE" {
-                    // A baseline migration on a history that has versions: not used.
-                    continue;
-                } else if baseline.as_ref().is_some_and(|b| v < b) {
-                    State::BelowBaseline
+    // Versioned files no (undeleted) row matches: `getPendingResolvedVersionedMigrations` and
+    // `ResolvedMigration.getState` (with `SqlMigration`'s rule for baseline migrations).
+    let pending_versioned: Vec<usize> = (0..resolved.len())
+        .filter(|&i| resolved[i].version.is_some() && !matched[i])
+        .filter(|&i| {
+            let r = &resolved[i];
+            r.version.clone().is_some_and(|v| {
+                resolved_versioned.get(&(v, r.migration_type.to_string())) == Some(&i)
+            })
+        })
+        .collect();
+    let pending_baseline: Option<Version> = pending_versioned
+        .iter()
+        .filter(|&&i| resolved[i].migration_type == "SQL_BASELINE")
+        .filter_map(|&i| resolved[i].version.clone())
+        .max();
+    let applied_or_baseline = applied_baseline.is_some() || last_applied.is_some();
+    // `current` is the last applied version; `next` is decided after the states (below).
+    let target_version: Option<Version> = match target {
+        Target::Latest | Target::Next => None,
+        Target::Current => last_applied.clone(),
+        Target::Version { version, .. } => Some(version.clone()),
+    };
+    let baseline = if last_applied.is_none() {
+        pending_baseline.clone()
+    } else {
+        applied_baseline.clone()
+    };
+    for &i in &pending_versioned {
+        let r = &resolved[i];
+        let v = r.version.as_ref().expect("versioned");
+        let mut state = match &baseline {
+            Some(b) if v < b => State::BelowBaseline,
+            Some(b) if v == b => State::BaselineIgnored,
+            _ => {
+                if target_version.as_ref().is_some_and(|t| v > t) {
+                    State::AboveTarget
                 } else if last_applied.as_ref().is_some_and(|l| v < l) && !out_of_order {
                     State::Ignored
                 } else {
                     State::Pending
-                };
-                unapplied_versioned.push(Info {
-                    resolved: Some(i),
-                    applied: None,
-                    state,
-                });
+                }
             }
+        };
+        if r.migration_type == "SQL_BASELINE" {
+            if state == State::Pending && applied_or_baseline {
+                // A baseline migration on a history that has versions is never run; Flyway
+                // lists it as Ignored. Not listed here (see the README's differences).
+                continue;
+            }
+            if state == State::BaselineIgnored
+                && pending_baseline.as_ref() == Some(v)
+                && !applied_or_baseline
+            {
+                state = State::Pending;
+            }
+        }
+        infos.push(Info {
+            resolved: Some(i),
+            applied: None,
+            state,
+        });
+    }
+
+    // Repeatables: the latest run of each description decides.
+    let mut latest_repeatable: HashMap<&str, i32> = HashMap::new();
+    for &i in &applied_repeatable {
+        let row = &rows[i];
+        let latest = latest_repeatable
+            .entry(row.description.as_str())
+            .or_insert(row.installed_rank);
+        *latest = (*latest).max(row.installed_rank);
+    }
+    let mut repeatable_up_to_date = vec![false; resolved.len()];
+    for &i in &applied_repeatable {
+        let row = &rows[i];
+        let resolved_index = resolved_repeatable.get(&row.description).copied();
+        let latest = latest_repeatable.get(row.description.as_str()) == Some(&row.installed_rank);
+        if let Some(r) = resolved_index {
+            // `getPendingResolvedRepeatableMigrations`: the latest run with this checksum, failed
+            // or not, keeps the file from being pending again.
+            if !deleted[i]
+                && row.migration_type != "DELETE"
+                && latest
+                && resolved[r].checksum_matches(row.checksum)
+            {
+                repeatable_up_to_date[r] = true;
+            }
+        }
+        let state = if deleted[i] {
+            State::Deleted
+        } else if row.migration_type == "DELETE" {
+            State::Success
+        } else if resolved_index.is_none() && latest {
+            if row.success {
+                State::MissingSuccess
+            } else {
+                State::MissingFailed
+            }
+        } else if !row.success {
+            State::Failed
+        } else if latest {
+            if resolved_index.is_some_and(|r| resolved[r].checksum_matches(row.checksum)) {
+                State::Success
+            } else {
+                State::Outdated
+            }
+        } else {
+            State::Superseded
+        };
+        infos.push(Info {
+            resolved: resolved_index,
+            applied: Some(i),
+            state,
+        });
+    }
+    for (i, r) in resolved.iter().enumerate() {
+        if r.version.is_none()
+            && !repeatable_up_to_date[i]
+            && resolved_repeatable.get(&abbreviate_description(&r.description)) == Some(&i)
+        {
+            infos.push(Info {
+                resolved: Some(i),
+                applied: None,
+                state: State::Pending,
+            });
+        }
+    }
+
+    // `MigrationInfoImpl.compareTo`: below-baseline files first, then the applied rows by rank,
+    // then the rest by version, versioned before repeatable, repeatables by description.
+    let sort_key = |info: &Info| -> (u8, i32, Option<Version>, String) {
+        match info.applied {
+            Some(a) => (1, rows[a].installed_rank, None, String::new()),
             None => {
-                if resolved_by_description.get(&abbreviate_description(&r.description)) != Some(&i)
-                {
-                    continue;
-                }
-                // Pending unless its latest run succeeded with the same checksum.
-                let latest = latest_repeatable
-                    .get(abbreviate_description(&r.description).as_str())
-                    .and_then(|rank| rows.iter().find(|row| row.installed_rank == *rank));
-                let up_to_date =
-                    latest.is_some_and(|row| row.success && r.checksum_matches(row.checksum));
-                if !up_to_date {
-                    pending_repeatable.push(Info {
-                        resolved: Some(i),
-                        applied: None,
-                        state: State::Pending,
-                    });
-                }
-            }
-        }
-    }
-    unapplied_versioned.sort_by(|a, b| {
-        resolved[a.resolved.unwrap_or(0)]
-            .version
-            .cmp(&resolved[b.resolved.unwrap_or(0)].version)
-    });
-    // Below-baseline first; ignored ones among the applied rows by version; pending after.
-    let mut ordered: Vec<Info> = unapplied_versioned
-        .iter()
-        .filter(|i| i.state == State::BelowBaseline)
-        .cloned()
-        .collect();
-    let ignored: Vec<&Info> = unapplied_versioned
-        .iter()
-        .filter(|i| i.state == State::Ignored)
-        .collect();
-    let mut ignored_iter = ignored.into_iter().peekable();
-    for info in infos {
-        if let Some(v) = info.applied.and_then(|a| row_version(&rows[a])) {
-            while let Some(next) = ignored_iter.peek() {
-                let nv = resolved[next.resolved.unwrap_or(0)].version.as_ref();
-                if nv.is_some_and(|nv| nv < &v) {
-                    ordered.push((*next).clone());
-                    ignored_iter.next();
+                let r = &resolved[info.resolved.expect("unapplied infos have a file")];
+                let group = if info.state == State::BelowBaseline {
+                    0
                 } else {
-                    break;
+                    2
+                };
+                match &r.version {
+                    Some(v) => (group, 0, Some(v.clone()), String::new()),
+                    None => (3, 0, None, r.description.clone()),
                 }
             }
         }
-        ordered.push(info);
-    }
-    ordered.extend(ignored_iter.cloned());
-    ordered.extend(
-        unapplied_versioned
+    };
+    infos.sort_by_cached_key(sort_key);
+    if *target == Target::Next {
+        // The first pending migration is the target: the pending ones after it are above it.
+        let first = infos
             .iter()
-            .filter(|i| i.state == State::Pending)
-            .cloned(),
-    );
-    pending_repeatable.sort_by(|a, b| {
-        resolved[a.resolved.unwrap_or(0)]
-            .description
-            .cmp(&resolved[b.resolved.unwrap_or(0)].description)
-    });
-    ordered.extend(pending_repeatable);
+            .find(|i| i.state == State::Pending)
+            .and_then(|i| i.resolved)
+            .and_then(|r| resolved[r].version.clone());
+        if let Some(first) = first {
+            for info in infos.iter_mut().filter(|i| i.state == State::Pending) {
+                let version = info.resolved.and_then(|r| resolved[r].version.as_ref());
+                if version.is_some_and(|v| v > &first) {
+                    info.state = State::AboveTarget;
+                }
+            }
+        }
+    }
+    // `validateTarget`: a version target must name a migration (unless it ends in `?`).
+    let missing_target = match target {
+        Target::Version {
+            version,
+            fail_on_missing: true,
+        } => {
+            let named = infos.iter().any(|i| {
+                let v = match (i.applied, i.resolved) {
+                    (Some(a), _) => row_version(&rows[a]),
+                    (None, Some(r)) => resolved[r].version.clone(),
+                    _ => None,
+                };
+                v.as_ref() == Some(version)
+            });
+            (!named).then(|| ValidateError {
+                code: ErrorCode::Error,
+                message: format!("No migration with a target version {version} could be found. Ensure target is specified correctly and the migration exists."),
+                path: None,
+                info: None,
+            })
+        }
+        _ => None,
+    };
 
     let mut status = Status {
         resolved,
         rows,
-        infos: ordered,
+        infos,
         errors: Vec::new(),
     };
     let flags = Flags {
-        missing: ignore_missing,
-        future: ignore_future,
-        ignored: ignore_ignored,
-        pending: ignore_pending,
+        missing: category_ignored(patterns, State::MissingSuccess),
+        future: category_ignored(patterns, State::FutureSuccess),
+        ignored: category_ignored(patterns, State::Ignored),
+        pending: category_ignored(patterns, State::Pending),
     };
     let mut errors = Vec::new();
     for (index, info) in status.infos.iter().enumerate() {
-        if let Some((code, message)) = validate_one(&status, info, patterns, &flags, &baseline) {
+        if let Some((code, message)) =
+            validate_one(&status, info, patterns, &flags, &applied_baseline)
+        {
             errors.push(ValidateError {
                 code,
                 message,
                 path: info.resolved.map(|r| status.resolved[r].path.clone()),
-                info: index,
+                info: Some(index),
             });
         }
     }
-    status.errors = errors;
+    status.errors = match duplicate(&status.resolved).or(missing_target) {
+        Some(error) => vec![error],
+        None => errors,
+    };
     status
+}
+
+/// `CompositeMigrationResolver.checkForIncompatibilities`: two versioned files of one version
+/// (a baseline migration and a versioned one do not compare) or two repeatables of one
+/// description make Flyway refuse the folder before validating anything. The first pair in
+/// version order (then path) is reported.
+fn duplicate(resolved: &[Resolved]) -> Option<ValidateError> {
+    let mut order: Vec<usize> = (0..resolved.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (&resolved[a], &resolved[b]);
+        match (&ra.version, &rb.version) {
+            (Some(va), Some(vb)) => va
+                .cmp(vb)
+                .then_with(|| ra.migration_type.cmp(rb.migration_type)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => ra.description.cmp(&rb.description),
+        }
+        .then_with(|| ra.path.cmp(&rb.path))
+    });
+    order.windows(2).find_map(|pair| {
+        let (current, next) = (&resolved[pair[0]], &resolved[pair[1]]);
+        let offenders = format!(
+            "Offenders:\n-> {} ({})\n-> {} ({})",
+            current.path.display(),
+            current.migration_type,
+            next.path.display(),
+            next.migration_type
+        );
+        let message = match (&current.version, &next.version) {
+            (Some(a), Some(b)) if a == b && current.migration_type == next.migration_type => {
+                format!("Found more than one migration with version {a}\n{offenders}")
+            }
+            (None, None) if current.description == next.description => format!(
+                "Found more than one repeatable migration with description {}\n{offenders}",
+                current.description
+            ),
+            _ => return None,
+        };
+        Some(ValidateError {
+            code: ErrorCode::Error,
+            message,
+            path: Some(current.path.clone()),
+            info: None,
+        })
+    })
 }
 
 struct Flags {
@@ -583,7 +802,7 @@ fn validate_one(
     let state = info.state;
     if matches!(
         state,
-        State::AboveTarget | State::Deleted | State::BelowBaseline
+        State::AboveTarget | State::Deleted | State::BelowBaseline | State::BaselineIgnored
     ) {
         return None;
     }
@@ -781,6 +1000,320 @@ mod tests {
             .collect()
     }
 
+    fn typed(mut row: HistoryRow, migration_type: &str) -> HistoryRow {
+        row.migration_type = migration_type.into();
+        row
+    }
+
+    fn b(version: &str, description: &str, checksum: i32) -> Resolved {
+        Resolved {
+            migration_type: "SQL_BASELINE",
+            script: format!("B{version}__{}.sql", description.replace(' ', "_")),
+            path: PathBuf::from(format!("/m/B{version}.sql")),
+            ..v(version, description, checksum)
+        }
+    }
+
+    /// Issue #12 row 2: a database built from `B3__…` (MigrationInfoServiceImpl sets the applied
+    /// baseline from the SQL_BASELINE row; ResolvedMigration.getState; MigrationInfoImpl.validate
+    /// compares nothing at or below it).
+    #[test]
+    fn sql_baseline_row_sets_the_applied_baseline() {
+        let status = compare(
+            vec![
+                v("1", "one", 1),
+                v("2", "two", 2),
+                v("3", "three", 3),
+                b("3", "base", 30), // changed since it ran: not compared
+                v("4", "four", 4),
+            ],
+            vec![
+                typed(row(1, Some("3"), "base", 99), "SQL_BASELINE"),
+                row(2, Some("4"), "four", 4),
+            ],
+            &default_patterns(),
+            false,
+        );
+        assert!(status.errors.is_empty(), "{:?}", status.errors);
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("1".into()), "Below Baseline"),
+                (Some("2".into()), "Below Baseline"),
+                (Some("3".into()), "Baseline"),
+                (Some("4".into()), "Success"),
+                (Some("3".into()), "Ignored (Baseline)"),
+            ]
+        );
+        // On an empty history the B file is pending and the V files up to it are not run.
+        let status = compare(
+            vec![v("1", "one", 1), v("3", "three", 3), b("3", "base", 30)],
+            vec![],
+            &default_patterns(),
+            false,
+        );
+        let types: Vec<(String, &str)> = status
+            .infos
+            .iter()
+            .map(|i| (status.info_type(i), i.state.name()))
+            .collect();
+        assert_eq!(
+            types,
+            vec![
+                ("SQL".to_string(), "Below Baseline"),
+                ("SQL".to_string(), "Ignored (Baseline)"),
+                ("SQL_BASELINE".to_string(), "Pending"),
+            ]
+        );
+    }
+
+    /// Issue #12 row 6: ValidatePatternUtils.isPendingIgnored needs both kinds covered.
+    #[test]
+    fn one_kinds_pending_pattern_leaves_the_other_kind_an_error() {
+        let resolved = || vec![v("1", "a", 1), v("2", "b", 2), r("views", 70, 70)];
+        let rows = || vec![row(1, Some("1"), "a", 1), row(2, None, "views", 69)];
+        let codes = |patterns: &[&str]| -> Vec<ErrorCode> {
+            let patterns: Vec<IgnorePattern> = patterns
+                .iter()
+                .map(|p| IgnorePattern::parse(p).unwrap())
+                .collect();
+            compare(resolved(), rows(), &patterns, false)
+                .errors
+                .iter()
+                .map(|e| e.code)
+                .collect()
+        };
+        // versioned:pending silences the pending V2 only; the outdated repeatable (its old run
+        // and its new one) stays.
+        assert_eq!(
+            codes(&["versioned:pending"]),
+            vec![
+                ErrorCode::OutdatedRepeatableMigration,
+                ErrorCode::ResolvedRepeatableMigrationNotApplied
+            ]
+        );
+        assert_eq!(codes(&["*:pending"]), vec![]);
+        assert_eq!(codes(&["versioned:pending", "repeatable:pending"]), vec![]);
+        // versioned:missing alone does not make missing repeatables pass.
+        let status = compare(
+            vec![v("2", "b", 2)],
+            vec![
+                row(1, Some("1"), "a", 1),
+                row(2, Some("2"), "b", 2),
+                row(3, None, "views", 69),
+            ],
+            &[IgnorePattern::parse("versioned:missing").unwrap()],
+            false,
+        );
+        let codes: Vec<ErrorCode> = status.errors.iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            vec![ErrorCode::AppliedRepeatableMigrationNotResolved]
+        );
+    }
+
+    /// Issue #12 row 13: MigrationInfoServiceImpl leaves a deleted row's file pending.
+    #[test]
+    fn a_file_put_back_after_repair_deleted_it_is_pending_again() {
+        let status = compare(
+            vec![v("1", "a", 1), v("2", "b", 2)],
+            vec![
+                row(1, Some("1"), "a", 1),
+                row(2, Some("2"), "b", 2),
+                typed(row(3, Some("2"), "b", 2), "DELETE"),
+            ],
+            &default_patterns(),
+            false,
+        );
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("1".into()), "Success"),
+                (Some("2".into()), "Deleted"),
+                (Some("2".into()), "Pending"),
+            ]
+        );
+        assert_eq!(status.errors.len(), 1);
+        assert!(status.errors[0]
+            .message
+            .starts_with("Detected resolved migration not applied to database: 2."));
+        // A failed DELETE row deletes nothing; it is listed, Success, and not the last applied.
+        let mut failed_delete = typed(row(3, Some("3"), "c", 3), "DELETE");
+        failed_delete.success = false;
+        let status = compare(
+            vec![v("1", "a", 1), v("2", "b", 2)],
+            vec![row(1, Some("2"), "b", 2), failed_delete],
+            &[IgnorePattern::parse("*:ignored").unwrap()],
+            false,
+        );
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("2".into()), "Success"),
+                (Some("3".into()), "Success"),
+                (Some("1".into()), "Ignored"),
+            ]
+        );
+        assert!(status.errors.is_empty(), "{:?}", status.errors);
+    }
+
+    /// Issue #12 row 17: a failed repeatable whose file is unchanged is not pending
+    /// (getPendingResolvedRepeatableMigrations ignores success).
+    #[test]
+    fn failed_repeatable_with_unchanged_checksum_is_only_failed() {
+        let mut failed = row(1, None, "views", 70);
+        failed.success = false;
+        let status = compare(
+            vec![r("views", 70, 70)],
+            vec![failed.clone()],
+            &default_patterns(),
+            false,
+        );
+        let messages: Vec<&str> = status.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec!["Detected failed repeatable migration: views.\nPlease remove any half-completed changes then run repair to fix the schema history."]
+        );
+        // Changed since: pending again as well.
+        let status = compare(
+            vec![r("views", 71, 71)],
+            vec![failed],
+            &default_patterns(),
+            false,
+        );
+        assert_eq!(status.errors.len(), 2);
+    }
+
+    /// Issue #12 row 18: rows and files are matched by (version, type)
+    /// (MigrationInfoServiceImpl.getResolvedVersionedMigrations).
+    #[test]
+    fn a_jdbc_row_and_a_sql_file_of_one_version_are_not_matched() {
+        let status = compare(
+            vec![v("1", "a", 1), v("2", "b", 2)],
+            vec![
+                row(1, Some("1"), "a", 1),
+                typed(row(2, Some("2"), "b", 0), "JDBC"),
+            ],
+            &default_patterns(),
+            false,
+        );
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("1".into()), "Success"),
+                (Some("2".into()), "Future"),
+                (Some("2".into()), "Pending"),
+            ]
+        );
+        let codes: Vec<ErrorCode> = status.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec![ErrorCode::ResolvedVersionedMigrationNotApplied]);
+    }
+
+    /// Issue #12 row 12: CompositeMigrationResolver refuses two files of one version (or two
+    /// repeatables of one description) before validating; a B and a V file may share one.
+    #[test]
+    fn duplicate_versions_fail_as_the_resolver_does() {
+        let mut second = v("1", "b", 2);
+        second.path = PathBuf::from("/m/V1__b.sql");
+        let mut first = v("1", "a", 1);
+        first.path = PathBuf::from("/m/V1__a.sql");
+        let status = compare(
+            vec![second, first, v("2", "c", 3)],
+            vec![row(1, Some("1"), "a", 1)],
+            &default_patterns(),
+            false,
+        );
+        assert_eq!(status.errors.len(), 1);
+        assert_eq!(status.errors[0].code.name(), "ERROR");
+        assert_eq!(
+            status.failure_message().unwrap(),
+            "Found more than one migration with version 1\nOffenders:\n-> /m/V1__a.sql (SQL)\n-> /m/V1__b.sql (SQL)"
+        );
+        let mut other = r("views", 5, 5);
+        other.path = PathBuf::from("/n/R__views.sql");
+        let status = compare(
+            vec![r("views", 4, 4), other],
+            vec![],
+            &default_patterns(),
+            false,
+        );
+        assert_eq!(
+            status.failure_message().unwrap(),
+            "Found more than one repeatable migration with description views\nOffenders:\n-> /m/R__views.sql (SQL)\n-> /n/R__views.sql (SQL)"
+        );
+        let status = compare(
+            vec![v("3", "a", 1), b("3", "base", 2)],
+            vec![],
+            &default_patterns(),
+            false,
+        );
+        assert!(status.errors.iter().all(|e| e.code != ErrorCode::Error));
+    }
+
+    /// Issue #12 row 11: with `target=2`, V3 is "Above Target" and no error
+    /// (ResolvedMigration.getState, MigrationInfoImpl.validate); `current`, `next`, and a
+    /// target no migration has (MigrationInfoServiceImpl.validateTarget).
+    #[test]
+    fn target_puts_later_files_above_it() {
+        let files = || vec![v("1", "a", 1), v("2", "b", 2), v("3", "c", 3)];
+        let applied = || vec![row(1, Some("1"), "a", 1)];
+        let status = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::parse("2").unwrap(),
+        );
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("1".into()), "Success"),
+                (Some("2".into()), "Pending"),
+                (Some("3".into()), "Above Target")
+            ]
+        );
+        let codes: Vec<ErrorCode> = status.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec![ErrorCode::ResolvedVersionedMigrationNotApplied]);
+        let next = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::Next,
+        );
+        assert_eq!(next.infos[2].state, State::AboveTarget);
+        assert_eq!(next.infos[1].state, State::Pending);
+        let current = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::Current,
+        );
+        assert!(current.errors.is_empty(), "{:?}", current.errors);
+        let status = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::parse("7").unwrap(),
+        );
+        assert_eq!(
+            status.failure_message().unwrap(),
+            "No migration with a target version 7 could be found. Ensure target is specified correctly and the migration exists."
+        );
+        let lenient = compare_to(
+            files(),
+            applied(),
+            &default_patterns(),
+            false,
+            &Target::parse("7?").unwrap(),
+        );
+        assert!(lenient.errors.iter().all(|e| e.code != ErrorCode::Error));
+        assert_eq!(Target::parse("LATEST").unwrap(), Target::Latest);
+        assert!(Target::parse("1.x").is_err());
+    }
+
     #[test]
     fn clean_history_validates() {
         let status = compare(
@@ -824,11 +1357,12 @@ mod tests {
             messages,
             vec![
                 "Migration checksum mismatch for migration version 1\n-> Applied to database : 10\n-> Resolved locally    : 11\nEither revert the changes to the migration, or run repair to update the schema history.",
-                "Detected resolved migration not applied to database: 1.5.\nTo ignore this migration, set -ignoreMigrationPatterns='*:ignored'. To allow executing this migration, set -outOfOrder=true.",
                 "Migration description mismatch for migration version 2\n-> Applied to database : users\n-> Resolved locally    : renamed\nEither revert the changes to the migration, or run repair to update the schema history.",
                 "Detected applied migration not resolved locally: 3.\nIf you removed this migration intentionally, run repair to mark the migration as deleted.",
                 "Detected failed migration to version 4 (broken).\nPlease remove any half-completed changes then run repair to fix the schema history.",
                 "Detected outdated resolved repeatable migration that should be re-applied to database: views.\nRun migrate to execute this migration.",
+                // MigrationInfoImpl.compareTo: the applied rows first, then the rest by version.
+                "Detected resolved migration not applied to database: 1.5.\nTo ignore this migration, set -ignoreMigrationPatterns='*:ignored'. To allow executing this migration, set -outOfOrder=true.",
                 "Detected resolved migration not applied to database: 6.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.",
                 "Detected resolved repeatable migration not applied to database: views.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.",
             ]
@@ -840,11 +1374,11 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![
                 "1:Success",
-                "1.5:Ignored",
                 "2:Success",
                 "3:Missing",
                 "4:Failed",
                 ":Outdated",
+                "1.5:Ignored",
                 "6:Pending",
                 ":Pending",
             ]
@@ -864,7 +1398,14 @@ mod tests {
             false,
         );
         assert!(status.errors.is_empty(), "{:?}", status.errors);
-        assert_eq!(status.infos[0].state, State::Ignored);
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("2".into()), "Success"),
+                (None, "Success"),
+                (Some("1".into()), "Ignored")
+            ]
+        );
         // outOfOrder: the lower version is pending, not ignored; applied later: Out of Order.
         let status = compare(
             vec![v("1", "a", 1), v("2", "b", 2)],
@@ -925,7 +1466,9 @@ mod tests {
             ..row(1, Some("2"), "", 0)
         };
         let status = compare(
-            // 1 is below the baseline; 2.0 equals the baseline version 2 (not a mismatch).
+            // 1 is below the baseline; the V file of the baseline version (2.0 = 2) is not the
+            // marker's type, so it is not matched with it: Ignored (Baseline), no error
+            // (`ResolvedMigration.getState`).
             vec![v("1", "old", 1), v("2.0", "base", 2), v("3", "next", 3)],
             vec![baseline, row(2, Some("3"), "next", 3)],
             &default_patterns(),
@@ -934,7 +1477,12 @@ mod tests {
         assert!(status.errors.is_empty(), "{:?}", status.errors);
         assert_eq!(
             states(&status).iter().map(|(_, s)| *s).collect::<Vec<_>>(),
-            vec!["Below Baseline", "Baseline", "Success"]
+            vec![
+                "Below Baseline",
+                "Baseline",
+                "Success",
+                "Ignored (Baseline)"
+            ]
         );
         // A repair-deleted row is not reported missing.
         let mut delete = row(3, Some("1"), "gone", 0);
@@ -953,8 +1501,10 @@ mod tests {
         assert_eq!(status.infos[0].state, State::Deleted);
     }
 
+    /// Issue #12 row 24: FlywayValidateException joins the errors' whole messages, so the hint
+    /// line repeats after every error; a missing schema is DbValidate's one error.
     #[test]
-    fn failure_message_prints_repeated_hints_once() {
+    fn failure_message_repeats_each_errors_hint() {
         let status = compare(
             vec![v("1", "a", 1), v("2", "b", 2)],
             vec![],
@@ -963,8 +1513,23 @@ mod tests {
         );
         assert_eq!(
             status.failure_message().unwrap(),
-            format!("{VALIDATE_FAILED}\nDetected resolved migration not applied to database: 1.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\nDetected resolved migration not applied to database: 2.\n{VALIDATE_HINT}")
+            format!("{VALIDATE_FAILED}\nDetected resolved migration not applied to database: 1.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\nDetected resolved migration not applied to database: 2.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\n{VALIDATE_HINT}")
         );
+        let mut missing = compare(vec![v("1", "a", 1)], vec![], &default_patterns(), false);
+        missing.schema_missing("\"app\"", &default_patterns());
+        assert_eq!(
+            missing.failure_message().unwrap(),
+            format!("Validate failed: Schema \"app\" doesn't exist yet\n\n{VALIDATE_HINT}")
+        );
+        assert_eq!(missing.errors[0].code.name(), "SCHEMA_DOES_NOT_EXIST");
+        // Nothing to migrate, or pending migrations allowed: no error.
+        let mut empty = compare(vec![], vec![], &default_patterns(), false);
+        empty.schema_missing("\"app\"", &default_patterns());
+        assert!(empty.errors.is_empty());
+        let pending = [IgnorePattern::parse("*:pending").unwrap()];
+        let mut allowed = compare(vec![v("1", "a", 1)], vec![], &pending, false);
+        allowed.schema_missing("\"app\"", &pending);
+        assert!(allowed.errors.is_empty());
     }
 
     #[test]

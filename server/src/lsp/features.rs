@@ -20,8 +20,15 @@ use crate::schema::{Catalog, Origin};
 use crate::sql::facts::Op;
 use crate::workspace::ProjectState;
 
-/// The current text of a file: the open buffer, else the indexed text.
+/// The current text of a file: the open buffer, else the indexed text. None for a file over
+/// `max-analysis-size`, open or not: it is not analysed, so nothing is lexed or searched in it.
 fn text_of(backend: &Backend, project: &ProjectState, path: &Path) -> Option<String> {
+    if matches!(
+        project.file(path).map(|f| &f.content),
+        Some(crate::index::Content::TooLarge { .. })
+    ) {
+        return None;
+    }
     if let Some(doc) = backend.documents.get(path) {
         return Some(doc.rope.to_string());
     }
@@ -684,10 +691,7 @@ pub(super) async fn execute_command(
             let path = argument_path(&params, 0);
             // An explicit command waits for the first walk of the folders (bounded), so it
             // does not answer "no database configured" for a project not read yet.
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-            while backend.state.lock().await.loading > 0 && std::time::Instant::now() < deadline {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
+            backend.walks_done(std::time::Duration::from_secs(60)).await;
             let summaries = if params.command == CMD_VALIDATE {
                 backend.validate_now(path.as_deref(), true).await
             } else {

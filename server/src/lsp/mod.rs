@@ -83,8 +83,12 @@ pub(crate) struct State {
     pub roots: Vec<PathBuf>,
     pub options: LoadOptions,
     pub workspace: Workspace,
-    /// What is published per file, to send only changes and to clear files that went clean.
-    pub published: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// What is published per file (the engine's findings and the document version they were
+    /// computed on), to convert and send only changes and to clear files that went clean.
+    pub published: HashMap<PathBuf, (Option<i32>, Vec<crate::diagnostic::Diagnostic>)>,
+    /// The version of each open document whose text the model holds (what its findings and
+    /// their positions were computed on).
+    pub analysed: HashMap<PathBuf, i32>,
     /// The client can register file watchers dynamically.
     pub dynamic_watch: bool,
     /// Projects whose database history is being read right now.
@@ -108,9 +112,19 @@ pub struct Backend {
     pub(crate) state: Arc<Mutex<State>>,
     /// Orders re-reads of single files (taken before the state lock, never with it held).
     pub(crate) disk_reads: Arc<Mutex<()>>,
+    /// Mirrors [`State::loading`] for those who wait for the walks to end without polling.
+    pub(crate) walks: tokio::sync::watch::Sender<usize>,
 }
 
 impl State {
+    /// Gives the model an open document's text, noting the version it is.
+    fn take_document(&mut self, path: &Path, doc: &Document) {
+        if let Some(p) = self.workspace.project_for(path) {
+            self.workspace.projects[p].set_text(path, &doc.rope.to_string());
+            self.analysed.insert(path.to_path_buf(), doc.version);
+        }
+    }
+
     /// Notes files changed on disk while a reload is walking, to read them again after it.
     fn note_changed(&mut self, paths: &[PathBuf]) {
         if self.loading > 0 {
@@ -132,6 +146,7 @@ impl Backend {
                 },
                 workspace: Workspace::default(),
                 published: HashMap::new(),
+                analysed: HashMap::new(),
                 dynamic_watch: false,
                 db_busy: HashSet::new(),
                 db_errors: HashMap::new(),
@@ -141,7 +156,14 @@ impl Backend {
                 semantic_refresh: false,
             })),
             disk_reads: Arc::new(Mutex::new(())),
+            walks: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Waits (at most `limit`) until no whole reload is walking the folders.
+    pub(crate) async fn walks_done(&self, limit: std::time::Duration) {
+        let mut walks = self.walks.subscribe();
+        let _ = tokio::time::timeout(limit, walks.wait_for(|&n| n == 0)).await;
     }
 
     /// Takes editor settings (`{"flyway": {…}, "flyway-lsp": {…}}`, optionally under a
@@ -168,6 +190,7 @@ impl Backend {
             let mut state = self.state.lock().await;
             state.load_generation += 1;
             state.loading += 1;
+            self.walks.send_modify(|n| *n += 1);
             (
                 state.roots.clone(),
                 state.options.clone(),
@@ -180,15 +203,14 @@ impl Backend {
                 .unwrap_or_default();
         let mut state = self.state.lock().await;
         state.loading -= 1;
+        self.walks.send_modify(|n| *n = n.saturating_sub(1));
         if generation != state.load_generation {
             return; // a newer reload is walking; its result replaces this one
         }
         state.workspace = workspace;
+        state.analysed.clear();
         for entry in self.documents.iter() {
-            let text = entry.rope.to_string();
-            if let Some(p) = state.workspace.project_for(entry.key()) {
-                state.workspace.projects[p].set_text(entry.key(), &text);
-            }
+            state.take_document(entry.key(), &entry);
         }
         let changed: Vec<PathBuf> = std::mem::take(&mut state.changed_while_loading)
             .into_iter()
@@ -283,53 +305,68 @@ impl Backend {
         self.publish_all(&mut state).await;
     }
 
-    /// Publishes the diagnostics of every file of every project, and clears those gone.
+    /// Publishes the findings of every file that changed since the last publish, and clears
+    /// files that went clean. Positions are converted with the text the findings were computed
+    /// on, and the publish carries that text's document version (never a newer one).
     pub(crate) async fn publish_all(&self, state: &mut State) {
-        let mut by_path: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
-        for project in &state.workspace.projects {
-            let mut grouped: BTreeMap<&Path, Vec<&crate::diagnostic::Diagnostic>> = BTreeMap::new();
+        let State {
+            workspace,
+            published,
+            analysed,
+            ..
+        } = state;
+        let mut current: BTreeMap<&Path, Vec<&crate::diagnostic::Diagnostic>> = BTreeMap::new();
+        let mut owner: HashMap<&Path, usize> = HashMap::new();
+        for (p, project) in workspace.projects.iter().enumerate() {
             for d in &project.diagnostics {
-                grouped.entry(d.path.as_path()).or_default().push(d);
-            }
-            for (path, diagnostics) in grouped {
-                let open = self.documents.get(path).map(|d| d.rope.to_string());
-                let text = open
-                    .as_deref()
-                    .or_else(|| project.file(path).and_then(|f| f.text()));
-                let lines = text.map(proto::LineIndex::new);
-                let converted = diagnostics
-                    .iter()
-                    .map(|d| proto::diagnostic(d, lines.as_ref()))
-                    .collect();
-                by_path.insert(path.to_path_buf(), converted);
+                current.entry(d.path.as_path()).or_default().push(d);
+                owner.entry(d.path.as_path()).or_insert(p);
             }
         }
-        let gone: Vec<PathBuf> = state
-            .published
+        // Open documents whose model is of the disk file (closed meanwhile) have no version.
+        let version_of = |path: &Path| {
+            analysed
+                .get(path)
+                .copied()
+                .filter(|_| self.documents.contains_key(path))
+        };
+        let gone: Vec<PathBuf> = published
             .keys()
-            .filter(|p| !by_path.contains_key(*p))
+            .filter(|p| !current.contains_key(p.as_path()))
             .cloned()
             .collect();
         for path in gone {
             if let Some(uri) = Uri::from_file_path(&path) {
-                let version = self.documents.get(&path).map(|d| d.version);
                 self.client
-                    .publish_diagnostics(uri, Vec::new(), version)
+                    .publish_diagnostics(uri, Vec::new(), version_of(&path))
                     .await;
             }
-            state.published.remove(&path);
+            published.remove(&path);
         }
-        for (path, diagnostics) in by_path {
-            if state.published.get(&path) == Some(&diagnostics) {
+        for (path, diagnostics) in current {
+            let version = version_of(path);
+            if published
+                .get(path)
+                .is_some_and(|(v, d)| *v == version && d.iter().eq(diagnostics.iter().copied()))
+            {
                 continue;
             }
-            let version = self.documents.get(&path).map(|d| d.version);
-            if let Some(uri) = Uri::from_file_path(&path) {
+            let project = &workspace.projects[owner[path]];
+            let text = project.file(path).and_then(|f| f.text());
+            let lines = text.map(proto::LineIndex::new);
+            let converted = diagnostics
+                .iter()
+                .map(|d| proto::diagnostic(d, lines.as_ref()))
+                .collect();
+            if let Some(uri) = Uri::from_file_path(path) {
                 self.client
-                    .publish_diagnostics(uri, diagnostics.clone(), version)
+                    .publish_diagnostics(uri, converted, version)
                     .await;
             }
-            state.published.insert(path, diagnostics);
+            published.insert(
+                path.to_path_buf(),
+                (version, diagnostics.into_iter().cloned().collect()),
+            );
         }
     }
 
@@ -341,10 +378,7 @@ impl Backend {
             if doc.synced == doc.generation {
                 continue;
             }
-            let text = doc.rope.to_string();
-            if let Some(p) = state.workspace.project_for(doc.key()) {
-                state.workspace.projects[p].set_text(doc.key(), &text);
-            }
+            state.take_document(doc.key(), &doc);
             doc.synced = doc.generation;
         }
         state
@@ -380,17 +414,13 @@ impl Backend {
             tokio::time::sleep(DEBOUNCE).await;
             let mut state = backend.state.lock().await;
             // Under the lock, so no older run can publish after this one.
-            let text = match backend.documents.get_mut(&path) {
+            match backend.documents.get_mut(&path) {
                 Some(mut doc) if doc.generation == generation => {
                     doc.synced = generation;
-                    doc.rope.to_string()
+                    state.take_document(&path, &doc);
                 }
                 _ => return,
-            };
-            let Some(p) = state.workspace.project_for(&path) else {
-                return;
-            };
-            state.workspace.projects[p].set_text(&path, &text);
+            }
             backend.publish_all(&mut state).await;
         });
     }
@@ -620,12 +650,12 @@ impl LanguageServer for Backend {
         );
         let mut state = self.state.lock().await;
         // The buffer as it is now: changes may have arrived while waiting for the lock.
-        let Some(text) = self.documents.get(&path).map(|d| d.rope.to_string()) else {
+        let Some(mut doc) = self.documents.get_mut(&path) else {
             return;
         };
-        if let Some(p) = state.workspace.project_for(&path) {
-            state.workspace.projects[p].set_text(&path, &text);
-        }
+        state.take_document(&path, &doc);
+        doc.synced = doc.generation;
+        drop(doc);
         self.publish_all(&mut state).await;
     }
 

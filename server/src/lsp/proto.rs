@@ -9,38 +9,25 @@ use tower_lsp_server::ls_types::{
 use crate::config::Level;
 use crate::diagnostic::{Diagnostic, LineCol, TextRange};
 
-/// Byte offsets where each line starts.
+/// A text with its line index (`crate::diagnostic::LineIndex`, the engine's: one set of
+/// line-ending rules), answering in LSP positions. Build it once per text.
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    index: crate::diagnostic::LineIndex,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> LineIndex<'a> {
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
-            }
-            i += 1;
+        LineIndex {
+            text,
+            index: crate::diagnostic::LineIndex::new(text),
         }
-        LineIndex { text, starts }
     }
 
     /// The LSP position of a byte offset (clamped to the text and to a character boundary).
     pub fn position(&self, offset: usize) -> Position {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.starts[line];
-        let character: usize = self.text[start..offset].chars().map(char::len_utf16).sum();
-        Position::new(line as u32, character as u32)
+        let (line, character) = self.index.utf16_position(self.text, offset);
+        Position::new(saturate(line), saturate(character))
     }
 
     pub fn range(&self, range: TextRange) -> Range {
@@ -50,26 +37,16 @@ impl<'a> LineIndex<'a> {
     /// The byte offset of an LSP position; positions past a line's end or the text's end are
     /// clamped to them, as LSP asks.
     pub fn offset(&self, position: Position) -> usize {
-        let line = position.line as usize;
-        if line >= self.starts.len() {
-            return self.text.len();
-        }
-        let start = self.starts[line];
-        let end = self
-            .starts
-            .get(line + 1)
-            .copied()
-            .unwrap_or(self.text.len());
-        let content = self.text[start..end].trim_end_matches(['\n', '\r']);
-        let mut units = 0usize;
-        for (i, c) in content.char_indices() {
-            if units >= position.character as usize {
-                return start + i;
-            }
-            units += c.len_utf16();
-        }
-        start + content.len()
+        self.index.utf16_offset(
+            self.text,
+            position.line as usize,
+            position.character as usize,
+        )
     }
+}
+
+fn saturate(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
 pub fn severity(level: Level) -> DiagnosticSeverity {
@@ -144,5 +121,107 @@ mod tests {
         // Inside a surrogate pair: clamps back to the character start.
         let emoji = text.find('😀').unwrap();
         assert_eq!(index.position(emoji + 2), Position::new(0, 9));
+    }
+
+    /// The plain definitions, for comparison.
+    fn plain_offset(text: &str, line: u32, character: u32) -> usize {
+        let mut starts = vec![0];
+        let b = text.as_bytes();
+        for i in 0..b.len() {
+            if b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        let Some(&start) = starts.get(line as usize) else {
+            return text.len();
+        };
+        let end = starts.get(line as usize + 1).copied().unwrap_or(text.len());
+        let content = text[start..end].trim_end_matches(['\n', '\r']);
+        let mut units = 0usize;
+        for (i, c) in content.char_indices() {
+            if units >= character as usize {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        start + content.len()
+    }
+
+    #[test]
+    fn random_texts_and_positions_agree_with_the_plain_definitions() {
+        let pieces = ["a", "é", "€", "😀", "\n", "\r\n", "\r", "xxxxxxxxxxxxxxxx"];
+        let mut seed = 12345u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        for round in 0..300 {
+            let len = if round % 10 == 0 { 3000 } else { next(40) };
+            let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+            let index = LineIndex::new(&text);
+            let (mut line, mut units) = (0u32, 0u32);
+            for (i, c) in text.char_indices() {
+                assert_eq!(
+                    index.position(i),
+                    Position::new(line, units),
+                    "{text:?} {i}"
+                );
+                match c {
+                    '\r' if text[i + 1..].starts_with('\n') => units += 1,
+                    '\n' | '\r' => (line, units) = (line + 1, 0),
+                    _ => units += c.len_utf16() as u32,
+                }
+            }
+            assert_eq!(index.position(text.len()), Position::new(line, units));
+            for _ in 0..50 {
+                let (line, character) = (next(8) as u32, next(20_000) as u32);
+                assert_eq!(
+                    index.offset(Position::new(line, character)),
+                    plain_offset(&text, line, character),
+                    "{text:?} {line}:{character}"
+                );
+            }
+        }
+    }
+
+    /// Positions on a line far longer than the index's checkpoints agree with a plain count,
+    /// both ways, with characters of every UTF-8 length straddling the checkpoints.
+    #[test]
+    fn long_lines_agree_with_a_plain_count() {
+        let mut text = String::from("x\r\n");
+        for i in 0..40_000 {
+            text.push(['a', 'é', '€', '😀'][i % 4]);
+            if i % 9_000 == 0 {
+                text.push('\n');
+            }
+        }
+        text.push_str("\r\nend");
+        let index = LineIndex::new(&text);
+        let (mut line, mut units) = (0u32, 0u32);
+        for (i, c) in text.char_indices() {
+            if i % 97 == 0 || text.len() - i < 8 {
+                assert_eq!(index.position(i), Position::new(line, units), "offset {i}");
+                if !matches!(c, '\r' | '\n') {
+                    assert_eq!(
+                        index.offset(Position::new(line, units)),
+                        i,
+                        "{line}:{units}"
+                    );
+                }
+            }
+            match c {
+                '\n' => (line, units) = (line + 1, 0),
+                '\r' if text[i + 1..].starts_with('\n') => units += 1,
+                '\r' => (line, units) = (line + 1, 0),
+                _ => units += c.len_utf16() as u32,
+            }
+        }
+        assert_eq!(index.position(text.len()), Position::new(line, units));
+        // Past the end of a long line (the third: 9,000 characters): its end.
+        let lines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+        assert!(lines[2] - lines[1] > 4 * 4096);
+        assert_eq!(index.offset(Position::new(2, u32::MAX)), lines[2]);
     }
 }

@@ -133,6 +133,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// What a folder rule sees.
 pub struct FolderContext<'a> {
     pub project: &'a Project,
+    /// The target database, as resolved for the set.
+    pub server: &'a crate::sql::server::Server,
     pub set: &'a MigrationSet,
     pub parser: &'a NameParser,
     /// Migrations known to be applied, by path.

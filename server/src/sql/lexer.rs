@@ -149,8 +149,22 @@ impl Tokens {
 
 /// Lexes `source`, handing each token to `push` in order.
 fn lex(source: &str, dialect: Dialect, mut push: impl FnMut(Token)) {
+    lex_from(source, 0, dialect, |t| {
+        push(t);
+        true
+    });
+}
+
+/// Lexes `source` from byte `start` (a token boundary), handing each token to `push` until it
+/// returns false.
+pub(crate) fn lex_from(
+    source: &str,
+    start: usize,
+    dialect: Dialect,
+    mut push: impl FnMut(Token) -> bool,
+) {
     let bytes = source.as_bytes();
-    let mut i = 0;
+    let mut i = start;
     while i < bytes.len() {
         let start = i;
         let mut unterminated = false;
@@ -159,6 +173,13 @@ fn lex(source: &str, dialect: Dialect, mut push: impl FnMut(Token)) {
             // A byte-order mark is blank space.
             0xef if source[i..].starts_with('\u{feff}') => {
                 i += 3;
+                TokenKind::Whitespace
+            }
+            // So is a no-break space (U+00A0) between tokens: editors and web pages leave them
+            // after statements in folders Flyway ran (issue #11), and PostgreSQL's and MySQL's
+            // lexers never see it there, as the statement ends before it.
+            0xc2 if bytes.get(i + 1) == Some(&0xa0) => {
+                i += 2;
                 TokenKind::Whitespace
             }
             b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
@@ -283,12 +304,14 @@ fn lex(source: &str, dialect: Dialect, mut push: impl FnMut(Token)) {
             }
         };
         let end = i.min(bytes.len());
-        push(Token {
+        if !push(Token {
             kind,
             start,
             end,
             unterminated,
-        });
+        }) {
+            return;
+        }
         i = end;
     }
 }
@@ -394,6 +417,7 @@ mod tests {
             "/* open",
             "$$ open",
             "\u{feff}select",
+            "select 1;\u{a0}\nselect\u{a0}2",
         ] {
             for dialect in [Dialect::Postgres, Dialect::MySql] {
                 let tokens = tokenize(source, dialect);
@@ -406,6 +430,17 @@ mod tests {
                 }
                 assert_eq!(pos, source.len());
             }
+        }
+    }
+
+    #[test]
+    fn no_break_space_is_whitespace() {
+        // Left after a statement by an editor: blank, not the start of another statement.
+        let source = "select 1;\u{a0}\n\u{a0}\u{a0}";
+        for dialect in [Dialect::Postgres, Dialect::MySql] {
+            let tokens = tokenize(source, dialect);
+            assert!(tokens[tokens.len() - 1].kind == TokenKind::Whitespace);
+            assert_eq!(tokens.iter().filter(|t| !t.is_trivia()).count(), 3);
         }
     }
 

@@ -5,8 +5,10 @@ pub mod analysis;
 pub mod facts;
 pub mod lexer;
 pub mod parse;
+pub mod pg;
 pub mod server;
 pub mod split;
+pub mod unsupported;
 
 /// The SQL dialect of a migration set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

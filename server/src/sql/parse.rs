@@ -1,8 +1,13 @@
-//! From statement text to [`Op`] facts: sqlparser first, token patterns where it cannot parse.
+//! From statement text to [`Op`] facts: sqlparser first; on PostgreSQL, PostgreSQL's own parser
+//! (`pg.rs`) for what sqlparser rejects; token patterns and rewrites for the rest.
 //!
-//! sqlparser does not parse every valid statement. The constructs below are known to fail and
-//! are recognised from their key words instead, so they are never reported as syntax errors
-//! (each has a test in this file):
+//! On PostgreSQL, a statement sqlparser rejects is judged by libpg_query: accepted → no error
+//! (facts from its tree, or from the key words below for kinds the engine does not track);
+//! rejected → PostgreSQL's message at the token it names.
+//!
+//! On MySQL, sqlparser is the only grammar. The constructs below are known to fail there and are
+//! recognised from their key words (or rewritten to an equivalent spelling sqlparser reads), so
+//! they are never reported as syntax errors (each has a test in this file):
 //!
 //! | construct | dialect |
 //! |---|---|
@@ -11,9 +16,16 @@
 //! | `CREATE PROCEDURE` / `FUNCTION` / `TRIGGER` / `EVENT` with bodies | both |
 //! | multi-table `UPDATE a, b SET …` / `DELETE a FROM a JOIN b …` | MySQL |
 //! | `ALTER TABLE … CONVERT TO CHARACTER SET …` | MySQL |
+//! | `ALTER TABLE … ADD [COLUMN] (a INT, b INT)`, `DROP KEY k`, `RENAME t2` (rewritten) | MySQL |
+//! | `SET @v := …`, `SELECT … INTO @v` at the end (rewritten) | MySQL |
+//! | MariaDB's `ADD COLUMN IF NOT EXISTS`, `DROP COLUMN IF EXISTS`, `ADD / DROP INDEX IF [NOT] EXISTS` (guards kept in the facts; MySQL itself rejects them, which is then not reported) | MySQL |
+//! | `CREATE TABLE … PARTITION BY …` (facts from the table without its partitioning clause) | MySQL |
+//! | `PREPARE s FROM @sql`, `DEALLOCATE PREPARE s`, `DROP PREPARE s` | MySQL |
 //! | administrative statements flyway-lsp does not analyse (GRANT, REVOKE, COMMENT ON, CREATE EXTENSION / POLICY / RULE / AGGREGATE / OPERATOR / PUBLICATION / SUBSCRIPTION, ALTER DEFAULT PRIVILEGES, SECURITY LABEL, REFRESH MATERIALIZED VIEW, CLUSTER, ANALYZE, LOCK, CALL, REINDEX, VACUUM, SET ROLE, …) | both |
 //!
-//! Any other statement sqlparser rejects is reported as a syntax error at the position it gives.
+//! Any other statement the grammar rejects is reported as a syntax error at the position it
+//! gives, unless no parser can decide ([`ErrorKind::Undecided`]): an unresolved placeholder at
+//! or before the point where parsing stopped, or a MySQL `/*! … */` version comment in it.
 
 use sqlparser::ast::{
     self, AlterColumnOperation, AlterTableOperation, ColumnOption, ObjectName, ObjectType,
@@ -32,13 +44,26 @@ pub struct SyntaxError {
     /// Byte offset in the file.
     pub offset: usize,
     pub message: String,
+    pub kind: ErrorKind,
+}
+
+/// How sure the verdict on a statement is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The database's grammar rejects it (`syntax-error`).
+    Rejected,
+    /// No parser can decide: an unresolved placeholder stands where the parser stopped, or the
+    /// statement holds MySQL version comments (`/*! … */`) whose text MySQL runs
+    /// (`statement-not-analysed`, info).
+    Undecided,
 }
 
 /// The facts of one statement, and its syntax error if it has one.
 #[derive(Debug, Clone)]
 pub struct Parsed {
     pub op: Op,
-    /// True when sqlparser parsed it (false: the facts come from key words).
+    /// True when a parser's tree gave the facts (sqlparser's, or PostgreSQL's own for what
+    /// sqlparser rejects); false: the facts come from key words.
     pub full_parse: bool,
     /// Boxed: rare, and statements are many.
     pub error: Option<Box<SyntaxError>>,
@@ -74,8 +99,28 @@ pub fn parse_statement(
                 message: format!(
                     "unterminated {what}: it runs to the end of the file, so the statements after it are part of it"
                 ),
+                kind: ErrorKind::Rejected,
             })),
         };
+    }
+    // Only MySQL version comments: code the server runs that no parser here reads.
+    if sig.is_empty() {
+        if let Some(t) = tokens.iter().find(|t| is_version_comment(source, t)) {
+            return Parsed {
+                op: Op::Other {
+                    keywords: String::new(),
+                },
+                full_parse: false,
+                error: Some(Box::new(SyntaxError {
+                    offset: t.start,
+                    message: format!(
+                        "its text is in the MySQL version comment {}, which MySQL runs and flyway-lsp does not read",
+                        excerpt(t.text(source))
+                    ),
+                    kind: ErrorKind::Undecided,
+                })),
+            };
+        }
     }
     // Seed data: plain `INSERT … VALUES` of literals is recognised directly. It is a strict subset
     // of valid SQL, so nothing invalid gets through; anything else goes to the parser.
@@ -106,6 +151,14 @@ pub fn parse_statement(
             full_parse: false,
             error: None,
         },
+        Err(_) if dialect == Dialect::Postgres => postgres_verdict(
+            source,
+            tokens,
+            start,
+            &text,
+            fallback(source, &sig, dialect),
+            &sig,
+        ),
         Err(err) => match fallback(source, &sig, dialect) {
             Some((op, true)) => Parsed {
                 op,
@@ -113,19 +166,349 @@ pub fn parse_statement(
                 error: None,
             },
             found => {
+                // MySQL spellings sqlparser does not know, rewritten to ones it does (only the
+                // facts come from the rewrite; an error is reported on the text as written).
+                if let Some((op, guarded)) =
+                    mysql_rewrite(source, tokens).and_then(|(t, guarded)| {
+                        let statement = Parser::parse_sql(&MySqlDialect {}, &t)
+                            .ok()?
+                            .into_iter()
+                            .next()?;
+                        Some((convert(&statement, source, &sig), guarded))
+                    })
+                {
+                    let mut op = op;
+                    if guarded {
+                        mark_guarded(&mut op);
+                    }
+                    restore_placeholders(&mut op, source, tokens);
+                    return Parsed {
+                        op,
+                        full_parse: true,
+                        error: None,
+                    };
+                }
                 let message = err.to_string();
                 let offset = error_offset(&text, &message).map_or(start, |o| start + o);
+                let mut error = SyntaxError {
+                    offset,
+                    message: clean_message(&message),
+                    kind: ErrorKind::Rejected,
+                };
+                undecided_after_placeholder(&mut error, source, tokens);
+                if let Some(t) = tokens.iter().find(|t| is_version_comment(source, t)) {
+                    error.kind = ErrorKind::Undecided;
+                    error.message = format!(
+                        "it holds the MySQL version comment {}, whose text MySQL runs as part of the statement (sqlparser: {})",
+                        excerpt(t.text(source)),
+                        error.message
+                    );
+                }
                 Parsed {
                     op: found.map_or_else(|| other(source, &sig), |(op, _)| op),
                     full_parse: false,
-                    error: Some(Box::new(SyntaxError {
-                        offset,
-                        message: clean_message(&message),
-                    })),
+                    error: Some(Box::new(error)),
                 }
             }
         },
     }
+}
+
+/// PostgreSQL's own parser judges what sqlparser rejects: accepted → no error, with the facts
+/// from PostgreSQL's tree (or the key-word fallback for kinds the engine does not track);
+/// rejected → PostgreSQL's message at the token it names.
+fn postgres_verdict(
+    source: &str,
+    tokens: &[Token],
+    start: usize,
+    text: &str,
+    found: Option<(Op, bool)>,
+    sig: &[&Token],
+) -> Parsed {
+    match super::pg::judge(text) {
+        super::pg::Verdict::Accepted(Some(mut op)) => {
+            restore_placeholders(&mut op, source, tokens);
+            Parsed {
+                op,
+                full_parse: true,
+                error: None,
+            }
+        }
+        super::pg::Verdict::Accepted(None) => Parsed {
+            op: found.map_or_else(|| other(source, sig), |(op, _)| op),
+            full_parse: false,
+            error: None,
+        },
+        super::pg::Verdict::Rejected { offset, message } => {
+            let mut error = SyntaxError {
+                offset: start + offset,
+                message,
+                kind: ErrorKind::Rejected,
+            };
+            undecided_after_placeholder(&mut error, source, tokens);
+            Parsed {
+                op: found.map_or_else(|| other(source, sig), |(op, _)| op),
+                full_parse: false,
+                error: Some(Box::new(error)),
+            }
+        }
+    }
+}
+
+/// A parser stopping at or after an unresolved placeholder judged the stand-in, not the SQL
+/// Flyway will run: undecided. Before the first placeholder the verdict holds (what precedes
+/// the failing token is the same whatever the placeholder's value).
+fn undecided_after_placeholder(error: &mut SyntaxError, source: &str, tokens: &[Token]) {
+    if let Some(p) = tokens
+        .iter()
+        .find(|t| t.kind == TokenKind::Placeholder && t.start <= error.offset)
+    {
+        error.kind = ErrorKind::Undecided;
+        error.message = format!(
+            "the unresolved placeholder {} stands where the parser stopped ({})",
+            p.text(source),
+            error.message
+        );
+    }
+}
+
+fn is_version_comment(source: &str, t: &Token) -> bool {
+    t.kind == TokenKind::BlockComment && super::split::is_version_comment(t.text(source))
+}
+
+fn excerpt(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// MySQL spellings that sqlparser does not parse, rewritten to equivalent ones it does:
+/// `ALTER TABLE t ADD [COLUMN] (a INT, b INT)` → `ADD COLUMN a INT, ADD COLUMN b INT`;
+/// `DROP KEY k` → `DROP INDEX k`; `RENAME t2` → `RENAME TO t2`; `SET @v := …` → `SET @v = …`.
+/// `None` when nothing applies. Placeholders become identifiers of their own length.
+/// MariaDB's `ADD COLUMN IF NOT EXISTS` / `DROP COLUMN IF EXISTS` (and for indexes), read
+/// without the guard: the facts must not claim more than the statement does, so added and
+/// dropped columns keep their guard and index changes are not followed.
+fn mark_guarded(op: &mut Op) {
+    if let Op::AlterTable { actions, .. } = op {
+        for action in actions.iter_mut() {
+            match action {
+                AlterAction::AddColumn { if_not_exists, .. } => *if_not_exists = true,
+                AlterAction::DropColumn { if_exists, .. } => *if_exists = true,
+                AlterAction::DropIndex { name } => {
+                    *action = AlterAction::Other(format!("DROP INDEX IF EXISTS {name}"))
+                }
+                AlterAction::AddConstraint { constraint, .. }
+                    if constraint.kind == ConstraintKind::Index =>
+                {
+                    *action = AlterAction::Other("ADD INDEX IF NOT EXISTS".into())
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The rewritten text, and whether an `IF [NOT] EXISTS` guard was taken out.
+fn mysql_rewrite(source: &str, tokens: &[Token]) -> Option<(String, bool)> {
+    let sig: Vec<&Token> = significant(tokens).collect();
+    let word = |i: usize, k: &str| sig.get(i).is_some_and(|t| t.is_keyword(source, k));
+    let punct = |i: usize, p: &str| {
+        sig.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct && t.text(source) == p)
+    };
+    // Byte-range replacements in the statement's text, in order.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut guarded = false;
+    if word(0, "SET") {
+        for i in 0..sig.len() {
+            if punct(i, ":") && punct(i + 1, "=") && sig[i].end == sig[i + 1].start {
+                edits.push((sig[i].start, sig[i].end, String::new()));
+            }
+        }
+    } else if word(0, "ALTER") && word(1, "TABLE") {
+        let mut depth = 0usize;
+        let mut i = 0;
+        while i < sig.len() {
+            if punct(i, "(") {
+                depth += 1;
+            } else if punct(i, ")") {
+                depth = depth.saturating_sub(1);
+            }
+            // MariaDB: ADD [COLUMN|INDEX|KEY] IF NOT EXISTS, DROP [COLUMN|INDEX|KEY] IF EXISTS.
+            if depth == 0 && (word(i, "ADD") || word(i, "DROP")) {
+                let at = if ["COLUMN", "INDEX", "KEY"].iter().any(|k| word(i + 1, k)) {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                let guard = if word(at, "IF") && word(at + 1, "NOT") && word(at + 2, "EXISTS") {
+                    3
+                } else if word(at, "IF") && word(at + 1, "EXISTS") {
+                    2
+                } else {
+                    0
+                };
+                if guard > 0 {
+                    edits.push((sig[at].start, sig[at + guard - 1].end, String::new()));
+                    guarded = true;
+                }
+            }
+            if depth == 0 && word(i, "ADD") {
+                let open = if word(i + 1, "COLUMN") { i + 2 } else { i + 1 };
+                let open = if word(open, "IF") && word(open + 1, "NOT") && word(open + 2, "EXISTS")
+                {
+                    open + 3
+                } else {
+                    open
+                };
+                if punct(open, "(") {
+                    // The column definitions, split at the commas of their own level.
+                    let mut defs: Vec<(usize, usize)> = Vec::new();
+                    let mut level = 0usize;
+                    let mut first = None;
+                    let mut j = open + 1;
+                    while j < sig.len() {
+                        let at_end = punct(j, ")") && level == 0;
+                        if at_end || (punct(j, ",") && level == 0) {
+                            defs.push((first?, sig[j - 1].end));
+                            first = None;
+                            if at_end {
+                                break;
+                            }
+                        } else {
+                            if punct(j, "(") {
+                                level += 1;
+                            } else if punct(j, ")") {
+                                level -= 1;
+                            }
+                            first.get_or_insert(sig[j].start);
+                        }
+                        j += 1;
+                    }
+                    if j >= sig.len() {
+                        return None;
+                    }
+                    // MySQL's grammar takes table elements here: keys and constraints too.
+                    let expanded: Vec<String> = defs
+                        .iter()
+                        .map(|&(a, b)| {
+                            let def = &source[a..b];
+                            let head = def
+                                .split(|c: char| !c.is_ascii_alphabetic())
+                                .next()
+                                .unwrap_or("")
+                                .to_ascii_uppercase();
+                            let element = [
+                                "INDEX",
+                                "KEY",
+                                "UNIQUE",
+                                "PRIMARY",
+                                "CONSTRAINT",
+                                "FOREIGN",
+                                "FULLTEXT",
+                                "SPATIAL",
+                                "CHECK",
+                            ]
+                            .contains(&head.as_str());
+                            if element {
+                                format!("ADD {def}")
+                            } else {
+                                format!("ADD COLUMN {def}")
+                            }
+                        })
+                        .collect();
+                    // The guard, taken out above, is put back on every column by `mark_guarded`.
+                    edits.retain(|&(a, _, _)| a < sig[i].start);
+                    edits.push((sig[i].start, sig[j].end, expanded.join(", ")));
+                    i = j + 1;
+                    continue;
+                }
+            }
+            if depth == 0 && word(i, "DROP") && word(i + 1, "KEY") {
+                edits.push((sig[i + 1].start, sig[i + 1].end, "INDEX".into()));
+            }
+            if depth == 0
+                && i >= 3
+                && word(i, "RENAME")
+                && !["TO", "AS", "COLUMN", "INDEX", "KEY"]
+                    .iter()
+                    .any(|k| word(i + 1, k))
+            {
+                edits.push((sig[i].end, sig[i].end, " TO".into()));
+            }
+            i += 1;
+        }
+    }
+    if word(0, "SELECT") {
+        // `SELECT … INTO @a, @b` at the end (after FROM / LIMIT): the variables are not the
+        // statement's facts; the query before them is parsed.
+        let mut depth = 0usize;
+        for i in 0..sig.len() {
+            if punct(i, "(") {
+                depth += 1;
+            } else if punct(i, ")") {
+                depth = depth.saturating_sub(1);
+            } else if depth == 0 && i > 1 && word(i, "INTO") {
+                let mut j = i + 1;
+                let mut ok = false;
+                while punct(j, "@") && sig.get(j + 1).is_some_and(|t| t.kind == TokenKind::Word) {
+                    ok = true;
+                    j += 2;
+                    if punct(j, ",") {
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if ok && j == sig.len() {
+                    edits.push((sig[i].start, sig[j - 1].end, String::new()));
+                }
+                break;
+            }
+        }
+    }
+    if word(0, "CREATE") && (1..4).any(|i| word(i, "TABLE")) {
+        // `PARTITION BY …` after the definitions: partitioning changes no column or index the
+        // engine tracks, and sqlparser's MySQL grammar does not read it; the rest is parsed.
+        let mut depth = 0usize;
+        for i in 0..sig.len() {
+            if punct(i, "(") {
+                depth += 1;
+            } else if punct(i, ")") {
+                depth = depth.saturating_sub(1);
+            } else if depth == 0 && i > 0 && word(i, "PARTITION") && word(i + 1, "BY") {
+                let end = sig.last()?.end;
+                edits.push((sig[i].start, end, String::new()));
+                break;
+            }
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    // Placeholders become identifiers of their own length (restored in the facts later).
+    for t in sig.iter().filter(|t| t.kind == TokenKind::Placeholder) {
+        if !edits.iter().any(|&(a, b, _)| a <= t.start && t.end <= b) {
+            edits.push((t.start, t.end, "_".repeat(t.end - t.start)));
+        }
+    }
+    edits.sort_by_key(|&(a, b, _)| (a, b));
+    let (start, end) = (sig.first()?.start, sig.last()?.end);
+    let mut out = String::with_capacity(end - start + 16);
+    let mut pos = start;
+    for (a, b, text) in edits {
+        if a < pos {
+            continue;
+        }
+        out.push_str(&source[pos..a]);
+        out.push_str(&text);
+        pos = b;
+    }
+    out.push_str(&source[pos..end]);
+    Some((out, guarded))
 }
 
 /// `INSERT INTO name [(col, …)] VALUES (literal, …)[, (…)]…` with only literals (numbers,
@@ -814,6 +1197,10 @@ const NOT_ANALYSED: &[&[&str]] = &[
     &["OPTIMIZE"],
     &["FLUSH"],
     &["USE"],
+    // MySQL prepared statements (dynamic SQL): `PREPARE s FROM @sql`, `DEALLOCATE PREPARE s`.
+    &["PREPARE"],
+    &["DEALLOCATE"],
+    &["DROP", "PREPARE"],
 ];
 
 /// Facts from key words, for statements sqlparser cannot parse. The flag says whether the
@@ -1201,6 +1588,233 @@ mod tests {
         );
         assert!(
             matches!(parse("INSERT INTO a.b VALUES (1)", Dialect::Postgres).op, Op::Dml { kind: DmlKind::Insert, table: Some(ref t) } if t.name == "b")
+        );
+    }
+    #[test]
+    fn postgres_judges_what_sqlparser_rejects() {
+        // Valid PostgreSQL that sqlparser 0.63 rejects (seen in real migration folders).
+        for sql in [
+            "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1",
+            "CREATE TABLE b (LIKE a INCLUDING ALL)",
+            "ALTER TABLE t ALTER COLUMN c SET STORAGE EXTERNAL",
+            "ALTER TABLE t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (START WITH 1 INCREMENT BY 1)",
+            "ALTER TABLE t RESET (autovacuum_vacuum_insert_scale_factor)",
+            "ALTER INDEX IF EXISTS i RENAME TO j",
+        ] {
+            let parsed = parse(sql, Dialect::Postgres);
+            assert_eq!(parsed.error, None, "{sql}");
+        }
+        // Facts from PostgreSQL's tree.
+        match parse(
+            "CREATE TABLE b (LIKE a INCLUDING ALL, extra int NOT NULL)",
+            Dialect::Postgres,
+        )
+        .op
+        {
+            Op::CreateTable {
+                table,
+                columns,
+                as_query,
+                ..
+            } => {
+                assert_eq!(*table, Name::new(None, "b"));
+                // Columns copied from `a` are not known: the table is uncertain.
+                assert!(as_query);
+                assert_eq!(columns.len(), 1);
+                assert!(columns[0].not_null);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(
+            "CREATE TABLE s.\"T\" (id bigint GENERATED ALWAYS AS IDENTITY (START WITH 1 INCREMENT BY 1) PRIMARY KEY, name  varchar (20) DEFAULT lower('X') NOT NULL, CONSTRAINT fk FOREIGN KEY (name) REFERENCES o (n))",
+            Dialect::Postgres,
+        )
+        .op
+        {
+            Op::CreateTable { table, columns, constraints, as_query, .. } => {
+                assert_eq!(*table, Name::new(Some("s".into()), "T"));
+                assert!(!as_query);
+                assert!(columns[0].generated && columns[0].primary_key);
+                assert_eq!(columns[1].data_type, "VARCHAR(20)");
+                assert_eq!(columns[1].default.as_deref(), Some("lower('X')"));
+                assert!(columns[1].not_null);
+                assert_eq!(constraints[0].kind, ConstraintKind::ForeignKey);
+                assert_eq!(constraints[0].references, Some(Name::new(None, "o")));
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(
+            "ALTER TABLE t ALTER COLUMN c SET STORAGE EXTERNAL, ADD COLUMN d text DEFAULT 'x' NOT NULL, ALTER COLUMN e SET DEFAULT now(), ALTER f SET DEFAULT 1",
+            Dialect::Postgres,
+        )
+        .op
+        {
+            Op::AlterTable { table, actions, .. } => {
+                assert_eq!(table.name, "t");
+                assert!(matches!(&actions[0], AlterAction::Other(_)));
+                assert!(matches!(&actions[1], AlterAction::AddColumn { column, .. } if column.name == "d" && column.not_null && column.default.as_deref() == Some("'x'")));
+                assert!(matches!(&actions[2], AlterAction::SetDefault { column, default } if column == "e" && default == "now()"));
+                assert!(matches!(&actions[3], AlterAction::SetDefault { column, default } if column == "f" && default == "1"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn postgres_errors_are_postgres_own_at_the_token_it_names() {
+        // The second INCREMENT is the bad one: the first is valid where it stands.
+        let source = "CREATE SEQUENCE s INCREMENT BY 1 START 1 INCREMENT";
+        let error = parse(source, Dialect::Postgres).error.expect("rejected");
+        assert_eq!(error.kind, ErrorKind::Rejected);
+        assert_eq!(error.message, "syntax error at end of input");
+        assert_eq!(error.offset, source.len());
+        // The first `b` is valid where it stands; the second is named.
+        let source = "CREATE TABLE t (a int, b int b int)";
+        let error = parse(source, Dialect::Postgres).error.expect("rejected");
+        assert_eq!(error.message, "syntax error at or near \"b\"");
+        assert_eq!(error.offset, source.rfind("b int").unwrap());
+        let source = "ALTER TABLE t ALTER COLUMN c SET STORAGE EXTERNAL DEFALT";
+        let error = parse(source, Dialect::Postgres).error.expect("rejected");
+        assert_eq!(error.message, "syntax error at or near \"DEFALT\"");
+        assert_eq!(&source[error.offset..], "DEFALT");
+    }
+
+    #[test]
+    fn placeholders_are_never_judged_as_sql() {
+        // The parsers stop at the stand-in for the placeholder: undecided, not an error.
+        for (sql, dialect) in [
+            (
+                "CREATE TABLE t (id int) ${options} PARTITION BY HASH (id)",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE TABLE t (id INT) ${options} ENGINE=InnoDB",
+                Dialect::MySql,
+            ),
+        ] {
+            let error = parse(sql, dialect).error.expect("not analysed");
+            assert_eq!(error.kind, ErrorKind::Undecided, "{sql}");
+            assert!(error.message.contains("${options}"), "{}", error.message);
+        }
+        // A failure before the first placeholder is a syntax error whatever its value.
+        let error = parse("CREATE TABEL t (id int) ${options}", Dialect::Postgres)
+            .error
+            .expect("rejected");
+        assert_eq!(error.kind, ErrorKind::Rejected);
+        // Accepted with the stand-in: the facts keep the placeholder's name.
+        match parse(
+            "CREATE SEQUENCE ${schema}.s START WITH 1 INCREMENT BY 1",
+            Dialect::Postgres,
+        ) {
+            Parsed { error: None, .. } => {}
+            other => panic!("{other:?}"),
+        }
+        match parse(
+            "CREATE TABLE ${schema}.b (LIKE a INCLUDING ALL)",
+            Dialect::Postgres,
+        )
+        .op
+        {
+            Op::CreateTable { table, .. } => {
+                assert_eq!(*table, Name::new(Some("${schema}".into()), "b"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mysql_forms_real_projects_write() {
+        for sql in [
+            "ALTER TABLE t ADD COLUMN (a INT, b VARCHAR(10) NOT NULL DEFAULT 'x')",
+            "ALTER TABLE t ADD (a INT)",
+            "ALTER TABLE t ADD (a INT, INDEX i (a), CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id))",
+            "SELECT id FROM t LIMIT 1 INTO @v",
+            "SELECT a, b FROM t WHERE c = 1 INTO @x, @y",
+            // MariaDB's guards.
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS a INT",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS (a INT, b INT)",
+            "ALTER TABLE t DROP COLUMN IF EXISTS a, DROP INDEX IF EXISTS i, ADD INDEX IF NOT EXISTS j (a)",
+            "SELECT COUNT(*) INTO @v FROM t",
+            "SET @v := (SELECT COUNT(*) FROM t)",
+            "PREPARE s FROM @sql",
+            "EXECUTE s",
+            "DEALLOCATE PREPARE s",
+            "DROP PREPARE s",
+            "ALTER TABLE EcsInstanceVO DROP KEY fkEcsInstanceVOEcsVpcVO",
+            "alter table _a rename a",
+            "CREATE TABLE `z`.`N` (`d` datetime, PRIMARY KEY (`d`)) ENGINE=InnoDB PARTITION BY RANGE( YEAR(d) ) (PARTITION p2017 VALUES LESS THAN (2018), PARTITION p VALUES LESS THAN MAXVALUE)",
+        ] {
+            assert_eq!(parse(sql, Dialect::MySql).error, None, "{sql}");
+        }
+        match parse(
+            "ALTER TABLE t ADD COLUMN (a INT, b VARCHAR(10) NOT NULL DEFAULT 'x')",
+            Dialect::MySql,
+        )
+        .op
+        {
+            Op::AlterTable { actions, .. } => {
+                assert_eq!(actions.len(), 2);
+                assert!(
+                    matches!(&actions[1], AlterAction::AddColumn { column, .. } if column.name == "b" && column.not_null && column.data_type == "VARCHAR(10)")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse("ALTER TABLE t DROP KEY k", Dialect::MySql).op,
+            Op::AlterTable { ref actions, .. } if actions == &vec![AlterAction::DropIndex { name: "k".into() }]
+        ));
+        assert!(matches!(
+            parse("ALTER TABLE `_a` RENAME `a`", Dialect::MySql).op,
+            Op::AlterTable { ref actions, .. } if actions == &vec![AlterAction::RenameTo { to: Name::new(None, "a") }]
+        ));
+        match parse(
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS (a INT, b INT), DROP INDEX IF EXISTS i",
+            Dialect::MySql,
+        )
+        .op
+        {
+            Op::AlterTable { actions, .. } => {
+                assert!(
+                    matches!(&actions[1], AlterAction::AddColumn { column, if_not_exists: true } if column.name == "b")
+                );
+                assert!(matches!(&actions[2], AlterAction::Other(_)), "{actions:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // The rewrites do not let invalid statements through.
+        for sql in [
+            "ALTER TABLE t ADD COLUMN (a INT,)",
+            "ALTER TABLE t ADD COLUMN (a INT",
+            "SET @v :=",
+            "ALTER TABLE t RENAME",
+            "SELECT id FROM t INTO @",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS",
+        ] {
+            let error = parse(sql, Dialect::MySql).error.expect(sql);
+            assert_eq!(error.kind, ErrorKind::Rejected, "{sql}");
+        }
+    }
+
+    #[test]
+    fn mysql_version_comments_are_not_judged_as_comments() {
+        // MySQL runs the text of `/*! … */`; where sqlparser cannot read the statement, nobody
+        // can say it is wrong.
+        let error = parse(
+            "CREATE TABLE t (id INT) ENGINE=InnoDB /*!50100 PARTITION BY HASH (id) */ PARTITIONS 4",
+            Dialect::MySql,
+        )
+        .error
+        .expect("not analysed");
+        assert_eq!(error.kind, ErrorKind::Undecided);
+        assert!(error.message.contains("/*!50100"), "{}", error.message);
+        assert_eq!(
+            parse(
+                "CREATE TABLE t (id BIGINT /*! UNSIGNED */ NOT NULL)",
+                Dialect::MySql
+            )
+            .error,
+            None
         );
     }
 }

@@ -43,6 +43,8 @@ pub struct Server {
     /// True when the version was configured, not assumed.
     pub version_configured: bool,
     pub dialect_source: DialectSource,
+    /// The set targets a database without SQL rules: its scripts are not analysed.
+    pub unsupported: Option<super::unsupported::Unsupported>,
 }
 
 impl Server {
@@ -104,13 +106,66 @@ impl Server {
                 false,
             ),
         };
+        let unsupported = match config.tool.dialect {
+            Some(_) => None,
+            None => unsupported_target(config, set, location_names),
+        };
         Ok(Server {
             flavor,
             version,
             version_configured,
             dialect_source,
+            unsupported,
         })
     }
+}
+
+/// The unsupported database a set targets, unless the URL or a folder name says PostgreSQL or
+/// MySQL: from the URL, else the location folder's name, else the scripts' code.
+fn unsupported_target(
+    config: &Config,
+    set: &MigrationSet,
+    location_names: &[String],
+) -> Option<super::unsupported::Unsupported> {
+    use super::unsupported::{of_code, of_folder, of_url, Unsupported};
+    if let Some((url, _)) = config.layers.get("url").ok().flatten() {
+        if let Some(database) = of_url(&url) {
+            return Some(Unsupported {
+                database,
+                because: "the `url` setting names it".to_string(),
+            });
+        }
+        if flavor_of_url(&url).is_some() {
+            return None;
+        }
+    }
+    for name in location_names {
+        if let Some(database) = of_folder(name) {
+            return Some(Unsupported {
+                database,
+                because: format!("the location folder is named `{name}`"),
+            });
+        }
+        if matches!(
+            name.to_ascii_lowercase().as_str(),
+            "mysql" | "mariadb" | "postgres" | "postgresql" | "pg"
+        ) {
+            return None;
+        }
+    }
+    let (mut mysql, mut postgres) = (0usize, 0usize);
+    for file in set.files.iter().take(500) {
+        let Some(text) = file.text() else { continue };
+        let sample = &text[..floor_boundary(text, 64 * 1024)];
+        mysql += mysql_markers(sample);
+        postgres += postgres_markers(sample);
+    }
+    of_code(set, mysql.max(postgres)).map(|(database, count)| Unsupported {
+        database,
+        because: format!(
+            "its SQL has {count} signs of {database} and fewer of PostgreSQL or MySQL"
+        ),
+    })
 }
 
 impl fmt::Display for Server {
@@ -279,6 +334,7 @@ mod tests {
             version: vec![8, 0, 12],
             version_configured: true,
             dialect_source: DialectSource::Config,
+            unsupported: None,
         };
         assert!(server.at_least(&[8, 0, 12]));
         assert!(server.at_least(&[8]));

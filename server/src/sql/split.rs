@@ -32,7 +32,27 @@ pub struct Split {
 }
 
 pub fn split(source: &str, dialect: Dialect) -> Split {
-    let tokens = Tokens::new(source, dialect);
+    // The data of PostgreSQL's `COPY … FROM STDIN` is not SQL: lexed as blank space.
+    let regions = if dialect == Dialect::Postgres {
+        copy_data(source)
+    } else {
+        Vec::new()
+    };
+    let tokens = if regions.is_empty() {
+        Tokens::new(source, dialect)
+    } else {
+        let mut masked = source.as_bytes().to_vec();
+        for r in &regions {
+            for b in &mut masked[r.clone()] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b' ';
+                }
+            }
+        }
+        // Only ASCII bytes were written over whole characters: still UTF-8.
+        let masked = String::from_utf8(masked).unwrap_or_else(|_| source.to_string());
+        Tokens::new(&masked, dialect)
+    };
     let mut statements = Vec::new();
     let mut directives = Vec::new();
     let mut delimiter = ";".to_string();
@@ -48,6 +68,15 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
     while idx < tokens.len() {
         let t = tokens.get(idx);
         if t.is_trivia() {
+            // MySQL runs the text of a version comment (`/*!40101 SET NAMES utf8 */;`): it
+            // belongs to a statement, even one made of nothing else.
+            if dialect == Dialect::MySql
+                && t.kind == TokenKind::BlockComment
+                && is_version_comment(t.text(source))
+            {
+                first.get_or_insert(idx);
+                last = idx;
+            }
             idx += 1;
             continue;
         }
@@ -77,6 +106,33 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
                 TokenKind::String | TokenKind::QuotedIdent | TokenKind::DollarString
             ) && source[t.start..].starts_with(delimiter.as_str())
         };
+        // A custom delimiter glued to the end of a word (`END$$`): words may hold `$`,
+        // but Flyway, like the mysql client, ends the statement where the delimiter starts.
+        let glued = if delimiter != ";" && !at_terminator && t.kind == TokenKind::Word {
+            t.text(source)
+                .find(delimiter.as_str())
+                .filter(|&p| p > 0)
+                .map(|p| t.start + p)
+        } else {
+            None
+        };
+        if let Some(cut) = glued {
+            let f = first.unwrap_or(idx);
+            statements.push(RawStatement {
+                range: TextRange::new(tokens.get(f).start, cut),
+                tokens: token_start..idx + 1,
+                leading_start,
+            });
+            let end = (cut + delimiter.len()).min(t.end);
+            idx += 1;
+            first = None;
+            words.clear();
+            depth = 0;
+            routine = None;
+            leading_start = end;
+            token_start = idx;
+            continue;
+        }
         if at_terminator {
             let end = t.start + if delimiter == ";" { 1 } else { delimiter.len() };
             if let Some(f) = first {
@@ -128,6 +184,65 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
         statements,
         directives,
     }
+}
+
+/// The byte ranges of the data after PostgreSQL's `COPY … FROM STDIN;` statements, as Flyway
+/// reads them (`PostgreSQLParser`): the rest of the statement's line after its `;` (skipped), then
+/// the lines up to and including the one that is `\.` (trimmed), or to the end of the script.
+fn copy_data(source: &str) -> Vec<Range<usize>> {
+    let mut regions = Vec::new();
+    let mut pos = 0;
+    while pos < source.len() {
+        // Up to the first `COPY … FROM STDIN;` from `pos`, lexing only as far as needed.
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut found = None;
+        super::lexer::lex_from(source, pos, Dialect::Postgres, |t| {
+            match t.kind {
+                TokenKind::Word => words.push((t.start, t.end)),
+                TokenKind::Punct if &source[t.start..t.end] == ";" => {
+                    let word = |i: usize| words.get(i).map(|&(a, b)| &source[a..b]);
+                    let copy = word(0).is_some_and(|w| w.eq_ignore_ascii_case("COPY"));
+                    let stdin = words.windows(2).any(|w| {
+                        source[w[0].0..w[0].1].eq_ignore_ascii_case("FROM")
+                            && source[w[1].0..w[1].1].eq_ignore_ascii_case("STDIN")
+                    });
+                    if copy && stdin {
+                        found = Some(t.end);
+                        return false;
+                    }
+                    words.clear();
+                }
+                _ => {}
+            }
+            true
+        });
+        let Some(end) = found else {
+            break;
+        };
+        // The rest of the statement's line is skipped, then lines up to `\.`.
+        let start = end;
+        let mut at = source[end..]
+            .find('\n')
+            .map_or(source.len(), |i| end + i + 1);
+        while at < source.len() {
+            let line_end = source[at..].find('\n').map_or(source.len(), |i| at + i + 1);
+            let line = &source[at..line_end];
+            at = line_end;
+            if line.trim() == "\\." {
+                break;
+            }
+        }
+        if at > start {
+            regions.push(start..at);
+        }
+        pos = at;
+    }
+    regions
+}
+
+/// MySQL's `/*! … */` and MariaDB's `/*M! … */`: code for the server, a comment elsewhere.
+pub fn is_version_comment(comment: &str) -> bool {
+    comment.starts_with("/*!") || comment.starts_with("/*M!")
 }
 
 /// Updates the block depth inside routine bodies, where `;` does not end the statement.
@@ -269,6 +384,53 @@ mod tests {
         assert_eq!(
             texts("BEGIN;\nALTER TABLE a ADD b int;\nCOMMIT;", Dialect::MySql),
             vec!["BEGIN", "ALTER TABLE a ADD b int", "COMMIT"]
+        );
+    }
+
+    #[test]
+    fn mysql_delimiter_in_any_case_or_spacing() {
+        let source = "delimiter $$\r\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\r\n  \tDelimiter\t;  \r\nSELECT 2;\nDELIMITER   //   \nSELECT 3//\nDeLiMiTeR ;\nSELECT 4;";
+        assert_eq!(
+            texts(source, Dialect::MySql),
+            vec![
+                "CREATE PROCEDURE p() BEGIN SELECT 1; END",
+                "SELECT 2",
+                "SELECT 3",
+                "SELECT 4"
+            ]
+        );
+        assert_eq!(split(source, Dialect::MySql).directives.len(), 4);
+    }
+
+    #[test]
+    fn mysql_version_comments_are_statements() {
+        assert_eq!(
+            texts(
+                "/*!40101 SET NAMES utf8 */;\n/* plain */;\nSELECT 1 /*! FOR UPDATE */;",
+                Dialect::MySql
+            ),
+            vec!["/*!40101 SET NAMES utf8 */", "SELECT 1 /*! FOR UPDATE */"]
+        );
+        // Elsewhere it is a comment.
+        assert!(texts("/*!40101 SET NAMES utf8 */;", Dialect::Postgres).is_empty());
+    }
+
+    #[test]
+    fn postgres_copy_data_is_not_sql() {
+        let source = "CREATE TABLE t (a int, b text);\nCOPY t (a, b) FROM stdin;\n1\tit's; here\n2\t\\N\n\\.\nSELECT 1;\ncopy t from STDIN with (format text);\n3\tx\n";
+        assert_eq!(
+            texts(source, Dialect::Postgres),
+            vec![
+                "CREATE TABLE t (a int, b text)",
+                "COPY t (a, b) FROM stdin",
+                "SELECT 1",
+                "copy t from STDIN with (format text)"
+            ]
+        );
+        // Elsewhere, and for COPY … TO STDOUT, lines after are statements.
+        assert_eq!(
+            texts("COPY t TO stdout;\nSELECT 1;", Dialect::Postgres),
+            vec!["COPY t TO stdout", "SELECT 1"]
         );
     }
 

@@ -48,7 +48,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for kind in [Kind::Versioned, Kind::Undo, Kind::Baseline] {
         let mut groups: BTreeMap<&Version, Vec<_>> = BTreeMap::new();
         let kinds = [kind];
-        for (file, name) in cx.set.migrations(&kinds) {
+        for (file, name) in cx.set.with_code(&kinds) {
             if let Some(version) = &name.version {
                 groups.entry(version).or_default().push((file, name));
             }
@@ -82,19 +82,21 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                     })
                     .collect();
                 // The first file keeps the version; each later versioned one gets a new one,
-                // unless it is applied too (then no rename can help).
+                // unless it is applied too (then no rename can help). A Java or Kotlin class is
+                // renamed with its code: no file rename for it.
                 let applied_too = cx.applied.applied_source(&file.path).is_some();
-                let fix = (i > 0 && kind == Kind::Versioned && !applied_too).then(|| {
-                    let new_name = format!(
-                        "{}{next}{}{}{}",
-                        name.prefix,
-                        cx.parser.separator(),
-                        name.raw_description,
-                        name.suffix
-                    );
-                    next = sequence::bump(&next, width);
-                    new_name
-                });
+                let fix = (i > 0 && kind == Kind::Versioned && !applied_too && !file.is_code())
+                    .then(|| {
+                        let new_name = format!(
+                            "{}{next}{}{}{}",
+                            name.prefix,
+                            cx.parser.separator(),
+                            name.raw_description,
+                            name.suffix
+                        );
+                        next = sequence::bump(&next, width);
+                        new_name
+                    });
                 let advice = match (&fix, &keeper_applied) {
                     (Some(new_name), Some(source)) => format!(
                         "; rename this one to {new_name} ({keeper} keeps the version: it is applied according to {source})"

@@ -26,6 +26,7 @@ mod undo_pair;
 mod undo_without_versioned;
 mod unreadable_file;
 mod unrecognised_name;
+mod unsupported_database;
 mod version_gap;
 mod wrong_suffix;
 
@@ -61,6 +62,7 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (&skipped_file::RULE, skipped_file::check),
     (&empty_migration::RULE, empty_migration::check),
     (&missing_location::RULE, missing_location::check),
+    (&unsupported_database::RULE, unsupported_database::check),
     (
         &applied_migration_edited::RULE,
         applied_migration_edited::check,

@@ -323,3 +323,72 @@ fn version_messages_keep_the_spelling() {
         ["Version `2016.04.` ends with a separator; Flyway reads it as version 2016.4. Write it as V2016.04__b.sql"]
     );
 }
+
+#[test]
+fn unsupported_databases_skip_sql_rules_only() {
+    use crate::engine::check_project;
+    use crate::project::discover_projects;
+    let rules_for = |folder: &str, conf: &str, script: &str| -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join(folder);
+        fs::create_dir_all(&sql).unwrap();
+        // Valid T-SQL, a syntax error to PostgreSQL and MySQL; and a naming problem.
+        fs::write(sql.join("V1__init.sql"), script).unwrap();
+        fs::write(sql.join("V3_init.sql"), "SELECT 1;").unwrap();
+        fs::write(
+            dir.path().join("flyway.conf"),
+            format!("flyway.locations=filesystem:{folder}\n{conf}"),
+        )
+        .unwrap();
+        let projects = discover_projects(dir.path(), &LoadOptions::default()).unwrap();
+        let report = check_project(projects.into_iter().next().unwrap()).unwrap();
+        assert!(report.sql.iter().all(Option::is_none) || report.server.unsupported.is_none());
+        let mut rules: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                if d.rule == "unsupported-database" {
+                    d.message.clone()
+                } else {
+                    d.rule.to_string()
+                }
+            })
+            .collect();
+        rules.sort();
+        rules
+    };
+    let tsql = "CREATE TABLE [dbo].[t] (id INT IDENTITY(1,1) NOT NULL, n NVARCHAR(MAX))\nGO\n";
+    assert_eq!(
+        rules_for("h2", "", tsql),
+        vec![
+            "SQL rules skipped: H2 is not supported (the location folder is named `h2`); naming and version rules still run",
+            "single-underscore",
+        ]
+    );
+    assert_eq!(
+        rules_for("sql", "flyway.url=jdbc:sqlserver://db:1433;databaseName=app;password=hunter2\n", tsql),
+        vec![
+            "SQL rules skipped: SQL Server is not supported (the `url` setting names it); naming and version rules still run",
+            "single-underscore",
+        ]
+    );
+    assert_eq!(
+        rules_for("sql", "", tsql),
+        vec![
+            "SQL rules skipped: SQL Server is not supported (its SQL has 4 signs of SQL Server and fewer of PostgreSQL or MySQL); naming and version rules still run",
+            "single-underscore",
+        ]
+    );
+    // A PostgreSQL URL, a configured dialect, or a PostgreSQL folder: analysed as before.
+    for (folder, conf) in [
+        ("sql", "flyway.url=jdbc:postgresql://db/app\n"),
+        ("postgresql", ""),
+    ] {
+        let rules = rules_for(folder, conf, tsql);
+        assert!(
+            rules.contains(&"syntax-error".to_string()),
+            "{folder}: {rules:?}"
+        );
+        assert!(!rules.iter().any(|r| r.contains("SQL rules skipped")));
+    }
+}

@@ -18,7 +18,8 @@ their group (same leading parts). Only sequences meant to be dense are checked: 
 timestamps (`20201207`, `20161207.1200`, `2021_03_04_1200`, `6.0_2016.04.04`) are not, nor is a
 number whose sub-versions exist (`13.1` and `13.2` without `13`), nor a project whose
 `ignoreMigrationPatterns` contains `*:missing` (migrations are removed on purpose there).
-Baseline migrations count as present versions. Versions are shown as written. Set the level to
+Baseline migrations and Java / Kotlin migrations (`V3__backfill.java`) count as present
+versions. Versions are shown as written. Set the level to
 "error" for teams that require strictly sequential versions, or "off".
 
 ## Why is this bad?
@@ -108,7 +109,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
     }
     let all: Vec<(&ScriptFile, &ResourceName)> = cx
         .set
-        .migrations(&[Kind::Versioned, Kind::Baseline])
+        .with_code(&[Kind::Versioned, Kind::Baseline])
         .collect();
     // Group by all numeric parts but the last, as written (`1_12_5` → [1, 12]).
     let mut groups: BTreeMap<Vec<u128>, BTreeMap<u128, Vec<Migration>>> = BTreeMap::new();
@@ -171,7 +172,8 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
                     )
                 };
                 // Renumbering is the fix only for the newest migration; older ones may be applied.
-                let fix = (name.version.as_ref() == highest).then(|| {
+                // A Java or Kotlin class is renamed with its code: no file rename for it.
+                let fix = (name.version.as_ref() == highest && !file.is_code()).then(|| {
                     format!(
                         "{}{}{}{}{}",
                         name.prefix,

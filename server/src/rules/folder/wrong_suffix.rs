@@ -11,7 +11,8 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it does
 Flags files named like migrations (`V1__…`, `R__…`) whose name does not end with one of the
 `sqlMigrationSuffixes` (`.sql` by default), such as `V1__init.SQL`, `V2__users.sql.bak` or
-`V3__orders.txt`. `V1__init.sql.conf` (a migration's own config file) is not flagged.
+`V3__orders.txt`. `V1__init.sql.conf` (a migration's own config file) and Java or Kotlin
+migrations (`V2__backfill.java`, `.kt`, `.class`) are not flagged.
 
 ## Why is this bad?
 Flyway only reads files ending in a configured suffix, compared case-sensitively. Any other file
@@ -36,6 +37,10 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
         if !matches!(file.class, Classified::NotSql)
             || !cx.parser.looks_like_migration(&file.file_name)
             || file.file_name.ends_with(".conf")
+            || crate::index::CODE_SUFFIXES
+                .iter()
+                .chain(&[".class"])
+                .any(|s| file.file_name.ends_with(s))
         {
             continue;
         }

@@ -53,7 +53,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
         } => {
             if let Some(existing) = catalog
                 .table(table)
-                .filter(|_| !catalog.touched_by_dynamic_sql(&table.name))
+                .filter(|t| !t.maybe_gone && !catalog.touched_by_dynamic_sql(&table.name))
             {
                 found.push(format!(
                     "Table {table} already exists (created by {})",
@@ -68,7 +68,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
         } => {
             if let Some(existing) = catalog
                 .index(&name.name)
-                .filter(|_| !catalog.touched_by_dynamic_sql(&name.name))
+                .filter(|i| !i.maybe_gone && !catalog.touched_by_dynamic_sql(&name.name))
             {
                 found.push(format!(
                     "Index {name} already exists (created by {})",
@@ -77,9 +77,12 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             }
         }
         Op::AlterTable { table, actions, .. } => {
-            // A table dynamic code or an unparsed change may have altered: its columns are
-            // not known for sure.
-            if let Some(t) = catalog.table(table).filter(|t| !t.uncertain) {
+            // A table dynamic code or an unparsed change may have altered, or that a migration
+            // the model cannot read may have dropped: its columns are not known for sure.
+            if let Some(t) = catalog
+                .table(table)
+                .filter(|t| !t.uncertain && !t.maybe_gone)
+            {
                 for action in actions {
                     if let AlterAction::AddColumn {
                         column,

@@ -28,6 +28,7 @@ mod require_concurrent_index_drop;
 mod require_if_not_exists;
 mod require_lock_timeout;
 mod set_not_null;
+mod statement_not_analysed;
 mod syntax_error;
 mod transaction_in_migration;
 mod truncate_table;
@@ -56,6 +57,10 @@ pub enum Check {
 /// The SQL rules with their checks, in listing order.
 pub static CHECKS: &[(&Rule, Check)] = &[
     (&syntax_error::RULE, Check::File(syntax_error::check)),
+    (
+        &statement_not_analysed::RULE,
+        Check::File(statement_not_analysed::check),
+    ),
     (
         &require_concurrent_index::RULE,
         Check::File(require_concurrent_index::check),

@@ -49,6 +49,10 @@ const fn case(
 const CASES: &[Case] = &[
     case("syntax-error", "postgres", "ALTER TABLE users ADD COLUMN x text DEFALT 'a';", "ALTER TABLE users ADD COLUMN x text DEFAULT 'a';"),
     case("syntax-error", "mysql", "ALTER TABLE users ADD COLUMN x TEXT NOT NUL;", "ALTER TABLE users ADD COLUMN x TEXT NOT NULL;"),
+    // Valid PostgreSQL that sqlparser rejects: PostgreSQL's own grammar accepts it.
+    case("syntax-error", "postgres", "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 CACHE;", "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 CACHE 1;"),
+    case("statement-not-analysed", "postgres", "CREATE TABLE t (id int) ${options} PARTITION BY HASH (id);", "CREATE TABLE ${schema}.t (id int) PARTITION BY HASH (id);"),
+    case("statement-not-analysed", "mysql", "CREATE TABLE t (id INT) ENGINE=InnoDB /*!50100 PARTITION BY HASH (id) */ PARTITIONS 4;", "CREATE TABLE t (id BIGINT /*! UNSIGNED */ NOT NULL);"),
     case("require-concurrent-index", "postgres", "CREATE INDEX i ON users (email);", "CREATE INDEX CONCURRENTLY i ON users (email);"),
     case("require-concurrent-index", "postgres", "CREATE INDEX i ON orders (status);", "CREATE TABLE t (a int); CREATE INDEX i ON t (a);"),
     case("require-concurrent-index-drop", "postgres", "DROP INDEX orders_user_idx;", "DROP INDEX CONCURRENTLY orders_user_idx;"),
@@ -135,18 +139,24 @@ const CASES: &[Case] = &[
         safe: "-- nothing else to undo\nDROP TABLE IF EXISTS t;",
         undo_of: Some("CREATE TABLE t (a int);\nUPDATE t SET a = 1;"),
     },
-    case("unknown-table", "postgres", "ALTER TABLE nope ADD COLUMN x int;", "ALTER TABLE users ADD COLUMN x int;"),
+    case("unknown-table", "postgres", "DROP TABLE orders;\nALTER TABLE orders ADD COLUMN x int;", "ALTER TABLE users ADD COLUMN x int;"),
+    case("unknown-table", "postgres", "ALTER TABLE users RENAME TO members;\nINSERT INTO users (id) VALUES (1);", "ALTER TABLE users RENAME TO members;\nINSERT INTO members (id) VALUES (1);"),
+    // The schema before the set is unknown: a table no migration creates existed before it.
+    case("unknown-table", "mysql", "DROP TABLE inherited;\nUPDATE inherited SET a = 1;", "UPDATE inherited SET a = 1;"),
     // Dynamic code leaves uncertain only what it names; the rest of the folder is still checked.
-    case("unknown-table", "postgres", "CREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'CREATE TABLE made (id int)'; END $$ LANGUAGE plpgsql;\nALTER TABLE nope ADD COLUMN x int;", "CREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'CREATE TABLE made (id int)'; END $$ LANGUAGE plpgsql;\nSELECT f();\nALTER TABLE made ADD COLUMN x int;"),
+    case("unknown-table", "postgres", "CREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'CREATE TABLE made (id int)'; END $$ LANGUAGE plpgsql;\nDROP TABLE orders;\nALTER TABLE orders ADD COLUMN x int;", "DROP TABLE IF EXISTS made;\nCREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'CREATE TABLE made (id int)'; END $$ LANGUAGE plpgsql;\nSELECT f();\nALTER TABLE made ADD COLUMN x int;"),
     // MySQL names ignore case and quoting (zstack: `zstack`.`VmInstanceEO` then VmInstanceEO).
-    case("unknown-table", "mysql", "ALTER TABLE `nope` ADD COLUMN x INT;", "ALTER TABLE `Users` ADD COLUMN x INT;"),
-    case("unknown-table", "mysql", "DELETE FROM o1 WHERE id = 1;", "DELETE o1 FROM orders o1 JOIN orders o2 ON o1.id < o2.id;"),
+    case("unknown-table", "mysql", "DROP TABLE `Orders`;\nALTER TABLE `orders` ADD COLUMN x INT;", "ALTER TABLE `Users` ADD COLUMN x INT;"),
+    case("unknown-table", "mysql", "DROP TABLE IF EXISTS o1;\nDELETE FROM o1 WHERE id = 1;", "DROP TABLE IF EXISTS o1;\nDELETE o1 FROM orders o1 JOIN orders o2 ON o1.id < o2.id;"),
     case("unknown-column", "mysql", "ALTER TABLE users DROP COLUMN nope;", "ALTER TABLE users DROP COLUMN name;"),
     case("unknown-column", "mysql", "ALTER TABLE users CHANGE `Nope` `nope` TEXT;", "ALTER TABLE Users CHANGE `Name` `name` TEXT;"),
     case("unknown-column", "mysql", "ALTER TABLE users ADD COLUMN `Extra` INT, DROP COLUMN `other`;", "ALTER TABLE users ADD COLUMN `Extra` INT, DROP COLUMN `extra`;"),
     case("unknown-index", "mysql", "DROP INDEX orders_usr_idx ON orders;", "DROP INDEX orders_user_idx ON orders;"),
     case("unknown-index", "mysql", "DROP INDEX Orders_Usr_Idx ON orders;", "DROP INDEX Orders_User_Idx ON orders;"),
     case("unknown-index", "mysql", "CREATE TABLE t (a INT, UNIQUE KEY uk_a (a)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX uk_b;", "CREATE TABLE t (a INT, UNIQUE KEY uk_a (a)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX UK_A;"),
+    // Once a table from before the set is used, its indexes are unknown too.
+    case("unknown-index", "mysql", "DROP INDEX orders_user_idx ON orders;\nDROP INDEX orders_user_idx ON orders;", "ALTER TABLE inherited ADD COLUMN a INT;\nDROP INDEX inherited_idx ON inherited;"),
+    case("unknown-index", "mysql", "DROP INDEX orders_usr_idx ON orders;", "DROP INDEX inherited_idx ON inherited;"),
     case("unknown-index", "postgres", "DROP INDEX CONCURRENTLY orders_usr_idx;", "DROP INDEX CONCURRENTLY IF EXISTS orders_usr_idx;"),
     case("duplicate-object", "postgres", "CREATE TABLE users (id int);", "CREATE TABLE IF NOT EXISTS users (id int);"),
     case("duplicate-object", "postgres", "DO $$ BEGIN EXECUTE 'DROP TABLE orders'; END $$;\nCREATE TABLE users (id int);", "DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$;\nCREATE TABLE users (id int);"),

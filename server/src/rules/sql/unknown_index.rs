@@ -10,9 +10,14 @@ pub static RULE: Rule = Rule {
     summary: "DROP INDEX of an index that no earlier migration creates",
     doc: r#"## What it does
 Replays every migration in version order and flags `DROP INDEX` (without `IF EXISTS`) and MySQL
-`ALTER TABLE … DROP INDEX` of an index that does not exist at that point. Indexes MySQL names
-after their first column, and anything after statements the model cannot follow, are not
-flagged.
+`ALTER TABLE … DROP INDEX` of an index that does not exist at that point: one an earlier statement
+dropped, or one that no migration creates when every table the set uses was created by the set.
+The schema a set starts from is unknown: once a migration uses a table it did not create (a
+baseline, a restored dump), that table's indexes are unknown too. Indexes MySQL names after
+their first column, and anything after statements the model cannot follow (dynamic code whose
+names cannot be told, Java migrations), are not flagged. Nor is an index whose name dynamic code
+(routines, `DO` blocks, `PREPARE`, calls of routines that build statements) writes, string
+literals included: that code may have created it.
 
 ## Why is this bad?
 The migration fails on every database where the index is missing: usually a typo, or an index
@@ -33,10 +38,20 @@ DROP INDEX idx_lender_name ON lender;
 };
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {
-    if cx.is_undo() || catalog.uncertain || catalog.tables().next().is_none() {
+    if cx.is_undo() || catalog.uncertain {
         return;
     }
     let statement = &cx.sql.statements[index];
+    // A table the set did not create (or cannot follow) has indexes the model does not know.
+    if statement
+        .parsed
+        .op
+        .tables()
+        .iter()
+        .any(|t| catalog.table(t).is_none_or(|t| t.uncertain))
+    {
+        return;
+    }
     let names: Vec<&str> = match &statement.parsed.op {
         Op::DropIndex {
             names,
@@ -53,8 +68,9 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
         _ => return,
     };
     for name in names {
-        let known = catalog.index(name).is_some()
-            || catalog.touched_by_dynamic_sql(name)
+        // Not surely missing: it exists, may exist (from before the set, or made by dynamic
+        // code that names it), or the model cannot tell.
+        let known = !catalog.surely_missing_index(name)
             // MySQL names an unnamed index after its first column; PostgreSQL names constraint
             // indexes itself: neither is in the model, so do not guess.
             || catalog.tables().any(|t| t.uncertain || t.column(name).is_some())
@@ -66,7 +82,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 cx,
                 statement,
                 format!(
-                    "Index {name} does not exist at this point: no earlier migration creates it"
+                    "Index {name} does not exist at this point: no earlier migration creates it, or one dropped it"
                 ),
             );
         }

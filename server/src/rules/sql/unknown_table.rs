@@ -7,37 +7,39 @@ pub static RULE: Rule = Rule {
     id: "unknown-table",
     category: "schema",
     default_level: Level::Warning,
-    summary: "Statement on a table that no earlier migration creates",
+    summary: "Statement on a table that an earlier migration dropped or renamed away",
     doc: r#"## What it does
 Replays every migration in version order and flags `ALTER TABLE`, `CREATE INDEX … ON`,
 `DROP TABLE` (without `IF EXISTS`), `TRUNCATE`, `RENAME TABLE`, `INSERT`, `UPDATE` and `DELETE` on
-a table that does not exist at that point. It stays silent for names that dynamic code
-(routines, `DO` blocks, `PREPARE`, calls of routines that build statements) may have created,
-that is the names written in that code or its calls, string literals included; after dynamic
-code whose names cannot be told at all; and for schema-qualified names made of placeholders.
+a table that an earlier statement dropped or renamed away. The schema a migration set starts
+from is unknown (a baseline, a restored dump, a Java migration, tables made by hand): a table
+used without an earlier `CREATE TABLE` is taken to exist, never reported. It stays silent for
+names that dynamic code (routines, `DO` blocks, `PREPARE`, calls of routines that build
+statements) may have re-created, that is the names written in that code or its calls, string
+literals included; after dynamic code whose names cannot be told at all and after Java
+migrations, which may re-create anything; and for schema-qualified names made of placeholders.
 
 ## Why is this bad?
-The migration fails on a fresh database (a new environment, a CI database, a developer's
-machine), usually because of a typo or a migration ordered before the one creating the table.
+The migration fails: the table is no longer there when it runs, usually because the migration
+was written against an old name or ordered after the one removing the table.
 
 ## Example
 ```sql
 -- V1: CREATE TABLE users (…);
-ALTER TABLE user ADD COLUMN email text;   -- V2
+-- V2: ALTER TABLE users RENAME TO members;
+ALTER TABLE users ADD COLUMN email text;   -- V3
 ```
 
 ## Use instead
 ```sql
-ALTER TABLE users ADD COLUMN email text;
+ALTER TABLE members ADD COLUMN email text;
 ```
-If the table comes from outside the migrations (created by hand or by a baseline), add a
-`-- flyway-lsp-ignore unknown-table` comment.
 "#,
     convention: None,
 };
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {
-    if cx.is_undo() || catalog.tables().next().is_none() {
+    if cx.is_undo() {
         return;
     }
     let statement = &cx.sql.statements[index];
@@ -67,7 +69,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 cx,
                 statement,
                 format!(
-                    "Table {table} does not exist at this point: no earlier migration creates it"
+                    "Table {table} does not exist at this point: an earlier migration dropped or renamed it"
                 ),
             );
         }

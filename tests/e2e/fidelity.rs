@@ -1,0 +1,389 @@
+//! Issue #12: `validate` and `info --url` agree with Flyway on the schema history. Each test runs
+//! against real PostgreSQL and MariaDB history tables written with Flyway's DDL (see `db.rs`),
+//! and cites the Flyway class whose behaviour it pins.
+
+use flyway_lsp::sql::server::Flavor;
+
+use super::db::{assert_has, folder, write, TestDb};
+use super::run_in;
+
+const FLAVORS: [Flavor; 2] = [Flavor::Postgres, Flavor::MariaDb];
+
+/// `info --url --format json` as (version, type, state), in the order printed.
+fn info_states(dir: &std::path::Path, db: &TestDb) -> Vec<(String, String, String)> {
+    let r = run_in(dir, &["info", "sql", "--url", &db.url, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    json["migration_sets"][0]["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["version"].as_str().unwrap_or("").to_string(),
+                m["type"].as_str().unwrap().to_string(),
+                m["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn triples(expected: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    expected
+        .iter()
+        .map(|(v, t, s)| (v.to_string(), t.to_string(), s.to_string()))
+        .collect()
+}
+
+/// Row 2: a database built from `B3__base.sql` has a SQL_BASELINE row. Flyway takes it as the
+/// applied baseline (`MigrationInfoServiceImpl.getAppliedVersionedMigrations`): the row is
+/// "Baseline", V1 and V2 "Below Baseline", V3 "Ignored (Baseline)" (`ResolvedMigration.getState`)
+/// and nothing at the baseline version is compared (`MigrationInfoImpl.validate`), so an edited B3
+/// passes.
+#[test]
+fn sql_baseline_row_is_the_applied_baseline() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        write(&sql, "V3__three.sql", "CREATE TABLE three (id int);\n");
+        let b3 = write(
+            &sql,
+            "B3__base.sql",
+            "CREATE TABLE one (id int);\nCREATE TABLE two (id int);\n-- edited since\n",
+        );
+        let c4 = write(&sql, "V4__four.sql", "CREATE TABLE four (id int);\n");
+        db.history_row(
+            1,
+            Some("3"),
+            "base",
+            "SQL_BASELINE",
+            "B3__base.sql",
+            Some(b3 ^ 1),
+            true,
+        );
+        db.history_row(2, Some("4"), "four", "SQL", "V4__four.sql", Some(c4), true);
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, "Successfully validated 5 migrations");
+        assert_eq!(
+            info_states(dir.path(), &db),
+            triples(&[
+                ("1", "SQL", "Below Baseline"),
+                ("2", "SQL", "Below Baseline"),
+                ("3", "SQL_BASELINE", "Baseline"),
+                ("4", "SQL", "Success"),
+                ("3", "SQL", "Ignored (Baseline)"),
+            ]),
+            "{flavor:?}"
+        );
+    }
+}
+
+/// Row 6: `versioned:pending` lets only versioned pending migrations pass; a repeatable's
+/// pending and outdated errors stay (`ValidatePatternUtils.isPendingIgnored` needs `*:pending`
+/// or both kinds).
+#[test]
+fn versioned_pending_pattern_leaves_repeatables_errors() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        let old = write(&sql, "R__views.sql", "CREATE VIEW v AS SELECT 1 AS x;\n");
+        write(&sql, "R__views.sql", "CREATE VIEW v AS SELECT 2 AS x;\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        db.history_row(2, None, "views", "SQL", "R__views.sql", Some(old), true);
+        let r = run_in(
+            dir.path(),
+            &[
+                "validate",
+                "sql",
+                "--url",
+                &db.url,
+                "--set",
+                "ignoreMigrationPatterns=versioned:pending",
+            ],
+        );
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, "Detected outdated resolved repeatable migration that should be re-applied to database: views.\nRun migrate to execute this migration.\n");
+        assert_has(
+            &r.stdout,
+            "Detected resolved repeatable migration not applied to database: views.",
+        );
+        assert!(
+            !r.stdout.contains("database: 2."),
+            "{flavor:?}: {}",
+            r.stdout
+        );
+        let r = run_in(
+            dir.path(),
+            &[
+                "validate",
+                "sql",
+                "--url",
+                &db.url,
+                "--set",
+                "ignoreMigrationPatterns=versioned:pending,repeatable:pending",
+            ],
+        );
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+    }
+}
+
+/// Row 13: after `repair` marked V2 deleted (a DELETE row), the file put back is pending again
+/// (`MigrationInfoServiceImpl.getPendingResolvedVersionedMigrations` skips deleted rows).
+#[test]
+fn a_file_put_back_after_a_delete_row_is_pending() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        let c2 = write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        db.history_row(2, Some("2"), "two", "SQL", "V2__two.sql", Some(c2), true);
+        db.history_row(3, Some("2"), "two", "DELETE", "V2__two.sql", Some(c2), true);
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, "ERROR: Validate failed: Migrations have failed validation\nDetected resolved migration not applied to database: 2.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\n");
+        assert_eq!(
+            info_states(dir.path(), &db),
+            triples(&[
+                ("1", "SQL", "Success"),
+                ("2", "SQL", "Deleted"),
+                ("2", "SQL", "Pending"),
+            ]),
+            "{flavor:?}"
+        );
+    }
+}
+
+/// Row 17: a repeatable whose last run failed, file unchanged: only "Detected failed repeatable
+/// migration" (`getPendingResolvedRepeatableMigrations` does not look at success).
+#[test]
+fn failed_repeatable_with_its_checksum_is_only_failed() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c = write(&sql, "R__views.sql", "CREATE VIEW v AS SELECT 1 AS x;\n");
+        db.history_row(1, None, "views", "SQL", "R__views.sql", Some(c), false);
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, "ERROR: Validate failed: Migrations have failed validation\nDetected failed repeatable migration: views.\nPlease remove any half-completed changes then run repair to fix the schema history.\nNeed more flexibility");
+        assert!(
+            !r.stdout.contains("not applied"),
+            "{flavor:?}: {}",
+            r.stdout
+        );
+    }
+}
+
+/// Row 18: a JDBC row and a SQL file of the same version are different migrations
+/// (`MigrationInfoServiceImpl` keys both by (version, type)): the row is Future (passes under
+/// the default `*:future`), the file Pending; no type mismatch.
+#[test]
+fn jdbc_row_and_sql_file_of_one_version_are_matched_by_type() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        db.history_row(
+            2,
+            Some("2"),
+            "two",
+            "JDBC",
+            "db.migration.V2__two",
+            None,
+            true,
+        );
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, "ERROR: Validate failed: Migrations have failed validation\nDetected resolved migration not applied to database: 2.\n");
+        assert!(!r.stdout.contains("TYPE_MISMATCH"), "{}", r.stdout);
+        assert_eq!(
+            info_states(dir.path(), &db),
+            triples(&[
+                ("1", "SQL", "Success"),
+                ("2", "JDBC", "Future"),
+                ("2", "SQL", "Pending"),
+            ]),
+            "{flavor:?}"
+        );
+    }
+}
+
+/// Row 21: `info` lists the applied rows before the unapplied files, an ignored one included
+/// (`MigrationInfoImpl.compareTo`: installed before pending).
+#[test]
+fn info_lists_applied_rows_before_ignored_files() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        let c2 = write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        write(&sql, "V3__three.sql", "CREATE TABLE three (id int);\n");
+        db.history_row(1, Some("2"), "two", "SQL", "V2__two.sql", Some(c2), true);
+        assert_eq!(
+            info_states(dir.path(), &db),
+            triples(&[
+                ("2", "SQL", "Success"),
+                ("1", "SQL", "Ignored"),
+                ("3", "SQL", "Pending"),
+            ]),
+            "{flavor:?}"
+        );
+    }
+}
+
+/// Row 24: `FlywayValidateException` prints every error's whole message, so each error's hint
+/// line repeats; a schema that does not exist is `DbValidate`'s only error, `Schema "x" doesn't
+/// exist yet` (quoted as the database quotes names), unless pending migrations may pass.
+#[test]
+fn validate_text_repeats_hints_and_names_a_missing_schema() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        let hint =
+            "To fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.";
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            &format!("ERROR: Validate failed: Migrations have failed validation\nDetected resolved migration not applied to database: 1.\n{hint}\nDetected resolved migration not applied to database: 2.\n{hint}\nNeed more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE\n"),
+        );
+
+        let missing = format!("{}_missing", db.name);
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            format!(
+                "[flyway]\nlocations = [\"filesystem:sql\"]\n\n[environments.default]\nurl = \"{}\"\nschemas = [\"{missing}\"]\n",
+                db.url
+            ),
+        )
+        .unwrap();
+        let quoted = match flavor {
+            Flavor::Postgres => format!("\"{missing}\""),
+            _ => format!("`{missing}`"),
+        };
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            &format!("ERROR: Validate failed: Schema {quoted} doesn't exist yet\n\nNeed more flexibility with validation rules? Learn more: https://rd.gt/3AbJUZE\n"),
+        );
+        assert!(!r.stdout.contains("not applied"), "{}", r.stdout);
+        let r = run_in(
+            dir.path(),
+            &["validate", "--set", "ignoreMigrationPatterns=*:pending"],
+        );
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+    }
+}
+
+/// Row 12: two files of one version make Flyway refuse the folder while resolving
+/// (`CompositeMigrationResolver.checkForIncompatibilities`), with the two physical locations
+/// and types; no checksum is compared.
+#[test]
+fn duplicate_versions_fail_as_flywayss_resolver_does() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V1__uno.sql", "CREATE TABLE uno (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        let sql = std::fs::canonicalize(&sql).unwrap();
+        assert_has(
+            &r.stdout,
+            &format!(
+                "ERROR: Found more than one migration with version 1\nOffenders:\n-> {} (SQL)\n-> {} (SQL)\n",
+                sql.join("V1__one.sql").display(),
+                sql.join("V1__uno.sql").display()
+            ),
+        );
+        assert!(!r.stdout.contains("mismatch"), "{}", r.stdout);
+        // Flyway's info resolves first too: it fails the same way.
+        let r = run_in(dir.path(), &["info", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            "ERROR: Found more than one migration with version 1\nOffenders:\n",
+        );
+    }
+}
+
+/// Row 11: `target=2` is passed to validate: V3 is "Above Target" and no error
+/// (`ResolvedMigration.getState`, `MigrationInfoImpl.validate`); a target no migration has fails
+/// (`MigrationInfoServiceImpl.validateTarget`) unless it ends in `?`.
+#[test]
+fn target_leaves_later_migrations_above_it() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        let c2 = write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        write(&sql, "V3__three.sql", "CREATE TABLE three (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        db.history_row(2, Some("2"), "two", "SQL", "V2__two.sql", Some(c2), true);
+        let validate = |target: &str| {
+            run_in(
+                dir.path(),
+                &[
+                    "validate",
+                    "sql",
+                    "--url",
+                    &db.url,
+                    "--set",
+                    &format!("target={target}"),
+                ],
+            )
+        };
+        let r = validate("2");
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        let r = run_in(
+            dir.path(),
+            &[
+                "info", "sql", "--url", &db.url, "--set", "target=2", "--format", "json",
+            ],
+        );
+        assert_has(&r.stdout, "\"state\": \"Above Target\"");
+        // Without a target V3 is pending.
+        let r = validate("latest");
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            "Detected resolved migration not applied to database: 3.",
+        );
+        let r = validate("7");
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, "ERROR: No migration with a target version 7 could be found. Ensure target is specified correctly and the migration exists.\n");
+        let r = validate("7?");
+        assert_has(
+            &r.stdout,
+            "Detected resolved migration not applied to database: 3.",
+        );
+    }
+}
