@@ -292,7 +292,7 @@ fn every_syntax_error_on_the_corpora_is_rejected_by_the_real_server() {
     .unwrap();
     std::fs::write(
         my_dir.join("V1__bad.sql"),
-        "CREATE TABLE t (id INT);\nALTER TABLE t ADD COLUMN x TEXT NOT NUL;\n",
+        "CREATE TABLE t (id INT);\nALTER TABLE t ADD COLUMN x TEXT DEFAULT 'a;\n",
     )
     .unwrap();
     std::fs::write(

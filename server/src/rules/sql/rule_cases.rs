@@ -48,7 +48,8 @@ const fn case(
 
 const CASES: &[Case] = &[
     case("syntax-error", "postgres", "ALTER TABLE users ADD COLUMN x text DEFALT 'a';", "ALTER TABLE users ADD COLUMN x text DEFAULT 'a';"),
-    case("syntax-error", "mysql", "ALTER TABLE users ADD COLUMN x TEXT NOT NUL;", "ALTER TABLE users ADD COLUMN x TEXT NOT NULL;"),
+    case("syntax-error", "mysql", "ALTER TABLE users ADD COLUMN x TEXT DEFAULT 'a;", "ALTER TABLE users ADD COLUMN x TEXT DEFAULT 'a';"),
+    case("statement-not-analysed", "mysql", "ALTER TABLE users ADD COLUMN x TEXT NOT NUL;", "ALTER TABLE users ADD COLUMN x TEXT NOT NULL;"),
     // Valid PostgreSQL that sqlparser rejects: PostgreSQL's own grammar accepts it.
     case("syntax-error", "postgres", "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 CACHE;", "CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 CACHE 1;"),
     case("statement-not-analysed", "postgres", "CREATE TABLE t (id int) ${options} PARTITION BY HASH (id);", "CREATE TABLE ${schema}.t (id int) PARTITION BY HASH (id);"),

@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     id: "statement-not-analysed",
     category: "sql",
     default_level: Level::Info,
-    summary: "Statement no parser can judge (unresolved placeholder, MySQL version comment)",
+    summary: "Statement no parser can judge (unresolved placeholder, MySQL version comment, MySQL the grammar cannot read)",
     doc: r#"## What it does
 Says that a statement was not analysed because no parser can decide whether it is valid, so no
 `syntax-error` is claimed and its effect on the schema is not read:
@@ -16,7 +16,10 @@ Says that a statement was not analysed because no parser can decide whether it i
   point where the parser stopped: the parser judged a stand-in, not the SQL Flyway will run;
 - a MySQL statement holding `/*! … */` (or MariaDB `/*M! … */`) version comments, whose text the
   server runs as part of the statement, that the MySQL grammar here cannot read, or a statement
-  made only of such comments (`/*!40101 SET NAMES utf8 */;`, mysqldump's triggers).
+  made only of such comments (`/*!40101 SET NAMES utf8 */;`, mysqldump's triggers);
+- a MySQL or MariaDB statement that sqlparser's MySQL grammar cannot read: that grammar is not the
+  server's, so its complaint (quoted in the message) may be a real syntax error or a construct it
+  does not know.
 
 A parse failure *before* the first placeholder is still a `syntax-error`: what precedes it is
 the same whatever the placeholder's value.

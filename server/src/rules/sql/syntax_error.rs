@@ -7,20 +7,20 @@ pub static RULE: Rule = Rule {
     id: "syntax-error",
     category: "sql",
     default_level: Level::Error,
-    summary: "Statement that does not parse (unterminated string, misspelled key word, …)",
+    summary: "Statement the database rejects: PostgreSQL's own grammar says so, or a string or comment is never closed",
     doc: r#"## What it does
 Reports a statement that cannot be parsed, at the position where parsing failed: an unterminated
 string, quoted identifier, dollar-quoted body or comment, or a token the grammar does not allow.
 Only that statement is affected; the rest of the file is still checked.
 
 PostgreSQL statements are judged by PostgreSQL's own grammar (libpg_query, the parser of
-PostgreSQL 18): what it accepts is never reported, and a rejection carries PostgreSQL's message at the token it names ("at end of
-input": the statement's end). MySQL statements are parsed with sqlparser's MySQL grammar;
-valid constructs it does not know (MySQL procedures, multi-table `UPDATE`, `ADD COLUMN (a INT,
-b INT)`, `PREPARE … FROM @sql`, …) are recognised and never reported; the list is in
-`server/src/sql/parse.rs`. Where no parser can decide (an unresolved placeholder where the
-parser stopped, MySQL `/*! … */` version comments) the statement is reported by
-`statement-not-analysed` (info) instead.
+PostgreSQL 18): what it accepts is never reported, and a rejection carries PostgreSQL's message at
+the token it names ("at end of input": the statement's end). For MySQL and MariaDB no parser here
+is the server's grammar, so only certain errors are reported: an unterminated string, quoted
+identifier or comment. A MySQL statement that sqlparser's MySQL grammar cannot read is reported by
+`statement-not-analysed` (info) with sqlparser's message, never as an error; so is a statement
+where no parser can decide (an unresolved placeholder where the parser stopped, MySQL `/*! … */`
+version comments).
 
 ## Why is this bad?
 The migration fails at deploy time, after every earlier migration has been applied. With MySQL
