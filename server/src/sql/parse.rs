@@ -1063,7 +1063,13 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
                 .map(|c| column_spec(&c.name, &c.data_type, &c.options))
                 .collect(),
             constraints: Box::new(ct.constraints.iter().map(constraint_spec).collect()),
-            as_query: ct.query.is_some(),
+            // Columns from elsewhere (a query, `LIKE`, `CLONE`, `INHERITS`, `PARTITION OF`):
+            // the written ones are not all the table has.
+            as_query: ct.query.is_some()
+                || ct.like.is_some()
+                || ct.clone.is_some()
+                || ct.inherits.as_ref().is_some_and(|i| !i.is_empty())
+                || ct.partition_of.is_some(),
         },
         Statement::CreateIndex(ci) => Op::CreateIndex {
             name: ci.name.as_ref().map(|n| Box::new(name_of(n))),
@@ -1598,6 +1604,26 @@ mod tests {
             matches!(parse("INSERT INTO a.b VALUES (1)", Dialect::Postgres).op, Op::Dml { kind: DmlKind::Insert, table: Some(ref t) } if t.name == "b")
         );
     }
+    #[test]
+    fn create_table_with_copied_columns_has_unknown_columns() {
+        for sql in [
+            "CREATE TABLE h (LIKE t INCLUDING DEFAULTS)",
+            "create table h (like t including all)",
+            "CREATE TABLE h (extra int) INHERITS (t)",
+            "CREATE TABLE h PARTITION OF t FOR VALUES IN (1)",
+            "CREATE TABLE h AS SELECT * FROM t",
+        ] {
+            match parse(sql, Dialect::Postgres).op {
+                Op::CreateTable { as_query, .. } => assert!(as_query, "{sql}"),
+                other => panic!("{sql}: {other:?}"),
+            }
+        }
+        match parse("CREATE TABLE h LIKE t", Dialect::MySql).op {
+            Op::CreateTable { as_query, .. } => assert!(as_query),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn postgres_judges_what_sqlparser_rejects() {
         // Valid PostgreSQL that sqlparser 0.63 rejects (seen in real migration folders).
