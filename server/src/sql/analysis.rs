@@ -257,8 +257,30 @@ pub fn analyze_cached(
         .collect();
     let mut created_tables = HashMap::new();
     for (i, statement) in statements.iter().enumerate() {
-        if let super::facts::Op::CreateTable { table, .. } = &statement.parsed.op {
-            created_tables.entry(table.name.clone()).or_insert(i);
+        match &statement.parsed.op {
+            super::facts::Op::CreateTable { table, .. } => {
+                created_tables.entry(table.name.clone()).or_insert(i);
+            }
+            // A table this script created, renamed (the swap idiom: build `t_new`, drop `t`,
+            // rename `t_new` to `t`): under its new name it is still this script's own table,
+            // from the rename on.
+            super::facts::Op::AlterTable { table, actions, .. } => {
+                for action in actions.iter() {
+                    if let super::facts::AlterAction::RenameTo { to } = action {
+                        if created_tables.contains_key(&table.name) {
+                            created_tables.entry(to.name.clone()).or_insert(i);
+                        }
+                    }
+                }
+            }
+            super::facts::Op::RenameTable { pairs } => {
+                for (from, to) in pairs {
+                    if created_tables.contains_key(&from.name) {
+                        created_tables.entry(to.name.clone()).or_insert(i);
+                    }
+                }
+            }
+            _ => {}
         }
     }
     SqlFile {

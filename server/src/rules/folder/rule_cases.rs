@@ -168,6 +168,22 @@ fn version_rules_flagged_and_clean() {
         ],
         &[],
     );
+    // Numbered after product releases (zstack 4.3.x): most steps skip numbers, nothing is
+    // missing. One gap among dense steps still is one.
+    assert_rules(
+        &[
+            "V4.3.0__a.sql",
+            "V4.3.6__b.sql",
+            "V4.3.8__c.sql",
+            "V4.3.9__d.sql",
+            "V4.3.12__e.sql",
+        ],
+        &[],
+    );
+    assert_rules(
+        &["V1__a.sql", "V2__b.sql", "V3__c.sql", "V5__d.sql"],
+        &[("V5__d.sql", "version-gap")],
+    );
     // A real gap beside sub-versions elsewhere is still one.
     assert_rules(
         &["V16__a.sql", "V17.1__b.sql", "V18__c.sql", "V20__d.sql"],

@@ -16,7 +16,8 @@ Flags a versioned migration whose version skips one: `V4` after `V2` with no `V3
 versions are checked as one sequence; dotted versions (`1.12.4`, `1.12.6`) are checked within
 their group (same leading parts). Only sequences meant to be dense are checked: dates and
 timestamps (`20201207`, `20161207.1200`, `2021_03_04_1200`, `6.0_2016.04.04`) are not, nor is a
-number whose sub-versions exist (`13.1` and `13.2` without `13`), nor a project whose
+number whose sub-versions exist (`13.1` and `13.2` without `13`), nor a group where most steps skip numbers (`4.3.0`, `4.3.6`, `4.3.8`, `4.3.12`:
+versions that follow product releases; at least three steps), nor a project whose
 `ignoreMigrationPatterns` contains `*:missing` (migrations are removed on purpose there).
 Baseline migrations and Java / Kotlin migrations (`V3__backfill.java`) count as present
 versions. Versions are shown as written. Set the level to
@@ -46,6 +47,10 @@ V3__add_index.sql
 
 /// A valid migration and its parsed name.
 type Migration<'a> = (&'a ScriptFile, &'a ResourceName);
+
+/// A group with at least this many steps, most of which skip numbers, is numbered after
+/// releases, not densely.
+const RELEASE_STEPS: usize = 3;
 
 /// Versions from this many digits up are dates or timestamps, not sequences.
 const TIMESTAMP_DIGITS: usize = 8;
@@ -136,26 +141,32 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             continue;
         }
         let numbers: Vec<u128> = members.keys().copied().collect();
-        for pair in numbers.windows(2) {
-            let (before, after) = (pair[0], pair[1]);
-            if after <= before + 1 {
-                continue;
-            }
-            // A number whose sub-versions exist (13.1 without 13) is not missing: the sequence
-            // went down a level there.
-            // (Vectors order element by element, so one range query covers every number.)
-            let child_range = |n: u128| {
-                let mut parent = prefix.clone();
-                parent.push(n);
-                parent
-            };
-            let has_children = parents
-                .range(child_range(before + 1)..=child_range(after - 1))
-                .next()
-                .is_some();
-            if has_children {
-                continue;
-            }
+        // A number whose sub-versions exist (13.1 without 13) is not missing: the sequence went
+        // down a level there. (Vectors order element by element, so one range query covers
+        // every number.)
+        let child_range = |n: u128| {
+            let mut parent = prefix.clone();
+            parent.push(n);
+            parent
+        };
+        let gaps: Vec<(u128, u128)> = numbers
+            .windows(2)
+            .map(|pair| (pair[0], pair[1]))
+            .filter(|&(before, after)| {
+                after > before + 1
+                    && parents
+                        .range(child_range(before + 1)..=child_range(after - 1))
+                        .next()
+                        .is_none()
+            })
+            .collect();
+        // Most steps skip numbers (4.3.0, 4.3.6, 4.3.8, 4.3.12…): the numbers follow something
+        // else (product releases), not a dense sequence, so nothing is missing.
+        let steps = numbers.len() - 1;
+        if steps >= RELEASE_STEPS && gaps.len() * 2 > steps {
+            continue;
+        }
+        for (before, after) in gaps {
             let before_text = &members[&before][0].1.version_text;
             for (file, name) in &members[&after] {
                 if name.kind != Kind::Versioned {

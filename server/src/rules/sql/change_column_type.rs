@@ -40,8 +40,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             continue;
         };
         // Binary-compatible targets that need no rewrite.
-        if data_type == "TEXT"
-            || (data_type.starts_with("VARCHAR") && widening(cx, table, column, data_type))
+        if data_type == "TEXT" || (is_varchar(data_type) && widening(cx, table, column, data_type))
         {
             continue;
         }
@@ -54,6 +53,11 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             ),
         );
     }
+}
+
+/// `VARCHAR` in either spelling (`CHARACTER VARYING`), with or without a length.
+fn is_varchar(data_type: &str) -> bool {
+    data_type.starts_with("VARCHAR") || data_type.starts_with("CHARACTER VARYING")
 }
 
 /// True when the schema model knows the column is a shorter VARCHAR (no rewrite needed).
@@ -80,7 +84,7 @@ fn widening(
     };
     match (length(&old), length(new_type)) {
         (Some(a), Some(b)) => b >= a,
-        (None, None) => new_type == "VARCHAR" && old.starts_with("VARCHAR"),
+        (None, None) => matches!(new_type, "VARCHAR" | "CHARACTER VARYING") && is_varchar(&old),
         _ => false,
     }
 }

@@ -1,6 +1,6 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::AlterAction;
+use crate::sql::facts::{AlterAction, Name, Op};
 
 use super::existing_table_actions;
 
@@ -33,7 +33,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.is_undo() {
         return;
     }
-    for (_, statement, table, action) in existing_table_actions(cx) {
+    for (index, statement, table, action) in existing_table_actions(cx) {
         let (from, to) = match action {
             AlterAction::RenameColumn { from, to } => (from, to),
             // MySQL column names ignore case: ``CHANGE `level_Id` `level_id` `` renames nothing.
@@ -44,6 +44,11 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             }
             _ => continue,
         };
+        // A column this script added (the swap idiom: add `c_new`, backfill, drop `c`, rename
+        // `c_new` to `c`): no running application version knows its name.
+        if added_before(cx, index, table, from) {
+            continue;
+        }
         sink.statement(
             &RULE,
             cx,
@@ -53,4 +58,24 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             ),
         );
     }
+}
+
+/// True when a statement before `index` in this script added column `column` to `table`.
+fn added_before(cx: &FileContext, index: usize, table: &Name, column: &str) -> bool {
+    let mysql = cx.dialect() == crate::sql::Dialect::MySql;
+    let same = |a: &str, b: &str| {
+        if mysql {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    cx.statements().take(index).any(|(_, op)| match op {
+        Op::AlterTable {
+            table: t, actions, ..
+        } if same(&t.name, &table.name) => actions.iter().any(
+            |a| matches!(a, AlterAction::AddColumn { column: c, .. } if same(&c.name, column)),
+        ),
+        _ => false,
+    })
 }

@@ -10,6 +10,7 @@ const PG_BASE: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text, na
 CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(10, 2), status text);
 CREATE INDEX orders_user_idx ON orders (user_id);
 CREATE TYPE mood AS ENUM ('ok');
+CREATE TABLE notes (id bigint PRIMARY KEY, body character varying(200));
 ";
 
 const MYSQL_BASE: &str = "CREATE TABLE users (id BIGINT NOT NULL AUTO_INCREMENT, email VARCHAR(40), name TEXT, PRIMARY KEY (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
@@ -56,6 +57,8 @@ const CASES: &[Case] = &[
     case("statement-not-analysed", "mysql", "CREATE TABLE t (id INT) ENGINE=InnoDB /*!50100 PARTITION BY HASH (id) */ PARTITIONS 4;", "CREATE TABLE t (id BIGINT /*! UNSIGNED */ NOT NULL);"),
     case("require-concurrent-index", "postgres", "CREATE INDEX i ON users (email);", "CREATE INDEX CONCURRENTLY i ON users (email);"),
     case("require-concurrent-index", "postgres", "CREATE INDEX i ON orders (status);", "CREATE TABLE t (a int); CREATE INDEX i ON t (a);"),
+    // The swap idiom: the index is built on the new table before it takes the old one's name.
+    case("require-concurrent-index", "postgres", "CREATE TABLE orders_new (id bigint); DROP TABLE orders; ALTER TABLE orders_new RENAME TO orders; CREATE INDEX i ON users (email);", "CREATE TABLE orders_new (id bigint); DROP TABLE orders; ALTER TABLE orders_new RENAME TO orders; CREATE INDEX i ON orders (id);"),
     case("require-concurrent-index-drop", "postgres", "DROP INDEX orders_user_idx;", "DROP INDEX CONCURRENTLY orders_user_idx;"),
     case("concurrently-in-transaction", "postgres", "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON users (email);", "CREATE INDEX CONCURRENTLY i ON users (email);"),
     case("add-column-not-null-without-default", "postgres", "ALTER TABLE users ADD COLUMN a int NOT NULL;", "ALTER TABLE users ADD COLUMN a int NOT NULL DEFAULT 0;"),
@@ -73,7 +76,11 @@ const CASES: &[Case] = &[
     case("constraint-without-not-valid", "postgres", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"),
     case("unique-constraint-builds-index", "postgres", "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX users_email_idx;"),
     case("change-column-type", "postgres", "ALTER TABLE orders ALTER COLUMN total TYPE numeric(14, 2);", "ALTER TABLE orders ALTER COLUMN status TYPE text;"),
+    case("change-column-type", "postgres", "ALTER TABLE notes ALTER COLUMN body TYPE character varying(100);", "ALTER TABLE notes ALTER COLUMN body TYPE character varying(400);"),
     case("rename-column", "postgres", "ALTER TABLE users RENAME COLUMN name TO full_name;", "ALTER TABLE users ADD COLUMN full_name text;"),
+    // The swap idiom: the renamed column was added by this migration.
+    case("rename-column", "postgres", "ALTER TABLE users ADD COLUMN name_new text; ALTER TABLE users RENAME COLUMN name TO old_name;", "ALTER TABLE users ADD COLUMN name_new text; ALTER TABLE users DROP COLUMN name; ALTER TABLE users RENAME COLUMN name_new TO name;"),
+    case("rename-column", "mysql", "ALTER TABLE users ADD COLUMN name_new TEXT; ALTER TABLE users CHANGE name old_name TEXT;", "ALTER TABLE users ADD COLUMN name_new TEXT; ALTER TABLE users DROP COLUMN name; ALTER TABLE users CHANGE `Name_New` name TEXT;"),
     case("rename-column", "mysql", "ALTER TABLE users CHANGE name full_name TEXT;", "ALTER TABLE users MODIFY name TEXT;"),
     case("rename-column", "mysql", "ALTER TABLE users CHANGE `name` `full_name` TEXT;", "ALTER TABLE users CHANGE `name` `Name` TEXT;"),
     case("rename-table", "postgres", "ALTER TABLE users RENAME TO accounts;", "CREATE TABLE t (a int); ALTER TABLE t RENAME TO t2;"),
