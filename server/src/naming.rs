@@ -331,8 +331,30 @@ mod tests {
         assert!(n.is_valid());
         assert!(!n.separator_found);
         assert_eq!(n.version.as_ref().unwrap().raw(), "1.20210708");
-        // Java's split drops the trailing empty part.
-        assert!(named("V1.__x.sql").is_valid());
+        // MigrationVersion.fromVersion's special versions are valid names.
+        assert!(named("Vnext__x.sql").is_valid());
+        assert!(named("VLATEST__x.sql").is_valid());
+    }
+
+    #[test]
+    fn migration_version_split_makes_a_trailing_dot_invalid() {
+        // MigrationVersion splits at `\.(?=\d)` only: Flyway skips these files.
+        let settings = FlywaySettings::default();
+        for (name, version) in [
+            ("V1.__x.sql", "1."),
+            ("V1.2.__x.sql", "1.2."),
+            ("V1.-2__x.sql", "1.-2"),
+        ] {
+            let n = named(name);
+            assert!(
+                matches!(n.problem, Some(NameProblem::InvalidVersion(_))),
+                "{name}"
+            );
+            assert_eq!(
+                n.flyway_message(&settings).unwrap(),
+                format!("Invalid versioned migration name format: {name} (could not recognise version number {version})")
+            );
+        }
     }
 
     #[test]

@@ -73,9 +73,22 @@ fn naming_rules_flagged_and_clean() {
         &["V1__a.sql", "V1-2__b.sql"],
         &[("V1-2__b.sql", "invalid-version")],
     );
+    // MigrationVersion splits only at a dot before a digit: `2.` is no number.
     assert_rules(
         &["V1__a.sql", "V2.__b.sql"],
-        &[("V2.__b.sql", "malformed-version")],
+        &[("V2.__b.sql", "invalid-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V+2__b.sql"],
+        &[("V+2__b.sql", "malformed-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "Vlatest__b.sql"],
+        &[("Vlatest__b.sql", "malformed-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V\u{662}__b.sql"],
+        &[("V\u{662}__b.sql", "malformed-version")],
     );
     assert_rules(
         &["V1__a.sql", "V2_20210708.sql"],
@@ -319,8 +332,17 @@ fn version_messages_keep_the_spelling() {
         "{duplicates:?}"
     );
     assert_eq!(
-        messages(&["V1__a.sql", "V2016.04.__b.sql"], "malformed-version"),
-        ["Version `2016.04.` ends with a separator; Flyway reads it as version 2016.4. Write it as V2016.04__b.sql"]
+        messages(&["V1__a.sql", "V2016.04.__b.sql"], "invalid-version"),
+        ["Invalid versioned migration name format: V2016.04.__b.sql (could not recognise version number 2016.04.): `04.` is not a number. A version is numbers separated by `.` or `_` (e.g. 1.2); Flyway skips this file"]
+    );
+    // MigrationVersion.fromVersion's special versions and BigInteger's Unicode digits.
+    assert_eq!(
+        messages(&["V1__a.sql", "VCurrent__b.sql"], "malformed-version"),
+        ["Version `Current` is Flyway's special version << Current Version >>, ordered before every other version, not a number. Give the migration a numeric version"]
+    );
+    assert_eq!(
+        messages(&["V1__a.sql", "V\u{661}_2__b.sql"], "malformed-version"),
+        ["Version `\u{661}_2` has digits other than 0-9; Flyway reads it as version 1.2. Write it as V1.2__b.sql"]
     );
 }
 
