@@ -263,3 +263,36 @@ fn unsupported_database_folders_are_named_not_parsed() {
     );
     assert!(!out.stdout.contains("syntax-error"), "{}", out.stdout);
 }
+
+/// Issue #12 row 14: every event of Flyway's `Event` names an SQL callback, the connect, deploy
+/// and `beforeCreateSchema` events too; none of them is an unrecognised name or a migration.
+#[test]
+fn newer_callback_events_are_callbacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join("sql/V1__init.sql"), "CREATE TABLE t (id int);\n");
+    for name in [
+        "afterConnect.sql",
+        "beforeCreateSchema.sql",
+        "beforeDeploy.sql",
+        "afterDeployError__notify.sql",
+    ] {
+        write(&root.join("sql").join(name), "SELECT 1;\n");
+    }
+    let out = run_in(root, &["check", "--format", "json", "sql"]);
+    let rules = rules_of(&out.stdout);
+    assert!(
+        !rules.iter().any(|r| r == "unrecognised-name"),
+        "{}",
+        out.stdout
+    );
+    let out = run_in(root, &["info", "--format", "json", "sql"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let scripts: Vec<&str> = json["migration_sets"][0]["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["script"].as_str().unwrap())
+        .collect();
+    assert_eq!(scripts, ["V1__init.sql"], "{}", out.stdout);
+}
