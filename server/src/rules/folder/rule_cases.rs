@@ -156,6 +156,23 @@ fn version_rules_flagged_and_clean() {
             ("sub/R__v.sql", "duplicate-repeatable"),
         ],
     );
+    // SqlScriptCallbackFactory: one name (without suffix) per SQL callback across locations.
+    assert_rules(
+        &["V1__a.sql", "afterMigrate.sql", "sub/afterMigrate.sql"],
+        &[
+            ("afterMigrate.sql", "duplicate-callback"),
+            ("sub/afterMigrate.sql", "duplicate-callback"),
+        ],
+    );
+    assert_rules(
+        &[
+            "V1__a.sql",
+            "afterMigrate.sql",
+            "sub/afterMigrate__grants.sql",
+            "beforeMigrate.sql",
+        ],
+        &[],
+    );
     assert_rules(
         &["V1__a.sql", "V2__b.sql", "V4__c.sql"],
         &[("V4__c.sql", "version-gap")],
@@ -300,6 +317,57 @@ fn version_gap_respects_ignored_missing_and_keeps_spelling() {
     assert_eq!(
         messages,
         ["Version 1_12_6 follows 1_12_4: version 1_12_5 is missing; if nothing else will take it, rename this file to V1_12_5__b.sql"]
+    );
+}
+
+/// `SqlScriptCallbackFactory` keys callbacks by the name without its suffix: two suffixes in one
+/// folder collide too; the message is Flyway's.
+#[test]
+fn duplicate_callbacks_by_name_without_suffix() {
+    let files = [
+        ("V1__a.sql", "select 1;"),
+        ("beforeMigrate__grants.sql", "select 1;"),
+        ("beforeMigrate__grants.pgsql", "select 1;"),
+    ];
+    assert_eq!(
+        check(&files, "", ""),
+        pairs(&[]),
+        "a .pgsql file is no script without the suffix configured"
+    );
+    assert_eq!(
+        check(&files, "", "flyway.sqlMigrationSuffixes=.sql,.pgsql\n"),
+        pairs(&[
+            ("beforeMigrate__grants.pgsql", "duplicate-callback"),
+            ("beforeMigrate__grants.sql", "duplicate-callback"),
+        ])
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for folder in ["a", "b"] {
+        fs::create_dir(dir.path().join(folder)).unwrap();
+        fs::write(
+            dir.path().join(folder).join("afterMigrate.sql"),
+            "select 1;",
+        )
+        .unwrap();
+    }
+    fs::write(
+        dir.path().join("flyway.conf"),
+        "flyway.locations=filesystem:a,filesystem:b\n",
+    )
+    .unwrap();
+    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+    let messages: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .filter(|d| d.rule == "duplicate-callback")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].starts_with(
+            "Found more than 1 SQL callback script called afterMigrate! (a/afterMigrate.sql, b/afterMigrate.sql)"
+        ),
+        "{messages:?}"
     );
 }
 
