@@ -10,7 +10,9 @@
 use crate::config::FlywaySettings;
 use crate::version::{Version, VersionError};
 
-/// Flyway's callback event ids (`org.flywaydb.core.api.callback.Event`).
+/// Flyway's callback event ids (`org.flywaydb.core.api.callback.Event`; the list of events in
+/// Flyway's own documentation, `documentation/Reference/Callback Events.md`, adds the deploy and
+/// connect events and `beforeCreateSchema`).
 pub const CALLBACK_EVENTS: &[&str] = &[
     "beforeClean",
     "afterClean",
@@ -48,10 +50,15 @@ pub const CALLBACK_EVENTS: &[&str] = &[
     "beforeInfo",
     "afterInfo",
     "afterInfoError",
+    "beforeDeploy",
+    "afterDeploy",
+    "afterDeployError",
     "afterMigrateOperationFinish",
     "afterInfoOperationFinish",
     "createSchema",
+    "beforeCreateSchema",
     "beforeConnect",
+    "afterConnect",
 ];
 
 /// What a file is to Flyway.
@@ -313,6 +320,25 @@ mod tests {
         assert_eq!(named("B5__baseline.sql").kind, Kind::Baseline);
         assert_eq!(named("afterMigrate.sql").kind, Kind::Callback);
         assert_eq!(named("afterMigrate__grants.sql").kind, Kind::Callback);
+        // Every event of Flyway's `Event` names a callback, the newer ones too.
+        for event in [
+            "afterConnect",
+            "beforeConnect",
+            "beforeCreateSchema",
+            "createSchema",
+            "beforeDeploy",
+            "afterDeploy",
+            "afterDeployError",
+            "afterMigrateApplied",
+        ] {
+            let n = named(&format!("{event}.sql"));
+            assert_eq!((n.kind, n.prefix.as_str()), (Kind::Callback, event));
+            assert!(n.is_valid(), "{event}");
+        }
+        assert_eq!(
+            named("afterConnect__set_role.sql").description(),
+            "set role"
+        );
         // The longest callback prefix wins.
         assert_eq!(
             named("afterEachMigrateStatementError.sql").prefix,
@@ -331,8 +357,30 @@ mod tests {
         assert!(n.is_valid());
         assert!(!n.separator_found);
         assert_eq!(n.version.as_ref().unwrap().raw(), "1.20210708");
-        // Java's split drops the trailing empty part.
-        assert!(named("V1.__x.sql").is_valid());
+        // MigrationVersion.fromVersion's special versions are valid names.
+        assert!(named("Vnext__x.sql").is_valid());
+        assert!(named("VLATEST__x.sql").is_valid());
+    }
+
+    #[test]
+    fn migration_version_split_makes_a_trailing_dot_invalid() {
+        // MigrationVersion splits at `\.(?=\d)` only: Flyway skips these files.
+        let settings = FlywaySettings::default();
+        for (name, version) in [
+            ("V1.__x.sql", "1."),
+            ("V1.2.__x.sql", "1.2."),
+            ("V1.-2__x.sql", "1.-2"),
+        ] {
+            let n = named(name);
+            assert!(
+                matches!(n.problem, Some(NameProblem::InvalidVersion(_))),
+                "{name}"
+            );
+            assert_eq!(
+                n.flyway_message(&settings).unwrap(),
+                format!("Invalid versioned migration name format: {name} (could not recognise version number {version})")
+            );
+        }
     }
 
     #[test]

@@ -692,6 +692,36 @@ mod tests {
         assert!(code_dirs(&fs_locations[0]).is_empty());
     }
 
+    /// Issue #12 row 16: Flyway's `Location` gives a descriptor without a prefix the
+    /// `classpath:` prefix, so `db/migration` is found where `classpath:db/migration` is (the
+    /// resources folder first), not as the folder `./db/migration`.
+    #[test]
+    fn a_location_without_a_prefix_is_a_classpath_location() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in [
+            "src/main/resources/db/migration",
+            "db/migration",
+            "src/main/java/db/migration",
+        ] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let resolve = |entry: &str| resolve_locations(root, &[entry.to_string()]);
+        let (bare, problems) = resolve("db/migration");
+        assert!(problems.is_empty(), "{problems:?}");
+        let (classpath, _) = resolve("classpath:db/migration");
+        let paths = |l: &[Location]| l.iter().map(|l| l.path.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            paths(&bare),
+            vec![root.join("src/main/resources/db/migration")]
+        );
+        assert_eq!(paths(&bare), paths(&classpath));
+        assert_eq!(code_dirs(&bare[0]), code_dirs(&classpath[0]));
+        assert_eq!(code_dirs(&bare[0]).len(), 2);
+        let (filesystem, _) = resolve("filesystem:db/migration");
+        assert_eq!(paths(&filesystem), vec![root.join("db/migration")]);
+    }
+
     #[test]
     fn command_line_locations_resolve_against_the_working_folder() {
         let cwd = Path::new("/work/here");

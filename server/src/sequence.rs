@@ -31,8 +31,18 @@ pub fn padding_width<'a>(version_texts: impl Iterator<Item = &'a str>) -> Option
 /// The version text that follows the highest versioned migration, in the folder's style:
 /// integers go up by one keeping the zero padding (`007` → `008`); dotted or underscored versions
 /// raise their last part (`1_12_30` → `1_12_31`, `2.1` → `2.2`). An empty folder starts at `1`.
+/// Versions not written in ASCII digits (Flyway's `current` / `next` / `latest`, `V١__x.sql`)
+/// have no place in a sequence and are left out.
 pub fn next_version(set: &MigrationSet) -> String {
-    let versioned: Vec<_> = set.with_code(&[Kind::Versioned]).collect();
+    let versioned: Vec<_> = set
+        .with_code(&[Kind::Versioned])
+        .filter(|(_, n)| {
+            n.version.as_ref().is_some_and(|v| v.special().is_none())
+                && n.version_text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b"._+-".contains(&b))
+        })
+        .collect();
     let Some((_, highest)) = versioned
         .iter()
         .max_by(|a, b| a.1.version.cmp(&b.1.version))
@@ -133,6 +143,11 @@ mod tests {
                 "R__v.sql"
             ])),
             "4"
+        );
+        // MigrationVersion's special versions and Unicode digits are no sequence.
+        assert_eq!(
+            next_version(&set(&["V7__a.sql", "Vlatest__b.sql", "V\u{668}__c.sql"])),
+            "8"
         );
         assert_eq!(bump("1.09", None), "1.10");
         assert_eq!(bump("9", Some(3)), "010");

@@ -387,3 +387,82 @@ fn target_leaves_later_migrations_above_it() {
         );
     }
 }
+
+/// Row 3: `MigrationVersion` splits a version only at a dot followed by a digit, so `1.`, `1.2.`
+/// and `1.-2` are no versions: `ResourceNameParser` rejects the names and Flyway skips the files
+/// (no pending error, not in `info`).
+#[test]
+fn versions_with_a_dot_before_no_digit_are_skipped_files() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V1.__x.sql", "CREATE TABLE x (id int);\n");
+        write(&sql, "V1.2.__y.sql", "CREATE TABLE y (id int);\n");
+        write(&sql, "V1.-2__z.sql", "CREATE TABLE z (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_eq!(
+            info_states(dir.path(), &db),
+            triples(&[("1", "SQL", "Success")]),
+            "{flavor:?}"
+        );
+        let r = run_in(dir.path(), &["check", "sql"]);
+        for (name, version) in [
+            ("V1.__x.sql", "1."),
+            ("V1.2.__y.sql", "1.2."),
+            ("V1.-2__z.sql", "1.-2"),
+        ] {
+            assert_has(
+                &r.stdout,
+                &format!("error[invalid-version] Invalid versioned migration name format: {name} (could not recognise version number {version})"),
+            );
+        }
+    }
+}
+
+/// Row 25: `MigrationVersion.fromVersion` reads `current` / `next` / `latest` as its special
+/// versions and every part with `BigInteger`, which takes any Unicode decimal digit: the file
+/// `V٢__two.sql` is version 2 and matches the applied row "2"; `Vlatest__last.sql` is a valid,
+/// pending migration.
+#[test]
+fn special_versions_and_unicode_digits_are_versions() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        let c2 = write(&sql, "V\u{662}__two.sql", "CREATE TABLE two (id int);\n");
+        write(&sql, "Vlatest__last.sql", "CREATE TABLE last (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        db.history_row(
+            2,
+            Some("2"),
+            "two",
+            "SQL",
+            "V\u{662}__two.sql",
+            Some(c2),
+            true,
+        );
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            "Detected resolved migration not applied to database: << Latest Version >>.",
+        );
+        assert!(!r.stdout.contains("version 2"), "{flavor:?}: {}", r.stdout);
+        assert_eq!(
+            info_states(dir.path(), &db),
+            triples(&[
+                ("1", "SQL", "Success"),
+                ("2", "SQL", "Success"),
+                ("<< Latest Version >>", "SQL", "Pending"),
+            ]),
+            "{flavor:?}"
+        );
+    }
+}

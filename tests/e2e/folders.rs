@@ -263,3 +263,80 @@ fn unsupported_database_folders_are_named_not_parsed() {
     );
     assert!(!out.stdout.contains("syntax-error"), "{}", out.stdout);
 }
+
+/// Issue #12 row 14: every event of Flyway's `Event` names an SQL callback, the connect, deploy
+/// and `beforeCreateSchema` events too; none of them is an unrecognised name or a migration.
+#[test]
+fn newer_callback_events_are_callbacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join("sql/V1__init.sql"), "CREATE TABLE t (id int);\n");
+    for name in [
+        "afterConnect.sql",
+        "beforeCreateSchema.sql",
+        "beforeDeploy.sql",
+        "afterDeployError__notify.sql",
+    ] {
+        write(&root.join("sql").join(name), "SELECT 1;\n");
+    }
+    let out = run_in(root, &["check", "--format", "json", "sql"]);
+    let rules = rules_of(&out.stdout);
+    assert!(
+        !rules.iter().any(|r| r == "unrecognised-name"),
+        "{}",
+        out.stdout
+    );
+    let out = run_in(root, &["info", "--format", "json", "sql"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let scripts: Vec<&str> = json["migration_sets"][0]["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["script"].as_str().unwrap())
+        .collect();
+    assert_eq!(scripts, ["V1__init.sql"], "{}", out.stdout);
+}
+
+/// Issue #12 row 23: `SqlScriptCallbackFactory` refuses two SQL callbacks of one name across
+/// the locations ("Found more than 1 SQL callback script called afterMigrate!").
+#[test]
+fn one_callback_name_in_two_locations_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        &root.join("flyway.conf"),
+        "flyway.locations=filesystem:common,filesystem:reporting\n",
+    );
+    write(
+        &root.join("common/V1__init.sql"),
+        "CREATE TABLE t (id int);\n",
+    );
+    write(&root.join("common/afterMigrate.sql"), "SELECT 1;\n");
+    write(&root.join("reporting/afterMigrate.sql"), "SELECT 2;\n");
+    write(
+        &root.join("reporting/afterMigrate__views.sql"),
+        "SELECT 3;\n",
+    );
+    let out = run_in(root, &["check", "--format", "json", "."]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let flagged: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "duplicate-callback")
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["severity"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(flagged.len(), 2, "{}", out.stdout);
+    assert!(
+        flagged
+            .iter()
+            .all(|(p, s)| p.ends_with("afterMigrate.sql") && s == "error"),
+        "{flagged:?}"
+    );
+}

@@ -9,10 +9,12 @@ pub static RULE: Rule = Rule {
     category: "naming",
     default_level: Level::Error,
     summary:
-        "Version Flyway cannot read (`V1-2__x.sql`, `V1..2__x.sql`): Flyway silently skips the file",
+        "Version Flyway cannot read (`V1-2__x.sql`, `V1.__x.sql`): Flyway silently skips the file",
     doc: r#"## What it does
 Flags migrations whose version is not numbers separated by dots or underscores, such as
-`V1-2__x.sql`, `V1..2__x.sql`, `V.1__x.sql` or `V2a__x.sql`.
+`V1-2__x.sql`, `V1..2__x.sql`, `V.1__x.sql` or `V2a__x.sql`. Flyway splits a version only at a
+dot that a digit follows, so a trailing dot or underscore (`V1.__x.sql`, `V1.2.__x.sql`) or a
+sign after a dot (`V1.-2__x.sql`) leaves a part that is no number.
 
 ## Why is this bad?
 Flyway reports "could not recognise version number" and, unless `validateMigrationNaming` is on,

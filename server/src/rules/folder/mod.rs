@@ -5,6 +5,7 @@ mod database_validate;
 mod description_case;
 mod dry_run_failed;
 mod dry_run_lock;
+mod duplicate_callback;
 mod duplicate_repeatable;
 mod duplicate_version;
 mod empty_migration;
@@ -51,6 +52,7 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     ),
     (&duplicate_version::RULE, duplicate_version::check),
     (&duplicate_repeatable::RULE, duplicate_repeatable::check),
+    (&duplicate_callback::RULE, duplicate_callback::check),
     (&version_gap::RULE, version_gap::check),
     (&inconsistent_padding::RULE, inconsistent_padding::check),
     (&undo_without_versioned::RULE, undo_without_versioned::check),

@@ -73,9 +73,22 @@ fn naming_rules_flagged_and_clean() {
         &["V1__a.sql", "V1-2__b.sql"],
         &[("V1-2__b.sql", "invalid-version")],
     );
+    // MigrationVersion splits only at a dot before a digit: `2.` is no number.
     assert_rules(
         &["V1__a.sql", "V2.__b.sql"],
-        &[("V2.__b.sql", "malformed-version")],
+        &[("V2.__b.sql", "invalid-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V+2__b.sql"],
+        &[("V+2__b.sql", "malformed-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "Vlatest__b.sql"],
+        &[("Vlatest__b.sql", "malformed-version")],
+    );
+    assert_rules(
+        &["V1__a.sql", "V\u{662}__b.sql"],
+        &[("V\u{662}__b.sql", "malformed-version")],
     );
     assert_rules(
         &["V1__a.sql", "V2_20210708.sql"],
@@ -142,6 +155,23 @@ fn version_rules_flagged_and_clean() {
             ("R__v.sql", "duplicate-repeatable"),
             ("sub/R__v.sql", "duplicate-repeatable"),
         ],
+    );
+    // SqlScriptCallbackFactory: one name (without suffix) per SQL callback across locations.
+    assert_rules(
+        &["V1__a.sql", "afterMigrate.sql", "sub/afterMigrate.sql"],
+        &[
+            ("afterMigrate.sql", "duplicate-callback"),
+            ("sub/afterMigrate.sql", "duplicate-callback"),
+        ],
+    );
+    assert_rules(
+        &[
+            "V1__a.sql",
+            "afterMigrate.sql",
+            "sub/afterMigrate__grants.sql",
+            "beforeMigrate.sql",
+        ],
+        &[],
     );
     assert_rules(
         &["V1__a.sql", "V2__b.sql", "V4__c.sql"],
@@ -306,6 +336,57 @@ fn version_gap_respects_ignored_missing_and_keeps_spelling() {
     );
 }
 
+/// `SqlScriptCallbackFactory` keys callbacks by the name without its suffix: two suffixes in one
+/// folder collide too; the message is Flyway's.
+#[test]
+fn duplicate_callbacks_by_name_without_suffix() {
+    let files = [
+        ("V1__a.sql", "select 1;"),
+        ("beforeMigrate__grants.sql", "select 1;"),
+        ("beforeMigrate__grants.pgsql", "select 1;"),
+    ];
+    assert_eq!(
+        check(&files, "", ""),
+        pairs(&[]),
+        "a .pgsql file is no script without the suffix configured"
+    );
+    assert_eq!(
+        check(&files, "", "flyway.sqlMigrationSuffixes=.sql,.pgsql\n"),
+        pairs(&[
+            ("beforeMigrate__grants.pgsql", "duplicate-callback"),
+            ("beforeMigrate__grants.sql", "duplicate-callback"),
+        ])
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for folder in ["a", "b"] {
+        fs::create_dir(dir.path().join(folder)).unwrap();
+        fs::write(
+            dir.path().join(folder).join("afterMigrate.sql"),
+            "select 1;",
+        )
+        .unwrap();
+    }
+    fs::write(
+        dir.path().join("flyway.conf"),
+        "flyway.locations=filesystem:a,filesystem:b\n",
+    )
+    .unwrap();
+    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+    let messages: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .filter(|d| d.rule == "duplicate-callback")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].starts_with(
+            "Found more than 1 SQL callback script called afterMigrate! (a/afterMigrate.sql, b/afterMigrate.sql)"
+        ),
+        "{messages:?}"
+    );
+}
+
 #[test]
 fn version_messages_keep_the_spelling() {
     let messages = |files: &[&'static str], rule: &str| -> Vec<String> {
@@ -335,8 +416,17 @@ fn version_messages_keep_the_spelling() {
         "{duplicates:?}"
     );
     assert_eq!(
-        messages(&["V1__a.sql", "V2016.04.__b.sql"], "malformed-version"),
-        ["Version `2016.04.` ends with a separator; Flyway reads it as version 2016.4. Write it as V2016.04__b.sql"]
+        messages(&["V1__a.sql", "V2016.04.__b.sql"], "invalid-version"),
+        ["Invalid versioned migration name format: V2016.04.__b.sql (could not recognise version number 2016.04.): `04.` is not a number. A version is numbers separated by `.` or `_` (e.g. 1.2); Flyway skips this file"]
+    );
+    // MigrationVersion.fromVersion's special versions and BigInteger's Unicode digits.
+    assert_eq!(
+        messages(&["V1__a.sql", "VCurrent__b.sql"], "malformed-version"),
+        ["Version `Current` is Flyway's special version << Current Version >>, ordered before every other version, not a number. Give the migration a numeric version"]
+    );
+    assert_eq!(
+        messages(&["V1__a.sql", "V\u{661}_2__b.sql"], "malformed-version"),
+        ["Version `\u{661}_2` has digits other than 0-9; Flyway reads it as version 1.2. Write it as V1.2__b.sql"]
     );
 }
 
