@@ -387,3 +387,154 @@ fn target_leaves_later_migrations_above_it() {
         );
     }
 }
+
+/// `flyway.toml` with the database and placeholder settings for the `sql` folder.
+fn placeholder_config(dir: &std::path::Path, url: &str, extra: &str) {
+    std::fs::write(
+        dir.join("flyway.toml"),
+        format!(
+            "[flyway]\nlocations = [\"filesystem:sql\"]\n{extra}\n[flyway.placeholders]\nowner = \"app\"\n\n[environments.default]\nurl = \"{url}\"\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// Row 20: placeholders as `PlaceholderReplacingReader` replaces them: `$${owner}` is not a
+/// placeholder (the second `$` was read ahead and passed on), `${flyway:workingDirectory}` is one
+/// of `ParsingContext`'s built-ins, and a name without a value fails the command with Flyway's
+/// message. A repeatable's checksum is over the replaced text, so the history rows below hold the
+/// checksum of the text as Flyway replaced it.
+#[test]
+fn placeholders_replaced_as_placeholder_replacing_reader_does() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        placeholder_config(dir.path(), &db.url, "");
+        write(
+            &sql,
+            "R__grants.sql",
+            "-- $${owner} stays; ${owner} does not\nSELECT '${owner}', '${flyway:workingDirectory}';\n",
+        );
+        let cwd = std::fs::canonicalize(dir.path()).unwrap();
+        let replaced = format!(
+            "-- $${{owner}} stays; app does not\nSELECT 'app', '{}';\n",
+            cwd.display()
+        );
+        let c = flyway_lsp::checksum::checksum_text(&replaced);
+        db.history_row(1, None, "grants", "SQL", "R__grants.sql", Some(c), true);
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+
+        write(&sql, "R__nope.sql", "SELECT '${nope}';\n");
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stderr,
+            "R__nope.sql: No value provided for placeholder: ${nope}.  Check your configuration!",
+        );
+    }
+}
+
+/// Row 10: `placeholderPrefix` / `placeholderSuffix` are the ones `PlaceholderReplacingReader`
+/// looks for; `${owner}` is then plain text.
+#[test]
+fn placeholder_prefix_and_suffix_are_used() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        placeholder_config(
+            dir.path(),
+            &db.url,
+            "placeholderPrefix = \"#[\"\nplaceholderSuffix = \"]]\"\n",
+        );
+        write(&sql, "R__grants.sql", "SELECT '#[owner]]', '${owner}';\n");
+        let c = flyway_lsp::checksum::checksum_text("SELECT 'app', '${owner}';\n");
+        db.history_row(1, None, "grants", "SQL", "R__grants.sql", Some(c), true);
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        let states = info_states_configured(dir.path(), &db.url);
+        assert_eq!(states, triples(&[("", "SQL", "Success")]), "{flavor:?}");
+    }
+}
+
+/// `info --url --format json` of the configured project as (version, type, state).
+fn info_states_configured(dir: &std::path::Path, url: &str) -> Vec<(String, String, String)> {
+    let r = run_in(dir, &["info", "--url", url, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    json["migration_sets"][0]["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["version"].as_str().unwrap_or("").to_string(),
+                m["type"].as_str().unwrap().to_string(),
+                m["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Row 22: offline `info` gives a repeatable the checksum Flyway's `SqlMigrationResolver` gives
+/// it, over the placeholder-replaced text; a placeholder with no value offline is named.
+#[test]
+fn offline_info_checksums_repeatables_over_replaced_text() {
+    let dir = folder();
+    let sql = dir.path().join("sql");
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway]\nlocations = [\"filesystem:sql\"]\n\n[flyway.placeholders]\nowner = \"app\"\n",
+    )
+    .unwrap();
+    write(&sql, "V1__t.sql", "GRANT SELECT ON t TO ${owner};\n");
+    write(&sql, "R__g.sql", "GRANT SELECT ON v TO ${owner};\n");
+    let r = run_in(dir.path(), &["info", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows = json["migration_sets"][0]["migrations"].as_array().unwrap();
+    let checksum = |script: &str| {
+        rows.iter().find(|m| m["script"] == script).unwrap()["checksum"]
+            .as_i64()
+            .unwrap()
+    };
+    // Versioned: the raw text.
+    assert_eq!(
+        checksum("V1__t.sql"),
+        i64::from(flyway_lsp::checksum::checksum_text(
+            "GRANT SELECT ON t TO ${owner};\n"
+        ))
+    );
+    assert_eq!(
+        checksum("R__g.sql"),
+        i64::from(flyway_lsp::checksum::checksum_text(
+            "GRANT SELECT ON v TO app;\n"
+        ))
+    );
+
+    write(&sql, "R__u.sql", "GRANT SELECT ON v TO ${flyway:user};\n");
+    let r = run_in(dir.path(), &["info", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = json["migration_sets"][0]["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["script"] == "R__u.sql")
+        .unwrap()
+        .clone();
+    assert!(row["checksum"].is_null(), "{row}");
+    assert_eq!(
+        row["checksum_error"],
+        "Failed to populate value for default placeholder: ${flyway:user}"
+    );
+    let r = run_in(dir.path(), &["info"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_has(
+        &r.stdout,
+        "R__u.sql: checksum unresolved: Failed to populate value for default placeholder: ${flyway:user}",
+    );
+}

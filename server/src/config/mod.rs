@@ -125,6 +125,18 @@ pub struct FlywaySettings {
     pub out_of_order: bool,
     pub validate_migration_naming: bool,
     pub placeholders: BTreeMap<String, String>,
+    /// `placeholderReplacement` (default true).
+    pub placeholder_replacement: bool,
+    /// `placeholderPrefix` / `placeholderSuffix` / `placeholderSeparator` (`${`, `}`, `:`).
+    pub placeholder_prefix: String,
+    pub placeholder_suffix: String,
+    pub placeholder_separator: String,
+    /// `defaultSchema` and `schemas`, for the `${flyway:defaultSchema}` / `${flyway:schemas}`
+    /// placeholders known without a database.
+    pub default_schema: Option<String>,
+    pub schemas: Vec<String>,
+    /// `workingDirectory` (`${flyway:workingDirectory}`; default: the current directory).
+    pub working_directory: Option<String>,
     pub encoding: Encoding,
 }
 
@@ -141,6 +153,13 @@ impl Default for FlywaySettings {
             out_of_order: false,
             validate_migration_naming: false,
             placeholders: BTreeMap::new(),
+            placeholder_replacement: true,
+            placeholder_prefix: "${".into(),
+            placeholder_suffix: "}".into(),
+            placeholder_separator: ":".into(),
+            default_schema: None,
+            schemas: Vec::new(),
+            working_directory: None,
             encoding: Encoding::Utf8,
         }
     }
@@ -153,7 +172,10 @@ impl FlywaySettings {
         if let Some((value, _)) = layers.get("locations")? {
             settings.locations = Some(split_list(&value));
         }
-        let text_keys: [(&str, &mut String); 5] = [
+        let text_keys: [(&str, &mut String); 8] = [
+            ("placeholderPrefix", &mut settings.placeholder_prefix),
+            ("placeholderSuffix", &mut settings.placeholder_suffix),
+            ("placeholderSeparator", &mut settings.placeholder_separator),
             ("sqlMigrationPrefix", &mut settings.sql_migration_prefix),
             (
                 "sqlMigrationSeparator",
@@ -202,6 +224,19 @@ impl FlywaySettings {
             })?;
         }
         settings.placeholders = layers.placeholders()?;
+        settings.placeholder_replacement =
+            read_bool(layers, "placeholderReplacement")?.unwrap_or(true);
+        if let Some((value, _)) = layers.get("schemas")? {
+            settings.schemas = split_list(&value);
+        }
+        settings.default_schema = layers
+            .get("defaultSchema")?
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|s| !s.is_empty());
+        settings.working_directory = layers
+            .get("workingDirectory")?
+            .map(|(v, _)| v)
+            .filter(|s| !s.trim().is_empty());
         Ok(settings)
     }
 }
