@@ -538,3 +538,47 @@ fn offline_info_checksums_repeatables_over_replaced_text() {
         "R__u.sql: checksum unresolved: Failed to populate value for default placeholder: ${flyway:user}",
     );
 }
+
+/// Rows 9 and 15: with a TOML file present Flyway's command line reads the TOML files only
+/// (`ConfigurationManagerImpl`), `flyway.user.toml` after `flyway.toml`
+/// (`ConfigUtils.getDefaultTomlConfigFileLocations`).
+#[test]
+fn toml_configuration_replaces_conf_and_user_toml_overrides_it() {
+    let dir = folder();
+    for name in ["from_conf", "from_toml", "from_user"] {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        write(&dir.path().join(name), "V1__a.sql", "SELECT 1;\n");
+    }
+    let locations = |dir: &std::path::Path| {
+        let r = run_in(dir, &["info", "--format", "json"]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        (
+            json["migration_sets"][0]["locations"].clone(),
+            json["migration_sets"][0]["migrations"]
+                .as_array()
+                .unwrap()
+                .len(),
+        )
+    };
+    std::fs::write(
+        dir.path().join("flyway.conf"),
+        "flyway.locations=filesystem:from_conf\nflyway.sqlMigrationPrefix=M\n",
+    )
+    .unwrap();
+    // `M` is the prefix: V1__a.sql is not a migration.
+    assert_eq!(locations(dir.path()), (serde_json::json!(["from_conf"]), 0));
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway]\nlocations = [\"filesystem:from_toml\"]\n",
+    )
+    .unwrap();
+    // flyway.conf is not read at all: the prefix is `V` again.
+    assert_eq!(locations(dir.path()), (serde_json::json!(["from_toml"]), 1));
+    std::fs::write(
+        dir.path().join("flyway.user.toml"),
+        "[flyway]\nlocations = [\"filesystem:from_user\"]\n",
+    )
+    .unwrap();
+    assert_eq!(locations(dir.path()), (serde_json::json!(["from_user"]), 1));
+}
