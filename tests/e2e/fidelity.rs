@@ -582,3 +582,37 @@ fn toml_configuration_replaces_conf_and_user_toml_overrides_it() {
     .unwrap();
     assert_eq!(locations(dir.path()), (serde_json::json!(["from_user"]), 1));
 }
+
+/// Row 7: `V1__x.sql.conf` with `encoding=ISO-8859-1`: Flyway's `FileSystemScanner` reads the
+/// script in its metadata's encoding, so the Latin-1 bytes are text, not invalid UTF-8, and the
+/// checksum is over the decoded text.
+#[test]
+fn script_conf_encoding_decodes_the_script() {
+    let dir = folder();
+    let sql = dir.path().join("sql");
+    std::fs::write(
+        sql.join("V1__x.sql"),
+        b"INSERT INTO t VALUES ('caf\xe9');\n",
+    )
+    .unwrap();
+    let info = |dir: &std::path::Path| {
+        let r = run_in(dir, &["info", "sql", "--format", "json"]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        json["migration_sets"][0]["migrations"][0]["checksum"].clone()
+    };
+    // Without the script's own encoding the bytes are invalid UTF-8.
+    assert!(info(dir.path()).is_null());
+    let r = run_in(dir.path(), &["check", "sql"]);
+    assert_has(&r.stdout, "invalid-encoding");
+
+    std::fs::write(sql.join("V1__x.sql.conf"), "encoding=ISO-8859-1\n").unwrap();
+    assert_eq!(
+        info(dir.path()),
+        serde_json::json!(flyway_lsp::checksum::checksum_text(
+            "INSERT INTO t VALUES ('café');\n"
+        ))
+    );
+    let r = run_in(dir.path(), &["check", "sql"]);
+    assert!(!r.stdout.contains("invalid-encoding"), "{}", r.stdout);
+}
