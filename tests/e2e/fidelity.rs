@@ -616,3 +616,32 @@ fn script_conf_encoding_decodes_the_script() {
     let r = run_in(dir.path(), &["check", "sql"]);
     assert!(!r.stdout.contains("invalid-encoding"), "{}", r.stdout);
 }
+
+/// Row 8: `executeInTransaction=false` in `V1__x.sql.conf` lifts Flyway's refusal of a script
+/// mixing CONCURRENTLY with other statements (`ParserSqlScript`): a warning, not an error.
+#[test]
+fn execute_in_transaction_false_accepts_a_mixed_script_with_a_warning() {
+    let dir = folder();
+    let sql = dir.path().join("sql");
+    std::fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "dialect = \"postgres\"\n",
+    )
+    .unwrap();
+    write(&sql, "V1__t.sql", "CREATE TABLE t (a int);\n");
+    write(
+        &sql,
+        "V2__i.sql",
+        "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+    );
+    let r = run_in(dir.path(), &["check", "sql"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_has(&r.stdout, "error[concurrently-in-transaction]");
+    std::fs::write(sql.join("V2__i.sql.conf"), "executeInTransaction=false\n").unwrap();
+    let r = run_in(dir.path(), &["check", "sql"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_has(
+        &r.stdout,
+        "warning[concurrently-in-transaction] CREATE INDEX CONCURRENTLY is mixed with transactional statements under executeInTransaction=false: Flyway accepts it",
+    );
+}
