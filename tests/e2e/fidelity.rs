@@ -645,3 +645,39 @@ fn execute_in_transaction_false_accepts_a_mixed_script_with_a_warning() {
         "warning[concurrently-in-transaction] CREATE INDEX CONCURRENTLY is mixed with transactional statements under executeInTransaction=false: Flyway accepts it",
     );
 }
+
+/// Row 5: with `validateMigrationNaming=true` an invalid SQL file name fails every command
+/// before anything else (`ScannerUtils.validateMigrationNaming`, run by `FlywayExecutor`), with
+/// each name's validity message (`ResourceNameParser`).
+#[test]
+fn validate_migration_naming_fails_every_command_first() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        write(&sql, "V1__ok.sql", "CREATE TABLE ok (id int);\n");
+        write(&sql, "V2_bad.sql", "CREATE TABLE bad (id int);\n");
+        write(&sql, "notes.sql", "SELECT 1;\n");
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            format!(
+                "[flyway]\nlocations = [\"filesystem:sql\"]\nvalidateMigrationNaming = true\n\n[environments.default]\nurl = \"{}\"\n",
+                db.url
+            ),
+        )
+        .unwrap();
+        // In path order (`V` sorts before `n`).
+        let expected = "ERROR: Invalid SQL filenames found:\nInvalid versioned migration name format: V2_bad.sql (could not recognise version number 2_bad)\nUnrecognised migration name format: notes.sql\n";
+        for args in [&["validate"][..], &["info"][..], &["info", "--connect"][..]] {
+            let r = run_in(dir.path(), args);
+            assert_eq!(r.code, 1, "{flavor:?} {args:?}: {}{}", r.stdout, r.stderr);
+            assert_eq!(r.stdout, expected, "{flavor:?} {args:?}");
+        }
+        // Without the setting the names are skipped, as Flyway does.
+        let r = run_in(
+            dir.path(),
+            &["validate", "--set", "validateMigrationNaming=false"],
+        );
+        assert!(!r.stdout.contains("Invalid SQL filenames"), "{}", r.stdout);
+    }
+}
