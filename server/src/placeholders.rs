@@ -7,9 +7,9 @@
 //! default placeholder: ${flyway:…}" for a name containing `flyway:`.
 //!
 //! Values: the configured `placeholders` (their names compared without case, as Flyway
-//! documents), then the built-ins of `ParsingContext` over them: `flyway` + `placeholderSeparator`
-//! + `defaultSchema`, `schemas`, `user`, `database`, `timestamp`, `workingDirectory`, `table`,
-//! `environment`, `filename`.
+//! documents), then the built-ins of `ParsingContext` over them, named `flyway`, the
+//! `placeholderSeparator` and one of `defaultSchema`, `schemas`, `user`, `database`,
+//! `timestamp`, `workingDirectory`, `table`, `environment`, `filename`.
 
 use std::collections::BTreeMap;
 use std::fmt;
