@@ -370,6 +370,7 @@ pub fn read_file(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
     if matches!(file.class, Classified::NotSql) {
         return;
     }
+    let encoding = script_encoding(&file.path, encoding);
     // Only regular files are read: a FIFO or device named like a migration would block or
     // never end.
     file.content = match std::fs::metadata(&file.path) {
@@ -383,6 +384,27 @@ pub fn read_file(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
             Ok(Some(bytes)) => content_from_bytes(bytes, encoding),
         },
     };
+}
+
+/// The encoding a script is read in: `encoding=…` of its own `V1__x.sql.conf` when that names
+/// one this tool reads (Flyway's `FileSystemScanner` reads the script with its metadata's
+/// encoding), else `default` (the configured `encoding`).
+pub fn script_encoding(script: &Path, default: Encoding) -> Encoding {
+    let sidecar = PathBuf::from(format!("{}.conf", script.display()));
+    // Only a small regular file: a FIFO or a huge file named like a sidecar is never read.
+    match std::fs::metadata(&sidecar) {
+        Ok(meta) if meta.is_file() && meta.len() <= 64 * 1024 => {}
+        _ => return default,
+    }
+    let Ok(text) = std::fs::read_to_string(&sidecar) else {
+        return default;
+    };
+    crate::config::parse_properties(&text)
+        .into_iter()
+        .rev()
+        .find(|(key, _)| key.trim().eq_ignore_ascii_case("encoding"))
+        .and_then(|(_, value)| Encoding::parse(value.trim()))
+        .unwrap_or(default)
 }
 
 /// The file's bytes, or `None` when it holds more than `limit` bytes.
@@ -472,4 +494,27 @@ pub fn content_from_bytes(bytes: Vec<u8>, encoding: Encoding) -> Content {
 fn position_after(valid: &[u8]) -> LineCol {
     let text = String::from_utf8_lossy(valid);
     LineCol::of(&text, text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Row 7 of issue #12 (`FileSystemScanner`): a script's own `.sql.conf` `encoding` wins.
+    #[test]
+    fn script_conf_encoding_is_used_to_read_the_script() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("V1__x.sql");
+        std::fs::write(&script, b"select '\xe9';\n").unwrap();
+        assert_eq!(script_encoding(&script, Encoding::Utf8), Encoding::Utf8);
+        std::fs::write(
+            dir.path().join("V1__x.sql.conf"),
+            "executeInTransaction=false\nencoding = iso-8859-1\n",
+        )
+        .unwrap();
+        assert_eq!(script_encoding(&script, Encoding::Utf8), Encoding::Latin1);
+        // An encoding this tool cannot read leaves the configured one.
+        std::fs::write(dir.path().join("V1__x.sql.conf"), "encoding=EBCDIC\n").unwrap();
+        assert_eq!(script_encoding(&script, Encoding::Ascii), Encoding::Ascii);
+    }
 }

@@ -15,6 +15,7 @@ pub mod history;
 pub mod index;
 pub mod lsp;
 pub mod naming;
+pub mod placeholders;
 pub mod project;
 pub mod rules;
 pub mod scaffold;

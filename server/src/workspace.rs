@@ -156,7 +156,7 @@ impl ProjectState {
     /// `max-analysis-size` is checksummed, not analysed, as on disk.
     /// Returns false when the path is in none of this project's locations.
     pub fn set_text(&mut self, path: &Path, text: &str) -> bool {
-        let encoding = self.project.config.flyway.encoding;
+        let encoding = crate::index::script_encoding(path, self.project.config.flyway.encoding);
         let limit = self.project.config.tool.max_analysis_size();
         let content = content_from_buffer(text, encoding, limit);
         self.upsert(path, content)

@@ -446,7 +446,27 @@ fn postgres_validate_passes_with_baseline_schema_and_future_rows_and_never_write
         "R__grants.sql",
         "GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role};\n",
     );
+    // Without a value for ${role} Flyway cannot checksum the repeatable (issue #12 row 20).
     let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(
+            "R__grants.sql: No value provided for placeholder: ${role}.  Check your configuration!"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(
+        dir.path(),
+        &[
+            "validate",
+            "sql",
+            "--url",
+            &db.url,
+            "--set",
+            "placeholders.role=app",
+        ],
+    );
     assert_eq!(r.code, 1);
     assert!(r
         .stdout

@@ -466,3 +466,297 @@ fn special_versions_and_unicode_digits_are_versions() {
         );
     }
 }
+
+/// `flyway.toml` with the database and placeholder settings for the `sql` folder.
+fn placeholder_config(dir: &std::path::Path, url: &str, extra: &str) {
+    std::fs::write(
+        dir.join("flyway.toml"),
+        format!(
+            "[flyway]\nlocations = [\"filesystem:sql\"]\n{extra}\n[flyway.placeholders]\nowner = \"app\"\n\n[environments.default]\nurl = \"{url}\"\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// Row 20: placeholders as `PlaceholderReplacingReader` replaces them: `$${owner}` is not a
+/// placeholder (the second `$` was read ahead and passed on), `${flyway:workingDirectory}` is one
+/// of `ParsingContext`'s built-ins, and a name without a value fails the command with Flyway's
+/// message. A repeatable's checksum is over the replaced text, so the history rows below hold the
+/// checksum of the text as Flyway replaced it.
+#[test]
+fn placeholders_replaced_as_placeholder_replacing_reader_does() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        placeholder_config(dir.path(), &db.url, "");
+        write(
+            &sql,
+            "R__grants.sql",
+            "-- $${owner} stays; ${owner} does not\nSELECT '${owner}', '${flyway:workingDirectory}';\n",
+        );
+        let cwd = std::fs::canonicalize(dir.path()).unwrap();
+        let replaced = format!(
+            "-- $${{owner}} stays; app does not\nSELECT 'app', '{}';\n",
+            cwd.display()
+        );
+        let c = flyway_lsp::checksum::checksum_text(&replaced);
+        db.history_row(1, None, "grants", "SQL", "R__grants.sql", Some(c), true);
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+
+        write(&sql, "R__nope.sql", "SELECT '${nope}';\n");
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stderr,
+            "R__nope.sql: No value provided for placeholder: ${nope}.  Check your configuration!",
+        );
+    }
+}
+
+/// Row 10: `placeholderPrefix` / `placeholderSuffix` are the ones `PlaceholderReplacingReader`
+/// looks for; `${owner}` is then plain text.
+#[test]
+fn placeholder_prefix_and_suffix_are_used() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        placeholder_config(
+            dir.path(),
+            &db.url,
+            "placeholderPrefix = \"#[\"\nplaceholderSuffix = \"]]\"\n",
+        );
+        write(&sql, "R__grants.sql", "SELECT '#[owner]]', '${owner}';\n");
+        let c = flyway_lsp::checksum::checksum_text("SELECT 'app', '${owner}';\n");
+        db.history_row(1, None, "grants", "SQL", "R__grants.sql", Some(c), true);
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        let states = info_states_configured(dir.path(), &db.url);
+        assert_eq!(states, triples(&[("", "SQL", "Success")]), "{flavor:?}");
+    }
+}
+
+/// `info --url --format json` of the configured project as (version, type, state).
+fn info_states_configured(dir: &std::path::Path, url: &str) -> Vec<(String, String, String)> {
+    let r = run_in(dir, &["info", "--url", url, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    json["migration_sets"][0]["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["version"].as_str().unwrap_or("").to_string(),
+                m["type"].as_str().unwrap().to_string(),
+                m["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Row 22: offline `info` gives a repeatable the checksum Flyway's `SqlMigrationResolver` gives
+/// it, over the placeholder-replaced text; a placeholder with no value offline is named.
+#[test]
+fn offline_info_checksums_repeatables_over_replaced_text() {
+    let dir = folder();
+    let sql = dir.path().join("sql");
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway]\nlocations = [\"filesystem:sql\"]\n\n[flyway.placeholders]\nowner = \"app\"\n",
+    )
+    .unwrap();
+    write(&sql, "V1__t.sql", "GRANT SELECT ON t TO ${owner};\n");
+    write(&sql, "R__g.sql", "GRANT SELECT ON v TO ${owner};\n");
+    let r = run_in(dir.path(), &["info", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows = json["migration_sets"][0]["migrations"].as_array().unwrap();
+    let checksum = |script: &str| {
+        rows.iter().find(|m| m["script"] == script).unwrap()["checksum"]
+            .as_i64()
+            .unwrap()
+    };
+    // Versioned: the raw text.
+    assert_eq!(
+        checksum("V1__t.sql"),
+        i64::from(flyway_lsp::checksum::checksum_text(
+            "GRANT SELECT ON t TO ${owner};\n"
+        ))
+    );
+    assert_eq!(
+        checksum("R__g.sql"),
+        i64::from(flyway_lsp::checksum::checksum_text(
+            "GRANT SELECT ON v TO app;\n"
+        ))
+    );
+
+    write(&sql, "R__u.sql", "GRANT SELECT ON v TO ${flyway:user};\n");
+    let r = run_in(dir.path(), &["info", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = json["migration_sets"][0]["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["script"] == "R__u.sql")
+        .unwrap()
+        .clone();
+    assert!(row["checksum"].is_null(), "{row}");
+    assert_eq!(
+        row["checksum_error"],
+        "Failed to populate value for default placeholder: ${flyway:user}"
+    );
+    let r = run_in(dir.path(), &["info"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_has(
+        &r.stdout,
+        "R__u.sql: checksum unresolved: Failed to populate value for default placeholder: ${flyway:user}",
+    );
+}
+
+/// Rows 9 and 15: with a TOML file present Flyway's command line reads the TOML files only
+/// (`ConfigurationManagerImpl`), `flyway.user.toml` after `flyway.toml`
+/// (`ConfigUtils.getDefaultTomlConfigFileLocations`).
+#[test]
+fn toml_configuration_replaces_conf_and_user_toml_overrides_it() {
+    let dir = folder();
+    for name in ["from_conf", "from_toml", "from_user"] {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        write(&dir.path().join(name), "V1__a.sql", "SELECT 1;\n");
+    }
+    let locations = |dir: &std::path::Path| {
+        let r = run_in(dir, &["info", "--format", "json"]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        (
+            json["migration_sets"][0]["locations"].clone(),
+            json["migration_sets"][0]["migrations"]
+                .as_array()
+                .unwrap()
+                .len(),
+        )
+    };
+    std::fs::write(
+        dir.path().join("flyway.conf"),
+        "flyway.locations=filesystem:from_conf\nflyway.sqlMigrationPrefix=M\n",
+    )
+    .unwrap();
+    // `M` is the prefix: V1__a.sql is not a migration.
+    assert_eq!(locations(dir.path()), (serde_json::json!(["from_conf"]), 0));
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway]\nlocations = [\"filesystem:from_toml\"]\n",
+    )
+    .unwrap();
+    // flyway.conf is not read at all: the prefix is `V` again.
+    assert_eq!(locations(dir.path()), (serde_json::json!(["from_toml"]), 1));
+    std::fs::write(
+        dir.path().join("flyway.user.toml"),
+        "[flyway]\nlocations = [\"filesystem:from_user\"]\n",
+    )
+    .unwrap();
+    assert_eq!(locations(dir.path()), (serde_json::json!(["from_user"]), 1));
+}
+
+/// Row 7: `V1__x.sql.conf` with `encoding=ISO-8859-1`: Flyway's `FileSystemScanner` reads the
+/// script in its metadata's encoding, so the Latin-1 bytes are text, not invalid UTF-8, and the
+/// checksum is over the decoded text.
+#[test]
+fn script_conf_encoding_decodes_the_script() {
+    let dir = folder();
+    let sql = dir.path().join("sql");
+    std::fs::write(
+        sql.join("V1__x.sql"),
+        b"INSERT INTO t VALUES ('caf\xe9');\n",
+    )
+    .unwrap();
+    let info = |dir: &std::path::Path| {
+        let r = run_in(dir, &["info", "sql", "--format", "json"]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        json["migration_sets"][0]["migrations"][0]["checksum"].clone()
+    };
+    // Without the script's own encoding the bytes are invalid UTF-8.
+    assert!(info(dir.path()).is_null());
+    let r = run_in(dir.path(), &["check", "sql"]);
+    assert_has(&r.stdout, "invalid-encoding");
+
+    std::fs::write(sql.join("V1__x.sql.conf"), "encoding=ISO-8859-1\n").unwrap();
+    assert_eq!(
+        info(dir.path()),
+        serde_json::json!(flyway_lsp::checksum::checksum_text(
+            "INSERT INTO t VALUES ('café');\n"
+        ))
+    );
+    let r = run_in(dir.path(), &["check", "sql"]);
+    assert!(!r.stdout.contains("invalid-encoding"), "{}", r.stdout);
+}
+
+/// Row 8: `executeInTransaction=false` in `V1__x.sql.conf` lifts Flyway's refusal of a script
+/// mixing CONCURRENTLY with other statements (`ParserSqlScript`): a warning, not an error.
+#[test]
+fn execute_in_transaction_false_accepts_a_mixed_script_with_a_warning() {
+    let dir = folder();
+    let sql = dir.path().join("sql");
+    std::fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "dialect = \"postgres\"\n",
+    )
+    .unwrap();
+    write(&sql, "V1__t.sql", "CREATE TABLE t (a int);\n");
+    write(
+        &sql,
+        "V2__i.sql",
+        "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+    );
+    let r = run_in(dir.path(), &["check", "sql"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_has(&r.stdout, "error[concurrently-in-transaction]");
+    std::fs::write(sql.join("V2__i.sql.conf"), "executeInTransaction=false\n").unwrap();
+    let r = run_in(dir.path(), &["check", "sql"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_has(
+        &r.stdout,
+        "warning[concurrently-in-transaction] CREATE INDEX CONCURRENTLY is mixed with transactional statements under executeInTransaction=false: Flyway accepts it",
+    );
+}
+
+/// Row 5: with `validateMigrationNaming=true` an invalid SQL file name fails every command
+/// before anything else (`ScannerUtils.validateMigrationNaming`, run by `FlywayExecutor`), with
+/// each name's validity message (`ResourceNameParser`).
+#[test]
+fn validate_migration_naming_fails_every_command_first() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        write(&sql, "V1__ok.sql", "CREATE TABLE ok (id int);\n");
+        write(&sql, "V2_bad.sql", "CREATE TABLE bad (id int);\n");
+        write(&sql, "notes.sql", "SELECT 1;\n");
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            format!(
+                "[flyway]\nlocations = [\"filesystem:sql\"]\nvalidateMigrationNaming = true\n\n[environments.default]\nurl = \"{}\"\n",
+                db.url
+            ),
+        )
+        .unwrap();
+        // In path order (`V` sorts before `n`).
+        let expected = "ERROR: Invalid SQL filenames found:\nInvalid versioned migration name format: V2_bad.sql (could not recognise version number 2_bad)\nUnrecognised migration name format: notes.sql\n";
+        for args in [&["validate"][..], &["info"][..], &["info", "--connect"][..]] {
+            let r = run_in(dir.path(), args);
+            assert_eq!(r.code, 1, "{flavor:?} {args:?}: {}{}", r.stdout, r.stderr);
+            assert_eq!(r.stdout, expected, "{flavor:?} {args:?}");
+        }
+        // Without the setting the names are skipped, as Flyway does.
+        let r = run_in(
+            dir.path(),
+            &["validate", "--set", "validateMigrationNaming=false"],
+        );
+        assert!(!r.stdout.contains("Invalid SQL filenames"), "{}", r.stdout);
+    }
+}

@@ -56,10 +56,12 @@ fn table_name(status: &DbStatus, report: &ProjectReport) -> String {
     status.table_name(report.server.flavor)
 }
 
-/// The exit status of a failed read: 5 for a history table that is not Flyway's, else 4.
+/// The exit status of a failed read: 5 for a history table that is not Flyway's, 1 for a
+/// folder Flyway cannot resolve (a placeholder without a value), else 4.
 fn read_exit_code(error: &crate::database::client::DbError) -> i32 {
     match error {
         crate::database::client::DbError::History(_) => super::EXIT_HISTORY_TABLE,
+        crate::database::client::DbError::Resolve(_) => super::EXIT_ERRORS,
         _ => super::EXIT_CONNECTION,
     }
 }

@@ -7,15 +7,19 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::display_path;
+use crate::checksum::checksum_text;
 use crate::engine::ProjectReport;
 use crate::index::ScriptFile;
 use crate::naming::{Kind, ResourceName};
+use crate::placeholders::{replace_placeholders, BuiltIns};
 
 /// One row of the listing.
 struct Row<'a> {
     file: &'a ScriptFile,
     name: &'a ResourceName,
     undoable: Option<bool>,
+    /// Flyway's checksum ([`checksum_of`]); `Err` with Flyway's message when it cannot be made.
+    checksum: Result<Option<i32>, String>,
 }
 
 impl Row<'_> {
@@ -49,11 +53,43 @@ impl Row<'_> {
         if self.file.is_code() {
             return String::new();
         }
-        self.file
-            .checksum()
-            .map(|c| c.to_string())
-            .unwrap_or_else(|| "unreadable".to_string())
+        match &self.checksum {
+            Ok(Some(c)) => c.to_string(),
+            Ok(None) => "unreadable".to_string(),
+            Err(_) => "unresolved".to_string(),
+        }
     }
+}
+
+/// The checksum Flyway gives a file (`SqlMigrationResolver`): over the raw text, except for a
+/// repeatable migration with placeholder replacement on, whose checksum is over the replaced
+/// text. Offline only the built-ins known without a server have values (`${flyway:user}` and
+/// `${flyway:database}` do not): `Err` with Flyway's message for a placeholder without one.
+fn checksum_of(
+    report: &ProjectReport,
+    file: &ScriptFile,
+    name: &ResourceName,
+) -> Result<Option<i32>, String> {
+    let flyway = &report.project.config.flyway;
+    if name.kind != Kind::Repeatable || !flyway.placeholder_replacement || file.is_code() {
+        return Ok(file.checksum());
+    }
+    let Some(text) = file.text() else {
+        return Ok(file.checksum());
+    };
+    let config = &report.project.config;
+    let table = config
+        .layers
+        .get("table")
+        .ok()
+        .flatten()
+        .map(|(v, _)| v.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "flyway_schema_history".to_string());
+    let builtins = BuiltIns::offline(flyway, &table, &config.environment);
+    replace_placeholders(text, flyway, &builtins, &file.file_name)
+        .map(|replaced| Some(checksum_text(&replaced)))
+        .map_err(|e| e.to_string())
 }
 
 /// Versioned and baseline migrations by version, then repeatables by description.
@@ -69,6 +105,7 @@ fn rows(report: &ProjectReport) -> Vec<Row<'_>> {
         .map(|(file, name)| Row {
             file,
             name,
+            checksum: checksum_of(report, file, name),
             undoable: Some(
                 name.kind == Kind::Versioned
                     && name
@@ -91,6 +128,7 @@ fn rows(report: &ProjectReport) -> Vec<Row<'_>> {
         .map(|(file, name)| Row {
             file,
             name,
+            checksum: checksum_of(report, file, name),
             undoable: None,
         })
         .collect();
@@ -135,7 +173,8 @@ pub fn write_table(
             "Checksum",
             "Undoable",
         ];
-        let table: Vec<[String; 7]> = rows(report)
+        let rows = rows(report);
+        let table: Vec<[String; 7]> = rows
             .iter()
             .map(|r| {
                 [
@@ -155,6 +194,16 @@ pub fn write_table(
             .collect();
         let table: Vec<Vec<String>> = table.into_iter().map(Vec::from).collect();
         write_grid(&headers, &table, "No migrations found", out)?;
+        for r in &rows {
+            if let Err(message) = &r.checksum {
+                writeln!(
+                    out,
+                    "{}: checksum unresolved: {}",
+                    super::output::escape_control(&r.file.script),
+                    super::output::escape_control(message)
+                )?;
+            }
+        }
         let skipped = report
             .set
             .files
@@ -252,16 +301,20 @@ pub fn write_json(
             let migrations: Vec<Value> = rows(report)
                 .iter()
                 .map(|r| {
-                    json!({
+                    let mut row = json!({
                         "category": r.category(),
                         "version": r.name.version.as_ref().map(|v| v.raw()),
                         "description": r.name.description(),
                         "type": r.migration_type(),
                         "script": r.file.script,
                         "path": display_path(cwd, &r.file.path),
-                        "checksum": r.file.checksum(),
+                        "checksum": r.checksum.clone().ok().flatten(),
                         "undoable": r.undoable,
-                    })
+                    });
+                    if let Err(message) = &r.checksum {
+                        row["checksum_error"] = json!(message);
+                    }
+                    row
                 })
                 .collect();
             json!({

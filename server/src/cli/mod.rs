@@ -461,6 +461,10 @@ fn info(
     let connect = args.connect || args.db.url.is_some();
     let paths: Vec<PathBuf> = args.path.into_iter().collect();
     let reports = db_reports(&paths, &args.config, &args.db, env, cwd)?;
+    if let Some(message) = naming_failure(&reports) {
+        writeln!(out, "ERROR: {message}")?;
+        return Ok(EXIT_ERRORS);
+    }
     if connect {
         let statuses =
             db::statuses(&reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
@@ -484,6 +488,37 @@ fn info(
     Ok(EXIT_OK)
 }
 
+/// With `validateMigrationNaming=true` Flyway fails every command before anything else when an
+/// SQL file's name is invalid (`ScannerUtils.validateMigrationNaming`, run by `FlywayExecutor`):
+/// "Invalid SQL filenames found:" and each name's validity message, one per line.
+fn naming_failure(reports: &[ProjectReport]) -> Option<String> {
+    let mut messages = Vec::new();
+    for report in reports {
+        let settings = &report.project.config.flyway;
+        if !settings.validate_migration_naming {
+            continue;
+        }
+        for file in &report.set.files {
+            match &file.class {
+                crate::naming::Classified::Unrecognised { .. } => messages.push(format!(
+                    "Unrecognised migration name format: {}",
+                    file.file_name
+                )),
+                crate::naming::Classified::Named(name) => {
+                    messages.extend(name.flyway_message(settings));
+                }
+                crate::naming::Classified::NotSql => {}
+            }
+        }
+    }
+    // File names are shown escaped (one message per line).
+    let messages: Vec<String> = messages
+        .iter()
+        .map(|m| output::escape_control(m).into_owned())
+        .collect();
+    (!messages.is_empty()).then(|| format!("Invalid SQL filenames found:\n{}", messages.join("\n")))
+}
+
 /// The projects of `paths`, with the connection flags applied over the configuration.
 fn db_reports(
     paths: &[PathBuf],
@@ -504,6 +539,10 @@ fn validate(
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
     let reports = db_reports(&args.paths, &args.config, &args.db, env, cwd)?;
+    if let Some(message) = naming_failure(&reports) {
+        writeln!(out, "ERROR: {message}")?;
+        return Ok(EXIT_ERRORS);
+    }
     let statuses = db::statuses(&reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
     Ok(db::write_validate(
         &reports,
@@ -521,6 +560,10 @@ fn dry_run(
     out: &mut dyn Write,
 ) -> Result<i32, CliError> {
     let reports = db_reports(&args.paths, &args.config, &args.db, env, cwd)?;
+    if let Some(message) = naming_failure(&reports) {
+        writeln!(out, "ERROR: {message}")?;
+        return Ok(EXIT_ERRORS);
+    }
     let limits = crate::database::dryrun::Limits {
         lock_timeout: std::time::Duration::from_secs(args.lock_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),

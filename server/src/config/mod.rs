@@ -1,8 +1,9 @@
 //! Configuration: Flyway's own settings, found and merged the way Flyway does, and the tool's settings.
 //!
 //! Sources, strongest first: command-line overrides, `FLYWAY_*` environment variables, config files
-//! (`flyway.toml`, legacy `flyway.conf`, in the project folder or `conf/` below it, or the files named
-//! by `--config` / `FLYWAY_CONFIG_FILES`), then Flyway's defaults. The tool's own settings live in a
+//! (`flyway.toml` then `flyway.user.toml`, or, only when neither exists, legacy `flyway.conf`; in the
+//! project folder or `conf/` below it, or the files named by `--config` / `FLYWAY_CONFIG_FILES`),
+//! then Flyway's defaults. The tool's own settings live in a
 //! `[flyway-lsp]` table of `flyway.toml` or in `flyway-lsp.toml` (which wins).
 //!
 //! Architecture invariant: this module knows nothing about diagnostics, rules or LSP; it turns files
@@ -52,14 +53,30 @@ pub fn editor_settings_from_json(value: &serde_json::Value) -> Result<toml::Tabl
         .map_err(|e| ConfigError::new(format!("{EDITOR_SETTINGS}: {e}")))
 }
 
-/// Config files looked for in a project folder, weakest first.
+/// Config files looked for in a project folder, weakest first. Flyway's command line
+/// (`ConfigurationManagerImpl`) reads the TOML files only when one exists, else the legacy
+/// `.conf` files: see [`TOML_CONFIG_FILES`] and [`LEGACY_CONFIG_FILES`].
 pub const CONFIG_FILE_CANDIDATES: &[&str] = &[
     "conf/flyway.conf",
     "conf/flyway.toml",
+    "conf/flyway.user.toml",
     "flyway.conf",
     "flyway.toml",
+    "flyway.user.toml",
     TOOL_CONFIG_FILE,
 ];
+
+/// The TOML files Flyway reads, weakest first: each `flyway.user.toml` right after its
+/// `flyway.toml` (`ConfigUtils.getDefaultTomlConfigFileLocations`).
+pub const TOML_CONFIG_FILES: &[&str] = &[
+    "conf/flyway.toml",
+    "conf/flyway.user.toml",
+    "flyway.toml",
+    "flyway.user.toml",
+];
+
+/// The legacy files Flyway reads when no TOML file exists, weakest first.
+pub const LEGACY_CONFIG_FILES: &[&str] = &["conf/flyway.conf", "flyway.conf"];
 
 /// A configuration problem: unreadable or malformed file, wrong type, unknown setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +142,18 @@ pub struct FlywaySettings {
     pub out_of_order: bool,
     pub validate_migration_naming: bool,
     pub placeholders: BTreeMap<String, String>,
+    /// `placeholderReplacement` (default true).
+    pub placeholder_replacement: bool,
+    /// `placeholderPrefix` / `placeholderSuffix` / `placeholderSeparator` (`${`, `}`, `:`).
+    pub placeholder_prefix: String,
+    pub placeholder_suffix: String,
+    pub placeholder_separator: String,
+    /// `defaultSchema` and `schemas`, for the `${flyway:defaultSchema}` / `${flyway:schemas}`
+    /// placeholders known without a database.
+    pub default_schema: Option<String>,
+    pub schemas: Vec<String>,
+    /// `workingDirectory` (`${flyway:workingDirectory}`; default: the current directory).
+    pub working_directory: Option<String>,
     pub encoding: Encoding,
 }
 
@@ -141,6 +170,13 @@ impl Default for FlywaySettings {
             out_of_order: false,
             validate_migration_naming: false,
             placeholders: BTreeMap::new(),
+            placeholder_replacement: true,
+            placeholder_prefix: "${".into(),
+            placeholder_suffix: "}".into(),
+            placeholder_separator: ":".into(),
+            default_schema: None,
+            schemas: Vec::new(),
+            working_directory: None,
             encoding: Encoding::Utf8,
         }
     }
@@ -153,7 +189,10 @@ impl FlywaySettings {
         if let Some((value, _)) = layers.get("locations")? {
             settings.locations = Some(split_list(&value));
         }
-        let text_keys: [(&str, &mut String); 5] = [
+        let text_keys: [(&str, &mut String); 8] = [
+            ("placeholderPrefix", &mut settings.placeholder_prefix),
+            ("placeholderSuffix", &mut settings.placeholder_suffix),
+            ("placeholderSeparator", &mut settings.placeholder_separator),
             ("sqlMigrationPrefix", &mut settings.sql_migration_prefix),
             (
                 "sqlMigrationSeparator",
@@ -202,6 +241,19 @@ impl FlywaySettings {
             })?;
         }
         settings.placeholders = layers.placeholders()?;
+        settings.placeholder_replacement =
+            read_bool(layers, "placeholderReplacement")?.unwrap_or(true);
+        if let Some((value, _)) = layers.get("schemas")? {
+            settings.schemas = split_list(&value);
+        }
+        settings.default_schema = layers
+            .get("defaultSchema")?
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|s| !s.is_empty());
+        settings.working_directory = layers
+            .get("workingDirectory")?
+            .map(|(v, _)| v)
+            .filter(|s| !s.trim().is_empty());
         Ok(settings)
     }
 }
@@ -353,11 +405,19 @@ fn config_files_for(base_dir: &Path, options: &LoadOptions) -> Result<Vec<PathBu
         }
         return Ok(files);
     }
-    Ok(CONFIG_FILE_CANDIDATES
-        .iter()
-        .map(|name| base_dir.join(name))
-        .filter(|p| is_present(p))
-        .collect())
+    let present = |names: &[&str]| -> Vec<PathBuf> {
+        names
+            .iter()
+            .map(|name| base_dir.join(name))
+            .filter(|p| is_present(p))
+            .collect()
+    };
+    let mut files = present(TOML_CONFIG_FILES);
+    if files.is_empty() {
+        files = present(LEGACY_CONFIG_FILES);
+    }
+    files.extend(present(&[TOOL_CONFIG_FILE]));
+    Ok(files)
 }
 
 /// Whether something (of any kind: reading it says if it is not a regular file) is at `path`.
@@ -536,6 +596,56 @@ owner = "app"
         assert_eq!(config.flyway.sql_migration_suffixes, vec![".sql", ".pgsql"]);
         assert!(config.flyway.validate_migration_naming);
         assert_eq!(config.flyway.encoding, Encoding::Latin1);
+    }
+
+    /// `ConfigurationManagerImpl`: with a TOML file present the command line reads the TOML
+    /// files only; `ConfigUtils.getDefaultTomlConfigFileLocations`: `flyway.user.toml` after
+    /// `flyway.toml`.
+    #[test]
+    fn toml_files_win_over_conf_and_user_toml_comes_last() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("flyway.conf"),
+            "flyway.locations=filesystem:from_conf\nflyway.outOfOrder=true\n",
+        )
+        .unwrap();
+        let config = load(dir.path(), &[], &[]);
+        assert_eq!(
+            config.flyway.locations,
+            Some(vec!["filesystem:from_conf".to_string()])
+        );
+        fs::write(
+            dir.path().join("flyway.toml"),
+            "[flyway]\nlocations = [\"filesystem:from_toml\"]\nsqlMigrationPrefix = \"M\"\n",
+        )
+        .unwrap();
+        let config = load(dir.path(), &[], &[]);
+        assert_eq!(
+            config.flyway.locations,
+            Some(vec!["filesystem:from_toml".to_string()])
+        );
+        assert!(!config.flyway.out_of_order, "flyway.conf was read too");
+        assert_eq!(config.files, vec![dir.path().join("flyway.toml")]);
+        fs::write(
+            dir.path().join("flyway.user.toml"),
+            "[flyway]\nlocations = [\"filesystem:from_user\"]\n",
+        )
+        .unwrap();
+        let config = load(dir.path(), &[], &[]);
+        assert_eq!(
+            config.flyway.locations,
+            Some(vec!["filesystem:from_user".to_string()])
+        );
+        assert_eq!(config.flyway.sql_migration_prefix, "M");
+        // A user file alone is a TOML configuration too.
+        fs::remove_file(dir.path().join("flyway.toml")).unwrap();
+        let config = load(dir.path(), &[], &[]);
+        assert_eq!(
+            config.flyway.locations,
+            Some(vec!["filesystem:from_user".to_string()])
+        );
+        assert!(!config.flyway.out_of_order);
+        assert_eq!(find_config_dir(dir.path()), Some(dir.path().to_path_buf()));
     }
 
     #[test]

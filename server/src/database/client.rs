@@ -66,6 +66,9 @@ pub enum DbError {
     /// The history table is not laid out as Flyway's: a column missing or of another type, or
     /// a value that cannot be Flyway's.
     History(String),
+    /// The folder's migrations cannot be resolved as Flyway resolves them (a repeatable's
+    /// placeholder has no value): Flyway fails the command the same way.
+    Resolve(String),
 }
 
 /// A statement's failure as the server reported it.
@@ -83,9 +86,10 @@ pub struct StatementError {
 impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DbError::Connect(message) | DbError::Busy(message) | DbError::History(message) => {
-                f.write_str(message)
-            }
+            DbError::Connect(message)
+            | DbError::Busy(message)
+            | DbError::History(message)
+            | DbError::Resolve(message) => f.write_str(message),
             DbError::Statement(e) => match &e.code {
                 Some(code) => write!(f, "{} ({code})", e.message),
                 None => f.write_str(&e.message),

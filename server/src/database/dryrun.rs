@@ -25,13 +25,13 @@ use std::time::{Duration, Instant};
 use super::client::ReadLimits;
 use super::client::{quote_ident, Client, DbError, StatementError, CONNECT_TIMEOUT};
 use super::embedded;
-use super::resolve::replace_placeholders;
 use super::settings::DbSettings;
 use super::snapshot::{self, Snapshot};
 use super::validate::State;
 use super::DbStatus;
 use crate::diagnostic::{LineCol, TextRange};
 use crate::index::MigrationSet;
+use crate::placeholders::replace_placeholders;
 use crate::project::Project;
 use crate::sql::lexer::{tokenize, Token, TokenKind};
 use crate::sql::server::Flavor;
@@ -758,7 +758,7 @@ pub(super) fn prepare(
 ) -> (Vec<Prepared>, Vec<String>) {
     let mut notes = Vec::new();
     let mut out = Vec::new();
-    let builtins = super::builtins(settings, &status.schema);
+    let builtins = super::builtins(&project.config.flyway, settings, &status.schema);
     for index in pending(status) {
         let resolved = &status.status.resolved[index];
         let Some(file) = set.files.iter().position(|f| f.path == resolved.path) else {
@@ -770,16 +770,13 @@ pub(super) fn prepare(
         let text = if settings.placeholder_replacement {
             match replace_placeholders(
                 text,
-                &project.config.flyway.placeholders,
+                &project.config.flyway,
                 &builtins,
                 &set.files[file].file_name,
             ) {
                 Ok(t) => t,
-                Err(name) => {
-                    notes.push(format!(
-                        "{}: No value provided for placeholder: ${{{name}}}. Check your configuration! (run with the raw text)",
-                        resolved.script
-                    ));
+                Err(e) => {
+                    notes.push(format!("{}: {e} (run with the raw text)", resolved.script));
                     text.to_string()
                 }
             }

@@ -14,8 +14,9 @@ pub mod snapshot;
 pub mod url;
 pub mod validate;
 
+use crate::placeholders::BuiltIns;
 use client::{Client, DbError, CONNECT_TIMEOUT};
-use resolve::{resolved_migrations, BuiltIns};
+use resolve::resolved_migrations;
 use settings::DbSettings;
 use validate::{compare_to, Status};
 
@@ -50,14 +51,21 @@ impl DbStatus {
     }
 }
 
-/// The built-in placeholder values for this connection.
-pub fn builtins(settings: &DbSettings, schema: &str) -> BuiltIns {
+/// The built-in placeholder values for this connection (`ParsingContext.populate`).
+pub fn builtins(
+    flyway: &crate::config::FlywaySettings,
+    settings: &DbSettings,
+    schema: &str,
+) -> BuiltIns {
     BuiltIns {
-        default_schema: schema.to_string(),
-        user: settings.connection.user.clone().unwrap_or_default(),
-        database: settings.connection.database.clone(),
+        default_schema: Some(schema.to_string()),
+        schemas: flyway.schemas.clone(),
+        user: settings.connection.user.clone(),
+        database: Some(settings.connection.database.clone()),
         table: settings.table.clone(),
         environment: settings.environment.clone(),
+        timestamp: crate::placeholders::timestamp_now(),
+        working_directory: crate::placeholders::working_directory(flyway),
     }
 }
 
@@ -114,7 +122,9 @@ async fn read_unbounded(
                 c.schema_exists(&schema).await
             })
             .await?;
-    let resolved = resolved_migrations(project, set, settings, &builtins(settings, &schema));
+    let builtins = builtins(&project.config.flyway, settings, &schema);
+    let resolved = resolved_migrations(project, set, settings, &builtins)
+        .map_err(|(script, e)| DbError::Resolve(format!("{script}: {e}")))?;
     let mut status = compare_to(
         resolved,
         rows.unwrap_or_default(),

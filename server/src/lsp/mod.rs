@@ -705,7 +705,7 @@ impl LanguageServer for Backend {
                 .unwrap_or_default();
             if matches!(
                 name.as_str(),
-                "flyway.toml" | "flyway.conf" | "flyway-lsp.toml"
+                "flyway.toml" | "flyway.user.toml" | "flyway.conf" | "flyway-lsp.toml"
             ) {
                 reload_all = true;
                 continue;

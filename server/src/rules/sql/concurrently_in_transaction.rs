@@ -11,14 +11,19 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it does
 Flags statements that PostgreSQL cannot run inside a transaction (`CREATE/DROP INDEX
 CONCURRENTLY`, `REINDEX CONCURRENTLY`, `VACUUM`) when the same migration also has ordinary
-statements (including `SET` and `DO`), unless Flyway's `mixed` setting is on; and when the script
-forces a transaction with `executeInTransaction=true`.
+statements (including `SET` and `DO`), unless Flyway's `mixed` setting is on or the script sets
+`executeInTransaction`; and when the script forces a transaction with `executeInTransaction=true`.
+With `executeInTransaction=false` (in `V1__x.sql.conf` or a `-- flyway:executeInTransaction=false`
+line) the mix is accepted, and reported as a warning at most: the other statements then run
+without a transaction too.
 
 ## Why is this bad?
 Flyway runs a migration outside a transaction only when all its statements are
-non-transactional. Otherwise it stops with "Detected both transactional and non-transactional
-statements within the same migration (even though mixed is false)". `executeInTransaction=false`
-does not lift that check. Forced into a transaction, PostgreSQL fails with "CREATE INDEX
+non-transactional. Otherwise, unless the script's own `executeInTransaction` is set, it stops
+with "Detected both transactional and non-transactional statements within the same migration
+(even though mixed is false)" (`ParserSqlScript`). With `executeInTransaction=false` Flyway runs
+the whole script without a transaction: a failure half-way leaves the statements before it
+applied and the migration failed. Forced into a transaction, PostgreSQL fails with "CREATE INDEX
 CONCURRENTLY cannot run inside a transaction block".
 
 ## Example
@@ -73,19 +78,28 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         .ok()
         .flatten()
         .is_some_and(|(v, _)| v.trim().eq_ignore_ascii_case("true"));
-    let forced = cx.sql.script_config.execute_in_transaction == Some(true);
+    let setting = cx.sql.script_config.execute_in_transaction;
     for (statement, what) in non_tx {
-        let message = if forced {
-            format!(
+        let (message, warning) = if setting == Some(true) {
+            (format!(
                 "{what} cannot run inside a transaction block, and this script sets executeInTransaction=true; remove that setting and keep the statement in a migration of its own"
-            )
+            ), false)
+        } else if transactional && setting == Some(false) {
+            // ParserSqlScript refuses the mix only when executeInTransaction is not set.
+            (format!(
+                "{what} is mixed with transactional statements under executeInTransaction=false: Flyway accepts it, but runs the other statements without a transaction too, so a failure half-way leaves the earlier ones applied; consider giving {what} a migration of its own"
+            ), true)
         } else if transactional && !mixed_allowed {
-            format!(
-                "{what} cannot run in a transaction, and this migration also has transactional statements: Flyway refuses it (\"Detected both transactional and non-transactional statements within the same migration\"). Move it to a migration of its own, or set mixed=true; executeInTransaction=false does not lift this check"
-            )
+            (format!(
+                "{what} cannot run in a transaction, and this migration also has transactional statements: Flyway refuses it (\"Detected both transactional and non-transactional statements within the same migration\"). Move it to a migration of its own, or set mixed=true or executeInTransaction=false for this script"
+            ), false)
         } else {
             continue;
         };
-        sink.statement(&RULE, cx, statement, message);
+        if let Some(d) = sink.statement(&RULE, cx, statement, message) {
+            if warning && d.level == Level::Error {
+                d.level = Level::Warning;
+            }
+        }
     }
 }

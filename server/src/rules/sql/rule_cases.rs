@@ -310,3 +310,63 @@ fn messages_keep_the_spelling_of_names() {
         messages[0]
     );
 }
+
+/// Issue #12 row 8 (`ParserSqlScript`): the mixed refusal fires only when the script does not
+/// set `executeInTransaction`. With `false` (in `.sql.conf` or a comment) the mix is a warning.
+#[test]
+fn execute_in_transaction_false_turns_the_mixed_refusal_into_a_warning() {
+    let findings = |script: &str, sidecar: Option<&str>| {
+        let dir = tempfile::tempdir().unwrap();
+        let sql_dir = dir.path().join("sql");
+        fs::create_dir(&sql_dir).unwrap();
+        fs::write(sql_dir.join("V1__base.sql"), PG_BASE).unwrap();
+        fs::write(sql_dir.join("V2__change.sql"), script).unwrap();
+        if let Some(conf) = sidecar {
+            fs::write(sql_dir.join("V2__change.sql.conf"), conf).unwrap();
+        }
+        fs::write(
+            dir.path().join("flyway-lsp.toml"),
+            "dialect = \"postgres\"\n",
+        )
+        .unwrap();
+        let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+        reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter())
+            .filter(|d| d.rule == "concurrently-in-transaction")
+            .map(|d| (d.level, d.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let mixed = "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON users (email);\n";
+    let refused = findings(mixed, None);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].0, crate::config::Level::Error);
+    for (script, sidecar) in [
+        (mixed.to_string(), Some("executeInTransaction=false\n")),
+        (
+            format!("-- flyway:executeInTransaction=false\n{mixed}"),
+            None,
+        ),
+    ] {
+        let found = findings(&script, sidecar);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, crate::config::Level::Warning);
+        assert!(
+            found[0]
+                .1
+                .contains("Flyway accepts it, but runs the other statements without a transaction"),
+            "{}",
+            found[0].1
+        );
+    }
+    // Forced into a transaction: PostgreSQL refuses, still an error.
+    let forced = findings(mixed, Some("executeInTransaction=true\n"));
+    assert_eq!(forced.len(), 1, "{forced:?}");
+    assert_eq!(forced[0].0, crate::config::Level::Error);
+    // Alone in its script with executeInTransaction=false: nothing to say.
+    assert!(findings(
+        "CREATE INDEX CONCURRENTLY i ON users (email);\n",
+        Some("executeInTransaction=false\n")
+    )
+    .is_empty());
+}
