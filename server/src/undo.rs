@@ -432,7 +432,7 @@ impl<'a> Gen<'a> {
                     }) {
                         Some(old) => format!(
                             "ALTER TABLE {t} ALTER COLUMN {ci} TYPE {0} USING {ci}::{0};",
-                            old.spec.data_type
+                            storage_type(&old.spec.data_type)
                         ),
                         None => self.todo(&format!(
                             "restore the type column {ci} of {t} had before this migration"
@@ -469,6 +469,7 @@ impl<'a> Gen<'a> {
         };
         Some(vec![match created {
             Created::Drop { kind, name } => format!("DROP {kind} IF EXISTS {};", name(self)),
+            Created::Statement(drop) => drop,
             Created::Unknown { kind, name } => self.todo(&format!(
                 "restore the previous {} {}, or drop it if this migration created it (IF NOT EXISTS / OR REPLACE: it may have existed)",
                 kind.to_lowercase(),
@@ -548,6 +549,8 @@ enum Created {
         kind: String,
         name: Box<dyn Fn(&Gen) -> String>,
     },
+    /// The statement surely created it: this statement drops it.
+    Statement(String),
     /// It may have existed before (`IF NOT EXISTS`, `OR REPLACE`).
     Unknown {
         kind: String,
@@ -616,15 +619,21 @@ fn pg_created(source: &str) -> Option<Created> {
             ("TYPE", named(strings(&s.defnames)?), s.if_not_exists)
         }
         N::CreateDomainStmt(s) => ("DOMAIN", named(strings(&s.domainname)?), false),
-        N::CreateFunctionStmt(s) => (
-            if s.is_procedure {
+        N::CreateFunctionStmt(s) => {
+            let kind = if s.is_procedure {
                 "PROCEDURE"
             } else {
                 "FUNCTION"
-            },
-            named(strings(&s.funcname)?),
-            s.replace,
-        ),
+            };
+            let name = strings(&s.funcname)?;
+            if s.replace {
+                return Some(Created::Unknown {
+                    kind: kind.to_string(),
+                    name: named(name),
+                });
+            }
+            return pg_drop_routine(&s).map(Created::Statement);
+        }
         N::CreateTrigStmt(s) => {
             if s.isconstraint && s.trigname.is_empty() {
                 return None;
@@ -645,6 +654,74 @@ fn pg_created(source: &str) -> Option<Created> {
     } else {
         Created::Drop { kind, name }
     })
+}
+
+/// `DROP FUNCTION | PROCEDURE IF EXISTS name(argument types)` for a routine a statement
+/// created: the argument types (not OUT or TABLE ones) tell overloads apart, written by
+/// PostgreSQL's own deparser.
+fn pg_drop_routine(create: &pg_query::protobuf::CreateFunctionStmt) -> Option<String> {
+    use pg_query::protobuf::{
+        node::Node as N, DropBehavior, DropStmt, FunctionParameterMode as Mode, Node, ObjectType,
+        ObjectWithArgs, ParseResult, RawStmt,
+    };
+    let mut types = Vec::new();
+    for parameter in &create.parameters {
+        let Some(N::FunctionParameter(p)) = parameter.node.as_ref() else {
+            return None;
+        };
+        let input = [
+            Mode::FuncParamIn,
+            Mode::FuncParamInout,
+            Mode::FuncParamVariadic,
+            Mode::FuncParamDefault,
+        ]
+        .iter()
+        .any(|m| *m as i32 == p.mode);
+        if input {
+            types.push(Node {
+                node: Some(N::TypeName(p.arg_type.clone()?)),
+            });
+        }
+    }
+    let drop = N::DropStmt(DropStmt {
+        objects: vec![Node {
+            node: Some(N::ObjectWithArgs(ObjectWithArgs {
+                objname: create.funcname.clone(),
+                objargs: types,
+                objfuncargs: Vec::new(),
+                args_unspecified: false,
+            })),
+        }],
+        remove_type: if create.is_procedure {
+            ObjectType::ObjectProcedure
+        } else {
+            ObjectType::ObjectFunction
+        } as i32,
+        behavior: DropBehavior::DropRestrict as i32,
+        missing_ok: true,
+        concurrent: false,
+    });
+    let tree = ParseResult {
+        version: pg_query::parse("SELECT 1", 0).ok()?.protobuf.version,
+        stmts: vec![RawStmt {
+            stmt: Some(Box::new(Node { node: Some(drop) })),
+            stmt_location: 0,
+            stmt_len: 0,
+        }],
+    };
+    let text = pg_query::deparse(&tree, Default::default()).ok()?;
+    Some(format!("{};", text.trim_end_matches(';')))
+}
+
+/// The type a column is stored as: PostgreSQL's `serial` types are `integer`s with a
+/// sequence default, and only the integer type can be named in `ALTER COLUMN … TYPE`.
+fn storage_type(data_type: &str) -> &str {
+    match data_type {
+        "SERIAL" | "SERIAL4" => "INTEGER",
+        "BIGSERIAL" | "SERIAL8" => "BIGINT",
+        "SMALLSERIAL" | "SERIAL2" => "SMALLINT",
+        other => other,
+    }
 }
 
 /// Whether the replay knows table `name` did not exist: it saw it go, or every table the set
@@ -798,6 +875,15 @@ mod tests {
             ),
             "ALTER TABLE t ALTER COLUMN note DROP NOT NULL;\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\nALTER TABLE t ALTER COLUMN price SET DEFAULT 1;\nALTER TABLE t ALTER COLUMN note DROP DEFAULT;\nALTER TABLE t ALTER COLUMN price SET DEFAULT 0;\nALTER TABLE t ALTER COLUMN note TYPE VARCHAR(20) USING note::VARCHAR(20);\n"
         );
+        // A serial column is stored as an integer.
+        assert_eq!(
+            undo(
+                &["CREATE TABLE s (id serial);"],
+                "ALTER TABLE s ALTER COLUMN id TYPE bigint;",
+                &pg()
+            ),
+            "ALTER TABLE s ALTER COLUMN id TYPE INTEGER USING id::INTEGER;\n"
+        );
         // Unknown before: said, never guessed.
         let out = undo(&[], "ALTER TABLE x ALTER COLUMN a SET DEFAULT 1;\nALTER TABLE x ALTER COLUMN a TYPE bigint;", &pg());
         assert_eq!(
@@ -869,7 +955,12 @@ mod tests {
         let v = "BEGIN;\nSET lock_timeout = '1s';\nCREATE SCHEMA billing;\nCREATE SEQUENCE billing.seq;\nCREATE TYPE mood AS ENUM ('a');\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\nCREATE VIEW v AS SELECT 1;\nALTER TABLE t VALIDATE CONSTRAINT c;\nCREATE OR REPLACE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 1';\nCREATE SEQUENCE IF NOT EXISTS s2;\nCOMMENT ON TABLE t IS 'x';\nCOMMIT;";
         assert_eq!(
             undo(&["CREATE TABLE t (id int);"], v, &pg()),
-            "-- TODO flyway-lsp: cannot reverse automatically: COMMENT ON TABLE t IS 'x'\n-- TODO flyway-lsp: restore the previous sequence s2, or drop it if this migration created it (IF NOT EXISTS / OR REPLACE: it may have existed)\n-- TODO flyway-lsp: restore the previous function g, or drop it if this migration created it (IF NOT EXISTS / OR REPLACE: it may have existed)\nDROP VIEW IF EXISTS v;\nDROP TRIGGER IF EXISTS trg ON t;\nDROP FUNCTION IF EXISTS f;\nDROP TYPE IF EXISTS mood;\nDROP SEQUENCE IF EXISTS billing.seq;\nDROP SCHEMA IF EXISTS billing;\n"
+            "-- TODO flyway-lsp: cannot reverse automatically: COMMENT ON TABLE t IS 'x'\n-- TODO flyway-lsp: restore the previous sequence s2, or drop it if this migration created it (IF NOT EXISTS / OR REPLACE: it may have existed)\n-- TODO flyway-lsp: restore the previous function g, or drop it if this migration created it (IF NOT EXISTS / OR REPLACE: it may have existed)\nDROP VIEW IF EXISTS v;\nDROP TRIGGER IF EXISTS trg ON t;\nDROP FUNCTION IF EXISTS f();\nDROP TYPE IF EXISTS mood;\nDROP SEQUENCE IF EXISTS billing.seq;\nDROP SCHEMA IF EXISTS billing;\n"
+        );
+        // Overloads are told apart by their input argument types.
+        assert_eq!(
+            undo(&[], "CREATE FUNCTION app.h(a int, OUT b text, VARIADIC c int[]) LANGUAGE sql AS 'SELECT 1';\nCREATE PROCEDURE \"P\"(x varchar(3) DEFAULT 'a') LANGUAGE sql AS 'SELECT 1';", &pg()),
+            "DROP PROCEDURE IF EXISTS \"P\"(varchar(3));\nDROP FUNCTION IF EXISTS app.h(int, int[]);\n"
         );
         let v = "DELIMITER $$\nCREATE DEFINER=`root`@`%` PROCEDURE `Add_Col`()\nBEGIN\n  SELECT 1;\nEND $$\nCREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW SET NEW.id = 1$$\nDELIMITER ;\nCREATE VIEW V1 AS SELECT 1;\nCREATE OR REPLACE VIEW v2 AS SELECT 2;";
         assert_eq!(

@@ -100,10 +100,10 @@ const PG_CASES: &[Case] = &[
         migration: "ALTER TABLE app.items ALTER COLUMN qty SET DEFAULT 2;\nCREATE INDEX items_qty ON app.items (qty);\nALTER TABLE app.items ADD COLUMN note text;\nCREATE TABLE app.more (id int);\nCREATE VIEW app.v AS SELECT id FROM app.items;\nALTER TABLE app.items RENAME TO things;",
     },
     Case {
-        name: "schema, sequence, type, function, trigger",
-        earlier: &[PG_BASE],
+        name: "schema, sequence, type, function (an overload), trigger",
+        earlier: &[PG_BASE, "CREATE FUNCTION add_one(a int) RETURNS int LANGUAGE sql AS 'SELECT a + 1';"],
         rows: PG_ROWS,
-        migration: "BEGIN;\nSET lock_timeout = '5s';\nCREATE SCHEMA extra;\nCREATE SEQUENCE extra.counter;\nCREATE TYPE mood AS ENUM ('ok', 'bad');\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER keep_touch BEFORE UPDATE ON keep FOR EACH ROW EXECUTE FUNCTION touch();\nCOMMIT;",
+        migration: "BEGIN;\nSET lock_timeout = '5s';\nCREATE FUNCTION add_one(a text) RETURNS text LANGUAGE sql AS 'SELECT a';\nCREATE SCHEMA extra;\nCREATE SEQUENCE extra.counter;\nCREATE TYPE mood AS ENUM ('ok', 'bad');\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER keep_touch BEFORE UPDATE ON keep FOR EACH ROW EXECUTE FUNCTION touch();\nCOMMIT;",
     },
 ];
 
