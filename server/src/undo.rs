@@ -169,9 +169,10 @@ impl<'a> Gen<'a> {
     }
 
     /// A column definition for MySQL `CHANGE`, from what the replay knows; `None` when the
-    /// replay cannot restore it exactly (generated / auto-increment columns).
+    /// replay cannot restore it exactly (generated / auto-increment columns, options the facts
+    /// do not keep such as a character set or a comment).
     fn mysql_definition(&self, spec: &ColumnSpec) -> Option<String> {
-        if spec.generated || spec.data_type.is_empty() {
+        if spec.generated || spec.unmodelled_options || spec.data_type.is_empty() {
             return None;
         }
         let mut out = format!("{} {}", self.ident(&spec.name), spec.data_type);
@@ -186,8 +187,7 @@ impl<'a> Gen<'a> {
         format!("-- {TODO_MARKER}: {what}")
     }
 
-    /// Whether the words of the statement start with `words` (case-insensitive), past
-    /// comments.
+    /// The statement's first words, lower-cased, past comments.
     fn words(&self) -> Vec<String> {
         crate::sql::lexer::tokenize(
             self.source,
@@ -530,7 +530,7 @@ impl<'a> Gen<'a> {
         } else {
             Name::new(None, first)
         };
-        let name: Box<dyn Fn(&Gen) -> String> = Box::new(move |_| match &name.schema {
+        let name: NameWriter = Box::new(move |_| match &name.schema {
             Some(s) => format!("{}.{}", quote(true, s), quote(true, &name.name)),
             None => quote(true, &name.name),
         });
@@ -542,20 +542,17 @@ impl<'a> Gen<'a> {
     }
 }
 
+/// Writes an object's name for the undo script.
+type NameWriter = Box<dyn Fn(&Gen) -> String>;
+
 /// What a `CREATE` of a non-table object means for the undo script.
 enum Created {
     /// The statement surely created it: drop it.
-    Drop {
-        kind: String,
-        name: Box<dyn Fn(&Gen) -> String>,
-    },
+    Drop { kind: String, name: NameWriter },
     /// The statement surely created it: this statement drops it.
     Statement(String),
     /// It may have existed before (`IF NOT EXISTS`, `OR REPLACE`).
-    Unknown {
-        kind: String,
-        name: Box<dyn Fn(&Gen) -> String>,
-    },
+    Unknown { kind: String, name: NameWriter },
 }
 
 /// What a PostgreSQL `CREATE …` of a schema, sequence, type, domain, function, procedure or
@@ -594,8 +591,8 @@ fn pg_created(source: &str) -> Option<Created> {
             r.relname.clone(),
         )
     };
-    let named = |name: Name| -> Box<dyn Fn(&Gen) -> String> { Box::new(move |g| g.name(&name)) };
-    let (kind, name, unsure): (&str, Box<dyn Fn(&Gen) -> String>, bool) = match node {
+    let named = |name: Name| -> NameWriter { Box::new(move |g| g.name(&name)) };
+    let (kind, name, unsure): (&str, NameWriter, bool) = match node {
         N::CreateSchemaStmt(s) => {
             let schema = s.schemaname.clone();
             if !s.schema_elts.is_empty() || schema.is_empty() {
@@ -900,6 +897,15 @@ mod tests {
                 &mariadb
             ),
             "ALTER TABLE `Items` CHANGE title Label VARCHAR(50) NOT NULL;\nALTER TABLE `Items` CHANGE Label Label VARCHAR(10) NULL DEFAULT 'a';\n"
+        );
+        // A comment or character set the replay does not keep: said, not lost.
+        assert_eq!(
+            undo(
+                &["CREATE TABLE t (a VARCHAR(10) CHARACTER SET latin1 COMMENT 'x');"],
+                "ALTER TABLE t MODIFY a VARCHAR(50);",
+                &mariadb
+            ),
+            "-- TODO flyway-lsp: restore the definition column a of t had before this migration\n"
         );
     }
 
