@@ -255,9 +255,14 @@ impl<'a> Gen<'a> {
                 name: Some(name),
                 table,
                 if_not_exists,
+                concurrently,
                 ..
             } => {
-                let drop = self.drop_index(&name.name, table);
+                let mut drop = self.drop_index(&name.name, table);
+                if *concurrently && !self.mysql {
+                    // Built without blocking writes: dropped the same way.
+                    drop = drop.replacen("DROP INDEX", "DROP INDEX CONCURRENTLY", 1);
+                }
                 if !*if_not_exists {
                     return Some(vec![drop]);
                 }
@@ -823,6 +828,10 @@ mod tests {
         assert_eq!(
             undo(&[], text, &pg()),
             "DROP INDEX IF EXISTS a_key;\nALTER TABLE a RENAME COLUMN key TO id;\nDROP TABLE IF EXISTS a;\n"
+        );
+        assert_eq!(
+            undo(&[], "CREATE INDEX CONCURRENTLY ix ON app.t (a);", &pg()),
+            "DROP INDEX CONCURRENTLY IF EXISTS app.ix;\n"
         );
         // Rows written into a table the file creates go with it; others are a TODO.
         assert_eq!(

@@ -79,7 +79,7 @@ const PG_CASES: &[Case] = &[
         name: "create index",
         earlier: &[PG_BASE],
         rows: PG_ROWS,
-        migration: "CREATE INDEX keep_note ON keep (note);\nCREATE UNIQUE INDEX keep_code ON keep (code);\nCREATE INDEX IF NOT EXISTS keep_name ON keep (name);\nCREATE INDEX IF NOT EXISTS keep_qty ON keep (qty);",
+        migration: "CREATE INDEX keep_note ON keep (note);\nCREATE UNIQUE INDEX keep_code ON keep (code);\nCREATE INDEX IF NOT EXISTS keep_name ON keep (name);\nCREATE INDEX IF NOT EXISTS keep_qty ON keep (qty);\nCREATE INDEX CONCURRENTLY keep_price ON keep (price);",
     },
     Case {
         name: "create view",
