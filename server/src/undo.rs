@@ -207,7 +207,7 @@ impl<'a> Gen<'a> {
     /// The statement's reversal, `None` when it cannot be reversed (a TODO naming it).
     fn reverse(&self, op: &Op, before: &Catalog) -> Option<Vec<String>> {
         Some(match op {
-            Op::Transaction(_) | Op::Set { .. } => Vec::new(),
+            Op::Transaction(_) | Op::Set { .. } | Op::Vacuum | Op::Reindex { .. } => Vec::new(),
             Op::Dml {
                 kind: DmlKind::Select,
                 ..
@@ -463,7 +463,8 @@ impl<'a> Gen<'a> {
         Some(lines)
     }
 
-    /// `CREATE SCHEMA / SEQUENCE / TYPE / DOMAIN / FUNCTION / PROCEDURE / TRIGGER` (PostgreSQL)
+    /// `CREATE SCHEMA / SEQUENCE / TYPE / DOMAIN / EXTENSION / FUNCTION / PROCEDURE / TRIGGER`
+    /// (PostgreSQL)
     /// and `CREATE TRIGGER / PROCEDURE / FUNCTION` (MySQL) reverse to a drop when the statement
     /// surely created the object (no `IF NOT EXISTS`, no `OR REPLACE`).
     fn reverse_created_object(&self) -> Option<Vec<String>> {
@@ -476,7 +477,7 @@ impl<'a> Gen<'a> {
             Created::Drop { kind, name } => format!("DROP {kind} IF EXISTS {};", name(self)),
             Created::Statement(drop) => drop,
             Created::Unknown { kind, name } => self.todo(&format!(
-                "restore the previous {} {}, or drop it if this migration created it (IF NOT EXISTS / OR REPLACE: it may have existed)",
+                "drop {} {} if this migration created it, else restore its previous definition (IF NOT EXISTS / OR REPLACE: it may have existed before)",
                 kind.to_lowercase(),
                 name(self)
             )),
@@ -560,8 +561,8 @@ enum Created {
     Unknown { kind: String, name: NameWriter },
 }
 
-/// What a PostgreSQL `CREATE …` of a schema, sequence, type, domain, function, procedure or
-/// trigger creates, read by PostgreSQL's own parser.
+/// What a PostgreSQL `CREATE …` of a schema, sequence, type, domain, extension, function,
+/// procedure or trigger creates, read by PostgreSQL's own parser.
 fn pg_created(source: &str) -> Option<Created> {
     use pg_query::protobuf::{node::Node as N, ObjectType};
     let owned = source.to_string();
@@ -606,6 +607,14 @@ fn pg_created(source: &str) -> Option<Created> {
             (
                 "SCHEMA",
                 Box::new(move |g| g.ident(&schema)),
+                s.if_not_exists,
+            )
+        }
+        N::CreateExtensionStmt(s) => {
+            let extension = s.extname.clone();
+            (
+                "EXTENSION",
+                Box::new(move |g: &Gen| g.ident(&extension)),
                 s.if_not_exists,
             )
         }
@@ -967,10 +976,14 @@ mod tests {
 
     #[test]
     fn other_objects_are_dropped_when_created_here() {
+        assert_eq!(
+            undo(&[], "CREATE EXTENSION pgcrypto;\nCREATE EXTENSION IF NOT EXISTS citext;\nVACUUM ANALYZE t;", &pg()),
+            "-- TODO flyway-lsp: drop extension citext if this migration created it, else restore its previous definition (IF NOT EXISTS / OR REPLACE: it may have existed before)\nDROP EXTENSION IF EXISTS pgcrypto;\n"
+        );
         let v = "BEGIN;\nSET lock_timeout = '1s';\nCREATE SCHEMA billing;\nCREATE SEQUENCE billing.seq;\nCREATE TYPE mood AS ENUM ('a');\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\nCREATE VIEW v AS SELECT 1;\nALTER TABLE t VALIDATE CONSTRAINT c;\nCREATE OR REPLACE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 1';\nCREATE SEQUENCE IF NOT EXISTS s2;\nCOMMENT ON TABLE t IS 'x';\nCOMMIT;";
         assert_eq!(
             undo(&["CREATE TABLE t (id int);"], v, &pg()),
-            "-- TODO flyway-lsp: cannot reverse automatically: COMMENT ON TABLE t IS 'x'\n-- TODO flyway-lsp: restore the previous sequence s2, or drop it if this migration created it (IF NOT EXISTS / OR REPLACE: it may have existed)\n-- TODO flyway-lsp: restore the previous function g, or drop it if this migration created it (IF NOT EXISTS / OR REPLACE: it may have existed)\nDROP VIEW IF EXISTS v;\nDROP TRIGGER IF EXISTS trg ON t;\nDROP FUNCTION IF EXISTS f();\nDROP TYPE IF EXISTS mood;\nDROP SEQUENCE IF EXISTS billing.seq;\nDROP SCHEMA IF EXISTS billing;\n"
+            "-- TODO flyway-lsp: cannot reverse automatically: COMMENT ON TABLE t IS 'x'\n-- TODO flyway-lsp: drop sequence s2 if this migration created it, else restore its previous definition (IF NOT EXISTS / OR REPLACE: it may have existed before)\n-- TODO flyway-lsp: drop function g if this migration created it, else restore its previous definition (IF NOT EXISTS / OR REPLACE: it may have existed before)\nDROP VIEW IF EXISTS v;\nDROP TRIGGER IF EXISTS trg ON t;\nDROP FUNCTION IF EXISTS f();\nDROP TYPE IF EXISTS mood;\nDROP SEQUENCE IF EXISTS billing.seq;\nDROP SCHEMA IF EXISTS billing;\n"
         );
         // Overloads are told apart by their input argument types.
         assert_eq!(
