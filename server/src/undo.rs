@@ -43,7 +43,13 @@ pub fn undo_script(versioned: &SqlFile, text: &str, server: &Server, before: &Ca
                 created.push(catalog.folded(&table.name).into_owned());
             }
         }
-        snapshots.push(catalog.clone());
+        // Only the statements whose reversal reads the schema keep a copy (a seed file has
+        // many thousands of statements).
+        let reads_schema = matches!(
+            statement.parsed.op,
+            Op::CreateTable { .. } | Op::CreateIndex { .. } | Op::AlterTable { .. }
+        );
+        snapshots.push(reads_schema.then(|| catalog.clone()));
         let range = statement.range();
         catalog.apply_statement(
             &statement.parsed.op,
@@ -52,7 +58,8 @@ pub fn undo_script(versioned: &SqlFile, text: &str, server: &Server, before: &Ca
         );
     }
     let mut out = Vec::new();
-    for (statement, before) in versioned.statements.iter().zip(&snapshots).rev() {
+    for (statement, snapshot) in versioned.statements.iter().zip(&snapshots).rev() {
+        let before = snapshot.as_ref().unwrap_or(&catalog);
         let range = statement.range();
         let source = &text[range.start..range.end];
         let g = Gen::new(server, source, versioned);
@@ -302,11 +309,16 @@ impl<'a> Gen<'a> {
             .table(table)
             .filter(|t| !t.uncertain && !t.maybe_gone);
         let column = |name: &str| -> Option<&Column> { known?.column(name) };
-        // Columns this statement adds: changes to them go with the column.
+        // Columns this statement surely adds: changes to them go with the column.
         let added: Vec<&str> = actions
             .iter()
             .filter_map(|a| match a {
-                AlterAction::AddColumn { column, .. } => Some(column.name.as_str()),
+                AlterAction::AddColumn {
+                    column: spec,
+                    if_not_exists,
+                } if !*if_not_exists || (known.is_some() && column(&spec.name).is_none()) => {
+                    Some(spec.name.as_str())
+                }
                 _ => None,
             })
             .collect();
@@ -863,6 +875,11 @@ mod tests {
         assert_eq!(
             undo(&[v1], "CREATE INDEX IF NOT EXISTS t_name ON t (name);\nCREATE INDEX IF NOT EXISTS t_id ON t (id);", &pg()),
             "DROP INDEX IF EXISTS t_id;\n-- index t_name existed before this migration (CREATE INDEX IF NOT EXISTS): nothing to undo\n"
+        );
+        // In one statement: the default of a column that existed is restored, of a new one not.
+        assert_eq!(
+            undo(&[v1], "ALTER TABLE t ADD COLUMN IF NOT EXISTS name text DEFAULT 'a', ALTER COLUMN name SET DEFAULT 'b', ADD COLUMN c int, ALTER COLUMN c SET DEFAULT 1;", &pg()),
+            "ALTER TABLE t DROP COLUMN IF EXISTS c;\nALTER TABLE t ALTER COLUMN name DROP DEFAULT;\n-- column name of t existed before this migration (ADD COLUMN IF NOT EXISTS): nothing to undo\n"
         );
         // A table the replay does not know: it may have existed, so no drop is guessed.
         let out = undo(
