@@ -394,7 +394,14 @@ impl<'a> Gen<'a> {
                             self.drop_index(name, table)
                         }
                         (ConstraintKind::ForeignKey, true) => {
-                            format!("ALTER TABLE {t} DROP FOREIGN KEY {n};")
+                            let drop = format!("ALTER TABLE {t} DROP FOREIGN KEY {n};");
+                            if indexed(before, table, &constraint.columns) {
+                                drop
+                            } else {
+                                // MySQL made an index of the key's name for it: it stays
+                                // after the key is dropped.
+                                format!("{drop}\n{}", self.drop_index(name, table))
+                            }
                         }
                         (ConstraintKind::PrimaryKey, true) => {
                             format!("ALTER TABLE {t} DROP PRIMARY KEY;")
@@ -747,6 +754,36 @@ fn storage_type(data_type: &str) -> &str {
     }
 }
 
+/// Whether `table` has, as the replay knows it, an index whose leading columns are `columns`
+/// (MySQL creates one for a foreign key otherwise). Unknown tables count as indexed: no index
+/// is dropped on a guess.
+fn indexed(catalog: &Catalog, table: &Name, columns: &[String]) -> bool {
+    let Some(known) = catalog
+        .table(table)
+        .filter(|t| !t.uncertain && !t.maybe_gone)
+    else {
+        return true;
+    };
+    let key = catalog.folded(&table.name);
+    let leading = |index_columns: &[String]| {
+        index_columns.len() >= columns.len()
+            && index_columns
+                .iter()
+                .zip(columns)
+                .all(|(a, b)| catalog.folded(a) == catalog.folded(b))
+    };
+    let primary: Vec<String> = known
+        .columns
+        .iter()
+        .filter(|c| c.spec.primary_key)
+        .map(|c| c.spec.name.clone())
+        .collect();
+    (columns.len() == 1 && primary.len() == 1 && leading(&primary))
+        || catalog
+            .indexes()
+            .any(|i| *i.table == *key && !i.maybe_gone && leading(&i.columns))
+}
+
 /// Whether the replay knows table `name` did not exist: it saw it go, or every table the set
 /// used was created by the set.
 fn surely_missing_table(catalog: &Catalog, name: &Name) -> bool {
@@ -980,6 +1017,15 @@ mod tests {
         assert_eq!(
             undo(&[v1], v2, &server(Flavor::MySql, &[5, 7])),
             "ALTER TABLE t CHANGE c a INT NULL;\nALTER TABLE t DROP COLUMN b;\n"
+        );
+        // MySQL indexes a foreign key's columns under the key's name when no index does.
+        assert_eq!(
+            undo(
+                &["CREATE TABLE c (id INT PRIMARY KEY, p INT, q INT, KEY c_q (q));"],
+                "ALTER TABLE c ADD CONSTRAINT fk_p FOREIGN KEY (p) REFERENCES c (id), ADD CONSTRAINT fk_q FOREIGN KEY (q) REFERENCES c (id);",
+                &server(Flavor::MySql, &[8, 0])
+            ),
+            "ALTER TABLE c DROP FOREIGN KEY fk_q;\nALTER TABLE c DROP FOREIGN KEY fk_p;\nDROP INDEX fk_p ON c;\n"
         );
         assert_eq!(
             undo(&[v1], v2, &server(Flavor::MySql, &[8, 0])),

@@ -100,6 +100,12 @@ const PG_CASES: &[Case] = &[
         migration: "ALTER TABLE app.items ALTER COLUMN qty SET DEFAULT 2;\nCREATE INDEX items_qty ON app.items (qty);\nALTER TABLE app.items ADD COLUMN note text;\nCREATE TABLE app.more (id int);\nCREATE VIEW app.v AS SELECT id FROM app.items;\nALTER TABLE app.items RENAME TO things;",
     },
     Case {
+        name: "add constraints",
+        earlier: &[PG_BASE, "CREATE TABLE child (id int PRIMARY KEY, keep_id int);"],
+        rows: "INSERT INTO keep VALUES (1, 'one', 'n1', 'c1', 1.50, 3);\nINSERT INTO child VALUES (1, 1);",
+        migration: "ALTER TABLE child ADD CONSTRAINT fk_child_keep FOREIGN KEY (keep_id) REFERENCES keep (id) NOT VALID;\nALTER TABLE child VALIDATE CONSTRAINT fk_child_keep;\nALTER TABLE child ADD CONSTRAINT child_uq UNIQUE (keep_id), ADD CONSTRAINT child_check CHECK (id > 0);",
+    },
+    Case {
         name: "schema, sequence, type, function (an overload), trigger",
         earlier: &[PG_BASE, "CREATE FUNCTION add_one(a int) RETURNS int LANGUAGE sql AS 'SELECT a + 1';"],
         rows: PG_ROWS,
@@ -182,6 +188,12 @@ const MY_CASES: &[Case] = &[
         earlier: &["CREATE TABLE {db}.items (id INT PRIMARY KEY, qty INT DEFAULT 1) ENGINE=InnoDB;"],
         rows: "INSERT INTO items VALUES (1, 2), (2, DEFAULT);",
         migration: "ALTER TABLE {db}.items ALTER COLUMN qty SET DEFAULT 2;\nCREATE INDEX items_qty ON {db}.items (qty);\nALTER TABLE {db}.items ADD COLUMN note TEXT;\nCREATE TABLE {db}.more (id INT) ENGINE=InnoDB;\nCREATE VIEW {db}.v AS SELECT id FROM {db}.more;\nRENAME TABLE {db}.items TO {db}.things;",
+    },
+    Case {
+        name: "add constraints",
+        earlier: &[MY_BASE, "CREATE TABLE child (id INT PRIMARY KEY, keep_id INT, other_id INT, KEY child_other (other_id)) ENGINE=InnoDB;"],
+        rows: "INSERT INTO keep VALUES (1, 'one', 'n1', 'c1', 1.50, 3);\nINSERT INTO child VALUES (1, 1, 1);",
+        migration: "ALTER TABLE child ADD CONSTRAINT fk_child_keep FOREIGN KEY (keep_id) REFERENCES keep (id);\nALTER TABLE child ADD CONSTRAINT fk_child_other FOREIGN KEY (other_id) REFERENCES keep (id), ADD CONSTRAINT child_uq UNIQUE (id, other_id), ADD CONSTRAINT child_check CHECK (id > 0);",
     },
     Case {
         name: "trigger, procedure, function",
