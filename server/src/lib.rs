@@ -22,6 +22,7 @@ pub mod scaffold;
 pub mod schema;
 pub mod sequence;
 pub mod sql;
+pub mod undo;
 pub mod version;
 pub mod walk;
 pub mod workspace;

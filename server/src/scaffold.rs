@@ -7,12 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::config::DescriptionCase;
 use crate::naming::Kind;
 use crate::sql::analysis::SqlFile;
-use crate::sql::facts::{AlterAction, ConstraintKind, Name, Op};
-use crate::sql::server::Flavor;
 use crate::workspace::ProjectState;
 
-/// Marks statements the generator could not reverse; `undo-todo` reports them until removed.
-pub const TODO_MARKER: &str = "TODO flyway-lsp";
+pub use crate::undo::{undo_script, TODO_MARKER};
 
 /// A file to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,110 +288,9 @@ fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The undo script of a versioned migration: its DDL reversed, last statement first, with
-/// `IF EXISTS`; what cannot be reversed becomes a `TODO flyway-lsp` comment naming the statement.
-pub fn undo_script(versioned: &SqlFile, text: &str, flavor: Flavor) -> String {
-    let mut out = Vec::new();
-    for statement in versioned.statements.iter().rev() {
-        let range = statement.range();
-        let original = text[range.start..range.end]
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim();
-        let reversed = reverse(&statement.parsed.op, flavor);
-        match reversed {
-            Some(lines) if !lines.is_empty() => out.extend(lines),
-            Some(_) => {}
-            None => out.push(format!(
-                "-- {TODO_MARKER}: cannot reverse automatically: {original}"
-            )),
-        }
-    }
-    let mut script = out.join("\n");
-    script.push('\n');
-    script
-}
-
-fn reverse(op: &Op, flavor: Flavor) -> Option<Vec<String>> {
-    let mysql = flavor != Flavor::Postgres;
-    Some(match op {
-        Op::CreateTable { table, .. } => vec![format!("DROP TABLE IF EXISTS {table};")],
-        Op::CreateView { name } => vec![format!("DROP VIEW IF EXISTS {name};")],
-        Op::CreateIndex {
-            name: Some(name),
-            table,
-            ..
-        } => vec![drop_index(&name.name, table, mysql)],
-        Op::RenameTable { pairs } => pairs
-            .iter()
-            .rev()
-            .map(|(from, to)| format!("RENAME TABLE {to} TO {from};"))
-            .collect(),
-        Op::AlterTable { table, actions, .. } => {
-            let mut lines = Vec::new();
-            for action in actions.iter().rev() {
-                let line = match action {
-                    AlterAction::AddColumn { column, .. } => {
-                        format!("ALTER TABLE {table} DROP COLUMN IF EXISTS {};", column.name)
-                    }
-                    AlterAction::RenameColumn { from, to } => {
-                        format!("ALTER TABLE {table} RENAME COLUMN {to} TO {from};")
-                    }
-                    AlterAction::RenameTo { to } => {
-                        format!("ALTER TABLE {to} RENAME TO {};", table.name)
-                    }
-                    AlterAction::AddConstraint { constraint, .. } => {
-                        let name = constraint.name.as_ref()?;
-                        match (constraint.kind, mysql) {
-                            (ConstraintKind::Index | ConstraintKind::Unique, true) => {
-                                drop_index(name, table, true)
-                            }
-                            (ConstraintKind::ForeignKey, true) => {
-                                format!("ALTER TABLE {table} DROP FOREIGN KEY {name};")
-                            }
-                            (ConstraintKind::PrimaryKey, true) => {
-                                format!("ALTER TABLE {table} DROP PRIMARY KEY;")
-                            }
-                            _ => format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name};"),
-                        }
-                    }
-                    AlterAction::Algorithm(_) | AlterAction::Lock(_) => continue,
-                    AlterAction::SetNotNull { column } => {
-                        format!("ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL;")
-                    }
-                    AlterAction::SetDefault { column, .. } if !mysql => {
-                        format!("ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT;")
-                    }
-                    _ => return None,
-                };
-                lines.push(line);
-            }
-            lines
-        }
-        // Nothing to undo for settings and reads.
-        Op::Set { .. }
-        | Op::Dml {
-            kind: crate::sql::facts::DmlKind::Select,
-            ..
-        } => Vec::new(),
-        _ => return None,
-    })
-}
-
-fn drop_index(name: &str, table: &Name, mysql: bool) -> String {
-    if mysql {
-        format!("DROP INDEX IF EXISTS {name} ON {table};")
-    } else {
-        format!("DROP INDEX IF EXISTS {name};")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::analysis::analyze;
-    use crate::sql::Dialect;
 
     #[test]
     fn descriptions() {
@@ -409,22 +305,6 @@ mod tests {
         assert_eq!(
             format_description("add users", DescriptionCase::Any),
             "add_users"
-        );
-    }
-
-    #[test]
-    fn undo_reverses_in_reverse_order() {
-        let text = "CREATE TABLE lender (id BIGINT);\nCREATE INDEX idx_lender ON lender (id);\nALTER TABLE borrower ADD COLUMN rate INT, ADD CONSTRAINT fk_b FOREIGN KEY (rate) REFERENCES lender (id);\nUPDATE borrower SET rate = 1;";
-        let sql = analyze(text, Dialect::MySql, None);
-        assert_eq!(
-            undo_script(&sql, text, Flavor::MariaDb),
-            "-- TODO flyway-lsp: cannot reverse automatically: UPDATE borrower SET rate = 1\nALTER TABLE borrower DROP FOREIGN KEY fk_b;\nALTER TABLE borrower DROP COLUMN IF EXISTS rate;\nDROP INDEX IF EXISTS idx_lender ON lender;\nDROP TABLE IF EXISTS lender;\n"
-        );
-        let text = "CREATE TABLE a (id bigint);\nALTER TABLE a RENAME COLUMN id TO key;\nCREATE INDEX a_key ON a (key);";
-        let sql = analyze(text, Dialect::Postgres, None);
-        assert_eq!(
-            undo_script(&sql, text, Flavor::Postgres),
-            "DROP INDEX IF EXISTS a_key;\nALTER TABLE a RENAME COLUMN key TO id;\nDROP TABLE IF EXISTS a;\n"
         );
     }
 

@@ -466,6 +466,43 @@ fn commands_create_the_next_and_the_undo_migration() {
 }
 
 #[test]
+fn the_undo_command_reverses_against_the_schema_as_of_the_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("db/migration");
+    std::fs::create_dir_all(&sql).unwrap();
+    std::fs::write(
+        sql.join("V1__create.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int DEFAULT 1);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        sql.join("V2__change.sql"),
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS a int;\nALTER TABLE t ALTER COLUMN a SET DEFAULT 2;\n",
+    )
+    .unwrap();
+    // A later migration changes the default again: the undo of V2 must restore V1's.
+    std::fs::write(
+        sql.join("V3__later.sql"),
+        "ALTER TABLE t ALTER COLUMN a SET DEFAULT 3;\n",
+    )
+    .unwrap();
+    let mut client = Client::start(dir.path());
+    // Loaded once the first findings are out (V3 has no lock timeout).
+    client.diagnostics_until(&sql.join("V3__later.sql"), |d| !d.is_empty());
+    let created = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.createUndoMigration", "arguments": [uri(&sql.join("V2__change.sql"))]}),
+    );
+    assert_eq!(created, json!(uri(&sql.join("U2__change.sql"))));
+    let changes = &client.applied_edits[0]["edit"]["documentChanges"];
+    assert_eq!(
+        changes[1]["edits"][0]["newText"],
+        "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1;\n-- column a of t existed before this migration (ADD COLUMN IF NOT EXISTS): nothing to undo\n"
+    );
+    client.shutdown();
+}
+
+#[test]
 fn edited_applied_migration_moves_its_change_to_a_new_migration() {
     let dir = project();
     std::fs::remove_file(dir.path().join("db/migration/V4__gap.sql")).unwrap();

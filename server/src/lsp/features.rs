@@ -753,9 +753,10 @@ pub(super) async fn execute_command(
                     .and_then(Option::as_ref)
                     .ok_or_else(|| Error::invalid_params("the migration could not be read"))?;
                 let source = text_of(backend, p, &path).unwrap_or_default();
+                let before = crate::engine::catalog_before(&p.set, &p.sql, index);
                 (
                     undo_path,
-                    crate::scaffold::undo_script(sql, &source, p.server.flavor),
+                    crate::scaffold::undo_script(sql, &source, &p.server, &before),
                 )
             };
             let uri = create_file(backend, &undo_path, &text).await?;

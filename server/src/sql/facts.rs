@@ -48,6 +48,9 @@ pub struct ColumnSpec {
     pub references: Option<Name>,
     /// Identity, AUTO_INCREMENT, serial or generated: the database fills it in.
     pub generated: bool,
+    /// The definition has options these facts do not keep (MySQL `CHARACTER SET`, `COLLATE`,
+    /// `COMMENT`, `ON UPDATE`, a `CHECK`…): a column rebuilt from them would lose those.
+    pub unmodelled_options: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -769,7 +769,7 @@ fn column_spec(
             {
                 spec.generated = true;
             }
-            _ => {}
+            _ => spec.unmodelled_options = true,
         }
     }
     spec

@@ -140,6 +140,14 @@ const CASES: &[Case] = &[
         undo_of: Some("CREATE TABLE t (a INT);\nALTER TABLE users ADD COLUMN x INT;"),
     },
     Case {
+        rule: "undo-incomplete",
+        dialect: "postgres",
+        settings: "",
+        flagged: "DROP TABLE IF EXISTS t;",
+        safe: "-- t existed before this migration (CREATE TABLE IF NOT EXISTS): nothing to undo\nALTER TABLE users DROP COLUMN IF EXISTS x;",
+        undo_of: Some("CREATE TABLE IF NOT EXISTS t (a int);\nCREATE INDEX IF NOT EXISTS t_a ON t (a);\nALTER TABLE users ADD COLUMN x int;"),
+    },
+    Case {
         rule: "undo-todo",
         dialect: "postgres",
         settings: "",

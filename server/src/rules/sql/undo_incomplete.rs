@@ -19,6 +19,10 @@ tables, columns and indexes the versioned migration creates that the undo migrat
 Running the undo leaves objects behind; running the versioned migration again then fails on
 them ("already exists"), so the rollback cannot be rolled forward.
 
+What the versioned migration creates with `IF NOT EXISTS` is not required: it may have existed
+before (an undo that drops it would destroy it), and running the migration again does not fail
+on it.
+
 ## Example
 ```sql
 -- V3__add_lender_rate.sql
@@ -48,18 +52,29 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     let mut indexes = BTreeSet::new();
     for s in &versioned_sql.statements {
         match &s.parsed.op {
-            Op::CreateTable { table, .. } => {
+            // What is created only `IF NOT EXISTS` may have existed before (the undo must then
+            // leave it), and running the migration again does not fail on it.
+            Op::CreateTable {
+                table,
+                if_not_exists: false,
+                ..
+            } => {
                 tables.insert(table.name.clone());
             }
             Op::CreateIndex {
-                name: Some(name), ..
+                name: Some(name),
+                if_not_exists: false,
+                ..
             } => {
                 indexes.insert(name.name.clone());
             }
             Op::AlterTable { table, actions, .. } => {
                 for action in actions {
                     match action {
-                        AlterAction::AddColumn { column, .. } => {
+                        AlterAction::AddColumn {
+                            column,
+                            if_not_exists: false,
+                        } => {
                             columns.insert((table.name.clone(), column.name.clone()));
                         }
                         AlterAction::AddConstraint { constraint, .. }
