@@ -131,6 +131,15 @@ const CASES: &[Case] = &[
         safe: "DROP TABLE IF EXISTS t;",
         undo_of: Some("CREATE TABLE t (a int);"),
     },
+    // MySQL has no IF EXISTS for DROP COLUMN / DROP INDEX: nothing to advise there.
+    Case {
+        rule: "undo-drop-without-if-exists",
+        dialect: "mysql",
+        settings: "",
+        flagged: "DROP TABLE t;\nALTER TABLE users DROP COLUMN x;",
+        safe: "DROP TABLE IF EXISTS t;\nALTER TABLE users DROP COLUMN x;\nDROP INDEX t_a ON users;",
+        undo_of: Some("CREATE TABLE t (a INT);\nALTER TABLE users ADD COLUMN x INT;\nCREATE INDEX t_a ON users (x);"),
+    },
     Case {
         rule: "undo-incomplete",
         dialect: "mysql",
