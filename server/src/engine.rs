@@ -284,6 +284,17 @@ pub struct RuleCache {
     edited: Option<EditedSnapshot>,
 }
 
+impl RuleCache {
+    /// The schema before `path` as the last run replayed it, when `path` is the file being
+    /// edited (what [`catalog_before`] computes, without replaying the migrations before it).
+    pub fn schema_before(&self, path: &Path) -> Option<&Catalog> {
+        self.edited
+            .as_ref()
+            .filter(|s| s.path == path)
+            .map(|s| &s.before)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct EditedSnapshot {
     path: PathBuf,

@@ -140,6 +140,16 @@ impl ProjectState {
         Some(i)
     }
 
+    /// The schema as the migrations before file `index` leave it: the last re-check's snapshot
+    /// when it is the file being edited, else replayed.
+    pub fn schema_before(&self, index: usize) -> Catalog {
+        let path = &self.set.files[index].path;
+        match self.rule_cache.schema_before(path) {
+            Some(catalog) => catalog.clone(),
+            None => engine::catalog_before(&self.set, &self.sql, index),
+        }
+    }
+
     pub fn file(&self, path: &Path) -> Option<&ScriptFile> {
         self.file_index(path).map(|i| &self.set.files[i])
     }
@@ -455,6 +465,25 @@ mod tests {
         assert!(!rules_of(state)
             .iter()
             .any(|(_, r)| *r == "duplicate-version"));
+
+        // The schema before the edited file comes from the re-check's snapshot and is what a
+        // replay gives; for another file it is replayed.
+        assert!(state.set_text(
+            &sql.join("V2__b.sql"),
+            "SET lock_timeout = '1s';\nALTER TABLE a ADD COLUMN c int;"
+        ));
+        for path in [sql.join("V2__b.sql"), sql.join("V1__a.sql")] {
+            let i = state.file_index(&path).unwrap();
+            assert_eq!(
+                state.schema_before(i),
+                engine::catalog_before(&state.set, &state.sql, i),
+                "{path:?}"
+            );
+        }
+        assert!(state
+            .rule_cache
+            .schema_before(&sql.join("V2__b.sql"))
+            .is_some());
 
         // An unsaved buffer over max-analysis-size is checksummed, not analysed, as on disk.
         let mut big = String::from("SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN nope;\n");

@@ -13,7 +13,6 @@ use super::{
     CMD_RECHECK, CMD_UNDO_MIGRATION, CMD_VALIDATE,
 };
 use crate::diagnostic::{Fix, TextRange};
-use crate::engine::catalog_before;
 use crate::naming::Kind;
 use crate::rules;
 use crate::schema::{Catalog, Origin};
@@ -94,7 +93,7 @@ fn context(
 }
 
 fn schema_for(project: &ProjectState, file: usize) -> Catalog {
-    catalog_before(&project.set, &project.sql, file)
+    project.schema_before(file)
 }
 
 fn describe_table(catalog: &Catalog, name: &str) -> Option<String> {
@@ -753,7 +752,7 @@ pub(super) async fn execute_command(
                     .and_then(Option::as_ref)
                     .ok_or_else(|| Error::invalid_params("the migration could not be read"))?;
                 let source = text_of(backend, p, &path).unwrap_or_default();
-                let before = crate::engine::catalog_before(&p.set, &p.sql, index);
+                let before = p.schema_before(index);
                 (
                     undo_path,
                     crate::scaffold::undo_script(sql, &source, &p.server, &before),
