@@ -760,3 +760,79 @@ fn validate_migration_naming_fails_every_command_first() {
         assert!(!r.stdout.contains("Invalid SQL filenames"), "{}", r.stdout);
     }
 }
+
+/// Java and Kotlin migrations are resolved as Flyway's class-path scanner resolves them: type
+/// JDBC, the fully qualified class name as the script, and the checksum the class decides
+/// (`JavaMigration.getChecksum()`, null unless overridden: not readable from the folder, so never
+/// claimed to mismatch). An applied Java migration is therefore no "applied migration not
+/// resolved locally", and a pending one is pending.
+#[test]
+fn java_migrations_are_resolved_as_jdbc() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let res = dir.path().join("src/main/resources/db/migration");
+        let java = dir.path().join("src/main/java/db/migration");
+        std::fs::create_dir_all(&res).unwrap();
+        std::fs::create_dir_all(&java).unwrap();
+        let c1 = write(&res, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(
+            &java,
+            "V2__Backfill_one.java",
+            "package db.migration;\npublic class V2__Backfill_one extends BaseJavaMigration {}\n",
+        );
+        write(
+            &java,
+            "V3__Later.java",
+            "package db.migration;\npublic class V3__Later extends BaseJavaMigration {}\n",
+        );
+        std::fs::write(
+            dir.path().join("flyway.conf"),
+            "flyway.locations=classpath:db/migration\n",
+        )
+        .unwrap();
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        // A class that overrides getChecksum() wrote one: still no mismatch is claimed.
+        db.history_row(
+            2,
+            Some("2"),
+            "Backfill one",
+            "JDBC",
+            "db.migration.V2__Backfill_one",
+            Some(12345),
+            true,
+        );
+        let r = run_in(dir.path(), &["validate", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            !r.stdout.contains("not resolved locally") && !r.stdout.contains("checksum"),
+            "{flavor:?}: {}",
+            r.stdout
+        );
+        assert_has(
+            &r.stdout,
+            "Detected resolved migration not applied to database: 3.",
+        );
+        assert_eq!(
+            info_states_configured(dir.path(), &db.url),
+            triples(&[
+                ("1", "SQL", "Success"),
+                ("2", "JDBC", "Success"),
+                ("3", "JDBC", "Pending"),
+            ]),
+            "{flavor:?}"
+        );
+        // The dry-run cannot run Java code: it says so instead of skipping it silently.
+        let tmp = crate::dry_run_safety::private_tmp();
+        let r = crate::run_with_env(
+            dir.path(),
+            &["dry-run", "--url", &db.url],
+            &[("TMPDIR", tmp.path().to_str().unwrap())],
+        );
+        assert_has(
+            &r.stdout,
+            "db.migration.V3__Later: a Java or Kotlin migration, not dry-run",
+        );
+    }
+}

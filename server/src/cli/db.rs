@@ -249,7 +249,7 @@ pub fn write_info(
                             "installed_on": row.map(|r| r.installed_on.clone()),
                             "installed_rank": row.map(|r| r.installed_rank),
                             "state": info.state.name(),
-                            "checksum": row.and_then(|r| r.checksum).or(info.resolved.map(|r| s.resolved[r].checksum)),
+                            "checksum": row.and_then(|r| r.checksum).or(info.resolved.and_then(|r| s.resolved[r].checksum)),
                             "path": info.resolved.map(|r| display_path(cwd, &s.resolved[r].path)),
                         })
                     }).collect::<Vec<_>>(),

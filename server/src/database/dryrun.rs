@@ -761,6 +761,13 @@ pub(super) fn prepare(
     let builtins = super::builtins(&project.config.flyway, settings, &status.schema);
     for index in pending(status) {
         let resolved = &status.status.resolved[index];
+        if resolved.migration_type == "JDBC" {
+            notes.push(format!(
+                "{}: a Java or Kotlin migration, not dry-run (flyway-lsp does not run Java code); the migrations after it ran without its changes",
+                resolved.script
+            ));
+            continue;
+        }
         let Some(file) = set.files.iter().position(|f| f.path == resolved.path) else {
             continue;
         };

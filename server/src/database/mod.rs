@@ -310,7 +310,7 @@ mod tests {
             description: "x".into(),
             script: format!("{prefix}{version}__x.sql"),
             migration_type,
-            checksum,
+            checksum: Some(checksum),
             equivalent_checksum: None,
             path: PathBuf::from(format!("/m/{prefix}{version}__x.sql")),
         }

@@ -1,5 +1,5 @@
 //! The folder's migrations as Flyway resolves them for `validate`: version, description,
-//! script, type and checksum. Repeatable migrations are checksummed over their text with
+//! script, type and checksum (Java and Kotlin migrations too, as type JDBC with no checksum). Repeatable migrations are checksummed over their text with
 //! placeholders replaced (so a changed placeholder value re-runs them), the raw text's checksum
 //! being accepted too; versioned ones over the raw text. A repeatable with a placeholder that
 //! has no value fails the whole read, as Flyway's resolver does.
@@ -47,8 +47,24 @@ pub fn resolved_migrations(
             } else {
                 "SQL"
             },
-            checksum,
+            checksum: Some(checksum),
             equivalent_checksum,
+            path: file.path.clone(),
+        });
+    }
+    // Java and Kotlin migrations (found by class name): type JDBC, the fully qualified class
+    // name as the script, and no checksum the folder can tell (the class decides).
+    for (file, name) in set.code.iter().filter_map(|f| {
+        f.migration(&[Kind::Versioned, Kind::Repeatable])
+            .map(|n| (f, n))
+    }) {
+        out.push(Resolved {
+            version: name.version.clone(),
+            description: name.description(),
+            script: file.script.clone(),
+            migration_type: "JDBC",
+            checksum: None,
+            equivalent_checksum: None,
             path: file.path.clone(),
         });
     }

@@ -39,10 +39,12 @@ pub struct Resolved {
     pub description: String,
     /// Flyway's `script`: the path relative to the location.
     pub script: String,
-    /// `SQL` or `SQL_BASELINE`.
+    /// `SQL`, `SQL_BASELINE`, or `JDBC` (a Java or Kotlin migration).
     pub migration_type: &'static str,
-    /// For repeatables with placeholder replacement: over the replaced text.
-    pub checksum: i32,
+    /// For repeatables with placeholder replacement: over the replaced text. `None` for a Java or
+    /// Kotlin migration: its class decides (`getChecksum()`, null unless overridden), which
+    /// cannot be read from the folder, so no checksum mismatch is ever claimed for it.
+    pub checksum: Option<i32>,
     /// The raw text's checksum, also accepted (Flyway's "equivalent checksum").
     pub equivalent_checksum: Option<i32>,
     pub path: PathBuf,
@@ -50,9 +52,10 @@ pub struct Resolved {
 
 impl Resolved {
     fn checksum_matches(&self, applied: Option<i32>) -> bool {
-        match applied {
-            None => false,
-            Some(c) => c == self.checksum || Some(c) == self.equivalent_checksum,
+        match (self.checksum, applied) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(own), Some(c)) => c == own || Some(c) == self.equivalent_checksum,
         }
     }
 }
@@ -918,7 +921,9 @@ fn validate_one(
                 "checksum",
                 &identifier,
                 &applied,
-                &resolved.checksum.to_string(),
+                &resolved
+                    .checksum
+                    .map_or_else(|| "null".to_string(), |c| c.to_string()),
             ),
         ));
     }
@@ -952,7 +957,7 @@ mod tests {
             description: description.into(),
             script: format!("V{version}__{}.sql", description.replace(' ', "_")),
             migration_type: "SQL",
-            checksum,
+            checksum: Some(checksum),
             equivalent_checksum: None,
             path: PathBuf::from(format!("/m/V{version}.sql")),
         }
@@ -964,7 +969,7 @@ mod tests {
             description: description.into(),
             script: format!("R__{}.sql", description.replace(' ', "_")),
             migration_type: "SQL",
-            checksum,
+            checksum: Some(checksum),
             equivalent_checksum: Some(raw),
             path: PathBuf::from(format!("/m/R__{description}.sql")),
         }
