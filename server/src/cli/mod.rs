@@ -54,8 +54,7 @@ enum Command {
     /// (read-only).
     Validate(ValidateArgs),
     /// Run the pending migrations where they cannot change the target: the target is only
-    /// read, and they run in a private temporary server loaded with its schema (or, with
-    /// --on-target, on the PostgreSQL target in a transaction that is always rolled back).
+    /// read, and they run in a private temporary server loaded with its schema.
     DryRun(DryRunArgs),
     /// Run the language server on standard input and output (LSP 3.17).
     Serve,
@@ -174,13 +173,8 @@ struct DryRunArgs {
     /// pending migrations run, in a private temporary server; the target is never written.)
     #[arg(long)]
     embedded: bool,
-    /// PostgreSQL only: run the pending migrations on the target itself, in one transaction
-    /// that is always rolled back, to find failures that depend on its rows and its real lock
-    /// waits. Each statement is first checked against an allow-list (DDL and DML on this
-    /// database's relations, built-in functions without side effects; no DO, COPY, CALL,
-    /// SET/RESET, transaction control, sequences functions, dblink, triggers or defaults that
-    /// would run other code): anything else is reported "not dry-run on the target; run it
-    /// isolated", and what follows it is not run.
+    /// Withdrawn: refuses to run (a review found statements that change the target despite its
+    /// rolled-back transaction). Kept so that scripts using it get a clear error.
     #[arg(long, conflicts_with = "embedded")]
     on_target: bool,
     #[command(flatten)]
