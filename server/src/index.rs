@@ -421,19 +421,7 @@ fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
 fn stream_large(path: &Path, size: u64, limit: u64, encoding: Encoding) -> Content {
     let result = std::fs::File::open(path)
         .and_then(|file| checksum::checksum_reader(std::io::BufReader::new(file), encoding));
-    match result {
-        Err(e) => Content::Unreadable(e.to_string()),
-        Ok(Ok(checksum)) => Content::TooLarge {
-            size,
-            limit,
-            checksum,
-        },
-        Ok(Err(e)) => Content::InvalidEncoding {
-            encoding,
-            offset: e.offset,
-            at: e.at,
-        },
-    }
+    too_large(result, size, limit, encoding)
 }
 
 /// The content of an editor's buffer: like a file read from disk, a buffer over `limit` bytes
@@ -443,7 +431,23 @@ pub fn content_from_buffer(text: &str, encoding: Encoding, limit: u64) -> Conten
     if size <= limit {
         return content_from_bytes(text.as_bytes().to_vec(), encoding);
     }
-    match checksum::checksum_reader(text.as_bytes(), encoding) {
+    too_large(
+        checksum::checksum_reader(text.as_bytes(), encoding),
+        size,
+        limit,
+        encoding,
+    )
+}
+
+/// The content of a script over `max-analysis-size`, from its streamed checksum.
+fn too_large(
+    checksum: std::io::Result<Result<i32, checksum::StreamError>>,
+    size: u64,
+    limit: u64,
+    encoding: Encoding,
+) -> Content {
+    match checksum {
+        Err(e) => Content::Unreadable(e.to_string()),
         Ok(Ok(checksum)) => Content::TooLarge {
             size,
             limit,
@@ -454,7 +458,6 @@ pub fn content_from_buffer(text: &str, encoding: Encoding, limit: u64) -> Conten
             offset: e.offset,
             at: e.at,
         },
-        Err(e) => Content::Unreadable(e.to_string()),
     }
 }
 
