@@ -5,6 +5,7 @@
 --   :FlywayValidate                     compare with the database's flyway_schema_history
 --   :FlywayDryRun                       run the pending migrations without changing the database
 --   :FlywayMoveChange                   move an edit of an applied migration into a new one
+--   :FlywayRecheck                      read the folders again (Neovim 0.7 does not watch files)
 --
 -- Keymaps (buffer-local, only when `vim.g.flyway_lsp_keymaps ~= false`):
 --   <leader>fn new migration, <leader>fu undo migration, <leader>fv validate, <leader>fd dry-run
@@ -47,6 +48,7 @@ function M.attach(client, bufnr)
   command('FlywayValidate', 'flyway-lsp.validateDatabase')
   command('FlywayDryRun', 'flyway-lsp.dryRunPending')
   command('FlywayMoveChange', 'flyway-lsp.moveChangeToNewMigration')
+  command('FlywayRecheck', 'flyway-lsp.recheck')
   if vim.g.flyway_lsp_keymaps ~= false then
     local map = function(lhs, cmd, desc)
       vim.api.nvim_buf_set_keymap(bufnr, 'n', lhs, '<cmd>' .. cmd .. '<CR>', { noremap = true, desc = desc })
