@@ -784,12 +784,11 @@ fn indexed(catalog: &Catalog, table: &Name, columns: &[String]) -> bool {
             .any(|i| *i.table == *key && !i.maybe_gone && leading(&i.columns))
 }
 
-/// Whether the replay knows table `name` did not exist: it saw it go, or every table the set
-/// used was created by the set.
+/// Whether the replay knows table `name` did not exist: it saw it dropped or renamed away. (The
+/// schema before the set is unknown: a table no migration mentioned may have existed, so an
+/// `IF NOT EXISTS` on it is never reversed by a drop.)
 fn surely_missing_table(catalog: &Catalog, name: &Name) -> bool {
-    catalog.table(name).is_none()
-        && (catalog.surely_missing_table(name)
-            || (!catalog.outside_tables && !catalog.touched_by_dynamic_sql(&name.name)))
+    catalog.table(name).is_none() && catalog.surely_missing_table(name)
 }
 
 /// `name` quoted if the dialect needs it: PostgreSQL quotes what is not a lower-case
@@ -918,6 +917,21 @@ mod tests {
             undo(&[v1], "ALTER TABLE t ADD COLUMN IF NOT EXISTS name text DEFAULT 'a', ALTER COLUMN name SET DEFAULT 'b', ADD COLUMN c int, ALTER COLUMN c SET DEFAULT 1;", &pg()),
             "ALTER TABLE t DROP COLUMN IF EXISTS c;\nALTER TABLE t ALTER COLUMN name DROP DEFAULT;\n-- column name of t existed before this migration (ADD COLUMN IF NOT EXISTS): nothing to undo\n"
         );
+        // The schema before the set is unknown: a table no migration mentioned may have existed
+        // (a baseline, tables made by hand), so IF NOT EXISTS on it is never undone by a drop,
+        // even in a set whose tables the set itself created.
+        for before in [&[][..], &[v1][..]] {
+            let out = undo(
+                before,
+                "CREATE TABLE IF NOT EXISTS users (id int);\nINSERT INTO users VALUES (1);",
+                &pg(),
+            );
+            assert!(!out.contains("DROP TABLE"), "{out}");
+            assert!(
+                out.contains("TODO flyway-lsp: drop table users only if"),
+                "{out}"
+            );
+        }
         // A table the replay does not know: it may have existed, so no drop is guessed.
         let out = undo(
             &["ALTER TABLE outside ADD COLUMN a int;"],
