@@ -248,7 +248,6 @@ impl Backend {
             documents: Arc::clone(&self.documents),
             state: Arc::clone(&self.state),
             disk_reads: Arc::clone(&self.disk_reads),
-            walks: self.walks.clone(),
         }
     }
 }

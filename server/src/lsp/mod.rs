@@ -97,8 +97,9 @@ pub(crate) struct State {
     pub db_errors: HashMap<(PathBuf, Vec<PathBuf>), String>,
     /// Bumped by every whole reload; only the latest one's result is kept.
     pub load_generation: u64,
-    /// Whole reloads walking the folders right now (without the lock).
-    pub loading: usize,
+    /// Whole reloads walking the folders right now (without the lock); a watch channel, so that
+    /// callers can wait for the walks to end without polling.
+    pub loading: tokio::sync::watch::Sender<usize>,
     /// Files changed on disk while a reload was walking: read again once its result is in.
     pub changed_while_loading: BTreeSet<PathBuf>,
     /// The client takes `workspace/semanticTokens/refresh` (asked after a reload: tokens
@@ -112,8 +113,6 @@ pub struct Backend {
     pub(crate) state: Arc<Mutex<State>>,
     /// Orders re-reads of single files (taken before the state lock, never with it held).
     pub(crate) disk_reads: Arc<Mutex<()>>,
-    /// Mirrors [`State::loading`] for those who wait for the walks to end without polling.
-    pub(crate) walks: tokio::sync::watch::Sender<usize>,
 }
 
 impl State {
@@ -127,7 +126,7 @@ impl State {
 
     /// Notes files changed on disk while a reload is walking, to read them again after it.
     fn note_changed(&mut self, paths: &[PathBuf]) {
-        if self.loading > 0 {
+        if *self.loading.borrow() > 0 {
             self.changed_while_loading.extend(paths.iter().cloned());
         }
     }
@@ -151,18 +150,17 @@ impl Backend {
                 db_busy: HashSet::new(),
                 db_errors: HashMap::new(),
                 load_generation: 0,
-                loading: 0,
+                loading: tokio::sync::watch::Sender::new(0),
                 changed_while_loading: BTreeSet::new(),
                 semantic_refresh: false,
             })),
             disk_reads: Arc::new(Mutex::new(())),
-            walks: tokio::sync::watch::Sender::new(0),
         }
     }
 
     /// Waits (at most `limit`) until no whole reload is walking the folders.
     pub(crate) async fn walks_done(&self, limit: std::time::Duration) {
-        let mut walks = self.walks.subscribe();
+        let mut walks = self.state.lock().await.loading.subscribe();
         let _ = tokio::time::timeout(limit, walks.wait_for(|&n| n == 0)).await;
     }
 
@@ -189,8 +187,7 @@ impl Backend {
         let (roots, options, generation) = {
             let mut state = self.state.lock().await;
             state.load_generation += 1;
-            state.loading += 1;
-            self.walks.send_modify(|n| *n += 1);
+            state.loading.send_modify(|n| *n += 1);
             (
                 state.roots.clone(),
                 state.options.clone(),
@@ -202,8 +199,7 @@ impl Backend {
                 .await
                 .unwrap_or_default();
         let mut state = self.state.lock().await;
-        state.loading -= 1;
-        self.walks.send_modify(|n| *n = n.saturating_sub(1));
+        state.loading.send_modify(|n| *n = n.saturating_sub(1));
         if generation != state.load_generation {
             return; // a newer reload is walking; its result replaces this one
         }

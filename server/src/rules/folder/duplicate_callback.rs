@@ -1,7 +1,6 @@
 use std::collections::BTreeMap;
 
 use crate::config::Level;
-use crate::diagnostic::Related;
 use crate::naming::Kind;
 use crate::rules::{FolderContext, Rule, Sink};
 
@@ -56,14 +55,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
             })
             .collect();
         for file in &files {
-            let related = files
-                .iter()
-                .filter(|other| other.path != file.path)
-                .map(|other| Related {
-                    path: other.path.clone(),
-                    message: format!("also SQL callback {stem}"),
-                })
-                .collect();
+            let related = super::others(&files, file, &format!("also SQL callback {stem}"));
             if let Some(d) = sink.file(
                 &RULE,
                 file,

@@ -1,7 +1,6 @@
 use std::collections::BTreeMap;
 
 use crate::config::Level;
-use crate::diagnostic::Related;
 use crate::naming::Kind;
 use crate::rules::{FolderContext, Rule, Sink};
 
@@ -42,14 +41,11 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for (description, files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
         let scripts: Vec<&str> = files.iter().map(|f| f.script.as_str()).collect();
         for file in &files {
-            let related = files
-                .iter()
-                .filter(|other| other.path != file.path)
-                .map(|other| Related {
-                    path: other.path.clone(),
-                    message: format!("also repeatable migration \"{description}\""),
-                })
-                .collect();
+            let related = super::others(
+                &files,
+                file,
+                &format!("also repeatable migration \"{description}\""),
+            );
             if let Some(d) = sink.file(
                 &RULE,
                 file,

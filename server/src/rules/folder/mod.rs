@@ -130,3 +130,19 @@ mod tests {
 
 #[cfg(test)]
 mod rule_cases;
+
+/// The other files of a group of clashing files, as related places of `file`'s finding.
+pub(crate) fn others(
+    files: &[&crate::index::ScriptFile],
+    file: &crate::index::ScriptFile,
+    message: &str,
+) -> Vec<crate::diagnostic::Related> {
+    files
+        .iter()
+        .filter(|other| other.path != file.path)
+        .map(|other| crate::diagnostic::Related {
+            path: other.path.clone(),
+            message: message.to_string(),
+        })
+        .collect()
+}
