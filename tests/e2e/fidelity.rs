@@ -71,12 +71,14 @@ fn sql_baseline_row_is_the_applied_baseline() {
         assert_has(&r.stdout, "Successfully validated 5 migrations");
         assert_eq!(
             info_states(dir.path(), &db),
+            // `MigrationInfoImpl.compareTo`: below-baseline and baseline-ignored files before
+            // the applied rows.
             triples(&[
                 ("1", "SQL", "Below Baseline"),
                 ("2", "SQL", "Below Baseline"),
+                ("3", "SQL", "Ignored (Baseline)"),
                 ("3", "SQL_BASELINE", "Baseline"),
                 ("4", "SQL", "Success"),
-                ("3", "SQL", "Ignored (Baseline)"),
             ]),
             "{flavor:?}"
         );
@@ -833,6 +835,155 @@ fn java_migrations_are_resolved_as_jdbc() {
         assert_has(
             &r.stdout,
             "db.migration.V3__Later: a Java or Kotlin migration, not dry-run",
+        );
+    }
+}
+
+/// Row 19: an `UNDO_SQL` row. Teams (`[flyway-lsp] edition = "teams"`): the V row it took back
+/// is "Undone" and the file pending again, the undo row is matched with its U file, an unapplied
+/// U file ("Available") is not listed (`MigrationInfoImpl`, `CommandResultFactory`).
+/// Community: `CoreMigrationType` has no `UNDO_SQL`, so reading the history throws
+/// (`BaseAppliedMigration` → `CoreMigrationType.fromString`) and `Main` prints the exception:
+/// `validate` and `info` both fail.
+#[test]
+fn undo_rows_are_undone_in_teams_and_unreadable_in_community() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        let c2 = write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        write(&sql, "U1__one.sql", "DROP TABLE one;\n");
+        let u2 = write(&sql, "U2__two.sql", "DROP TABLE two;\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        db.history_row(2, Some("2"), "two", "SQL", "V2__two.sql", Some(c2), true);
+        db.history_row(
+            3,
+            Some("2"),
+            "two",
+            "UNDO_SQL",
+            "U2__two.sql",
+            Some(u2),
+            true,
+        );
+
+        // Community (the default).
+        let unreadable = "ERROR: java.lang.IllegalArgumentException: No enum constant org.flywaydb.core.api.CoreMigrationType.UNDO_SQL\n";
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, unreadable);
+        let r = run_in(dir.path(), &["info", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, unreadable);
+
+        // Teams.
+        std::fs::write(dir.path().join("flyway-lsp.toml"), "edition = \"teams\"\n").unwrap();
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, "ERROR: Validate failed: Migrations have failed validation\nDetected resolved migration not applied to database: 2.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\nNeed more flexibility");
+        assert!(!r.stdout.contains("mismatch"), "{flavor:?}: {}", r.stdout);
+        assert_eq!(
+            info_states(dir.path(), &db),
+            triples(&[
+                ("1", "SQL", "Success"),
+                ("2", "SQL", "Undone"),
+                ("2", "UNDO_SQL", "Success"),
+                ("2", "SQL", "Pending"),
+            ]),
+            "{flavor:?}"
+        );
+        // Migrated again: nothing to report.
+        db.history_row(4, Some("2"), "two", "SQL", "V2__two.sql", Some(c2), true);
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+    }
+}
+
+/// Row 23: two SQL callbacks of one name in two locations stop `validate` and `info` before
+/// anything else (`SqlScriptCallbackFactory`, built by `FlywayExecutor` for every command):
+/// "Found more than 1 SQL callback script called afterMigrate!" and both paths.
+#[test]
+fn duplicate_sql_callbacks_stop_validate_and_info() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let a = dir.path().join("sql");
+        let b = dir.path().join("more");
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            format!(
+                "[flyway]\nlocations = [\"filesystem:sql\", \"filesystem:more\"]\n\n[environments.default]\nurl = \"{}\"\n",
+                db.url
+            ),
+        )
+        .unwrap();
+        let c1 = write(&a, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&a, "afterMigrate.sql", "SELECT 1;\n");
+        write(&b, "afterMigrate.sql", "SELECT 2;\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        let (a, b) = (
+            std::fs::canonicalize(&a).unwrap(),
+            std::fs::canonicalize(&b).unwrap(),
+        );
+        let (first, second) = {
+            let (x, y) = (b.join("afterMigrate.sql"), a.join("afterMigrate.sql"));
+            if x < y {
+                (x, y)
+            } else {
+                (y, x)
+            }
+        };
+        let expected = format!(
+            "ERROR: Found more than 1 SQL callback script called afterMigrate!\nOffenders:\n-> {}\n-> {}\n",
+            first.display(),
+            second.display()
+        );
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, &expected);
+        let r = run_in(dir.path(), &["info", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stdout, &expected);
+    }
+}
+
+/// Found by the differential test (`differential.rs`): two DELETE rows for one applied row
+/// make Flyway's `markAsDeleted` stop ("Corrupted schema history: multiple delete entries for
+/// version 2"), and `target=current` with nothing applied is `EMPTY`, below every version, so
+/// every file is "Above Target" and nothing is pending (`MigrationInfoServiceImpl.refresh`).
+#[test]
+fn double_delete_rows_and_target_current_on_an_empty_history() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        write(&sql, "V2__two.sql", "CREATE TABLE two (id int);\n");
+        let r = run_in(
+            dir.path(),
+            &[
+                "validate",
+                "sql",
+                "--url",
+                &db.url,
+                "--set",
+                "target=current",
+            ],
+        );
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        let c2 = flyway_lsp::checksum::checksum_text("CREATE TABLE two (id int);\n");
+        db.history_row(1, Some("2"), "two", "SQL", "V2__two.sql", Some(c2), true);
+        db.history_row(2, Some("2"), "two", "DELETE", "V2__two.sql", Some(c2), true);
+        db.history_row(3, Some("2"), "two", "DELETE", "V2__two.sql", Some(c2), true);
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            "ERROR: Corrupted schema history: multiple delete entries for version 2\n",
         );
     }
 }

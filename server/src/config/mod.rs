@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use files::{parse_properties, ConfigFile};
 pub use ignore::IgnorePattern;
 pub use layers::{env_var_for_key, key_for_env_var, Interpolation, Layers, Source};
-pub use tool::{Conventions, DescriptionCase, DialectSetting, Level, ToolSettings};
+pub use tool::{Conventions, DescriptionCase, DialectSetting, Edition, Level, ToolSettings};
 
 /// The tool's own settings file.
 pub const TOOL_CONFIG_FILE: &str = "flyway-lsp.toml";

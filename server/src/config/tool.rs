@@ -7,6 +7,7 @@
 //! applied-ref = "origin/main"        # migrations in this git ref count as applied
 //! template = "db/MIGRATION_TEMPLATE.sql"  # text of new migrations ({{version}}, {{description}}, {{date}}, {{file}})
 //! max-analysis-size = "20MB"        # larger scripts are checksummed, not analysed
+//! edition = "community"             # "community" (default) | "teams": Flyway's edition, for undo
 //!
 //! [conventions]
 //! description-case = "snake_case"   # "snake_case" | "PascalCase" | "any" (default)
@@ -71,6 +72,18 @@ pub struct Conventions {
     pub hash_suffix: bool,
 }
 
+/// The Flyway edition the project runs (`edition`): Flyway decides it from the licence, which no
+/// file holds, so the tool is told. Only Teams (and Enterprise) resolve `U` files and read
+/// `UNDO_SQL` history rows; Community fails on such a row (see `database::validate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum Edition {
+    #[default]
+    #[serde(rename = "community")]
+    Community,
+    #[serde(rename = "teams", alias = "enterprise")]
+    Teams,
+}
+
 /// The database the migrations are written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum DialectSetting {
@@ -111,6 +124,9 @@ pub struct ToolSettings {
     /// "20MB"`, or a number of bytes); see [`ToolSettings::max_analysis_size`].
     #[serde(default, deserialize_with = "byte_size")]
     pub max_analysis_size: Option<u64>,
+    /// "community" (default) | "teams" (or "enterprise").
+    #[serde(default)]
+    pub edition: Edition,
     #[serde(default)]
     pub conventions: Conventions,
     /// Rule id to level; ids are checked against the rule registry by the engine.
@@ -240,6 +256,20 @@ mod tests {
             DescriptionCase::SnakeCase
         );
         assert_eq!(settings.rules["version-gap"], Level::Off);
+        assert_eq!(settings.edition, Edition::Community);
+    }
+
+    #[test]
+    fn edition_is_community_teams_or_enterprise() {
+        let edition = |text: &str| {
+            ToolSettings::from_files(&[file("flyway-lsp.toml", text)])
+                .map(|s| s.edition)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(edition("edition = \"teams\""), Ok(Edition::Teams));
+        assert_eq!(edition("edition = \"enterprise\""), Ok(Edition::Teams));
+        assert_eq!(edition("edition = \"community\""), Ok(Edition::Community));
+        assert!(edition("edition = \"pro\"").unwrap_err().contains("pro"));
     }
 
     #[test]

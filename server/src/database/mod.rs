@@ -131,7 +131,17 @@ async fn read_unbounded(
         &settings.ignore_patterns,
         project.config.flyway.out_of_order,
         &settings.target,
+        project.config.tool.edition,
     );
+    if let Some(message) = resolve::duplicate_callback(set) {
+        // Flyway builds its callbacks before the command runs: nothing else is reported.
+        status.errors = vec![validate::ValidateError {
+            code: validate::ErrorCode::Error,
+            message,
+            path: None,
+            info: None,
+        }];
+    }
     if !schema_exists {
         status.schema_missing(
             &client::quote_ident(client.flavor, &schema),
@@ -186,7 +196,7 @@ pub fn applied_history(
                 // marked deleted.
                 let compared = !matches!(
                     info.state,
-                    validate::State::Baseline | validate::State::Deleted
+                    validate::State::Baseline | validate::State::Deleted | validate::State::Undone
                 );
                 if let Some(row) = row.filter(|row| {
                     compared

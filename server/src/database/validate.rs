@@ -9,11 +9,24 @@
 //! ignore patterns, failed, applied-but-not-resolved, ignored, pending, outdated, then the
 //! type / checksum / description mismatches (first one wins), none at or below the applied
 //! baseline.
+//!
+//! Undo (issue #12 row 19) depends on the edition ([`Edition`]). Flyway Community has no
+//! `UNDO_SQL` migration type: `JdbcTableSchemaHistory` builds every row through
+//! `BaseAppliedMigration`, whose `CoreMigrationType.fromString` (`Enum.valueOf`) throws, and the
+//! command line prints the exception (`Main.getMessagesFromException`). Teams resolves `U` files
+//! as `UNDO_SQL` migrations and reads the rows. `MigrationInfoImpl` (public) says what follows:
+//! an undone row is "Undone" and never checked, an undo row is never "not resolved locally" nor
+//! compared with its file, an unapplied `U` file is "Available" and left out of `info`
+//! (`CommandResultFactory.removeAvailableUndoMigrations`). Which rows an undo row marks undone is
+//! Teams code that is not public (`AppliedMigration.updateAttributes`): as in the public
+//! native-connectors calculator (`CoreMigrationStateCalculator`), every earlier row of its
+//! version, and neither undo rows nor undone rows count as the last applied version.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::settings::IgnorePattern;
+use crate::config::Edition;
 use crate::version::Version;
 
 /// One row of `flyway_schema_history`.
@@ -39,7 +52,7 @@ pub struct Resolved {
     pub description: String,
     /// Flyway's `script`: the path relative to the location.
     pub script: String,
-    /// `SQL`, `SQL_BASELINE`, or `JDBC` (a Java or Kotlin migration).
+    /// `SQL`, `SQL_BASELINE`, `UNDO_SQL` (Teams), or `JDBC` (a Java or Kotlin migration).
     pub migration_type: &'static str,
     /// For repeatables with placeholder replacement: over the replaced text. `None` for a Java or
     /// Kotlin migration: its class decides (`getChecksum()`, null unless overridden), which
@@ -120,6 +133,8 @@ pub enum State {
     Outdated,
     Superseded,
     Deleted,
+    /// Teams: a versioned row a later undo row took back.
+    Undone,
 }
 
 impl State {
@@ -141,6 +156,7 @@ impl State {
             State::Outdated => "Outdated",
             State::Superseded => "Superseded",
             State::Deleted => "Deleted",
+            State::Undone => "Undone",
         }
     }
 
@@ -339,8 +355,22 @@ fn is_synthetic(migration_type: &str) -> bool {
     matches!(migration_type, "SCHEMA" | "BASELINE" | "DELETE")
 }
 
-fn is_undo(migration_type: &str) -> bool {
+/// `MigrationType.isUndo()`: `UNDO_SQL`, `UNDO_JDBC`, ... (Teams) and `UNDO_SCRIPT` (a
+/// Community type too).
+fn type_is_undo(migration_type: &str) -> bool {
     migration_type.starts_with("UNDO_")
+}
+
+/// An undo that takes its version back: Teams only (Community's rows have no
+/// `updateAttributes`).
+fn is_undo(migration_type: &str, edition: Edition) -> bool {
+    edition == Edition::Teams && type_is_undo(migration_type)
+}
+
+/// The history row type Flyway Community cannot read: an undo type other than `UNDO_SCRIPT`
+/// (`CoreMigrationType.fromString` has no such constant).
+fn unreadable_in_community(migration_type: &str) -> bool {
+    migration_type.starts_with("UNDO_") && migration_type != "UNDO_SCRIPT"
 }
 
 /// Flyway's `CoreMigrationType.isBaseline()`: the `baseline` command's marker and baseline
@@ -371,25 +401,59 @@ pub fn compare(
     patterns: &[IgnorePattern],
     out_of_order: bool,
 ) -> Status {
-    compare_to(resolved, rows, patterns, out_of_order, &Target::Latest)
+    compare_to(
+        resolved,
+        rows,
+        patterns,
+        out_of_order,
+        &Target::Latest,
+        Edition::Community,
+    )
 }
 
 /// Compares `resolved` with the history `rows` (any order) under `patterns`, `out_of_order` and
 /// `target`, as Flyway's `MigrationInfoServiceImpl.refresh` does: versioned files and rows are
-/// matched by (version, type), repeatables by description.
+/// matched by (version, type), repeatables by description. `edition` decides what undo rows
+/// and files are (see the module's documentation).
 pub fn compare_to(
     resolved: Vec<Resolved>,
     mut rows: Vec<HistoryRow>,
     patterns: &[IgnorePattern],
     out_of_order: bool,
     target: &Target,
+    edition: Edition,
 ) -> Status {
     rows.sort_by_key(|r| r.installed_rank);
+    for row in &mut rows {
+        // `CoreMigrationType.fromString`: the legacy name of JDBC.
+        if row.migration_type == "SPRING_JDBC" {
+            row.migration_type = "JDBC".into();
+        }
+    }
+    let unreadable = (edition == Edition::Community)
+        .then(|| {
+            rows.iter()
+                .find(|r| unreadable_in_community(&r.migration_type))
+        })
+        .flatten()
+        .map(|r| ValidateError {
+            code: ErrorCode::Error,
+            message: format!(
+                "java.lang.IllegalArgumentException: No enum constant org.flywaydb.core.api.CoreMigrationType.{}",
+                r.migration_type
+            ),
+            path: None,
+            info: None,
+        });
 
     // Resolved migrations: versioned by (version, type), repeatables by description.
     let mut resolved_versioned: HashMap<(Version, String), usize> = HashMap::new();
     let mut resolved_repeatable: HashMap<String, usize> = HashMap::new();
-    let last_resolved: Option<Version> = resolved.iter().filter_map(|r| r.version.clone()).max();
+    let last_resolved: Option<Version> = resolved
+        .iter()
+        .filter(|r| !is_undo(r.migration_type, edition))
+        .filter_map(|r| r.version.clone())
+        .max();
     for (i, r) in resolved.iter().enumerate() {
         match &r.version {
             Some(v) => {
@@ -407,8 +471,10 @@ pub fn compare_to(
 
     // Applied versioned rows (`getAppliedVersionedMigrations`): a successful DELETE row marks
     // the latest earlier row of its version deleted and is not listed itself; an undo row
-    // (Teams) likewise takes its version back.
+    // (Teams) marks every earlier row of its version undone and is listed.
     let mut deleted = vec![false; rows.len()];
+    let mut undone = vec![false; rows.len()];
+    let mut corrupted: Option<ValidateError> = None;
     let mut applied_versioned: Vec<usize> = Vec::new();
     let mut applied_baseline: Option<Version> = None;
     for i in 0..rows.len() {
@@ -420,12 +486,34 @@ pub fn compare_to(
         {
             applied_baseline = Some(v.clone());
         }
-        if (row.migration_type == "DELETE" && row.success) || is_undo(&row.migration_type) {
-            if let Some(&earlier) = applied_versioned.iter().rev().find(|&&j| {
-                !deleted[j]
-                    && !is_synthetic(&rows[j].migration_type)
+        if is_undo(&row.migration_type, edition) {
+            for &j in &applied_versioned {
+                if !is_synthetic(&rows[j].migration_type)
+                    && !is_undo(&rows[j].migration_type, edition)
                     && row_version(&rows[j]).as_ref() == Some(&v)
+                {
+                    undone[j] = true;
+                }
+            }
+            applied_versioned.push(i);
+            continue;
+        }
+        if row.migration_type == "DELETE" && row.success {
+            // `markAsDeleted`: the latest row of the version; one already deleted is a
+            // corrupted history, and Flyway stops there.
+            if let Some(&earlier) = applied_versioned.iter().rev().find(|&&j| {
+                !is_synthetic(&rows[j].migration_type) && row_version(&rows[j]).as_ref() == Some(&v)
             }) {
+                if deleted[earlier] && corrupted.is_none() {
+                    corrupted = Some(ValidateError {
+                        code: ErrorCode::Error,
+                        message: format!(
+                            "Corrupted schema history: multiple delete entries for version {v}"
+                        ),
+                        path: None,
+                        info: None,
+                    });
+                }
                 deleted[earlier] = true;
             }
             continue;
@@ -455,12 +543,12 @@ pub fn compare_to(
     let mut applied_out_of_order = vec![false; rows.len()];
     for &i in &applied_versioned {
         let row = &rows[i];
-        if row.migration_type == "SCHEMA" {
+        if row.migration_type == "SCHEMA" || is_undo(&row.migration_type, edition) {
             continue;
         }
         let v = row_version(row).expect("versioned rows have a version");
         if last_applied.as_ref().is_none_or(|l| &v > l) {
-            if !deleted[i] && row.migration_type != "DELETE" {
+            if !deleted[i] && !undone[i] && row.migration_type != "DELETE" {
                 last_applied = Some(v);
             }
         } else {
@@ -477,12 +565,14 @@ pub fn compare_to(
             .get(&(version.clone(), row.migration_type.clone()))
             .copied();
         if let Some(r) = resolved_index {
-            if !deleted[i] {
+            if !deleted[i] && !undone[i] {
                 matched[r] = true;
             }
         }
-        // `BaseAppliedMigration.getState`, after `MigrationInfoImpl`'s deleted check.
-        let state = if deleted[i] {
+        // `BaseAppliedMigration.getState`, after `MigrationInfoImpl`'s undone and deleted checks.
+        let state = if undone[i] {
+            State::Undone
+        } else if deleted[i] {
             State::Deleted
         } else if row.migration_type == "DELETE" {
             // A failed DELETE row stays listed (`BaseAppliedMigration.getState`).
@@ -503,7 +593,7 @@ pub fn compare_to(
             }
         } else if !row.success {
             State::Failed
-        } else if applied_out_of_order[i] {
+        } else if applied_out_of_order[i] && !is_undo(&row.migration_type, edition) {
             State::OutOfOrder
         } else {
             State::Success
@@ -532,11 +622,12 @@ pub fn compare_to(
         .filter_map(|&i| resolved[i].version.clone())
         .max();
     let applied_or_baseline = applied_baseline.is_some() || last_applied.is_some();
-    // `current` is the last applied version; `next` is decided after the states (below).
-    let target_version: Option<Version> = match target {
+    // `current` is the last applied version (`EMPTY`, below every version, when none is:
+    // every file is then above it); `next` is decided after the states (below).
+    let target_version: Option<Option<Version>> = match target {
         Target::Latest | Target::Next => None,
-        Target::Current => last_applied.clone(),
-        Target::Version { version, .. } => Some(version.clone()),
+        Target::Current => Some(last_applied.clone()),
+        Target::Version { version, .. } => Some(Some(version.clone())),
     };
     let baseline = if last_applied.is_none() {
         pending_baseline.clone()
@@ -546,11 +637,18 @@ pub fn compare_to(
     for &i in &pending_versioned {
         let r = &resolved[i];
         let v = r.version.as_ref().expect("versioned");
+        if is_undo(r.migration_type, edition) {
+            // "Available": never an error, and left out of `info`.
+            continue;
+        }
         let mut state = match &baseline {
             Some(b) if v < b => State::BelowBaseline,
             Some(b) if v == b => State::BaselineIgnored,
             _ => {
-                if target_version.as_ref().is_some_and(|t| v > t) {
+                if target_version
+                    .as_ref()
+                    .is_some_and(|t| t.as_ref().is_none_or(|t| v > t))
+                {
                     State::AboveTarget
                 } else if last_applied.as_ref().is_some_and(|l| v < l) && !out_of_order {
                     State::Ignored
@@ -644,20 +742,21 @@ pub fn compare_to(
         }
     }
 
-    // `MigrationInfoImpl.compareTo`: below-baseline files first, then the applied rows by rank,
+    // `MigrationInfoImpl.compareTo`: below-baseline and baseline-ignored files first, then the applied rows by rank,
     // then the rest by version, versioned before repeatable, repeatables by description.
     let sort_key = |info: &Info| -> (u8, i32, Option<Version>, String) {
         match info.applied {
             Some(a) => (1, rows[a].installed_rank, None, String::new()),
             None => {
                 let r = &resolved[info.resolved.expect("unapplied infos have a file")];
-                let group = if info.state == State::BelowBaseline {
+                let group = if matches!(info.state, State::BelowBaseline | State::BaselineIgnored) {
                     0
                 } else {
                     2
                 };
                 match &r.version {
-                    Some(v) => (group, 0, Some(v.clone()), String::new()),
+                    // At one version, the versioned file before its undo file.
+                    Some(v) => (group, 0, Some(v.clone()), r.migration_type.to_string()),
                     None => (3, 0, None, r.description.clone()),
                 }
             }
@@ -729,7 +828,12 @@ pub fn compare_to(
             });
         }
     }
-    status.errors = match duplicate(&status.resolved).or(missing_target) {
+    // In `refresh`'s order: resolving, reading the rows, `markAsDeleted`, `validateTarget`.
+    status.errors = match duplicate(&status.resolved)
+        .or(unreadable)
+        .or(corrupted)
+        .or(missing_target)
+    {
         Some(error) => vec![error],
         None => errors,
     };
@@ -805,7 +909,11 @@ fn validate_one(
     let state = info.state;
     if matches!(
         state,
-        State::AboveTarget | State::Deleted | State::BelowBaseline | State::BaselineIgnored
+        State::AboveTarget
+            | State::Deleted
+            | State::Undone
+            | State::BelowBaseline
+            | State::BaselineIgnored
     ) {
         return None;
     }
@@ -835,6 +943,7 @@ fn validate_one(
         let missing = matches!(state, State::MissingSuccess | State::MissingFailed);
         let future = matches!(state, State::FutureSuccess | State::FutureFailed);
         if !is_synthetic(&row.migration_type)
+            && !type_is_undo(&row.migration_type)
             && state != State::Superseded
             && (!flags.missing || !missing)
             && (!flags.future || !future)
@@ -884,7 +993,7 @@ fn validate_one(
     let (Some(resolved), Some(row)) = (resolved, row) else {
         return None;
     };
-    if row.migration_type == "DELETE" {
+    if row.migration_type == "DELETE" || type_is_undo(&row.migration_type) {
         return None;
     }
     let identifier = match &row.version {
@@ -1045,9 +1154,9 @@ mod tests {
             vec![
                 (Some("1".into()), "Below Baseline"),
                 (Some("2".into()), "Below Baseline"),
+                (Some("3".into()), "Ignored (Baseline)"),
                 (Some("3".into()), "Baseline"),
                 (Some("4".into()), "Success"),
-                (Some("3".into()), "Ignored (Baseline)"),
             ]
         );
         // On an empty history the B file is pending and the V files up to it are not run.
@@ -1268,6 +1377,7 @@ mod tests {
             &default_patterns(),
             false,
             &Target::parse("2").unwrap(),
+            Edition::Community,
         );
         assert_eq!(
             states(&status),
@@ -1285,6 +1395,7 @@ mod tests {
             &default_patterns(),
             false,
             &Target::Next,
+            Edition::Community,
         );
         assert_eq!(next.infos[2].state, State::AboveTarget);
         assert_eq!(next.infos[1].state, State::Pending);
@@ -1294,6 +1405,7 @@ mod tests {
             &default_patterns(),
             false,
             &Target::Current,
+            Edition::Community,
         );
         assert!(current.errors.is_empty(), "{:?}", current.errors);
         let status = compare_to(
@@ -1302,6 +1414,7 @@ mod tests {
             &default_patterns(),
             false,
             &Target::parse("7").unwrap(),
+            Edition::Community,
         );
         assert_eq!(
             status.failure_message().unwrap(),
@@ -1313,10 +1426,190 @@ mod tests {
             &default_patterns(),
             false,
             &Target::parse("7?").unwrap(),
+            Edition::Community,
         );
         assert!(lenient.errors.iter().all(|e| e.code != ErrorCode::Error));
         assert_eq!(Target::parse("LATEST").unwrap(), Target::Latest);
         assert!(Target::parse("1.x").is_err());
+    }
+
+    fn undo_file(version: &str, description: &str, checksum: i32) -> Resolved {
+        Resolved {
+            migration_type: "UNDO_SQL",
+            path: PathBuf::from(format!("/m/U{version}.sql")),
+            ..v(version, description, checksum)
+        }
+    }
+
+    fn teams(resolved: Vec<Resolved>, rows: Vec<HistoryRow>) -> Status {
+        compare_to(
+            resolved,
+            rows,
+            &default_patterns(),
+            false,
+            &Target::Latest,
+            Edition::Teams,
+        )
+    }
+
+    /// Issue #12 row 19, Teams: the V row a later UNDO_SQL row took back is "Undone" and never
+    /// checked, the file pending again, the undo row matched with its U file ("Success"); an
+    /// unapplied U file is "Available", left out of info (MigrationInfoImpl.getState / validate,
+    /// CommandResultFactory.removeAvailableUndoMigrations).
+    #[test]
+    fn teams_undo_row_makes_its_version_undone_and_pending() {
+        let files = || {
+            vec![
+                v("1", "a", 1),
+                v("2", "b", 2),
+                undo_file("1", "a", 11),
+                undo_file("2", "b", 12),
+            ]
+        };
+        let rows = || {
+            vec![
+                row(1, Some("1"), "a", 1),
+                row(2, Some("2"), "b", 2),
+                typed(row(3, Some("2"), "b", 12), "UNDO_SQL"),
+            ]
+        };
+        let status = teams(files(), rows());
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("1".into()), "Success"),
+                (Some("2".into()), "Undone"),
+                (Some("2".into()), "Success"),
+                (Some("2".into()), "Pending"),
+            ]
+        );
+        assert_eq!(
+            status.failure_message().unwrap(),
+            format!("{VALIDATE_FAILED}\nDetected resolved migration not applied to database: 2.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\n{VALIDATE_HINT}")
+        );
+        // The file edited after the undo: no checksum claim against the undone row.
+        let mut edited = files();
+        edited[1].checksum = Some(99);
+        let status = teams(edited, rows());
+        assert_eq!(
+            status.errors.iter().map(|e| e.code).collect::<Vec<_>>(),
+            vec![ErrorCode::ResolvedVersionedMigrationNotApplied]
+        );
+        // Re-applied after the undo: Success again, nothing pending.
+        let mut again = rows();
+        again.push(row(4, Some("2"), "b", 2));
+        let status = teams(files(), again);
+        assert!(status.errors.is_empty(), "{:?}", status.errors);
+        assert_eq!(status.infos[1].state, State::Undone);
+        assert_eq!(status.infos[3].state, State::Success);
+        // An undo row whose U file is gone is Missing, but never "not resolved locally", and
+        // an undo row is not compared with its file (MigrationInfoImpl.validate: isUndo).
+        let mut both = rows();
+        both.push(typed(row(4, Some("1"), "a", 11), "UNDO_SQL"));
+        let mut changed_u2 = undo_file("2", "b", 13);
+        changed_u2.description = "other".into();
+        let status = teams(vec![v("1", "a", 1), v("2", "b", 2), changed_u2], both);
+        assert_eq!(status.infos[0].state, State::Undone);
+        assert_eq!(status.infos[2].state, State::Success);
+        assert_eq!(status.infos[3].state, State::MissingSuccess);
+        assert_eq!(
+            status
+                .errors
+                .iter()
+                .map(|e| e.message.lines().next().unwrap())
+                .collect::<Vec<_>>(),
+            vec![
+                "Detected resolved migration not applied to database: 1.",
+                "Detected resolved migration not applied to database: 2.",
+            ]
+        );
+    }
+
+    /// Issue #12 row 19, Community: CoreMigrationType has no UNDO_SQL, so reading the history
+    /// fails (`CoreMigrationType.fromString` → `Enum.valueOf`), printed by `Main` as the
+    /// exception; UNDO_SCRIPT is a Community type and an ordinary row.
+    #[test]
+    fn community_cannot_read_an_undo_sql_row() {
+        let rows = vec![
+            row(1, Some("1"), "a", 1),
+            typed(row(2, Some("1"), "a", 11), "UNDO_SQL"),
+        ];
+        let status = compare(vec![v("1", "a", 1)], rows, &default_patterns(), false);
+        assert_eq!(
+            status.failure_message().unwrap(),
+            "java.lang.IllegalArgumentException: No enum constant org.flywaydb.core.api.CoreMigrationType.UNDO_SQL"
+        );
+        let status = compare(
+            vec![v("1", "a", 1)],
+            vec![
+                row(1, Some("1"), "a", 1),
+                typed(row(2, Some("1"), "a", 11), "UNDO_SCRIPT"),
+            ],
+            &default_patterns(),
+            false,
+        );
+        assert!(status.errors.iter().all(|e| e.code != ErrorCode::Error));
+        assert_eq!(status.infos[0].state, State::Success);
+    }
+
+    /// Found by the differential test (tests/e2e/differential.rs): `markAsDeleted` takes the
+    /// latest row of the version; when that one is already deleted the history is corrupted
+    /// and `refresh` throws (MigrationInfoServiceImpl, DUPLICATE_DELETED_MIGRATION). The tool
+    /// used to mark an earlier row instead.
+    #[test]
+    fn a_second_delete_row_of_one_version_is_a_corrupted_history() {
+        let delete = |rank| typed(row(rank, Some("2"), "b", 2), "DELETE");
+        let status = compare(
+            vec![v("1", "a", 1), v("2", "b", 2)],
+            vec![
+                row(1, Some("2"), "b", 2),
+                row(2, Some("2"), "b", 2),
+                delete(3),
+                delete(4),
+            ],
+            &default_patterns(),
+            false,
+        );
+        assert_eq!(
+            status.failure_message().unwrap(),
+            "Corrupted schema history: multiple delete entries for version 2"
+        );
+        // Deleted, applied again, deleted again: each DELETE takes its own row.
+        let status = compare(
+            vec![v("2", "b", 2)],
+            vec![
+                row(1, Some("2"), "b", 2),
+                delete(2),
+                row(3, Some("2"), "b", 2),
+                delete(4),
+            ],
+            &default_patterns(),
+            false,
+        );
+        assert!(status.errors.iter().all(|e| e.code != ErrorCode::Error));
+    }
+
+    /// Found by the differential test: `target=current` is the last applied version, `EMPTY`
+    /// when nothing is applied, and every version compares above `EMPTY`
+    /// (MigrationInfoServiceImpl.refresh, ResolvedMigration.getState): nothing is pending.
+    #[test]
+    fn target_current_with_nothing_applied_puts_every_file_above_it() {
+        let status = compare_to(
+            vec![v("1", "a", 1), v("2", "b", 2), r("views", 3, 3)],
+            vec![],
+            &default_patterns(),
+            false,
+            &Target::Current,
+            Edition::Community,
+        );
+        assert_eq!(
+            states(&status),
+            vec![
+                (Some("1".into()), "Above Target"),
+                (Some("2".into()), "Above Target"),
+                (None, "Pending"),
+            ]
+        );
     }
 
     #[test]
@@ -1482,11 +1775,12 @@ mod tests {
         assert!(status.errors.is_empty(), "{:?}", status.errors);
         assert_eq!(
             states(&status).iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+            // MigrationInfoImpl.compareTo (2024): Ignored (Baseline) before the applied rows.
             vec![
                 "Below Baseline",
+                "Ignored (Baseline)",
                 "Baseline",
-                "Success",
-                "Ignored (Baseline)"
+                "Success"
             ]
         );
         // A repair-deleted row is not reported missing.
