@@ -9,6 +9,7 @@ mod cli;
 mod corpora;
 mod db;
 mod db_reads;
+mod differential;
 mod dry_run_safety;
 mod fidelity;
 mod fixtures;
