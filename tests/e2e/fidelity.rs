@@ -893,6 +893,23 @@ fn undo_rows_are_undone_in_teams_and_unreadable_in_community() {
             ]),
             "{flavor:?}"
         );
+        // Flyway's categories (`CommandResultFactory.getCategory`): "Undo" for the undo row.
+        let r = run_in(
+            dir.path(),
+            &["info", "sql", "--url", &db.url, "--format", "json"],
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let categories: Vec<&str> = json["migration_sets"][0]["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["category"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            categories,
+            ["Versioned", "Versioned", "Undo", "Versioned"],
+            "{flavor:?}"
+        );
         // Migrated again: nothing to report.
         db.history_row(4, Some("2"), "two", "SQL", "V2__two.sql", Some(c2), true);
         let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
@@ -985,5 +1002,60 @@ fn double_delete_rows_and_target_current_on_an_empty_history() {
             &r.stdout,
             "ERROR: Corrupted schema history: multiple delete entries for version 2\n",
         );
+    }
+}
+
+/// Row 20 residual: `${flyway:user}` is the server's name for the session user
+/// (`Database.getCurrentUser`: PostgreSQL `current_user`, MySQL `USER()` up to the `@`), not
+/// the configured user name. On PostgreSQL a login role with a default `role` setting is
+/// another role once connected: the repeatable's checksum is over that name.
+#[test]
+fn flyway_user_placeholder_is_the_servers_current_user() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        write(&sql, "R__owner.sql", "SELECT '${flyway:user}';\n");
+        let (login, expected_user) = match flavor {
+            Flavor::Postgres => {
+                let login = format!("{}_login", db.name);
+                let acting = format!("{}_acting", db.name);
+                db.execute(&format!("CREATE ROLE \"{acting}\""));
+                db.execute(&format!(
+                    "CREATE ROLE \"{login}\" LOGIN IN ROLE \"{acting}\""
+                ));
+                db.execute(&format!("ALTER ROLE \"{login}\" SET role = '{acting}'"));
+                db.execute(&format!(
+                    "GRANT SELECT ON \"public\".\"flyway_schema_history\" TO \"{acting}\""
+                ));
+                (Some(login), acting)
+            }
+            _ => (None, "root".to_string()),
+        };
+        let c = flyway_lsp::checksum::checksum_text(&format!("SELECT '{expected_user}';\n"));
+        db.history_row(1, None, "owner", "SQL", "R__owner.sql", Some(c), true);
+        let user_line = login
+            .as_ref()
+            .map(|l| format!("user = \"{l}\"\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            format!(
+                "[flyway]\nlocations = [\"filesystem:sql\"]\n\n[environments.default]\nurl = \"{}\"\n{user_line}",
+                db.url
+            ),
+        )
+        .unwrap();
+        let r = run_in(dir.path(), &["validate"]);
+        if let Some(login) = &login {
+            let acting = &expected_user;
+            db.execute(&format!(
+                "REVOKE SELECT ON \"public\".\"flyway_schema_history\" FROM \"{acting}\""
+            ));
+            db.execute(&format!("DROP ROLE \"{login}\""));
+            db.execute(&format!("DROP ROLE \"{acting}\""));
+        }
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
     }
 }

@@ -296,13 +296,17 @@ pub fn write_info(
 
 fn category(status: &DbStatus, info: &crate::database::validate::Info) -> &'static str {
     let s = &status.status;
+    // `CommandResultFactory.getCategory`: synthetic rows (the schema and baseline markers,
+    // DELETE rows) have none; then repeatable, undo, baseline migration, versioned.
     let ty = s.info_type(info);
-    if ty.contains("BASELINE") {
-        "Baseline"
-    } else if ty == "SCHEMA" {
+    if matches!(ty.as_str(), "SCHEMA" | "BASELINE" | "DELETE") {
         ""
     } else if s.info_version(info).is_none_or(|v| v.is_empty()) {
         "Repeatable"
+    } else if ty.starts_with("UNDO_") {
+        "Undo"
+    } else if ty.contains("BASELINE") {
+        "Baseline"
     } else {
         "Versioned"
     }
