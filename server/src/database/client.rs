@@ -385,6 +385,17 @@ impl Client {
         })
     }
 
+    /// The user the server says this session is, as Flyway's `Database.getCurrentUser` asks
+    /// (`PostgreSQLDatabase`: `current_user`; `MySQLDatabase`: `USER()` up to the `@`): the
+    /// value of `${flyway:user}`.
+    pub async fn current_user(&mut self) -> Result<Option<String>, DbError> {
+        let sql = match self.flavor {
+            Flavor::Postgres => "SELECT current_user",
+            _ => "SELECT SUBSTRING_INDEX(USER(),'@',1)",
+        };
+        self.query_one(sql).await
+    }
+
     /// The server's version string (`15.20`, `10.11.19-MariaDB-…`).
     pub async fn server_version(&mut self) -> Result<String, DbError> {
         if let Some(version) = &self.version {

@@ -758,7 +758,10 @@ pub(super) fn prepare(
 ) -> (Vec<Prepared>, Vec<String>) {
     let mut notes = Vec::new();
     let mut out = Vec::new();
-    let builtins = super::builtins(&project.config.flyway, settings, &status.schema);
+    let mut builtins = super::builtins(&project.config.flyway, settings, &status.schema);
+    if let Some(user) = &status.current_user {
+        builtins.user = Some(user.clone());
+    }
     for index in pending(status) {
         let resolved = &status.status.resolved[index];
         if resolved.migration_type == "JDBC" {

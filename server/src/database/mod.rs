@@ -37,6 +37,8 @@ pub struct DbStatus {
     pub target: String,
     /// The flyway.toml environment it was read for.
     pub environment: String,
+    /// The server's name for the session's user (`${flyway:user}`).
+    pub current_user: Option<String>,
 }
 
 impl DbStatus {
@@ -122,7 +124,13 @@ async fn read_unbounded(
                 c.schema_exists(&schema).await
             })
             .await?;
-    let builtins = builtins(&project.config.flyway, settings, &schema);
+    let mut builtins = builtins(&project.config.flyway, settings, &schema);
+    // `${flyway:user}` is the server's answer (`Database.getCurrentUser`), not the configured
+    // user name (they differ for `SET ROLE`-less proxies, LDAP names, MySQL anonymous users).
+    let current_user = client.current_user().await?;
+    if let Some(user) = &current_user {
+        builtins.user = Some(user.clone());
+    }
     let resolved = resolved_migrations(project, set, settings, &builtins)
         .map_err(|(script, e)| DbError::Resolve(format!("{script}: {e}")))?;
     let mut status = compare_to(
@@ -156,6 +164,7 @@ async fn read_unbounded(
         server_version,
         target: client.target.clone(),
         environment: settings.environment.clone(),
+        current_user,
     })
 }
 
@@ -369,6 +378,7 @@ mod tests {
             server_version: "15".into(),
             target: "postgresql://h/db".into(),
             environment: "default".into(),
+            current_user: None,
         };
         let history = applied_history(&db, &crate::history::AppliedHistory::new());
         let mut applied: Vec<_> = history
