@@ -868,7 +868,12 @@ fn undo_rows_are_undone_in_teams_and_unreadable_in_community() {
             true,
         );
 
-        // Community (the default).
+        // Community.
+        std::fs::write(
+            dir.path().join("flyway-lsp.toml"),
+            "edition = \"community\"\n",
+        )
+        .unwrap();
         let unreadable = "ERROR: java.lang.IllegalArgumentException: No enum constant org.flywaydb.core.api.CoreMigrationType.UNDO_SQL\n";
         let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
         assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
@@ -877,8 +882,8 @@ fn undo_rows_are_undone_in_teams_and_unreadable_in_community() {
         assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
         assert_has(&r.stdout, unreadable);
 
-        // Teams.
-        std::fs::write(dir.path().join("flyway-lsp.toml"), "edition = \"teams\"\n").unwrap();
+        // Teams (the default).
+        std::fs::remove_file(dir.path().join("flyway-lsp.toml")).unwrap();
         let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
         assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
         assert_has(&r.stdout, "ERROR: Validate failed: Migrations have failed validation\nDetected resolved migration not applied to database: 2.\nTo fix this error, either run migrate, or set -ignoreMigrationPatterns='*:pending'.\nNeed more flexibility");

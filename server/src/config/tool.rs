@@ -7,7 +7,7 @@
 //! applied-ref = "origin/main"        # migrations in this git ref count as applied
 //! template = "db/MIGRATION_TEMPLATE.sql"  # text of new migrations ({{version}}, {{description}}, {{date}}, {{file}})
 //! max-analysis-size = "20MB"        # larger scripts are checksummed, not analysed
-//! edition = "community"             # "community" (default) | "teams": Flyway's edition, for undo
+//! edition = "teams"                 # "teams" (default) | "community": Flyway's edition, for undo
 //!
 //! [conventions]
 //! description-case = "snake_case"   # "snake_case" | "PascalCase" | "any" (default)
@@ -74,12 +74,13 @@ pub struct Conventions {
 
 /// The Flyway edition the project runs (`edition`): Flyway decides it from the licence, which no
 /// file holds, so the tool is told. Only Teams (and Enterprise) resolve `U` files and read
-/// `UNDO_SQL` history rows; Community fails on such a row (see `database::validate`).
+/// `UNDO_SQL` history rows; Community fails on such a row (see `database::validate`). Teams is
+/// the default: the undo conventions (`U` files, `undo-pairs`) only exist there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 pub enum Edition {
-    #[default]
     #[serde(rename = "community")]
     Community,
+    #[default]
     #[serde(rename = "teams", alias = "enterprise")]
     Teams,
 }
@@ -124,7 +125,7 @@ pub struct ToolSettings {
     /// "20MB"`, or a number of bytes); see [`ToolSettings::max_analysis_size`].
     #[serde(default, deserialize_with = "byte_size")]
     pub max_analysis_size: Option<u64>,
-    /// "community" (default) | "teams" (or "enterprise").
+    /// "teams" (default; or "enterprise") | "community".
     #[serde(default)]
     pub edition: Edition,
     #[serde(default)]
@@ -256,7 +257,7 @@ mod tests {
             DescriptionCase::SnakeCase
         );
         assert_eq!(settings.rules["version-gap"], Level::Off);
-        assert_eq!(settings.edition, Edition::Community);
+        assert_eq!(settings.edition, Edition::Teams);
     }
 
     #[test]
