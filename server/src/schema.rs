@@ -50,6 +50,10 @@ pub struct Table {
     pub charset: Option<String>,
     /// A migration the model cannot read ran after it was created: it may be gone.
     pub maybe_gone: bool,
+    /// The primary key's columns in key order (empty: none known).
+    pub primary_key: Vec<String>,
+    /// Foreign keys as the replay saw them added: name (when written) and columns.
+    pub foreign_keys: Vec<(Option<String>, Vec<String>)>,
     /// Column name (folded as the catalog folds) → position in `columns`.
     positions: HashMap<String, usize>,
     /// Column names compare without regard to case (MySQL, MariaDB).
@@ -114,6 +118,9 @@ pub struct Index {
     pub table: String,
     pub columns: Vec<String>,
     pub unique: bool,
+    /// MySQL's index for a foreign key, of the key's name (its own unless another index
+    /// begins with the key's columns).
+    pub foreign_key: bool,
     pub origin: Origin,
     /// A migration the model cannot read ran after it was created: it may be gone.
     pub maybe_gone: bool,
@@ -368,9 +375,14 @@ impl Catalog {
                 columns,
                 constraints,
                 as_query,
+                or_replace,
                 ..
             } => {
                 let k = self.key(table);
+                if *or_replace {
+                    // MariaDB drops a table of the name first.
+                    self.drop_table(&k);
+                }
                 // A table that may be gone is replaced: this statement ran, so it was.
                 if self.tables.get(&k).is_some_and(|t| !t.maybe_gone) {
                     return;
@@ -383,8 +395,18 @@ impl Catalog {
                         origin: origin.clone(),
                     })
                     .collect();
+                let mut primary_key: Vec<String> = columns
+                    .iter()
+                    .filter(|c| c.spec.primary_key)
+                    .map(|c| c.spec.name.clone())
+                    .collect();
+                let mut foreign_keys = Vec::new();
                 for c in constraints.iter() {
+                    if c.kind == ConstraintKind::ForeignKey {
+                        foreign_keys.push((c.name.clone(), c.columns.clone()));
+                    }
                     if c.kind == ConstraintKind::PrimaryKey {
+                        primary_key = c.columns.clone();
                         for col in columns
                             .iter_mut()
                             .filter(|col| c.columns.contains(&col.spec.name))
@@ -406,6 +428,7 @@ impl Catalog {
                                     table: k.clone(),
                                     columns: c.columns.clone(),
                                     unique: c.kind == ConstraintKind::Unique,
+                                    foreign_key: c.kind == ConstraintKind::ForeignKey,
                                     origin: origin.clone(),
                                     maybe_gone: false,
                                 }),
@@ -421,6 +444,8 @@ impl Catalog {
                     changed_by: Vec::new(),
                     uncertain: *as_query,
                     maybe_gone: false,
+                    primary_key,
+                    foreign_keys,
                     positions: HashMap::new(),
                     fold: self.fold,
                     charset: None,
@@ -441,6 +466,7 @@ impl Catalog {
                     table,
                     columns: (**columns).clone(),
                     unique: *unique,
+                    foreign_key: false,
                     origin: origin.clone(),
                     maybe_gone: false,
                 });
@@ -455,16 +481,7 @@ impl Catalog {
             Op::DropTable { names, .. } => {
                 for name in names {
                     let k = self.key(name);
-                    self.tables.remove(&k);
-                    let gone_indexes = &mut self.gone_indexes;
-                    self.indexes.retain(|name, index| {
-                        let keep = index.table != k;
-                        if !keep {
-                            gone_indexes.insert(name.clone());
-                        }
-                        keep
-                    });
-                    self.gone.insert(k);
+                    self.drop_table(&k);
                 }
             }
             Op::RenameTable { pairs } => {
@@ -475,6 +492,20 @@ impl Catalog {
             Op::AlterTable { table, actions, .. } => self.alter(table, actions, origin),
             _ => {}
         }
+    }
+
+    /// Drops table `k` (a key) and its indexes.
+    fn drop_table(&mut self, k: &str) {
+        self.tables.remove(k);
+        let gone_indexes = &mut self.gone_indexes;
+        self.indexes.retain(|name, index| {
+            let keep = index.table != k;
+            if !keep {
+                gone_indexes.insert(name.clone());
+            }
+            keep
+        });
+        self.gone.insert(k.to_string());
     }
 
     /// Adds an index; one that may be gone is replaced (the statement creating it ran).
@@ -554,14 +585,33 @@ impl Catalog {
                     }
                     AlterAction::SetNotNull { column } => set(t, column, |c| c.not_null = true),
                     AlterAction::DropNotNull { column } => set(t, column, |c| c.not_null = false),
-                    AlterAction::SetDefault { column, default } => {
-                        set(t, column, |c| c.default = Some(default.clone()))
-                    }
-                    AlterAction::DropDefault { column } => set(t, column, |c| c.default = None),
+                    // A serial column whose default changes is a plain integer from then on.
+                    AlterAction::SetDefault { column, default } => set(t, column, |c| {
+                        not_serial(c);
+                        c.default = Some(default.clone())
+                    }),
+                    AlterAction::DropDefault { column } => set(t, column, |c| {
+                        not_serial(c);
+                        c.default = None
+                    }),
                     AlterAction::SetType { column, data_type } => {
                         set(t, column, |c| c.data_type = data_type.clone())
                     }
                     AlterAction::AddConstraint { constraint, .. } => {
+                        if constraint.kind == ConstraintKind::ForeignKey {
+                            t.foreign_keys
+                                .push((constraint.name.clone(), constraint.columns.clone()));
+                        }
+                        if constraint.kind == ConstraintKind::PrimaryKey {
+                            // Both servers make a primary key's columns NOT NULL.
+                            for column in &constraint.columns {
+                                set(t, column, |c| {
+                                    c.primary_key = true;
+                                    c.not_null = true;
+                                });
+                            }
+                            t.primary_key = constraint.columns.clone();
+                        }
                         if matches!(
                             constraint.kind,
                             ConstraintKind::Index
@@ -574,11 +624,25 @@ impl Catalog {
                                     table: k.clone(),
                                     columns: constraint.columns.clone(),
                                     unique: constraint.kind == ConstraintKind::Unique,
+                                    foreign_key: constraint.kind == ConstraintKind::ForeignKey,
                                     origin: origin.clone(),
                                     maybe_gone: false,
                                 });
                             }
                         }
+                    }
+                    AlterAction::DropForeignKey { name } => {
+                        let fold_names = t.fold;
+                        t.foreign_keys.retain(|(n, _)| {
+                            n.as_deref()
+                                .is_none_or(|n| fold(fold_names, n) != fold(fold_names, name))
+                        });
+                    }
+                    AlterAction::DropPrimaryKey => {
+                        for c in &mut t.columns {
+                            c.spec.primary_key = false;
+                        }
+                        t.primary_key.clear();
                     }
                     AlterAction::DropIndex { name } => dropped_indexes.push(name.clone()),
                     AlterAction::RenameTo { to } => rename_to = Some(to.clone()),
@@ -692,6 +756,14 @@ fn routine_name(text: &str) -> Option<String> {
     let name = name.rsplit('.').next()?;
     let name = name.trim_matches(['`', '"']);
     (!name.is_empty()).then(|| name.to_string())
+}
+
+/// A serial column after its default changed: the integer it is stored as, no longer filled in.
+fn not_serial(c: &mut ColumnSpec) {
+    if let Some(storage) = crate::sql::facts::serial_storage_type(&c.data_type) {
+        c.data_type = storage.to_string();
+        c.generated = false;
+    }
 }
 
 fn set(table: &mut Table, column: &str, f: impl FnOnce(&mut ColumnSpec)) {

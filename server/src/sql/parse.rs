@@ -740,13 +740,16 @@ fn column_spec(
     data_type: &ast::DataType,
     options: &[ast::ColumnOptionDef],
 ) -> ColumnSpec {
-    let data_type = data_type.to_string().to_uppercase();
+    let data_type = crate::sql::facts::type_text(&data_type.to_string());
+    // PostgreSQL's serial types and MySQL's SERIAL are NOT NULL with a generated default.
+    let serial = matches!(
+        data_type.as_str(),
+        "SERIAL" | "BIGSERIAL" | "SMALLSERIAL" | "SERIAL4" | "SERIAL8" | "SERIAL2"
+    );
     let mut spec = ColumnSpec {
         name: fold_ident(name),
-        generated: matches!(
-            data_type.as_str(),
-            "SERIAL" | "BIGSERIAL" | "SMALLSERIAL" | "SERIAL4" | "SERIAL8" | "SERIAL2"
-        ),
+        generated: serial,
+        not_null: serial,
         data_type,
         ..ColumnSpec::default()
     };
@@ -1056,6 +1059,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
         Statement::CreateTable(ct) => Op::CreateTable {
             table: Box::new(name_of(&ct.name)),
             if_not_exists: ct.if_not_exists,
+            or_replace: ct.or_replace,
             temporary: ct.temporary,
             columns: ct
                 .columns
