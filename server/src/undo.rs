@@ -224,14 +224,65 @@ struct PgEffects {
 
 /// Functions a `SELECT` may call without changing the database.
 const READ_ONLY_FUNCTIONS: &[&str] = &[
-    "abs", "array_agg", "array_length", "avg", "bool_and", "bool_or", "btrim", "ceil", "char_length",
-    "concat", "concat_ws", "count", "current_date", "current_setting", "date_part", "date_trunc",
-    "decode", "encode", "exists", "floor", "format", "generate_series", "gen_random_uuid",
-    "has_table_privilege", "json_agg", "json_build_object", "jsonb_agg", "jsonb_build_object",
-    "left", "length", "lower", "lpad", "ltrim", "max", "md5", "min", "now", "random", "regexp_replace",
-    "replace", "right", "round", "row_number", "rpad", "rtrim", "split_part", "string_agg", "strpos",
-    "substr", "substring", "sum", "to_char", "to_date", "to_number", "to_timestamp", "trim", "trunc",
-    "upper", "version",
+    "abs",
+    "array_agg",
+    "array_length",
+    "avg",
+    "bool_and",
+    "bool_or",
+    "btrim",
+    "ceil",
+    "char_length",
+    "concat",
+    "concat_ws",
+    "count",
+    "current_date",
+    "current_setting",
+    "date_part",
+    "date_trunc",
+    "decode",
+    "encode",
+    "exists",
+    "floor",
+    "format",
+    "generate_series",
+    "gen_random_uuid",
+    "has_table_privilege",
+    "json_agg",
+    "json_build_object",
+    "jsonb_agg",
+    "jsonb_build_object",
+    "left",
+    "length",
+    "lower",
+    "lpad",
+    "ltrim",
+    "max",
+    "md5",
+    "min",
+    "now",
+    "random",
+    "regexp_replace",
+    "replace",
+    "right",
+    "round",
+    "row_number",
+    "rpad",
+    "rtrim",
+    "split_part",
+    "string_agg",
+    "strpos",
+    "substr",
+    "substring",
+    "sum",
+    "to_char",
+    "to_date",
+    "to_number",
+    "to_timestamp",
+    "trim",
+    "trunc",
+    "upper",
+    "version",
 ];
 
 fn pg_effects(source: &str) -> Option<PgEffects> {
@@ -397,7 +448,11 @@ impl<'a> Gen<'a> {
 
     fn name(&self, name: &Name) -> String {
         match &name.schema {
-            Some(schema) => format!("{}.{}", self.table_ident(schema), self.table_ident(&name.name)),
+            Some(schema) => format!(
+                "{}.{}",
+                self.table_ident(schema),
+                self.table_ident(&name.name)
+            ),
             None => self.table_ident(&name.name),
         }
     }
@@ -443,7 +498,13 @@ impl<'a> Gen<'a> {
     /// Drops index `name` (on `columns`) that the statement made, MySQL: a foreign key it serves
     /// alone had its own index before (MySQL dropped that one when this came, and will not drop
     /// this one while the key needs it), so that index is put back in the same statement.
-    fn drop_new_index(&self, before: &Catalog, table: &Name, name: &str, columns: &[String]) -> String {
+    fn drop_new_index(
+        &self,
+        before: &Catalog,
+        table: &Name,
+        name: &str,
+        columns: &[String],
+    ) -> String {
         let drop = self.drop_index(name, table);
         if !self.mysql {
             return drop;
@@ -497,7 +558,10 @@ impl<'a> Gen<'a> {
                 format!(
                     "ADD INDEX {} ({})",
                     self.ident(fk),
-                    cols.iter().map(|c| self.ident(c)).collect::<Vec<_>>().join(", ")
+                    cols.iter()
+                        .map(|c| self.ident(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })
             .collect();
@@ -793,7 +857,9 @@ impl<'a> Gen<'a> {
             }
             Op::RenameTable { pairs } => {
                 if self.words().get(2).is_some_and(|w| w == "if")
-                    && pairs.iter().any(|(from, _)| existing(before, from).is_none())
+                    && pairs
+                        .iter()
+                        .any(|(from, _)| existing(before, from).is_none())
                 {
                     // MariaDB's RENAME TABLE IF EXISTS: a table it did not find was not renamed.
                     return None;
@@ -912,7 +978,12 @@ impl<'a> Gen<'a> {
                     if constraint.kind == ConstraintKind::PrimaryKey && self.mysql {
                         // MySQL needs no name to drop it.
                         lines.push(format!("ALTER TABLE {t} DROP PRIMARY KEY;"));
-                        lines.extend(self.restore_nullability(&t, &constraint.columns, &column, &fresh));
+                        lines.extend(self.restore_nullability(
+                            &t,
+                            &constraint.columns,
+                            &column,
+                            &fresh,
+                        ));
                         continue;
                     }
                     let Some(name) = constraint.name.as_deref() else {
@@ -951,7 +1022,12 @@ impl<'a> Gen<'a> {
                         (ConstraintKind::PrimaryKey, false) => {
                             // PostgreSQL made the key's columns NOT NULL.
                             lines.push(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};"));
-                            lines.extend(self.restore_nullability(&t, &constraint.columns, &column, &fresh));
+                            lines.extend(self.restore_nullability(
+                                &t,
+                                &constraint.columns,
+                                &column,
+                                &fresh,
+                            ));
                             continue;
                         }
                         _ => format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};"),
@@ -1000,7 +1076,8 @@ impl<'a> Gen<'a> {
                     }) {
                         Some(old) => format!(
                             "ALTER TABLE {t} ALTER COLUMN {ci} TYPE {0} USING {ci}::{0};",
-                            crate::sql::facts::serial_storage_type(&old.spec.data_type).unwrap_or(&old.spec.data_type)
+                            crate::sql::facts::serial_storage_type(&old.spec.data_type)
+                                .unwrap_or(&old.spec.data_type)
                         ),
                         None => self.todo(&format!(
                             "restore the type column {ci} of {t} had before this migration"
@@ -1008,10 +1085,7 @@ impl<'a> Gen<'a> {
                     }
                 }
                 AlterAction::ChangeColumn { from, column: spec } => {
-                    let moved = self
-                        .words()
-                        .iter()
-                        .any(|w| w == "first" || w == "after");
+                    let moved = self.words().iter().any(|w| w == "first" || w == "after");
                     match column(from).and_then(|c| self.mysql_definition(&c.spec)) {
                         Some(definition) if moved => format!(
                             "ALTER TABLE {t} CHANGE {} {definition};\n{}",
@@ -1309,7 +1383,9 @@ fn is_literal(default: &str) -> bool {
     let unsigned = d.strip_prefix(['-', '+']).unwrap_or(d);
     (!unsigned.is_empty() && unsigned.chars().all(|c| c.is_ascii_digit() || c == '.'))
         || (d.len() >= 2 && d.starts_with('\'') && d.ends_with('\''))
-        || ["null", "true", "false"].iter().any(|w| d.eq_ignore_ascii_case(w))
+        || ["null", "true", "false"]
+            .iter()
+            .any(|w| d.eq_ignore_ascii_case(w))
 }
 
 /// Whether the replay knows table `name` did not exist: it saw it dropped or renamed away. (The
@@ -1616,11 +1692,18 @@ mod tests {
             "UPDATE s SET id = 2;\nDROP TABLE s;\nCREATE TABLE s (id int);\nINSERT INTO s VALUES (1);",
             &pg(),
         );
-        assert!(out.contains("cannot reverse automatically: UPDATE s SET id = 2"), "{out}");
+        assert!(
+            out.contains("cannot reverse automatically: UPDATE s SET id = 2"),
+            "{out}"
+        );
         assert!(!out.contains("INSERT"), "{out}");
         // Renamed in the file: still the table it created.
         assert_eq!(
-            undo(&[], "CREATE TABLE n (id int);\nALTER TABLE n RENAME TO m;\nINSERT INTO m VALUES (1);", &pg()),
+            undo(
+                &[],
+                "CREATE TABLE n (id int);\nALTER TABLE n RENAME TO m;\nINSERT INTO m VALUES (1);",
+                &pg()
+            ),
             "ALTER TABLE m RENAME TO n;\nDROP TABLE IF EXISTS n;\n"
         );
         // A data-modifying WITH writes elsewhere too.
@@ -1629,7 +1712,10 @@ mod tests {
             "CREATE TABLE n (id int);\nWITH d AS (DELETE FROM o RETURNING id) INSERT INTO n SELECT id FROM d;",
             &pg(),
         );
-        assert!(out.contains("TODO flyway-lsp") && out.contains("DELETE FROM o"), "{out}");
+        assert!(
+            out.contains("TODO flyway-lsp") && out.contains("DELETE FROM o"),
+            "{out}"
+        );
         // MySQL's multi-table UPDATE writes to every table it names.
         let out = undo(
             &["CREATE TABLE o (id INT, x INT);"],
@@ -1649,7 +1735,14 @@ mod tests {
             undo(&[v1], "WITH d AS (DELETE FROM keep WHERE id = 2 RETURNING *) SELECT count(*) FROM d;", &pg()),
             "-- TODO flyway-lsp: restore the rows this statement changed in keep: WITH d AS (DELETE FROM keep WHERE id = 2 RETURNING *) SELECT count(*) FROM d\n"
         );
-        assert_eq!(undo(&[v1], "SELECT count(*), max(id) FROM keep;\nSELECT 1;", &pg()), "\n");
+        assert_eq!(
+            undo(
+                &[v1],
+                "SELECT count(*), max(id) FROM keep;\nSELECT 1;",
+                &pg()
+            ),
+            "\n"
+        );
         assert_eq!(
             undo(&[v1], "SELECT create_hypertable('keep', 'id');", &pg()),
             "-- TODO flyway-lsp: reverse what create_hypertable() changed, if anything (called by: SELECT create_hypertable('keep', 'id'))\n"
@@ -1668,11 +1761,22 @@ mod tests {
     #[test]
     fn replaced_tables_and_materialized_views() {
         let mariadb = server(Flavor::MariaDb, &[10, 11]);
-        let out = undo(&["CREATE TABLE t (id INT);"], "CREATE OR REPLACE TABLE t (id INT, n INT);", &mariadb);
+        let out = undo(
+            &["CREATE TABLE t (id INT);"],
+            "CREATE OR REPLACE TABLE t (id INT, n INT);",
+            &mariadb,
+        );
         assert!(!out.contains("DROP TABLE"), "{out}");
-        assert!(out.starts_with("-- TODO flyway-lsp: restore table t as it was"), "{out}");
+        assert!(
+            out.starts_with("-- TODO flyway-lsp: restore table t as it was"),
+            "{out}"
+        );
         assert_eq!(
-            undo(&["CREATE TABLE t (id INT);\nDROP TABLE t;"], "CREATE OR REPLACE TABLE t (id INT);", &mariadb),
+            undo(
+                &["CREATE TABLE t (id INT);\nDROP TABLE t;"],
+                "CREATE OR REPLACE TABLE t (id INT);",
+                &mariadb
+            ),
             "DROP TABLE IF EXISTS t;\n"
         );
         // The replay sees the new definition.
@@ -1692,11 +1796,19 @@ mod tests {
         let fk = "ALTER TABLE c ADD CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES p (id);";
         // A composite primary key beginning with the column serves the key.
         assert_eq!(
-            undo(&["CREATE TABLE c (a INT, b INT, PRIMARY KEY (a, b));"], fk, &mysql),
+            undo(
+                &["CREATE TABLE c (a INT, b INT, PRIMARY KEY (a, b));"],
+                fk,
+                &mysql
+            ),
             "ALTER TABLE c DROP FOREIGN KEY fk_a;\n"
         );
         assert_eq!(
-            undo(&["CREATE TABLE c (a INT, b INT, PRIMARY KEY (b, a));"], fk, &mysql),
+            undo(
+                &["CREATE TABLE c (a INT, b INT, PRIMARY KEY (b, a));"],
+                fk,
+                &mysql
+            ),
             "ALTER TABLE c DROP FOREIGN KEY fk_a;\nDROP INDEX fk_a ON c;\n"
         );
         // An index added by the same statement serves it.
@@ -1739,7 +1851,11 @@ mod tests {
     fn key_word_table_names_keep_their_spelling() {
         let mysql = server(Flavor::MySql, &[8, 0]);
         assert_eq!(
-            undo(&["CREATE TABLE comment (id INT);"], "ALTER TABLE comment ADD COLUMN note INT COMMENT 'x';", &mysql),
+            undo(
+                &["CREATE TABLE comment (id INT);"],
+                "ALTER TABLE comment ADD COLUMN note INT COMMENT 'x';",
+                &mysql
+            ),
             "ALTER TABLE `comment` DROP COLUMN note;\n"
         );
         assert_eq!(
@@ -1776,7 +1892,11 @@ mod tests {
             "ALTER TABLE p DROP CONSTRAINT IF EXISTS p_pk;\nALTER TABLE p ALTER COLUMN id DROP NOT NULL;\n"
         );
         assert_eq!(
-            undo(&["CREATE TABLE p (id INT, n INT NOT NULL);"], "ALTER TABLE p ADD PRIMARY KEY (id);", &server(Flavor::MariaDb, &[10, 11])),
+            undo(
+                &["CREATE TABLE p (id INT, n INT NOT NULL);"],
+                "ALTER TABLE p ADD PRIMARY KEY (id);",
+                &server(Flavor::MariaDb, &[10, 11])
+            ),
             "ALTER TABLE p DROP PRIMARY KEY;\nALTER TABLE p MODIFY `id` INT NULL;\n"
         );
         assert_eq!(
@@ -1789,11 +1909,19 @@ mod tests {
     fn types_keep_labels_collations_and_positions() {
         let mariadb = server(Flavor::MariaDb, &[10, 11]);
         assert_eq!(
-            undo(&["CREATE TABLE e (m ENUM('a','B') NOT NULL);"], "ALTER TABLE e MODIFY m VARCHAR(5);", &mariadb),
+            undo(
+                &["CREATE TABLE e (m ENUM('a','B') NOT NULL);"],
+                "ALTER TABLE e MODIFY m VARCHAR(5);",
+                &mariadb
+            ),
             "ALTER TABLE e CHANGE m m ENUM('a', 'B') NOT NULL;\n"
         );
         assert_eq!(
-            undo(&["CREATE TABLE c (n varchar(20) COLLATE \"C\");"], "ALTER TABLE c ALTER COLUMN n TYPE text;", &pg()),
+            undo(
+                &["CREATE TABLE c (n varchar(20) COLLATE \"C\");"],
+                "ALTER TABLE c ALTER COLUMN n TYPE text;",
+                &pg()
+            ),
             "-- TODO flyway-lsp: restore the type column n of c had before this migration\n"
         );
         assert_eq!(
@@ -1806,21 +1934,36 @@ mod tests {
     fn schemas_if_exists_and_mysql_defaults() {
         let v1 = "CREATE TABLE a.t (id int, x int DEFAULT 1);";
         assert_eq!(
-            undo(&[v1], "ALTER TABLE b.t ALTER COLUMN x SET DEFAULT 2;", &pg()),
+            undo(
+                &[v1],
+                "ALTER TABLE b.t ALTER COLUMN x SET DEFAULT 2;",
+                &pg()
+            ),
             "-- TODO flyway-lsp: restore the default column x of b.t had before this migration\n"
         );
         assert_eq!(
-            undo(&[v1], "ALTER TABLE a.t ALTER COLUMN x SET DEFAULT 2;", &pg()),
+            undo(
+                &[v1],
+                "ALTER TABLE a.t ALTER COLUMN x SET DEFAULT 2;",
+                &pg()
+            ),
             "ALTER TABLE a.t ALTER COLUMN x SET DEFAULT 1;\n"
         );
         let out = undo(&[v1], "CREATE TABLE IF NOT EXISTS b.t (id int);", &pg());
-        assert!(out.starts_with("-- TODO flyway-lsp: drop table b.t only if"), "{out}");
+        assert!(
+            out.starts_with("-- TODO flyway-lsp: drop table b.t only if"),
+            "{out}"
+        );
         assert_eq!(
             undo(&[], "ALTER TABLE IF EXISTS old RENAME TO new;", &pg()),
             "-- TODO flyway-lsp: reverse this ALTER TABLE IF EXISTS only if old existed before this migration: ALTER TABLE IF EXISTS old RENAME TO new\n"
         );
         assert_eq!(
-            undo(&["CREATE TABLE old (id int);"], "ALTER TABLE IF EXISTS old RENAME TO new;", &pg()),
+            undo(
+                &["CREATE TABLE old (id int);"],
+                "ALTER TABLE IF EXISTS old RENAME TO new;",
+                &pg()
+            ),
             "ALTER TABLE new RENAME TO old;\n"
         );
         let v1 = "CREATE TABLE d (ts DATETIME DEFAULT CURRENT_TIMESTAMP);";
