@@ -151,8 +151,8 @@ pub struct Catalog {
     /// FROM @sql`.
     variables: BTreeMap<String, String>,
     /// Tables known to be missing (keys as [`Catalog::key`] makes them): dropped or renamed away
-    /// by a replayed statement.
-    gone: BTreeSet<String>,
+    /// by a replayed statement; with the schema (folded) that statement wrote, if any.
+    gone: BTreeMap<String, Option<String>>,
     /// Indexes known to be missing (folded as the catalog folds): dropped by a replayed
     /// statement.
     gone_indexes: BTreeSet<String>,
@@ -203,8 +203,18 @@ impl Catalog {
         !self.uncertain
             && name.schema.as_deref().is_none_or(|s| !s.starts_with("${"))
             && self.table(name).is_none()
-            && self.gone.contains(&self.key(name))
+            && self.gone.contains_key(&self.key(name))
             && !self.touched_by_dynamic_sql(&name.name)
+    }
+
+    /// [`Catalog::surely_missing_table`], and the statement that removed it wrote the schema
+    /// `name` writes (or none, as `name` does): `a.t` gone says nothing of `b.t`.
+    pub fn surely_missing_table_in_schema(&self, name: &Name) -> bool {
+        self.surely_missing_table(name)
+            && self
+                .gone
+                .get(&self.key(name))
+                .is_some_and(|schema| *schema == self.schema_of(name))
     }
 
     /// Whether the model can vouch that index `name` does not exist: a replayed statement
@@ -364,7 +374,7 @@ impl Catalog {
         if !matches!(op, Op::CreateTable { .. } | Op::DropTable { .. }) {
             for table in op.tables() {
                 let k = self.key(table);
-                if !self.tables.contains_key(&k) && !self.gone.contains(&k) {
+                if !self.tables.contains_key(&k) && !self.gone.contains_key(&k) {
                     self.outside_tables = true;
                 }
             }
@@ -381,7 +391,7 @@ impl Catalog {
                 let k = self.key(table);
                 if *or_replace {
                     // MariaDB drops a table of the name first.
-                    self.drop_table(&k);
+                    self.drop_table(table);
                 }
                 // A table that may be gone is replaced: this statement ran, so it was.
                 if self.tables.get(&k).is_some_and(|t| !t.maybe_gone) {
@@ -480,8 +490,7 @@ impl Catalog {
             }
             Op::DropTable { names, .. } => {
                 for name in names {
-                    let k = self.key(name);
-                    self.drop_table(&k);
+                    self.drop_table(name);
                 }
             }
             Op::RenameTable { pairs } => {
@@ -494,8 +503,17 @@ impl Catalog {
         }
     }
 
-    /// Drops table `k` (a key) and its indexes.
-    fn drop_table(&mut self, k: &str) {
+    /// The schema `name` writes, folded, for [`Catalog::gone`].
+    fn schema_of(&self, name: &Name) -> Option<String> {
+        name.schema
+            .as_deref()
+            .map(|s| fold(self.fold, s).into_owned())
+    }
+
+    /// Drops table `name` and its indexes.
+    fn drop_table(&mut self, name: &Name) {
+        let k = self.key(name);
+        let k = k.as_str();
         self.tables.remove(k);
         let gone_indexes = &mut self.gone_indexes;
         self.indexes.retain(|name, index| {
@@ -505,7 +523,8 @@ impl Catalog {
             }
             keep
         });
-        self.gone.insert(k.to_string());
+        let schema = self.schema_of(name);
+        self.gone.insert(k.to_string(), schema);
     }
 
     /// Adds an index; one that may be gone is replaced (the statement creating it ran).
@@ -520,7 +539,8 @@ impl Catalog {
     /// Renames a table; `origin` is recorded as a change unless the caller already did.
     fn rename_table(&mut self, from: &Name, to: &Name, origin: Option<&Origin>) {
         let (from_key, new_key) = (self.key(from), self.key(to));
-        self.gone.insert(from_key.clone());
+        let schema = self.schema_of(from);
+        self.gone.insert(from_key.clone(), schema);
         self.gone.remove(&new_key);
         if let Some(mut shared) = self.tables.remove(&from_key) {
             let table = std::sync::Arc::make_mut(&mut shared);
@@ -549,7 +569,8 @@ impl Catalog {
                 // A table from before the set: only a rename is followed.
                 for action in actions {
                     if let AlterAction::RenameTo { to } = action {
-                        self.gone.insert(k.clone());
+                        let schema = self.schema_of(table);
+                        self.gone.insert(k.clone(), schema);
                         let to = self.key(to);
                         self.gone.remove(&to);
                     }

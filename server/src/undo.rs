@@ -53,10 +53,8 @@ pub fn undo_script(versioned: &SqlFile, text: &str, server: &Server, before: &Ca
                 or_replace,
                 temporary: false,
                 ..
-            } => {
-                if (!*if_not_exists && !*or_replace) || surely_missing_table(&catalog, table) {
-                    created.push((**table).clone());
-                }
+            } if (!*if_not_exists && !*or_replace) || surely_missing_table(&catalog, table) => {
+                created.push((**table).clone());
             }
             Op::DropTable { names, .. } => {
                 created.retain(|c| !names.iter().any(|n| same_name(&catalog, c, n)));
@@ -846,7 +844,14 @@ impl<'a> Gen<'a> {
                         "-- index {} existed before this migration (CREATE INDEX IF NOT EXISTS): nothing to undo",
                         self.ident(&name.name)
                     )]
-                } else if before.surely_missing_index(&name.name) {
+                } else if before.surely_missing_index(&name.name)
+                    && existing(before, table).is_some()
+                    && before
+                        .tables()
+                        .all(|t| same_schema(before, &t.name.schema, &table.schema))
+                {
+                    // The replay knows indexes by name alone: only where every table it knows
+                    // is in this table's schema does "missing" hold for this schema.
                     vec![drop]
                 } else {
                     vec![self.todo(&format!(
@@ -1392,7 +1397,7 @@ fn is_literal(default: &str) -> bool {
 /// schema before the set is unknown: a table no migration mentioned may have existed, so an
 /// `IF NOT EXISTS` on it is never reversed by a drop.)
 fn surely_missing_table(catalog: &Catalog, name: &Name) -> bool {
-    catalog.table(name).is_none() && catalog.surely_missing_table(name)
+    catalog.table(name).is_none() && catalog.surely_missing_table_in_schema(name)
 }
 
 /// `name` quoted if the dialect needs it: PostgreSQL quotes what is not a lower-case
@@ -1779,6 +1784,18 @@ mod tests {
             ),
             "DROP TABLE IF EXISTS t;\n"
         );
+        // Gone from one schema says nothing of another.
+        for v in [
+            "CREATE OR REPLACE TABLE b.t (id INT);",
+            "CREATE TABLE IF NOT EXISTS b.t (id INT);\nINSERT INTO b.t VALUES (1);",
+        ] {
+            let out = undo(
+                &["CREATE TABLE a.t (id INT);\nDROP TABLE a.t;"],
+                v,
+                &mariadb,
+            );
+            assert!(!out.contains("DROP TABLE") && out.contains("TODO"), "{out}");
+        }
         // The replay sees the new definition.
         assert_eq!(
             undo(&["CREATE TABLE t (id INT, n INT DEFAULT 5);"], "CREATE OR REPLACE TABLE t (id INT, n INT);\nALTER TABLE t ALTER COLUMN n SET DEFAULT 1;", &mariadb).lines().next(),
