@@ -496,14 +496,26 @@ impl<'a> Gen<'a> {
     /// Drops index `name` (on `columns`) that the statement made, MySQL: a foreign key it serves
     /// alone had its own index before (MySQL dropped that one when this came, and will not drop
     /// this one while the key needs it), so that index is put back in the same statement.
+    /// `name` `None`: the primary key.
     fn drop_new_index(
         &self,
         before: &Catalog,
         table: &Name,
-        name: &str,
+        name: Option<&str>,
         columns: &[String],
     ) -> String {
-        let drop = self.drop_index(name, table);
+        let (drop, clause, written) = match name {
+            Some(name) => (
+                self.drop_index(name, table),
+                format!("DROP INDEX {}", self.ident(name)),
+                format!("index {}", self.ident(name)),
+            ),
+            None => (
+                format!("ALTER TABLE {} DROP PRIMARY KEY;", self.name(table)),
+                "DROP PRIMARY KEY".to_string(),
+                "the primary key".to_string(),
+            ),
+        };
         if !self.mysql {
             return drop;
         }
@@ -529,7 +541,7 @@ impl<'a> Gen<'a> {
                     *i.table == *key
                         && !i.foreign_key
                         && !i.maybe_gone
-                        && before.folded(&i.name) != before.folded(name)
+                        && name.is_none_or(|n| before.folded(&i.name) != before.folded(n))
                         && leads(&i.columns, fk_columns)
                 });
             if served_otherwise || restore.iter().any(|(_, c)| leads(c, fk_columns)) {
@@ -539,8 +551,7 @@ impl<'a> Gen<'a> {
                 Some(fk) => restore.push((fk, fk_columns)),
                 None => {
                     return self.todo(&format!(
-                        "drop index {} of {} only after the foreign key on ({}) that needs it, or put its own index back first",
-                        self.ident(name),
+                        "drop {written} of {} only after the foreign key on ({}) that needs it, or put its own index back first",
                         self.name(table),
                         fk_columns.iter().map(|c| self.ident(c)).collect::<Vec<_>>().join(", ")
                     ))
@@ -563,7 +574,7 @@ impl<'a> Gen<'a> {
                 )
             })
             .collect();
-        parts.push(format!("DROP INDEX {}", self.ident(name)));
+        parts.push(clause);
         format!("ALTER TABLE {} {};", self.name(table), parts.join(", "))
     }
 
@@ -822,7 +833,7 @@ impl<'a> Gen<'a> {
                 columns,
                 ..
             } => {
-                let mut drop = self.drop_new_index(before, table, &name.name, columns);
+                let mut drop = self.drop_new_index(before, table, Some(&name.name), columns);
                 if *concurrently && !self.mysql {
                     // Built without blocking writes: dropped the same way.
                     drop = drop.replacen("DROP INDEX", "DROP INDEX CONCURRENTLY", 1);
@@ -982,7 +993,7 @@ impl<'a> Gen<'a> {
                 AlterAction::AddConstraint { constraint, .. } => {
                     if constraint.kind == ConstraintKind::PrimaryKey && self.mysql {
                         // MySQL needs no name to drop it.
-                        lines.push(format!("ALTER TABLE {t} DROP PRIMARY KEY;"));
+                        lines.push(self.drop_new_index(before, table, None, &constraint.columns));
                         lines.extend(self.restore_nullability(
                             &t,
                             &constraint.columns,
@@ -1000,7 +1011,7 @@ impl<'a> Gen<'a> {
                     let n = self.ident(name);
                     match (constraint.kind, self.mysql) {
                         (ConstraintKind::Index | ConstraintKind::Unique, true) => {
-                            self.drop_new_index(before, table, name, &constraint.columns)
+                            self.drop_new_index(before, table, Some(name), &constraint.columns)
                         }
                         (ConstraintKind::ForeignKey, true) => {
                             let drop = format!("ALTER TABLE {t} DROP FOREIGN KEY {n};");
@@ -1855,6 +1866,15 @@ mod tests {
                 &server(Flavor::MariaDb, &[10, 11])
             ),
             "ALTER TABLE c ADD INDEX fk_p (p), DROP INDEX ix_p;\nALTER TABLE c DROP FOREIGN KEY fk_p;\nDROP INDEX IF EXISTS fk_p ON c;\n"
+        );
+        // Likewise a primary key that replaced it.
+        assert_eq!(
+            undo(
+                &["CREATE TABLE c (p INT NOT NULL, CONSTRAINT fk_p FOREIGN KEY (p) REFERENCES c (p));"],
+                "ALTER TABLE c ADD PRIMARY KEY (p);",
+                &mysql
+            ),
+            "ALTER TABLE c ADD INDEX fk_p (p), DROP PRIMARY KEY;\n"
         );
         // A table the replay does not know: said, not guessed.
         let out = undo(&[], fk, &mysql);

@@ -264,10 +264,10 @@ const MY_CASES: &[Case] = &[
         migration: "ALTER TABLE e MODIFY m VARCHAR(5) NOT NULL;",
     },
     Case {
-        name: "primary key added to nullable columns",
-        earlier: &["CREATE TABLE loose (id INT, n INT NOT NULL, note VARCHAR(5)) ENGINE=InnoDB;"],
-        rows: "INSERT INTO loose VALUES (1, 1, 'a'), (2, 2, NULL);",
-        migration: "ALTER TABLE loose ADD PRIMARY KEY (id, n);",
+        name: "primary key added to nullable columns and over a foreign key's own index",
+        earlier: &["CREATE TABLE loose (id INT, n INT NOT NULL, note VARCHAR(5)) ENGINE=InnoDB;\nCREATE TABLE up (id INT PRIMARY KEY) ENGINE=InnoDB;\nCREATE TABLE node (id INT NOT NULL, CONSTRAINT fk_node_id FOREIGN KEY (id) REFERENCES up (id)) ENGINE=InnoDB;"],
+        rows: "INSERT INTO loose VALUES (1, 1, 'a'), (2, 2, NULL);\nINSERT INTO up VALUES (1);\nINSERT INTO node VALUES (1);",
+        migration: "ALTER TABLE loose ADD PRIMARY KEY (id, n);\nALTER TABLE node ADD PRIMARY KEY (id);",
     },
     Case {
         name: "default CURRENT_TIMESTAMP put back",
