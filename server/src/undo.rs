@@ -157,14 +157,13 @@ fn rename_created(catalog: &Catalog, created: &mut [Name], from: &Name, to: Name
 /// data-modifying `WITH` (PostgreSQL) and no multi-table `UPDATE` (MySQL) writes elsewhere.
 fn writes_only(server: &Server, source: &str, catalog: &Catalog, created: &[Name]) -> bool {
     if server.flavor == Flavor::Postgres {
-        if !lower_words(source, crate::sql::Dialect::Postgres)
-            .iter()
-            .any(|w| w == "with")
-        {
+        // Most rows are plain values: only a WITH or a call needs PostgreSQL's parser.
+        if !pg_may_write_elsewhere(source) {
             return true;
         }
         pg_effects(source).is_some_and(|e| {
             e.into_table.is_none()
+                && e.calls.is_empty()
                 && e.writes
                     .iter()
                     .all(|w| created.iter().any(|c| same_name(catalog, c, w)))
@@ -172,6 +171,80 @@ fn writes_only(server: &Server, source: &str, catalog: &Catalog, created: &[Name
     } else {
         !mysql_multi_table_update(source)
     }
+}
+
+/// Whether a PostgreSQL data change may write beyond its target: it has a `WITH`, or a word
+/// before `(` that may call a function not known to only read (a cheap look at the tokens; the
+/// parser decides).
+fn pg_may_write_elsewhere(source: &str) -> bool {
+    let tokens: Vec<_> = crate::sql::lexer::tokenize(source, crate::sql::Dialect::Postgres)
+        .into_iter()
+        .filter(|t| !t.is_trivia())
+        .collect();
+    let word = |i: usize| {
+        tokens
+            .get(i)
+            .filter(|t| t.kind == TokenKind::Word)
+            .map(|t| t.text(source).to_ascii_lowercase())
+    };
+    (0..tokens.len()).any(|i| {
+        let Some(w) = word(i) else { return false };
+        if w == "with" {
+            return true;
+        }
+        if tokens.get(i + 1).is_none_or(|t| t.text(source) != "(") {
+            return false;
+        }
+        // `INSERT INTO t (…)`, `VALUES (…)`, `IN (…)`, `ON CONFLICT (…)`, …
+        let mut before = i.checked_sub(1);
+        while let Some(j) = before.filter(|&j| tokens[j].text(source) == ".") {
+            before = j.checked_sub(2);
+        }
+        let table_place = before
+            .and_then(word)
+            .is_some_and(|b| matches!(b.as_str(), "into" | "update" | "from" | "table" | "only"));
+        !table_place
+            && !READ_ONLY_FUNCTIONS.contains(&w.as_str())
+            && !matches!(
+                w.as_str(),
+                "values"
+                    | "in"
+                    | "exists"
+                    | "any"
+                    | "all"
+                    | "some"
+                    | "array"
+                    | "row"
+                    | "cast"
+                    | "coalesce"
+                    | "nullif"
+                    | "greatest"
+                    | "least"
+                    | "conflict"
+                    | "using"
+                    | "over"
+                    | "filter"
+                    | "extract"
+                    | "and"
+                    | "or"
+                    | "not"
+                    | "select"
+                    | "set"
+                    | "where"
+                    | "returning"
+                    | "varchar"
+                    | "numeric"
+                    | "decimal"
+                    | "char"
+                    | "character"
+                    | "timestamp"
+                    | "time"
+                    | "interval"
+                    | "as"
+                    | "on"
+                    | "by"
+            )
+    })
 }
 
 /// `UPDATE a JOIN b … SET` / `UPDATE a, b SET`: MySQL may write to every table named before `SET`.
@@ -281,6 +354,26 @@ const READ_ONLY_FUNCTIONS: &[&str] = &[
     "trunc",
     "upper",
     "version",
+    "uuid_generate_v1",
+    "uuid_generate_v4",
+    "clock_timestamp",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "to_json",
+    "to_jsonb",
+    "json_build_array",
+    "jsonb_build_array",
+    "array_to_string",
+    "string_to_array",
+    "initcap",
+    "octet_length",
+    "chr",
+    "ascii",
+    "repeat",
+    "reverse",
+    "quote_ident",
+    "quote_literal",
+    "quote_nullable",
 ];
 
 fn pg_effects(source: &str) -> Option<PgEffects> {
@@ -1731,6 +1824,11 @@ mod tests {
         assert!(
             out.contains("TODO flyway-lsp") && out.contains("DELETE FROM o"),
             "{out}"
+        );
+        // A function called with the rows may write anything; read-only ones do not count.
+        assert_eq!(
+            undo(&[], "CREATE TABLE n (id int, at timestamptz, k text);\nINSERT INTO n (id, at, k) VALUES (1, now(), md5('x')), (2, now(), upper('y'));\nINSERT INTO n SELECT archive_old_rows();", &pg()),
+            "-- TODO flyway-lsp: cannot reverse automatically: INSERT INTO n SELECT archive_old_rows()\nDROP TABLE IF EXISTS n;\n"
         );
         // MySQL's multi-table UPDATE writes to every table it names.
         let out = undo(
