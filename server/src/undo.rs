@@ -374,6 +374,8 @@ const READ_ONLY_FUNCTIONS: &[&str] = &[
     "quote_ident",
     "quote_literal",
     "quote_nullable",
+    // Session settings only (dumps start with `SELECT pg_catalog.set_config('search_path', …)`).
+    "set_config",
 ];
 
 fn pg_effects(source: &str) -> Option<PgEffects> {
@@ -1852,7 +1854,7 @@ mod tests {
         assert_eq!(
             undo(
                 &[v1],
-                "SELECT count(*), max(id) FROM keep;\nSELECT 1;",
+                "SELECT count(*), max(id) FROM keep;\nSELECT 1;\nSELECT pg_catalog.set_config('search_path', '', false);",
                 &pg()
             ),
             "\n"
