@@ -473,14 +473,18 @@ impl<'a> Gen<'a> {
                 .filter(|t| !t.is_trivia())
                 .collect();
             for (i, token) in tokens.iter().enumerate() {
-                if token.kind != TokenKind::Word {
-                    continue;
-                }
-                let written = token.text(source);
-                let folded = written.to_lowercase();
-                if folded == written {
-                    continue;
-                }
+                // The facts keep a quoted name as written and fold a plain one.
+                let (folded, written) = match token.kind {
+                    TokenKind::Word => {
+                        let written = token.text(source).to_string();
+                        (written.to_lowercase(), written)
+                    }
+                    TokenKind::QuotedIdent => {
+                        let name = crate::sql::parse::unquote(token, source);
+                        (name.clone(), name)
+                    }
+                    _ => continue,
+                };
                 let before = i
                     .checked_sub(1)
                     .map(|j| tokens[j].text(source).to_ascii_lowercase());
@@ -501,11 +505,15 @@ impl<'a> Gen<'a> {
                                 | "view"
                         )
                     });
+                // The first spelling in a table's place wins, lower case included.
                 if table_place && !table_spellings.iter().any(|(f, _)| *f == folded) {
-                    table_spellings.push((folded.clone(), written.to_string()));
+                    table_spellings.push((folded.clone(), written.clone()));
                 }
-                if !spellings.iter().any(|(f, _)| *f == folded) {
-                    spellings.push((folded, written.to_string()));
+                if token.kind == TokenKind::Word
+                    && folded != written
+                    && !spellings.iter().any(|(f, _)| *f == folded)
+                {
+                    spellings.push((folded, written));
                 }
             }
         }
@@ -1994,6 +2002,23 @@ mod tests {
                 &mysql
             ),
             "ALTER TABLE `comment` DROP COLUMN note;\n"
+        );
+        // A word after TO names a column here: the table keeps the spelling of its own place.
+        assert_eq!(
+            undo(
+                &["CREATE TABLE b (x INT);"],
+                "ALTER TABLE b RENAME COLUMN x TO B;",
+                &mysql
+            ),
+            "ALTER TABLE b RENAME COLUMN B TO x;\n"
+        );
+        assert_eq!(
+            undo(
+                &["CREATE TABLE b (x INT);"],
+                "ALTER TABLE `b` RENAME COLUMN x TO B;\nRENAME TABLE comment TO `Comment`;",
+                &mysql
+            ),
+            "RENAME TABLE `Comment` TO `comment`;\nALTER TABLE b RENAME COLUMN B TO x;\n"
         );
         assert_eq!(
             undo(&[], "CREATE TABLE COMMENT (id INT);\nCREATE TABLE user (id INT);\nCREATE INDEX ix ON `order` (id);", &mysql),
