@@ -90,6 +90,27 @@ impl Table {
         self.columns.push(column);
     }
 
+    /// Moves column `name` where MySQL's `FIRST` / `AFTER c` puts it; `false` when `c` is not
+    /// known (the order then is not).
+    fn place(&mut self, name: &str, position: &crate::sql::facts::ColumnPosition) -> bool {
+        let Some(&from) = self.positions.get(&*fold(self.fold, name)) else {
+            return false;
+        };
+        let column = self.columns.remove(from);
+        let to = match position {
+            crate::sql::facts::ColumnPosition::First => Some(0),
+            crate::sql::facts::ColumnPosition::After(after) => self
+                .columns
+                .iter()
+                .position(|c| fold(self.fold, &c.spec.name) == fold(self.fold, after))
+                .map(|i| i + 1),
+        };
+        let placed = to.is_some();
+        self.columns.insert(to.unwrap_or(from), column);
+        self.reindex();
+        placed
+    }
+
     /// Replaces column `from` (renamed or redefined).
     fn replace_column(&mut self, from: &str, spec: ColumnSpec) {
         let from = fold(self.fold, from);
@@ -586,6 +607,11 @@ impl Catalog {
                             spec: column.clone(),
                             origin: origin.clone(),
                         });
+                        if let Some(position) = &column.placed {
+                            if !t.place(&column.name, position) {
+                                t.uncertain = true;
+                            }
+                        }
                     }
                     AlterAction::DropColumn { names, .. } => {
                         let fold_names = t.fold;
@@ -603,6 +629,11 @@ impl Catalog {
                     }
                     AlterAction::ChangeColumn { from, column } => {
                         t.replace_column(from, column.clone());
+                        if let Some(position) = &column.placed {
+                            if !t.place(&column.name, position) {
+                                t.uncertain = true;
+                            }
+                        }
                     }
                     AlterAction::SetNotNull { column } => set(t, column, |c| c.not_null = true),
                     AlterAction::DropNotNull { column } => set(t, column, |c| c.not_null = false),

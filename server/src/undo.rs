@@ -1204,20 +1204,37 @@ impl<'a> Gen<'a> {
                     }
                 }
                 AlterAction::ChangeColumn { from, column: spec } => {
-                    let moved = self.words().iter().any(|w| w == "first" || w == "after");
+                    // Moved by FIRST / AFTER: put back after the column that preceded it.
+                    let place = match (&spec.placed, known) {
+                        (None, _) => Some(String::new()),
+                        (Some(_), Some(table)) => table
+                            .columns
+                            .iter()
+                            .position(|c| before.folded(&c.spec.name) == before.folded(from))
+                            .map(|i| match i {
+                                0 => " FIRST".to_string(),
+                                i => format!(
+                                    " AFTER {}",
+                                    self.ident(&table.columns[i - 1].spec.name)
+                                ),
+                            }),
+                        (Some(_), None) => None,
+                    };
                     match column(from).and_then(|c| self.mysql_definition(&c.spec)) {
-                        Some(definition) if moved => format!(
-                            "ALTER TABLE {t} CHANGE {} {definition};\n{}",
-                            self.ident(&spec.name),
-                            self.todo(&format!(
-                                "move column {} of {t} back to where it was before this migration (FIRST / AFTER moved it)",
-                                self.ident(from)
-                            ))
-                        ),
-                        Some(definition) => format!(
-                            "ALTER TABLE {t} CHANGE {} {definition};",
-                            self.ident(&spec.name)
-                        ),
+                        Some(definition) => match place {
+                            Some(place) => format!(
+                                "ALTER TABLE {t} CHANGE {} {definition}{place};",
+                                self.ident(&spec.name)
+                            ),
+                            None => format!(
+                                "ALTER TABLE {t} CHANGE {} {definition};\n{}",
+                                self.ident(&spec.name),
+                                self.todo(&format!(
+                                    "move column {} of {t} back to where it was before this migration (FIRST / AFTER moved it)",
+                                    self.ident(from)
+                                ))
+                            ),
+                        },
                         None => self.todo(&format!(
                             "restore the definition column {} of {t} had before this migration",
                             self.ident(from)
@@ -2087,8 +2104,17 @@ mod tests {
             "-- TODO flyway-lsp: restore the type column n of c had before this migration\n"
         );
         assert_eq!(
-            undo(&["CREATE TABLE k (id INT, qty INT);"], "ALTER TABLE k MODIFY qty BIGINT FIRST;", &mariadb),
-            "ALTER TABLE k CHANGE qty qty INT NULL;\n-- TODO flyway-lsp: move column qty of k back to where it was before this migration (FIRST / AFTER moved it)\n"
+            undo(&["CREATE TABLE k (id INT, qty INT, n INT);"], "ALTER TABLE k MODIFY qty BIGINT FIRST;\nALTER TABLE k CHANGE id key_id INT AFTER n;\nALTER TABLE k MODIFY key_id INT FIRST;", &mariadb),
+            "ALTER TABLE k CHANGE key_id key_id INT NULL AFTER n;\nALTER TABLE k CHANGE key_id `id` INT NULL AFTER qty;\nALTER TABLE k CHANGE qty qty INT NULL AFTER `id`;\n"
+        );
+        // The replay follows FIRST / AFTER of earlier migrations.
+        assert_eq!(
+            undo(
+                &["CREATE TABLE k (id INT, qty INT);\nALTER TABLE k ADD COLUMN n INT FIRST;"],
+                "ALTER TABLE k MODIFY qty BIGINT AFTER n;",
+                &mariadb
+            ),
+            "ALTER TABLE k CHANGE qty qty INT NULL AFTER `id`;\n"
         );
     }
 

@@ -258,6 +258,12 @@ const MY_CASES: &[Case] = &[
         migration: "ALTER TABLE comment ADD COLUMN note INT COMMENT 'a note';\nALTER TABLE `user` ADD COLUMN n INT;\nCREATE TABLE COMMENT (id INT) ENGINE=InnoDB;\nCREATE TABLE `order` (id INT) ENGINE=InnoDB;",
     },
     Case {
+        name: "columns moved by FIRST and AFTER put back",
+        earlier: &["CREATE TABLE k (id INT, qty INT, n INT) ENGINE=InnoDB;\nALTER TABLE k ADD COLUMN z INT FIRST, ADD COLUMN y INT AFTER qty;"],
+        rows: "INSERT INTO k VALUES (1, 2, 3, 4, 5);",
+        migration: "ALTER TABLE k MODIFY qty BIGINT FIRST;\nALTER TABLE k CHANGE id key_id INT AFTER n;\nALTER TABLE k MODIFY key_id INT FIRST;\nALTER TABLE k MODIFY y INT AFTER z;",
+    },
+    Case {
         name: "enum labels keep their case",
         earlier: &["CREATE TABLE e (id INT, m ENUM('a','B') NOT NULL DEFAULT 'B') ENGINE=InnoDB;"],
         rows: "INSERT INTO e VALUES (1, 'a'), (2, 'B');",

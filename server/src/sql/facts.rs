@@ -83,6 +83,15 @@ pub struct ColumnSpec {
     /// The definition has options these facts do not keep (MySQL `CHARACTER SET`, `COLLATE`,
     /// `COMMENT`, `ON UPDATE`, a `CHECK`…): a column rebuilt from them would lose those.
     pub unmodelled_options: bool,
+    /// MySQL `FIRST` / `AFTER c` of the `ADD COLUMN`, `CHANGE` or `MODIFY` that wrote it.
+    pub placed: Option<ColumnPosition>,
+}
+
+/// Where MySQL's `FIRST` / `AFTER c` puts a column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnPosition {
+    First,
+    After(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
