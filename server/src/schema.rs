@@ -50,6 +50,10 @@ pub struct Table {
     pub charset: Option<String>,
     /// A migration the model cannot read ran after it was created: it may be gone.
     pub maybe_gone: bool,
+    /// The primary key's columns in key order (empty: none known).
+    pub primary_key: Vec<String>,
+    /// Foreign keys as the replay saw them added: name (when written) and columns.
+    pub foreign_keys: Vec<(Option<String>, Vec<String>)>,
     /// Column name (folded as the catalog folds) → position in `columns`.
     positions: HashMap<String, usize>,
     /// Column names compare without regard to case (MySQL, MariaDB).
@@ -86,6 +90,27 @@ impl Table {
         self.columns.push(column);
     }
 
+    /// Moves column `name` where MySQL's `FIRST` / `AFTER c` puts it; `false` when `c` is not
+    /// known (the order then is not).
+    fn place(&mut self, name: &str, position: &crate::sql::facts::ColumnPosition) -> bool {
+        let Some(&from) = self.positions.get(&*fold(self.fold, name)) else {
+            return false;
+        };
+        let column = self.columns.remove(from);
+        let to = match position {
+            crate::sql::facts::ColumnPosition::First => Some(0),
+            crate::sql::facts::ColumnPosition::After(after) => self
+                .columns
+                .iter()
+                .position(|c| fold(self.fold, &c.spec.name) == fold(self.fold, after))
+                .map(|i| i + 1),
+        };
+        let placed = to.is_some();
+        self.columns.insert(to.unwrap_or(from), column);
+        self.reindex();
+        placed
+    }
+
     /// Replaces column `from` (renamed or redefined).
     fn replace_column(&mut self, from: &str, spec: ColumnSpec) {
         let from = fold(self.fold, from);
@@ -114,6 +139,9 @@ pub struct Index {
     pub table: String,
     pub columns: Vec<String>,
     pub unique: bool,
+    /// MySQL's index for a foreign key, of the key's name (its own unless another index
+    /// begins with the key's columns).
+    pub foreign_key: bool,
     pub origin: Origin,
     /// A migration the model cannot read ran after it was created: it may be gone.
     pub maybe_gone: bool,
@@ -144,8 +172,8 @@ pub struct Catalog {
     /// FROM @sql`.
     variables: BTreeMap<String, String>,
     /// Tables known to be missing (keys as [`Catalog::key`] makes them): dropped or renamed away
-    /// by a replayed statement.
-    gone: BTreeSet<String>,
+    /// by a replayed statement; with the schema (folded) that statement wrote, if any.
+    gone: BTreeMap<String, Option<String>>,
     /// Indexes known to be missing (folded as the catalog folds): dropped by a replayed
     /// statement.
     gone_indexes: BTreeSet<String>,
@@ -196,8 +224,18 @@ impl Catalog {
         !self.uncertain
             && name.schema.as_deref().is_none_or(|s| !s.starts_with("${"))
             && self.table(name).is_none()
-            && self.gone.contains(&self.key(name))
+            && self.gone.contains_key(&self.key(name))
             && !self.touched_by_dynamic_sql(&name.name)
+    }
+
+    /// [`Catalog::surely_missing_table`], and the statement that removed it wrote the schema
+    /// `name` writes (or none, as `name` does): `a.t` gone says nothing of `b.t`.
+    pub fn surely_missing_table_in_schema(&self, name: &Name) -> bool {
+        self.surely_missing_table(name)
+            && self
+                .gone
+                .get(&self.key(name))
+                .is_some_and(|schema| *schema == self.schema_of(name))
     }
 
     /// Whether the model can vouch that index `name` does not exist: a replayed statement
@@ -357,7 +395,7 @@ impl Catalog {
         if !matches!(op, Op::CreateTable { .. } | Op::DropTable { .. }) {
             for table in op.tables() {
                 let k = self.key(table);
-                if !self.tables.contains_key(&k) && !self.gone.contains(&k) {
+                if !self.tables.contains_key(&k) && !self.gone.contains_key(&k) {
                     self.outside_tables = true;
                 }
             }
@@ -368,9 +406,14 @@ impl Catalog {
                 columns,
                 constraints,
                 as_query,
+                or_replace,
                 ..
             } => {
                 let k = self.key(table);
+                if *or_replace {
+                    // MariaDB drops a table of the name first.
+                    self.drop_table(table);
+                }
                 // A table that may be gone is replaced: this statement ran, so it was.
                 if self.tables.get(&k).is_some_and(|t| !t.maybe_gone) {
                     return;
@@ -383,8 +426,18 @@ impl Catalog {
                         origin: origin.clone(),
                     })
                     .collect();
+                let mut primary_key: Vec<String> = columns
+                    .iter()
+                    .filter(|c| c.spec.primary_key)
+                    .map(|c| c.spec.name.clone())
+                    .collect();
+                let mut foreign_keys = Vec::new();
                 for c in constraints.iter() {
+                    if c.kind == ConstraintKind::ForeignKey {
+                        foreign_keys.push((c.name.clone(), c.columns.clone()));
+                    }
                     if c.kind == ConstraintKind::PrimaryKey {
+                        primary_key = c.columns.clone();
                         for col in columns
                             .iter_mut()
                             .filter(|col| c.columns.contains(&col.spec.name))
@@ -406,6 +459,7 @@ impl Catalog {
                                     table: k.clone(),
                                     columns: c.columns.clone(),
                                     unique: c.kind == ConstraintKind::Unique,
+                                    foreign_key: c.kind == ConstraintKind::ForeignKey,
                                     origin: origin.clone(),
                                     maybe_gone: false,
                                 }),
@@ -421,6 +475,8 @@ impl Catalog {
                     changed_by: Vec::new(),
                     uncertain: *as_query,
                     maybe_gone: false,
+                    primary_key,
+                    foreign_keys,
                     positions: HashMap::new(),
                     fold: self.fold,
                     charset: None,
@@ -441,6 +497,7 @@ impl Catalog {
                     table,
                     columns: (**columns).clone(),
                     unique: *unique,
+                    foreign_key: false,
                     origin: origin.clone(),
                     maybe_gone: false,
                 });
@@ -454,17 +511,7 @@ impl Catalog {
             }
             Op::DropTable { names, .. } => {
                 for name in names {
-                    let k = self.key(name);
-                    self.tables.remove(&k);
-                    let gone_indexes = &mut self.gone_indexes;
-                    self.indexes.retain(|name, index| {
-                        let keep = index.table != k;
-                        if !keep {
-                            gone_indexes.insert(name.clone());
-                        }
-                        keep
-                    });
-                    self.gone.insert(k);
+                    self.drop_table(name);
                 }
             }
             Op::RenameTable { pairs } => {
@@ -475,6 +522,30 @@ impl Catalog {
             Op::AlterTable { table, actions, .. } => self.alter(table, actions, origin),
             _ => {}
         }
+    }
+
+    /// The schema `name` writes, folded, for [`Catalog::gone`].
+    fn schema_of(&self, name: &Name) -> Option<String> {
+        name.schema
+            .as_deref()
+            .map(|s| fold(self.fold, s).into_owned())
+    }
+
+    /// Drops table `name` and its indexes.
+    fn drop_table(&mut self, name: &Name) {
+        let k = self.key(name);
+        let k = k.as_str();
+        self.tables.remove(k);
+        let gone_indexes = &mut self.gone_indexes;
+        self.indexes.retain(|name, index| {
+            let keep = index.table != k;
+            if !keep {
+                gone_indexes.insert(name.clone());
+            }
+            keep
+        });
+        let schema = self.schema_of(name);
+        self.gone.insert(k.to_string(), schema);
     }
 
     /// Adds an index; one that may be gone is replaced (the statement creating it ran).
@@ -489,7 +560,8 @@ impl Catalog {
     /// Renames a table; `origin` is recorded as a change unless the caller already did.
     fn rename_table(&mut self, from: &Name, to: &Name, origin: Option<&Origin>) {
         let (from_key, new_key) = (self.key(from), self.key(to));
-        self.gone.insert(from_key.clone());
+        let schema = self.schema_of(from);
+        self.gone.insert(from_key.clone(), schema);
         self.gone.remove(&new_key);
         if let Some(mut shared) = self.tables.remove(&from_key) {
             let table = std::sync::Arc::make_mut(&mut shared);
@@ -518,7 +590,8 @@ impl Catalog {
                 // A table from before the set: only a rename is followed.
                 for action in actions {
                     if let AlterAction::RenameTo { to } = action {
-                        self.gone.insert(k.clone());
+                        let schema = self.schema_of(table);
+                        self.gone.insert(k.clone(), schema);
                         let to = self.key(to);
                         self.gone.remove(&to);
                     }
@@ -534,6 +607,11 @@ impl Catalog {
                             spec: column.clone(),
                             origin: origin.clone(),
                         });
+                        if let Some(position) = &column.placed {
+                            if !t.place(&column.name, position) {
+                                t.uncertain = true;
+                            }
+                        }
                     }
                     AlterAction::DropColumn { names, .. } => {
                         let fold_names = t.fold;
@@ -551,17 +629,41 @@ impl Catalog {
                     }
                     AlterAction::ChangeColumn { from, column } => {
                         t.replace_column(from, column.clone());
+                        if let Some(position) = &column.placed {
+                            if !t.place(&column.name, position) {
+                                t.uncertain = true;
+                            }
+                        }
                     }
                     AlterAction::SetNotNull { column } => set(t, column, |c| c.not_null = true),
                     AlterAction::DropNotNull { column } => set(t, column, |c| c.not_null = false),
-                    AlterAction::SetDefault { column, default } => {
-                        set(t, column, |c| c.default = Some(default.clone()))
-                    }
-                    AlterAction::DropDefault { column } => set(t, column, |c| c.default = None),
+                    // A serial column whose default changes is a plain integer from then on.
+                    AlterAction::SetDefault { column, default } => set(t, column, |c| {
+                        not_serial(c);
+                        c.default = Some(default.clone())
+                    }),
+                    AlterAction::DropDefault { column } => set(t, column, |c| {
+                        not_serial(c);
+                        c.default = None
+                    }),
                     AlterAction::SetType { column, data_type } => {
                         set(t, column, |c| c.data_type = data_type.clone())
                     }
                     AlterAction::AddConstraint { constraint, .. } => {
+                        if constraint.kind == ConstraintKind::ForeignKey {
+                            t.foreign_keys
+                                .push((constraint.name.clone(), constraint.columns.clone()));
+                        }
+                        if constraint.kind == ConstraintKind::PrimaryKey {
+                            // Both servers make a primary key's columns NOT NULL.
+                            for column in &constraint.columns {
+                                set(t, column, |c| {
+                                    c.primary_key = true;
+                                    c.not_null = true;
+                                });
+                            }
+                            t.primary_key = constraint.columns.clone();
+                        }
                         if matches!(
                             constraint.kind,
                             ConstraintKind::Index
@@ -574,11 +676,25 @@ impl Catalog {
                                     table: k.clone(),
                                     columns: constraint.columns.clone(),
                                     unique: constraint.kind == ConstraintKind::Unique,
+                                    foreign_key: constraint.kind == ConstraintKind::ForeignKey,
                                     origin: origin.clone(),
                                     maybe_gone: false,
                                 });
                             }
                         }
+                    }
+                    AlterAction::DropForeignKey { name } => {
+                        let fold_names = t.fold;
+                        t.foreign_keys.retain(|(n, _)| {
+                            n.as_deref()
+                                .is_none_or(|n| fold(fold_names, n) != fold(fold_names, name))
+                        });
+                    }
+                    AlterAction::DropPrimaryKey => {
+                        for c in &mut t.columns {
+                            c.spec.primary_key = false;
+                        }
+                        t.primary_key.clear();
                     }
                     AlterAction::DropIndex { name } => dropped_indexes.push(name.clone()),
                     AlterAction::RenameTo { to } => rename_to = Some(to.clone()),
@@ -692,6 +808,14 @@ fn routine_name(text: &str) -> Option<String> {
     let name = name.rsplit('.').next()?;
     let name = name.trim_matches(['`', '"']);
     (!name.is_empty()).then(|| name.to_string())
+}
+
+/// A serial column after its default changed: the integer it is stored as, no longer filled in.
+fn not_serial(c: &mut ColumnSpec) {
+    if let Some(storage) = crate::sql::facts::serial_storage_type(&c.data_type) {
+        c.data_type = storage.to_string();
+        c.generated = false;
+    }
 }
 
 fn set(table: &mut Table, column: &str, f: impl FnOnce(&mut ColumnSpec)) {

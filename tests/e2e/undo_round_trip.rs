@@ -111,6 +111,43 @@ const PG_CASES: &[Case] = &[
         rows: PG_ROWS,
         migration: "BEGIN;\nSET lock_timeout = '5s';\nCREATE FUNCTION add_one(a text) RETURNS text LANGUAGE sql AS 'SELECT a';\nCREATE SCHEMA extra;\nCREATE SEQUENCE extra.counter;\nCREATE TYPE mood AS ENUM ('ok', 'bad');\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER keep_touch BEFORE UPDATE ON keep FOR EACH ROW EXECUTE FUNCTION touch();\nCOMMIT;",
     },
+    // Found by a hostile review of the generator (issue #14).
+    Case {
+        name: "rows into a table created and renamed here, a SELECT that writes nothing",
+        earlier: &[PG_BASE],
+        rows: PG_ROWS,
+        migration: "CREATE TABLE n (id int);\nALTER TABLE n RENAME TO m;\nINSERT INTO m VALUES (1);\nSELECT count(*), max(id) FROM keep;\nSELECT * INTO keep_copy FROM keep;",
+    },
+    Case {
+        name: "materialized view",
+        earlier: &[PG_BASE],
+        rows: PG_ROWS,
+        migration: "CREATE MATERIALIZED VIEW keep_mv AS SELECT id, name FROM keep;",
+    },
+    Case {
+        name: "serial default and not null dropped",
+        earlier: &["CREATE TABLE ser (id serial, n int);\nCREATE TABLE \"Ser Q\" (\"Id\" bigserial, n int);"],
+        rows: "INSERT INTO ser (n) VALUES (1), (2);\nINSERT INTO \"Ser Q\" (n) VALUES (1);",
+        migration: "ALTER TABLE ser ALTER COLUMN id DROP DEFAULT;\nALTER TABLE ser ALTER COLUMN id DROP NOT NULL;\nALTER TABLE \"Ser Q\" ALTER COLUMN \"Id\" SET DEFAULT 7;",
+    },
+    Case {
+        name: "primary key added to nullable columns",
+        earlier: &["CREATE TABLE loose (id int, n int NOT NULL, note text);"],
+        rows: "INSERT INTO loose VALUES (1, 1, 'a'), (2, 2, NULL);",
+        migration: "ALTER TABLE loose ADD CONSTRAINT loose_pk PRIMARY KEY (id, n);",
+    },
+    Case {
+        name: "key-word table names",
+        earlier: &["CREATE TABLE comment (id int);\nCREATE TABLE \"user\" (id int);"],
+        rows: "INSERT INTO comment VALUES (1);\nINSERT INTO \"user\" VALUES (1);",
+        migration: "ALTER TABLE comment ADD COLUMN note int;\nALTER TABLE \"user\" ADD COLUMN n int;\nCREATE TABLE \"order\" (id int);\nCREATE TABLE \"COMMENT\" (id int);",
+    },
+    Case {
+        name: "alter table if exists on a known table",
+        earlier: &[PG_BASE],
+        rows: PG_ROWS,
+        migration: "ALTER TABLE IF EXISTS keep RENAME TO kept;\nALTER TABLE IF EXISTS kept ADD COLUMN extra int;",
+    },
 ];
 
 const MY_BASE: &str = "CREATE TABLE keep (id INT NOT NULL PRIMARY KEY, name VARCHAR(100), note VARCHAR(50), code VARCHAR(20) NOT NULL, price DECIMAL(10,2) DEFAULT 0, qty INT) ENGINE=InnoDB;\nCREATE INDEX keep_name ON keep (name);";
@@ -200,6 +237,49 @@ const MY_CASES: &[Case] = &[
         earlier: &[MY_BASE],
         rows: MY_ROWS,
         migration: "CREATE TRIGGER keep_touch BEFORE UPDATE ON keep FOR EACH ROW SET NEW.qty = NEW.qty;\nCREATE PROCEDURE noop() SELECT 1;\nCREATE FUNCTION one() RETURNS INT DETERMINISTIC RETURN 1;",
+    },
+    // Found by a hostile review of the generator (issue #14).
+    Case {
+        name: "foreign keys served by a composite primary key, an index of the same statement or a later one",
+        earlier: &["CREATE TABLE parent (id INT PRIMARY KEY) ENGINE=InnoDB;\nCREATE TABLE link (a INT, b INT, c INT, d INT, PRIMARY KEY (a, b)) ENGINE=InnoDB;"],
+        rows: "INSERT INTO parent VALUES (1);\nINSERT INTO link VALUES (1, 1, 1, 1);",
+        migration: "ALTER TABLE link ADD CONSTRAINT fk_link_a FOREIGN KEY (a) REFERENCES parent (id);\nALTER TABLE link ADD CONSTRAINT fk_link_c FOREIGN KEY (c) REFERENCES parent (id), ADD INDEX link_c (c);\nALTER TABLE link ADD CONSTRAINT fk_link_b FOREIGN KEY (b) REFERENCES parent (id);\nALTER TABLE link ADD CONSTRAINT fk_link_d FOREIGN KEY (d) REFERENCES parent (id);\nCREATE INDEX link_d ON link (d);",
+    },
+    Case {
+        name: "create or replace table on a table the replay saw dropped",
+        earlier: &[MY_BASE, "CREATE TABLE gone (id INT) ENGINE=InnoDB;\nDROP TABLE gone;"],
+        rows: MY_ROWS,
+        migration: "CREATE OR REPLACE TABLE gone (id INT, n INT) ENGINE=InnoDB;\nINSERT INTO gone VALUES (1, 1);",
+    },
+    Case {
+        name: "key-word table names",
+        earlier: &["CREATE TABLE comment (id INT) ENGINE=InnoDB;\nCREATE TABLE `user` (id INT) ENGINE=InnoDB;"],
+        rows: "INSERT INTO comment VALUES (1);\nINSERT INTO `user` VALUES (1);",
+        migration: "ALTER TABLE comment ADD COLUMN note INT COMMENT 'a note';\nALTER TABLE `user` ADD COLUMN n INT;\nCREATE TABLE COMMENT (id INT) ENGINE=InnoDB;\nCREATE TABLE `order` (id INT) ENGINE=InnoDB;",
+    },
+    Case {
+        name: "columns moved by FIRST and AFTER put back",
+        earlier: &["CREATE TABLE k (id INT, qty INT, n INT) ENGINE=InnoDB;\nALTER TABLE k ADD COLUMN z INT FIRST, ADD COLUMN y INT AFTER qty;"],
+        rows: "INSERT INTO k VALUES (1, 2, 3, 4, 5);",
+        migration: "ALTER TABLE k MODIFY qty BIGINT FIRST;\nALTER TABLE k CHANGE id key_id INT AFTER n;\nALTER TABLE k MODIFY key_id INT FIRST;\nALTER TABLE k MODIFY y INT AFTER z;",
+    },
+    Case {
+        name: "enum labels keep their case",
+        earlier: &["CREATE TABLE e (id INT, m ENUM('a','B') NOT NULL DEFAULT 'B') ENGINE=InnoDB;"],
+        rows: "INSERT INTO e VALUES (1, 'a'), (2, 'B');",
+        migration: "ALTER TABLE e MODIFY m VARCHAR(5) NOT NULL;",
+    },
+    Case {
+        name: "primary key added to nullable columns and over a foreign key's own index",
+        earlier: &["CREATE TABLE loose (id INT, n INT NOT NULL, note VARCHAR(5)) ENGINE=InnoDB;\nCREATE TABLE up (id INT PRIMARY KEY) ENGINE=InnoDB;\nCREATE TABLE node (id INT NOT NULL, CONSTRAINT fk_node_id FOREIGN KEY (id) REFERENCES up (id)) ENGINE=InnoDB;"],
+        rows: "INSERT INTO loose VALUES (1, 1, 'a'), (2, 2, NULL);\nINSERT INTO up VALUES (1);\nINSERT INTO node VALUES (1);",
+        migration: "ALTER TABLE loose ADD PRIMARY KEY (id, n);\nALTER TABLE node ADD PRIMARY KEY (id);",
+    },
+    Case {
+        name: "default CURRENT_TIMESTAMP put back",
+        earlier: &["CREATE TABLE d (id INT, ts DATETIME DEFAULT CURRENT_TIMESTAMP) ENGINE=InnoDB;"],
+        rows: "INSERT INTO d VALUES (1, '2001-02-03 04:05:06');",
+        migration: "ALTER TABLE d ALTER COLUMN ts SET DEFAULT '2020-01-01 00:00:00';",
     },
 ];
 

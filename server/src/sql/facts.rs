@@ -34,11 +34,43 @@ impl fmt::Display for Name {
     }
 }
 
+/// A data type as the facts keep it: upper-cased outside quotes, so `ENUM('a', 'B')` keeps its
+/// labels (the type is compared without regard to case; a label is a value).
+pub fn type_text(written: &str) -> String {
+    let mut out = String::with_capacity(written.len());
+    let mut quote = None;
+    for c in written.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, '\'' | '"' | '`') => quote = Some(c),
+            None => {
+                out.extend(c.to_uppercase());
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The integer type a serial type is stored as (`SERIAL` → `INTEGER`); `None` for other types.
+/// PostgreSQL's `serial` columns are integers whose default takes the next value of a sequence
+/// the column owns.
+pub fn serial_storage_type(data_type: &str) -> Option<&'static str> {
+    match data_type {
+        "SERIAL" | "SERIAL4" => Some("INTEGER"),
+        "BIGSERIAL" | "SERIAL8" => Some("BIGINT"),
+        "SMALLSERIAL" | "SERIAL2" => Some("SMALLINT"),
+        _ => None,
+    }
+}
+
 /// A column as defined in CREATE TABLE or ADD COLUMN.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ColumnSpec {
     pub name: String,
-    /// The data type as written, upper-cased (`VARCHAR(255)`, `TIMESTAMP`).
+    /// The data type as written, upper-cased outside quotes (`VARCHAR(255)`, `ENUM('a')`).
     pub data_type: String,
     pub not_null: bool,
     /// The DEFAULT expression as written.
@@ -51,6 +83,15 @@ pub struct ColumnSpec {
     /// The definition has options these facts do not keep (MySQL `CHARACTER SET`, `COLLATE`,
     /// `COMMENT`, `ON UPDATE`, a `CHECK`…): a column rebuilt from them would lose those.
     pub unmodelled_options: bool,
+    /// MySQL `FIRST` / `AFTER c` of the `ADD COLUMN`, `CHANGE` or `MODIFY` that wrote it.
+    pub placed: Option<ColumnPosition>,
+}
+
+/// Where MySQL's `FIRST` / `AFTER c` puts a column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnPosition {
+    First,
+    After(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +207,8 @@ pub enum Op {
     CreateTable {
         table: Box<Name>,
         if_not_exists: bool,
+        /// MariaDB `CREATE OR REPLACE TABLE`: an existing table of the name is dropped first.
+        or_replace: bool,
         temporary: bool,
         columns: Vec<ColumnSpec>,
         constraints: Box<Vec<ConstraintSpec>>,

@@ -740,13 +740,16 @@ fn column_spec(
     data_type: &ast::DataType,
     options: &[ast::ColumnOptionDef],
 ) -> ColumnSpec {
-    let data_type = data_type.to_string().to_uppercase();
+    let data_type = crate::sql::facts::type_text(&data_type.to_string());
+    // PostgreSQL's serial types and MySQL's SERIAL are NOT NULL with a generated default.
+    let serial = matches!(
+        data_type.as_str(),
+        "SERIAL" | "BIGSERIAL" | "SMALLSERIAL" | "SERIAL4" | "SERIAL8" | "SERIAL2"
+    );
     let mut spec = ColumnSpec {
         name: fold_ident(name),
-        generated: matches!(
-            data_type.as_str(),
-            "SERIAL" | "BIGSERIAL" | "SMALLSERIAL" | "SERIAL4" | "SERIAL8" | "SERIAL2"
-        ),
+        generated: serial,
+        not_null: serial,
         data_type,
         ..ColumnSpec::default()
     };
@@ -877,9 +880,13 @@ fn alter_action(op: &AlterTableOperation) -> AlterAction {
         AlterTableOperation::AddColumn {
             if_not_exists,
             column_def,
+            column_position,
             ..
         } => AlterAction::AddColumn {
-            column: column_spec(&column_def.name, &column_def.data_type, &column_def.options),
+            column: ColumnSpec {
+                placed: placed(column_position),
+                ..column_spec(&column_def.name, &column_def.data_type, &column_def.options)
+            },
             if_not_exists: *if_not_exists,
         },
         AlterTableOperation::DropConstraint {
@@ -920,19 +927,25 @@ fn alter_action(op: &AlterTableOperation) -> AlterAction {
             new_name,
             data_type,
             options,
-            ..
+            column_position,
         } => AlterAction::ChangeColumn {
             from: fold_ident(old_name),
-            column: column_spec(new_name, data_type, &column_options(options)),
+            column: ColumnSpec {
+                placed: placed(column_position),
+                ..column_spec(new_name, data_type, &column_options(options))
+            },
         },
         AlterTableOperation::ModifyColumn {
             col_name,
             data_type,
             options,
-            ..
+            column_position,
         } => AlterAction::ChangeColumn {
             from: fold_ident(col_name),
-            column: column_spec(col_name, data_type, &column_options(options)),
+            column: ColumnSpec {
+                placed: placed(column_position),
+                ..column_spec(col_name, data_type, &column_options(options))
+            },
         },
         AlterTableOperation::AlterColumn { column_name, op } => {
             let column = fold_ident(column_name);
@@ -962,6 +975,16 @@ fn alter_action(op: &AlterTableOperation) -> AlterAction {
         }
         other => AlterAction::Other(other.to_string()),
     }
+}
+
+fn placed(
+    position: &Option<ast::MySQLColumnPosition>,
+) -> Option<crate::sql::facts::ColumnPosition> {
+    use crate::sql::facts::ColumnPosition;
+    position.as_ref().map(|p| match p {
+        ast::MySQLColumnPosition::First => ColumnPosition::First,
+        ast::MySQLColumnPosition::After(column) => ColumnPosition::After(fold_ident(column)),
+    })
 }
 
 /// MySQL CHANGE/MODIFY carry bare options; wrap them as column option definitions.
@@ -1056,6 +1079,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
         Statement::CreateTable(ct) => Op::CreateTable {
             table: Box::new(name_of(&ct.name)),
             if_not_exists: ct.if_not_exists,
+            or_replace: ct.or_replace,
             temporary: ct.temporary,
             columns: ct
                 .columns

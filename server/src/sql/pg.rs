@@ -241,7 +241,7 @@ fn type_text(src: &Src, type_name: Option<&protobuf::TypeName>) -> String {
         .ok()
         .and_then(|at| clause_text(src, at, COLUMN_OPTIONS));
     match written {
-        Some(w) => w.to_uppercase(),
+        Some(w) => crate::sql::facts::type_text(&w),
         None => t
             .names
             .iter()
@@ -273,8 +273,10 @@ fn column(src: &Src, def: &protobuf::ColumnDef) -> ColumnSpec {
     let mut spec = ColumnSpec {
         name: def.colname.clone(),
         data_type,
-        not_null: def.is_not_null,
+        not_null: def.is_not_null || serial,
         generated: serial || !def.identity.is_empty() || !def.generated.is_empty(),
+        // A collation: a column rebuilt from these facts would lose it.
+        unmodelled_options: def.coll_clause.is_some(),
         ..ColumnSpec::default()
     };
     for c in def.constraints.iter().filter_map(constraint_node) {
@@ -453,6 +455,7 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
             Op::CreateTable {
                 table: Box::new(table),
                 if_not_exists: ct.if_not_exists,
+                or_replace: false,
                 temporary: ct
                     .relation
                     .as_ref()
@@ -471,6 +474,7 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
             Op::CreateTable {
                 table: Box::new(range_name(rel)),
                 if_not_exists: ct.if_not_exists,
+                or_replace: false,
                 temporary: rel.relpersistence == "t",
                 columns: Vec::new(),
                 constraints: Box::new(Vec::new()),
