@@ -312,16 +312,12 @@ fn category(status: &DbStatus, info: &crate::database::validate::Info) -> &'stat
     }
 }
 
-/// Why `dry-run --on-target` refuses to run.
-pub const ON_TARGET_WITHDRAWN: &str = "dry-run --on-target is withdrawn: a review found statements that get past its checks and change the target despite the rollback (functions run through partition bounds, domain checks, implicit casts, operator classes, TRUNCATE … CASCADE triggers, foreign tables under a parent); run the dry-run without --on-target, which only reads the target";
-
 /// Runs `dry-run` for every report: the configured database is only read and the pending
 /// migrations run in a private temporary server; with none configured (or with `embedded`),
-/// the whole folder runs in an empty one. `on_target` is withdrawn ([`ON_TARGET_WITHDRAWN`]);
-/// the code below it stays for its fix. With `on_target` (PostgreSQL only), they run on the
-/// target in a transaction that is rolled back, each statement checked against an allow-list
-/// first ([`crate::database::on_target`]). SIGINT, SIGTERM and SIGHUP stop the temporary
-/// server and remove it (or end the target's uncommitted transaction) before exiting.
+/// the whole folder runs in an empty one. With `on_target` (PostgreSQL only), they run on the
+/// target in a transaction that is rolled back, only on a target without user code and each
+/// statement checked first ([`crate::database::on_target`]). SIGINT, SIGTERM and SIGHUP stop
+/// the temporary server and remove it (or end the target's uncommitted transaction) before exiting.
 pub fn dry_run(
     reports: &[ProjectReport],
     limits: Limits,
@@ -341,12 +337,6 @@ pub fn dry_run(
             Err(e) => return Err((super::EXIT_USAGE, e.to_string())),
         };
         let target = configured.filter(|_| !embedded);
-        if on_target {
-            // Withdrawn: a hostile review found statements that pass its allow-list and still
-            // change the target behind the rolled-back transaction. It stays off until its
-            // checks are proven; the isolated dry-run never writes to the target.
-            return Err((super::EXIT_USAGE, ON_TARGET_WITHDRAWN.into()));
-        }
         if on_target {
             match &target {
                 None => return Err((

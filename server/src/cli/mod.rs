@@ -54,7 +54,9 @@ enum Command {
     /// (read-only).
     Validate(ValidateArgs),
     /// Run the pending migrations where they cannot change the target: the target is only
-    /// read, and they run in a private temporary server loaded with its schema.
+    /// read, and they run in a private temporary server loaded with its schema (or, with
+    /// --on-target, on a PostgreSQL target without user code, in a transaction that is always
+    /// rolled back).
     DryRun(DryRunArgs),
     /// Run the language server on standard input and output (LSP 3.17).
     Serve,
@@ -173,8 +175,15 @@ struct DryRunArgs {
     /// pending migrations run, in a private temporary server; the target is never written.)
     #[arg(long)]
     embedded: bool,
-    /// Withdrawn: refuses to run (a review found statements that change the target despite its
-    /// rolled-back transaction). Kept so that scripts using it get a clear error.
+    /// PostgreSQL only: run the pending migrations on the target itself, in one transaction
+    /// that is always rolled back, to find failures that depend on its rows and its real lock
+    /// waits. Only on a target without user code (no user functions, casts, operators,
+    /// operator classes, triggers, rules, policies, foreign tables, extensions other than
+    /// plpgsql; stored expressions calling only allow-listed built-ins): otherwise nothing runs.
+    /// Each statement is checked first (no code created, every function call allow-listed, no
+    /// DO, COPY, CALL, SET/RESET, transaction control, no write that would advance an existing
+    /// sequence): anything else is reported "not dry-run on the target; run it isolated", and
+    /// what follows it is not run.
     #[arg(long, conflicts_with = "embedded")]
     on_target: bool,
     #[command(flatten)]
