@@ -11,6 +11,7 @@ mod db;
 mod db_reads;
 mod dry_run_safety;
 mod fidelity;
+mod fix_proof;
 mod fixtures;
 mod folders;
 mod hostile_files;
