@@ -494,6 +494,100 @@ fn unquoted(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::LoadOptions;
+    use crate::workspace::Workspace;
+
+    fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, ProjectState) {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir_all(&sql).unwrap();
+        for (name, text) in files {
+            std::fs::write(sql.join(name), text).unwrap();
+        }
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = ws.projects.remove(0);
+        (dir, state)
+    }
+
+    fn renamed(action: &Action) -> Vec<String> {
+        action
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::Rename { from, to } => format!(
+                    "{} -> {}",
+                    from.file_name().unwrap().to_string_lossy(),
+                    to.file_name().unwrap().to_string_lossy()
+                ),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn renames_move_pairs_avoid_taken_versions_and_are_preferred_only_when_unapplied() {
+        let (dir, mut state) = project(&[
+            ("V1__a.sql", "SELECT 1;\n"),
+            ("V3__c.sql", "SELECT 3;\n"),
+            ("U3__c.sql", "SELECT 3;\n"),
+            ("V3__c.sql.conf", "executeInTransaction=true\n"),
+            ("V+4__d.sql", "SELECT 4;\n"),
+        ]);
+        let sql = dir.path().join("sql").canonicalize().unwrap();
+        let v3 = state
+            .set
+            .files
+            .iter()
+            .find(|f| f.file_name == "V3__c.sql")
+            .unwrap()
+            .path
+            .clone();
+        assert_eq!(v3.parent().unwrap().canonicalize().unwrap(), sql);
+        let action = rename(&state, &v3, "V2__c.sql").unwrap();
+        assert_eq!(
+            renamed(&action),
+            [
+                "V3__c.sql -> V2__c.sql",
+                "U3__c.sql -> U2__c.sql",
+                "V3__c.sql.conf -> V2__c.sql.conf"
+            ]
+        );
+        assert!(action.preferred);
+        // Versions another migration holds are never chosen (V1; 4 is V+4's).
+        assert_eq!(rename(&state, &v3, "V1__c.sql"), None);
+        assert_eq!(rename(&state, &v3, "V4__c.sql"), None);
+        assert_eq!(rename(&state, &v3, "V004__c.sql"), None);
+        // An undo migration renamed alone takes its versioned migration along when their
+        // descriptions matched.
+        let u3 = v3.with_file_name("U3__c.sql");
+        assert_eq!(
+            renamed(&rename(&state, &u3, "U3__C.sql").unwrap()),
+            [
+                "U3__c.sql -> U3__C.sql",
+                "V3__c.sql -> V3__C.sql",
+                "V3__c.sql.conf -> V3__C.sql.conf"
+            ]
+        );
+        // malformed-version: the number Flyway reads.
+        let v4 = v3.with_file_name("V+4__d.sql");
+        let name = state.file(&v4).unwrap().name().unwrap().clone();
+        assert_eq!(
+            renamed(&malformed_version(&state, &v4, &name).unwrap()),
+            ["V+4__d.sql -> V4__d.sql"]
+        );
+        // Applied: still offered, never preferred.
+        state.applied.files.insert(
+            v3.clone(),
+            crate::history::Applied {
+                checksum: 0,
+                source: "origin/main".into(),
+                text: None,
+            },
+        );
+        assert!(!rename(&state, &v3, "V2__c.sql").unwrap().preferred);
+    }
 
     #[test]
     fn statement_extents() {
