@@ -466,6 +466,13 @@ fn move_concurrently(
         None => format!("{verb} index concurrently"),
     };
     let mut new_file = crate::scaffold::next_migration(state, &description).ok()?;
+    // A template with statements of its own would put the index beside them again.
+    if !crate::sql::analysis::analyze(&new_file.text, dialect, None)
+        .statements
+        .is_empty()
+    {
+        return None;
+    }
     new_file.text.push_str(&moved);
     Some(Action {
         title: format!(
