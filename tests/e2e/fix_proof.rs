@@ -316,6 +316,7 @@ fn every_fix_on_the_fixtures_fixes_without_new_errors_and_writes_sql_the_server_
     let mut written = Written::new();
     let mut proved: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut kinds: BTreeSet<&'static str> = BTreeSet::new();
+    let (mut moves, mut pair_renames) = (0, 0);
     for case in cases() {
         let projects = load(&case.root, &options(&case));
         assert!(!projects.is_empty(), "{}: no project", case.root.display());
@@ -353,7 +354,15 @@ fn every_fix_on_the_fixtures_fixes_without_new_errors_and_writes_sql_the_server_
                             d.message,
                             action.title
                         )),
-                        None => *proved.entry(d.rule).or_default() += 1,
+                        None => {
+                            *proved.entry(d.rule).or_default() += 1;
+                            if action.title.starts_with("Move to a migration of its own") {
+                                moves += 1;
+                            }
+                            if action.title.starts_with("Rename to") && action.changes.len() > 1 {
+                                pair_renames += 1;
+                            }
+                        }
                     }
                 }
             }
@@ -383,6 +392,11 @@ fn every_fix_on_the_fixtures_fixes_without_new_errors_and_writes_sql_the_server_
             "no {rule} fix proved: {proved:?}"
         );
     }
+    assert!(
+        moves > 0,
+        "no CONCURRENTLY move into a migration of its own proved"
+    );
+    assert!(pair_renames > 0, "no V and U renamed together proved");
     let rejected = verify(&written);
     assert!(
         rejected.is_empty(),
@@ -391,7 +405,7 @@ fn every_fix_on_the_fixtures_fixes_without_new_errors_and_writes_sql_the_server_
         rejected.join("\n\n")
     );
     eprintln!(
-        "fix proof: {} fixes proved ({proved:?}); {} statements they wrote accepted by the servers",
+        "fix proof: {} fixes proved ({moves} moves, {pair_renames} pair renames; {proved:?}); {} statements they wrote accepted by the servers",
         proved.values().sum::<usize>(),
         written.len()
     );
