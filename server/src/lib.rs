@@ -4,6 +4,7 @@
 //! [`checksum`] → [`project`], [`index`], [`sequence`] (the folder model) → [`rules`] →
 //! [`engine`] → front ends ([`cli`]). See ARCHITECTURE.md.
 
+pub mod actions;
 pub mod checksum;
 pub mod cli;
 pub mod config;

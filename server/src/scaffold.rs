@@ -198,7 +198,7 @@ pub fn next_migration(state: &ProjectState, description: &str) -> Result<NewFile
     let folder = folder.ok_or_else(|| {
         refusal.unwrap_or_else(|| "no migration location to create the file in".to_string())
     })?;
-    let mut version = crate::sequence::next_version(&state.set);
+    let mut version = crate::sequence::next_version_at(&state.set, unix_now());
     let width = crate::sequence::padding_width(
         state
             .set
@@ -224,11 +224,69 @@ pub fn next_migration(state: &ProjectState, description: &str) -> Result<NewFile
     ))
 }
 
+/// Seconds since the Unix epoch by the system clock (0 before it).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Whether the project ships an undo migration with every versioned migration: the
+/// `undo-pairs` convention, or a folder where every versioned migration has one.
+pub fn undo_paired(state: &ProjectState) -> bool {
+    if state.project.config.tool.conventions.undo_pairs {
+        return true;
+    }
+    let mut versioned = state.set.migrations(&[Kind::Versioned]).peekable();
+    versioned.peek().is_some()
+        && versioned.all(|(_, v)| {
+            state
+                .set
+                .migrations(&[Kind::Undo])
+                .any(|(_, u)| u.version == v.version)
+        })
+}
+
+/// The next migration ([`next_migration`]) and, in a project whose versioned migrations come
+/// with undo migrations ([`undo_paired`]), its undo migration: same version and description,
+/// beside it, over nothing.
+pub fn next_migration_files(
+    state: &ProjectState,
+    description: &str,
+) -> Result<Vec<NewFile>, String> {
+    let versioned = next_migration(state, description)?;
+    if !undo_paired(state) {
+        return Ok(vec![versioned]);
+    }
+    let settings = &state.project.config.flyway;
+    check_setting(
+        "undoSqlMigrationPrefix",
+        &settings.undo_sql_migration_prefix,
+    )?;
+    let file_name = versioned
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| "the new migration has no file name".to_string())?;
+    let rest = file_name
+        .strip_prefix(settings.sql_migration_prefix.as_str())
+        .ok_or_else(|| format!("{file_name} does not start with the versioned prefix"))?;
+    let undo_name = format!("{}{rest}", settings.undo_sql_migration_prefix);
+    let path = target_beside(state, &versioned.path, &undo_name)?;
+    if state.file(&path).is_some() {
+        return Err(format!("{} already exists", path.display()));
+    }
+    let text = format!("-- {undo_name}: reverts {file_name}\n");
+    Ok(vec![versioned, NewFile { path, text }])
+}
+
 /// The largest template read.
 const MAX_TEMPLATE: u64 = 1 << 20;
 
 /// The template text (`[flyway-lsp] template = "path"`), with `{{version}}`, `{{description}}`,
-/// `{{file}}` and `{{date}}` filled in; an empty file without a template. The template must be a
+/// `{{file}}` and `{{date}}` filled in; without a template, a header comment naming the file and
+/// the day (the file still holds no statement: `empty-migration` says so until one is written,
+/// which is true). The template must be a
 /// file inside the project's folder (by canonical path): a configuration must not be able to copy
 /// any file it names (a key, a password file) into a new migration.
 fn template(
@@ -238,7 +296,11 @@ fn template(
     file: &str,
 ) -> Result<String, String> {
     let Some(setting) = &state.project.config.tool.template else {
-        return Ok(String::new());
+        return Ok(format!(
+            "-- {file}: {}, {}\n",
+            description.replace('_', " "),
+            today()
+        ));
     };
     let base = &state.project.config.base_dir;
     let path = base.join(setting);

@@ -53,6 +53,65 @@ pub fn next_version(set: &MigrationSet) -> String {
     bump(&highest.version_text, width)
 }
 
+/// The width of a folder whose versions are UTC timestamps (`yyyyMMddHHmmss`: 14 digits,
+/// `yyyyMMddHHmm`: 12), read from its highest plain-digit version; `None` for any other style.
+pub fn timestamp_width(set: &MigrationSet) -> Option<usize> {
+    let highest = set
+        .with_code(&[Kind::Versioned])
+        .filter(|(_, n)| {
+            n.version.as_ref().is_some_and(|v| v.special().is_none())
+                && n.version_text.bytes().all(|b| b.is_ascii_digit())
+        })
+        .max_by(|a, b| a.1.version.cmp(&b.1.version))?;
+    let text = highest.1.version_text.as_str();
+    let field = |range: std::ops::Range<usize>| text.get(range)?.parse::<u32>().ok();
+    let valid = matches!(text.len(), 12 | 14)
+        && field(0..4).is_some_and(|y| (1970..=2999).contains(&y))
+        && field(4..6).is_some_and(|m| (1..=12).contains(&m))
+        && field(6..8).is_some_and(|d| (1..=31).contains(&d))
+        && field(8..10).is_some_and(|h| h < 24)
+        && field(10..12).is_some_and(|m| m < 60)
+        && (text.len() == 12 || field(12..14).is_some_and(|s| s < 60));
+    valid.then_some(text.len())
+}
+
+/// The UTC time `unix_seconds` as a version of `width` digits (`yyyyMMddHHmmss` cut to width).
+pub fn timestamp(unix_seconds: u64, width: usize) -> String {
+    let days = (unix_seconds / 86_400) as i64;
+    let seconds = unix_seconds % 86_400;
+    let (y, m, d) = crate::placeholders::civil_date(days);
+    let full = format!(
+        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    );
+    full[..width.min(full.len())].to_string()
+}
+
+/// The next version for a new migration written at `unix_seconds`: in a timestamp-versioned
+/// folder the time itself (UTC, the folder's width) when it is later than every version, else
+/// [`next_version`].
+pub fn next_version_at(set: &MigrationSet, unix_seconds: u64) -> String {
+    let next = next_version(set);
+    let Some(width) = timestamp_width(set) else {
+        return next;
+    };
+    let now = timestamp(unix_seconds, width);
+    let later = |a: &str, b: &str| match (
+        crate::version::Version::parse(a),
+        crate::version::Version::parse(b),
+    ) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => false,
+    };
+    if later(&now, &next) || now == next {
+        now
+    } else {
+        next
+    }
+}
+
 /// The version text after `text`: its last digit run plus one. A single-part version is
 /// zero-padded to `width` (the folder's padding); a later part keeps its own width (`1.09` →
 /// `1.10`). Text without digits gets `1` appended.
@@ -155,6 +214,31 @@ mod tests {
             increment_decimal("99999999999999999999999"),
             "100000000000000000000000"
         );
+    }
+
+    #[test]
+    fn timestamps() {
+        // 2024-03-05 07:08:09 UTC.
+        let at = 1_709_622_489;
+        assert_eq!(timestamp(at, 14), "20240305070809");
+        assert_eq!(timestamp(at, 12), "202403050708");
+        let folder = set(&["V20230101120000__a.sql", "V20230102093000__b.sql"]);
+        assert_eq!(timestamp_width(&folder), Some(14));
+        assert_eq!(next_version_at(&folder, at), "20240305070809");
+        // A clock behind the newest version: one after it, never an older version.
+        assert_eq!(next_version_at(&folder, 0), "20230102093001");
+        let minutes = set(&["V202301011200__a.sql"]);
+        assert_eq!(next_version_at(&minutes, at), "202403050708");
+        // Not timestamps: plain sequences, impossible dates, other lengths.
+        for names in [
+            &["V1__a.sql", "V2__b.sql"][..],
+            &["V20231301120000__a.sql"],
+            &["V2023010112__a.sql"],
+            &["V1.20230101120000__a.sql"],
+        ] {
+            assert_eq!(timestamp_width(&set(names)), None, "{names:?}");
+        }
+        assert_eq!(next_version_at(&set(&["V7__a.sql"]), at), "8");
     }
 
     #[test]

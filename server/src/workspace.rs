@@ -512,7 +512,7 @@ mod tests {
         // The next migration follows the folder's convention and is never an existing file.
         let next = crate::scaffold::next_migration(state, "add email").unwrap();
         assert_eq!(next.path, sql.join("V3__add_email.sql"));
-        assert_eq!(next.text, "");
+        assert!(next.text.starts_with("-- V3__add_email.sql: add email, 20"));
 
         // Incremental re-checks give what a full run gives, whatever is edited.
         let edits = [

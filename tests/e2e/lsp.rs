@@ -549,8 +549,15 @@ fn edited_applied_migration_moves_its_change_to_a_new_migration() {
     );
     let restore = &client.applied_edits[0]["edit"]["documentChanges"][0]["edits"][0];
     assert_eq!(restore["newText"], json!(original));
-    let new_text = &client.applied_edits[1]["edit"]["documentChanges"][1]["edits"][0]["newText"];
-    assert_eq!(new_text, "ALTER TABLE users ADD COLUMN nick text;\n");
+    let new_text = client.applied_edits[1]["edit"]["documentChanges"][1]["edits"][0]["newText"]
+        .as_str()
+        .unwrap();
+    // A header comment, then the moved statement.
+    assert!(
+        new_text.starts_with("-- V3__follow_up_to_2.sql: follow up to 2, 20")
+            && new_text.ends_with("\nALTER TABLE users ADD COLUMN nick text;\n"),
+        "{new_text}"
+    );
 
     // Before an applied migration is deleted or renamed, the editor hears what Flyway will say.
     for (method, params, expected) in [
@@ -1025,6 +1032,85 @@ fn requests_are_answered_while_a_huge_folder_is_indexed() {
     eprintln!(
         "hover answered after {answered:?}; indexing took {:?}",
         started.elapsed()
+    );
+    client.shutdown();
+}
+
+#[test]
+fn pair_renames_move_the_undo_file_and_new_migrations_come_in_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("db/migration");
+    std::fs::create_dir_all(&sql).unwrap();
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway]\nlocations = [\"filesystem:db/migration\"]\n[flyway-lsp.conventions]\nhash-suffix = true\nundo-pairs = true\n",
+    )
+    .unwrap();
+    for (name, text) in [
+        (
+            "V1__create__migration_0a1b2c3d.sql",
+            "CREATE TABLE t (id int);\n",
+        ),
+        ("U1__create__migration_0a1b2c3d.sql", "DROP TABLE t;\n"),
+        ("V2__add.sql", "ALTER TABLE t ADD COLUMN a int;\n"),
+        ("U2__add.sql", "ALTER TABLE t DROP COLUMN a;\n"),
+    ] {
+        std::fs::write(sql.join(name), text).unwrap();
+    }
+    let v2 = sql.join("V2__add.sql");
+    let mut client = Client::start(dir.path());
+    let found = client.diagnostics_until(&v2, |d| d.iter().any(|d| d["code"] == "hash-suffix"));
+    let finding = found.iter().find(|d| d["code"] == "hash-suffix").unwrap();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri(&v2)},
+            "range": finding["range"],
+            "context": {"diagnostics": [finding.clone()]}
+        }),
+    );
+    let rename = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Rename to V2__add__migration_")
+        })
+        .unwrap_or_else(|| panic!("{actions:#}"));
+    // One workspace edit renames the pair; nothing is applied, so it is preferred.
+    assert_eq!(rename["isPreferred"], true, "{rename:#}");
+    let changes = rename["edit"]["documentChanges"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{rename:#}");
+    let new_v = changes[0]["newUri"].as_str().unwrap();
+    let new_u = changes[1]["newUri"].as_str().unwrap();
+    assert_eq!(changes[1]["oldUri"], json!(uri(&sql.join("U2__add.sql"))));
+    let hash = new_v.rsplit_once("__migration_").unwrap().1;
+    assert!(
+        new_u.ends_with(&format!("/U2__add__migration_{hash}")),
+        "{new_u}"
+    );
+
+    // The next migration comes with its undo migration, both with the same hash.
+    let created = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.createNextMigration", "arguments": [uri(&v2), "add b"]}),
+    );
+    let created = created.as_str().unwrap();
+    assert!(created.contains("/V3__add_b__migration_"), "{created}");
+    let files: Vec<&str> = client
+        .applied_edits
+        .iter()
+        .map(|e| e["edit"]["documentChanges"][0]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert_eq!(files[1], created);
+    assert_eq!(
+        files[0].replace("/U3__", "/V3__"),
+        created,
+        "the undo migration is the same name with U"
     );
     client.shutdown();
 }

@@ -12,6 +12,7 @@ mod db_reads;
 mod differential;
 mod dry_run_safety;
 mod fidelity;
+mod fix_proof;
 mod fixtures;
 mod folders;
 mod hostile_files;

@@ -43,7 +43,7 @@ struct Claim {
 
 /// The server's answer for one statement.
 #[derive(Debug, PartialEq, Eq)]
-enum Answer {
+pub(crate) enum Answer {
     Rejected,
     Accepted(String),
     /// The server could not judge the statement's syntax; why.
@@ -95,7 +95,7 @@ fn claims(cwd: &Path, args: &[&str], out: &mut BTreeSet<Claim>) {
 /// The statement as the server gets it: unresolved placeholders become identifiers of their own
 /// length, as the tool's parsers see them (a syntax error the tool reports lies before any
 /// placeholder; after one it reports `statement-not-analysed` instead).
-fn server_text(text: &str, start: usize, end: usize, dialect: Dialect) -> String {
+pub(crate) fn server_text(text: &str, start: usize, end: usize, dialect: Dialect) -> String {
     let body = &text[start..end];
     let mut out = String::new();
     let mut pos = 0;
@@ -110,7 +110,7 @@ fn server_text(text: &str, start: usize, end: usize, dialect: Dialect) -> String
     out
 }
 
-async fn ask_postgres(client: &tokio_postgres::Client, sql: &str) -> Answer {
+pub(crate) async fn ask_postgres(client: &tokio_postgres::Client, sql: &str) -> Answer {
     match client.prepare(sql).await {
         Ok(_) => Answer::Accepted("prepared".into()),
         Err(e) => match e.as_db_error() {
@@ -133,7 +133,7 @@ fn mysql_code(e: &mysql_async::Error) -> Option<(u16, String)> {
     }
 }
 
-async fn ask_mariadb(conn: &mut mysql_async::Conn, sql: &str) -> Answer {
+pub(crate) async fn ask_mariadb(conn: &mut mysql_async::Conn, sql: &str) -> Answer {
     use mysql_async::prelude::Queryable;
     match conn.prep(sql).await {
         Ok(statement) => {

@@ -12,7 +12,7 @@ use super::{
     path_of, Backend, CMD_DRY_RUN, CMD_FOLDER_STATE, CMD_MOVE_CHANGE, CMD_NEXT_MIGRATION,
     CMD_RECHECK, CMD_UNDO_MIGRATION, CMD_VALIDATE,
 };
-use crate::diagnostic::{Fix, TextRange};
+use crate::diagnostic::TextRange;
 use crate::naming::Kind;
 use crate::rules;
 use crate::schema::{Catalog, Origin};
@@ -459,6 +459,112 @@ fn text_edit_action(
     })
 }
 
+/// An engine action as a code action: edits of this file alone as plain `changes` (what every
+/// client applies), anything with renames or new files as ordered `documentChanges`. Edits of
+/// other files are not produced by the engine; such an action is dropped rather than sent with
+/// positions computed from the wrong text.
+fn workspace_action(
+    uri: &Uri,
+    path: &Path,
+    index: &LineIndex,
+    action: crate::actions::Action,
+    diagnostic: &Diagnostic,
+) -> Option<CodeActionOrCommand> {
+    use crate::actions::Change;
+    if let [Change::Edit {
+        path: edited,
+        edits,
+    }] = action.changes.as_slice()
+    {
+        if edited != path {
+            return None;
+        }
+        let mut code_action =
+            text_edit_action(uri, index, action.title, edits, Some(diagnostic.clone()));
+        if let CodeActionOrCommand::CodeAction(a) = &mut code_action {
+            a.is_preferred = action.preferred.then_some(true);
+        }
+        return Some(code_action);
+    }
+    let options = || {
+        Some(CreateFileOptions {
+            overwrite: Some(false),
+            ignore_if_exists: Some(false),
+        })
+    };
+    let mut operations = Vec::new();
+    for change in action.changes {
+        match change {
+            Change::Edit {
+                path: edited,
+                edits,
+            } => {
+                if edited != path {
+                    return None;
+                }
+                operations.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier {
+                        uri: uri.clone(),
+                        version: None,
+                    },
+                    edits: edits
+                        .iter()
+                        .map(|(range, text)| {
+                            OneOf::Left(TextEdit::new(index.range(*range), text.clone()))
+                        })
+                        .collect(),
+                }));
+            }
+            Change::Rename { from, to } => {
+                operations.push(DocumentChangeOperation::Op(ResourceOp::Rename(
+                    RenameFile {
+                        old_uri: Uri::from_file_path(&from)?,
+                        new_uri: Uri::from_file_path(&to)?,
+                        options: Some(RenameFileOptions {
+                            overwrite: Some(false),
+                            ignore_if_exists: Some(false),
+                        }),
+                        annotation_id: None,
+                    },
+                )));
+            }
+            Change::Create {
+                path: created,
+                text,
+            } => {
+                let new_uri = Uri::from_file_path(&created)?;
+                operations.push(DocumentChangeOperation::Op(ResourceOp::Create(
+                    CreateFile {
+                        uri: new_uri.clone(),
+                        options: options(),
+                        annotation_id: None,
+                    },
+                )));
+                if !text.is_empty() {
+                    operations.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+                        text_document: OptionalVersionedTextDocumentIdentifier {
+                            uri: new_uri,
+                            version: None,
+                        },
+                        edits: vec![OneOf::Left(TextEdit::new(Range::default(), text))],
+                    }));
+                }
+            }
+        }
+    }
+    Some(CodeActionOrCommand::CodeAction(CodeAction {
+        title: action.title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        is_preferred: action.preferred.then_some(true),
+        edit: Some(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(operations)),
+            ..WorkspaceEdit::default()
+        }),
+        ..CodeAction::default()
+    }))
+}
+
 fn command_action(
     title: &str,
     command: &str,
@@ -498,32 +604,9 @@ pub(super) async fn code_actions(
             continue;
         }
         let lsp = super::proto::diagnostic(d, Some(&index));
-        if let Some(Fix::RenameFile { new_name }) = &d.fix {
-            // Only to a plain name beside it, inside the location, over nothing.
-            if let Ok(target) = crate::scaffold::target_beside(project, &path, new_name) {
-                if let Some(new_uri) = Uri::from_file_path(&target) {
-                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                        title: format!("Rename to {new_name}"),
-                        kind: Some(CodeActionKind::QUICKFIX),
-                        diagnostics: Some(vec![lsp.clone()]),
-                        is_preferred: Some(true),
-                        edit: Some(WorkspaceEdit {
-                            document_changes: Some(DocumentChanges::Operations(vec![
-                                DocumentChangeOperation::Op(ResourceOp::Rename(RenameFile {
-                                    old_uri: uri.clone(),
-                                    new_uri,
-                                    options: Some(RenameFileOptions {
-                                        overwrite: Some(false),
-                                        ignore_if_exists: Some(false),
-                                    }),
-                                    annotation_id: None,
-                                })),
-                            ])),
-                            ..WorkspaceEdit::default()
-                        }),
-                        ..CodeAction::default()
-                    }));
-                }
+        for action in crate::actions::for_diagnostic(project, d, &text) {
+            if let Some(action) = workspace_action(uri, &path, &index, action, &lsp) {
+                actions.push(action);
             }
         }
         let text_known = project
@@ -537,26 +620,9 @@ pub(super) async fn code_actions(
                 vec![serde_json::Value::String(uri.to_string())],
             ));
         }
-        if let Some(sql) = project.sql.get(file_index).and_then(Option::as_ref) {
-            for fix in crate::fixes::text_fixes(d, sql, &text) {
-                actions.push(text_edit_action(
-                    uri,
-                    &index,
-                    fix.title,
-                    &fix.edits,
-                    Some(lsp.clone()),
-                ));
-            }
-        }
-        if !text.is_empty() {
-            for fix in crate::fixes::suppression_fixes(d, &text) {
-                actions.push(text_edit_action(
-                    uri,
-                    &index,
-                    fix.title,
-                    &fix.edits,
-                    Some(lsp.clone()),
-                ));
+        for action in crate::actions::suppressions(project, d, &text) {
+            if let Some(action) = workspace_action(uri, &path, &index, action, &lsp) {
+                actions.push(action);
             }
         }
     }
@@ -710,7 +776,7 @@ pub(super) async fn execute_command(
                 .and_then(|v| v.as_str())
                 .unwrap_or("new migration")
                 .to_string();
-            let new_file = {
+            let new_files = {
                 let state = backend.synced_state().await;
                 let project = argument_path(&params, 0)
                     .and_then(|p| state.workspace.project_for(&p))
@@ -719,16 +785,24 @@ pub(super) async fn execute_command(
                         Error::invalid_params("no Flyway migration folder in this workspace")
                     })?;
                 let p = &state.workspace.projects[project];
-                // Never outside a location, never over an existing file (checked there).
-                crate::scaffold::next_migration(p, &description).map_err(Error::invalid_params)?
+                // Never outside a location, never over an existing file (checked there); the
+                // undo migration too in a V/U-paired project.
+                crate::scaffold::next_migration_files(p, &description)
+                    .map_err(Error::invalid_params)?
             };
-            let uri = create_file(backend, &new_file.path, &new_file.text).await?;
+            // The undo migration first, so the versioned one is shown last, in front.
+            let mut uri = None;
+            for new_file in new_files.iter().rev() {
+                uri = Some(create_file(backend, &new_file.path, &new_file.text).await?);
+            }
             let mut state = backend.state.lock().await;
-            if let Some(p) = state.workspace.project_for(&new_file.path) {
-                state.workspace.projects[p].set_text(&new_file.path, &new_file.text);
+            for new_file in &new_files {
+                if let Some(p) = state.workspace.project_for(&new_file.path) {
+                    state.workspace.projects[p].set_text(&new_file.path, &new_file.text);
+                }
             }
             backend.publish_all(&mut state).await;
-            Ok(Some(serde_json::Value::String(uri.to_string())))
+            Ok(uri.map(|u| serde_json::Value::String(u.to_string())))
         }
         CMD_UNDO_MIGRATION => {
             let path = argument_path(&params, 0).ok_or_else(|| {

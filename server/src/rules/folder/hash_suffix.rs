@@ -64,7 +64,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
 
 /// A stable example hash from version and description, so a V file and its U file get the same
 /// suggestion and the output stays deterministic.
-fn example_hash(version: &str, description: &str) -> String {
+pub(crate) fn example_hash(version: &str, description: &str) -> String {
     format!(
         "{:08x}",
         crc32fast::hash(format!("{version}__{description}").as_bytes())

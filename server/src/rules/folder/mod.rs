@@ -10,6 +10,7 @@ mod duplicate_repeatable;
 mod duplicate_version;
 mod empty_migration;
 mod hash_suffix;
+pub(crate) use hash_suffix::example_hash;
 mod inconsistent_padding;
 mod invalid_encoding;
 mod invalid_version;
