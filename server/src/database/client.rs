@@ -153,12 +153,51 @@ pub struct Client {
 
 fn connect_error(connection: &Connection, reason: impl fmt::Display) -> DbError {
     DbError::Connect(redact_text(&format!(
-        "cannot connect to {} (host {}, port {}, database `{}`): {reason}",
+        "{}: {reason}",
+        connect_prefix(connection)
+    )))
+}
+
+fn connect_prefix(connection: &Connection) -> String {
+    format!(
+        "cannot connect to {} (host {}, port {}, database `{}`)",
         connection.redacted(),
         connection.host,
         connection.port,
         connection.database
-    )))
+    )
+}
+
+/// Why a connection failed: the server's own message (which never holds the password, and is
+/// shown as the server wrote it: `Access denied for user 'app'@'10.0.0.1'`), or the driver's
+/// (passed through redaction like any free text).
+enum Reason {
+    Server(String),
+    Driver(String),
+}
+
+fn reason_error(connection: &Connection, reason: Reason) -> DbError {
+    match reason {
+        Reason::Server(message) => {
+            let mut message = message;
+            for secret in [
+                connection.password.as_deref(),
+                connection.options.tls_files.key_password.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            {
+                message = message.replace(secret, "***");
+            }
+            DbError::Connect(format!(
+                "{}: {}",
+                redact_text(&connect_prefix(connection)),
+                message.replace('\n', " ")
+            ))
+        }
+        Reason::Driver(text) => connect_error(connection, explained(connection, text)),
+    }
 }
 
 fn pg_error(err: tokio_postgres::Error) -> DbError {
@@ -298,13 +337,13 @@ impl Client {
                         Err(reason) => last = Some(reason),
                     }
                 }
-                Err(connect_error(
+                Err(reason_error(
                     connection,
-                    explained(connection, last.unwrap_or_default()),
+                    last.unwrap_or(Reason::Driver(String::new())),
                 ))
             }
             flavor => {
-                let mut last = String::new();
+                let mut last = Reason::Driver(String::new());
                 for (host, port) in &hosts {
                     match mysql_connect(connection, host, *port, &user, overall).await {
                         Ok(conn) => {
@@ -318,7 +357,7 @@ impl Client {
                         Err(reason) => last = reason,
                     }
                 }
-                Err(connect_error(connection, explained(connection, last)))
+                Err(reason_error(connection, last))
             }
         }
     }
@@ -867,14 +906,17 @@ async fn pg_connect<T>(
     config: &tokio_postgres::Config,
     tls: T,
     overall: Duration,
-) -> Result<tokio_postgres::Client, String>
+) -> Result<tokio_postgres::Client, Reason>
 where
     T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Send,
     T::Stream: Send + 'static,
 {
     match tokio::time::timeout(overall, config.connect(tls)).await {
-        Err(_) => Err("timed out".into()),
-        Ok(Err(e)) => Err(pg_reason(&e)),
+        Err(_) => Err(Reason::Driver("timed out".into())),
+        Ok(Err(e)) => Err(match e.as_db_error() {
+            Some(db) => Reason::Server(db.message().to_string()),
+            None => Reason::Driver(pg_reason(&e)),
+        }),
         Ok(Ok((client, conn))) => {
             tokio::spawn(async move {
                 let _ = conn.await;
@@ -892,7 +934,7 @@ async fn mysql_connect(
     port: u16,
     user: &str,
     timeout: Duration,
-) -> Result<mysql_async::Conn, String> {
+) -> Result<mysql_async::Conn, Reason> {
     let mut opts = mysql_async::OptsBuilder::default();
     // A host that is a path is a Unix socket (the dry-run's private server).
     let socket = host.starts_with('/');
@@ -910,7 +952,7 @@ async fn mysql_connect(
     let ssl = if connection.tls == Tls::Disable || socket {
         None
     } else {
-        Some(mysql_ssl(connection)?)
+        Some(mysql_ssl(connection).map_err(Reason::Driver)?)
     };
     let attempt = |ssl: Option<mysql_async::SslOpts>| {
         let opts = opts.clone().ssl_opts(ssl);
@@ -923,16 +965,39 @@ async fn mysql_connect(
         }
     };
     let reason = |e: Option<mysql_async::Error>| match e {
-        None => "timed out".to_string(),
-        Some(e) => mysql_reason(&e),
+        None => Reason::Driver("timed out".to_string()),
+        Some(mysql_async::Error::Server(server)) => Reason::Server(server.message),
+        Some(e) => Reason::Driver(mysql_reason(&e)),
     };
     let with_tls = ssl.is_some();
-    match attempt(ssl).await {
+    match attempt(ssl.clone()).await {
         Ok(conn) => Ok(conn),
         Err(Some(mysql_async::Error::Driver(
             mysql_async::DriverError::NoClientSslFlagFromServer,
         ))) if with_tls && connection.tls == Tls::Prefer => attempt(None).await.map_err(reason),
-        Err(e) => Err(reason(e)),
+        Err(e) => {
+            let first = reason(e);
+            let text = match &first {
+                Reason::Driver(text) => text.as_str(),
+                Reason::Server(_) => "",
+            };
+            // verify-ca: mysql_async's "skip the host name" does not recognise rustls 0.23's
+            // name error, so the chain is checked for a name the certificate holds instead.
+            // rustls checks the chain before the name: a name error means the chain verified.
+            match (
+                connection.tls,
+                ssl,
+                super::tls::presented_dns_names(text).first(),
+            ) {
+                (Tls::VerifyCa, Some(ssl), Some(name)) => attempt(Some(
+                    ssl.with_danger_skip_domain_validation(false)
+                        .with_danger_tls_hostname_override(Some(name.clone())),
+                ))
+                .await
+                .map_err(reason),
+                _ => Err(first),
+            }
+        }
     }
 }
 
@@ -940,21 +1005,24 @@ async fn mysql_connect(
 /// (never the driver's built-in list), the checks the mode asks for, a client certificate.
 fn mysql_ssl(connection: &Connection) -> Result<mysql_async::SslOpts, String> {
     let (accept_any, skip_name) = super::tls::mysql_checks(connection.tls);
-    let mut roots = Vec::new();
+    // mysql_async builds its certificate verifier even when it accepts any certificate, and
+    // that needs at least one root: the operating system's are given in every mode.
+    let mut roots: Vec<_> = super::tls::native_roots()
+        .iter()
+        .map(|c| c.to_vec().into())
+        .collect();
     if !accept_any {
-        let store = super::tls::native_roots();
-        roots.extend(store.iter().map(|c| c.to_vec().into()));
         if let Some(path) = &connection.options.tls_files.root_cert {
             for cert in super::tls::read_certs(path)? {
                 roots.push(cert.to_vec().into());
             }
         }
-        if roots.is_empty() {
-            return Err(format!(
-                "sslMode={} verifies the server's certificate, but there are no root certificates: the operating system's store is empty and no root file is set",
-                connection.tls.name()
-            ));
-        }
+    }
+    if roots.is_empty() {
+        return Err(format!(
+            "sslMode={} needs root certificates here, and there are none: the operating system's store is empty and no root file is set",
+            connection.tls.name()
+        ));
     }
     let files = &connection.options.tls_files;
     let identity = match (&files.client_cert, &files.client_key) {

@@ -172,6 +172,25 @@ pub fn mysql_checks(tls: Tls) -> (bool, bool) {
     }
 }
 
+/// The DNS names a certificate holds, from rustls's name error (`certificate not valid for name
+/// "127.0.0.1"; certificate is only valid for DnsName("localhost") or DnsName("db")`); a
+/// wildcard's first label is filled in. Used only to ask for a name that a full check then
+/// verifies, so a misreading can fail a connection, never accept one.
+pub fn presented_dns_names(text: &str) -> Vec<String> {
+    let Some(at) = text.find("is only valid for ") else {
+        return Vec::new();
+    };
+    text[at..]
+        .split("DnsName(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(name, _)| name))
+        .map(|name| match name.strip_prefix("*.") {
+            Some(base) => format!("flyway-lsp.{base}"),
+            None => name.to_string(),
+        })
+        .collect()
+}
+
 /// `prefer` / `require`: encrypted, any certificate (the handshake's signatures are still
 /// checked, so the peer holds the key of the certificate it shows).
 #[derive(Debug)]
@@ -362,6 +381,15 @@ mod tests {
             missing.contains("cannot read the certificate file /nonexistent/ca.pem"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn names_are_read_from_the_name_error() {
+        assert_eq!(
+            presented_dns_names("TLS error: invalid peer certificate: certificate not valid for name \"127.0.0.1\"; certificate is only valid for DnsName(\"localhost\") or DnsName(\"*.example.com\")"),
+            vec!["localhost", "flyway-lsp.example.com"]
+        );
+        assert!(presented_dns_names("UnknownIssuer").is_empty());
     }
 
     #[test]
