@@ -344,21 +344,21 @@ pub fn explain(connection: &Connection, text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn temp(name: &str, bytes: &[u8]) -> String {
-        let dir = std::env::temp_dir().join(format!("flyway-lsp-tls-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+    fn temp(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+        let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
         path.to_string_lossy().into_owned()
     }
 
     #[test]
     fn key_stores_get_how_to_convert_them() {
-        let jks = temp("store.jks", &[0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]);
+        let dir = tempfile::tempdir().unwrap();
+        let jks = temp(&dir, "store.jks", &[0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]);
         let err = read_certs(&jks).unwrap_err();
         assert!(err.contains("JKS") && err.contains("keytool"), "{err}");
         // SEQUENCE (long form) { INTEGER 3 … }: a PKCS#12 store.
         let p12 = temp(
+            &dir,
             "store.p12",
             &[0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03, 0x30],
         );
@@ -367,9 +367,10 @@ mod tests {
             err.contains("PKCS#12") && err.contains("openssl pkcs12"),
             "{err}"
         );
-        let junk = temp("junk.pem", b"hello");
+        let junk = temp(&dir, "junk.pem", b"hello");
         assert!(read_certs(&junk).unwrap_err().contains("neither"));
         let empty = temp(
+            &dir,
             "empty.pem",
             b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
         );
@@ -394,7 +395,9 @@ mod tests {
 
     #[test]
     fn encrypted_keys_are_refused_without_showing_the_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
         let key = temp(
+            &dir,
             "enc.key",
             b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
         );
