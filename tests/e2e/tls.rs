@@ -594,6 +594,33 @@ fn tls_postgres_validate_and_dry_run_end_to_end() {
         "{}",
         r.stderr
     );
+    // The language server reads the same settings from flyway.toml and its background read
+    // of the history works over TLS: V2 is pending.
+    {
+        use super::lsp::{rules, Client as Lsp};
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            format!(
+                "[flyway]\nlocations = [\"filesystem:sql\"]\n\n[environments.default]\nurl = \"{url}\"\nuser = \"app\"\npassword = \"{PASSWORD}\"\n"
+            ),
+        )
+        .unwrap();
+        let v2 = dir.path().join("sql/V2__emails.sql");
+        let mut lsp = Lsp::start(dir.path());
+        let found =
+            lsp.diagnostics_until(&v2, |d| rules(d).contains(&"pending-migration".to_string()));
+        assert!(
+            found
+                .iter()
+                .any(|d| d["message"].as_str().unwrap().starts_with(
+                    "Pending on the default environment's database postgresql://app@localhost:"
+                )),
+            "{found:?}"
+        );
+        assert!(!format!("{found:?}").contains(PASSWORD));
+        lsp.shutdown();
+        std::fs::remove_file(dir.path().join("flyway.toml")).unwrap();
+    }
     // A wrong CA and a wrong password: one line each, exit 4, no password.
     let wrong = url.replace(&roots.ca, &roots.other_ca);
     for (url, password, expected) in [

@@ -1290,6 +1290,32 @@ mod tests {
         assert!(!message.contains('\n'));
     }
 
+    /// Flyway's connectRetries: a failed attempt is tried again after 1 s.
+    #[tokio::test]
+    async fn connect_retries_wait_and_try_again() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let mut c = Connection::parse(
+            &format!("jdbc:postgresql://127.0.0.1:{port}/db?sslmode=disable"),
+            None,
+            None,
+        )
+        .unwrap();
+        let start = std::time::Instant::now();
+        assert!(Client::connect(&c, CONNECT_TIMEOUT).await.is_err());
+        assert!(start.elapsed() < Duration::from_secs(1));
+        c.options.retries = 1;
+        c.options.retries_interval = Duration::from_secs(120);
+        let start = std::time::Instant::now();
+        assert!(Client::connect(&c, CONNECT_TIMEOUT).await.is_err());
+        assert!(
+            start.elapsed() >= Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
     #[test]
     fn init_sql_runs_only_session_settings() {
         assert_eq!(
