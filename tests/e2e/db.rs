@@ -581,17 +581,21 @@ fn connection_failures_are_one_line_with_exit_four_and_no_password() {
         assert!(r.stderr.contains(&format!("port {port}")), "{}", r.stderr);
         assert!(!r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"));
     }
+    // A certificate that cannot be verified (verify-full against a root file that does not
+    // exist): one line naming the file, before any connection.
     let r = run_in(
         dir.path(),
         &[
             "dry-run",
             "sql",
             "--url",
-            "jdbc:postgresql://127.0.0.1:5432/x?sslmode=require",
+            "jdbc:postgresql://127.0.0.1:5432/x?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem&password=hunter2",
         ],
     );
-    assert_eq!(r.code, 4);
-    assert!(r.stderr.contains("TLS"), "{}", r.stderr);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("/nonexistent/ca.pem"), "{}", r.stderr);
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
     // No URL at all: a usage error that says what to set.
     let r = run_in(dir.path(), &["validate", "sql"]);
     assert_eq!(r.code, 3);

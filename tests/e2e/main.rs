@@ -21,6 +21,7 @@ mod lsp_transport;
 mod on_target;
 mod queries;
 mod syntax_proof;
+mod tls;
 mod undo_round_trip;
 
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 
-use super::url::{redact_text, Connection, Tls};
+use super::url::{redact_text, Connection, TargetServer, Tls};
 use super::validate::HistoryRow;
 use crate::sql::server::Flavor;
 
@@ -153,12 +153,51 @@ pub struct Client {
 
 fn connect_error(connection: &Connection, reason: impl fmt::Display) -> DbError {
     DbError::Connect(redact_text(&format!(
-        "cannot connect to {} (host {}, port {}, database `{}`): {reason}",
+        "{}: {reason}",
+        connect_prefix(connection)
+    )))
+}
+
+fn connect_prefix(connection: &Connection) -> String {
+    format!(
+        "cannot connect to {} (host {}, port {}, database `{}`)",
         connection.redacted(),
         connection.host,
         connection.port,
         connection.database
-    )))
+    )
+}
+
+/// Why a connection failed: the server's own message (which never holds the password, and is
+/// shown as the server wrote it: `Access denied for user 'app'@'10.0.0.1'`), or the driver's
+/// (passed through redaction like any free text).
+enum Reason {
+    Server(String),
+    Driver(String),
+}
+
+fn reason_error(connection: &Connection, reason: Reason) -> DbError {
+    match reason {
+        Reason::Server(message) => {
+            let mut message = message;
+            for secret in [
+                connection.password.as_deref(),
+                connection.options.tls_files.key_password.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            {
+                message = message.replace(secret, "***");
+            }
+            DbError::Connect(format!(
+                "{}: {}",
+                redact_text(&connect_prefix(connection)),
+                message.replace('\n', " ")
+            ))
+        }
+        Reason::Driver(text) => connect_error(connection, explained(connection, text)),
+    }
 }
 
 fn pg_error(err: tokio_postgres::Error) -> DbError {
@@ -199,25 +238,51 @@ fn mysql_error(err: mysql_async::Error) -> DbError {
 }
 
 impl Client {
-    /// Connects, giving up after `timeout`.
+    /// Connects (TLS as the URL asks), giving up after `timeout` (or the URL's connect timeout)
+    /// per host; retries as Flyway's `connectRetries` says (waits of 1 s, doubling, capped at
+    /// `connectRetriesInterval`), then runs `initSql`.
     pub async fn connect(connection: &Connection, timeout: Duration) -> Result<Client, DbError> {
-        if connection.tls == Tls::Require {
-            return Err(connect_error(
-                connection,
-                "the URL requires TLS, which this build of flyway-lsp does not support; connect through a TLS tunnel (e.g. stunnel or an SSH tunnel) and use sslmode=disable",
-            ));
+        let timeout = connection.options.connect_timeout.unwrap_or(timeout);
+        let mut wait = Duration::from_secs(1);
+        let mut failures = 0;
+        let mut client = loop {
+            match Client::connect_once(connection, timeout).await {
+                Ok(client) => break client,
+                Err(_) if failures < connection.options.retries => {
+                    failures += 1;
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(
+                        connection
+                            .options
+                            .retries_interval
+                            .max(Duration::from_secs(1)),
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if let Some(sql) = &connection.options.init_sql {
+            client.run_init_sql(connection, sql).await?;
         }
+        Ok(client)
+    }
+
+    async fn connect_once(connection: &Connection, timeout: Duration) -> Result<Client, DbError> {
         let user = connection
             .user
             .clone()
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "root".into());
+        let hosts = connection.hosts();
+        // Each host gets the whole timeout, as the drivers give it.
+        let overall = timeout * u32::try_from(hosts.len()).unwrap_or(u32::MAX).max(1);
         match connection.flavor {
             Flavor::Postgres => {
                 let mut config = tokio_postgres::Config::new();
+                for (host, port) in &hosts {
+                    config.host(host).port(*port);
+                }
                 config
-                    .host(&connection.host)
-                    .port(connection.port)
                     .user(&user)
                     .dbname(if connection.database.is_empty() {
                         &user
@@ -225,56 +290,97 @@ impl Client {
                         &connection.database
                     })
                     .application_name("flyway-lsp")
-                    .connect_timeout(timeout)
-                    .ssl_mode(tokio_postgres::config::SslMode::Disable);
+                    .connect_timeout(timeout);
                 if let Some(password) = &connection.password {
                     config.password(password);
                 }
-                let attempt = tokio::time::timeout(timeout, config.connect(tokio_postgres::NoTls));
-                let (client, conn) = match attempt.await {
-                    Err(_) => return Err(connect_error(connection, "timed out")),
-                    Ok(Err(e)) => return Err(connect_error(connection, pg_reason(&e))),
-                    Ok(Ok(pair)) => pair,
+                use tokio_postgres::config::TargetSessionAttrs as Attrs;
+                // The preferred kind of server first, then (for the `prefer…` types) any.
+                let attempts: &[Attrs] = match connection.options.target_server {
+                    TargetServer::Any => &[Attrs::Any],
+                    TargetServer::Primary => &[Attrs::ReadWrite],
+                    TargetServer::Secondary => &[Attrs::ReadOnly],
+                    TargetServer::PreferPrimary => &[Attrs::ReadWrite, Attrs::Any],
+                    TargetServer::PreferSecondary => &[Attrs::ReadOnly, Attrs::Any],
                 };
-                tokio::spawn(async move {
-                    let _ = conn.await;
+                let tls = match connection.tls {
+                    Tls::Disable => None,
+                    _ => Some(
+                        super::tls::client_config(connection)
+                            .map_err(|e| connect_error(connection, e))?,
+                    ),
+                };
+                config.ssl_mode(match connection.tls {
+                    Tls::Disable => tokio_postgres::config::SslMode::Disable,
+                    Tls::Prefer => tokio_postgres::config::SslMode::Prefer,
+                    _ => tokio_postgres::config::SslMode::Require,
                 });
-                Ok(Client {
-                    inner: Inner::Postgres(client),
-                    flavor: Flavor::Postgres,
-                    target: connection.redacted(),
-                    version: None,
-                })
+                let mut last = None;
+                for attrs in attempts {
+                    config.target_session_attrs(*attrs);
+                    let result = match &tls {
+                        None => pg_connect(&config, tokio_postgres::NoTls, overall).await,
+                        Some(tls) => {
+                            let make = tokio_postgres_rustls::MakeRustlsConnect::new(tls.clone());
+                            pg_connect(&config, make, overall).await
+                        }
+                    };
+                    match result {
+                        Ok(client) => {
+                            return Ok(Client {
+                                inner: Inner::Postgres(client),
+                                flavor: Flavor::Postgres,
+                                target: connection.redacted(),
+                                version: None,
+                            })
+                        }
+                        Err(reason) => last = Some(reason),
+                    }
+                }
+                Err(reason_error(
+                    connection,
+                    last.unwrap_or(Reason::Driver(String::new())),
+                ))
             }
             flavor => {
-                let mut opts = mysql_async::OptsBuilder::default();
-                // A host that is a path is a Unix socket (the dry-run's private server).
-                opts = if connection.host.starts_with('/') {
-                    opts.socket(Some(connection.host.clone()))
-                } else {
-                    opts.ip_or_hostname(connection.host.clone())
-                        .tcp_port(connection.port)
-                };
-                let opts = opts
-                    .user(Some(user))
-                    .pass(connection.password.clone())
-                    .db_name(Some(connection.database.clone()).filter(|d| !d.is_empty()))
-                    .prefer_socket(false)
-                    .stmt_cache_size(0);
-                let attempt = tokio::time::timeout(timeout, mysql_async::Conn::new(opts));
-                let conn = match attempt.await {
-                    Err(_) => return Err(connect_error(connection, "timed out")),
-                    Ok(Err(e)) => return Err(connect_error(connection, mysql_reason(&e))),
-                    Ok(Ok(conn)) => conn,
-                };
-                Ok(Client {
-                    inner: Inner::MySql(conn),
-                    flavor,
-                    target: connection.redacted(),
-                    version: None,
-                })
+                let mut last = Reason::Driver(String::new());
+                for (host, port) in &hosts {
+                    match mysql_connect(connection, host, *port, &user, overall).await {
+                        Ok(conn) => {
+                            return Ok(Client {
+                                inner: Inner::MySql(conn),
+                                flavor,
+                                target: connection.redacted(),
+                                version: None,
+                            })
+                        }
+                        Err(reason) => last = reason,
+                    }
+                }
+                Err(reason_error(connection, last))
             }
         }
+    }
+
+    /// Flyway's `initSql`, when it only sets session variables: the reads that follow are
+    /// promised never to write, and a statement of any other kind could. Anything else is
+    /// refused before it runs, with the statement's first words.
+    async fn run_init_sql(&mut self, connection: &Connection, sql: &str) -> Result<(), DbError> {
+        let statements = session_settings(self.flavor, sql).map_err(|e| {
+            DbError::Connect(redact_text(&format!(
+                "initSql on {}: {e}",
+                connection.redacted()
+            )))
+        })?;
+        for statement in statements {
+            self.execute(&statement).await.map_err(|e| {
+                DbError::Connect(redact_text(&format!(
+                    "initSql on {} failed: {e}",
+                    connection.redacted()
+                )))
+            })?;
+        }
+        Ok(())
     }
 
     /// Runs SQL (one or more statements, nothing returned).
@@ -806,6 +912,204 @@ fn check_history_columns(
     )))
 }
 
+/// One PostgreSQL connection attempt (every host of `config` in order); the reason it failed.
+async fn pg_connect<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    overall: Duration,
+) -> Result<tokio_postgres::Client, Reason>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Send,
+    T::Stream: Send + 'static,
+{
+    match tokio::time::timeout(overall, config.connect(tls)).await {
+        Err(_) => Err(Reason::Driver("timed out".into())),
+        Ok(Err(e)) => Err(match e.as_db_error() {
+            Some(db) => Reason::Server(db.message().to_string()),
+            None => Reason::Driver(pg_reason(&e)),
+        }),
+        Ok(Ok((client, conn))) => {
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            Ok(client)
+        }
+    }
+}
+
+/// One MySQL / MariaDB connection attempt to one host, with TLS as the mode asks: `prefer`
+/// falls back to plain text only when the server does not offer TLS.
+async fn mysql_connect(
+    connection: &Connection,
+    host: &str,
+    port: u16,
+    user: &str,
+    timeout: Duration,
+) -> Result<mysql_async::Conn, Reason> {
+    let mut opts = mysql_async::OptsBuilder::default();
+    // A host that is a path is a Unix socket (the dry-run's private server).
+    let socket = host.starts_with('/');
+    opts = if socket {
+        opts.socket(Some(host.to_string()))
+    } else {
+        opts.ip_or_hostname(host.to_string()).tcp_port(port)
+    };
+    let opts = opts
+        .user(Some(user.to_string()))
+        .pass(connection.password.clone())
+        .db_name(Some(connection.database.clone()).filter(|d| !d.is_empty()))
+        .prefer_socket(false)
+        .stmt_cache_size(0);
+    let ssl = if connection.tls == Tls::Disable || socket {
+        None
+    } else {
+        Some(mysql_ssl(connection).map_err(Reason::Driver)?)
+    };
+    let attempt = |ssl: Option<mysql_async::SslOpts>| {
+        let opts = opts.clone().ssl_opts(ssl);
+        async move {
+            match tokio::time::timeout(timeout, mysql_async::Conn::new(opts)).await {
+                Err(_) => Err(None),
+                Ok(Err(e)) => Err(Some(e)),
+                Ok(Ok(conn)) => Ok(conn),
+            }
+        }
+    };
+    let reason = |e: Option<mysql_async::Error>| match e {
+        None => Reason::Driver("timed out".to_string()),
+        Some(mysql_async::Error::Server(server)) => Reason::Server(server.message),
+        Some(e) => Reason::Driver(mysql_reason(&e)),
+    };
+    let with_tls = ssl.is_some();
+    match attempt(ssl.clone()).await {
+        Ok(conn) => Ok(conn),
+        Err(Some(mysql_async::Error::Driver(
+            mysql_async::DriverError::NoClientSslFlagFromServer,
+        ))) if with_tls && connection.tls == Tls::Prefer => attempt(None).await.map_err(reason),
+        Err(e) => {
+            let first = reason(e);
+            let text = match &first {
+                Reason::Driver(text) => text.as_str(),
+                Reason::Server(_) => "",
+            };
+            // verify-ca: mysql_async's "skip the host name" does not recognise rustls 0.23's
+            // name error, so the chain is checked for a name the certificate holds instead.
+            // rustls checks the chain before the name: a name error means the chain verified.
+            match (
+                connection.tls,
+                ssl,
+                super::tls::presented_dns_names(text).first(),
+            ) {
+                (Tls::VerifyCa, Some(ssl), Some(name)) => attempt(Some(
+                    ssl.with_danger_skip_domain_validation(false)
+                        .with_danger_tls_hostname_override(Some(name.clone())),
+                ))
+                .await
+                .map_err(reason),
+                _ => Err(first),
+            }
+        }
+    }
+}
+
+/// The TLS options of mysql_async for a mode: the operating system's roots and the URL's file
+/// (never the driver's built-in list), the checks the mode asks for, a client certificate.
+fn mysql_ssl(connection: &Connection) -> Result<mysql_async::SslOpts, String> {
+    let (accept_any, skip_name) = super::tls::mysql_checks(connection.tls);
+    // mysql_async builds its certificate verifier even when it accepts any certificate, and
+    // that needs at least one root: the operating system's are given in every mode.
+    let mut roots: Vec<_> = super::tls::native_roots()
+        .iter()
+        .map(|c| c.to_vec().into())
+        .collect();
+    if !accept_any {
+        if let Some(path) = &connection.options.tls_files.root_cert {
+            for cert in super::tls::read_certs(path)? {
+                roots.push(cert.to_vec().into());
+            }
+        }
+    }
+    if roots.is_empty() {
+        return Err(format!(
+            "sslMode={} needs root certificates here, and there are none: the operating system's store is empty and no root file is set",
+            connection.tls.name()
+        ));
+    }
+    let files = &connection.options.tls_files;
+    let identity = match (&files.client_cert, &files.client_key) {
+        (Some(cert), Some(key)) => Some(mysql_async::ClientIdentity::new(
+            std::path::PathBuf::from(cert).into(),
+            std::path::PathBuf::from(key).into(),
+        )),
+        _ => None,
+    };
+    Ok(mysql_async::SslOpts::default()
+        .with_root_certs(roots)
+        .with_disable_built_in_roots(true)
+        .with_danger_accept_invalid_certs(accept_any)
+        .with_danger_skip_domain_validation(skip_name)
+        .with_client_identity(identity))
+}
+
+/// A driver's reason, or the one line that explains a TLS failure.
+fn explained(connection: &Connection, reason: String) -> String {
+    super::tls::explain(connection, &reason).unwrap_or(reason)
+}
+
+/// The statements of `initSql` when each only sets session variables (`SET`, `RESET`, `SET
+/// ROLE`, `SET NAMES`…): not transaction characteristics, not server-wide (`GLOBAL`,
+/// `PERSIST`), no parentheses (no function call or subquery, which could write).
+pub fn session_settings(flavor: Flavor, sql: &str) -> Result<Vec<String>, String> {
+    let dialect = match flavor {
+        Flavor::Postgres => crate::sql::Dialect::Postgres,
+        _ => crate::sql::Dialect::MySql,
+    };
+    let split = crate::sql::split::split(sql, dialect);
+    let mut out = Vec::new();
+    for statement in &split.statements {
+        let text = sql[statement.range.start..statement.range.end]
+            .trim()
+            .trim_end_matches(';')
+            .trim();
+        if text.is_empty() {
+            continue;
+        }
+        let lower = text.to_ascii_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '@'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let first = words.first().copied().unwrap_or_default();
+        let forbidden = [
+            "transaction",
+            "characteristics",
+            "global",
+            "persist",
+            "persist_only",
+            "@@global",
+            "default_transaction_read_only",
+            "transaction_read_only",
+            "tx_read_only",
+        ];
+        let setting = matches!(first, "set" | "reset")
+            && !words.iter().any(|w| forbidden.contains(w))
+            && !text.contains(['(', ';']);
+        if !setting {
+            let shown: String = text
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let shown: String = shown.chars().take(40).collect();
+            return Err(format!(
+                "flyway-lsp runs only session SET statements of initSql, so that its reads never write, and `{shown}…` is not one; set initSql for flyway-lsp to the SET statements alone (e.g. --set initSql=\"SET ROLE app\")"
+            ));
+        }
+        out.push(text.to_string());
+    }
+    Ok(out)
+}
+
 fn pg_reason(err: &tokio_postgres::Error) -> String {
     if let Some(db) = err.as_db_error() {
         return db.message().to_string();
@@ -979,9 +1283,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn tls_required_is_refused_with_one_clear_line() {
+    async fn a_root_file_that_cannot_be_read_is_one_line_without_the_password() {
         let c = Connection::parse(
-            "jdbc:postgresql://127.0.0.1:1/db?sslmode=require&password=hunter2",
+            "jdbc:postgresql://127.0.0.1:1/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem&password=hunter2",
             None,
             None,
         )
@@ -990,9 +1294,76 @@ mod tests {
             panic!("expected a connection error");
         };
         assert!(
-            message.contains("TLS") && !message.contains("hunter2"),
+            message.contains("cannot read the certificate file /nonexistent/ca.pem")
+                && !message.contains("hunter2"),
             "{message}"
         );
         assert!(!message.contains('\n'));
+    }
+
+    /// Flyway's connectRetries: a failed attempt is tried again after 1 s.
+    #[tokio::test]
+    async fn connect_retries_wait_and_try_again() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let mut c = Connection::parse(
+            &format!("jdbc:postgresql://127.0.0.1:{port}/db?sslmode=disable"),
+            None,
+            None,
+        )
+        .unwrap();
+        let start = std::time::Instant::now();
+        assert!(Client::connect(&c, CONNECT_TIMEOUT).await.is_err());
+        assert!(start.elapsed() < Duration::from_secs(1));
+        c.options.retries = 1;
+        c.options.retries_interval = Duration::from_secs(120);
+        let start = std::time::Instant::now();
+        assert!(Client::connect(&c, CONNECT_TIMEOUT).await.is_err());
+        assert!(
+            start.elapsed() >= Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn init_sql_runs_only_session_settings() {
+        assert_eq!(
+            session_settings(Flavor::Postgres, "SET search_path TO app; SET ROLE owner;").unwrap(),
+            vec!["SET search_path TO app", "SET ROLE owner"]
+        );
+        assert_eq!(
+            session_settings(
+                Flavor::MySql,
+                "SET NAMES utf8mb4; SET SESSION sql_mode = 'ANSI'"
+            )
+            .unwrap(),
+            vec!["SET NAMES utf8mb4", "SET SESSION sql_mode = 'ANSI'"]
+        );
+        for refused in [
+            "DELETE FROM t",
+            "SET search_path TO x; COMMIT; DROP TABLE t",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+            "SET TRANSACTION READ WRITE",
+            "SET default_transaction_read_only = off",
+            "SET GLOBAL max_connections = 1",
+            "SET PERSIST max_connections = 1",
+            "SET @@global.sql_mode = ''",
+            "SET @x = (SELECT f())",
+            "SET @x = writes_something()",
+            "SELECT set_config('search_path', 'x', false)",
+        ] {
+            let flavor = if refused.contains('@') {
+                Flavor::MySql
+            } else {
+                Flavor::Postgres
+            };
+            let err = session_settings(flavor, refused).unwrap_err();
+            assert!(
+                err.contains("only session SET statements"),
+                "{refused}: {err}"
+            );
+        }
     }
 }

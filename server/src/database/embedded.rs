@@ -643,6 +643,7 @@ impl Embedded {
             password: None,
             tls: Tls::Disable,
             params: Default::default(),
+            options: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod on_target;
 pub mod resolve;
 pub mod settings;
 pub mod snapshot;
+pub mod tls;
 pub mod url;
 pub mod validate;
 

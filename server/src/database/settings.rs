@@ -63,8 +63,22 @@ impl DbSettings {
                 layers.get("password")?.map(|(v, _)| v),
             )
         };
-        let connection = Connection::parse(&url, user.as_deref(), password.as_deref())
+        let mut connection = Connection::parse(&url, user.as_deref(), password.as_deref())
             .map_err(|e| ConfigError::new(format!("{source}: `url`: {e}")))?;
+        if url_override.is_none() {
+            // Flyway's connection settings; the temporary server of a dry-run is local and
+            // gets none of them.
+            connection.options.init_sql = layers
+                .get("initSql")?
+                .map(|(v, _)| v)
+                .filter(|v| !v.trim().is_empty());
+            connection.options.retries = whole_number(layers, "connectRetries")?.unwrap_or(0);
+            connection.options.retries_interval = std::time::Duration::from_secs(
+                whole_number(layers, "connectRetriesInterval")?
+                    .unwrap_or(120)
+                    .into(),
+            );
+        }
         let schemas: Vec<String> = layers
             .get("schemas")?
             .map(|(v, _)| {
@@ -125,6 +139,19 @@ impl DbSettings {
             environment: config.environment.clone(),
             read_limits: ReadLimits::default(),
         }))
+    }
+}
+
+/// A setting that must be a whole number (`connectRetries`), as Flyway reads it.
+fn whole_number(layers: &crate::config::Layers, key: &str) -> Result<Option<u32>, ConfigError> {
+    match layers.get(key)? {
+        None => Ok(None),
+        Some((v, source)) => v.trim().parse::<u32>().map(Some).map_err(|_| {
+            ConfigError::new(format!(
+                "{source}: `{key}` must be a whole number, not \"{}\"",
+                redact_text(&v).chars().take(40).collect::<String>()
+            ))
+        }),
     }
 }
 

@@ -7,6 +7,7 @@
 //! started with `default_transaction_read_only=on`); everything else is read through
 //! [`Client`] inside `BEGIN READ ONLY` / `START TRANSACTION READ ONLY`, rolled back.
 
+use std::path::Path;
 use std::process::Stdio;
 
 use tokio::io::AsyncWriteExt;
@@ -14,7 +15,7 @@ use tokio::io::AsyncWriteExt;
 use super::client::{quote_ident, quote_literal, Client, DbError, ReadLimits, CONNECT_TIMEOUT};
 use super::embedded::{Embedded, PG_ADMIN};
 use super::settings::DbSettings;
-use super::url::redact_text;
+use super::url::{redact_text, Connection, TargetServer, Tls};
 use crate::sql::server::leading_version;
 use crate::sql::server::Flavor;
 
@@ -271,7 +272,16 @@ async fn pg_dump(
 ) -> Result<Vec<u8>, DbError> {
     let c = &settings.connection;
     let mut dump = tokio::process::Command::new(server.bindir.join("pg_dump"));
-    dump.args(["-h", &c.host, "-p", &c.port.to_string()]);
+    let hosts = c.hosts();
+    let join = |part: &dyn Fn(&(String, u16)) -> String| {
+        hosts.iter().map(part).collect::<Vec<_>>().join(",")
+    };
+    dump.args([
+        "-h",
+        &join(&|(h, _)| h.clone()),
+        "-p",
+        &join(&|(_, p)| p.to_string()),
+    ]);
     if let Some(user) = &c.user {
         dump.args(["-U", user]);
     }
@@ -283,8 +293,15 @@ async fn pg_dump(
         .args(extra)
         .arg("--dbname")
         .arg(&c.database)
-        .env("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT.as_secs().to_string())
-        .env("PGSSLMODE", "disable")
+        .env(
+            "PGCONNECT_TIMEOUT",
+            c.options
+                .connect_timeout
+                .unwrap_or(CONNECT_TIMEOUT)
+                .as_secs()
+                .max(2)
+                .to_string(),
+        )
         .env("PGAPPNAME", "flyway-lsp dry-run (read only)")
         .env(
             "PGOPTIONS",
@@ -299,6 +316,9 @@ async fn pg_dump(
         Some(password) => dump.env("PGPASSWORD", password),
         None => dump.env_remove("PGPASSWORD"),
     };
+    for (key, value) in libpq_tls(server.dir(), c)? {
+        dump.env(key, value);
+    }
     let output = tokio::time::timeout(limits.statement_timeout, dump.output())
         .await
         .map_err(|_| {
@@ -327,6 +347,77 @@ async fn pg_dump(
         )));
     }
     Ok(output.stdout)
+}
+
+/// The libpq environment that makes `pg_dump` connect as the client did: the same TLS mode,
+/// the same roots (the operating system's written to a file in the private folder, since
+/// libpq 15 has no `sslrootcert=system`), the client certificate, the same kind of server.
+/// In `prefer` / `require` the root file is one that does not exist, so libpq checks no
+/// certificate (it would check against `~/.postgresql/root.crt` otherwise).
+fn libpq_tls(dir: &Path, c: &Connection) -> Result<Vec<(&'static str, String)>, DbError> {
+    let nothing = dir.join("none").to_string_lossy().into_owned();
+    let mut env = vec![("PGSSLMODE", c.tls.name().to_string())];
+    let files = &c.options.tls_files;
+    let root = match c.tls {
+        Tls::VerifyCa | Tls::VerifyFull => {
+            let path = dir.join("target-roots.pem");
+            let mut pem = String::new();
+            for cert in super::tls::native_roots() {
+                pem.push_str(&pem_block(cert));
+            }
+            if let Some(file) = &files.root_cert {
+                for cert in super::tls::read_certs(file).map_err(DbError::connect)? {
+                    pem.push_str(&pem_block(&cert));
+                }
+            }
+            std::fs::write(&path, pem)
+                .map_err(|e| DbError::connect(format!("cannot write {}: {e}", path.display())))?;
+            path.to_string_lossy().into_owned()
+        }
+        _ => nothing.clone(),
+    };
+    env.push(("PGSSLROOTCERT", root));
+    env.push((
+        "PGSSLCERT",
+        files.client_cert.clone().unwrap_or_else(|| nothing.clone()),
+    ));
+    env.push(("PGSSLKEY", files.client_key.clone().unwrap_or(nothing)));
+    let attrs = match c.options.target_server {
+        TargetServer::Any | TargetServer::PreferPrimary => "any",
+        TargetServer::Primary => "read-write",
+        TargetServer::Secondary => "read-only",
+        TargetServer::PreferSecondary => "prefer-standby",
+    };
+    env.push(("PGTARGETSESSIONATTRS", attrs.to_string()));
+    Ok(env)
+}
+
+/// A DER certificate as a PEM block.
+fn pem_block(der: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::new();
+    for chunk in der.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                text.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in text.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
 }
 
 /// Runs `sql` through psql into the temporary server; returns the error lines psql printed.
@@ -668,6 +759,40 @@ pub fn version_note(target: &str, target_flavor: Flavor, server: &Embedded) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pem_blocks_are_base64_in_lines_of_64() {
+        assert_eq!(
+            pem_block(b"Man"),
+            "-----BEGIN CERTIFICATE-----\nTWFu\n-----END CERTIFICATE-----\n"
+        );
+        assert_eq!(pem_block(b"Ma").lines().nth(1), Some("TWE="));
+        assert_eq!(pem_block(b"M").lines().nth(1), Some("TQ=="));
+        let long = pem_block(&[0u8; 60]);
+        assert_eq!(long.lines().nth(1).map(str::len), Some(64));
+        assert_eq!(long.lines().nth(2), Some("AAAAAAAAAAAAAAAA"));
+    }
+
+    #[test]
+    fn pg_dump_connects_as_the_client_does() {
+        let dir = std::env::temp_dir();
+        let c = Connection::parse(
+            "jdbc:postgresql://h1,h2:5433/d?sslmode=require&targetServerType=primary",
+            None,
+            None,
+        )
+        .unwrap();
+        let env = libpq_tls(&dir, &c).unwrap();
+        let get = |k: &str| {
+            env.iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("PGSSLMODE").as_deref(), Some("require"));
+        // No root file: libpq checks no certificate in require mode.
+        assert!(!Path::new(&get("PGSSLROOTCERT").unwrap()).exists());
+        assert_eq!(get("PGTARGETSESSIONATTRS").as_deref(), Some("read-write"));
+    }
 
     #[test]
     fn definers_are_removed_whatever_their_quoting() {
