@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust unit and end-to-end tests, then the language server under a
-# third-party LSP client (pytest-lsp). Installs the Python test dependencies when missing.
+# third-party LSP client (pytest-lsp), Neovim and the VS Code extension's checks. Installs the
+# Python test dependencies into a virtual environment under the target folder when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,11 +9,14 @@ echo "== cargo test"
 cargo test --workspace --locked
 
 echo "== language server under pytest-lsp"
-if ! python3 -c "import pytest_lsp" 2>/dev/null; then
-  python3 -m pip install --quiet --disable-pip-version-check -r tests/lsp/requirements.txt
+# A virtual environment of the tests' own (PEP 668 systems refuse installs into the system Python).
+venv="${CARGO_TARGET_DIR:-$PWD/target}/test-venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pytest_lsp" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/lsp/requirements.txt
 fi
 cargo build --locked -q -p flyway-lsp
-FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" python3 -m pytest tests/lsp -q -p no:cacheprovider
+FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" "$venv/bin/python" -m pytest tests/lsp -q -p no:cacheprovider
 
 echo "== Neovim (headless, the Debian package's 0.7) against the server"
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" bash tests/editors/neovim.sh

@@ -158,7 +158,7 @@ fn corpus_findings_are_pinned() {
     ));
 
     let path = root.join("tests/corpora/findings.md");
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
+    if super::update_expect() {
         std::fs::write(&path, &report).expect("write findings.md");
         return;
     }

@@ -57,7 +57,7 @@ fn processes_in(path: &Path) -> Vec<String> {
 }
 
 #[track_caller]
-fn assert_nothing_left(tmp: &Path, context: &str) {
+pub(crate) fn assert_nothing_left(tmp: &Path, context: &str) {
     let started = Instant::now();
     // A killed server's backends may take a moment to notice their postmaster is gone.
     while !processes_in(tmp).is_empty() && started.elapsed() < Duration::from_secs(10) {

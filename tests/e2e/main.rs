@@ -73,10 +73,15 @@ pub fn run(args: &[&str]) -> Run {
     run_in(&repo_root(), args)
 }
 
+/// Whether expected files are to be rewritten: `UPDATE_EXPECT=1` only (`0`, empty or unset: compare).
+pub fn update_expect() -> bool {
+    std::env::var("UPDATE_EXPECT").is_ok_and(|v| v == "1")
+}
+
 /// Compares `actual` with `tests/e2e/expected/NAME`, or rewrites it when UPDATE_EXPECT=1.
 pub fn assert_expected(name: &str, actual: &str) {
     let path = repo_root().join("tests/e2e/expected").join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
+    if update_expect() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
