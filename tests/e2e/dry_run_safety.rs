@@ -200,12 +200,8 @@ fn dry_run_each(
 
 #[test]
 fn postgres_hostile_migrations_cannot_touch_the_target() {
-    let Some(db) = TestDb::create(Flavor::Postgres) else {
-        return;
-    };
-    let Some(victim) = TestDb::create(Flavor::Postgres) else {
-        return;
-    };
+    let db = TestDb::create(Flavor::Postgres);
+    let victim = TestDb::create(Flavor::Postgres);
     victim.execute("CREATE TABLE canary (x int); INSERT INTO canary VALUES (1);");
     let dir = postgres_target(&db);
     let tmp = private_tmp();
@@ -275,9 +271,7 @@ fn postgres_hostile_migrations_cannot_touch_the_target() {
 
 #[test]
 fn postgres_dry_run_gives_up_on_a_locked_target_instead_of_hanging() {
-    let Some(db) = TestDb::create(Flavor::Postgres) else {
-        return;
-    };
+    let db = TestDb::create(Flavor::Postgres);
     let dir = postgres_target(&db);
     write(
         &dir.path().join("sql"),
@@ -311,9 +305,7 @@ fn postgres_dry_run_gives_up_on_a_locked_target_instead_of_hanging() {
 
 #[test]
 fn postgres_dry_run_sees_the_targets_schema_roles_and_sequences() {
-    let Some(db) = TestDb::create(Flavor::Postgres) else {
-        return;
-    };
+    let db = TestDb::create(Flavor::Postgres);
     let dir = postgres_target(&db);
     let role = format!("{}_reader", db.name);
     db.execute(&format!("CREATE ROLE {role} NOLOGIN"));
@@ -359,12 +351,8 @@ fn postgres_dry_run_sees_the_targets_schema_roles_and_sequences() {
 
 #[test]
 fn mariadb_hostile_migrations_cannot_touch_the_server() {
-    let Some(db) = TestDb::create(Flavor::MariaDb) else {
-        return;
-    };
-    let Some(victim) = TestDb::create(Flavor::MariaDb) else {
-        return;
-    };
+    let db = TestDb::create(Flavor::MariaDb);
+    let victim = TestDb::create(Flavor::MariaDb);
     victim.execute("CREATE TABLE canary (x INT)");
     victim.execute("INSERT INTO canary VALUES (1)");
     let dir = mysql_target(&db);
@@ -400,9 +388,7 @@ fn mariadb_hostile_migrations_cannot_touch_the_server() {
 
 #[test]
 fn mariadb_dry_run_sees_the_targets_schema() {
-    let Some(db) = TestDb::create(Flavor::MariaDb) else {
-        return;
-    };
+    let db = TestDb::create(Flavor::MariaDb);
     let dir = mysql_target(&db);
     let sql = dir.path().join("sql");
     write(
@@ -457,9 +443,7 @@ fn start_sleeping(flavor: Flavor, db: &TestDb, dir: &Path, tmp: &Path) -> std::p
 }
 
 fn signal_survivors(flavor: Flavor) {
-    let Some(db) = TestDb::create(flavor) else {
-        return;
-    };
+    let db = TestDb::create(flavor);
     let dir = match flavor {
         Flavor::Postgres => postgres_target(&db),
         _ => mysql_target(&db),

@@ -43,7 +43,7 @@ fn triples(expected: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
 #[test]
 fn sql_baseline_row_is_the_applied_baseline() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -91,7 +91,7 @@ fn sql_baseline_row_is_the_applied_baseline() {
 #[test]
 fn versioned_pending_pattern_leaves_repeatables_errors() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -143,7 +143,7 @@ fn versioned_pending_pattern_leaves_repeatables_errors() {
 #[test]
 fn a_file_put_back_after_a_delete_row_is_pending() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -172,7 +172,7 @@ fn a_file_put_back_after_a_delete_row_is_pending() {
 #[test]
 fn failed_repeatable_with_its_checksum_is_only_failed() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -195,7 +195,7 @@ fn failed_repeatable_with_its_checksum_is_only_failed() {
 #[test]
 fn jdbc_row_and_sql_file_of_one_version_are_matched_by_type() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -232,7 +232,7 @@ fn jdbc_row_and_sql_file_of_one_version_are_matched_by_type() {
 #[test]
 fn info_lists_applied_rows_before_ignored_files() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -258,7 +258,7 @@ fn info_lists_applied_rows_before_ignored_files() {
 #[test]
 fn validate_text_repeats_hints_and_names_a_missing_schema() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         let dir = folder();
         let sql = dir.path().join("sql");
         write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
@@ -306,7 +306,7 @@ fn validate_text_repeats_hints_and_names_a_missing_schema() {
 #[test]
 fn duplicate_versions_fail_as_flywayss_resolver_does() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -341,7 +341,7 @@ fn duplicate_versions_fail_as_flywayss_resolver_does() {
 #[test]
 fn target_leaves_later_migrations_above_it() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -396,7 +396,7 @@ fn target_leaves_later_migrations_above_it() {
 #[test]
 fn versions_with_a_dot_before_no_digit_are_skipped_files() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -433,7 +433,7 @@ fn versions_with_a_dot_before_no_digit_are_skipped_files() {
 #[test]
 fn special_versions_and_unicode_digits_are_versions() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -488,7 +488,7 @@ fn placeholder_config(dir: &std::path::Path, url: &str, extra: &str) {
 #[test]
 fn placeholders_replaced_as_placeholder_replacing_reader_does() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -523,7 +523,7 @@ fn placeholders_replaced_as_placeholder_replacing_reader_does() {
 #[test]
 fn placeholder_prefix_and_suffix_are_used() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -733,7 +733,7 @@ fn execute_in_transaction_false_accepts_a_mixed_script_with_a_warning() {
 #[test]
 fn validate_migration_naming_fails_every_command_first() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         let dir = folder();
         let sql = dir.path().join("sql");
         write(&sql, "V1__ok.sql", "CREATE TABLE ok (id int);\n");
@@ -771,7 +771,7 @@ fn validate_migration_naming_fails_every_command_first() {
 #[test]
 fn java_migrations_are_resolved_as_jdbc() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let res = dir.path().join("src/main/resources/db/migration");
@@ -848,7 +848,7 @@ fn java_migrations_are_resolved_as_jdbc() {
 #[test]
 fn undo_rows_are_undone_in_teams_and_unreadable_in_community() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -928,7 +928,7 @@ fn undo_rows_are_undone_in_teams_and_unreadable_in_community() {
 #[test]
 fn duplicate_sql_callbacks_stop_validate_and_info() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let a = dir.path().join("sql");
@@ -979,7 +979,7 @@ fn duplicate_sql_callbacks_stop_validate_and_info() {
 #[test]
 fn double_delete_rows_and_target_current_on_an_empty_history() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");
@@ -1017,7 +1017,7 @@ fn double_delete_rows_and_target_current_on_an_empty_history() {
 #[test]
 fn flyway_user_placeholder_is_the_servers_current_user() {
     for flavor in FLAVORS {
-        let db = TestDb::create(flavor).expect("the database server must run for this test");
+        let db = TestDb::create(flavor);
         db.create_history();
         let dir = folder();
         let sql = dir.path().join("sql");

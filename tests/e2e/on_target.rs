@@ -17,7 +17,7 @@ use super::dry_run_safety::{assert_same, full_fingerprint};
 use super::{run_in, Run};
 
 fn postgres() -> TestDb {
-    TestDb::create(Flavor::Postgres).expect("PostgreSQL must run on 127.0.0.1:5432 for this test")
+    TestDb::create(Flavor::Postgres)
 }
 
 fn on_target(dir: &std::path::Path, db: &TestDb, extra: &[&str]) -> Run {
