@@ -13,6 +13,7 @@ mod dry_run_safety;
 mod fidelity;
 mod fixtures;
 mod folders;
+mod formats;
 mod hostile_files;
 mod lsp;
 mod lsp_transport;
