@@ -59,7 +59,9 @@ def test_a_staged_migration_with_a_duplicate_version_fails_the_commit(repo, tmp_
 
 def test_only_staged_files_are_checked(repo, tmp_path):
     # A good staged migration passes although an unstaged file beside it would fail.
-    (repo / "db/migration/V2__add_price.sql").write_text("ALTER TABLE product ADD price int;\n")
+    (repo / "db/migration/V2__add_price.sql").write_text(
+        "SET lock_timeout = '5s';\nALTER TABLE product ADD price int;\n"
+    )
     git(repo, "add", "db/migration/V2__add_price.sql")
     (repo / "db/migration/v3__lower_case.sql").write_text("SELECT 1;\n")
     result = try_repo(repo, tmp_path)
