@@ -36,3 +36,44 @@ def test_junit_parses_and_counts_agree_with_json(tmp_path):
         messages = sorted(f.get("message") for f in root.iter("failure"))
         assert messages == sorted(d["message"].replace("\x1b", "\\x1b").replace("\x07", "\\x07")
                                   for d in failing)
+
+
+def run_on_terminal(args, env_extra=None):
+    """Runs flyway-lsp with stdout and stderr on a pseudo-terminal; returns what it printed."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    env.update(env_extra or {})
+    process = subprocess.Popen([BIN, *args], cwd=ROOT, stdout=terminal, stderr=terminal, env=env)
+    os.close(terminal)
+    output = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the process ended
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=60)
+    os.close(controller)
+    return process.returncode, output.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def test_on_a_terminal_frames_and_colour_are_on_unless_no_color():
+    path = "fixtures/postgres-snake/broken"
+    code, out = run_on_terminal(["check", path])
+    assert code == 1
+    assert "\x1b[1;31merror[duplicate-version]\x1b[0m" in out
+    assert "3 |\x1b[0m ALTER TABLE orders ADD COLUMN priority" in out and "^^^" in out
+    code, out = run_on_terminal(["check", path], {"NO_COLOR": "1"})
+    assert "\x1b[" not in out.replace("\x1b[2K", "")
+    assert "^^^" in out
+    code, out = run_on_terminal(["check", "--no-source", "--color", "never", path])
+    piped = check(ROOT, path).stdout
+    assert out.replace("\r\x1b[2K", "") == piped
