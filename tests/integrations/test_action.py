@@ -307,6 +307,14 @@ def test_install_refuses_a_wrong_sum_or_a_wrong_pin_or_a_missing_asset(tmp_path,
     assert result.returncode == 3 and "HTTP 404" in result.stdout
 
 
+def test_install_without_a_repository_says_so(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "install", "--version", "0.1.0", "--repository", "",
+         "--dest", str(tmp_path / "bin")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3
+    assert "set the action's `repository` input" in result.stdout
+
+
 def test_runner_platforms_map_to_release_targets():
     assert action.target_triple("Linux", "X64") == "x86_64-unknown-linux-musl"
     assert action.target_triple("Linux", "ARM64") == "aarch64-unknown-linux-musl"
@@ -315,3 +323,20 @@ def test_runner_platforms_map_to_release_targets():
     with pytest.raises(action.ActionError):
         action.target_triple("Windows", "ARM64")
     assert action.archive_name("0.1.0", "x86_64-pc-windows-msvc").endswith(".zip")
+
+
+def test_action_yml_runs_this_script_with_declared_inputs():
+    import yaml  # installed with pre-commit
+
+    action_yml = (ROOT / "action.yml").read_text()
+    spec_ = yaml.safe_load(action_yml)
+    assert spec_["runs"]["using"] == "composite"
+    declared = set(spec_["inputs"])
+    used = set(re.findall(r"inputs\.([A-Za-z0-9_-]+)", action_yml))
+    assert used <= declared, used - declared
+    scripts = {step["env"]["SCRIPT"] for step in spec_["runs"]["steps"]}
+    for script in scripts:
+        path = ROOT / script.replace("${{ github.action_path }}/", "")
+        assert path == SCRIPT, path
+    commands = " ".join(step["run"] for step in spec_["runs"]["steps"])
+    assert '"$SCRIPT" install' in commands and '"$SCRIPT" run' in commands

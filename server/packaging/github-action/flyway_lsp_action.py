@@ -120,6 +120,8 @@ def unpack_binary(archive: bytes, name: str, dest: str) -> str:
 
 def install(args: argparse.Namespace) -> int:
     version = args.version.removeprefix("v")
+    if not args.base_url and "/" not in args.repository.strip("/"):
+        raise ActionError("cannot tell which repository the releases are in: set the action's `repository` input")
     target = args.target or target_triple(
         os.environ.get("RUNNER_OS", platform.system()),
         os.environ.get("RUNNER_ARCH", platform.machine()),
