@@ -45,6 +45,8 @@ def run_on_terminal(args, env_extra=None):
 
     controller, terminal = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    # No progress indicator on the shared terminal, however slow the machine.
+    env["FLYWAYLSP_PROGRESS_DELAY_MS"] = "3600000"
     env.update(env_extra or {})
     process = subprocess.Popen([BIN, *args], cwd=ROOT, stdout=terminal, stderr=terminal, env=env)
     os.close(terminal)
@@ -77,3 +79,47 @@ def test_on_a_terminal_frames_and_colour_are_on_unless_no_color():
     code, out = run_on_terminal(["check", "--no-source", "--color", "never", path])
     piped = check(ROOT, path).stdout
     assert out.replace("\r\x1b[2K", "") == piped
+
+
+def stderr_on_terminal(args, cwd):
+    """Runs flyway-lsp with stderr on a pseudo-terminal and stdout piped."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "FLYWAYLSP_PROGRESS_DELAY_MS": "0"}
+    process = subprocess.Popen([BIN, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=terminal,
+                               env=env)
+    os.close(terminal)
+    err = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    out = process.stdout.read()
+    process.wait(timeout=120)
+    os.close(controller)
+    return process.returncode, out.decode(), err.decode("utf-8", "replace")
+
+
+def test_progress_shows_on_a_terminal_stderr_for_text_runs_only(tmp_path):
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    statement = "ALTER TABLE t ADD COLUMN c{} int;\n"
+    (sql / "V1__t.sql").write_text("CREATE TABLE t (id bigint);\n")
+    for i in range(2, 300):
+        (sql / f"V{i}__m.sql").write_text("SET lock_timeout = '1s';\n" + statement.format(i))
+    code, out, err = stderr_on_terminal(["check", "sql"], tmp_path)
+    assert "checking… " in err and err.endswith("\r\x1b[2K"), repr(err[-200:])
+    assert "checking" not in out and out.startswith("No problems found"), out[:300]
+    _, json_out, err = stderr_on_terminal(["check", "--format", "json", "sql"], tmp_path)
+    assert err == "" and json.loads(json_out)["version"] == 1
+    _, _, err = stderr_on_terminal(["check", "--quiet", "sql"], tmp_path)
+    assert err == ""

@@ -7,8 +7,16 @@ use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// How long a run may take before the indicator appears.
+/// How long a run may take before the indicator appears (`FLYWAYLSP_PROGRESS_DELAY_MS` sets
+/// another, for tests; not a `FLYWAY_` name, which Flyway's settings own).
 const DELAY: Duration = Duration::from_millis(400);
+
+fn delay() -> Duration {
+    std::env::var("FLYWAYLSP_PROGRESS_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(DELAY, Duration::from_millis)
+}
 const TICK: Duration = Duration::from_millis(100);
 
 pub struct Progress {
@@ -25,7 +33,10 @@ impl Progress {
         let (stop, stopped) = channel::<()>();
         let thread = std::thread::spawn(move || {
             let began = Instant::now();
-            if !matches!(stopped.recv_timeout(DELAY), Err(RecvTimeoutError::Timeout)) {
+            if !matches!(
+                stopped.recv_timeout(delay()),
+                Err(RecvTimeoutError::Timeout)
+            ) {
                 return;
             }
             let frames = ['|', '/', '-', '\\'];
