@@ -300,6 +300,26 @@ fn check_changed_since_reports_only_changed_files() {
         "{}",
         changed.stderr
     );
+    // Run from outside the repository, the repository is the one holding the path.
+    let outside = tempfile::tempdir().unwrap();
+    let from_outside = run_in(
+        outside.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--changed-since",
+            "base",
+            root.join("db").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        rules_by_file(&from_outside.stdout).len(),
+        5,
+        "{}{}",
+        from_outside.stdout,
+        from_outside.stderr
+    );
     // The whole folder is still read: a duplicate the change makes is reported on both files
     // (the unchanged one names the changed one).
     std::fs::write(sql.join("V01__dup.sql"), "CREATE TABLE h (id bigint);\n").unwrap();

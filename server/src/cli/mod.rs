@@ -505,8 +505,9 @@ fn check(
     options.overrides.extend(args.db.overrides());
     // The reference is checked before the (possibly long) check.
     let changed = match &args.changed_since {
+        // The repository is the one holding the first path (the working folder may be outside it).
         Some(reference) => Some(
-            crate::history::changed_since(cwd, reference)
+            crate::history::changed_since(&git_folder(&args.paths, cwd), reference)
                 .map_err(|m| CliError::Config(ConfigError::new(format!("--changed-since: {m}"))))?,
         ),
         None => None,
@@ -539,6 +540,18 @@ fn check(
     drop(progress);
     output::write(args.format, &diagnostics, &summary, cwd, style, out)?;
     Ok(summary.exit_code())
+}
+
+/// The folder whose git work tree `--changed-since` reads: the first path's (its folder for a
+/// file), else the working folder.
+fn git_folder(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    match paths.first().map(|p| absolute(cwd, p)) {
+        Some(path) if path.is_dir() => path,
+        Some(path) => path
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf),
+        None => cwd.to_path_buf(),
+    }
 }
 
 fn info(
