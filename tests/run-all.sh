@@ -30,3 +30,6 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "SKIPPED: npm not found (install Node.js 20 to test the VS Code extension)" >&2
 fi
+
+echo "== CI integrations: the GitHub Action's script, JUnit as XML, the pre-commit hook"
+bash tests/integrations/run.sh

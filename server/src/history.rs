@@ -6,7 +6,7 @@
 //! Architecture invariant: the only module besides the database one that runs external commands;
 //! failures come back as values.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -125,6 +125,60 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
         return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The files under the git work tree of `dir` that differ from `reference`: changed in commits
+/// since it, staged, unstaged, or untracked (not ignored); a renamed file by its new name. Paths
+/// are canonical. Errors are one line: no git, not a repository, an unknown reference.
+pub fn changed_since(dir: &Path, reference: &str) -> Result<BTreeSet<PathBuf>, String> {
+    if reference.starts_with('-') {
+        return Err(format!("`{reference}` is not a git reference"));
+    }
+    let root = git(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        if e.starts_with("cannot run git") {
+            e
+        } else {
+            format!("{} is not inside a git work tree", dir.display())
+        }
+    })?;
+    let root = PathBuf::from(root.trim_end_matches(['\n', '\r']));
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    git(
+        &root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| format!("git reference `{reference}` does not exist"))?;
+    let changed = git(
+        &root,
+        &[
+            "-c",
+            "core.quotePath=false",
+            "diff",
+            "--name-only",
+            "--no-renames",
+            "-z",
+            reference,
+            "--",
+        ],
+    )?;
+    let untracked = git(
+        &root,
+        &["ls-files", "--others", "--exclude-standard", "-z", "--"],
+    )?;
+    Ok(changed
+        .split('\0')
+        .chain(untracked.split('\0'))
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            let path = root.join(name);
+            std::fs::canonicalize(&path).unwrap_or(path)
+        })
+        .collect())
 }
 
 /// The migrations under `locations` as they are in `reference`, with their Flyway checksums.

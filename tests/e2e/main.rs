@@ -15,6 +15,7 @@ mod fidelity;
 mod fix_proof;
 mod fixtures;
 mod folders;
+mod formats;
 mod hostile_files;
 mod lsp;
 mod lsp_transport;

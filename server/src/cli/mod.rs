@@ -1,9 +1,12 @@
 //! The command-line front end: argument parsing, exit codes and printing. No rule logic lives
 //! here; it calls [`crate::engine`] and formats what comes back.
 
+mod ci_formats;
 mod db;
+mod frames;
 mod info;
 mod output;
+mod progress;
 mod rules_cmd;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -91,10 +94,36 @@ struct CheckArgs {
     /// ignored, missing and pending migrations become findings (implied by --url).
     #[arg(long)]
     connect: bool,
+    /// Report only findings in files that differ from this git reference (committed, staged,
+    /// unstaged or untracked changes); the whole folder is still read.
+    #[arg(long, value_name = "REF")]
+    changed_since: Option<String>,
+    /// Text format: show the offending line under each finding (default on a terminal).
+    #[arg(long, conflicts_with = "no_source")]
+    show_source: bool,
+    /// Text format: never show the offending lines.
+    #[arg(long)]
+    no_source: bool,
+    /// Text format: colours (auto: on a terminal, unless NO_COLOR is set).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Text format: print only the findings (no closing line, no progress).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Text format: print the number of findings of each rule instead of each finding.
+    #[arg(long)]
+    statistics: bool,
     #[command(flatten)]
     config: ConfigArgs,
     #[command(flatten)]
     db: DbArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Args, Debug)]
@@ -206,6 +235,12 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// JUnit XML: one test suite per file with findings.
+    Junit,
+    /// A Markdown table (the GitHub Action's summary and pull-request comment).
+    Markdown,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,19 +261,32 @@ pub fn main() -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    use std::io::IsTerminal;
+    let terminal = std::io::stdout().is_terminal();
     // Not a held lock: `serve` writes to stdout through its own handle.
     let mut out = std::io::BufWriter::new(std::io::stdout());
-    let code = run(args, env, &cwd, &mut out);
+    let code = run_on(args, env, &cwd, &mut out, terminal);
     let _ = out.flush();
     code
 }
 
-/// Runs the CLI; errors go to stderr, results to `out`.
+/// Runs the CLI; errors go to stderr, results to `out` (not a terminal).
 pub fn run(
     args: Vec<std::ffi::OsString>,
     env: BTreeMap<String, String>,
     cwd: &Path,
     out: &mut dyn Write,
+) -> i32 {
+    run_on(args, env, cwd, out, false)
+}
+
+/// Runs the CLI; `terminal` says whether `out` is a terminal (code frames and colour by default).
+fn run_on(
+    args: Vec<std::ffi::OsString>,
+    env: BTreeMap<String, String>,
+    cwd: &Path,
+    out: &mut dyn Write,
+    terminal: bool,
 ) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -254,7 +302,7 @@ pub fn run(
         }
     };
     let result = match cli.command {
-        Command::Check(args) => check(args, env, cwd, out),
+        Command::Check(args) => check(args, env, cwd, out, terminal),
         Command::Info(args) => info(args, env, cwd, out),
         Command::Rules(args) => rules_cmd::run(args.rule.as_deref(), args.format, out),
         Command::Validate(args) => validate(args, env, cwd, out),
@@ -431,10 +479,48 @@ fn check(
     env: BTreeMap<String, String>,
     cwd: &Path,
     out: &mut dyn Write,
+    terminal: bool,
 ) -> Result<i32, CliError> {
+    let text_only = [
+        (args.show_source, "--show-source"),
+        (args.no_source, "--no-source"),
+        (args.quiet, "--quiet"),
+        (args.statistics, "--statistics"),
+    ];
+    if args.format != Format::Text {
+        if let Some((_, flag)) = text_only.iter().find(|(set, _)| *set) {
+            return Err(CliError::Config(ConfigError::new(format!(
+                "{flag} applies to the text format only"
+            ))));
+        }
+    }
+    let no_colour = env.get("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || env.get("TERM").is_some_and(|t| t == "dumb");
+    let style = output::TextStyle {
+        source: args.show_source || (terminal && !args.no_source),
+        colour: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && !no_colour,
+        },
+        quiet: args.quiet,
+        statistics: args.statistics,
+    };
+    let progress = (args.format == Format::Text && !args.quiet)
+        .then(|| progress::Progress::start("checking"))
+        .flatten();
     let mut options = load_options(&args.config, env, cwd)?;
     let connect = args.connect || args.db.url.is_some();
     options.overrides.extend(args.db.overrides());
+    // The reference is checked before the (possibly long) check.
+    let changed = match &args.changed_since {
+        // The repository is the one holding the first path (the working folder may be outside it).
+        Some(reference) => Some(
+            crate::history::changed_since(&git_folder(&args.paths, cwd), reference)
+                .map_err(|m| CliError::Config(ConfigError::new(format!("--changed-since: {m}"))))?,
+        ),
+        None => None,
+    };
     let (mut reports, only_files) = check_paths(&args.paths, &options, cwd)?;
     if connect {
         db::apply_database(&mut reports, cwd).map_err(|(code, m)| CliError::Database(code, m))?;
@@ -448,11 +534,33 @@ fn check(
     if !only_files.is_empty() && !explicit_dirs {
         diagnostics.retain(|d| only_files.contains(&d.path));
     }
+    // Only what the change touched: a finding on a changed file, or one that names a changed
+    // file as a related place (a duplicate version the change introduced, on the older file).
+    if let Some(changed) = &changed {
+        let touched = |path: &Path| {
+            changed.contains(path)
+                || std::fs::canonicalize(path).is_ok_and(|p| changed.contains(&p))
+        };
+        diagnostics.retain(|d| touched(&d.path) || d.related.iter().any(|r| touched(&r.path)));
+    }
     crate::diagnostic::sort(&mut diagnostics);
     let files = reports.iter().map(|r| r.set.files.len()).sum();
     let summary = output::Summary::of(&diagnostics, files, reports.len());
-    output::write(args.format, &diagnostics, &summary, cwd, out)?;
+    drop(progress);
+    output::write(args.format, &diagnostics, &summary, cwd, style, out)?;
     Ok(summary.exit_code())
+}
+
+/// The folder whose git work tree `--changed-since` reads: the first path's (its folder for a
+/// file), else the working folder.
+fn git_folder(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    match paths.first().map(|p| absolute(cwd, p)) {
+        Some(path) if path.is_dir() => path,
+        Some(path) => path
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf),
+        None => cwd.to_path_buf(),
+    }
 }
 
 fn info(
@@ -567,11 +675,14 @@ fn dry_run(
         writeln!(out, "ERROR: {message}")?;
         return Ok(EXIT_ERRORS);
     }
+    let progress = (args.format == InfoFormat::Table)
+        .then(|| progress::Progress::start("dry-running"))
+        .flatten();
     let limits = crate::database::dryrun::Limits {
         lock_timeout: std::time::Duration::from_secs(args.lock_timeout.max(1)),
         statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
     };
-    db::dry_run(
+    let result = db::dry_run(
         &reports,
         limits,
         args.embedded,
@@ -580,7 +691,9 @@ fn dry_run(
         cwd,
         out,
     )
-    .map_err(|(code, m)| CliError::Database(code, m))
+    .map_err(|(code, m)| CliError::Database(code, m));
+    drop(progress);
+    result
 }
 
 #[cfg(test)]

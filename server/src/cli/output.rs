@@ -1,5 +1,6 @@
-//! Diagnostic output formats: text, JSON (documented in the README), SARIF 2.1.0 and GitHub
-//! workflow annotations.
+//! Diagnostic output formats: text (with code frames and colour when asked for), JSON
+//! (documented in the README), SARIF 2.1.0 and GitHub workflow annotations; the CI formats
+//! (GitLab Code Quality, JUnit, Markdown) are in `ci_formats.rs`.
 
 use std::io::Write;
 use std::path::Path;
@@ -52,15 +53,36 @@ impl Summary {
     }
 }
 
+/// How the text format looks; the defaults are the plain output pinned for pipes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextStyle {
+    /// Show the offending line with the finding underlined.
+    pub source: bool,
+    /// ANSI colours.
+    pub colour: bool,
+    /// Only the findings: no closing line.
+    pub quiet: bool,
+    /// Counts by rule instead of each finding.
+    pub statistics: bool,
+}
+
 pub fn write(
     format: Format,
     diagnostics: &[Diagnostic],
     summary: &Summary,
     cwd: &Path,
+    style: TextStyle,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Text => write_text(diagnostics, summary, cwd, out),
+        Format::Text => write_text(diagnostics, summary, cwd, style, out),
+        Format::Gitlab => {
+            let value = super::ci_formats::to_gitlab(diagnostics, cwd);
+            serde_json::to_writer_pretty(&mut *out, &value)?;
+            writeln!(out)
+        }
+        Format::Junit => super::ci_formats::write_junit(diagnostics, summary, cwd, out),
+        Format::Markdown => super::ci_formats::write_markdown(diagnostics, summary, cwd, out),
         Format::Json => {
             let value = to_json(diagnostics, summary, cwd);
             serde_json::to_writer_pretty(&mut *out, &value)?;
@@ -101,7 +123,7 @@ pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn plural(n: usize, word: &str) -> String {
+pub(super) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {
@@ -113,51 +135,88 @@ fn write_text(
     diagnostics: &[Diagnostic],
     summary: &Summary,
     cwd: &Path,
+    style: TextStyle,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    for d in diagnostics {
-        writeln!(
-            out,
-            "{}:{}:{}: {}[{}] {}",
-            escape_control(&display_path(cwd, &d.path)),
-            d.start.line,
-            d.start.column,
-            d.level.name(),
-            d.rule,
-            escape_control(&d.message)
-        )?;
-        for related in &d.related {
+    let p = super::frames::Palette::new(style.colour);
+    let mut sources = super::frames::Sources::default();
+    if style.statistics {
+        write_statistics(diagnostics, &p, out)?;
+    } else {
+        for d in diagnostics {
             writeln!(
                 out,
-                "  note: {}: {}",
-                escape_control(&display_path(cwd, &related.path)),
-                escape_control(&related.message)
+                "{bold}{}:{}:{}:{reset} {colour}{}[{}]{reset} {}",
+                escape_control(&display_path(cwd, &d.path)),
+                d.start.line,
+                d.start.column,
+                d.level.name(),
+                d.rule,
+                escape_control(&d.message),
+                bold = p.bold,
+                reset = p.reset,
+                colour = p.level(d.level),
             )?;
-        }
-        if let Some(Fix::RenameFile { new_name }) = &d.fix {
-            writeln!(out, "  fix: rename to {}", escape_control(new_name))?;
+            if style.source {
+                if let Some(frame) = sources.frame(d, &p) {
+                    writeln!(out, "{frame}")?;
+                }
+            }
+            for related in &d.related {
+                writeln!(
+                    out,
+                    "  note: {}: {}",
+                    escape_control(&display_path(cwd, &related.path)),
+                    escape_control(&related.message)
+                )?;
+            }
+            if let Some(Fix::RenameFile { new_name }) = &d.fix {
+                writeln!(out, "  fix: rename to {}", escape_control(new_name))?;
+            }
         }
     }
-    let checked = format!(
-        "{} in {}",
-        plural(summary.files, "file"),
-        plural(summary.projects, "migration set")
-    );
-    if diagnostics.is_empty() {
-        writeln!(out, "No problems found ({checked} checked).")
-    } else {
-        let mut parts = vec![
-            plural(summary.errors, "error"),
-            plural(summary.warnings, "warning"),
-        ];
-        if summary.infos > 0 {
-            parts.push(plural(summary.infos, "info"));
-        }
-        if summary.hints > 0 {
-            parts.push(plural(summary.hints, "hint"));
-        }
-        writeln!(out, "Found {} ({checked} checked).", parts.join(", "))
+    if style.quiet {
+        return Ok(());
     }
+    writeln!(
+        out,
+        "{}",
+        super::ci_formats::headline(summary, diagnostics.len())
+    )
+}
+
+/// Counts by rule, most frequent first (then by rule name): `count  level  rule  summary`.
+fn write_statistics(
+    diagnostics: &[Diagnostic],
+    p: &super::frames::Palette,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut counts: std::collections::BTreeMap<(&str, Level), usize> = Default::default();
+    for d in diagnostics {
+        *counts.entry((d.rule, d.level)).or_insert(0) += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let count_width = rows
+        .iter()
+        .map(|r| r.1.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let rule_width = rows.iter().map(|r| r.0 .0.len()).max().unwrap_or(0);
+    for ((rule, level), count) in rows {
+        let summary = rules::all()
+            .iter()
+            .find(|r| r.id == rule)
+            .map_or("", |r| r.summary);
+        writeln!(
+            out,
+            "{count:>count_width$}  {colour}{:<7}{reset}  {rule:<rule_width$}  {summary}",
+            level.name(),
+            colour = p.level(level),
+            reset = p.reset,
+        )?;
+    }
+    Ok(())
 }
 
 fn fix_json(fix: &Option<Fix>) -> Value {
@@ -382,6 +441,7 @@ mod tests {
             std::slice::from_ref(&d),
             &summary,
             Path::new("/p"),
+            TextStyle::default(),
             &mut text,
         )
         .unwrap();
@@ -399,6 +459,7 @@ mod tests {
             std::slice::from_ref(&d),
             &summary,
             Path::new("/p"),
+            TextStyle::default(),
             &mut github,
         )
         .unwrap();
@@ -414,6 +475,7 @@ mod tests {
             std::slice::from_ref(&d),
             &summary,
             Path::new("/p"),
+            TextStyle::default(),
             &mut json,
         )
         .unwrap();
