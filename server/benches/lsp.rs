@@ -135,7 +135,7 @@ fn realistic_migration(i: usize) -> String {
             "ALTER TABLE t{p} ADD COLUMN note_{i} text;\n\
              ALTER TABLE t{p} ALTER COLUMN note_{i} SET DEFAULT 'none';\n"
         ));
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             text.push_str(&format!(
                 "CREATE INDEX t{p}_note_{i}_idx ON t{p} (note_{i});\n"
             ));
