@@ -641,3 +641,75 @@ fn the_built_ins_that_run_implicitly_are_not_volatile() {
         vec!["clock_timestamp", "gen_random_uuid", "random", "timeofday"]
     );
 }
+
+// The second review's escapes, one test each.
+
+#[test]
+fn review_2_field_selection_calling_a_one_argument_built_in_is_refused() {
+    // `(expr).f` is `f(expr)` for any argument type: `('s'::regclass).nextval` advances `s`
+    // although no function call is in the parse tree.
+    let report = arranged(
+        "field selection",
+        "CREATE SEQUENCE s;",
+        "CREATE TABLE ok_first (id int);\nSELECT ('public.users_id_seq'::regclass).nextval;\n",
+    );
+    statement_refused(&report, 2, "selects .nextval from an expression");
+    let report = arranged(
+        "field selection in a domain check",
+        "",
+        "CREATE DOMAIN d AS regclass CHECK ((VALUE).nextval > 0);\n",
+    );
+    statement_refused(&report, 1, "selects .nextval from an expression");
+}
+
+#[test]
+fn review_2_a_target_reading_strings_without_standard_conforming_strings_is_read_as_pg_query_reads()
+{
+    // With standard_conforming_strings off on the target, `'x\''` ends after the backslash's
+    // quote for the server but not for pg_query: the setval pg_query takes for a string would
+    // run. The tool's transaction turns the setting on, so both read the same statement.
+    let db = postgres();
+    let dir = postgres_target(&db);
+    db.execute(&format!(
+        "ALTER DATABASE {} SET standard_conforming_strings = off",
+        db.name
+    ));
+    let sql = dir.path().join("sql");
+    write(
+        &sql,
+        "V3__strings.sql",
+        "SELECT 'x\\'' , setval(chr(117)||'sers_id_seq', 4242) , ' AS c, $a$' AS d, $b$ $a$ AS e -- $b$\n, 1 AS f;\n",
+    );
+    let before = full_fingerprint(&db);
+    let r = on_target(dir.path(), &db, &["--format", "json"]);
+    assert_same(
+        &before,
+        &full_fingerprint(&db),
+        &format!("{}{}", r.stdout, r.stderr),
+    );
+    let last: Vec<Vec<Option<String>>> = db.query("SELECT last_value::text FROM users_id_seq");
+    assert_eq!(last, vec![vec![Some("2".to_string())]], "{}", r.stdout);
+}
+
+#[test]
+fn review_2_a_nextval_default_naming_its_sequence_at_run_time_is_refused() {
+    // One constant nextval on a new sequence hid a second whose sequence is found at run time.
+    let report = arranged(
+        "late-bound nextval default",
+        "",
+        "CREATE SEQUENCE newseq;\nCREATE TABLE t (id bigint DEFAULT nextval('newseq') + nextval(lower('USERS_ID_SEQ')));\nINSERT INTO t DEFAULT VALUES;\n",
+    );
+    statement_refused(&report, 2, "nextval() on a sequence named at run time");
+}
+
+#[test]
+fn review_2_row_locks_on_system_catalogs_are_refused() {
+    // `FOR UPDATE` on pg_authid or pg_database would block every other session's ALTER ROLE
+    // or DROP DATABASE on the whole server for as long as the run lasts.
+    let report = arranged(
+        "row locks on a system catalog",
+        "",
+        "SELECT rolname FROM pg_catalog.pg_authid FOR UPDATE;\n",
+    );
+    statement_refused(&report, 1, "row locks (FOR UPDATE / SHARE)");
+}

@@ -147,6 +147,9 @@ pub struct Needs {
     pub deletes: bool,
     /// Foreign keys' `ON UPDATE` actions can fire (UPDATE, MERGE).
     pub updates: bool,
+    /// It takes row locks (`SELECT … FOR UPDATE / SHARE`): never on a system catalog, whose
+    /// rows (roles, databases) other sessions of the whole server need.
+    pub row_locks: bool,
 }
 
 fn refuse<T>(why: impl Into<String>) -> Result<T, String> {
@@ -312,6 +315,24 @@ fn enum_is(value: Option<&Value>, expected: i64) -> bool {
     value.and_then(Value::as_i64) == Some(expected)
 }
 
+/// Whether a function call's only argument is a constant, cast or not (`'s'`, `'s'::regclass`).
+fn constant_argument(call: &serde_json::Map<String, Value>) -> bool {
+    fn constant(v: &Value) -> bool {
+        v.get("A_Const").is_some()
+            || v.get("TypeCast")
+                .and_then(|c| c.get("arg"))
+                .is_some_and(constant)
+    }
+    match call
+        .get("args")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([only]) => constant(only),
+        _ => false,
+    }
+}
+
 /// Walks a whole parse tree (as JSON: every node kind is a key) for function calls, relations
 /// and writes. Nothing is skipped: every object and array is entered.
 fn walk(value: &Value, ctx: Ctx, needs: &mut Needs) -> Result<(), String> {
@@ -335,6 +356,34 @@ fn walk(value: &Value, ctx: Ctx, needs: &mut Needs) -> Result<(), String> {
                 if let Some(why) = why {
                     return refuse(why);
                 }
+                // A stored `nextval` must name its sequence as a constant: the catalog checks
+                // know the sequences a default draws from by its dependencies, which a name
+                // computed at run time (`nextval(lower('S'))`) does not record.
+                if names.last().is_some_and(|n| n == "nextval") && !constant_argument(map) {
+                    return refuse(
+                        "calls nextval() on a sequence named at run time, which may advance a sequence of the target even though the transaction is rolled back",
+                    );
+                }
+            }
+            // `(expression).name` selects a field, or calls the function `name` with the
+            // expression as its argument (`('s'::regclass).nextval` is `nextval('s')`): the
+            // name is not a function call in the tree, so it is refused outright.
+            if let Some(fields) = map.get("A_Indirection").and_then(|i| i.get("indirection")) {
+                if let Some(name) = fields
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find_map(|f| f.get("String").and_then(|s| s.get("sval")))
+                {
+                    return refuse(format!(
+                        "selects .{} from an expression, which PostgreSQL may take as a call of the function {}()",
+                        name.as_str().unwrap_or("?"),
+                        name.as_str().unwrap_or("?")
+                    ));
+                }
+            }
+            if map.contains_key("LockingClause") {
+                needs.row_locks = true;
             }
             for (key, inner) in map {
                 let mut next = ctx;
@@ -1031,6 +1080,18 @@ pub async fn catalog_refusal(
     before: &HashSet<String>,
 ) -> Result<Option<String>, DbError> {
     let mut queue: Vec<(Relation, bool)> = Vec::new();
+    if needs.row_locks {
+        for name in &needs.relations {
+            if let Some(r) = by_name(client, name).await? {
+                if r.system() {
+                    return Ok(Some(format!(
+                        "it takes row locks (FOR UPDATE / SHARE) in a query that reads the system catalog {}",
+                        r.name
+                    )));
+                }
+            }
+        }
+    }
     for name in needs.written.union(&needs.locked) {
         let Some(r) = by_name(client, name).await? else {
             continue;
@@ -1205,9 +1266,18 @@ pub async fn dry_run(
                 progress,
             )
             .await;
-            // Always rolled back; a connection that is gone has ended it already.
-            let _ = client.execute("ROLLBACK").await;
-            result
+            // Always rolled back; a connection that is gone has ended it already. The rollback
+            // is bounded too: past the bound the connection is closed, which ends the
+            // transaction once the statement still running meets the tool's statement timeout.
+            let bound = limits.lock_timeout + limits.statement_timeout + Duration::from_secs(10);
+            let rolled_back = bounded(bound, client.execute("ROLLBACK")).await;
+            match (result, rolled_back) {
+                (Ok(_), Err(e)) if matches!(e, DbError::Busy(_)) => Err(DbError::connect(format!(
+                    "the rollback did not finish within {} s; the connection was closed, which ends the transaction",
+                    bound.as_secs()
+                ))),
+                (result, _) => result,
+            }
         }
         Err(e) => Err(e),
     };
@@ -1241,10 +1311,12 @@ async fn run(
         )));
     }
     // The tool's limits, local to its transaction; the migration cannot change them (SET and
-    // RESET are refused, and so is every function that could).
+    // RESET are refused, and so is every function that could). `standard_conforming_strings`
+    // on: the server reads the text as pg_query did (with it off, `'x\''` ends elsewhere and a
+    // call hidden in what pg_query read as a string runs).
     let idle = (limits.lock_timeout + limits.statement_timeout).max(Duration::from_secs(60));
     let mut setup = format!(
-        "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; SET LOCAL idle_in_transaction_session_timeout = '{}ms'; SET LOCAL search_path TO {}",
+        "SET LOCAL standard_conforming_strings = on; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; SET LOCAL idle_in_transaction_session_timeout = '{}ms'; SET LOCAL search_path TO {}",
         limits.lock_timeout.as_millis(),
         limits.statement_timeout.as_millis(),
         idle.as_millis(),
@@ -1411,6 +1483,10 @@ mod tests {
             ("SELECT \"setval\"('users_id_seq', 2000)", "setval()"),
             ("SELECT pg_catalog.setval('s', 1)", "setval()"),
             ("SELECT nextval('s')", "sequence"),
+            ("SELECT ('s'::regclass).nextval", "selects .nextval from an expression"),
+            ("SELECT (pid).pg_terminate_backend FROM pg_stat_activity", "selects .pg_terminate_backend"),
+            ("CREATE TABLE t (id bigint DEFAULT nextval(lower('S')))", "named at run time"),
+            ("CREATE TABLE t (id bigint DEFAULT nextval('a') + nextval('b' || 'c'))", "named at run time"),
             ("SELECT dblink_exec('dbname=x', 'DROP TABLE t')", "another database"),
             ("SELECT \"dblink_exec\"('x', 'y')", "another database"),
             ("SELECT public.dblink('x', 'y')", "public.dblink()"),
@@ -1518,6 +1594,12 @@ mod tests {
     fn ddl_and_dml_on_relations_run_with_the_checks_they_need() {
         let n = allowed("ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT lower('X')");
         assert!(!n.writes && !n.defaults);
+        // A stored nextval on a constant sequence name. (A composite column's field,
+        // `(u.address).street`, is refused with every field selection: it may be a call.)
+        allowed("CREATE TABLE t (id bigint DEFAULT nextval('s'::regclass), b bigint DEFAULT nextval('s'))");
+        assert!(refused("SELECT (u.address).street FROM users u").contains("selects .street"));
+        let n = allowed("SELECT id FROM users FOR UPDATE");
+        assert!(n.row_locks);
         assert!(n.relations.contains("\"users\""));
         let n = allowed("INSERT INTO app.orders (id, at) SELECT id, now() FROM users WHERE id > 1");
         assert!(n.writes && n.defaults && !n.deletes && !n.updates);
