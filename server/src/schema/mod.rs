@@ -15,7 +15,12 @@
 //! without any earlier `CREATE TABLE` existed before. A migration whose effect cannot be read (a
 //! Java or Kotlin migration) is [`Catalog::forget`]: any table may exist or be gone after it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
+
+mod tracked;
+
+pub use tracked::{key_hash, Part};
+use tracked::{Flag, Tracked};
 
 use crate::diagnostic::TextRange;
 use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
@@ -119,16 +124,58 @@ pub struct Index {
     pub maybe_gone: bool,
 }
 
-/// The schema at one point of the migration sequence.
+/// The value of one catalog key (see [`Catalog::value`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Table(Option<std::sync::Arc<Table>>),
+    Index(Option<std::sync::Arc<Index>>),
+    /// Whether a set holds the key.
+    Present(bool),
+    Text(Option<String>),
+    Flag(bool),
+}
+
+/// One key a migration's replay changed, and the value it left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    pub part: Part,
+    pub key: String,
+    pub value: Value,
+}
+
+/// What checking and replaying one migration read from the catalog and changed in it (from a
+/// journal): when none of the keys it read has another value in a later run, its findings and
+/// effects are the same, and [`Catalog::apply_effects`] replays it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    /// Hashes of the keys read or written (sorted, without duplicates).
+    pub reads: Box<[u64]>,
+    /// The parts read whole (one bit per [`Part`]).
+    pub whole: u16,
+    /// The keys whose value it changed.
+    pub effects: Box<[Effect]>,
+    /// It changed entries without naming them ([`Catalog::forget`]): effects cannot replay it.
+    pub unsummarised: bool,
+}
+
+impl Record {
+    /// Whether it read `part`'s key of hash `hash` ([`key_hash`]), or the whole part; a hash
+    /// collision says yes.
+    pub fn reads_hash(&self, part: Part, hash: u64) -> bool {
+        self.whole & part.bit() != 0 || self.reads.binary_search(&hash).is_ok()
+    }
+}
+
+/// The schema at one point of the migration sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
     /// Shared between snapshots: cloning a catalog copies pointers, and a change copies only
     /// the table it touches.
-    tables: BTreeMap<String, std::sync::Arc<Table>>,
+    tables: Tracked<std::sync::Arc<Table>>,
     /// Shared between snapshots like the tables.
-    indexes: BTreeMap<String, std::sync::Arc<Index>>,
+    indexes: Tracked<std::sync::Arc<Index>>,
     /// True once a statement ran that may have created or dropped anything.
-    pub uncertain: bool,
+    uncertain: Flag,
     /// Names compare without regard to case: MySQL and MariaDB columns and indexes always, and
     /// table names as far as a migration folder can tell (`lower_case_table_names` decides, and
     /// a folder that ran writes each table one way on a case-sensitive server).
@@ -136,22 +183,39 @@ pub struct Catalog {
     /// Names (lower-cased) that dynamic code may have created, dropped or changed, or that a
     /// table the model does not know was renamed to: objects of these names are neither surely
     /// missing nor surely present.
-    dynamic: BTreeSet<String>,
+    dynamic: Tracked<()>,
     /// Routines (folded names) whose dynamic SQL is built from what they are given: a call
     /// touches the names written in it.
-    opaque_routines: BTreeSet<String>,
+    opaque_routines: Tracked<()>,
     /// MySQL user variables (`@sql`, folded) → the text last assigned to them, for `PREPARE s
     /// FROM @sql`.
-    variables: BTreeMap<String, String>,
+    variables: Tracked<String>,
     /// Tables known to be missing (keys as [`Catalog::key`] makes them): dropped or renamed away
     /// by a replayed statement.
-    gone: BTreeSet<String>,
+    gone: Tracked<()>,
     /// Indexes known to be missing (folded as the catalog folds): dropped by a replayed
     /// statement.
-    gone_indexes: BTreeSet<String>,
+    gone_indexes: Tracked<()>,
     /// A statement used a table that no replayed statement created: the schema the set started
     /// from (or a migration the model cannot read) holds tables, and their indexes, of its own.
-    pub outside_tables: bool,
+    outside_tables: Flag,
+}
+
+impl Default for Catalog {
+    fn default() -> Catalog {
+        Catalog {
+            tables: Tracked::new(Part::Tables),
+            indexes: Tracked::new(Part::Indexes),
+            uncertain: Flag::new(Part::Uncertain),
+            fold: false,
+            dynamic: Tracked::new(Part::Dynamic),
+            opaque_routines: Tracked::new(Part::Opaque),
+            variables: Tracked::new(Part::Variables),
+            gone: Tracked::new(Part::Gone),
+            gone_indexes: Tracked::new(Part::GoneIndexes),
+            outside_tables: Flag::new(Part::Outside),
+        }
+    }
 }
 
 impl Catalog {
@@ -160,6 +224,131 @@ impl Catalog {
         Catalog {
             fold: dialect == crate::sql::Dialect::MySql,
             ..Catalog::default()
+        }
+    }
+
+    /// Whether a statement ran that may have created or dropped anything.
+    pub fn is_uncertain(&self) -> bool {
+        self.uncertain.get()
+    }
+
+    /// Whether a statement used a table that no replayed statement created: the schema the set
+    /// started from holds tables, and their indexes, of its own.
+    pub fn has_outside_tables(&self) -> bool {
+        self.outside_tables.get()
+    }
+
+    /// Starts journaling what replays and rules read and change (see [`Record`]).
+    pub fn begin_journal(&self) {
+        self.tables.begin_journal();
+        self.indexes.begin_journal();
+        self.gone.begin_journal();
+        self.gone_indexes.begin_journal();
+        self.dynamic.begin_journal();
+        self.opaque_routines.begin_journal();
+        self.variables.begin_journal();
+        self.uncertain.begin_journal();
+        self.outside_tables.begin_journal();
+    }
+
+    /// Ends the journal: what was read and changed since [`Catalog::begin_journal`], and the
+    /// value before the change of every key written (changed or not).
+    pub fn end_journal(&self) -> (Record, Vec<(Part, String, Value)>) {
+        let mut reads = Vec::new();
+        let mut whole = 0u16;
+        let mut unsummarised = false;
+        let mut before = Vec::new();
+        macro_rules! take {
+            ($field:ident, $part:expr, $wrap:expr) => {
+                if let Some(log) = self.$field.end_journal() {
+                    reads.extend(log.reads);
+                    if log.whole_read {
+                        whole |= $part.bit();
+                    }
+                    unsummarised |= log.whole_write;
+                    for (key, value) in log.writes {
+                        before.push(($part, key, $wrap(value)));
+                    }
+                }
+            };
+        }
+        take!(tables, Part::Tables, Value::Table);
+        take!(indexes, Part::Indexes, Value::Index);
+        take!(gone, Part::Gone, |v: Option<()>| Value::Present(
+            v.is_some()
+        ));
+        take!(gone_indexes, Part::GoneIndexes, |v: Option<()>| {
+            Value::Present(v.is_some())
+        });
+        take!(dynamic, Part::Dynamic, |v: Option<()>| Value::Present(
+            v.is_some()
+        ));
+        take!(opaque_routines, Part::Opaque, |v: Option<()>| {
+            Value::Present(v.is_some())
+        });
+        take!(variables, Part::Variables, Value::Text);
+        take!(uncertain, Part::Uncertain, Value::Flag);
+        take!(outside_tables, Part::Outside, Value::Flag);
+        reads.sort_unstable();
+        reads.dedup();
+        let effects = before
+            .iter()
+            .filter_map(|(part, key, old)| {
+                let now = self.value(*part, key);
+                (&now != old).then(|| Effect {
+                    part: *part,
+                    key: key.clone(),
+                    value: now,
+                })
+            })
+            .collect();
+        (
+            Record {
+                reads: reads.into(),
+                whole,
+                effects,
+                unsummarised,
+            },
+            before,
+        )
+    }
+
+    /// The value of one key, without journaling the read.
+    pub fn value(&self, part: Part, key: &str) -> Value {
+        match part {
+            Part::Tables => Value::Table(self.tables.peek(key).cloned()),
+            Part::Indexes => Value::Index(self.indexes.peek(key).cloned()),
+            Part::Gone => Value::Present(self.gone.peek(key).is_some()),
+            Part::GoneIndexes => Value::Present(self.gone_indexes.peek(key).is_some()),
+            Part::Dynamic => Value::Present(self.dynamic.peek(key).is_some()),
+            Part::Opaque => Value::Present(self.opaque_routines.peek(key).is_some()),
+            Part::Variables => Value::Text(self.variables.peek(key).cloned()),
+            Part::Uncertain => Value::Flag(self.uncertain.peek()),
+            Part::Outside => Value::Flag(self.outside_tables.peek()),
+        }
+    }
+
+    /// Sets one key as a recorded effect says, without journaling it.
+    pub fn put(&mut self, part: Part, key: &str, value: &Value) {
+        let present = |v: &Value| matches!(v, Value::Present(true)).then_some(());
+        match (part, value) {
+            (Part::Tables, Value::Table(v)) => self.tables.put(key, v.clone()),
+            (Part::Indexes, Value::Index(v)) => self.indexes.put(key, v.clone()),
+            (Part::Gone, v) => self.gone.put(key, present(v)),
+            (Part::GoneIndexes, v) => self.gone_indexes.put(key, present(v)),
+            (Part::Dynamic, v) => self.dynamic.put(key, present(v)),
+            (Part::Opaque, v) => self.opaque_routines.put(key, present(v)),
+            (Part::Variables, Value::Text(v)) => self.variables.put(key, v.clone()),
+            (Part::Uncertain, Value::Flag(v)) => self.uncertain.put(*v),
+            (Part::Outside, Value::Flag(v)) => self.outside_tables.put(*v),
+            _ => debug_assert!(false, "a value of another part"),
+        }
+    }
+
+    /// Replays a migration from its recorded effects.
+    pub fn apply_effects(&mut self, effects: &[Effect]) {
+        for e in effects {
+            self.put(e.part, &e.key, &e.value);
         }
     }
 
@@ -193,7 +382,7 @@ impl Catalog {
     /// Whether the model can vouch that `name` does not exist: a replayed statement dropped it
     /// or renamed it away, and nothing since may have brought it back.
     pub fn surely_missing_table(&self, name: &Name) -> bool {
-        !self.uncertain
+        !self.uncertain.get()
             && name.schema.as_deref().is_none_or(|s| !s.starts_with("${"))
             && self.table(name).is_none()
             && self.gone.contains(&self.key(name))
@@ -204,16 +393,16 @@ impl Catalog {
     /// dropped it, or every table the set used was created by the set (so no index comes from
     /// the schema the set started from), and no dynamic code may have made it.
     pub fn surely_missing_index(&self, name: &str) -> bool {
-        !self.uncertain
+        !self.uncertain.get()
             && self.index(name).is_none()
-            && (self.gone_indexes.contains(&*fold(self.fold, name)) || !self.outside_tables)
+            && (self.gone_indexes.contains(&fold(self.fold, name)) || !self.outside_tables.get())
             && !self.touched_by_dynamic_sql(name)
     }
 
     /// Whether dynamic code may have created, dropped or changed an object called `name`
     /// (or could have touched anything).
     pub fn touched_by_dynamic_sql(&self, name: &str) -> bool {
-        self.uncertain || self.dynamic.contains(&*name.to_lowercase())
+        self.uncertain.get() || self.dynamic.contains(&name.to_lowercase())
     }
 
     /// A migration whose effect on the schema cannot be read ran (a Java or Kotlin migration):
@@ -221,7 +410,7 @@ impl Catalog {
     pub fn forget(&mut self) {
         self.gone.clear();
         self.gone_indexes.clear();
-        self.outside_tables = true;
+        self.outside_tables.set(true);
         for shared in self.tables.values_mut() {
             let table = std::sync::Arc::make_mut(shared);
             table.uncertain = true;
@@ -275,11 +464,11 @@ impl Catalog {
             if builds_names(text) {
                 if executes_now {
                     // A DO block building names it does not show: anything may have changed.
-                    self.uncertain = true;
+                    self.uncertain.set(true);
                 } else if let Some(name) = routine_name(text) {
-                    self.opaque_routines.insert(name);
+                    self.opaque_routines.add(name);
                 } else {
-                    self.uncertain = true;
+                    self.uncertain.set(true);
                 }
             }
             // What the code names, it may touch (now for DO, when called for a routine: the
@@ -313,11 +502,11 @@ impl Catalog {
                         Some(assigned) => {
                             let assigned = self::words(assigned);
                             if builds_names_from_variables(&assigned) {
-                                self.uncertain = true;
+                                self.uncertain.set(true);
                             }
                             self.touch(&assigned);
                         }
-                        None => self.uncertain = true,
+                        None => self.uncertain.set(true),
                     },
                     _ => self.touch(&words),
                 }
@@ -333,7 +522,7 @@ impl Catalog {
                         self.touch(&words);
                     } else {
                         // Called without the names in sight: anything may have changed.
-                        self.uncertain = true;
+                        self.uncertain.set(true);
                     }
                 }
             }
@@ -347,7 +536,7 @@ impl Catalog {
             if let Some(table) = self.tables.get_mut(&key) {
                 std::sync::Arc::make_mut(table).uncertain = true;
             }
-            self.dynamic.insert(word.to_lowercase());
+            self.dynamic.add(word.to_lowercase());
         }
     }
 
@@ -358,7 +547,7 @@ impl Catalog {
             for table in op.tables() {
                 let k = self.key(table);
                 if !self.tables.contains_key(&k) && !self.gone.contains(&k) {
-                    self.outside_tables = true;
+                    self.outside_tables.set(true);
                 }
             }
         }
@@ -410,7 +599,7 @@ impl Catalog {
                                     maybe_gone: false,
                                 }),
                             );
-                            self.gone_indexes.remove(&*fold(self.fold, name));
+                            self.gone_indexes.remove(&fold(self.fold, name));
                         }
                     }
                 }
@@ -449,22 +638,25 @@ impl Catalog {
                 for name in names {
                     let k = self.key(name);
                     self.indexes.remove(&k);
-                    self.gone_indexes.insert(k);
+                    self.gone_indexes.add(k);
                 }
             }
             Op::DropTable { names, .. } => {
                 for name in names {
                     let k = self.key(name);
                     self.tables.remove(&k);
-                    let gone_indexes = &mut self.gone_indexes;
+                    let mut dropped = Vec::new();
                     self.indexes.retain(|name, index| {
                         let keep = index.table != k;
                         if !keep {
-                            gone_indexes.insert(name.clone());
+                            dropped.push(name.to_string());
                         }
                         keep
                     });
-                    self.gone.insert(k);
+                    for name in dropped {
+                        self.gone_indexes.add(name);
+                    }
+                    self.gone.add(k);
                 }
             }
             Op::RenameTable { pairs } => {
@@ -489,7 +681,7 @@ impl Catalog {
     /// Renames a table; `origin` is recorded as a change unless the caller already did.
     fn rename_table(&mut self, from: &Name, to: &Name, origin: Option<&Origin>) {
         let (from_key, new_key) = (self.key(from), self.key(to));
-        self.gone.insert(from_key.clone());
+        self.gone.add(from_key.clone());
         self.gone.remove(&new_key);
         if let Some(mut shared) = self.tables.remove(&from_key) {
             let table = std::sync::Arc::make_mut(&mut shared);
@@ -497,14 +689,22 @@ impl Catalog {
             if let Some(origin) = origin {
                 table.changed_by.push(origin.clone());
             }
-            for index in self.indexes.values_mut().filter(|i| i.table == from_key) {
-                std::sync::Arc::make_mut(index).table = new_key.clone();
+            let moved: Vec<String> = self
+                .indexes
+                .iter()
+                .filter(|(_, i)| i.table == from_key)
+                .map(|(k, _)| k.to_string())
+                .collect();
+            for k in moved {
+                if let Some(index) = self.indexes.get_mut(&k) {
+                    std::sync::Arc::make_mut(index).table = new_key.clone();
+                }
             }
             self.tables.insert(new_key, shared);
         } else {
             // A table the model does not know (made by dynamic code, or before the first
             // migration) now has the new name: the model cannot vouch either way.
-            self.dynamic.insert(to.name.to_lowercase());
+            self.dynamic.add(to.name.to_lowercase());
         }
     }
 
@@ -518,7 +718,7 @@ impl Catalog {
                 // A table from before the set: only a rename is followed.
                 for action in actions {
                     if let AlterAction::RenameTo { to } = action {
-                        self.gone.insert(k.clone());
+                        self.gone.add(k.clone());
                         let to = self.key(to);
                         self.gone.remove(&to);
                     }
@@ -593,7 +793,7 @@ impl Catalog {
         for name in dropped_indexes {
             let k = fold(self.fold, &name).into_owned();
             self.indexes.remove(&k);
-            self.gone_indexes.insert(k);
+            self.gone_indexes.add(k);
         }
         if let Some(to) = rename_to {
             self.rename_table(table, &to, None);
@@ -787,7 +987,7 @@ mod tests {
         );
         assert!(!missing(&catalog, "x"));
         assert!(missing(&catalog, "y"));
-        assert!(!catalog.uncertain);
+        assert!(!catalog.is_uncertain());
         // A DO block building names it does not show: nothing can be told.
         let catalog = replay(
             &[
@@ -826,7 +1026,7 @@ mod tests {
             ],
             Dialect::MySql,
         );
-        assert!(!catalog.uncertain);
+        assert!(!catalog.is_uncertain());
         assert!(catalog.table(&Name::new(None, "a")).unwrap().uncertain);
         assert!(!catalog.table(&Name::new(None, "b")).unwrap().uncertain);
         assert!(missing(&catalog, "c"));
@@ -837,7 +1037,7 @@ mod tests {
             ],
             Dialect::MySql,
         );
-        assert!(catalog.uncertain);
+        assert!(catalog.is_uncertain());
         // Top-level PREPARE of an assembled statement: the names in its literals.
         let catalog = replay(
             &[
@@ -923,7 +1123,7 @@ mod tests {
             &["ALTER TABLE Outside ADD COLUMN a INT;\nCREATE TABLE `T` (id INT, KEY `Ix` (id)) ENGINE=InnoDB;\nALTER TABLE t DROP INDEX ix;\nDROP TABLE IF EXISTS Gone;"],
             Dialect::MySql,
         );
-        assert!(catalog.outside_tables);
+        assert!(catalog.has_outside_tables());
         assert!(catalog.surely_missing_table(&Name::new(None, "GONE")));
         assert!(catalog.surely_missing_index("IX"));
         assert!(!catalog.surely_missing_index("other_ix"));
@@ -938,13 +1138,13 @@ mod tests {
         // Never created: it may come from a baseline or a dump, so it is not known missing.
         let catalog = replay(&["CREATE TABLE y (id int);"], Dialect::Postgres);
         assert!(!catalog.surely_missing_table(&x));
-        assert!(!catalog.outside_tables);
+        assert!(!catalog.has_outside_tables());
         // Every table used was created by the set: its indexes are all known.
         assert!(catalog.surely_missing_index("y_idx"));
         // Used without being created: it existed, and so may its indexes.
         let catalog = replay(&["ALTER TABLE x ADD COLUMN a int;"], Dialect::Postgres);
         assert!(!catalog.surely_missing_table(&x));
-        assert!(catalog.outside_tables);
+        assert!(catalog.has_outside_tables());
         assert!(!catalog.surely_missing_index("x_idx"));
         // Dropped, or renamed away: known missing.
         let catalog = replay(
