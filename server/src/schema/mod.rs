@@ -927,6 +927,73 @@ mod tests {
         catalog
     }
 
+    /// Replays `script` into `catalog` as migration `n`.
+    fn replay_into(catalog: &mut Catalog, script: &str, n: usize) {
+        let file = analyze(script, catalog_dialect(catalog), None);
+        for st in &file.statements {
+            let range = st.range();
+            catalog.apply_statement(
+                &st.parsed.op,
+                &script[range.start..range.end],
+                &Origin {
+                    path: PathBuf::from(format!("V{n}__x.sql")).into(),
+                    migration: n.to_string(),
+                    range: st.range(),
+                },
+            );
+        }
+    }
+
+    fn catalog_dialect(catalog: &Catalog) -> Dialect {
+        if catalog.fold {
+            Dialect::MySql
+        } else {
+            Dialect::Postgres
+        }
+    }
+
+    #[test]
+    fn a_journal_records_reads_and_effects_and_copies_a_table_once() {
+        let mut catalog = replay(
+            &["CREATE TABLE a (id int); CREATE TABLE b (id int);"],
+            Dialect::Postgres,
+        );
+        catalog.begin_journal();
+        let script: String = (0..50)
+            .map(|i| format!("ALTER TABLE a ADD COLUMN c{i} int;\n"))
+            .collect();
+        replay_into(&mut catalog, &script, 2);
+        // The table is the catalog's own after its first change: the next changes do not copy
+        // it (a copy per statement made a 2,000-line migration quadratic).
+        assert_eq!(
+            std::sync::Arc::strong_count(catalog.tables.peek("a").unwrap()),
+            1
+        );
+        let (record, written) = catalog.end_journal();
+        assert_eq!(
+            written
+                .iter()
+                .filter(|(p, k, _)| *p == Part::Tables && k == "a")
+                .count(),
+            1
+        );
+        assert!(record.reads_hash(Part::Tables, key_hash(Part::Tables, "a")));
+        assert!(!record.reads_hash(Part::Tables, key_hash(Part::Tables, "b")));
+        assert_eq!(record.effects.len(), 1);
+        assert_eq!(record.effects[0].key, "a");
+        // Its effects replay it: the same schema without reading a statement.
+        let mut replayed = replay(
+            &["CREATE TABLE a (id int); CREATE TABLE b (id int);"],
+            Dialect::Postgres,
+        );
+        replayed.apply_effects(&record.effects);
+        assert_eq!(replayed, catalog);
+        assert_eq!(
+            replayed.table(&Name::new(None, "a")).unwrap().columns.len(),
+            51
+        );
+    }
+
     #[test]
     fn replays_ddl_in_order() {
         let catalog = replay(

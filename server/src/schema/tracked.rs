@@ -49,9 +49,11 @@ pub struct Log<V> {
     pub whole_read: bool,
     /// Something changed entries it did not name (`values_mut`): no summary can replay it.
     pub whole_write: bool,
-    /// Keys changed, each with its value before the first change (`None`: absent); while the
-    /// journal is on, one entry per write.
+    /// Keys changed, each with its value before the first change (`None`: absent).
     pub writes: Vec<(String, V)>,
+    /// The keys in `writes`: a value is taken only on a key's first change (a copy taken on
+    /// every change would keep the value shared, and make every change copy it).
+    written: std::collections::HashSet<String>,
 }
 
 impl<V> Default for Log<V> {
@@ -61,6 +63,7 @@ impl<V> Default for Log<V> {
             whole_read: false,
             whole_write: false,
             writes: Vec::new(),
+            written: std::collections::HashSet::new(),
         }
     }
 }
@@ -99,11 +102,7 @@ impl<V> Journal<V> {
     }
 
     fn end(&self) -> Option<Log<V>> {
-        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner()).take()?;
-        // Stable: the first write of each key stays.
-        log.writes.sort_by(|a, b| a.0.cmp(&b.0));
-        log.writes.dedup_by(|later, first| later.0 == first.0);
-        Some(log)
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
@@ -143,10 +142,11 @@ impl<V: Clone> Tracked<V> {
     fn write(&self, key: &str) {
         self.journal.with(|log| {
             log.reads.push(key_hash(self.part, key));
-            // Duplicates are dropped when the journal ends (the first one holds the value
-            // before the first change).
-            log.writes
-                .push((key.to_string(), self.map.get(key).cloned()));
+            if !log.written.contains(key) {
+                log.written.insert(key.to_string());
+                log.writes
+                    .push((key.to_string(), self.map.get(key).cloned()));
+            }
         });
     }
 
