@@ -372,7 +372,7 @@ impl Catalog {
     }
 
     pub fn index(&self, name: &str) -> Option<&Index> {
-        self.indexes.get(&*fold(self.fold, name)).map(|i| &**i)
+        self.indexes.get(&fold(self.fold, name)).map(|i| &**i)
     }
 
     pub fn indexes(&self) -> impl Iterator<Item = &Index> {
@@ -439,8 +439,7 @@ impl Catalog {
         if let Some(table) = charset_of {
             if let (Some(charset), Some(shared)) = (
                 table_charset(text),
-                self.tables
-                    .get_mut(&fold(self.fold, &table.name).into_owned()),
+                self.tables.get_mut(&fold(self.fold, &table.name)),
             ) {
                 std::sync::Arc::make_mut(shared).charset = Some(charset);
             }
