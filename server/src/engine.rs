@@ -37,6 +37,14 @@ pub struct ProjectReport {
 
 /// Indexes and checks one project.
 pub fn check_project(project: Project) -> Result<ProjectReport, ConfigError> {
+    check_project_with(project, &mut RuleCache::default())
+}
+
+/// [`check_project`], leaving in `cache` what a later incremental re-check reuses.
+pub fn check_project_with(
+    project: Project,
+    cache: &mut RuleCache,
+) -> Result<ProjectReport, ConfigError> {
     let levels = Levels::from_settings(&project.config.tool)?;
     let set = index_project(&project);
     let location_names: Vec<String> = project
@@ -47,7 +55,9 @@ pub fn check_project(project: Project) -> Result<ProjectReport, ConfigError> {
     let server = Server::resolve(&project.config, &set, &location_names)?;
     let applied = load_applied(&project)?;
     let sql = analyze_all(&set, &server);
-    let (diagnostics, catalog) = run_rules(&project, &set, &server, &sql, &levels, &applied);
+    let (diagnostics, catalog) = run_rules_incremental(
+        &project, &set, &server, &sql, &levels, &applied, cache, None,
+    );
     Ok(ProjectReport {
         project,
         set,
@@ -277,31 +287,143 @@ fn code_points(set: &MigrationSet, order: &[usize]) -> (HashSet<usize>, bool) {
 }
 
 /// What one run of the rules leaves for the next (editors re-check after every change): each
-/// file's SQL findings, and the schema around the file being edited.
+/// file's findings and what its check read from the schema and changed in it
+/// ([`crate::schema::Record`]), the final schema, and the schema before the file being edited.
 #[derive(Debug, Clone, Default)]
 pub struct RuleCache {
-    per_file: HashMap<PathBuf, Vec<Diagnostic>>,
+    per_file: HashMap<PathBuf, FileResult>,
+    /// The apply order of the run, by path.
+    order: Vec<PathBuf>,
+    /// No Java or Kotlin migration ran in it: every file's effects are in its record.
+    replayable: bool,
+    end: Option<Catalog>,
     edited: Option<EditedSnapshot>,
+    /// How many files the last run checked (the others' findings were reused).
+    checked: usize,
+}
+
+#[derive(Debug, Clone)]
+struct FileResult {
+    findings: std::sync::Arc<[Diagnostic]>,
+    record: std::sync::Arc<crate::schema::Record>,
 }
 
 impl RuleCache {
-    /// The schema before `path` as the last run replayed it, when `path` is the file being
-    /// edited (what [`catalog_before`] computes, without replaying the migrations before it).
-    pub fn schema_before(&self, path: &Path) -> Option<&Catalog> {
-        self.edited
-            .as_ref()
-            .filter(|s| s.path == path)
-            .map(|s| &s.before)
+    /// The schema before `path` as the last run left it: the snapshot taken before the edited
+    /// file, or the recorded effects of the migrations before it replayed (what
+    /// [`catalog_before`] computes, without analysing any statement again).
+    pub fn schema_before(&self, path: &Path, dialect: crate::sql::Dialect) -> Option<Catalog> {
+        if let Some(s) = self.edited.as_ref().filter(|s| s.path == path) {
+            return Some(s.before.clone());
+        }
+        if !self.replayable {
+            return None;
+        }
+        let pos = self.order.iter().position(|p| p == path)?;
+        let mut catalog = Catalog::new(dialect);
+        for p in &self.order[..pos] {
+            catalog.apply_effects(&self.per_file.get(p)?.record.effects);
+        }
+        Some(catalog)
+    }
+
+    /// How many files the last run checked; the others' findings were reused.
+    pub fn checked(&self) -> usize {
+        self.checked
+    }
+
+    /// Whether the last run snapshotted the schema before `path` (the file being edited).
+    pub fn has_snapshot(&self, path: &Path) -> bool {
+        self.edited.as_ref().is_some_and(|s| s.path == path)
     }
 }
 
 #[derive(Debug, Clone)]
 struct EditedSnapshot {
     path: PathBuf,
-    /// The schema before the edited file, after it, and at the end of the replay.
     before: Catalog,
-    after: Catalog,
-    end: Catalog,
+}
+
+/// The keys whose value may differ, at the current point of a re-check's replay, from what the
+/// previous run had there.
+#[derive(Debug, Default)]
+struct Delta {
+    /// Each key with its hash (as records keep the keys they read) and its value now.
+    keys: HashMap<(crate::schema::Part, String), (u64, crate::schema::Value)>,
+}
+
+impl Delta {
+    /// Whether a file that read what `record` says may now see something else.
+    fn reaches(&self, record: &crate::schema::Record) -> bool {
+        self.keys
+            .iter()
+            .any(|((part, _), (hash, _))| record.reads_hash(*part, *hash))
+    }
+
+    /// A file was replayed from its effects: the keys it set agree again.
+    fn settle(&mut self, record: &crate::schema::Record) {
+        self.keys.retain(|(part, key), (hash, _)| {
+            !(record.reads_hash(*part, *hash)
+                && record
+                    .effects
+                    .iter()
+                    .any(|e| e.part == *part && e.key == *key))
+        });
+    }
+
+    /// A file was checked again: compares what it left with what its previous run left.
+    /// `written` holds every key it wrote now, with the value before; `old` is its previous
+    /// record.
+    fn update(
+        &mut self,
+        catalog: &Catalog,
+        old: &crate::schema::Record,
+        written: &[(crate::schema::Part, String, crate::schema::Value)],
+    ) {
+        use crate::schema::{Part, Value};
+        let old_effects: HashMap<(Part, &str), &Value> = old
+            .effects
+            .iter()
+            .map(|e| ((e.part, e.key.as_str()), &e.value))
+            .collect();
+        let now_before: HashMap<(Part, &str), &Value> = written
+            .iter()
+            .map(|(p, k, v)| ((*p, k.as_str()), v))
+            .collect();
+        let mut candidates: Vec<(Part, &str)> = old_effects.keys().copied().collect();
+        candidates.extend(now_before.keys().copied());
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut changes = Vec::new();
+        for (part, key) in candidates {
+            let after = catalog.value(part, key);
+            let known = (part, key.to_string());
+            let previous = match old_effects.get(&(part, key)) {
+                Some(v) => Some((*v).clone()),
+                // It left the key as it found it; what it found was what this run had
+                // before it, unless the key already differed.
+                None if self.keys.contains_key(&known) => None,
+                None => Some(
+                    now_before
+                        .get(&(part, key))
+                        .map_or_else(|| after.clone(), |v| (*v).clone()),
+                ),
+            };
+            let differs = previous.as_ref().is_none_or(|v| *v != after);
+            changes.push((known, differs.then_some(after)));
+        }
+        for (key, now) in changes {
+            match now {
+                Some(value) => {
+                    let hash = crate::schema::key_hash(key.0, &key.1);
+                    self.keys.insert(key, (hash, value));
+                }
+                None => {
+                    self.keys.remove(&key);
+                }
+            }
+        }
+    }
 }
 
 /// Runs every enabled rule over an indexed, analysed set; returns the diagnostics (sorted, with
@@ -326,9 +448,12 @@ pub fn run_rules(
     )
 }
 
-/// [`run_rules`] after only `changed` (a file's text) changed since the run that filled `cache`:
-/// files before it in Flyway's order keep their findings, and when the edit leaves the schema
-/// after the file as it was, so do all files after it. `changed: None` runs everything.
+/// [`run_rules`] after only `changed` (a file's text) changed since the run that filled
+/// `cache`. Files before it in Flyway's order keep their findings and are replayed from their
+/// recorded effects; after it, only the files that read a part of the schema whose value the
+/// change altered are checked again, the others keep their findings and are replayed from
+/// their effects; once nothing differs any more, the rest is the previous run's.
+/// `changed: None` runs everything.
 #[allow(clippy::too_many_arguments)]
 pub fn run_rules_incremental(
     project: &Project,
@@ -361,95 +486,94 @@ pub fn run_rules_incremental(
         .collect();
     let order = apply_order(set);
     let (code_before, code_after_all) = code_points(set, &order);
+    let replayable = code_before.is_empty() && !code_after_all;
     let in_order: HashSet<usize> = order.iter().copied().collect();
     let changed_pos = changed.and_then(|p| order.iter().position(|&i| set.files[i].path == p));
-    if changed.is_none() {
-        *cache = RuleCache::default();
+    let mut per_file = std::mem::take(&mut cache.per_file);
+    let old_end = cache.end.take();
+    let incremental = changed_pos.is_some()
+        && replayable
+        && cache.replayable
+        && old_end.is_some()
+        && cache.order.len() == order.len()
+        && order
+            .iter()
+            .zip(&cache.order)
+            .all(|(&i, p)| set.files[i].path == *p && per_file.contains_key(p));
+    // Incremental: the previous results, replaced where a file is checked again.
+    if !incremental {
+        per_file = HashMap::with_capacity(set.files.len());
     }
+    let mut catalog = Catalog::new(server.dialect());
+    let mut delta = Delta::default();
+    let mut before_edited = None;
+    let mut checked = 0;
+    // Files reused whose effects are not yet in `catalog` (applied when a later file must be
+    // checked again; at the end the previous final schema with `delta` stands for them).
+    let mut pending: Vec<usize> = Vec::new();
     let snapshot = cache
         .edited
         .take()
-        .filter(|s| changed_pos.is_some() && Some(s.path.as_path()) == changed);
-    let old = std::mem::take(&mut cache.per_file);
-    let reuse = |path: &Path,
-                 out: &mut Vec<Diagnostic>,
-                 per_file: &mut HashMap<PathBuf, Vec<Diagnostic>>|
-     -> bool {
-        match old.get(path) {
-            Some(found) => {
-                out.extend(found.iter().cloned());
-                per_file.insert(path.to_path_buf(), found.clone());
-                true
-            }
-            None => false,
-        }
-    };
-    let mut per_file = HashMap::new();
-    let (mut catalog, start) = match (&snapshot, changed_pos) {
-        (Some(s), Some(pos))
-            if order[..pos]
-                .iter()
-                .all(|&i| old.contains_key(&set.files[i].path)) =>
-        {
-            for &i in &order[..pos] {
-                reuse(&set.files[i].path, &mut diagnostics, &mut per_file);
-            }
-            (s.before.clone(), pos)
-        }
-        _ => (Catalog::new(server.dialect()), 0),
-    };
-    let mut new_snapshot = None;
-    let mut tail_reused = false;
-    let mut k = start;
-    while k < order.len() {
-        let i = order[k];
+        .filter(|s| incremental && Some(s.path.as_path()) == changed);
+    for (k, &i) in order.iter().enumerate() {
         let file = &set.files[i];
-        let is_changed = Some(k) == changed_pos;
         if code_before.contains(&i) {
             catalog.forget();
         }
-        // Before the edited file nothing changed: replay the schema, keep the findings.
-        if changed_pos.is_some_and(|pos| k < pos) && old.contains_key(&file.path) {
-            reuse(&file.path, &mut diagnostics, &mut per_file);
-            if let Some(file_sql) = sql.get(i).and_then(Option::as_ref) {
-                replay(&mut catalog, file, file_sql);
-            }
-            k += 1;
+        let previous = if incremental {
+            per_file.get(&file.path).cloned()
+        } else {
+            None
+        };
+        if let Some(prev) = previous
+            .as_ref()
+            .filter(|p| changed_pos.is_some_and(|pos| k != pos) && !delta.reaches(&p.record))
+        {
+            // Nothing it read differs: its findings and effects are what they were.
+            delta.settle(&prev.record);
+            pending.push(i);
             continue;
         }
-        let before = is_changed.then(|| catalog.clone());
-        let found = check_applied_file(project, set, server, sql, levels, i, &mut catalog);
-        diagnostics.extend(found.iter().cloned());
-        per_file.insert(file.path.clone(), found);
-        if let Some(before) = before {
-            // The schema after the edit is what it was: nothing later can have changed.
-            if let Some(s) = snapshot.as_ref().filter(|s| s.after == catalog) {
-                let rest = &order[k + 1..];
-                if rest.iter().all(|&j| old.contains_key(&set.files[j].path)) {
-                    for &j in rest {
-                        reuse(&set.files[j].path, &mut diagnostics, &mut per_file);
-                    }
-                    catalog = s.end.clone();
-                    tail_reused = true;
-                }
-            }
-            new_snapshot = Some((file.path.clone(), before, catalog.clone()));
-            if tail_reused {
-                break;
+        if Some(k) == changed_pos {
+            if let Some(s) = &snapshot {
+                // The schema before the edited file is what the last run found.
+                catalog = s.before.clone();
+                pending.clear();
             }
         }
-        k += 1;
+        for j in pending.drain(..) {
+            if let Some(prev) = per_file.get(&set.files[j].path) {
+                catalog.apply_effects(&prev.record.effects);
+            }
+        }
+        if Some(k) == changed_pos {
+            before_edited = Some(catalog.clone());
+        }
+        catalog.begin_journal();
+        checked += 1;
+        let found = check_applied_file(project, set, server, sql, levels, i, &mut catalog);
+        let (record, written) = catalog.end_journal();
+        if let Some(prev) = &previous {
+            delta.update(&catalog, &prev.record, &written);
+        }
+        per_file.insert(
+            file.path.clone(),
+            FileResult {
+                findings: found.into(),
+                record: record.into(),
+            },
+        );
     }
-    if code_after_all && !tail_reused {
+    if !pending.is_empty() {
+        // The files at the end were all reused: the previous final schema, but for the keys
+        // that still differ.
+        catalog = old_end.clone().unwrap_or(catalog);
+        for ((part, key), (_, value)) in &delta.keys {
+            catalog.put(*part, key, value);
+        }
+    }
+    if code_after_all {
         catalog.forget();
-    }
-    if let Some((path, before, after)) = new_snapshot {
-        cache.edited = Some(EditedSnapshot {
-            path,
-            before,
-            after,
-            end: catalog.clone(),
-        });
     }
     // Undo migrations, callbacks, and versioned migrations below a baseline: checked against the
     // final schema, without replaying them.
@@ -465,10 +589,14 @@ pub fn run_rules_incremental(
             .then_some(name.version.as_ref())
             .flatten()
             .and_then(|v| versioned_by_version.get(v).copied());
-        let untouched = tail_reused
+        let untouched = incremental
             && Some(file.path.as_path()) != changed
             && target.is_none_or(|t| Some(set.files[t].path.as_path()) != changed);
-        if untouched && reuse(&file.path, &mut diagnostics, &mut per_file) {
+        if untouched
+            && per_file
+                .get(&file.path)
+                .is_some_and(|p| !delta.reaches(&p.record))
+        {
             continue;
         }
         let undo_target = target.and_then(|vi| {
@@ -489,14 +617,46 @@ pub fn run_rules_incremental(
             lines: &lines,
         };
         let mut sink = Sink::new(levels);
+        catalog.begin_journal();
+        checked += 1;
         rules::sql::run_file(&fcx, &mut sink);
+        let (record, _) = catalog.end_journal();
         let mut found = sink.diagnostics;
         found.retain(|d| !file_sql.is_suppressed(d.rule, d.range.start));
-        diagnostics.extend(found.iter().cloned());
-        per_file.insert(file.path.clone(), found);
+        per_file.insert(
+            file.path.clone(),
+            FileResult {
+                findings: found.into(),
+                record: record.into(),
+            },
+        );
     }
-    cache.per_file = per_file;
+    // In apply order, then the others by index: the same order whatever was reused.
+    let rest = (0..set.files.len()).filter(|i| !in_order.contains(i));
+    for i in order.iter().copied().chain(rest) {
+        if let Some(result) = per_file.get(&set.files[i].path) {
+            diagnostics.extend(result.findings.iter().cloned());
+        }
+    }
     diagnostic::sort(&mut diagnostics);
+    let order_paths = if incremental {
+        std::mem::take(&mut cache.order)
+    } else {
+        order.iter().map(|&i| set.files[i].path.clone()).collect()
+    };
+    *cache = RuleCache {
+        per_file,
+        order: order_paths,
+        replayable,
+        end: Some(catalog.clone()),
+        edited: changed
+            .zip(before_edited)
+            .map(|(path, before)| EditedSnapshot {
+                path: path.to_path_buf(),
+                before,
+            }),
+        checked,
+    };
     (diagnostics, catalog)
 }
 

@@ -42,7 +42,8 @@ pub struct ProjectState {
 impl ProjectState {
     pub fn load(project: Project) -> Result<ProjectState, ConfigError> {
         let levels = Levels::from_settings(&project.config.tool)?;
-        let report = engine::check_project(project)?;
+        let mut rule_cache = engine::RuleCache::default();
+        let report = engine::check_project_with(project, &mut rule_cache)?;
         Ok(ProjectState {
             project: report.project,
             set: report.set,
@@ -54,7 +55,7 @@ impl ProjectState {
             git_applied: report.applied.clone(),
             applied: report.applied,
             parse_cache: HashMap::new(),
-            rule_cache: engine::RuleCache::default(),
+            rule_cache,
             by_path: HashMap::new(),
         }
         .indexed())
@@ -141,11 +142,12 @@ impl ProjectState {
     }
 
     /// The schema as the migrations before file `index` leave it: the last re-check's snapshot
-    /// when it is the file being edited, else replayed.
+    /// when it is the file being edited, else the recorded effects of the files before it
+    /// (replayed from their statements when a Java migration makes effects unknown).
     pub fn schema_before(&self, index: usize) -> Catalog {
         let path = &self.set.files[index].path;
-        match self.rule_cache.schema_before(path) {
-            Some(catalog) => catalog.clone(),
+        match self.rule_cache.schema_before(path, self.server.dialect()) {
+            Some(catalog) => catalog,
             None => engine::catalog_before(&self.set, &self.sql, index),
         }
     }
@@ -480,10 +482,7 @@ mod tests {
                 "{path:?}"
             );
         }
-        assert!(state
-            .rule_cache
-            .schema_before(&sql.join("V2__b.sql"))
-            .is_some());
+        assert!(state.rule_cache.has_snapshot(&sql.join("V2__b.sql")));
 
         // An unsaved buffer over max-analysis-size is checksummed, not analysed, as on disk.
         let mut big = String::from("SET lock_timeout = '1s';\nALTER TABLE a DROP COLUMN nope;\n");
@@ -539,5 +538,191 @@ mod tests {
 
         // Paths outside the locations are not taken.
         assert!(!state.set_text(&dir.path().join("other.sql"), "x"));
+    }
+    /// A small seeded generator (splitmix64): the same edits on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// One random edit of `text`: a line deleted, duplicated or taken from `other`, a word
+    /// renamed or deleted, a statement cut short, or the text back as it was on disk.
+    fn edit(rng: &mut Rng, text: &str, other: &str, original: &str) -> String {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let at = rng.below(lines.len());
+        let words: Vec<(usize, &str)> = text
+            .match_indices(|c: char| c.is_alphanumeric() || c == '_')
+            .collect::<Vec<_>>()
+            .chunk_by(|a, b| a.0 + a.1.len() == b.0)
+            .map(|run| (run[0].0, &text[run[0].0..run.last().unwrap().0 + 1]))
+            .collect();
+        match rng.below(8) {
+            0 if !lines.is_empty() => lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != at)
+                .map(|(_, l)| *l)
+                .collect(),
+            1 if !lines.is_empty() => {
+                let mut out: Vec<&str> = lines.clone();
+                out.insert(at, lines[at]);
+                out.concat()
+            }
+            2 => {
+                let theirs: Vec<&str> = other.split_inclusive('\n').collect();
+                let mut out: Vec<&str> = lines.clone();
+                if !theirs.is_empty() {
+                    out.insert(at.min(out.len()), theirs[rng.below(theirs.len())]);
+                }
+                out.concat()
+            }
+            3 | 4 if !words.is_empty() => {
+                // A name typed on (the bench's edit) or replaced by another name of the file.
+                let (start, word) = words[rng.below(words.len())];
+                let with = if rng.below(2) == 0 {
+                    format!("{word}x")
+                } else {
+                    words[rng.below(words.len())].1.to_string()
+                };
+                format!("{}{with}{}", &text[..start], &text[start + word.len()..])
+            }
+            5 if !words.is_empty() => {
+                let (start, word) = words[rng.below(words.len())];
+                format!("{}{}", &text[..start], &text[start + word.len()..])
+            }
+            6 => {
+                let mut cut = rng.below(text.len() + 1);
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text[..cut].to_string()
+            }
+            _ => original.to_string(),
+        }
+    }
+
+    /// Applies seeded random edits to every project of `root` through the workspace, and
+    /// after each one compares the incremental result with a check from scratch: the edited
+    /// file's analysis, findings, final schema, and the schema before the edited file.
+    /// Returns the number of edits, and of those re-checked without checking every file.
+    fn random_edits_match_full_checks(root: &Path, edits: usize, seed: u64) -> (usize, usize) {
+        let (mut ws, errors) = Workspace::load(&[root.to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{root:?}: {errors:?}");
+        assert!(!ws.projects.is_empty(), "{root:?} has projects");
+        let mut rng = Rng(seed);
+        let mut done = 0;
+        // Edits after which fewer files were checked than a full run checks.
+        let mut partial = 0;
+        for state in &mut ws.projects {
+            let scripts: Vec<usize> = (0..state.set.files.len())
+                .filter(|&i| state.sql[i].is_some())
+                .collect();
+            if scripts.is_empty() {
+                continue;
+            }
+            let originals: Vec<(PathBuf, String)> = scripts
+                .iter()
+                .map(|&i| {
+                    let f = &state.set.files[i];
+                    (f.path.clone(), f.text().unwrap_or_default().to_string())
+                })
+                .collect();
+            // Mostly one file edited again and again (typing), sometimes another one.
+            let mut current = rng.below(originals.len());
+            for step in 0..edits {
+                if rng.below(4) == 0 {
+                    current = rng.below(originals.len());
+                }
+                let (path, original) = &originals[current];
+                let other = &originals[rng.below(originals.len())].1;
+                let text = state.file(path).and_then(|f| f.text()).unwrap_or_default();
+                let next = edit(&mut rng, text, other, original);
+                assert!(state.set_text(path, &next));
+                done += 1;
+                let checked = state.rule_cache.checked();
+                let i = state.file_index(path).unwrap();
+                let fresh =
+                    engine::analyze_file(&state.set, i, &state.server, &mut ParseCache::default());
+                // Field by field: `created_tables` is a hash map (its order is not the point).
+                let shown = |s: &Option<crate::sql::analysis::SqlFile>| {
+                    s.as_ref().map(|s| {
+                        let created: std::collections::BTreeMap<_, _> =
+                            s.created_tables.iter().collect();
+                        format!(
+                            "{:?} {:?} {:?} {:?} {:?} {created:?}",
+                            s.dialect, s.comments, s.statements, s.suppressions, s.script_config
+                        )
+                    })
+                };
+                assert_eq!(
+                    shown(&state.sql[i]),
+                    shown(&fresh),
+                    "analysis of {path:?} after step {step} (seed {seed})"
+                );
+                let mut fresh_cache = engine::RuleCache::default();
+                let (full, catalog) = engine::run_rules_incremental(
+                    &state.project,
+                    &state.set,
+                    &state.server,
+                    &state.sql,
+                    &state.levels,
+                    &state.applied,
+                    &mut fresh_cache,
+                    None,
+                );
+                partial += usize::from(checked < fresh_cache.checked());
+                assert_eq!(
+                    state.diagnostics, full,
+                    "findings after step {step} editing {path:?} (seed {seed})"
+                );
+                assert_eq!(
+                    state.catalog, catalog,
+                    "schema after step {step} editing {path:?} (seed {seed})"
+                );
+                assert_eq!(
+                    state.schema_before(i),
+                    engine::catalog_before(&state.set, &state.sql, i),
+                    "schema before {path:?} after step {step} (seed {seed})"
+                );
+            }
+        }
+        (done, partial)
+    }
+
+    #[test]
+    fn random_edits_give_what_a_full_check_gives() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let (mut total, mut partial) = (0, 0);
+        for (folder, seed) in [
+            ("fixtures/postgres-snake", 1),
+            ("fixtures/mysql-oro", 2),
+            ("fixtures/flyway-naming", 3),
+            ("fixtures/corpora/marquez", 4),
+            ("fixtures/corpora/zstack", 5),
+            ("fixtures/corpora/steady", 6),
+            ("fixtures/corpora/ccd-definition-store-api", 7),
+            ("fixtures/corpora/killbill", 8),
+        ] {
+            let (edits, reused) = random_edits_match_full_checks(&repo.join(folder), 30, seed);
+            total += edits;
+            partial += reused;
+        }
+        assert!(total >= 240, "{total} edits checked");
+        // The incremental path ran (folders with Java migrations are always checked whole).
+        assert!(
+            partial * 2 >= total,
+            "{partial} of {total} edits re-checked in part"
+        );
     }
 }

@@ -44,8 +44,13 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             && a.schema.as_deref().map(|s| cx.schema.folded(s))
                 == b.schema.as_deref().map(|s| cx.schema.folded(s))
     };
-    // The replay knows the tables the migrations created, so a table it lacks was not one.
-    let replay_knows = !cx.schema.uncertain && cx.schema.tables().next().is_some();
+    // The replay knows the tables the migrations created, so a table it lacks was not one
+    // (asked only for a DROP TABLE: it reads the whole schema).
+    let replay_knows = std::cell::OnceCell::new();
+    let replay_knows = || {
+        *replay_knows
+            .get_or_init(|| !cx.schema.is_uncertain() && cx.schema.tables().next().is_some())
+    };
     for (i, (statement, op)) in statements.iter().enumerate() {
         let Op::DropTable { names, if_exists } = op else {
             continue;
@@ -63,7 +68,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             // No migration created it: the replay has no such table, and no dynamic code may
             // have made one.
             .filter(|n| {
-                !(replay_knows
+                !(replay_knows()
                     && cx.schema.table(n).is_none()
                     && !cx.schema.touched_by_dynamic_sql(&n.name))
             })

@@ -38,7 +38,7 @@ DROP INDEX idx_lender_name ON lender;
 };
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {
-    if cx.is_undo() || catalog.uncertain {
+    if cx.is_undo() || catalog.is_uncertain() {
         return;
     }
     let statement = &cx.sql.statements[index];
