@@ -351,6 +351,41 @@ fn diagnostics_follow_typing_and_file_events() {
     );
     assert!(titles.contains(&"Create next migration"), "{titles:?}");
 
+    // `context.only`: a quickfix request gets no refactor actions, a refactor request no quick
+    // fixes (VS Code drops and logs actions of kinds it did not ask for).
+    let kinds_for = |client: &mut Client, only: serde_json::Value| -> Vec<String> {
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": {"uri": uri(&v2)},
+                "range": found[0]["range"],
+                "context": {"diagnostics": [found[0].clone()], "only": only}
+            }),
+        );
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let quick = kinds_for(&mut client, json!(["quickfix"]));
+    assert!(
+        !quick.is_empty() && quick.iter().all(|k| k == "quickfix"),
+        "{quick:?}"
+    );
+    let refactor = kinds_for(&mut client, json!(["refactor"]));
+    assert!(
+        !refactor.is_empty() && refactor.iter().all(|k| k == "refactor"),
+        "{refactor:?}"
+    );
+    assert_eq!(
+        kinds_for(&mut client, json!(["source"])),
+        Vec::<String>::new()
+    );
+    let all = kinds_for(&mut client, json!(["quickfix", "refactor"]));
+    assert_eq!(all.len(), quick.len() + refactor.len(), "{all:?}");
+
     // Hover on the finding shows the rule's documentation.
     let hover = client.request(
         "textDocument/hover",
