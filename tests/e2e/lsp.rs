@@ -633,6 +633,84 @@ fn edited_applied_migration_moves_its_change_to_a_new_migration() {
     client.shutdown();
 }
 
+/// A database the editor cannot reach is said once as a message, then only in the folder state
+/// (the status bar) on later reads; an explicit Validate says it again.
+#[test]
+fn an_unreachable_database_is_one_message_then_the_status_bar() {
+    let dir = project();
+    // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[environments.default]\nurl = \"jdbc:postgresql://127.0.0.1:1/none\"\nuser = \"nobody\"\n\n[flyway]\nlocations = [\"filesystem:db/migration\"]\n",
+    )
+    .unwrap();
+    let v2 = dir.path().join("db/migration/V2__add_name.sql");
+    let mut client = Client::start(dir.path());
+    let first = client
+        .notification("window/showMessage", Duration::from_secs(30))
+        .unwrap_or_else(|| {
+            panic!(
+                "no message for the unreachable database: {:?}",
+                client.backlog
+            )
+        });
+    let text = first["params"]["message"].as_str().unwrap().to_string();
+    assert!(text.contains("127.0.0.1"), "{text}");
+    // A save reads the history again: it fails again, silently.
+    client.backlog.clear();
+    let saved = std::fs::read_to_string(&v2).unwrap();
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1, "text": saved}}),
+    );
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let logged = client
+            .notification("window/logMessage", Duration::from_secs(1))
+            .map(|m| m["params"]["message"].as_str().unwrap_or("").to_string());
+        if logged.as_deref() == Some(text.as_str()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second read was not logged: {:?}",
+            client.backlog
+        );
+    }
+    assert_eq!(
+        client.notification("window/showMessage", Duration::from_millis(500)),
+        None
+    );
+    let state = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.folderState", "arguments": [uri(&v2)]}),
+    );
+    assert!(
+        state["database_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("127.0.0.1")),
+        "{state:#}"
+    );
+    // Asked for: said again.
+    client.backlog.clear();
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.validateDatabase", "arguments": [uri(&v2)]}),
+    );
+    assert!(
+        client
+            .notification("window/showMessage", Duration::from_secs(30))
+            .is_some(),
+        "{:?}",
+        client.backlog
+    );
+    client.shutdown();
+}
+
 #[test]
 fn settings_from_the_editor() {
     let dir = project();
