@@ -633,6 +633,57 @@ fn edited_applied_migration_moves_its_change_to_a_new_migration() {
     client.shutdown();
 }
 
+/// Documents in another SQL language mode (`pgsql`, `mysql`, … from other extensions) are
+/// checked like `sql` ones, by path: inside a migration location only. Empty migrations carry
+/// the `Unnecessary` tag.
+#[test]
+fn other_sql_language_modes_get_live_diagnostics_in_migration_folders_only() {
+    let dir = project();
+    let v3 = dir.path().join("db/migration/V3__typed.sql");
+    let outside = dir.path().join("scratch.sql");
+    std::fs::write(&outside, "").unwrap();
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&dir.path().join("db/migration/V4__gap.sql"), |d| {
+        !d.is_empty()
+    });
+    for (path, language) in [(&outside, "postgres"), (&v3, "pgsql")] {
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(path), "languageId": language, "version": 1,
+                "text": "ALTER TABLE users ADD COLUMN age int NOT NULL;\n"}}),
+        );
+    }
+    let found = client.diagnostics_until(&v3, |d| !d.is_empty());
+    assert_eq!(
+        rules(&found),
+        [
+            "add-column-not-null-without-default",
+            "require-lock-timeout"
+        ]
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&v3), "version": 2}, "contentChanges": [{"text": "-- nothing yet\n"}]}),
+    );
+    let found = client.diagnostics_until(&v3, |d| rules(d) == ["empty-migration"]);
+    assert_eq!(found[0]["tags"], json!([1]), "{found:?}");
+    // The scratch file outside the location gets nothing, whatever is typed there.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&outside), "version": 2}, "contentChanges": [{"text": "DROP TABLE users;\n"}]}),
+    );
+    let target = uri(&outside);
+    while let Some(published) =
+        client.notification("textDocument/publishDiagnostics", Duration::from_secs(2))
+    {
+        assert!(
+            published["params"]["uri"] != target || published["params"]["diagnostics"] == json!([]),
+            "{published:#}"
+        );
+    }
+    client.shutdown();
+}
+
 /// A database the editor cannot reach is said once as a message, then only in the folder state
 /// (the status bar) on later reads; an explicit Validate says it again.
 #[test]
