@@ -75,3 +75,20 @@ export function showOptions(params: { takeFocus?: boolean }): { preview: false; 
 export function createdUri(result: unknown): string | undefined {
   return typeof result === "string" && result.startsWith("file:") ? result : undefined;
 }
+
+/** The status bar's click: a quick pick of what can be done, each saying what it runs. */
+export function statusActions(serverRunning: boolean): { label: string; detail: string; command: string }[] {
+  if (!serverRunning) {
+    return [
+      { label: "Open Settings", detail: "Set flywayLsp.server.path", command: "flywayLsp.openServerSettings" },
+      { label: "Restart Server", detail: "Look for the server again and start it", command: "flywayLsp.restartServer" },
+      { label: "Show Server Output", detail: "The extension's log", command: "flywayLsp.showOutput" },
+    ];
+  }
+  return [
+    { label: "Validate Against Database", detail: "Read flyway_schema_history and run Flyway's validate", command: "flywayLsp.validateDatabase" },
+    { label: "Dry-run Pending Migrations", detail: "Run the pending migrations in a temporary server", command: "flywayLsp.dryRun" },
+    { label: "New Migration", detail: "Create the next versioned migration", command: "flywayLsp.newMigration" },
+    { label: "Show Server Output", detail: "The server's log", command: "flywayLsp.showOutput" },
+  ];
+}

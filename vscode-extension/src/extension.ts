@@ -21,6 +21,7 @@ import {
   notRunningText,
   showHints,
   showOptions,
+  statusActions,
 } from "./editor";
 import { findServer } from "./server";
 import { ExtensionSettings, serverEnvironment, toServerSettings } from "./settings";
@@ -33,6 +34,7 @@ let output: vscode.LogOutputChannel;
 let statusItem: vscode.StatusBarItem;
 /** Set while no server binary is found: what commands and the status bar say. */
 let missing: { message: string; fix: string } | undefined;
+let statusTimer: ReturnType<typeof setTimeout> | undefined;
 
 function readSettings(): ExtensionSettings {
   const c = vscode.workspace.getConfiguration("flywayLsp");
@@ -86,7 +88,6 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     const status = missingServerStatus();
     statusItem.text = status.text;
     statusItem.tooltip = status.tooltip;
-    statusItem.command = { title: "Open Settings", command: "workbench.action.openSettings", arguments: ["flywayLsp.server.path"] };
     statusItem.show();
     const { text, actions } = missingServerMessage(found);
     void vscode.window.showErrorMessage(text, ...actions).then(async (choice) => {
@@ -99,7 +100,6 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     return;
   }
   missing = undefined;
-  statusItem.command = "flywayLsp.validateDatabase";
   output.appendLine(`flyway-lsp: using ${found.path} (${found.source})`);
   const password = await context.secrets.get(PASSWORD_KEY);
   const { value, problems } = toServerSettings(readSettings());
@@ -204,7 +204,7 @@ async function refreshStatus(): Promise<void> {
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel("Flyway (flyway-lsp)", { log: true });
   statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
-  statusItem.command = "flywayLsp.validateDatabase";
+  statusItem.command = "flywayLsp.statusActions";
   context.subscriptions.push(output, statusItem);
 
   const register = (name: string, run: () => Promise<unknown>) =>
@@ -260,6 +260,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await start(context);
   });
   register("flywayLsp.showOutput", async () => output.show(true));
+  register("flywayLsp.openServerSettings", () =>
+    Promise.resolve(vscode.commands.executeCommand("workbench.action.openSettings", "flywayLsp.server.path")),
+  );
+  register("flywayLsp.statusActions", async () => {
+    const picked = await vscode.window.showQuickPick(statusActions(client !== undefined), {
+      title: typeof statusItem.tooltip === "string" ? statusItem.tooltip.split("\n")[0] : "Flyway",
+      placeHolder: "Flyway: choose an action",
+    });
+    if (picked) {
+      await vscode.commands.executeCommand(picked.command);
+    }
+  });
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -272,6 +284,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.workspace.onDidSaveTextDocument(() => void refreshStatus()),
     vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
+    // Counts follow the findings as they are published while typing (at most every 500 ms).
+    vscode.languages.onDidChangeDiagnostics(() => {
+      if (statusTimer === undefined) {
+        statusTimer = setTimeout(() => {
+          statusTimer = undefined;
+          void refreshStatus();
+        }, 500);
+      }
+    }),
   );
   await start(context);
 }

@@ -10,6 +10,7 @@ import {
   showHints,
   showOptions,
   createdUri,
+  statusActions,
 } from "../src/editor";
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
@@ -130,5 +131,22 @@ describe("new files", () => {
     assert.equal(createdUri("file:///p/db/U2__x.sql"), "file:///p/db/U2__x.sql");
     assert.equal(createdUri(undefined), undefined);
     assert.equal(createdUri({ error: "x" }), undefined);
+  });
+});
+
+describe("status bar click", () => {
+  it("offers the actions, each a contributed or registered command", () => {
+    const contributed = new Set(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    const running = statusActions(true).map((a) => a.command);
+    assert.deepEqual(running, [
+      "flywayLsp.validateDatabase",
+      "flywayLsp.dryRun",
+      "flywayLsp.newMigration",
+      "flywayLsp.showOutput",
+    ]);
+    for (const c of running) {
+      assert.ok(contributed.has(c), c);
+    }
+    assert.ok(statusActions(false).some((a) => a.command === "flywayLsp.restartServer"));
   });
 });
