@@ -1278,7 +1278,7 @@ pub async fn dry_run(
             let bound = limits.lock_timeout + limits.statement_timeout + Duration::from_secs(10);
             let rolled_back = bounded(bound, client.execute("ROLLBACK")).await;
             match (result, rolled_back) {
-                (Ok(_), Err(e)) if matches!(e, DbError::Busy(_)) => Err(DbError::connect(format!(
+                (Ok(_), Err(DbError::Busy(_))) => Err(DbError::connect(format!(
                     "the rollback did not finish within {} s; the connection was closed, which ends the transaction",
                     bound.as_secs()
                 ))),
