@@ -1,5 +1,6 @@
 //! File names: Flyway's name parser and version parsing never panic, and what they accept
-//! round-trips (a valid versioned name's version parses again from its raw text).
+//! round-trips (a valid versioned name's version, other than Flyway's special ones, parses again
+//! from its raw text).
 #![no_main]
 
 use flyway_lsp::config::FlywaySettings;
@@ -14,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
     if let Classified::Named(n) = parser.classify(&name) {
         let _ = n.description();
         let _ = n.flyway_message(&FlywaySettings::default());
-        if let Some(v) = &n.version {
+        // A special version (`Vlatest`) shows as Flyway names it ("<< Latest Version >>"),
+        // which is no version text; every other version round-trips.
+        if let Some(v) = n.version.as_ref().filter(|v| v.special().is_none()) {
             let again = Version::parse(v.raw()).expect("a parsed version parses again");
             assert_eq!(&again, v);
         }
