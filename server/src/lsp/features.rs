@@ -572,6 +572,16 @@ pub(super) async fn code_actions(
     let file_index = project.file_index(&path)?;
     let file = &project.set.files[file_index];
     let text = text_of(project, &path).unwrap_or_default();
+    // Edits are sent without a document version: computed on a snapshot older than the buffer,
+    // they would land at the wrong places. None until the buffer's re-check is in (the client
+    // asks again as the cursor moves or the findings change).
+    if backend
+        .documents
+        .get(&path)
+        .is_some_and(|doc| doc.rope != text.as_str())
+    {
+        return Some(Vec::new());
+    }
     let index = LineIndex::new(&text);
     let start = index.offset(params.range.start);
     let end = index.offset(params.range.end);
