@@ -239,6 +239,42 @@ fn readme_rule_table_matches_the_rules() {
     );
 }
 
+/// `docs/rules/<id>.md` is each rule's page (`flyway-lsp rules <id>`), the target of the
+/// editor's `codeDescription.href`; `UPDATE_EXPECT=1` writes them.
+#[test]
+fn rule_pages_match_the_rules() {
+    let listing: serde_json::Value =
+        serde_json::from_str(&run(&["rules", "--format", "json"]).stdout).unwrap();
+    let dir = repo_root().join("docs/rules");
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    if update {
+        fs::create_dir_all(&dir).unwrap();
+    }
+    let mut expected = std::collections::BTreeSet::new();
+    for rule in listing.as_array().unwrap() {
+        let id = rule["id"].as_str().unwrap();
+        let page = run(&["rules", id]);
+        assert_eq!(page.code, 0, "{id}");
+        let path = dir.join(format!("{id}.md"));
+        if update {
+            fs::write(&path, &page.stdout).unwrap();
+        }
+        let stored = fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            stored,
+            page.stdout,
+            "{} is stale: run with UPDATE_EXPECT=1",
+            path.display()
+        );
+        expected.insert(format!("{id}.md"));
+    }
+    let present: std::collections::BTreeSet<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(present, expected, "docs/rules/ holds a page of no rule");
+}
+
 #[test]
 fn edits_to_applied_migrations_fail_against_a_git_reference() {
     let dir = project(&[

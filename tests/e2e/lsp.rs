@@ -351,6 +351,41 @@ fn diagnostics_follow_typing_and_file_events() {
     );
     assert!(titles.contains(&"Create next migration"), "{titles:?}");
 
+    // `context.only`: a quickfix request gets no refactor actions, a refactor request no quick
+    // fixes (VS Code drops and logs actions of kinds it did not ask for).
+    let kinds_for = |client: &mut Client, only: serde_json::Value| -> Vec<String> {
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": {"uri": uri(&v2)},
+                "range": found[0]["range"],
+                "context": {"diagnostics": [found[0].clone()], "only": only}
+            }),
+        );
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let quick = kinds_for(&mut client, json!(["quickfix"]));
+    assert!(
+        !quick.is_empty() && quick.iter().all(|k| k == "quickfix"),
+        "{quick:?}"
+    );
+    let refactor = kinds_for(&mut client, json!(["refactor"]));
+    assert!(
+        !refactor.is_empty() && refactor.iter().all(|k| k == "refactor"),
+        "{refactor:?}"
+    );
+    assert_eq!(
+        kinds_for(&mut client, json!(["source"])),
+        Vec::<String>::new()
+    );
+    let all = kinds_for(&mut client, json!(["quickfix", "refactor"]));
+    assert_eq!(all.len(), quick.len() + refactor.len(), "{all:?}");
+
     // Hover on the finding shows the rule's documentation.
     let hover = client.request(
         "textDocument/hover",
@@ -605,6 +640,135 @@ fn edited_applied_migration_moves_its_change_to_a_new_migration() {
     assert_eq!(
         client.notification("window/showMessage", Duration::from_millis(500)),
         None
+    );
+    client.shutdown();
+}
+
+/// Documents in another SQL language mode (`pgsql`, `mysql`, … from other extensions) are
+/// checked like `sql` ones, by path: inside a migration location only. Empty migrations carry
+/// the `Unnecessary` tag.
+#[test]
+fn other_sql_language_modes_get_live_diagnostics_in_migration_folders_only() {
+    let dir = project();
+    let v3 = dir.path().join("db/migration/V3__typed.sql");
+    let outside = dir.path().join("scratch.sql");
+    std::fs::write(&outside, "").unwrap();
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&dir.path().join("db/migration/V4__gap.sql"), |d| {
+        !d.is_empty()
+    });
+    for (path, language) in [(&outside, "postgres"), (&v3, "pgsql")] {
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(path), "languageId": language, "version": 1,
+                "text": "ALTER TABLE users ADD COLUMN age int NOT NULL;\n"}}),
+        );
+    }
+    let found = client.diagnostics_until(&v3, |d| !d.is_empty());
+    assert_eq!(
+        rules(&found),
+        [
+            "add-column-not-null-without-default",
+            "require-lock-timeout"
+        ]
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&v3), "version": 2}, "contentChanges": [{"text": "-- nothing yet\n"}]}),
+    );
+    let found = client.diagnostics_until(&v3, |d| rules(d) == ["empty-migration"]);
+    assert_eq!(found[0]["tags"], json!([1]), "{found:?}");
+    // The scratch file outside the location gets nothing, whatever is typed there.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&outside), "version": 2}, "contentChanges": [{"text": "DROP TABLE users;\n"}]}),
+    );
+    let target = uri(&outside);
+    while let Some(published) =
+        client.notification("textDocument/publishDiagnostics", Duration::from_secs(2))
+    {
+        assert!(
+            published["params"]["uri"] != target || published["params"]["diagnostics"] == json!([]),
+            "{published:#}"
+        );
+    }
+    client.shutdown();
+}
+
+/// A database the editor cannot reach is said once as a message, then only in the folder state
+/// (the status bar) on later reads; an explicit Validate says it again.
+#[test]
+fn an_unreachable_database_is_one_message_then_the_status_bar() {
+    let dir = project();
+    // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[environments.default]\nurl = \"jdbc:postgresql://127.0.0.1:1/none\"\nuser = \"nobody\"\n\n[flyway]\nlocations = [\"filesystem:db/migration\"]\n",
+    )
+    .unwrap();
+    let v2 = dir.path().join("db/migration/V2__add_name.sql");
+    let mut client = Client::start(dir.path());
+    let first = client
+        .notification("window/showMessage", Duration::from_secs(30))
+        .unwrap_or_else(|| {
+            panic!(
+                "no message for the unreachable database: {:?}",
+                client.backlog
+            )
+        });
+    let text = first["params"]["message"].as_str().unwrap().to_string();
+    assert!(text.contains("127.0.0.1"), "{text}");
+    // A save reads the history again: it fails again, silently.
+    client.backlog.clear();
+    let saved = std::fs::read_to_string(&v2).unwrap();
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1, "text": saved}}),
+    );
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let logged = client
+            .notification("window/logMessage", Duration::from_secs(1))
+            .map(|m| m["params"]["message"].as_str().unwrap_or("").to_string());
+        if logged.as_deref() == Some(text.as_str()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second read was not logged: {:?}",
+            client.backlog
+        );
+    }
+    assert_eq!(
+        client.notification("window/showMessage", Duration::from_millis(500)),
+        None
+    );
+    let state = client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.folderState", "arguments": [uri(&v2)]}),
+    );
+    assert!(
+        state["database_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("127.0.0.1")),
+        "{state:#}"
+    );
+    // Asked for: said again.
+    client.backlog.clear();
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "flyway-lsp.validateDatabase", "arguments": [uri(&v2)]}),
+    );
+    assert!(
+        client
+            .notification("window/showMessage", Duration::from_secs(30))
+            .is_some(),
+        "{:?}",
+        client.backlog
     );
     client.shutdown();
 }

@@ -665,9 +665,10 @@ fn review_2_field_selection_calling_a_one_argument_built_in_is_refused() {
 #[test]
 fn review_2_a_target_reading_strings_without_standard_conforming_strings_is_read_as_pg_query_reads()
 {
-    // With standard_conforming_strings off on the target, `'x\''` ends after the backslash's
-    // quote for the server but not for pg_query: the setval pg_query takes for a string would
-    // run. The tool's transaction turns the setting on, so both read the same statement.
+    // With standard_conforming_strings off on the target, `'x\''` ends after the escaped quote
+    // for the server but not for pg_query: the setval pg_query takes for part of a string would
+    // run. The tool's transaction turns the setting on, so both read the same statement (the
+    // test fails without it: users_id_seq at 4242).
     let db = postgres();
     let dir = postgres_target(&db);
     db.execute(&format!(
@@ -678,7 +679,7 @@ fn review_2_a_target_reading_strings_without_standard_conforming_strings_is_read
     write(
         &sql,
         "V3__strings.sql",
-        "SELECT 'x\\'' , setval(chr(117)||'sers_id_seq', 4242) , ' AS c, $a$' AS d, $b$ $a$ AS e -- $b$\n, 1 AS f;\n",
+        "SELECT 'x\\'' , setval((chr(117)||$q$sers_id_seq$q$)::regclass, 4242) , ' AS c, $a$' AS d, $b$ $a$ AS e -- $b$\n, 1 AS f;\n",
     );
     let before = full_fingerprint(&db);
     let r = on_target(dir.path(), &db, &["--format", "json"]);

@@ -308,6 +308,8 @@ fn mariadb(chain: Option<&Chain>, setup: &str) -> Server {
             "--skip-test-db",
             "--skip-name-resolve",
             "--basedir=/usr",
+            // Its own temporary folder: installs sharing /tmp remove each other's tables.
+            &format!("--tmpdir={}", dir.display()),
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

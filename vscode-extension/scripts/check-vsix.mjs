@@ -73,7 +73,12 @@ if (manifest.main !== "./dist/extension.js") {
 if (!manifest.activationEvents.some((e) => e.includes("flyway.toml"))) {
   fail("no activation on flyway.toml");
 }
-const settings = Object.keys(manifest.contributes.configuration.properties);
+// One configuration object or an array of titled sections (the Settings editor's groups).
+const sections = [manifest.contributes.configuration].flat();
+const settings = sections.flatMap((section) => Object.keys(section.properties ?? {}));
+if (manifest.contributes.configuration && settings.length === 0) {
+  fail("no settings are contributed");
+}
 if (settings.some((s) => /password/i.test(s))) {
   fail("a password setting is contributed; passwords belong in SecretStorage or FLYWAY_PASSWORD");
 }

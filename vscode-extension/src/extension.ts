@@ -12,6 +12,17 @@ import {
   State,
 } from "vscode-languageclient/node";
 
+import {
+  INSTALL_COMMAND,
+  createdUri,
+  documentSelector,
+  missingServerMessage,
+  missingServerStatus,
+  notRunningText,
+  showHints,
+  showOptions,
+  statusActions,
+} from "./editor";
 import { findServer } from "./server";
 import { ExtensionSettings, serverEnvironment, toServerSettings } from "./settings";
 import { FolderState, statusText } from "./status";
@@ -21,6 +32,9 @@ const PASSWORD_KEY = "flywayLsp.databasePassword";
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
 let statusItem: vscode.StatusBarItem;
+/** Set while no server binary is found: what commands and the status bar say. */
+let missing: { message: string; fix: string } | undefined;
+let statusTimer: ReturnType<typeof setTimeout> | undefined;
 
 function readSettings(): ExtensionSettings {
   const c = vscode.workspace.getConfiguration("flywayLsp");
@@ -69,15 +83,23 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     fs: realFs,
   });
   if (!found.ok) {
-    const choice = await vscode.window.showErrorMessage(
-      `${found.message} ${found.fix}`,
-      "Open Settings",
-    );
-    if (choice === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "flywayLsp.server.path");
-    }
+    // Shown without waiting for an answer: activation and every command go on meanwhile.
+    missing = found;
+    const status = missingServerStatus();
+    statusItem.text = status.text;
+    statusItem.tooltip = status.tooltip;
+    statusItem.show();
+    const { text, actions } = missingServerMessage(found);
+    void vscode.window.showErrorMessage(text, ...actions).then(async (choice) => {
+      if (choice === "Open Settings") {
+        await vscode.commands.executeCommand("workbench.action.openSettings", "flywayLsp.server.path");
+      } else if (choice === "Copy Install Command") {
+        await vscode.env.clipboard.writeText(INSTALL_COMMAND);
+      }
+    });
     return;
   }
+  missing = undefined;
   output.appendLine(`flyway-lsp: using ${found.path} (${found.source})`);
   const password = await context.secrets.get(PASSWORD_KEY);
   const { value, problems } = toServerSettings(readSettings());
@@ -90,8 +112,37 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     options: { env: serverEnvironment(process.env, password) },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: "file", language: "sql" }],
+    documentSelector: documentSelector(),
     initializationOptions: value,
+    middleware: {
+      handleDiagnostics(uri, diagnostics, next) {
+        const hintsAs = vscode.workspace.getConfiguration("flywayLsp").get<string>("diagnostics.hintsAs");
+        next(uri, showHints(diagnostics, hintsAs));
+      },
+      window: {
+        // New migrations open pinned: a preview tab would be replaced by the next click.
+        async showDocument(params, token, next) {
+          if (params.external) {
+            return next(params, token);
+          }
+          try {
+            const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(params.uri));
+            const selection = params.selection
+              ? new vscode.Range(
+                  params.selection.start.line,
+                  params.selection.start.character,
+                  params.selection.end.line,
+                  params.selection.end.character,
+                )
+              : undefined;
+            await vscode.window.showTextDocument(document, { ...showOptions(params), selection });
+            return { success: true };
+          } catch {
+            return { success: false };
+          }
+        },
+      },
+    },
     outputChannel: output,
     synchronize: {
       fileEvents: [
@@ -111,7 +162,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
 
 async function runServerCommand(command: string, args: unknown[]): Promise<unknown> {
   if (!client) {
-    void vscode.window.showErrorMessage("flyway-lsp is not running.");
+    void vscode.window.showErrorMessage(notRunningText(missing));
     return undefined;
   }
   try {
@@ -122,11 +173,25 @@ async function runServerCommand(command: string, args: unknown[]): Promise<unkno
   }
 }
 
+/** A file the server created through an edit is still unsaved in the editor: save it. */
+async function saveCreated(result: unknown): Promise<void> {
+  const uri = createdUri(result);
+  const wanted = uri ? vscode.Uri.parse(uri).toString() : undefined;
+  const document = wanted ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === wanted) : undefined;
+  if (document?.isDirty) {
+    await document.save();
+  }
+}
+
 function activeUri(): string | undefined {
   return vscode.window.activeTextEditor?.document.uri.toString();
 }
 
 async function refreshStatus(): Promise<void> {
+  if (!client) {
+    // Missing or stopped: the status bar already says so; nothing to ask a server.
+    return;
+  }
   const state = (await runServerCommand("flyway-lsp.folderState", activeUri() ? [activeUri()] : [])) as
     | FolderState
     | undefined;
@@ -139,7 +204,7 @@ async function refreshStatus(): Promise<void> {
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel("Flyway (flyway-lsp)", { log: true });
   statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
-  statusItem.command = "flywayLsp.validateDatabase";
+  statusItem.command = "flywayLsp.statusActions";
   context.subscriptions.push(output, statusItem);
 
   const register = (name: string, run: () => Promise<unknown>) =>
@@ -153,7 +218,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (description === undefined || description.trim() === "") {
       return;
     }
-    await runServerCommand("flyway-lsp.createNextMigration", [activeUri() ?? null, description]);
+    await saveCreated(
+      await runServerCommand("flyway-lsp.createNextMigration", [activeUri() ?? null, description]),
+    );
     await refreshStatus();
   });
   register("flywayLsp.createUndoMigration", async () => {
@@ -162,7 +229,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void vscode.window.showWarningMessage("Open the versioned (V) migration to undo first.");
       return;
     }
-    await runServerCommand("flyway-lsp.createUndoMigration", [uri]);
+    await saveCreated(await runServerCommand("flyway-lsp.createUndoMigration", [uri]));
   });
   register("flywayLsp.validateDatabase", async () => {
     await runServerCommand("flyway-lsp.validateDatabase", activeUri() ? [activeUri()] : []);
@@ -193,6 +260,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await start(context);
   });
   register("flywayLsp.showOutput", async () => output.show(true));
+  register("flywayLsp.openServerSettings", () =>
+    Promise.resolve(vscode.commands.executeCommand("workbench.action.openSettings", "flywayLsp.server.path")),
+  );
+  register("flywayLsp.statusActions", async () => {
+    const picked = await vscode.window.showQuickPick(statusActions(client !== undefined), {
+      title: typeof statusItem.tooltip === "string" ? statusItem.tooltip.split("\n")[0] : "Flyway",
+      placeHolder: "Flyway: choose an action",
+    });
+    if (picked) {
+      await vscode.commands.executeCommand(picked.command);
+    }
+  });
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -205,6 +284,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.workspace.onDidSaveTextDocument(() => void refreshStatus()),
     vscode.window.onDidChangeActiveTextEditor(() => void refreshStatus()),
+    // Counts follow the findings as they are published while typing (at most every 500 ms).
+    vscode.languages.onDidChangeDiagnostics(() => {
+      if (statusTimer === undefined) {
+        statusTimer = setTimeout(() => {
+          statusTimer = undefined;
+          void refreshStatus();
+        }, 500);
+      }
+    }),
   );
   await start(context);
 }

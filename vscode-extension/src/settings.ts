@@ -9,14 +9,31 @@ export interface ExtensionSettings {
   serverVersion?: string;
   conventions?: {
     descriptionCase?: string;
-    undoPairs?: boolean | null;
-    hashSuffix?: boolean | null;
+    undoPairs?: ThreeState;
+    hashSuffix?: ThreeState;
   };
   rules?: Record<string, string>;
   database?: {
-    enabled?: boolean | null;
+    enabled?: ThreeState;
     interval?: number;
   };
+}
+
+/**
+ * A setting that is on, off, or left to the config file: `"on"` / `"off"` / `"config"` from the
+ * Settings editor; `true` / `false` / `null` as earlier versions wrote them into settings.json.
+ */
+export type ThreeState = "config" | "on" | "off" | boolean | null;
+
+/** The value to send, or undefined to leave it to the config file. */
+export function threeState(value: ThreeState | undefined): boolean | undefined {
+  if (value === true || value === "on") {
+    return true;
+  }
+  if (value === false || value === "off") {
+    return false;
+  }
+  return undefined;
 }
 
 const LEVELS = new Set(["error", "warning", "info", "hint", "off"]);
@@ -52,11 +69,13 @@ export function toServerSettings(settings: ExtensionSettings): {
   if (c.descriptionCase && c.descriptionCase !== "") {
     conventions["description-case"] = c.descriptionCase;
   }
-  if (typeof c.undoPairs === "boolean") {
-    conventions["undo-pairs"] = c.undoPairs;
+  const undoPairs = threeState(c.undoPairs);
+  if (undoPairs !== undefined) {
+    conventions["undo-pairs"] = undoPairs;
   }
-  if (typeof c.hashSuffix === "boolean") {
-    conventions["hash-suffix"] = c.hashSuffix;
+  const hashSuffix = threeState(c.hashSuffix);
+  if (hashSuffix !== undefined) {
+    conventions["hash-suffix"] = hashSuffix;
   }
   if (Object.keys(conventions).length > 0) {
     tool.conventions = conventions;
@@ -75,8 +94,9 @@ export function toServerSettings(settings: ExtensionSettings): {
     tool.rules = rules;
   }
   const db = settings.database ?? {};
-  if (typeof db.enabled === "boolean") {
-    tool.database = db.enabled;
+  const enabled = threeState(db.enabled);
+  if (enabled !== undefined) {
+    tool.database = enabled;
   }
   if (typeof db.interval === "number" && db.interval > 0) {
     tool["database-interval"] = Math.floor(db.interval);

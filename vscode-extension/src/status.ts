@@ -6,6 +6,8 @@ export interface FolderState {
   errors?: number;
   warnings?: number;
   database?: { source: string; pending: number; failed: number; applied: number } | null;
+  /** Why the last background read of the database failed: said here, not as a message each time. */
+  database_error?: string | null;
 }
 
 export function statusText(state: FolderState | undefined): { text: string; tooltip: string } {
@@ -28,10 +30,15 @@ export function statusText(state: FolderState | undefined): { text: string; tool
       `${state.database.source}: ${state.database.applied} applied, ${state.database.pending} pending, ${state.database.failed} failed`,
     );
   }
+  if (state.database_error) {
+    parts.push("database unreachable");
+    tooltip.push(`Database: ${state.database_error}\nClick to validate again or configure it.`);
+  }
   const errors = state.errors ?? 0;
   if (errors > 0) {
     parts.push(`${errors} error${errors === 1 ? "" : "s"}`);
   }
   tooltip.push(`${errors} error(s), ${state.warnings ?? 0} warning(s)`);
-  return { text: `$(database) Flyway: ${parts.join(", ")}`, tooltip: tooltip.join("\n") };
+  const icon = state.database_error ? "$(warning)" : "$(database)";
+  return { text: `${icon} Flyway: ${parts.join(", ")}`, tooltip: tooltip.join("\n") };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 
-import { serverEnvironment, toServerSettings } from "../src/settings";
+import { serverEnvironment, threeState, toServerSettings } from "../src/settings";
 
 describe("toServerSettings", () => {
   it("sends nothing for defaults, so config files decide", () => {
@@ -39,6 +39,21 @@ describe("toServerSettings", () => {
         "database-interval": 30,
       },
     });
+  });
+
+  it("reads three-state settings from the Settings editor and from older settings.json", () => {
+    assert.equal(threeState("on"), true);
+    assert.equal(threeState(true), true);
+    assert.equal(threeState("off"), false);
+    assert.equal(threeState(false), false);
+    assert.equal(threeState("config"), undefined);
+    assert.equal(threeState(null), undefined);
+    assert.equal(threeState(undefined), undefined);
+    const { value } = toServerSettings({
+      conventions: { undoPairs: "off", hashSuffix: "config" },
+      database: { enabled: "on" },
+    });
+    assert.deepEqual(value, { "flyway-lsp": { conventions: { "undo-pairs": false }, database: true } });
   });
 
   it("reports a bad rule level instead of sending it", () => {

@@ -29,4 +29,14 @@ describe("statusText", () => {
     assert.equal(statusText(undefined).text, "Flyway");
     assert.equal(statusText({ migrations: 0 }).text, "Flyway");
   });
+  it("says once, quietly, that the database cannot be reached", () => {
+    const { text, tooltip } = statusText({
+      migrations: 2,
+      latest: "2",
+      errors: 0,
+      database_error: "cannot connect to 127.0.0.1:1: connection refused",
+    });
+    assert.equal(text, "$(warning) Flyway: V2, database unreachable");
+    assert.ok(tooltip.includes("connection refused"), tooltip);
+  });
 });

@@ -154,11 +154,11 @@ fn run(
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let last = stderr
-            .trim()
-            .lines()
-            .chain(stdout.trim().lines())
-            .rfind(|l| !l.trim().is_empty())
+        let lines = || stderr.trim().lines().chain(stdout.trim().lines());
+        // The first line that says what went wrong, else the last one.
+        let last = lines()
+            .find(|l| l.contains("[ERROR]") || l.starts_with("ERROR"))
+            .or_else(|| lines().rfind(|l| !l.trim().is_empty()))
             .unwrap_or("no message")
             .to_string();
         return Err(DbError::connect(format!(
@@ -586,6 +586,10 @@ impl Embedded {
             "--auth-root-authentication-method=normal".to_string(),
             "--skip-test-db".to_string(),
             "--skip-name-resolve".to_string(),
+            // The bootstrap's temporary tables in the server's own folder: in a shared /tmp,
+            // installs running at the same time remove each other's (seen: "Unknown table
+            // 'mysql.tmp_user_sys'").
+            format!("--tmpdir={}", dir.display()),
         ];
         if let Some(base) = server.parent().and_then(Path::parent) {
             // Debian's layout: /usr/sbin/mariadbd with its share files under /usr.

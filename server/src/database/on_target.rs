@@ -315,10 +315,16 @@ fn enum_is(value: Option<&Value>, expected: i64) -> bool {
     value.and_then(Value::as_i64) == Some(expected)
 }
 
+/// A node of the tree without its `{"node": …}` wrapper.
+fn unwrapped(v: &Value) -> &Value {
+    v.get("node").unwrap_or(v)
+}
+
 /// Whether a function call's only argument is a constant, cast or not (`'s'`, `'s'::regclass`).
 fn constant_argument(call: &serde_json::Map<String, Value>) -> bool {
     fn constant(v: &Value) -> bool {
-        v.get("A_Const").is_some()
+        let v = unwrapped(v);
+        v.get("AConst").is_some()
             || v.get("TypeCast")
                 .and_then(|c| c.get("arg"))
                 .is_some_and(constant)
@@ -368,12 +374,12 @@ fn walk(value: &Value, ctx: Ctx, needs: &mut Needs) -> Result<(), String> {
             // `(expression).name` selects a field, or calls the function `name` with the
             // expression as its argument (`('s'::regclass).nextval` is `nextval('s')`): the
             // name is not a function call in the tree, so it is refused outright.
-            if let Some(fields) = map.get("A_Indirection").and_then(|i| i.get("indirection")) {
+            if let Some(fields) = map.get("AIndirection").and_then(|i| i.get("indirection")) {
                 if let Some(name) = fields
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .find_map(|f| f.get("String").and_then(|s| s.get("sval")))
+                    .find_map(|f| unwrapped(f).get("String").and_then(|s| s.get("sval")))
                 {
                     return refuse(format!(
                         "selects .{} from an expression, which PostgreSQL may take as a call of the function {}()",
@@ -1272,7 +1278,7 @@ pub async fn dry_run(
             let bound = limits.lock_timeout + limits.statement_timeout + Duration::from_secs(10);
             let rolled_back = bounded(bound, client.execute("ROLLBACK")).await;
             match (result, rolled_back) {
-                (Ok(_), Err(e)) if matches!(e, DbError::Busy(_)) => Err(DbError::connect(format!(
+                (Ok(_), Err(DbError::Busy(_))) => Err(DbError::connect(format!(
                     "the rollback did not finish within {} s; the connection was closed, which ends the transaction",
                     bound.as_secs()
                 ))),
@@ -1576,7 +1582,7 @@ mod tests {
             // nextval in a default that is evaluated for every existing row.
             ("ALTER TABLE t ADD COLUMN x int DEFAULT nextval('s')", "nextval()"),
             ("CREATE DOMAIN d AS int DEFAULT nextval('s')", "nextval()"),
-            ("CREATE TABLE t (id int DEFAULT nextval(setval('s', 5)::text::regclass))", "setval()"),
+            ("CREATE TABLE t (id int DEFAULT nextval(setval('s', 5)::text::regclass))", "nextval() on a sequence named at run time"),
             ("CREATE SCHEMA s CREATE TABLE t (a int) CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", "CREATE TRIGGER"),
             ("CREATE SCHEMA s CREATE TABLE t (a int) CREATE VIEW v AS SELECT setval('x', 1)", "setval()"),
             ("CREATE SCHEMA s CREATE TABLE t (a int) CREATE VIEW v AS SELECT 1", "ok"),

@@ -132,11 +132,13 @@ impl Backend {
                         let git = (*project.git_applied).clone();
                         project.set_applied(git);
                     }
-                    // Said once per distinct failure; the log gets every one.
+                    // Shown once until a read succeeds (a database down stays down across
+                    // opens and saves: the status bar's `database_error` says it from then on),
+                    // and on every explicit command; the log gets every one.
                     self.client
                         .log_message(MessageType::WARNING, format!("flyway-lsp: {text}"))
                         .await;
-                    let repeated = state.db_errors.get(&snapshot.key) == Some(&text);
+                    let repeated = state.db_errors.contains_key(&snapshot.key);
                     if announce || !repeated {
                         self.client
                             .show_message(MessageType::WARNING, format!("flyway-lsp: {text}"))

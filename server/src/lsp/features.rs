@@ -634,7 +634,27 @@ pub(super) async fn code_actions(
         CMD_NEXT_MIGRATION,
         vec![uri_arg],
     ));
+    if let Some(only) = &params.context.only {
+        actions.retain(|action| match action {
+            CodeActionOrCommand::CodeAction(a) => a
+                .kind
+                .as_ref()
+                .is_some_and(|kind| only.iter().any(|wanted| kind_matches(kind, wanted))),
+            CodeActionOrCommand::Command(_) => false,
+        });
+    }
     Some(actions)
+}
+
+/// LSP's `CodeActionContext.only`: an action is wanted when its kind is a requested kind or one of
+/// its sub-kinds (`refactor.extract` under `refactor`); the empty kind asks for every action.
+fn kind_matches(kind: &CodeActionKind, wanted: &CodeActionKind) -> bool {
+    let (kind, wanted) = (kind.as_str(), wanted.as_str());
+    wanted.is_empty()
+        || kind == wanted
+        || kind
+            .strip_prefix(wanted)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// Creates a file through the client (so it lands in the editor's undo history), then opens it.
@@ -978,5 +998,17 @@ mod tests {
         );
         assert_eq!(word_at(text, 5).as_deref(), Some("alter"));
         assert_eq!(word_at("a  b", 2), None);
+    }
+
+    #[test]
+    fn code_action_kinds_match_requested_kinds_and_their_sub_kinds() {
+        let kind = |k: &str| CodeActionKind::from(k.to_string());
+        assert!(kind_matches(&kind("quickfix"), &kind("quickfix")));
+        assert!(kind_matches(&kind("refactor.rewrite"), &kind("refactor")));
+        assert!(kind_matches(&kind("refactor"), &kind("")));
+        assert!(!kind_matches(&kind("refactor"), &kind("quickfix")));
+        assert!(!kind_matches(&kind("quickfix"), &kind("refactor")));
+        assert!(!kind_matches(&kind("refactorx"), &kind("refactor")));
+        assert!(!kind_matches(&kind("refactor"), &kind("refactor.rewrite")));
     }
 }

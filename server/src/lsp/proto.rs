@@ -2,8 +2,8 @@
 //! `\n`, `\r\n` and a lone `\r` all end a line, as LSP 3.17 says.
 
 use tower_lsp_server::ls_types::{
-    Diagnostic as LspDiagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
-    NumberOrString, Position, Range, Uri,
+    CodeDescription, Diagnostic as LspDiagnostic, DiagnosticRelatedInformation, DiagnosticSeverity,
+    DiagnosticTag, Location, NumberOrString, Position, Range, Uri,
 };
 
 use crate::config::Level;
@@ -81,20 +81,75 @@ pub fn diagnostic(d: &Diagnostic, lines: Option<&LineIndex>) -> LspDiagnostic {
             })
             .collect()
     });
+    let rule = crate::rules::find(d.rule);
     LspDiagnostic {
         range,
         severity: Some(severity(d.level)),
         code: Some(NumberOrString::String(d.rule.to_string())),
+        code_description: rule_docs(d.rule, RULE_DOCS_URL),
         source: Some("flyway-lsp".to_string()),
         message: d.message.clone(),
         related_information: related,
+        tags: rule.and_then(|r| r.tag).map(|tag| {
+            vec![match tag {
+                crate::rules::Tag::Unnecessary => DiagnosticTag::UNNECESSARY,
+            }]
+        }),
         ..LspDiagnostic::default()
     }
+}
+
+/// Where the rule pages (`docs/rules/<id>.md`, generated from the rules' docs) are published,
+/// set when the binary is built (`FLYWAY_LSP_DOCS_URL`, e.g. the release's
+/// `https://github.com/OWNER/flyway-lsp/blob/vX.Y.Z/docs/rules`). A build without it links
+/// nothing rather than a guessed address.
+const RULE_DOCS_URL: Option<&str> = option_env!("FLYWAY_LSP_DOCS_URL");
+
+/// The link a diagnostic's rule id carries: `<base>/<id>.md`, for known rules only.
+fn rule_docs(rule: &str, base: Option<&str>) -> Option<CodeDescription> {
+    let base = base?.trim_end_matches('/');
+    if base.is_empty() || crate::rules::find(rule).is_none() {
+        return None;
+    }
+    Some(CodeDescription {
+        href: format!("{base}/{rule}.md").parse().ok()?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_ids_link_to_their_page_and_tags_follow_the_rule() {
+        let base = Some("https://example.org/flyway-lsp/blob/v1/docs/rules/");
+        assert_eq!(
+            rule_docs("version-gap", base).unwrap().href.as_str(),
+            "https://example.org/flyway-lsp/blob/v1/docs/rules/version-gap.md"
+        );
+        assert!(rule_docs("no-such-rule", base).is_none());
+        assert!(rule_docs("version-gap", None).is_none());
+        assert!(rule_docs("version-gap", Some("")).is_none());
+        let finding = |rule: &'static str| Diagnostic {
+            rule,
+            level: Level::Warning,
+            path: "V1__x.sql".into(),
+            range: TextRange { start: 0, end: 1 },
+            start: LineCol { line: 1, column: 1 },
+            end: LineCol { line: 1, column: 2 },
+            message: String::new(),
+            related: Vec::new(),
+            fix: None,
+        };
+        for rule in ["empty-migration", "invalid-suppression"] {
+            assert_eq!(
+                diagnostic(&finding(rule), None).tags,
+                Some(vec![DiagnosticTag::UNNECESSARY]),
+                "{rule}"
+            );
+        }
+        assert_eq!(diagnostic(&finding("drop-table"), None).tags, None);
+    }
 
     #[test]
     fn utf16_positions_round_trip() {

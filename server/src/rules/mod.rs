@@ -34,6 +34,18 @@ pub struct Rule {
     pub doc: &'static str,
     /// When set, the rule only runs if this convention is switched on in the config.
     pub convention: Option<&'static str>,
+    /// How editors may show the finding beside its severity (LSP's `DiagnosticTag`), for the few
+    /// rules whose finding marks text that has no effect. No rule is `Deprecated`: none flags
+    /// something Flyway or the database has deprecated.
+    pub tag: Option<Tag>,
+}
+
+/// A finding's presentation tag (LSP `DiagnosticTag`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    /// The flagged text does nothing (editors fade it): a migration with no statement, a
+    /// suppression comment that suppresses nothing.
+    Unnecessary,
 }
 
 /// Every rule, in the order they are listed.

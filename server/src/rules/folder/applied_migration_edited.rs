@@ -26,6 +26,7 @@ Restore the applied text and put the change into a new migration (the editor's "
 into a new migration" action does both).
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -27,6 +27,7 @@ Renumber the migration above the applied ones, restore a deleted file, or, if th
 intended, run `flyway repair` (or set `outOfOrder` / `ignoreMigrationPatterns` deliberately).
 "#,
     convention: None,
+    tag: None,
 };
 
 fn one_line(message: &str) -> String {

@@ -30,6 +30,7 @@ V004__add_index_on_orders.sql
 ```
 "#,
     convention: Some("description-case"),
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

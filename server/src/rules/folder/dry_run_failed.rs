@@ -22,6 +22,7 @@ itself, the statements before it would stay applied and leave a half-done migrat
 Fix the statement and dry-run again.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -25,6 +25,7 @@ Keep the locking statement short and alone in its migration, set a `lock_timeout
 non-blocking form (`CREATE INDEX CONCURRENTLY`, `ADD CONSTRAINT … NOT VALID` then `VALIDATE`).
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -32,6 +32,7 @@ reporting/afterMigrate__reporting.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

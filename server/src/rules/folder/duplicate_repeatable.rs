@@ -31,6 +31,7 @@ reporting/R__refresh_reporting_views.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

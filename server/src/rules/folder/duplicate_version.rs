@@ -39,6 +39,7 @@ history, or in the `applied-ref` commit), it keeps the version, since Flyway wou
 renamed for a new migration. No rule offers to rename an applied migration.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -1,6 +1,6 @@
 use crate::config::Level;
 use crate::naming::Kind;
-use crate::rules::{FolderContext, Rule, Sink};
+use crate::rules::{FolderContext, Rule, Sink, Tag};
 
 pub static RULE: Rule = Rule {
     id: "empty-migration",
@@ -25,6 +25,7 @@ checksum and breaks `validate` wherever it already ran.
 Write the migration before it is merged, or delete the file.
 "#,
     convention: None,
+    tag: Some(Tag::Unnecessary),
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -30,6 +30,7 @@ V3__AddLenderTable__migration_a1b2c3d4.sql
 (`flyway-lsp` code actions create new migrations with a fresh hash.)
 "#,
     convention: Some("hash-suffix"),
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -35,6 +35,7 @@ V003__add_index.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

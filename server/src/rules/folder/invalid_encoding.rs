@@ -25,6 +25,7 @@ Re-save the file as UTF-8 (`iconv -f latin1 -t utf-8`), or set Flyway's `encodin
 files really use.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

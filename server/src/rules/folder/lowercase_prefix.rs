@@ -28,6 +28,7 @@ db/migration/V2__add_users.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

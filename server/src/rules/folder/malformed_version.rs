@@ -31,6 +31,7 @@ V2__add_users.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -28,6 +28,7 @@ V1__20210708.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

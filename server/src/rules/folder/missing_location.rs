@@ -29,6 +29,7 @@ locations = ["filesystem:db/migration"]
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -23,6 +23,7 @@ Nothing to change. Run `flyway-lsp dry-run` (or the editor's "Dry-run pending mi
 to try the pending files without changing the database.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -28,6 +28,7 @@ V1__create_users.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 /// For `1_init` returns the numeric version and the description it was meant to have

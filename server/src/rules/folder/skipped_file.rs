@@ -29,6 +29,7 @@ Raise `max-analysis-size` in the `[flyway-lsp]` table if the script should be ch
 memory proportional to its size), and remove links to pseudo file systems.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

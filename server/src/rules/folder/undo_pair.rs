@@ -31,6 +31,7 @@ U3__AddLenderTable__migration_a1b2c3d4.sql
 ```
 "#,
     convention: Some("undo-pairs"),
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

@@ -25,6 +25,7 @@ Make the files readable by the user that runs Flyway (`chmod a+r`), and remove b
 links.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

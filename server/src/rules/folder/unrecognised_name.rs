@@ -28,6 +28,7 @@ db/migration/V001__create_users.sql
 or move helper scripts out of the location.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

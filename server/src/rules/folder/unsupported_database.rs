@@ -33,6 +33,7 @@ dialect = "postgres"
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

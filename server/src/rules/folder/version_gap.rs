@@ -43,6 +43,7 @@ V3__add_index.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 /// A valid migration and its parsed name.

@@ -29,6 +29,7 @@ V4__add_index.sql
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {

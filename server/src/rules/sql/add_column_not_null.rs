@@ -39,6 +39,7 @@ On MySQL/MariaDB a column the same migration then fills (`UPDATE users SET statu
 not flagged: the implicit default never outlives the migration. Otherwise add it nullable, backfill in batches, then add the NOT NULL constraint safely.
 "#,
     convention: None,
+    tag: None,
 };
 
 /// MySQL / MariaDB types whose implicit default is the zero date.

@@ -27,6 +27,7 @@ Put the `ALTER TYPE … ADD VALUE` in a migration of its own (and upgrade: from 
 may run in a transaction, though the new value cannot be used until it commits).
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -26,6 +26,7 @@ CREATE TABLE countries (code text CHECK (length(code) = 2));
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -29,6 +29,7 @@ ALTER TABLE orders ALTER COLUMN total TYPE numeric(14, 2);
 Add a new column, backfill it in batches, switch the application, then drop the old column.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

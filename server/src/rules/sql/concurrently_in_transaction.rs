@@ -41,6 +41,7 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON orders (user_id);
 or set `mixed = true` in the Flyway configuration.
 "#,
     convention: None,
+    tag: None,
 };
 
 /// What Flyway's PostgreSQL parser runs outside a transaction.

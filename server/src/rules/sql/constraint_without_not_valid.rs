@@ -32,6 +32,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;  -- takes a weaker lock, 
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

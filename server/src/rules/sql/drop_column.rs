@@ -27,6 +27,7 @@ Stop using the column in the application first, release, then drop it in a later
 a backup if the data may be needed.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

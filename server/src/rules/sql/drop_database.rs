@@ -24,6 +24,7 @@ Drop the objects you mean to drop one by one, after taking a backup, or do it by
 the migration history.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -32,6 +32,7 @@ Make sure no code uses the table, keep a backup (or rename it and drop it in a l
 then drop it.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

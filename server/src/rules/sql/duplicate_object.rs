@@ -29,6 +29,7 @@ CREATE INDEX idx_lender_name ON lender (name);   -- V7
 Remove the duplicate, or give the new object another name.
 "#,
     convention: None,
+    tag: None,
 };
 
 fn describe(origin: &Origin) -> String {

@@ -1,5 +1,5 @@
 use crate::config::Level;
-use crate::rules::{self, FileContext, Rule, Sink};
+use crate::rules::{self, FileContext, Rule, Sink, Tag};
 
 pub static RULE: Rule = Rule {
     id: "invalid-suppression",
@@ -27,6 +27,7 @@ DROP TABLE legacy;
 ```
 "#,
     convention: None,
+    tag: Some(Tag::Unnecessary),
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -28,6 +28,7 @@ UPDATE orders SET status = 'open';
 Put the schema change and the backfill in separate migrations (and batch large backfills).
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

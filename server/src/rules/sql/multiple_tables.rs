@@ -24,6 +24,7 @@ ALTER TABLE borrower ADD COLUMN score INT;
 One migration per table change.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

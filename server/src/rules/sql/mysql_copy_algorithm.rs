@@ -36,6 +36,7 @@ it, and switch over. For foreign keys, `SET foreign_key_checks = 0` first makes 
 (existing rows are then not checked).
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {

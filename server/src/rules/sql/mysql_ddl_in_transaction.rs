@@ -32,6 +32,7 @@ ALTER TABLE lender ADD COLUMN rate DECIMAL(5, 2);
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -32,6 +32,7 @@ CREATE INDEX idx_lender_name ON lender (name) ALGORITHM=INPLACE LOCK=NONE;
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

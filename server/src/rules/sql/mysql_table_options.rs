@@ -32,6 +32,7 @@ CREATE TABLE lender (id BIGINT NOT NULL AUTO_INCREMENT, PRIMARY KEY (id))
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

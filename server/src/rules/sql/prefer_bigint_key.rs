@@ -26,6 +26,7 @@ CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 const SMALL: &[&str] = &[

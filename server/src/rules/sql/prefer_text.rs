@@ -27,6 +27,7 @@ CREATE TABLE users (email text CHECK (length(email) <= 255));
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

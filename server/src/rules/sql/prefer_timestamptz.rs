@@ -27,6 +27,7 @@ CREATE TABLE events (created_at timestamptz NOT NULL);
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

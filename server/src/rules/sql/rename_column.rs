@@ -27,6 +27,7 @@ Expand and contract: add the new column, write to both, backfill, switch reads, 
 column in a later release.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

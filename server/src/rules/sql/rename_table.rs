@@ -26,6 +26,7 @@ Create the new table (or a view with the new name), migrate readers and writers 
 drop the old name in a later release.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

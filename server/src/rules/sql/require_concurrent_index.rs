@@ -32,6 +32,7 @@ CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);
 then runs it outside a transaction). If it fails it leaves an INVALID index to drop.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

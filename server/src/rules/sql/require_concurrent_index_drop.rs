@@ -28,6 +28,7 @@ DROP INDEX CONCURRENTLY IF EXISTS orders_user_id_idx;
 in a migration of its own (it cannot run in a transaction).
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY);
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -32,6 +32,7 @@ ALTER TABLE orders ADD COLUMN note text;
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

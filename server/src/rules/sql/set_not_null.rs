@@ -33,6 +33,7 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -39,6 +39,7 @@ CREATE TABLE t (id int) PARTITION BY HASH (id);
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -37,6 +37,7 @@ ALTER TABLE users ADD COLUMN email text DEFAULT '';
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

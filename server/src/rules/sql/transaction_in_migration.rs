@@ -38,6 +38,7 @@ Split the migration where it commits: `V5__add_mood_value.sql` ends after the `A
 `V6__use_mood_value.sql` holds the rest. Each is then applied, or not, as a whole.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

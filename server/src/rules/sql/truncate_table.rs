@@ -24,6 +24,7 @@ Delete what you mean to delete with a `DELETE … WHERE …` (in batches for lar
 the table by hand where that is intended.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

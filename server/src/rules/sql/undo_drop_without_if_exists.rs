@@ -30,6 +30,7 @@ MySQL has no `IF EXISTS` for `DROP INDEX`, `DROP COLUMN` or `DROP CONSTRAINT` (M
 there, those drops are not flagged, since the advice cannot be followed.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

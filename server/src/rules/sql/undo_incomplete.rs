@@ -40,6 +40,7 @@ ALTER TABLE lender DROP COLUMN IF EXISTS rate;
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -27,6 +27,7 @@ DROP TABLE IF EXISTS lender;
 Write the reversing SQL (or decide that nothing is needed) and delete the comment.
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {

@@ -29,6 +29,7 @@ ALTER TABLE users ALTER COLUMN email SET NOT NULL;
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {

@@ -35,6 +35,7 @@ DROP INDEX idx_lender_name ON lender;
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {

@@ -36,6 +36,7 @@ ALTER TABLE members ADD COLUMN email text;
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {

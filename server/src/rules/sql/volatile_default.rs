@@ -33,6 +33,7 @@ ALTER TABLE orders ALTER COLUMN token SET DEFAULT gen_random_uuid();
 ```
 "#,
     convention: None,
+    tag: None,
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {
