@@ -585,7 +585,7 @@ mod tests {
             ["V+4__d.sql -> V4__d.sql"]
         );
         // Applied: still offered, never preferred.
-        state.applied.files.insert(
+        std::sync::Arc::make_mut(&mut state.applied).files.insert(
             v3.clone(),
             crate::history::Applied {
                 checksum: 0,

@@ -18,7 +18,8 @@ use crate::sql::server::Server;
 use crate::version::Version;
 
 /// The analysed SQL of each file of a set, aligned with `MigrationSet::files`.
-pub type Analyses = Vec<Option<SqlFile>>;
+/// Shared per file, so that a copy of the list (an editor's snapshot) copies pointers only.
+pub type Analyses = Vec<Option<std::sync::Arc<SqlFile>>>;
 
 /// A project with its indexed files and its diagnostics.
 #[derive(Debug, Clone)]
@@ -157,7 +158,7 @@ pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
         })
     };
     for (i, analysis) in results {
-        out[i] = Some(analysis);
+        out[i] = Some(std::sync::Arc::new(analysis));
     }
     out
 }
@@ -601,7 +602,7 @@ pub fn run_rules_incremental(
         }
         let undo_target = target.and_then(|vi| {
             sql.get(vi)
-                .and_then(Option::as_ref)
+                .and_then(Option::as_deref)
                 .map(|s| (&set.files[vi], s))
         });
         let lines = std::cell::OnceCell::new();
@@ -779,7 +780,7 @@ fn apply_suppressions(diagnostics: &mut Vec<Diagnostic>, set: &MigrationSet, sql
     let by_path: BTreeMap<&Path, &SqlFile> = sql
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| Some((set.files[i].path.as_path(), s.as_ref()?)))
+        .filter_map(|(i, s)| Some((set.files[i].path.as_path(), s.as_deref()?)))
         .collect();
     diagnostics.retain(|d| match by_path.get(d.path.as_path()) {
         Some(file) => !file.is_suppressed(d.rule, d.range.start),

@@ -272,7 +272,7 @@ pub fn from_git(
                 Applied {
                     checksum: checksum_text(&text),
                     source: reference.to_string(),
-                    text: Some(text),
+                    text: Some(text.to_string()),
                 },
             );
         }

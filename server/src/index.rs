@@ -19,8 +19,12 @@ use crate::project::Project;
 pub enum Content {
     /// Not an SQL file; its content does not matter to Flyway.
     NotRead,
-    /// Decoded text (byte-order mark kept) and Flyway's checksum of it.
-    Text { text: String, checksum: i32 },
+    /// Decoded text (byte-order mark kept) and Flyway's checksum of it. Shared, so that a copy
+    /// of the file list (an editor's snapshot) does not copy the texts.
+    Text {
+        text: std::sync::Arc<str>,
+        checksum: i32,
+    },
     /// Bytes that are not valid in the configured encoding; Flyway fails on this file.
     InvalidEncoding {
         encoding: Encoding,
@@ -72,7 +76,7 @@ impl ScriptFile {
 
     pub fn text(&self) -> Option<&str> {
         match &self.content {
-            Content::Text { text, .. } => Some(text),
+            Content::Text { text, .. } => Some(text.as_ref()),
             _ => None,
         }
     }
@@ -467,7 +471,10 @@ pub fn content_from_bytes(bytes: Vec<u8>, encoding: Encoding) -> Content {
         Encoding::Utf8 => match String::from_utf8(bytes) {
             Ok(text) => {
                 let checksum = checksum::checksum_text(&text);
-                Content::Text { text, checksum }
+                Content::Text {
+                    text: text.into(),
+                    checksum,
+                }
             }
             Err(e) => {
                 let offset = e.utf8_error().valid_up_to();
@@ -482,7 +489,10 @@ pub fn content_from_bytes(bytes: Vec<u8>, encoding: Encoding) -> Content {
             Ok(text) => {
                 let text = text.into_owned();
                 let checksum = checksum::checksum_text(&text);
-                Content::Text { text, checksum }
+                Content::Text {
+                    text: text.into(),
+                    checksum,
+                }
             }
             Err(checksum::DecodeError::InvalidUtf8 { offset }) => Content::InvalidEncoding {
                 encoding,

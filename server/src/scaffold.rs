@@ -443,15 +443,30 @@ mod path_safety {
         let cases: Vec<(&str, Set)> = vec![
             (
                 "sqlMigrationPrefix",
-                Box::new(|s, v| s.project.config.flyway.sql_migration_prefix = v),
+                Box::new(|s, v| {
+                    std::sync::Arc::make_mut(&mut s.project)
+                        .config
+                        .flyway
+                        .sql_migration_prefix = v
+                }),
             ),
             (
                 "sqlMigrationSeparator",
-                Box::new(|s, v| s.project.config.flyway.sql_migration_separator = v),
+                Box::new(|s, v| {
+                    std::sync::Arc::make_mut(&mut s.project)
+                        .config
+                        .flyway
+                        .sql_migration_separator = v
+                }),
             ),
             (
                 "sqlMigrationSuffixes",
-                Box::new(|s, v| s.project.config.flyway.sql_migration_suffixes = vec![v]),
+                Box::new(|s, v| {
+                    std::sync::Arc::make_mut(&mut s.project)
+                        .config
+                        .flyway
+                        .sql_migration_suffixes = vec![v]
+                }),
             ),
         ];
         for (setting, set) in &cases {
@@ -468,7 +483,10 @@ mod path_safety {
         let v1 = sql.join("V1__create.sql");
         for value in ["../../U".to_string(), format!("{outside}/U")] {
             let mut state = base.clone();
-            state.project.config.flyway.undo_sql_migration_prefix = value.clone();
+            std::sync::Arc::make_mut(&mut state.project)
+                .config
+                .flyway
+                .undo_sql_migration_prefix = value.clone();
             let error = undo_path(&state, &v1).unwrap_err();
             assert!(error.contains("undoSqlMigrationPrefix"), "{value}: {error}");
         }
@@ -480,7 +498,10 @@ mod path_safety {
             dir.path().join("secret.sql").display().to_string(),
         ] {
             let mut state = base.clone();
-            state.project.config.tool.template = Some(value.clone());
+            std::sync::Arc::make_mut(&mut state.project)
+                .config
+                .tool
+                .template = Some(value.clone());
             let error = next_migration(&state, "add users").unwrap_err();
             assert!(
                 error.contains("outside the project folder") && !error.contains("hunter2"),
@@ -496,13 +517,19 @@ mod path_safety {
                 .to_string(),
         ] {
             let mut state = base.clone();
-            state.project.config.tool.template = Some(value);
+            std::sync::Arc::make_mut(&mut state.project)
+                .config
+                .tool
+                .template = Some(value);
             let next = next_migration(&state, "add users").unwrap();
             assert_eq!(next.path, sql.join("V2__add_users.sql"));
             assert_eq!(next.text, "-- V2__add_users.sql\n");
         }
         let mut state = base.clone();
-        state.project.config.tool.template = Some("MISSING.sql".into());
+        std::sync::Arc::make_mut(&mut state.project)
+            .config
+            .tool
+            .template = Some("MISSING.sql".into());
         let error = next_migration(&state, "x").unwrap_err();
         assert!(error.contains("MISSING.sql cannot be read"), "{error}");
     }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::{ConfigError, LoadOptions};
 use crate::diagnostic::Diagnostic;
@@ -19,24 +20,28 @@ use crate::sql::analysis::ParseCache;
 use crate::sql::server::Server;
 
 /// One project, checked, and able to take changes.
+///
+/// Cloning is cheap (the language server publishes a clone as the snapshot requests read): the
+/// big parts are shared (`Arc`), and a change copies only what it touches ([`Arc::make_mut`]):
+/// the file list and the list of analyses as pointers per file, not the texts or analyses.
 #[derive(Debug, Clone)]
 pub struct ProjectState {
-    pub project: Project,
-    pub set: MigrationSet,
+    pub project: Arc<Project>,
+    pub set: Arc<MigrationSet>,
     pub server: Server,
     pub levels: Levels,
-    pub sql: Analyses,
-    pub diagnostics: Vec<Diagnostic>,
-    pub catalog: Catalog,
-    pub applied: crate::history::AppliedHistory,
+    pub sql: Arc<Analyses>,
+    pub diagnostics: Arc<Vec<Diagnostic>>,
+    pub catalog: Arc<Catalog>,
+    pub applied: Arc<crate::history::AppliedHistory>,
     /// What `applied-ref` says (the database's history is merged over it).
-    pub git_applied: crate::history::AppliedHistory,
+    pub git_applied: Arc<crate::history::AppliedHistory>,
     /// Parsed statements of the files edited through [`ProjectState::set_text`].
-    parse_cache: HashMap<PathBuf, ParseCache>,
+    parse_cache: Arc<HashMap<PathBuf, ParseCache>>,
     /// Findings and schema snapshots of the last run, for incremental re-checks.
-    rule_cache: engine::RuleCache,
+    rule_cache: Arc<engine::RuleCache>,
     /// Index in `set.files` of each path (rebuilt when files come or go).
-    by_path: HashMap<PathBuf, usize>,
+    by_path: Arc<HashMap<PathBuf, usize>>,
 }
 
 impl ProjectState {
@@ -44,19 +49,20 @@ impl ProjectState {
         let levels = Levels::from_settings(&project.config.tool)?;
         let mut rule_cache = engine::RuleCache::default();
         let report = engine::check_project_with(project, &mut rule_cache)?;
+        let applied = Arc::new(report.applied);
         Ok(ProjectState {
-            project: report.project,
-            set: report.set,
+            project: Arc::new(report.project),
+            set: Arc::new(report.set),
             server: report.server,
             levels,
-            sql: report.sql,
-            diagnostics: report.diagnostics,
-            catalog: report.catalog,
-            git_applied: report.applied.clone(),
-            applied: report.applied,
-            parse_cache: HashMap::new(),
-            rule_cache,
-            by_path: HashMap::new(),
+            sql: Arc::new(report.sql),
+            diagnostics: Arc::new(report.diagnostics),
+            catalog: Arc::new(report.catalog),
+            git_applied: applied.clone(),
+            applied,
+            parse_cache: Arc::default(),
+            rule_cache: Arc::new(rule_cache),
+            by_path: Arc::default(),
         }
         .indexed())
     }
@@ -68,19 +74,20 @@ impl ProjectState {
 
     /// Rebuilds the path index after files came or went.
     fn reindex(&mut self) {
-        self.by_path = self
-            .set
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.clone(), i))
-            .collect();
+        self.by_path = Arc::new(
+            self.set
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.clone(), i))
+                .collect(),
+        );
     }
 
     /// Takes a new applied state (e.g. from the database) and runs the rules again.
     pub fn set_applied(&mut self, applied: crate::history::AppliedHistory) {
-        if self.applied != applied {
-            self.applied = applied;
+        if *self.applied != applied {
+            self.applied = Arc::new(applied);
             self.recheck(None);
         }
     }
@@ -204,10 +211,11 @@ impl ProjectState {
         if doomed.is_empty() {
             return false;
         }
-        self.parse_cache.retain(|p, _| !p.starts_with(path));
+        Arc::make_mut(&mut self.parse_cache).retain(|p, _| !p.starts_with(path));
+        let (files, sql) = (Arc::make_mut(&mut self.set), Arc::make_mut(&mut self.sql));
         for i in doomed.into_iter().rev() {
-            self.set.files.remove(i);
-            self.sql.remove(i);
+            files.files.remove(i);
+            sql.remove(i);
         }
         self.reindex();
         self.recheck(None);
@@ -240,7 +248,7 @@ impl ProjectState {
         let existed = self.file_index(path).is_some();
         let index = match self.file_index(path) {
             Some(i) => {
-                self.set.files[i].content = content;
+                Arc::make_mut(&mut self.set).files[i].content = content;
                 i
             }
             None => {
@@ -253,14 +261,17 @@ impl ProjectState {
                     .set
                     .files
                     .partition_point(|f| (f.location, f.script.clone()) < key);
-                self.set.files.insert(at, file);
-                self.sql.insert(at, None);
+                Arc::make_mut(&mut self.set).files.insert(at, file);
+                Arc::make_mut(&mut self.sql).insert(at, None);
                 self.reindex();
                 at
             }
         };
-        let cache = self.parse_cache.entry(path.to_path_buf()).or_default();
-        self.sql[index] = engine::analyze_file(&self.set, index, &self.server, cache);
+        let cache = Arc::make_mut(&mut self.parse_cache)
+            .entry(path.to_path_buf())
+            .or_default();
+        Arc::make_mut(&mut self.sql)[index] =
+            engine::analyze_file(&self.set, index, &self.server, cache).map(Arc::new);
         // A new file can change the order of everything; an edit only its own text.
         self.recheck(existed.then_some(path));
         true
@@ -276,11 +287,11 @@ impl ProjectState {
             &self.sql,
             &self.levels,
             &self.applied,
-            &mut self.rule_cache,
+            Arc::make_mut(&mut self.rule_cache),
             changed,
         );
-        self.diagnostics = diagnostics;
-        self.catalog = catalog;
+        self.diagnostics = Arc::new(diagnostics);
+        self.catalog = Arc::new(catalog);
     }
 }
 
@@ -532,8 +543,8 @@ mod tests {
                 &state.levels,
                 &state.applied,
             );
-            assert_eq!(state.diagnostics, full, "after editing {name}");
-            assert_eq!(state.catalog, catalog, "after editing {name}");
+            assert_eq!(*state.diagnostics, full, "after editing {name}");
+            assert_eq!(*state.catalog, catalog, "after editing {name}");
         }
 
         // Paths outside the locations are not taken.
@@ -655,7 +666,7 @@ mod tests {
                 let fresh =
                     engine::analyze_file(&state.set, i, &state.server, &mut ParseCache::default());
                 // Field by field: `created_tables` is a hash map (its order is not the point).
-                let shown = |s: &Option<crate::sql::analysis::SqlFile>| {
+                let shown = |s: Option<&crate::sql::analysis::SqlFile>| {
                     s.as_ref().map(|s| {
                         let created: std::collections::BTreeMap<_, _> =
                             s.created_tables.iter().collect();
@@ -666,8 +677,8 @@ mod tests {
                     })
                 };
                 assert_eq!(
-                    shown(&state.sql[i]),
-                    shown(&fresh),
+                    shown(state.sql[i].as_deref()),
+                    shown(fresh.as_ref()),
                     "analysis of {path:?} after step {step} (seed {seed})"
                 );
                 let mut fresh_cache = engine::RuleCache::default();
@@ -683,11 +694,11 @@ mod tests {
                 );
                 partial += usize::from(checked < fresh_cache.checked());
                 assert_eq!(
-                    state.diagnostics, full,
+                    *state.diagnostics, full,
                     "findings after step {step} editing {path:?} (seed {seed})"
                 );
                 assert_eq!(
-                    state.catalog, catalog,
+                    *state.catalog, catalog,
                     "schema after step {step} editing {path:?} (seed {seed})"
                 );
                 assert_eq!(

@@ -22,8 +22,8 @@ type Key = (PathBuf, Vec<PathBuf>);
 /// A project copied out of the state for database work.
 struct Snapshot {
     key: Key,
-    project: Project,
-    set: MigrationSet,
+    project: Arc<Project>,
+    set: Arc<MigrationSet>,
     settings: DbSettings,
 }
 
@@ -129,7 +129,7 @@ impl Backend {
                     summaries.push(json!({"error": text, "busy": busy}));
                     if let Some(i) = index.filter(|_| !busy) {
                         let project = &mut state.workspace.projects[i];
-                        let git = project.git_applied.clone();
+                        let git = (*project.git_applied).clone();
                         project.set_applied(git);
                     }
                     // Shown once until a read succeeds (a database down stays down across
@@ -191,7 +191,7 @@ impl Backend {
                     }));
                     if let Some(i) = index {
                         let project = &mut state.workspace.projects[i];
-                        let mut applied = project.applied.clone();
+                        let mut applied = (*project.applied).clone();
                         let findings = dry_run_findings(&report, &project.set);
                         let db = applied.database.get_or_insert_with(Default::default);
                         db.dry_run = findings;
@@ -250,6 +250,7 @@ impl Backend {
             documents: Arc::clone(&self.documents),
             state: Arc::clone(&self.state),
             disk_reads: Arc::clone(&self.disk_reads),
+            snapshot: Arc::clone(&self.snapshot),
         }
     }
 }

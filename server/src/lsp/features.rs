@@ -19,18 +19,11 @@ use crate::schema::{Catalog, Origin};
 use crate::sql::facts::Op;
 use crate::workspace::ProjectState;
 
-/// The current text of a file: the open buffer, else the indexed text. None for a file over
-/// `max-analysis-size`, open or not: it is not analysed, so nothing is lexed or searched in it.
-fn text_of(backend: &Backend, project: &ProjectState, path: &Path) -> Option<String> {
-    if matches!(
-        project.file(path).map(|f| &f.content),
-        Some(crate::index::Content::TooLarge { .. })
-    ) {
-        return None;
-    }
-    if let Some(doc) = backend.documents.get(path) {
-        return Some(doc.rope.to_string());
-    }
+/// The text of a file as the snapshot's check read it (an open buffer's text as of that check):
+/// the findings' and analyses' offsets are of this text, so positions are converted with it
+/// (a request never waits for the re-check of newer keystrokes). None for a file over
+/// `max-analysis-size`: it is not analysed, so nothing is lexed or searched in it.
+fn text_of(project: &ProjectState, path: &Path) -> Option<String> {
     project
         .file(path)
         .and_then(|f| f.text())
@@ -54,12 +47,8 @@ fn word_at(text: &str, offset: usize) -> Option<String> {
     (start < end).then(|| text[start..end].to_lowercase())
 }
 
-fn location_of_origin(
-    backend: &Backend,
-    project: &ProjectState,
-    origin: &Origin,
-) -> Option<Location> {
-    let text = text_of(backend, project, &origin.path)?;
+fn location_of_origin(project: &ProjectState, origin: &Origin) -> Option<Location> {
+    let text = text_of(project, &origin.path)?;
     let range = LineIndex::new(&text).range(origin.range);
     Some(Location::new(Uri::from_file_path(&origin.path)?, range))
 }
@@ -72,17 +61,12 @@ struct Context {
     offset: usize,
 }
 
-fn context(
-    backend: &Backend,
-    state: &super::State,
-    uri: &Uri,
-    position: Position,
-) -> Option<Context> {
+fn context(state: &super::Snapshot, uri: &Uri, position: Position) -> Option<Context> {
     let path = path_of(uri)?;
     let project = state.workspace.project_for(&path)?;
     let p = &state.workspace.projects[project];
     let file = p.file_index(&path)?;
-    let text = text_of(backend, p, &path)?;
+    let text = text_of(p, &path)?;
     let offset = LineIndex::new(&text).offset(position);
     Some(Context {
         project,
@@ -142,14 +126,9 @@ fn describe_table(catalog: &Catalog, name: &str) -> Option<String> {
 }
 
 pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
-    let state = backend.synced_state().await;
+    let state = backend.snapshot();
     let uri = &params.text_document_position_params.text_document.uri;
-    let cx = context(
-        backend,
-        &state,
-        uri,
-        params.text_document_position_params.position,
-    )?;
+    let cx = context(&state, uri, params.text_document_position_params.position)?;
     let project = &state.workspace.projects[cx.project];
     let file = &project.set.files[cx.file];
     let index = LineIndex::new(&cx.text);
@@ -245,9 +224,9 @@ pub(super) async fn definition(
     backend: &Backend,
     params: GotoDefinitionParams,
 ) -> Option<GotoDefinitionResponse> {
-    let state = backend.synced_state().await;
+    let state = backend.snapshot();
     let pos = params.text_document_position_params;
-    let cx = context(backend, &state, &pos.text_document.uri, pos.position)?;
+    let cx = context(&state, &pos.text_document.uri, pos.position)?;
     let project = &state.workspace.projects[cx.project];
     let word = word_at(&cx.text, cx.offset)?;
     let catalog = &project.catalog;
@@ -256,16 +235,16 @@ pub(super) async fn definition(
         .find(|t| t.name.name == word)
         .map(|t| t.origin.clone())
         .or_else(|| catalog.index(&word).map(|i| i.origin.clone()))?;
-    location_of_origin(backend, project, &origin).map(GotoDefinitionResponse::Scalar)
+    location_of_origin(project, &origin).map(GotoDefinitionResponse::Scalar)
 }
 
 pub(super) async fn references(
     backend: &Backend,
     params: ReferenceParams,
 ) -> Option<Vec<Location>> {
-    let state = backend.synced_state().await;
+    let state = backend.snapshot();
     let pos = params.text_document_position;
-    let cx = context(backend, &state, &pos.text_document.uri, pos.position)?;
+    let cx = context(&state, &pos.text_document.uri, pos.position)?;
     let project = &state.workspace.projects[cx.project];
     let word = word_at(&cx.text, cx.offset)?;
     let mut out = Vec::new();
@@ -284,7 +263,7 @@ pub(super) async fn references(
         if statements.is_empty() {
             continue;
         }
-        let Some(text) = text_of(backend, project, &file.path) else {
+        let Some(text) = text_of(project, &file.path) else {
             continue;
         };
         let index = LineIndex::new(&text);
@@ -348,9 +327,9 @@ pub(super) async fn completion(
     backend: &Backend,
     params: CompletionParams,
 ) -> Option<CompletionResponse> {
-    let state = backend.synced_state().await;
+    let state = backend.snapshot();
     let pos = params.text_document_position;
-    let cx = context(backend, &state, &pos.text_document.uri, pos.position)?;
+    let cx = context(&state, &pos.text_document.uri, pos.position)?;
     let project = &state.workspace.projects[cx.project];
     let catalog = schema_for(project, cx.file);
     let mut items = Vec::new();
@@ -389,12 +368,12 @@ pub(super) async fn document_symbols(
     backend: &Backend,
     params: DocumentSymbolParams,
 ) -> Option<DocumentSymbolResponse> {
-    let state = backend.synced_state().await;
+    let state = backend.snapshot();
     let path = path_of(&params.text_document.uri)?;
     let project = &state.workspace.projects[state.workspace.project_for(&path)?];
     let index = project.file_index(&path)?;
     let sql = project.sql.get(index)?.as_ref()?;
-    let text = text_of(backend, project, &path)?;
+    let text = text_of(project, &path)?;
     let lines = LineIndex::new(&text);
     let symbols = sql
         .statements
@@ -586,13 +565,23 @@ pub(super) async fn code_actions(
     backend: &Backend,
     params: CodeActionParams,
 ) -> Option<CodeActionResponse> {
-    let state = backend.synced_state().await;
+    let state = backend.snapshot();
     let uri = &params.text_document.uri;
     let path = path_of(uri)?;
     let project = &state.workspace.projects[state.workspace.project_for(&path)?];
     let file_index = project.file_index(&path)?;
     let file = &project.set.files[file_index];
-    let text = text_of(backend, project, &path).unwrap_or_default();
+    let text = text_of(project, &path).unwrap_or_default();
+    // Edits are sent without a document version: computed on a snapshot older than the buffer,
+    // they would land at the wrong places. None until the buffer's re-check is in (the client
+    // asks again as the cursor moves or the findings change).
+    if backend
+        .documents
+        .get(&path)
+        .is_some_and(|doc| doc.rope != text.as_str())
+    {
+        return Some(Vec::new());
+    }
     let index = LineIndex::new(&text);
     let start = index.offset(params.range.start);
     let end = index.offset(params.range.end);
@@ -845,7 +834,7 @@ pub(super) async fn execute_command(
                     .get(index)
                     .and_then(Option::as_ref)
                     .ok_or_else(|| Error::invalid_params("the migration could not be read"))?;
-                let source = text_of(backend, p, &path).unwrap_or_default();
+                let source = text_of(p, &path).unwrap_or_default();
                 let before = p.schema_before(index);
                 (
                     undo_path,
@@ -882,7 +871,7 @@ pub(super) async fn execute_command(
                 let index = p
                     .file_index(&path)
                     .ok_or_else(|| Error::invalid_params("unknown file"))?;
-                let current_text = text_of(backend, p, &path).unwrap_or_default();
+                let current_text = text_of(p, &path).unwrap_or_default();
                 let sql = p
                     .sql
                     .get(index)
@@ -948,10 +937,10 @@ pub(super) async fn semantic_tokens(
     backend: &Backend,
     params: SemanticTokensParams,
 ) -> Option<SemanticTokensResult> {
-    let state = backend.synced_state().await;
+    let state = backend.snapshot();
     let path = path_of(&params.text_document.uri)?;
     let project = &state.workspace.projects[state.workspace.project_for(&path)?];
-    let text = text_of(backend, project, &path)?;
+    let text = text_of(project, &path)?;
     let dialect = project.server.dialect();
     let index = LineIndex::new(&text);
     let mut data = Vec::new();

@@ -107,10 +107,20 @@ pub(crate) struct State {
     pub semantic_refresh: bool,
 }
 
+/// What requests (hover, completion, symbols, code actions, …) answer from: the model as the
+/// last finished check left it, with the texts that check read. Taken as a pointer copy, so a
+/// request never waits for a re-check, a reload or a database read that holds the state lock.
+pub(crate) struct Snapshot {
+    pub workspace: Workspace,
+    pub db_errors: HashMap<(PathBuf, Vec<PathBuf>), String>,
+}
+
 pub struct Backend {
     pub(crate) client: Client,
     pub(crate) documents: Arc<DashMap<PathBuf, Document>>,
     pub(crate) state: Arc<Mutex<State>>,
+    /// The latest finished [`Snapshot`]; its lock is held only to copy or replace the pointer.
+    pub(crate) snapshot: Arc<std::sync::RwLock<Arc<Snapshot>>>,
     /// Orders re-reads of single files (taken before the state lock, never with it held).
     pub(crate) disk_reads: Arc<Mutex<()>>,
 }
@@ -155,7 +165,38 @@ impl Backend {
                 semantic_refresh: false,
             })),
             disk_reads: Arc::new(Mutex::new(())),
+            snapshot: Arc::new(std::sync::RwLock::new(Arc::new(Snapshot {
+                workspace: Workspace::default(),
+                db_errors: HashMap::new(),
+            }))),
         }
+    }
+
+    /// The latest finished model (see [`Snapshot`]): a pointer copy, never a wait.
+    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
+        let guard = self
+            .snapshot
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(&guard)
+    }
+
+    /// Makes the state's model the one requests read. Called with the state lock held, so
+    /// snapshots replace each other in the order the changes were made (never an older one
+    /// over a newer one). Cheap: a project's big parts are shared, not copied.
+    fn take_snapshot(&self, state: &State) {
+        let snapshot = Arc::new(Snapshot {
+            workspace: state.workspace.clone(),
+            db_errors: state.db_errors.clone(),
+        });
+        let old = std::mem::replace(
+            &mut *self
+                .snapshot
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            snapshot,
+        );
+        drop(old); // after the write lock is released (freeing a model can take a while)
     }
 
     /// Waits (at most `limit`) until no whole reload is walking the folders.
@@ -305,6 +346,7 @@ impl Backend {
     /// files that went clean. Positions are converted with the text the findings were computed
     /// on, and the publish carries that text's document version (never a newer one).
     pub(crate) async fn publish_all(&self, state: &mut State) {
+        self.take_snapshot(state);
         let State {
             workspace,
             published,
@@ -314,7 +356,7 @@ impl Backend {
         let mut current: BTreeMap<&Path, Vec<&crate::diagnostic::Diagnostic>> = BTreeMap::new();
         let mut owner: HashMap<&Path, usize> = HashMap::new();
         for (p, project) in workspace.projects.iter().enumerate() {
-            for d in &project.diagnostics {
+            for d in project.diagnostics.iter() {
                 current.entry(d.path.as_path()).or_default().push(d);
                 owner.entry(d.path.as_path()).or_insert(p);
             }

@@ -175,7 +175,7 @@ mod tests {
                     file_name: format!("V{i}__x.sql"),
                     class: Classified::NotSql,
                     content: Content::Text {
-                        text: text.to_string(),
+                        text: (*text).into(),
                         checksum: 0,
                     },
                 })
