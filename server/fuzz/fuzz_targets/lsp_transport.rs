@@ -2,7 +2,7 @@
 //! well-formed frames, raw random bytes, frames with a wrong Content-Length and frames with
 //! random bodies, decoded in one piece and in random chunks. No panic; the same frames whatever
 //! the chunking; every well-formed frame delivered, in order (garbage before it never swallows
-//! it); every delivered message is JSON-RPC; at most one error per malformed piece. The
+//! it); every delivered message is JSON-RPC; errors bounded (per piece and per header terminator in the bytes). The
 //! property lives in the library (`transport::check_stream`) so the unit tests run it too.
 #![no_main]
 
