@@ -1275,7 +1275,7 @@ pub async fn dry_run(
             // Always rolled back; a connection that is gone has ended it already. The rollback
             // is bounded too: past the bound the connection is closed, which ends the
             // transaction once the statement still running meets the tool's statement timeout.
-            let bound = limits.lock_timeout + limits.statement_timeout + Duration::from_secs(10);
+            let bound = answer_bound(limits);
             let rolled_back = bounded(bound, client.execute("ROLLBACK")).await;
             match (result, rolled_back) {
                 (Ok(_), Err(DbError::Busy(_))) => Err(DbError::connect(format!(
@@ -1336,7 +1336,7 @@ async fn run(
     let (prepared, mut notes) = dryrun::prepare(project, set, status, settings);
     notes.extend(dryrun::validate_note(status));
     let mut migrations = Vec::new();
-    let bound = limits.lock_timeout + limits.statement_timeout + Duration::from_secs(10);
+    let bound = answer_bound(limits);
     // The premise: no user code on the target. Read before any migration statement runs.
     let gate = match bounded(bound, user_code(client)).await? {
         Some(found) => Some(found),
@@ -1422,6 +1422,12 @@ async fn run(
 
 /// The client's own bound, for a target that stops answering (the server's timeouts cover one
 /// that answers).
+/// How long the tool waits for the target to answer one of its own statements (a catalog read,
+/// the rollback): the migration's limits plus a margin.
+fn answer_bound(limits: Limits) -> Duration {
+    limits.lock_timeout + limits.statement_timeout + Duration::from_secs(10)
+}
+
 async fn bounded<T>(
     bound: Duration,
     work: impl std::future::Future<Output = Result<T, DbError>>,
