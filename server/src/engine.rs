@@ -199,6 +199,7 @@ fn analyze_script(
     crate::sql::analysis::analyze_cached(
         file.text().unwrap_or_default(),
         server.dialect(),
+        &server.placeholders,
         sidecar.as_deref(),
         cache,
     )
@@ -505,7 +506,7 @@ pub fn run_rules_incremental(
     if !incremental {
         per_file = HashMap::with_capacity(set.files.len());
     }
-    let mut catalog = Catalog::new(server.dialect());
+    let mut catalog = Catalog::new(server.dialect()).with_placeholders(server.placeholders.clone());
     let mut delta = Delta::default();
     let mut before_edited = None;
     let mut checked = 0;

@@ -1584,6 +1584,7 @@ mod tests {
             version_configured: true,
             dialect_source: DialectSource::Config,
             unsupported: None,
+            placeholders: Default::default(),
         }
     }
 

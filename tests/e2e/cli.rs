@@ -28,6 +28,66 @@ fn exit_code_two_for_warnings_only() {
     );
 }
 
+/// A project's own `placeholderPrefix` / `placeholderSuffix`: Flyway replaces those before any
+/// parser reads the script, so they are never judged as SQL (`#` would even start a MySQL
+/// comment); with `${…}` then plain text, the default syntax is judged as written.
+#[test]
+fn custom_placeholder_syntax_is_never_judged_as_sql() {
+    let scripts = [
+        (
+            "sql/V1__a.sql",
+            "CREATE TABLE #[schema].users (id int) #[table_options];\nCREATE INDEX users_id ON #[schema].users (id);\n",
+        ),
+        ("sql/V2__b.sql", "ALTER TABLE audit_#[suffix] ADD COLUMN note text;\n"),
+    ];
+    for (dialect, conf) in [
+        (
+            "postgres",
+            "flyway.placeholderPrefix=#[\nflyway.placeholderSuffix=]\n",
+        ),
+        (
+            "mysql",
+            "flyway.placeholderPrefix=#[\nflyway.placeholderSuffix=]\n",
+        ),
+    ] {
+        let mut files = scripts.to_vec();
+        files.push(("flyway.conf", conf));
+        let lsp = format!("dialect = \"{dialect}\"\n[rules]\nrequire-lock-timeout = \"off\"\n");
+        files.push(("flyway-lsp.toml", &lsp));
+        let dir = project(&files);
+        let out = run_in(dir.path(), &["check", "--format", "json"]);
+        // The first statement stops the parsers at `#[table_options]`: not analysed (info),
+        // never an error; its table is still known to be created here, so the index on it is
+        // not on an existing table.
+        assert!(
+            !out.stdout.contains("syntax-error")
+                && !out.stdout.contains("require-concurrent-index")
+                && !out.stdout.contains("\"error\""),
+            "{dialect}: {}{}",
+            out.stdout,
+            out.stderr
+        );
+        assert!(
+            out.stdout
+                .contains("the unresolved placeholder #[table_options] stands where")
+                || dialect == "mysql",
+            "{}",
+            out.stdout
+        );
+        // Without the setting, `#[…]` is SQL as written: PostgreSQL's parser rejects it.
+        if dialect == "postgres" {
+            fs::remove_file(dir.path().join("flyway.conf")).unwrap();
+            let out = run_in(dir.path(), &["check", "--format", "json"]);
+            assert!(
+                out.stdout.contains("syntax-error"),
+                "{}{}",
+                out.stdout,
+                out.stderr
+            );
+        }
+    }
+}
+
 #[test]
 fn exit_code_zero_when_clean_and_rule_levels_apply() {
     let dir = project(&[

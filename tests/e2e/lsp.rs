@@ -819,6 +819,34 @@ fn semantic_tokens_mark_placeholders_and_suppressions() {
     client.shutdown();
 }
 
+/// Placeholders written with the project's `placeholderPrefix` / `placeholderSuffix` are marked
+/// too (no grammar knows them); `${…}` is then plain text.
+#[test]
+fn semantic_tokens_follow_the_projects_placeholder_syntax() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("flyway.conf"),
+        "flyway.locations=filesystem:db/migration\nflyway.placeholderPrefix=@{\nflyway.placeholderSuffix=}@\n",
+    )
+    .unwrap();
+    let v2 = dir.path().join("db/migration/V2__add_name.sql");
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&dir.path().join("db/migration/V4__gap.sql"), |d| {
+        !d.is_empty()
+    });
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1,
+            "text": "DROP TABLE @{schema}@.old, ${kept};\n"}}),
+    );
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri(&v2)}}),
+    );
+    assert_eq!(tokens["data"], json!([0, 11, 10, 0, 0]), "{tokens}");
+    client.shutdown();
+}
+
 /// An unsaved buffer over `max-analysis-size` is treated as such a file on disk: checksummed,
 /// reported as not analysed, never lexed (no tokens, no findings from its SQL).
 #[test]

@@ -931,8 +931,9 @@ pub(super) async fn execute_command(
 pub(super) const TOKEN_TYPES: &[SemanticTokenType] =
     &[SemanticTokenType::MACRO, SemanticTokenType::COMMENT];
 
-/// Flyway placeholders (`${name}`, as macros) and flyway-lsp suppression comments, so editors
-/// can highlight what plain SQL grammars do not know.
+/// Flyway placeholders (`${name}`, or as the project's `placeholderPrefix` / `placeholderSuffix`
+/// write them; as macros) and flyway-lsp suppression comments, so editors can highlight what
+/// plain SQL grammars do not know.
 pub(super) async fn semantic_tokens(
     backend: &Backend,
     params: SemanticTokensParams,
@@ -945,7 +946,7 @@ pub(super) async fn semantic_tokens(
     let index = LineIndex::new(&text);
     let mut data = Vec::new();
     let (mut last_line, mut last_start) = (0u32, 0u32);
-    for token in crate::sql::lexer::tokenize(&text, dialect) {
+    for token in crate::sql::lexer::tokenize_with(&text, dialect, &project.server.placeholders) {
         use crate::sql::lexer::TokenKind;
         let body = token.text(&text);
         let kind = match token.kind {

@@ -229,6 +229,8 @@ pub struct Catalog {
     /// A statement used a table that no replayed statement created: the schema the set started
     /// from (or a migration the model cannot read) holds tables, and their indexes, of its own.
     outside_tables: Flag,
+    /// How the scripts write Flyway's placeholders: a schema written as one may be any schema.
+    placeholders: crate::sql::lexer::Placeholders,
 }
 
 impl Default for Catalog {
@@ -244,6 +246,7 @@ impl Default for Catalog {
             gone: Tracked::new(Part::Gone),
             gone_indexes: Tracked::new(Part::GoneIndexes),
             outside_tables: Flag::new(Part::Outside),
+            placeholders: Default::default(),
         }
     }
 }
@@ -255,6 +258,12 @@ impl Catalog {
             fold: dialect == crate::sql::Dialect::MySql,
             ..Catalog::default()
         }
+    }
+
+    /// The catalog with the project's placeholder syntax (`${…}` unless configured).
+    pub fn with_placeholders(mut self, placeholders: crate::sql::lexer::Placeholders) -> Catalog {
+        self.placeholders = placeholders;
+        self
     }
 
     /// Whether a statement ran that may have created or dropped anything.
@@ -411,7 +420,10 @@ impl Catalog {
     /// or renamed it away, and nothing since may have brought it back.
     pub fn surely_missing_table(&self, name: &Name) -> bool {
         !self.uncertain.get()
-            && name.schema.as_deref().is_none_or(|s| !s.starts_with("${"))
+            && name
+                .schema
+                .as_deref()
+                .is_none_or(|s| !self.placeholders.is_placeholder(s))
             && self.table(name).is_none()
             && self.gone.contains_key(&self.key(name))
             && !self.touched_by_dynamic_sql(&name.name)

@@ -11,9 +11,9 @@
 
 use std::collections::HashMap;
 
-use super::lexer::{Token, TokenKind};
+use super::lexer::{Placeholders, Token, TokenKind};
 use super::parse::{parse_statement, Parsed};
-use super::split::split;
+use super::split::split_with;
 use super::Dialect;
 use crate::diagnostic::TextRange;
 
@@ -85,6 +85,8 @@ pub struct ScriptConfig {
 #[derive(Debug, Clone)]
 pub struct SqlFile {
     pub dialect: Dialect,
+    /// How the project writes placeholders (the tokens of a statement are lexed again with it).
+    pub placeholders: Placeholders,
     /// Every comment of the script (tokens are not kept: they would cost more memory than the
     /// text; [`SqlFile::statement_tokens`] lexes a statement again when a rule needs them).
     pub comments: Vec<TextRange>,
@@ -102,7 +104,7 @@ impl SqlFile {
         let Some(body) = text.get(range.start..range.end) else {
             return Vec::new();
         };
-        super::lexer::tokenize(body, self.dialect)
+        super::lexer::tokenize_with(body, self.dialect, &self.placeholders)
             .into_iter()
             .map(|t| Token {
                 start: t.start + range.start,
@@ -147,7 +149,7 @@ pub struct ParseCache {
 
 /// Splits, parses and reads the comments of a script.
 pub fn analyze(text: &str, dialect: Dialect, sidecar: Option<&str>) -> SqlFile {
-    analyze_cached(text, dialect, sidecar, None)
+    analyze_cached(text, dialect, &Placeholders::Flyway, sidecar, None)
 }
 
 /// [`analyze`], reusing and then refreshing `cache` (which ends up holding this text's
@@ -155,10 +157,11 @@ pub fn analyze(text: &str, dialect: Dialect, sidecar: Option<&str>) -> SqlFile {
 pub fn analyze_cached(
     text: &str,
     dialect: Dialect,
+    placeholders: &Placeholders,
     sidecar: Option<&str>,
     mut cache: Option<&mut ParseCache>,
 ) -> SqlFile {
-    let split = split(text, dialect);
+    let split = split_with(text, dialect, placeholders);
     let mut fresh = HashMap::new();
     let mut suppressions = Vec::new();
     for t in split
@@ -285,6 +288,7 @@ pub fn analyze_cached(
     }
     SqlFile {
         dialect,
+        placeholders: placeholders.clone(),
         comments,
         created_tables,
         statements,

@@ -2,9 +2,64 @@
 //!
 //! It never fails: every byte belongs to exactly one token, and an unterminated string, quoted
 //! identifier, dollar-quoted body or block comment runs to the end of the text and is marked
-//! [`Token::unterminated`]. Flyway placeholders (`${name}`) are single tokens.
+//! [`Token::unterminated`]. Flyway placeholders (`${name}`, or the project's own
+//! `placeholderPrefix` / `placeholderSuffix`) are single tokens.
+
+use std::sync::Arc;
 
 use super::Dialect;
+
+/// How Flyway's placeholders are written in a project's scripts: Flyway replaces them in the
+/// text before any parser sees it, so the lexer makes each one a single token (the parsers then
+/// never judge a placeholder as SQL).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum Placeholders {
+    /// `${name}`, Flyway's default prefix and suffix.
+    #[default]
+    Flyway,
+    /// The `placeholderPrefix` and `placeholderSuffix` settings (`#[name]`, `@@name@@`, …).
+    Custom { prefix: Arc<str>, suffix: Arc<str> },
+    /// `placeholderReplacement=false`: the text reaches the database as written.
+    Off,
+}
+
+impl Placeholders {
+    /// The syntax of Flyway's `placeholderReplacement`, `placeholderPrefix` and
+    /// `placeholderSuffix` settings.
+    pub fn new(replacement: bool, prefix: &str, suffix: &str) -> Placeholders {
+        if !replacement || prefix.is_empty() || suffix.is_empty() {
+            // Flyway needs both to find a placeholder's name: an empty one finds none.
+            Placeholders::Off
+        } else if prefix == "${" && suffix == "}" {
+            Placeholders::Flyway
+        } else {
+            Placeholders::Custom {
+                prefix: prefix.into(),
+                suffix: suffix.into(),
+            }
+        }
+    }
+
+    /// Whether all of `text` is one placeholder.
+    pub fn is_placeholder(&self, text: &str) -> bool {
+        self.end_at(text, 0) == Some(text.len())
+    }
+
+    /// The end of the placeholder starting at byte `i` of `source`, if one starts there: the
+    /// prefix, then up to the first suffix on the same line (a placeholder's name never spans
+    /// lines in a script Flyway ran: an unclosed one would have no value).
+    fn end_at(&self, source: &str, i: usize) -> Option<usize> {
+        let (prefix, suffix) = match self {
+            Placeholders::Flyway => ("${", "}"),
+            Placeholders::Custom { prefix, suffix } => (&**prefix, &**suffix),
+            Placeholders::Off => return None,
+        };
+        let rest = source.get(i..)?.strip_prefix(prefix)?;
+        let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let close = line.find(suffix)?;
+        Some(i + prefix.len() + close + suffix.len())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -56,8 +111,13 @@ impl Token {
 /// Splits `source` into tokens covering it completely (24 bytes a token: for a statement or an
 /// editor's view; a whole script's tokens are kept as [`Tokens`]).
 pub fn tokenize(source: &str, dialect: Dialect) -> Vec<Token> {
+    tokenize_with(source, dialect, &Placeholders::Flyway)
+}
+
+/// [`tokenize`] for a project whose placeholders are written as `placeholders` says.
+pub fn tokenize_with(source: &str, dialect: Dialect, placeholders: &Placeholders) -> Vec<Token> {
     let mut tokens = Vec::new();
-    lex(source, dialect, |t| tokens.push(t));
+    lex(source, dialect, placeholders, |t| tokens.push(t));
     tokens
 }
 
@@ -93,9 +153,9 @@ fn offset32(v: usize) -> u32 {
 
 impl Tokens {
     /// Lexes `source` into the compact store.
-    pub fn new(source: &str, dialect: Dialect) -> Tokens {
+    pub fn new(source: &str, dialect: Dialect, placeholders: &Placeholders) -> Tokens {
         let mut tokens = Tokens::default();
-        lex(source, dialect, |t| {
+        lex(source, dialect, placeholders, |t| {
             let kind = KINDS.iter().position(|&k| k == t.kind).unwrap_or(0) as u8;
             tokens.starts.push(offset32(t.start));
             tokens
@@ -148,8 +208,8 @@ impl Tokens {
 }
 
 /// Lexes `source`, handing each token to `push` in order.
-fn lex(source: &str, dialect: Dialect, mut push: impl FnMut(Token)) {
-    lex_from(source, 0, dialect, |t| {
+fn lex(source: &str, dialect: Dialect, placeholders: &Placeholders, mut push: impl FnMut(Token)) {
+    lex_from(source, 0, dialect, placeholders, |t| {
         push(t);
         true
     });
@@ -161,6 +221,7 @@ pub(crate) fn lex_from(
     source: &str,
     start: usize,
     dialect: Dialect,
+    placeholders: &Placeholders,
     mut push: impl FnMut(Token) -> bool,
 ) {
     let bytes = source.as_bytes();
@@ -170,6 +231,11 @@ pub(crate) fn lex_from(
         let mut unterminated = false;
         let b = bytes[i];
         let kind = match b {
+            // Flyway replaces placeholders before any parser reads the text.
+            _ if placeholders.end_at(source, i).is_some() => {
+                i = placeholders.end_at(source, i).unwrap_or(i + 1);
+                TokenKind::Placeholder
+            }
             // A byte-order mark is blank space.
             0xef if source[i..].starts_with('\u{feff}') => {
                 i += 3;
@@ -227,16 +293,6 @@ pub(crate) fn lex_from(
                 unterminated = !closed;
                 TokenKind::QuotedIdent
             }
-            b'$' if bytes.get(i + 1) == Some(&b'{') => match source[i + 2..].find('}') {
-                Some(close) if !source[i + 2..i + 2 + close].contains(['\n', '\r']) => {
-                    i += close + 3;
-                    TokenKind::Placeholder
-                }
-                _ => {
-                    i += 1;
-                    TokenKind::Punct
-                }
-            },
             b'$' if dialect == Dialect::Postgres => match dollar_tag(bytes, i) {
                 Some(tag_end) => {
                     let tag = &source[i..tag_end];
@@ -287,7 +343,10 @@ pub(crate) fn lex_from(
                     i += char_len(b);
                     while i < bytes.len() {
                         let c = bytes[i];
-                        if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' {
+                        if placeholders.end_at(source, i).is_some() {
+                            // `tbl_${suffix}`: the placeholder is a token of its own.
+                            break;
+                        } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' {
                             i += 1;
                         } else if c >= 0x80 {
                             i += char_len(c);
@@ -453,14 +512,18 @@ mod tests {
         ] {
             for dialect in [Dialect::Postgres, Dialect::MySql] {
                 let full = tokenize(source, dialect);
-                let compact = Tokens::new(source, dialect);
+                let compact = Tokens::new(source, dialect, &Placeholders::Flyway);
                 assert_eq!(compact.len(), full.len());
                 assert_eq!(compact.iter().collect::<Vec<_>>(), full, "{source:?}");
                 assert_eq!(compact.slice(1..3), full.get(1..3).unwrap_or_default());
                 assert_eq!(compact.slice(2..999).len(), full.len().saturating_sub(2));
             }
         }
-        assert!(Tokens::new("'x", Dialect::Postgres).get(0).unterminated);
+        assert!(
+            Tokens::new("'x", Dialect::Postgres, &Placeholders::Flyway)
+                .get(0)
+                .unterminated
+        );
     }
 
     #[test]
@@ -519,5 +582,48 @@ mod tests {
         let last = tokens.last().unwrap();
         assert_eq!(last.kind, TokenKind::String);
         assert!(last.unterminated);
+    }
+
+    #[test]
+    fn the_projects_own_placeholder_syntax() {
+        // Flyway's `placeholderPrefix` / `placeholderSuffix` (PlaceholderReplacingReader reads
+        // the prefix anywhere, then the name up to the first suffix).
+        let custom = Placeholders::new(true, "#[", "]");
+        let kinds = |source: &str, dialect, placeholders: &Placeholders| -> Vec<String> {
+            tokenize_with(source, dialect, placeholders)
+                .iter()
+                .filter(|t| t.kind == TokenKind::Placeholder)
+                .map(|t| t.text(source).to_string())
+                .collect()
+        };
+        // `#` would start a MySQL comment: the placeholder comes first.
+        let source = "CREATE TABLE #[schema].t (a INT) #[options];";
+        for dialect in [Dialect::Postgres, Dialect::MySql] {
+            assert_eq!(
+                kinds(source, dialect, &custom),
+                ["#[schema]", "#[options]"],
+                "{dialect:?}"
+            );
+        }
+        // `${…}` is plain text under another prefix, and with replacement off.
+        assert!(kinds("SELECT '${x}' || ${y}", Dialect::Postgres, &custom).is_empty());
+        let off = Placeholders::new(false, "${", "}");
+        assert_eq!(off, Placeholders::Off);
+        assert!(kinds("SELECT ${y}", Dialect::Postgres, &off).is_empty());
+        // A prefix and suffix of one character, equal; unclosed on its line: no placeholder.
+        let at = Placeholders::new(true, "@", "@");
+        assert_eq!(kinds("SELECT @v@, @x\n@", Dialect::Postgres, &at), ["@v@"]);
+        // Glued to a name: `tbl_${suffix}` is a name part and a placeholder.
+        let source = "CREATE TABLE tbl_${suffix} (a int)";
+        let tokens = tokenize(source, Dialect::Postgres);
+        let texts: Vec<&str> = tokens
+            .iter()
+            .filter(|t| !t.is_trivia())
+            .map(|t| t.text(source))
+            .collect();
+        assert_eq!(texts[..4], ["CREATE", "TABLE", "tbl_", "${suffix}"]);
+        assert!(custom.is_placeholder("#[schema]"));
+        assert!(!custom.is_placeholder("#[schema].t"));
+        assert!(Placeholders::Flyway.is_placeholder("${schema}"));
     }
 }

@@ -267,8 +267,10 @@ fn postgres_verdict(
 /// Flyway will run: undecided. Before the first placeholder the verdict holds (what precedes
 /// the failing token is the same whatever the placeholder's value).
 fn undecided_after_placeholder(error: &mut SyntaxError, source: &str, tokens: &[Token]) {
+    // The placeholder nearest before where the parser stopped.
     if let Some(p) = tokens
         .iter()
+        .rev()
         .find(|t| t.kind == TokenKind::Placeholder && t.start <= error.offset)
     {
         error.kind = ErrorKind::Undecided;
@@ -641,6 +643,23 @@ fn restore_placeholders(op: &mut Op, source: &str, tokens: &[Token]) {
         if !part.is_empty() && part.bytes().all(|b| b == b'_') {
             if let Some(p) = placeholders.iter().find(|p| p.len() == part.len()) {
                 *part = p.to_string();
+                return;
+            }
+        }
+        // A placeholder glued to a name (`tbl_${suffix}`): put it back where the name as the
+        // script writes it appears in the text.
+        for p in &placeholders {
+            let stand_in = "_".repeat(p.len());
+            let mut from = 0;
+            while let Some(at) = part.get(from..).and_then(|rest| rest.find(&stand_in)) {
+                let at = from + at;
+                let mut candidate = part.clone();
+                candidate.replace_range(at..at + stand_in.len(), p);
+                if source.contains(candidate.as_str()) {
+                    *part = candidate;
+                    return;
+                }
+                from = at + 1;
             }
         }
     };
@@ -1284,6 +1303,44 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
     {
         return Some((Op::Routine, true));
     }
+    // A table created by a statement no parser could read: it exists from here on, its
+    // columns unknown (so no claim about them, nor that the table existed before).
+    if w(0) == "CREATE" {
+        let mut i = 1;
+        let mut or_replace = false;
+        let mut temporary = false;
+        while let Some(t) = sig.get(i) {
+            let word = t.text(source).to_ascii_uppercase();
+            match word.as_str() {
+                "OR" | "REPLACE" => or_replace = true,
+                "TEMP" | "TEMPORARY" => temporary = true,
+                "GLOBAL" | "LOCAL" | "UNLOGGED" => {}
+                _ => break,
+            }
+            i += 1;
+        }
+        if sig.get(i).is_some_and(|t| t.is_keyword(source, "TABLE")) {
+            i += 1;
+            let if_not_exists = sig.get(i).is_some_and(|t| t.is_keyword(source, "IF"))
+                && sig.get(i + 1).is_some_and(|t| t.is_keyword(source, "NOT"));
+            if if_not_exists {
+                i += 3;
+            }
+            let (table, _) = name_at(source, sig, i)?;
+            return Some((
+                Op::CreateTable {
+                    table: Box::new(table),
+                    if_not_exists,
+                    or_replace,
+                    temporary,
+                    columns: Vec::new(),
+                    constraints: Box::new(Vec::new()),
+                    as_query: true,
+                },
+                false,
+            ));
+        }
+    }
     if w(0) == "DROP" && w(1) == "INDEX" {
         let mut i = 2;
         let concurrently = sig
@@ -1570,6 +1627,53 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn placeholders_glued_to_names_and_custom_syntax() {
+        let parsed = parse("CREATE TABLE audit_${suffix} (id int)", Dialect::Postgres);
+        assert_eq!(parsed.error, None);
+        match parsed.op {
+            Op::CreateTable { table, .. } => assert_eq!(table.name, "audit_${suffix}"),
+            other => panic!("{other:?}"),
+        }
+        // The project's own prefix and suffix (`placeholderPrefix=#[`, `placeholderSuffix=]`).
+        let custom = crate::sql::lexer::Placeholders::new(true, "#[", "]");
+        for (sql, dialect) in [
+            ("CREATE TABLE #[schema].users (id int)", Dialect::Postgres),
+            ("CREATE TABLE #[schema].users (id INT)", Dialect::MySql),
+        ] {
+            let s = crate::sql::split::split_with(sql, dialect, &custom);
+            let st = &s.statements[0];
+            let parsed = parse_statement(
+                sql,
+                &s.tokens.slice(st.tokens.clone()),
+                st.range.start,
+                st.range.end,
+                dialect,
+            );
+            assert_eq!(parsed.error, None, "{sql}");
+            match parsed.op {
+                Op::CreateTable { table, .. } => {
+                    assert_eq!(*table, Name::new(Some("#[schema]".into()), "users"))
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Where the parser stops after one: undecided, never a syntax error.
+        let sql = "CREATE TABLE t (id int) #[options] PARTITION BY HASH (id)";
+        let s = crate::sql::split::split_with(sql, Dialect::Postgres, &custom);
+        let st = &s.statements[0];
+        let error = parse_statement(
+            sql,
+            &s.tokens.slice(st.tokens.clone()),
+            st.range.start,
+            st.range.end,
+            Dialect::Postgres,
+        )
+        .error
+        .expect("not analysed");
+        assert_eq!(error.kind, ErrorKind::Undecided);
     }
 
     #[test]

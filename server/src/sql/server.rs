@@ -45,6 +45,9 @@ pub struct Server {
     pub dialect_source: DialectSource,
     /// The set targets a database without SQL rules: its scripts are not analysed.
     pub unsupported: Option<super::unsupported::Unsupported>,
+    /// How Flyway's placeholders are written in the scripts it sends to this server (Flyway
+    /// replaces them before the server, or any parser, reads the text).
+    pub placeholders: super::lexer::Placeholders,
 }
 
 impl Server {
@@ -110,12 +113,18 @@ impl Server {
             Some(_) => None,
             None => unsupported_target(config, set, location_names),
         };
+        let flyway = &config.flyway;
         Ok(Server {
             flavor,
             version,
             version_configured,
             dialect_source,
             unsupported,
+            placeholders: super::lexer::Placeholders::new(
+                flyway.placeholder_replacement,
+                &flyway.placeholder_prefix,
+                &flyway.placeholder_suffix,
+            ),
         })
     }
 }
@@ -335,6 +344,7 @@ mod tests {
             version_configured: true,
             dialect_source: DialectSource::Config,
             unsupported: None,
+            placeholders: Default::default(),
         };
         assert!(server.at_least(&[8, 0, 12]));
         assert!(server.at_least(&[8]));

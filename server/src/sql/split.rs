@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use super::lexer::{TokenKind, Tokens};
+use super::lexer::{Placeholders, TokenKind, Tokens};
 use super::Dialect;
 use crate::diagnostic::TextRange;
 
@@ -31,15 +31,21 @@ pub struct Split {
     pub directives: Vec<TextRange>,
 }
 
+/// Splits a script whose placeholders are Flyway's default `${…}` (or already replaced).
 pub fn split(source: &str, dialect: Dialect) -> Split {
+    split_with(source, dialect, &Placeholders::Flyway)
+}
+
+/// Splits a script whose placeholders are written as `placeholders` says.
+pub fn split_with(source: &str, dialect: Dialect, placeholders: &Placeholders) -> Split {
     // The data of PostgreSQL's `COPY … FROM STDIN` is not SQL: lexed as blank space.
     let regions = if dialect == Dialect::Postgres {
-        copy_data(source)
+        copy_data(source, placeholders)
     } else {
         Vec::new()
     };
     let tokens = if regions.is_empty() {
-        Tokens::new(source, dialect)
+        Tokens::new(source, dialect, placeholders)
     } else {
         let mut masked = source.as_bytes().to_vec();
         for r in &regions {
@@ -51,7 +57,7 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
         }
         // Only ASCII bytes were written over whole characters: still UTF-8.
         let masked = String::from_utf8(masked).unwrap_or_else(|_| source.to_string());
-        Tokens::new(&masked, dialect)
+        Tokens::new(&masked, dialect, placeholders)
     };
     let mut statements = Vec::new();
     let mut directives = Vec::new();
@@ -189,14 +195,14 @@ pub fn split(source: &str, dialect: Dialect) -> Split {
 /// The byte ranges of the data after PostgreSQL's `COPY … FROM STDIN;` statements, as Flyway
 /// reads them (`PostgreSQLParser`): the rest of the statement's line after its `;` (skipped), then
 /// the lines up to and including the one that is `\.` (trimmed), or to the end of the script.
-fn copy_data(source: &str) -> Vec<Range<usize>> {
+fn copy_data(source: &str, placeholders: &Placeholders) -> Vec<Range<usize>> {
     let mut regions = Vec::new();
     let mut pos = 0;
     while pos < source.len() {
         // Up to the first `COPY … FROM STDIN;` from `pos`, lexing only as far as needed.
         let mut words: Vec<(usize, usize)> = Vec::new();
         let mut found = None;
-        super::lexer::lex_from(source, pos, Dialect::Postgres, |t| {
+        super::lexer::lex_from(source, pos, Dialect::Postgres, placeholders, |t| {
             match t.kind {
                 TokenKind::Word => words.push((t.start, t.end)),
                 TokenKind::Punct if &source[t.start..t.end] == ";" => {
