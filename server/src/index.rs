@@ -394,21 +394,33 @@ pub fn read_file(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
 /// one this tool reads (Flyway's `FileSystemScanner` reads the script with its metadata's
 /// encoding), else `default` (the configured `encoding`).
 pub fn script_encoding(script: &Path, default: Encoding) -> Encoding {
+    script_setting(script, "encoding")
+        .and_then(|value| Encoding::parse(value.trim()))
+        .unwrap_or(default)
+}
+
+/// Whether Flyway replaces placeholders in `script`: `placeholderReplacement=…` of its own
+/// `V1__x.sql.conf` (`SqlScriptMetadata`, read as Java's `Boolean.parseBoolean`: "true" in any
+/// case, anything else false), else `default` (the configured `placeholderReplacement`).
+pub fn script_placeholder_replacement(script: &Path, default: bool) -> bool {
+    script_setting(script, "placeholderReplacement")
+        .map_or(default, |value| value.trim().eq_ignore_ascii_case("true"))
+}
+
+/// The last value of `key` in the script's `.sql.conf` (Flyway's per-script configuration).
+fn script_setting(script: &Path, key: &str) -> Option<String> {
     let sidecar = PathBuf::from(format!("{}.conf", script.display()));
     // Only a small regular file: a FIFO or a huge file named like a sidecar is never read.
     match std::fs::metadata(&sidecar) {
         Ok(meta) if meta.is_file() && meta.len() <= 64 * 1024 => {}
-        _ => return default,
+        _ => return None,
     }
-    let Ok(text) = std::fs::read_to_string(&sidecar) else {
-        return default;
-    };
+    let text = std::fs::read_to_string(&sidecar).ok()?;
     crate::config::parse_properties(&text)
         .into_iter()
         .rev()
-        .find(|(key, _)| key.trim().eq_ignore_ascii_case("encoding"))
-        .and_then(|(_, value)| Encoding::parse(value.trim()))
-        .unwrap_or(default)
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+        .map(|(_, value)| value)
 }
 
 /// The file's bytes, or `None` when it holds more than `limit` bytes.

@@ -542,6 +542,34 @@ fn placeholder_prefix_and_suffix_are_used() {
     }
 }
 
+/// A script's own `.sql.conf` with `placeholderReplacement=false` (`SqlScriptMetadata`, used by
+/// `SqlMigrationResolver` for the checksum of a repeatable): Flyway checksums and runs its raw
+/// text, so `${nope}` without a value is no failure there, and the raw checksum matches.
+#[test]
+fn a_scripts_own_placeholder_replacement_setting_wins() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor);
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        placeholder_config(dir.path(), &db.url, "");
+        let raw = "SELECT '${nope}', '${owner}';\n";
+        write(&sql, "R__raw.sql", raw);
+        write(&sql, "R__raw.sql.conf", "placeholderReplacement=false\n");
+        let c = flyway_lsp::checksum::checksum_text(raw);
+        db.history_row(1, None, "raw", "SQL", "R__raw.sql", Some(c), true);
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 0, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        let states = info_states_configured(dir.path(), &db.url);
+        assert_eq!(states, triples(&[("", "SQL", "Success")]), "{flavor:?}");
+        // Turned back on by the script's file: replaced again, and `${nope}` has no value.
+        write(&sql, "R__raw.sql.conf", "placeholderReplacement=TRUE\n");
+        let r = run_in(dir.path(), &["validate"]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(&r.stderr, "No value provided for placeholder: ${nope}");
+    }
+}
+
 /// `info --url --format json` of the configured project as (version, type, state).
 fn info_states_configured(dir: &std::path::Path, url: &str) -> Vec<(String, String, String)> {
     let r = run_in(dir, &["info", "--url", url, "--format", "json"]);

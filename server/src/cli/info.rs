@@ -62,7 +62,8 @@ impl Row<'_> {
 }
 
 /// The checksum Flyway gives a file (`SqlMigrationResolver`): over the raw text, except for a
-/// repeatable migration with placeholder replacement on, whose checksum is over the replaced
+/// repeatable migration with placeholder replacement on (for the project, or by its own
+/// `.sql.conf`), whose checksum is over the replaced
 /// text. Offline only the built-ins known without a server have values (`${flyway:user}` and
 /// `${flyway:database}` do not): `Err` with Flyway's message for a placeholder without one.
 fn checksum_of(
@@ -71,7 +72,10 @@ fn checksum_of(
     name: &ResourceName,
 ) -> Result<Option<i32>, String> {
     let flyway = &report.project.config.flyway;
-    if name.kind != Kind::Repeatable || !flyway.placeholder_replacement || file.is_code() {
+    if name.kind != Kind::Repeatable
+        || file.is_code()
+        || !crate::index::script_placeholder_replacement(&file.path, flyway.placeholder_replacement)
+    {
         return Ok(file.checksum());
     }
     let Some(text) = file.text() else {

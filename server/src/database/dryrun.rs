@@ -777,7 +777,11 @@ pub(super) fn prepare(
         let Some(text) = set.files[file].text() else {
             continue;
         };
-        let text = if settings.placeholder_replacement {
+        let replace = crate::index::script_placeholder_replacement(
+            &set.files[file].path,
+            settings.placeholder_replacement,
+        );
+        let text = if replace {
             match replace_placeholders(
                 text,
                 &project.config.flyway,

@@ -36,9 +36,12 @@ pub fn resolved_migrations(
         let Some(raw) = file.checksum() else {
             continue;
         };
+        // `SqlMigrationResolver`: the script's own `placeholderReplacement` wins.
         let (checksum, equivalent_checksum) = if name.kind == Kind::Repeatable
-            && settings.placeholder_replacement
-        {
+            && crate::index::script_placeholder_replacement(
+                &file.path,
+                settings.placeholder_replacement,
+            ) {
             let Some(text) = file.text() else {
                 continue;
             };

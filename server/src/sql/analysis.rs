@@ -161,6 +161,8 @@ pub fn analyze_cached(
     sidecar: Option<&str>,
     mut cache: Option<&mut ParseCache>,
 ) -> SqlFile {
+    // The script's own `.sql.conf` may turn placeholder replacement on or off.
+    let placeholders = &placeholders.replaced(sidecar.and_then(sidecar_placeholder_replacement));
     let split = split_with(text, dialect, placeholders);
     let mut fresh = HashMap::new();
     let mut suppressions = Vec::new();
@@ -344,6 +346,16 @@ fn read_sidecar(text: &str) -> ScriptConfig {
     config
 }
 
+/// `placeholderReplacement` of a script's `.sql.conf`, as `index::script_placeholder_replacement`
+/// reads it.
+fn sidecar_placeholder_replacement(text: &str) -> Option<bool> {
+    crate::config::parse_properties(text)
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("placeholderReplacement"))
+        .map(|(_, value)| value.trim().eq_ignore_ascii_case("true"))
+}
+
 fn apply_setting(config: &mut ScriptConfig, key: &str, value: &str) {
     if key.eq_ignore_ascii_case("executeInTransaction") {
         config.execute_in_transaction = match value.to_ascii_lowercase().as_str() {
@@ -369,6 +381,31 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_scripts_own_placeholder_replacement_setting_is_read() {
+        // With replacement off for this script, `${x}` reaches PostgreSQL as written (and is
+        // rejected there); with it on, it is a placeholder and never judged.
+        let text = "CREATE TABLE ${x} (a int);";
+        let flyway = Placeholders::Flyway;
+        let off = analyze_cached(
+            text,
+            Dialect::Postgres,
+            &flyway,
+            Some("placeholderReplacement=false\n"),
+            None,
+        );
+        let error = off.statements[0].parsed.error.as_ref().expect("rejected");
+        assert_eq!(error.kind, crate::sql::parse::ErrorKind::Rejected);
+        let on = analyze_cached(
+            text,
+            Dialect::Postgres,
+            &flyway,
+            Some("encoding=UTF-8\n"),
+            None,
+        );
+        assert!(on.statements[0].parsed.error.is_none());
+    }
 
     #[test]
     fn suppressions_attach_to_statements() {

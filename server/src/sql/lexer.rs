@@ -19,24 +19,36 @@ pub enum Placeholders {
     Flyway,
     /// The `placeholderPrefix` and `placeholderSuffix` settings (`#[name]`, `@@name@@`, …).
     Custom { prefix: Arc<str>, suffix: Arc<str> },
-    /// `placeholderReplacement=false`: the text reaches the database as written.
-    Off,
+    /// `placeholderReplacement=false`: the text reaches the database as written; a script whose
+    /// own `.sql.conf` turns replacement on uses `when_on`.
+    Off { when_on: Arc<Placeholders> },
 }
 
 impl Placeholders {
     /// The syntax of Flyway's `placeholderReplacement`, `placeholderPrefix` and
     /// `placeholderSuffix` settings.
     pub fn new(replacement: bool, prefix: &str, suffix: &str) -> Placeholders {
-        if !replacement || prefix.is_empty() || suffix.is_empty() {
-            // Flyway needs both to find a placeholder's name: an empty one finds none.
-            Placeholders::Off
-        } else if prefix == "${" && suffix == "}" {
+        let syntax = if prefix == "${" && suffix == "}" || prefix.is_empty() || suffix.is_empty() {
+            // (An empty prefix or suffix is not a syntax anyone writes placeholders in.)
             Placeholders::Flyway
         } else {
             Placeholders::Custom {
                 prefix: prefix.into(),
                 suffix: suffix.into(),
             }
+        };
+        syntax.replaced(Some(replacement))
+    }
+
+    /// The syntax for a script whose own `placeholderReplacement` setting is `replacement`
+    /// (`None`: not set, the project's holds).
+    pub fn replaced(&self, replacement: Option<bool>) -> Placeholders {
+        match (self, replacement) {
+            (Placeholders::Off { when_on }, Some(true)) => (**when_on).clone(),
+            (Placeholders::Off { .. }, _) | (_, None) | (_, Some(true)) => self.clone(),
+            (on, Some(false)) => Placeholders::Off {
+                when_on: Arc::new(on.clone()),
+            },
         }
     }
 
@@ -52,7 +64,7 @@ impl Placeholders {
         let (prefix, suffix) = match self {
             Placeholders::Flyway => ("${", "}"),
             Placeholders::Custom { prefix, suffix } => (&**prefix, &**suffix),
-            Placeholders::Off => return None,
+            Placeholders::Off { .. } => return None,
         };
         let rest = source.get(i..)?.strip_prefix(prefix)?;
         let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
@@ -607,9 +619,12 @@ mod tests {
         }
         // `${…}` is plain text under another prefix, and with replacement off.
         assert!(kinds("SELECT '${x}' || ${y}", Dialect::Postgres, &custom).is_empty());
-        let off = Placeholders::new(false, "${", "}");
-        assert_eq!(off, Placeholders::Off);
-        assert!(kinds("SELECT ${y}", Dialect::Postgres, &off).is_empty());
+        let off = Placeholders::new(false, "#[", "]");
+        assert!(kinds("SELECT ${y}, #[y]", Dialect::Postgres, &off).is_empty());
+        // A script's own `.sql.conf` can turn replacement back on, or off.
+        assert_eq!(off.replaced(Some(true)), custom);
+        assert_eq!(custom.replaced(Some(false)), off);
+        assert_eq!(custom.replaced(None), custom);
         // A prefix and suffix of one character, equal; unclosed on its line: no placeholder.
         let at = Placeholders::new(true, "@", "@");
         assert_eq!(kinds("SELECT @v@, @x\n@", Dialect::Postgres, &at), ["@v@"]);
