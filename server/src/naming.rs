@@ -1,6 +1,6 @@
 //! Migration file names, parsed exactly as Flyway's `ResourceNameParser` does.
 //!
-//! Flyway strips the first configured suffix the name ends with, then takes the longest prefix
+//! Flyway strips the first configured suffix the name ends with (in any case), then takes the longest prefix
 //! the name starts with (callback event names such as `afterMigrate` first, then `V`, `B`, `R`,
 //! `U`; matching is case-sensitive), splits the rest at the first separator (`__`) into version
 //! and description, and checks that versioned kinds have a parseable version and repeatables and
@@ -216,12 +216,20 @@ impl NameParser {
             .map(|(p, _)| p.as_str())
     }
 
+    /// The configured suffix `file_name` ends with, compared without regard to case as Flyway's
+    /// scanner (`StringUtils.startsAndEndsWith`: `toUpperCase().endsWith`) and
+    /// `ResourceNameParser` do: `V1__x.SQL` is a migration. (Flyway before that compared case
+    /// and ignored such files: the `wrong-suffix` rule says so.)
+    pub fn sql_suffix(&self, file_name: &str) -> Option<&String> {
+        self.suffixes.iter().find(|s| {
+            file_name.len() >= s.len()
+                && file_name.is_char_boundary(file_name.len() - s.len())
+                && file_name[file_name.len() - s.len()..].eq_ignore_ascii_case(s)
+        })
+    }
+
     pub fn classify(&self, file_name: &str) -> Classified {
-        let Some(suffix) = self
-            .suffixes
-            .iter()
-            .find(|s| file_name.ends_with(s.as_str()))
-        else {
+        let Some(suffix) = self.sql_suffix(file_name) else {
             return Classified::NotSql;
         };
         let stem = &file_name[..file_name.len() - suffix.len()];
@@ -416,7 +424,21 @@ mod tests {
             parser().classify("v1__x.sql"),
             Classified::Unrecognised { .. }
         ));
-        assert!(matches!(parser().classify("V1__x.SQL"), Classified::NotSql));
+        // Flyway's suffix test ignores case (`StringUtils.startsAndEndsWith`, 2026 sources).
+        let upper = named("V1__x.SQL");
+        assert_eq!(
+            upper.version.as_ref().map(|v| v.to_string()),
+            Some("1".into())
+        );
+        assert_eq!(upper.description(), "x");
+        assert!(matches!(
+            parser().classify("V1__x.Sql"),
+            Classified::Named(_)
+        ));
+        assert!(matches!(
+            parser().classify("V1__x.sqlx"),
+            Classified::NotSql
+        ));
         assert!(matches!(
             parser().classify("V1__x.sql.conf"),
             Classified::NotSql

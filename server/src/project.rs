@@ -389,7 +389,7 @@ pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
                 let name = name.to_string_lossy();
                 e.file_type().is_ok_and(|t| !t.is_dir())
                     && parser.looks_like_migration(&name)
-                    && parser.suffixes().iter().any(|s| name.ends_with(s.as_str()))
+                    && parser.sql_suffix(&name).is_some()
             })
         })
     };

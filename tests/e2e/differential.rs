@@ -4,7 +4,8 @@
 //! seed that replays it.
 //!
 //! The model never calls the tool. Its sources, by area:
-//! - names: `ResourceNameParser` (suffix by `endsWith` in the configured order, the longest
+//! - names: `ResourceNameParser` (suffix by `endsWith` without regard to case, as
+//!   `StringUtils.startsAndEndsWith` compares it, in the configured order, the longest
 //!   prefix first with callbacks' `Event` ids, split at the first separator, its messages);
 //! - versions: `MigrationVersion` (`_` → `.`, split at `\.(?=\d)` with Java's ASCII `\d`,
 //!   `BigInteger` parts that take a sign and any Unicode decimal digit, trailing zeros dropped,
@@ -384,7 +385,12 @@ struct NameConfig {
 }
 
 fn model_name(config: &NameConfig, name: &str) -> MName {
-    let Some(suffix) = config.suffixes.iter().find(|s| name.ends_with(s.as_str())) else {
+    // `StringUtils.startsAndEndsWith` (2026 sources): `str.toUpperCase().endsWith(suffix.toUpperCase())`.
+    let Some(suffix) = config
+        .suffixes
+        .iter()
+        .find(|s| name.to_uppercase().ends_with(&s.to_uppercase()) && name.len() >= s.len())
+    else {
         return MName::NotSql;
     };
     let stem = &name[..name.len() - suffix.len()];
@@ -499,7 +505,7 @@ fn gen_name(rng: &mut Rng, config: &NameConfig) -> String {
         .suffixes
         .iter()
         .map(String::as_str)
-        .chain([".SQL", ".sql.bak", ".txt", ""])
+        .chain([".SQL", ".Sql", ".sql.bak", ".txt", ""])
         .collect();
     name.push_str(rng.word(&suffixes));
     name

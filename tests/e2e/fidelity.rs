@@ -390,6 +390,39 @@ fn target_leaves_later_migrations_above_it() {
     }
 }
 
+/// Row 1: Flyway's scanner compares the suffix without regard to case
+/// (`StringUtils.startsAndEndsWith`: `toUpperCase().endsWith`), so `V2__two.SQL` is version 2: an
+/// applied row of it matches it, and unapplied it is pending.
+#[test]
+fn a_suffix_in_another_case_is_a_migration() {
+    for flavor in FLAVORS {
+        let db = TestDb::create(flavor);
+        db.create_history();
+        let dir = folder();
+        let sql = dir.path().join("sql");
+        let c1 = write(&sql, "V1__one.sql", "CREATE TABLE one (id int);\n");
+        let c2 = write(&sql, "V2__two.SQL", "CREATE TABLE two (id int);\n");
+        write(&sql, "V3__three.Sql", "CREATE TABLE three (id int);\n");
+        db.history_row(1, Some("1"), "one", "SQL", "V1__one.sql", Some(c1), true);
+        db.history_row(2, Some("2"), "two", "SQL", "V2__two.SQL", Some(c2), true);
+        assert_eq!(
+            info_states(dir.path(), &db),
+            triples(&[
+                ("1", "SQL", "Success"),
+                ("2", "SQL", "Success"),
+                ("3", "SQL", "Pending"),
+            ]),
+            "{flavor:?}"
+        );
+        let r = run_in(dir.path(), &["validate", "sql", "--url", &db.url]);
+        assert_eq!(r.code, 1, "{flavor:?}: {}{}", r.stdout, r.stderr);
+        assert_has(
+            &r.stdout,
+            "Detected resolved migration not applied to database: 3",
+        );
+    }
+}
+
 /// Row 3: `MigrationVersion` splits a version only at a dot followed by a digit, so `1.`, `1.2.`
 /// and `1.-2` are no versions: `ResourceNameParser` rejects the names and Flyway skips the files
 /// (no pending error, not in `info`).
