@@ -403,8 +403,18 @@ pub fn script_encoding(script: &Path, default: Encoding) -> Encoding {
 /// `V1__x.sql.conf` (`SqlScriptMetadata`, read as Java's `Boolean.parseBoolean`: "true" in any
 /// case, anything else false), else `default` (the configured `placeholderReplacement`).
 pub fn script_placeholder_replacement(script: &Path, default: bool) -> bool {
-    script_setting(script, "placeholderReplacement")
-        .map_or(default, |value| value.trim().eq_ignore_ascii_case("true"))
+    script_setting(script, "placeholderReplacement").map_or(default, |value| java_boolean(&value))
+}
+
+/// `placeholderReplacement` of a script's `.sql.conf` text, as
+/// [`script_placeholder_replacement`] reads it from disk.
+pub fn sidecar_placeholder_replacement(sidecar: &str) -> Option<bool> {
+    sidecar_setting(sidecar, "placeholderReplacement").map(|value| java_boolean(&value))
+}
+
+/// Java's `Boolean.parseBoolean`: "true" in any case, anything else false.
+fn java_boolean(value: &str) -> bool {
+    value.trim().eq_ignore_ascii_case("true")
 }
 
 /// The last value of `key` in the script's `.sql.conf` (Flyway's per-script configuration).
@@ -415,8 +425,12 @@ fn script_setting(script: &Path, key: &str) -> Option<String> {
         Ok(meta) if meta.is_file() && meta.len() <= 64 * 1024 => {}
         _ => return None,
     }
-    let text = std::fs::read_to_string(&sidecar).ok()?;
-    crate::config::parse_properties(&text)
+    sidecar_setting(&std::fs::read_to_string(&sidecar).ok()?, key)
+}
+
+/// The last value of `key` in a `.sql.conf` text.
+fn sidecar_setting(text: &str, key: &str) -> Option<String> {
+    crate::config::parse_properties(text)
         .into_iter()
         .rev()
         .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))

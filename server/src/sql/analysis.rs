@@ -162,7 +162,8 @@ pub fn analyze_cached(
     mut cache: Option<&mut ParseCache>,
 ) -> SqlFile {
     // The script's own `.sql.conf` may turn placeholder replacement on or off.
-    let placeholders = &placeholders.replaced(sidecar.and_then(sidecar_placeholder_replacement));
+    let placeholders =
+        &placeholders.replaced(sidecar.and_then(crate::index::sidecar_placeholder_replacement));
     let split = split_with(text, dialect, placeholders);
     let mut fresh = HashMap::new();
     let mut suppressions = Vec::new();
@@ -344,16 +345,6 @@ fn read_sidecar(text: &str) -> ScriptConfig {
         apply_setting(&mut config, &key, &value);
     }
     config
-}
-
-/// `placeholderReplacement` of a script's `.sql.conf`, as `index::script_placeholder_replacement`
-/// reads it.
-fn sidecar_placeholder_replacement(text: &str) -> Option<bool> {
-    crate::config::parse_properties(text)
-        .into_iter()
-        .rev()
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("placeholderReplacement"))
-        .map(|(_, value)| value.trim().eq_ignore_ascii_case("true"))
 }
 
 fn apply_setting(config: &mut ScriptConfig, key: &str, value: &str) {
