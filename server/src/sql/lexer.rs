@@ -242,10 +242,11 @@ pub(crate) fn lex_from(
         let start = i;
         let mut unterminated = false;
         let b = bytes[i];
+        // Flyway replaces placeholders before any parser reads the text.
+        let placeholder_end = placeholders.end_at(source, i);
         let kind = match b {
-            // Flyway replaces placeholders before any parser reads the text.
-            _ if placeholders.end_at(source, i).is_some() => {
-                i = placeholders.end_at(source, i).unwrap_or(i + 1);
+            _ if placeholder_end.is_some() => {
+                i = placeholder_end.unwrap_or(i + 1);
                 TokenKind::Placeholder
             }
             // A byte-order mark is blank space.
