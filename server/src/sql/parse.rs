@@ -1485,10 +1485,18 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::split::split;
 
     fn parse(source: &str, dialect: Dialect) -> Parsed {
-        let s = split(source, dialect);
+        parse_with(source, dialect, &crate::sql::lexer::Placeholders::Flyway)
+    }
+
+    /// The first statement of `source`, lexed with the project's placeholder syntax.
+    fn parse_with(
+        source: &str,
+        dialect: Dialect,
+        placeholders: &crate::sql::lexer::Placeholders,
+    ) -> Parsed {
+        let s = crate::sql::split::split_with(source, dialect, placeholders);
         let st = &s.statements[0];
         parse_statement(
             source,
@@ -1643,15 +1651,7 @@ mod tests {
             ("CREATE TABLE #[schema].users (id int)", Dialect::Postgres),
             ("CREATE TABLE #[schema].users (id INT)", Dialect::MySql),
         ] {
-            let s = crate::sql::split::split_with(sql, dialect, &custom);
-            let st = &s.statements[0];
-            let parsed = parse_statement(
-                sql,
-                &s.tokens.slice(st.tokens.clone()),
-                st.range.start,
-                st.range.end,
-                dialect,
-            );
+            let parsed = parse_with(sql, dialect, &custom);
             assert_eq!(parsed.error, None, "{sql}");
             match parsed.op {
                 Op::CreateTable { table, .. } => {
@@ -1662,17 +1662,9 @@ mod tests {
         }
         // Where the parser stops after one: undecided, never a syntax error.
         let sql = "CREATE TABLE t (id int) #[options] PARTITION BY HASH (id)";
-        let s = crate::sql::split::split_with(sql, Dialect::Postgres, &custom);
-        let st = &s.statements[0];
-        let error = parse_statement(
-            sql,
-            &s.tokens.slice(st.tokens.clone()),
-            st.range.start,
-            st.range.end,
-            Dialect::Postgres,
-        )
-        .error
-        .expect("not analysed");
+        let error = parse_with(sql, Dialect::Postgres, &custom)
+            .error
+            .expect("not analysed");
         assert_eq!(error.kind, ErrorKind::Undecided);
     }
 
