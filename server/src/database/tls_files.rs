@@ -357,174 +357,24 @@ pub(crate) mod test_material {
             let d = dir.path();
             let password = "Key#Pass-7".to_string();
             let pass = format!("pass:{password}");
-            openssl(
-                d,
-                &[
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "rsa:2048",
-                    "-nodes",
-                    "-keyout",
-                    "ca.key",
-                    "-out",
-                    "ca.pem",
-                    "-subj",
-                    "/CN=test CA",
-                    "-days",
-                    "2",
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "genpkey",
-                    "-algorithm",
-                    "RSA",
-                    "-pkeyopt",
-                    "rsa_keygen_bits:2048",
-                    "-out",
-                    "client.key",
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "req",
-                    "-new",
-                    "-key",
-                    "client.key",
-                    "-subj",
-                    "/CN=app",
-                    "-out",
-                    "client.csr",
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "x509",
-                    "-req",
-                    "-in",
-                    "client.csr",
-                    "-CA",
-                    "ca.pem",
-                    "-CAkey",
-                    "ca.key",
-                    "-CAcreateserial",
-                    "-out",
-                    "client.crt",
-                    "-days",
-                    "2",
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "pkcs8",
-                    "-topk8",
-                    "-v2",
-                    "aes-256-cbc",
-                    "-in",
-                    "client.key",
-                    "-outform",
-                    "DER",
-                    "-out",
-                    "client.pk8",
-                    "-passout",
-                    &pass,
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "pkcs8",
-                    "-topk8",
-                    "-v2",
-                    "aes-256-cbc",
-                    "-in",
-                    "client.key",
-                    "-out",
-                    "client-enc.pem",
-                    "-passout",
-                    &pass,
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "pkcs8",
-                    "-topk8",
-                    "-v1",
-                    "PBE-MD5-DES",
-                    "-provider",
-                    "legacy",
-                    "-provider",
-                    "default",
-                    "-in",
-                    "client.key",
-                    "-outform",
-                    "DER",
-                    "-out",
-                    "client-v1.pk8",
-                    "-passout",
-                    &pass,
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "pkcs8",
-                    "-topk8",
-                    "-v1",
-                    "PBE-SHA1-3DES",
-                    "-in",
-                    "client.key",
-                    "-outform",
-                    "DER",
-                    "-out",
-                    "client-p12pbe.pk8",
-                    "-passout",
-                    &pass,
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "pkcs12",
-                    "-export",
-                    "-inkey",
-                    "client.key",
-                    "-in",
-                    "client.crt",
-                    "-certfile",
-                    "ca.pem",
-                    "-out",
-                    "client.p12",
-                    "-passout",
-                    &pass,
-                ],
-            );
-            openssl(
-                d,
-                &[
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    "ec.key",
-                    "-out",
-                    "ec.crt",
-                    "-subj",
-                    "/CN=ec",
-                    "-days",
-                    "2",
-                ],
-            );
+            for step in [
+                "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj /CN=test-CA -days 2",
+                "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out client.key",
+                "req -new -key client.key -subj /CN=app -out client.csr",
+                "x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.crt -days 2",
+                "pkcs8 -topk8 -v2 aes-256-cbc -in client.key -outform DER -out client.pk8 -passout",
+                "pkcs8 -topk8 -v2 aes-256-cbc -in client.key -out client-enc.pem -passout",
+                "pkcs8 -topk8 -v1 PBE-MD5-DES -provider legacy -provider default -in client.key -outform DER -out client-v1.pk8 -passout",
+                "pkcs8 -topk8 -v1 PBE-SHA1-3DES -in client.key -outform DER -out client-p12pbe.pk8 -passout",
+                "pkcs12 -export -inkey client.key -in client.crt -certfile ca.pem -out client.p12 -passout",
+                "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key -out ec.crt -subj /CN=ec -days 2",
+            ] {
+                let mut args: Vec<&str> = step.split(' ').collect();
+                if step.ends_with("-passout") {
+                    args.push(&pass);
+                }
+                openssl(d, &args);
+            }
             let ca = std::fs::read(d.join("ca.pem")).unwrap();
             let ca = rustls::pki_types::CertificateDer::pem_slice_iter(&ca)
                 .next()
