@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use flyway_lsp::checksum::checksum_text;
 use flyway_lsp::database::client::Client;
 use flyway_lsp::database::url::Connection;
+use rustls::pki_types::pem::PemObject;
 
 use super::db::block_on;
 
@@ -98,6 +99,7 @@ fn free_port() -> u16 {
 /// signed nothing (the "wrong CA").
 struct Chain {
     ca: String,
+    ca_key: String,
     other_ca: String,
     server_cert: String,
     server_key: String,
@@ -123,6 +125,7 @@ fn chain() -> Chain {
     let cert = params.signed_by(&key, &ca_cert, &ca_key).unwrap();
     Chain {
         ca: ca_cert.pem(),
+        ca_key: ca_key.serialize_pem(),
         other_ca: other.pem(),
         server_cert: cert.pem(),
         server_key: key.serialize_pem(),
@@ -224,25 +227,33 @@ fn postgres(chain: &Chain, tls: bool) -> Server {
     let port = free_port();
     owned_file(&dir.join("server.crt"), &chain.server_cert, owner);
     owned_file(&dir.join("server.key"), &chain.server_key, owner);
+    owned_file(&dir.join("ca.pem"), &chain.ca, owner);
     let mut conf = format!(
         "listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{}'\nfsync = off\n",
         dir.display()
     );
     if tls {
         conf.push_str(&format!(
-            "ssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+            "ssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\nssl_ca_file = '{}'\n",
             dir.join("server.crt").display(),
-            dir.join("server.key").display()
+            dir.join("server.key").display(),
+            dir.join("ca.pem").display()
         ));
     }
     let mut all = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
     all.push_str(&conf);
     owned_file(&data.join("postgresql.conf"), &all, owner);
     let kind = if tls { "hostssl" } else { "host" };
+    // `cert` needs TLS: PostgreSQL does not start with it on a `host` line.
+    let cert = if tls {
+        "hostssl all certuser 127.0.0.1/32 cert\n"
+    } else {
+        ""
+    };
     owned_file(
         &data.join("pg_hba.conf"),
         &format!(
-            "local all all trust\n{kind} all md5user 127.0.0.1/32 md5\n{kind} all all 127.0.0.1/32 scram-sha-256\n"
+            "local all all trust\n{kind} all md5user 127.0.0.1/32 md5\n{cert}{kind} all all 127.0.0.1/32 scram-sha-256\n"
         ),
         owner,
     );
@@ -268,7 +279,9 @@ CREATE ROLE app LOGIN PASSWORD '{PASSWORD}';
 CREATE DATABASE app OWNER app;
 SET password_encryption = 'md5';
 CREATE ROLE md5user LOGIN PASSWORD '{PASSWORD}';
-GRANT CONNECT ON DATABASE app TO md5user;"
+GRANT CONNECT ON DATABASE app TO md5user;
+CREATE ROLE certuser LOGIN;
+CREATE DATABASE certdb OWNER certuser;"
     );
     let mut psql = Command::new(bin.join("psql"));
     psql.args([
@@ -766,4 +779,193 @@ fn tls_mariadb_preferred_falls_back_on_a_server_without_tls() {
     let err = try_connect(&url, "plain", MY_ENCRYPTED).unwrap_err();
     one_line_without_secrets(&err);
     assert!(err.contains("does not offer TLS"), "{err}");
+}
+
+const KEY_PASSWORD: &str = "Key#Pass-83";
+
+/// A client certificate for `certuser` signed by the test CA (RSA: the only client key
+/// mysql_async reads), made with the `openssl` program, in the forms the drivers name: PEM
+/// certificate, PBES2-encrypted PKCS#8 key (pgJDBC's .pk8), a PKCS#12 store with the key, and a
+/// PKCS#12 trust store holding the CA as a trusted entry (as keytool writes it).
+struct ClientFiles {
+    _dir: tempfile::TempDir,
+    cert: String,
+    key_pk8: String,
+    store_p12: String,
+    trust_p12: String,
+}
+
+fn client_files(chain: &Chain) -> ClientFiles {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ca.pem"), &chain.ca).unwrap();
+    std::fs::write(d.join("ca.key"), &chain.ca_key).unwrap();
+    let pass = format!("pass:{KEY_PASSWORD}");
+    for step in [
+        "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out client.key",
+        "req -new -key client.key -subj /CN=certuser -addext basicConstraints=CA:FALSE -out client.csr",
+        // -copy_extensions: a version 3 certificate (webpki refuses version 1).
+        "x509 -req -in client.csr -copy_extensions copyall -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out client.crt",
+        "pkcs8 -topk8 -v2 aes-256-cbc -in client.key -outform DER -out client.pk8 -passout",
+        "pkcs12 -export -inkey client.key -in client.crt -out client.p12 -passout",
+    ] {
+        let mut args: Vec<&str> = step.split(' ').collect();
+        if step.ends_with("-passout") {
+            args.push(&pass);
+        }
+        let out = Command::new("openssl")
+            .args(&args)
+            .current_dir(d)
+            .output()
+            .expect("the openssl program");
+        assert!(
+            out.status.success(),
+            "openssl {step}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let ca = rustls::pki_types::CertificateDer::pem_slice_iter(chain.ca.as_bytes())
+        .next()
+        .unwrap()
+        .unwrap();
+    let mut store = p12_keystore::KeyStore::new();
+    store.add_entry(
+        "ca",
+        p12_keystore::KeyStoreEntry::Certificate(p12_keystore::Certificate::from_der(&ca).unwrap()),
+    );
+    std::fs::write(
+        d.join("trust.p12"),
+        store.writer(KEY_PASSWORD).write().unwrap(),
+    )
+    .unwrap();
+    let path = |name: &str| d.join(name).to_string_lossy().into_owned();
+    ClientFiles {
+        cert: path("client.crt"),
+        key_pk8: path("client.pk8"),
+        store_p12: path("client.p12"),
+        trust_p12: path("trust.p12"),
+        _dir: dir,
+    }
+}
+
+fn no_key_password(message: &str) {
+    assert!(!message.contains('\n'), "{message}");
+    assert!(!message.contains(KEY_PASSWORD), "{message}");
+}
+
+#[test]
+fn tls_postgres_client_certificates_with_encrypted_keys_and_key_stores() {
+    let chain = chain();
+    let roots = roots(&chain);
+    let files = client_files(&chain);
+    let server = postgres(&chain, true);
+    let port = server.port;
+    let url = |query: &str| {
+        format!(
+            "jdbc:postgresql://localhost:{port}/certdb?sslmode=verify-full&sslrootcert={}&{query}",
+            roots.ca
+        )
+    };
+    // pgJDBC's .pk8 key (PBES2) with sslpassword; a PKCS#12 store named as sslkey.
+    let pk8 = format!(
+        "sslcert={}&sslkey={}&sslpassword={KEY_PASSWORD}",
+        files.cert, files.key_pk8
+    );
+    assert_eq!(try_connect(&url(&pk8), "certuser", PG_ENCRYPTED), Ok(true));
+    let p12 = format!("sslkey={}&sslpassword={KEY_PASSWORD}", files.store_p12);
+    assert_eq!(try_connect(&url(&p12), "certuser", PG_ENCRYPTED), Ok(true));
+    // A wrong sslpassword: one line, no password.
+    let wrong = format!(
+        "sslcert={}&sslkey={}&sslpassword=Not-{KEY_PASSWORD}",
+        files.cert, files.key_pk8
+    );
+    let err = try_connect(&url(&wrong), "certuser", PG_ENCRYPTED).unwrap_err();
+    no_key_password(&err);
+    assert!(err.contains("the sslpassword is wrong"), "{err}");
+    // No client certificate: the server's reason.
+    let err = try_connect(&url(""), "certuser", PG_ENCRYPTED).unwrap_err();
+    one_line_without_secrets(&err);
+    assert!(err.contains("certificate"), "{err}");
+    // dry-run end to end: pg_dump authenticates with the decrypted key (written to a private
+    // folder), and the password of the key is nowhere in the output.
+    let full = url(&pk8);
+    let dir = applied_v1(&full, "certuser", true);
+    let env = [("FLYWAY_USER", "certuser")];
+    let r = super::run_with_env(dir.path(), &["dry-run", "sql", "--url", &full], &env);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("  ok       sql/V2__emails.sql"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(KEY_PASSWORD) && !r.stderr.contains(KEY_PASSWORD));
+}
+
+#[test]
+fn tls_mariadb_client_certificates_and_trust_stores() {
+    let chain = chain();
+    let roots = roots(&chain);
+    let files = client_files(&chain);
+    // `certuser` REQUIRE X509 (a certificate the server's CA signed).
+    let server = mariadb(
+        Some(&chain),
+        &format!(
+            "CREATE DATABASE app;
+CREATE USER 'certuser'@'%' IDENTIFIED BY '{PASSWORD}' REQUIRE X509;
+GRANT ALL ON app.* TO 'certuser'@'%';"
+        ),
+    );
+    let port = server.port;
+    let mysql = |query: &str| format!("jdbc:mysql://localhost:{port}/app?{query}");
+    // Connector/J's trust store as PKCS#12, verified; the client's PKCS#12 key store.
+    let trust = format!(
+        "sslMode=VERIFY_IDENTITY&trustCertificateKeyStoreUrl=file:{}&trustCertificateKeyStorePassword={KEY_PASSWORD}",
+        files.trust_p12
+    );
+    let store = format!(
+        "{trust}&clientCertificateKeyStoreUrl=file:{}&clientCertificateKeyStorePassword={KEY_PASSWORD}",
+        files.store_p12
+    );
+    assert_eq!(
+        try_connect(&mysql(&store), "certuser", MY_ENCRYPTED),
+        Ok(true)
+    );
+    // MariaDB Connector/J's keyStore; PEM certificate with an encrypted PKCS#8 key.
+    let maria = format!(
+        "jdbc:mariadb://localhost:{port}/app?sslMode=verify-full&serverSslCert={}&keyStore={}&keyStorePassword={KEY_PASSWORD}",
+        roots.ca,
+        files.store_p12
+    );
+    assert_eq!(try_connect(&maria, "certuser", MY_ENCRYPTED), Ok(true));
+    let pem = format!(
+        "{trust}&sslcert={}&sslkey={}&sslpassword={KEY_PASSWORD}",
+        files.cert, files.key_pk8
+    );
+    assert_eq!(
+        try_connect(&mysql(&pem), "certuser", MY_ENCRYPTED),
+        Ok(true)
+    );
+    // Without a certificate the server refuses; a wrong store password is one line.
+    let err = try_connect(&mysql(&trust), "certuser", MY_ENCRYPTED).unwrap_err();
+    one_line_without_secrets(&err);
+    assert!(err.contains("Access denied for user 'certuser'"), "{err}");
+    let wrong = store.replace(
+        &format!("clientCertificateKeyStorePassword={KEY_PASSWORD}"),
+        "clientCertificateKeyStorePassword=nope",
+    );
+    let err = try_connect(&mysql(&wrong), "certuser", MY_ENCRYPTED).unwrap_err();
+    no_key_password(&err);
+    assert!(err.contains("password is wrong"), "{err}");
+    // An EC client key (the server's own P-256 pair): not supported by the driver, said so.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ec.crt"), &chain.server_cert).unwrap();
+    std::fs::write(dir.path().join("ec.key"), &chain.server_key).unwrap();
+    let ec = format!(
+        "{trust}&sslcert={}&sslkey={}",
+        dir.path().join("ec.crt").display(),
+        dir.path().join("ec.key").display()
+    );
+    let err = try_connect(&mysql(&ec), "certuser", MY_ENCRYPTED).unwrap_err();
+    no_key_password(&err);
+    assert!(err.contains("accepts only RSA client keys"), "{err}");
 }

@@ -180,13 +180,12 @@ fn reason_error(connection: &Connection, reason: Reason) -> DbError {
     match reason {
         Reason::Server(message) => {
             let mut message = message;
-            for secret in [
-                connection.password.as_deref(),
-                connection.options.tls_files.key_password.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
+            for secret in connection
+                .password
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .into_iter()
+                .chain(connection.options.tls_files.secrets())
             {
                 message = message.replace(secret, "***");
             }
@@ -1024,7 +1023,10 @@ fn mysql_ssl(connection: &Connection) -> Result<mysql_async::SslOpts, String> {
         .collect();
     if !accept_any {
         if let Some(path) = &connection.options.tls_files.root_cert {
-            for cert in super::tls::read_certs(path)? {
+            for cert in super::tls_files::read_roots(
+                path,
+                connection.options.tls_files.root_password.as_deref(),
+            )? {
                 roots.push(cert.to_vec().into());
             }
         }
@@ -1035,13 +1037,9 @@ fn mysql_ssl(connection: &Connection) -> Result<mysql_async::SslOpts, String> {
             connection.tls.name()
         ));
     }
-    let files = &connection.options.tls_files;
-    let identity = match (&files.client_cert, &files.client_key) {
-        (Some(cert), Some(key)) => Some(mysql_async::ClientIdentity::new(
-            std::path::PathBuf::from(cert).into(),
-            std::path::PathBuf::from(key).into(),
-        )),
-        _ => None,
+    let identity = match super::tls_files::read_identity(&connection.options.tls_files)? {
+        Some(identity) => Some(mysql_identity(identity)?),
+        None => None,
     };
     Ok(mysql_async::SslOpts::default()
         .with_root_certs(roots)
@@ -1051,9 +1049,61 @@ fn mysql_ssl(connection: &Connection) -> Result<mysql_async::SslOpts, String> {
         .with_client_identity(identity))
 }
 
-/// A driver's reason, or the one line that explains a TLS failure.
+/// The client's identity as mysql_async's rustls reads it: the chain as PEM and the key as
+/// PKCS#1 PEM, the only key form it reads, so an EC or Ed25519 client key cannot be used.
+fn mysql_identity(
+    identity: super::tls_files::Identity,
+) -> Result<mysql_async::ClientIdentity, String> {
+    let Some(key) = super::tls_files::rsa_pkcs1(&identity.key) else {
+        return Err("the client's private key is not an RSA key: the MySQL/MariaDB driver here (mysql_async with rustls) accepts only RSA client keys, so issue the client an RSA certificate".into());
+    };
+    let chain: String = identity
+        .chain
+        .iter()
+        .map(|c| super::tls_files::pem("CERTIFICATE", c))
+        .collect();
+    let key = super::tls_files::key_pem(&key.into());
+    Ok(mysql_async::ClientIdentity::new(
+        chain.into_bytes().into(),
+        key.into_bytes().into(),
+    ))
+}
+
+/// A driver's reason, or the one line that explains a TLS or authentication failure.
 fn explained(connection: &Connection, reason: String) -> String {
-    super::tls::explain(connection, &reason).unwrap_or(reason)
+    super::tls::explain(connection, &reason)
+        .or_else(|| unsupported_authentication(&reason))
+        .unwrap_or(reason)
+}
+
+/// The one line for an authentication method the drivers do not implement, naming it when the
+/// driver says which: MySQL/MariaDB name the plugin (`dialog` for PAM, `auth_gssapi_client`…);
+/// PostgreSQL's driver only says the method is one of those it lacks.
+fn unsupported_authentication(reason: &str) -> Option<String> {
+    const MYSQL: &str = "supported: mysql_native_password, caching_sha2_password, ed25519";
+    if let Some(at) = reason.find("Unknown authentication plugin `") {
+        let rest = &reason[at + "Unknown authentication plugin `".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| !matches!(c, '\'' | '`'))
+            .take(64)
+            .collect();
+        return Some(format!(
+            "the server asks for the authentication plugin `{name}`, which flyway-lsp does not support ({MYSQL}): give the user one of those"
+        ));
+    }
+    if reason.contains("mysql_clear_password must be enabled") {
+        return Some(format!(
+            "the server asks for the authentication plugin `mysql_clear_password` (a password in clear text), which flyway-lsp does not send ({MYSQL}): give the user one of those"
+        ));
+    }
+    if reason.contains("unsupported authentication method") {
+        return Some("the server asks for an authentication method flyway-lsp does not support (Kerberos, GSSAPI, SSPI or ident over a socket; supported: scram-sha-256, md5, password, trust, cert): change the user's line in pg_hba.conf".into());
+    }
+    if reason.contains("unsupported SASL mechanism") {
+        return Some("the server asks for a SASL authentication mechanism flyway-lsp does not support (supported: SCRAM-SHA-256): set the user's password with password_encryption = 'scram-sha-256'".into());
+    }
+    None
 }
 
 /// The statements of `initSql` when each only sets session variables (`SET`, `RESET`, `SET
@@ -1135,6 +1185,40 @@ fn mysql_reason(err: &mysql_async::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsupported_authentication_is_one_line_naming_the_plugin() {
+        let line = unsupported_authentication(
+            "Driver error: `Unknown authentication plugin `auth_gssapi_client'.'",
+        )
+        .unwrap();
+        assert!(
+            line.starts_with("the server asks for the authentication plugin `auth_gssapi_client`,"),
+            "{line}"
+        );
+        let line = unsupported_authentication(
+            "Driver error: `mysql_clear_password must be enabled on the client side'",
+        )
+        .unwrap();
+        assert!(line.contains("`mysql_clear_password`"), "{line}");
+        let line =
+            unsupported_authentication("authentication error: unsupported authentication method")
+                .unwrap();
+        assert!(
+            line.contains("GSSAPI") && line.contains("pg_hba.conf"),
+            "{line}"
+        );
+        assert_eq!(
+            unsupported_authentication("password authentication failed for user \"x\""),
+            None
+        );
+        for line in [
+            unsupported_authentication("Unknown authentication plugin `dialog'.").unwrap(),
+            unsupported_authentication("unsupported SASL mechanism").unwrap(),
+        ] {
+            assert!(!line.contains('\n'), "{line}");
+        }
+    }
 
     #[test]
     fn quoting_and_mysql_lines() {

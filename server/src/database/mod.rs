@@ -12,6 +12,7 @@ pub mod resolve;
 pub mod settings;
 pub mod snapshot;
 pub mod tls;
+pub mod tls_files;
 pub mod url;
 pub mod validate;
 

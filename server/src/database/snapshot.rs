@@ -7,7 +7,7 @@
 //! started with `default_transaction_read_only=on`); everything else is read through
 //! [`Client`] inside `BEGIN READ ONLY` / `START TRANSACTION READ ONLY`, rolled back.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use tokio::io::AsyncWriteExt;
@@ -316,7 +316,8 @@ async fn pg_dump(
         Some(password) => dump.env("PGPASSWORD", password),
         None => dump.env_remove("PGPASSWORD"),
     };
-    for (key, value) in libpq_tls(server.dir(), c)? {
+    let tls = libpq_tls(server.dir(), c)?;
+    for (key, value) in &tls.env {
         dump.env(key, value);
     }
     let output = tokio::time::timeout(limits.statement_timeout, dump.output())
@@ -350,74 +351,103 @@ async fn pg_dump(
 }
 
 /// The libpq environment that makes `pg_dump` connect as the client did: the same TLS mode,
-/// the same roots (the operating system's written to a file in the private folder, since
-/// libpq 15 has no `sslrootcert=system`), the client certificate, the same kind of server.
-/// In `prefer` / `require` the root file is one that does not exist, so libpq checks no
-/// certificate (it would check against `~/.postgresql/root.crt` otherwise).
-fn libpq_tls(dir: &Path, c: &Connection) -> Result<Vec<(&'static str, String)>, DbError> {
-    let nothing = dir.join("none").to_string_lossy().into_owned();
-    let mut env = vec![("PGSSLMODE", c.tls.name().to_string())];
+/// the same roots (the operating system's and the URL's, written as PEM, since libpq 15 has no
+/// `sslrootcert=system` and reads no PKCS#12), the client's identity written as a plain PEM
+/// certificate and key (libpq reads no PKCS#12 store and has no environment variable for
+/// `sslpassword`), the same kind of server. The files live in a private folder (0700, files
+/// 0600) inside the temporary server's, removed when the value is dropped; no password is on
+/// a command line. In `prefer` / `require` the root file is one that does not exist, so libpq
+/// checks no certificate (it would check against `~/.postgresql/root.crt` otherwise).
+struct LibpqTls {
+    env: Vec<(&'static str, String)>,
+    folder: PathBuf,
+}
+
+impl Drop for LibpqTls {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+/// Writes a file only its owner reads.
+fn private_file(path: &Path, text: &str) -> Result<(), DbError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| DbError::connect(format!("cannot write {}: {e}", path.display())))
+}
+
+fn libpq_tls(dir: &Path, c: &Connection) -> Result<LibpqTls, DbError> {
+    use std::os::unix::fs::DirBuilderExt;
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let folder = dir.join(format!(
+        "client-tls-{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&folder)
+        .map_err(|e| DbError::connect(format!("cannot create {}: {e}", folder.display())))?;
+    let mut tls = LibpqTls {
+        env: vec![("PGSSLMODE", c.tls.name().to_string())],
+        folder,
+    };
+    let folder = tls.folder.clone();
+    let nothing = folder.join("none").to_string_lossy().into_owned();
     let files = &c.options.tls_files;
     let root = match c.tls {
         Tls::VerifyCa | Tls::VerifyFull => {
-            let path = dir.join("target-roots.pem");
+            let path = folder.join("roots.pem");
             let mut pem = String::new();
             for cert in super::tls::native_roots() {
-                pem.push_str(&pem_block(cert));
+                pem.push_str(&super::tls_files::pem("CERTIFICATE", cert));
             }
             if let Some(file) = &files.root_cert {
-                for cert in super::tls::read_certs(file).map_err(DbError::connect)? {
-                    pem.push_str(&pem_block(&cert));
+                for cert in super::tls_files::read_roots(file, files.root_password.as_deref())
+                    .map_err(DbError::connect)?
+                {
+                    pem.push_str(&super::tls_files::pem("CERTIFICATE", &cert));
                 }
             }
-            std::fs::write(&path, pem)
-                .map_err(|e| DbError::connect(format!("cannot write {}: {e}", path.display())))?;
+            private_file(&path, &pem)?;
             path.to_string_lossy().into_owned()
         }
         _ => nothing.clone(),
     };
-    env.push(("PGSSLROOTCERT", root));
-    env.push((
-        "PGSSLCERT",
-        files.client_cert.clone().unwrap_or_else(|| nothing.clone()),
-    ));
-    env.push(("PGSSLKEY", files.client_key.clone().unwrap_or(nothing)));
+    tls.env.push(("PGSSLROOTCERT", root));
+    let (cert, key) = match super::tls_files::read_identity(files).map_err(DbError::connect)? {
+        Some(identity) => {
+            let cert = folder.join("client.crt");
+            let key = folder.join("client.key");
+            let chain: String = identity
+                .chain
+                .iter()
+                .map(|c| super::tls_files::pem("CERTIFICATE", c))
+                .collect();
+            private_file(&cert, &chain)?;
+            private_file(&key, &super::tls_files::key_pem(&identity.key))?;
+            (
+                cert.to_string_lossy().into_owned(),
+                key.to_string_lossy().into_owned(),
+            )
+        }
+        None => (nothing.clone(), nothing),
+    };
+    tls.env.push(("PGSSLCERT", cert));
+    tls.env.push(("PGSSLKEY", key));
     let attrs = match c.options.target_server {
         TargetServer::Any | TargetServer::PreferPrimary => "any",
         TargetServer::Primary => "read-write",
         TargetServer::Secondary => "read-only",
         TargetServer::PreferSecondary => "prefer-standby",
     };
-    env.push(("PGTARGETSESSIONATTRS", attrs.to_string()));
-    Ok(env)
-}
-
-/// A DER certificate as a PEM block.
-fn pem_block(der: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut text = String::new();
-    for chunk in der.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                text.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                text.push('=');
-            }
-        }
-    }
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for line in text.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out
+    tls.env.push(("PGTARGETSESSIONATTRS", attrs.to_string()));
+    Ok(tls)
 }
 
 /// Runs `sql` through psql into the temporary server; returns the error lines psql printed.
@@ -761,30 +791,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pem_blocks_are_base64_in_lines_of_64() {
-        assert_eq!(
-            pem_block(b"Man"),
-            "-----BEGIN CERTIFICATE-----\nTWFu\n-----END CERTIFICATE-----\n"
-        );
-        assert_eq!(pem_block(b"Ma").lines().nth(1), Some("TWE="));
-        assert_eq!(pem_block(b"M").lines().nth(1), Some("TQ=="));
-        let long = pem_block(&[0u8; 60]);
-        assert_eq!(long.lines().nth(1).map(str::len), Some(64));
-        assert_eq!(long.lines().nth(2), Some("AAAAAAAAAAAAAAAA"));
-    }
-
-    #[test]
     fn pg_dump_connects_as_the_client_does() {
-        let dir = std::env::temp_dir();
+        let dir = tempfile::tempdir().unwrap();
         let c = Connection::parse(
             "jdbc:postgresql://h1,h2:5433/d?sslmode=require&targetServerType=primary",
             None,
             None,
         )
         .unwrap();
-        let env = libpq_tls(&dir, &c).unwrap();
+        let tls = libpq_tls(dir.path(), &c).unwrap();
         let get = |k: &str| {
-            env.iter()
+            tls.env
+                .iter()
                 .find(|(key, _)| *key == k)
                 .map(|(_, v)| v.clone())
         };
@@ -792,6 +810,39 @@ mod tests {
         // No root file: libpq checks no certificate in require mode.
         assert!(!Path::new(&get("PGSSLROOTCERT").unwrap()).exists());
         assert_eq!(get("PGTARGETSESSIONATTRS").as_deref(), Some("read-write"));
+    }
+
+    #[test]
+    fn pg_dump_gets_the_client_key_decrypted_in_a_private_folder_removed_afterwards() {
+        use std::os::unix::fs::PermissionsExt;
+        let material = super::super::tls_files::test_material::Material::new();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "jdbc:postgresql://h/d?sslmode=verify-full&sslrootcert={}&sslcert={}&sslkey={}&sslpassword={}",
+            material.ca, material.cert, material.pbes2_der, material.password
+        );
+        let c = Connection::parse(&url, None, None).unwrap();
+        let tls = libpq_tls(dir.path(), &c).unwrap();
+        let get = |k: &str| {
+            tls.env
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| PathBuf::from(v))
+                .unwrap()
+        };
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&tls.folder), 0o700);
+        for key in ["PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY"] {
+            let path = get(key);
+            assert!(path.starts_with(&tls.folder), "{key}: {}", path.display());
+            assert_eq!(mode(&path), 0o600, "{key}");
+        }
+        let key = std::fs::read_to_string(get("PGSSLKEY")).unwrap();
+        assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"), "{key}");
+        assert!(tls.env.iter().all(|(_, v)| !v.contains(&material.password)));
+        let folder = tls.folder.clone();
+        drop(tls);
+        assert!(!folder.exists());
     }
 
     #[test]

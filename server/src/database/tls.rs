@@ -4,15 +4,14 @@
 //!
 //! Modes ([`Tls`]): `prefer` and `require` encrypt without checking the certificate (what pgJDBC
 //! and Connector/J do), `verify-ca` checks the chain and not the host name, `verify-full` both.
-//! Key passphrases are never shown; an encrypted private key is refused with how to decrypt it.
+//! The files themselves are read by [`super::tls_files`]; passwords are never shown.
 
 use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore};
 
 use super::url::{Connection, Tls};
@@ -38,73 +37,13 @@ fn root_setting(flavor: Flavor) -> &'static str {
     }
 }
 
-/// The certificates of a PEM or DER file; a Java or PKCS#12 key store gets how to convert it.
-pub fn read_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read the certificate file {path}: {e}"))?;
-    if bytes.starts_with(&[0xFE, 0xED, 0xFE, 0xED]) || bytes.starts_with(&[0xCE, 0xCE, 0xCE, 0xCE])
-    {
-        return Err(format!(
-            "{path} is a Java key store (JKS), which flyway-lsp cannot read: convert it to PEM with `keytool -exportcert -rfc -keystore {path} -alias <alias> -file ca.pem` and name ca.pem instead"
-        ));
-    }
-    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        let certs = CertificateDer::pem_slice_iter(&bytes)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("cannot read the certificates in {path}: {e}"))?;
-        if certs.is_empty() {
-            return Err(format!(
-                "{path} holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)"
-            ));
-        }
-        return Ok(certs);
-    }
-    // DER: an X.509 certificate is SEQUENCE { SEQUENCE … }; a PKCS#12 store is
-    // SEQUENCE { INTEGER 3, … }.
-    let header = match bytes.get(1) {
-        Some(&n) if n < 0x80 => 2,
-        Some(&n) => 2 + usize::from(n & 0x7F),
-        None => 0,
-    };
-    if bytes.first() == Some(&0x30) && bytes.get(header) == Some(&0x02) {
-        return Err(format!(
-            "{path} is a PKCS#12 key store, which flyway-lsp cannot read: convert it to PEM with `openssl pkcs12 -in {path} -nokeys -out ca.pem` and name ca.pem instead"
-        ));
-    }
-    if bytes.first() == Some(&0x30) {
-        return Ok(vec![CertificateDer::from(bytes)]);
-    }
-    Err(format!("{path} is neither a PEM nor a DER certificate"))
-}
-
-/// The client's private key (PEM or DER). An encrypted key is refused: rustls reads only
-/// plain keys.
-fn read_key(path: &str, flavor: Flavor) -> Result<PrivateKeyDer<'static>, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read the private key file {path}: {e}"))?;
-    if bytes.windows(21).any(|w| w == b"ENCRYPTED PRIVATE KEY")
-        || bytes.windows(14).any(|w| w == b"Proc-Type: 4,E")
-    {
-        return Err(format!(
-            "the private key {path} is encrypted, which flyway-lsp cannot read{}: decrypt a copy with `openssl pkey -in {path} -out client.key` (keep it private) and name that",
-            if flavor == Flavor::Postgres { " (sslpassword is not used)" } else { "" }
-        ));
-    }
-    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        return PrivateKeyDer::from_pem_slice(&bytes)
-            .map_err(|e| format!("cannot read the private key in {path}: {e}"));
-    }
-    PrivateKeyDer::try_from(bytes).map_err(|e| {
-        format!("cannot read the private key in {path}: {e} (an encrypted PKCS#8 .pk8 key must be decrypted first: `openssl pkcs8 -topk8 -nocrypt -inform DER -in {path} -out client.key`)")
-    })
-}
-
 /// The roots a verifying mode trusts: the operating system's and the URL's file.
 pub fn roots(connection: &Connection) -> Result<RootCertStore, String> {
     let mut store = RootCertStore::empty();
     store.add_parsable_certificates(native_roots().iter().cloned());
-    if let Some(path) = &connection.options.tls_files.root_cert {
-        for cert in read_certs(path)? {
+    let files = &connection.options.tls_files;
+    if let Some(path) = &files.root_cert {
+        for cert in super::tls_files::read_roots(path, files.root_password.as_deref())? {
             store.add(cert).map_err(|e| {
                 format!("a certificate in {path} cannot be a root certificate: {e}")
             })?;
@@ -143,22 +82,11 @@ pub fn client_config(connection: &Connection) -> Result<ClientConfig, String> {
     let builder = builder
         .dangerous()
         .with_custom_certificate_verifier(verifier);
-    let files = &connection.options.tls_files;
-    match (&files.client_cert, &files.client_key) {
-        (Some(cert), Some(key)) => {
-            let chain = read_certs(cert)?;
-            let key = read_key(key, connection.flavor)?;
-            builder.with_client_auth_cert(chain, key).map_err(|e| {
-                format!("the client certificate {cert} and its key do not go together: {e}")
-            })
-        }
-        (Some(_), None) => {
-            Err("sslcert is set without sslkey: name the client's private key too".into())
-        }
-        (None, Some(_)) => {
-            Err("sslkey is set without sslcert: name the client's certificate too".into())
-        }
-        (None, None) => Ok(builder.with_no_client_auth()),
+    match super::tls_files::read_identity(&connection.options.tls_files)? {
+        Some(identity) => builder
+            .with_client_auth_cert(identity.chain, identity.key)
+            .map_err(|e| format!("the client certificate and its key do not go together: {e}")),
+        None => Ok(builder.with_no_client_auth()),
     }
 }
 
@@ -344,46 +272,6 @@ pub fn explain(connection: &Connection, text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn temp(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
-        let path = dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-
-    #[test]
-    fn key_stores_get_how_to_convert_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let jks = temp(&dir, "store.jks", &[0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]);
-        let err = read_certs(&jks).unwrap_err();
-        assert!(err.contains("JKS") && err.contains("keytool"), "{err}");
-        // SEQUENCE (long form) { INTEGER 3 … }: a PKCS#12 store.
-        let p12 = temp(
-            &dir,
-            "store.p12",
-            &[0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03, 0x30],
-        );
-        let err = read_certs(&p12).unwrap_err();
-        assert!(
-            err.contains("PKCS#12") && err.contains("openssl pkcs12"),
-            "{err}"
-        );
-        let junk = temp(&dir, "junk.pem", b"hello");
-        assert!(read_certs(&junk).unwrap_err().contains("neither"));
-        let empty = temp(
-            &dir,
-            "empty.pem",
-            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-        );
-        assert!(read_certs(&empty)
-            .unwrap_err()
-            .contains("no PEM certificate"));
-        let missing = read_certs("/nonexistent/ca.pem").unwrap_err();
-        assert!(
-            missing.contains("cannot read the certificate file /nonexistent/ca.pem"),
-            "{missing}"
-        );
-    }
-
     #[test]
     fn names_are_read_from_the_name_error() {
         assert_eq!(
@@ -391,21 +279,6 @@ mod tests {
             vec!["localhost", "flyway-lsp.example.com"]
         );
         assert!(presented_dns_names("UnknownIssuer").is_empty());
-    }
-
-    #[test]
-    fn encrypted_keys_are_refused_without_showing_the_passphrase() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = temp(
-            &dir,
-            "enc.key",
-            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
-        );
-        let err = read_key(&key, Flavor::Postgres).unwrap_err();
-        assert!(
-            err.contains("encrypted") && err.contains("openssl pkey"),
-            "{err}"
-        );
     }
 
     #[test]

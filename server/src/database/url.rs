@@ -64,8 +64,28 @@ pub struct TlsFiles {
     pub client_cert: Option<String>,
     /// The client's private key (`sslkey`), PEM or DER (PKCS#8, PKCS#1, SEC1).
     pub client_key: Option<String>,
-    /// `sslpassword` / `trustCertificateKeyStorePassword`.
+    /// `sslpassword`: the passphrase of an encrypted `sslkey`.
     pub key_password: Option<String>,
+    /// `trustCertificateKeyStorePassword` / `trustStorePassword`: a PKCS#12 root store's.
+    pub root_password: Option<String>,
+    /// The client's PKCS#12 key store (`clientCertificateKeyStoreUrl`, MariaDB's `keyStore`).
+    pub client_store: Option<String>,
+    /// `clientCertificateKeyStorePassword` / `keyStorePassword`.
+    pub client_store_password: Option<String>,
+}
+
+impl TlsFiles {
+    /// The passwords these settings hold, to remove from any text shown.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.key_password,
+            &self.root_password,
+            &self.client_store_password,
+        ]
+        .into_iter()
+        .filter_map(|s| s.as_deref())
+        .filter(|s| !s.is_empty())
+    }
 }
 
 impl fmt::Debug for TlsFiles {
@@ -75,6 +95,12 @@ impl fmt::Debug for TlsFiles {
             .field("client_cert", &self.client_cert)
             .field("client_key", &self.client_key)
             .field("key_password", &self.key_password.as_ref().map(|_| "***"))
+            .field("root_password", &self.root_password.as_ref().map(|_| "***"))
+            .field("client_store", &self.client_store)
+            .field(
+                "client_store_password",
+                &self.client_store_password.as_ref().map(|_| "***"),
+            )
             .finish()
     }
 }
@@ -414,7 +440,7 @@ impl UrlSettings {
             "disablesslhostnameverification" => {
                 self.no_host_verification = bool_value(key, value)?
             }
-            "sslrootcert" | "trustcertificatekeystoreurl" | "serversslcert" | "sslca" => {
+            "sslrootcert" | "trustcertificatekeystoreurl" | "serversslcert" | "sslca" | "truststore" => {
                 // libpq's `sslrootcert=system`: the operating system's roots, which are always
                 // trusted here.
                 if !value.eq_ignore_ascii_case("system") && !value.is_empty() {
@@ -423,8 +449,15 @@ impl UrlSettings {
             }
             "sslcert" => self.files.client_cert = Some(file_value(value)),
             "sslkey" => self.files.client_key = Some(file_value(value)),
-            "sslpassword" | "trustcertificatekeystorepassword" => {
-                self.files.key_password = Some(value.to_string())
+            "sslpassword" => self.files.key_password = Some(value.to_string()),
+            "trustcertificatekeystorepassword" | "truststorepassword" => {
+                self.files.root_password = Some(value.to_string())
+            }
+            "clientcertificatekeystoreurl" | "keystore" => {
+                self.files.client_store = Some(file_value(value))
+            }
+            "clientcertificatekeystorepassword" | "keystorepassword" => {
+                self.files.client_store_password = Some(value.to_string())
             }
             "targetservertype" | "target_session_attrs" => {
                 self.target_server = match value.to_ascii_lowercase().as_str() {
@@ -773,6 +806,31 @@ mod tests {
         assert!(
             Connection::parse("jdbc:postgresql://h/d?connectTimeout=soon", None, None).is_err()
         );
+    }
+
+    #[test]
+    fn key_store_settings_are_read_and_their_passwords_hidden() {
+        let url = "jdbc:mysql://h/d?trustCertificateKeyStoreUrl=file:/t.p12&trustCertificateKeyStorePassword=Trust9&clientCertificateKeyStoreUrl=file:///c.p12&clientCertificateKeyStorePassword=Client9";
+        let files = Connection::parse(url, None, None)
+            .unwrap()
+            .options
+            .tls_files;
+        assert_eq!(files.root_cert.as_deref(), Some("/t.p12"));
+        assert_eq!(files.client_store.as_deref(), Some("/c.p12"));
+        assert_eq!(files.secrets().collect::<Vec<_>>(), ["Trust9", "Client9"]);
+        let shown = format!("{files:?} {}", redact_url(url));
+        assert!(
+            !shown.contains("Trust9") && !shown.contains("Client9"),
+            "{shown}"
+        );
+        let maria = "jdbc:mariadb://h/d?keyStore=/k.p12&keyStorePassword=Key9&trustStore=/r.p12&trustStorePassword=Root9";
+        let files = Connection::parse(maria, None, None)
+            .unwrap()
+            .options
+            .tls_files;
+        assert_eq!(files.client_store.as_deref(), Some("/k.p12"));
+        assert_eq!(files.root_cert.as_deref(), Some("/r.p12"));
+        assert_eq!(files.secrets().collect::<Vec<_>>(), ["Root9", "Key9"]);
     }
 
     #[test]
