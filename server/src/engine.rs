@@ -207,7 +207,8 @@ fn analyze_script(
 
 /// The order Flyway applies migrations to an empty database: the latest baseline migration (if
 /// any) and the versioned migrations above it, by version; then repeatables by description.
-fn apply_order(set: &MigrationSet) -> Vec<usize> {
+/// Indexes into `set.files`.
+pub fn apply_order(set: &MigrationSet) -> Vec<usize> {
     let mut versioned: Vec<(&Version, Kind, usize)> = set
         .files
         .iter()
@@ -675,10 +676,21 @@ fn origin_label(file: &ScriptFile) -> String {
 
 /// Applies a script's statements to the schema without checking them.
 fn replay(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile) {
+    replay_until(catalog, file, file_sql, usize::MAX);
+}
+
+/// Applies the statements of a script that end before byte `offset` (all of them for
+/// `usize::MAX`): with [`catalog_before`], the schema as of a place in a migration, which the
+/// statement there reads (a table the same file created or renamed above it included).
+pub fn replay_until(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile, offset: usize) {
     let migration = origin_label(file);
     let path: std::sync::Arc<Path> = file.path.as_path().into();
     let text = file.text().unwrap_or_default();
-    for statement in &file_sql.statements {
+    for statement in file_sql
+        .statements
+        .iter()
+        .take_while(|s| s.range().end < offset)
+    {
         let range = statement.range();
         catalog.apply_statement(
             &statement.parsed.op,

@@ -16,6 +16,7 @@ pub mod history;
 pub mod index;
 pub mod lsp;
 pub mod naming;
+pub mod navigate;
 pub mod placeholders;
 pub mod project;
 pub mod rules;

@@ -1534,7 +1534,7 @@ fn surely_missing_table(catalog: &Catalog, name: &Name) -> bool {
 /// `name` quoted if the dialect needs it: PostgreSQL quotes what is not a lower-case
 /// identifier or is a key word other than an unreserved one (as `quote_ident` does); MySQL
 /// back-quotes what is not a plain identifier or is a key word.
-fn quote(mysql: bool, name: &str) -> String {
+pub fn quote(mysql: bool, name: &str) -> String {
     if mysql {
         let plain = !name.is_empty()
             && name

@@ -159,6 +159,17 @@ impl ProjectState {
         }
     }
 
+    /// The schema a statement of file `index` reads: [`ProjectState::schema_before`] and the
+    /// file's own statements that end before byte `offset` (a table the file created or renamed
+    /// above the statement is known by its name there).
+    pub fn schema_at(&self, index: usize, offset: usize) -> Catalog {
+        let mut catalog = self.schema_before(index);
+        if let Some(sql) = self.sql.get(index).and_then(Option::as_ref) {
+            engine::replay_until(&mut catalog, &self.set.files[index], sql, offset);
+        }
+        catalog
+    }
+
     pub fn file(&self, path: &Path) -> Option<&ScriptFile> {
         self.file_index(path).map(|i| &self.set.files[i])
     }

@@ -32,6 +32,23 @@ impl Client {
     }
 
     pub(crate) fn start_with(root: &Path, initialization_options: Value) -> Client {
+        Client::start_with_capabilities(
+            root,
+            initialization_options,
+            json!({
+                "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true},
+                              "semanticTokens": {"refreshSupport": true}},
+                "window": {"showDocument": {"support": true}}
+            }),
+        )
+    }
+
+    /// Started with the client capabilities given (e.g. an editor that cannot watch files).
+    pub(crate) fn start_with_capabilities(
+        root: &Path,
+        initialization_options: Value,
+        capabilities: Value,
+    ) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flyway-lsp"))
             .arg("serve")
             .stdin(Stdio::piped())
@@ -84,11 +101,7 @@ impl Client {
                 "rootUri": uri(root),
                 "workspaceFolders": [{"uri": uri(root), "name": "root"}],
                 "initializationOptions": initialization_options,
-                "capabilities": {
-                    "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true},
-                                  "semanticTokens": {"refreshSupport": true}},
-                    "window": {"showDocument": {"support": true}}
-                }
+                "capabilities": capabilities
             }),
         );
         assert_eq!(
@@ -498,14 +511,15 @@ fn commands_create_the_next_and_the_undo_migration() {
         "textDocument/completion",
         json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 1, "character": 0}}),
     );
-    let labels: Vec<&str> = completion
+    let labels: Vec<&str> = completion["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c["label"].as_str().unwrap())
         .collect();
+    // At the start of a statement: tables and key words, not every column.
     assert!(
-        labels.contains(&"users") && labels.contains(&"email"),
+        labels.contains(&"users") && labels.contains(&"ALTER TABLE") && !labels.contains(&"email"),
         "{labels:?}"
     );
     client.shutdown();
@@ -1315,5 +1329,327 @@ fn pair_renames_move_the_undo_file_and_new_migrations_come_in_pairs() {
         created,
         "the undo migration is the same name with U"
     );
+    client.shutdown();
+}
+
+/// The position (line, UTF-16 character) of the `nth` occurrence of `needle` in `text`, plus
+/// `add` characters.
+fn position_of(text: &str, needle: &str, nth: usize, add: usize) -> Value {
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle:?} #{nth} in {text:?}"))
+        .0;
+    let line = text[..offset].matches('\n').count();
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let character = text[start..offset].encode_utf16().count() + add;
+    json!({"line": line, "character": character})
+}
+
+/// A location as (file name, start line, start character, end character).
+fn place(location: &Value) -> (String, u64, u64, u64) {
+    let uri = location["uri"].as_str().unwrap_or_default();
+    (
+        uri.rsplit('/').next().unwrap_or_default().to_string(),
+        location["range"]["start"]["line"].as_u64().unwrap(),
+        location["range"]["start"]["character"].as_u64().unwrap(),
+        location["range"]["end"]["character"].as_u64().unwrap(),
+    )
+}
+
+fn places(locations: &Value) -> Vec<(String, u64, u64, u64)> {
+    let mut out: Vec<_> = locations.as_array().unwrap().iter().map(place).collect();
+    out.sort();
+    out
+}
+
+const NAV_V1: &str =
+    "CREATE TABLE \"Order\" (id bigint PRIMARY KEY, total numeric);\nCREATE TABLE orders (id bigint PRIMARY KEY, note text);\n";
+const NAV_V2: &str = "SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN state text;\nALTER TABLE \"Order\" ADD COLUMN paid boolean;\n";
+const NAV_V3: &str = "SET lock_timeout = '1s';\nALTER TABLE orders RENAME TO purchases;\n";
+const NAV_V4: &str = "SET lock_timeout = '1s';\nALTER TABLE purchases ADD COLUMN x int;\nSELECT o.id FROM purchases o;\n";
+
+fn navigation_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("db/migration");
+    std::fs::create_dir_all(&sql).unwrap();
+    for (name, text) in [
+        ("V1__create.sql", NAV_V1),
+        ("V2__use.sql", NAV_V2),
+        ("V3__rename.sql", NAV_V3),
+        ("V4__later.sql", NAV_V4),
+    ] {
+        std::fs::write(sql.join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn navigation_resolves_names_as_of_the_statement() {
+    let dir = navigation_project();
+    let sql = dir.path().join("db/migration");
+    let (v2, v3) = (sql.join("V2__use.sql"), sql.join("V3__rename.sql"));
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&v3, |d| rules(d).contains(&"rename-table".to_string()));
+    let at = |path: &Path, position: Value| json!({"textDocument": {"uri": uri(path)}, "position": position});
+
+    // V3 renames `orders` later: from V2 it is still `orders`, with V1's columns.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&v2, position_of(NAV_V2, "orders", 0, 2)),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**table orders**"), "{text}");
+    assert!(
+        text.contains("| note | TEXT |") && !text.contains("| total"),
+        "{text}"
+    );
+    // A quoted name is its own table: "Order" is not orders.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&v2, position_of(NAV_V2, "\"Order\"", 0, 3)),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("**table Order**") && text.contains("| total |"),
+        "{text}"
+    );
+
+    // Definition: the name token in V1, not the whole statement.
+    let definition = client.request(
+        "textDocument/definition",
+        at(&v2, position_of(NAV_V2, "orders", 0, 0)),
+    );
+    assert_eq!(place(&definition), ("V1__create.sql".into(), 1, 13, 19));
+    let definition = client.request(
+        "textDocument/definition",
+        at(&v2, position_of(NAV_V2, "Order", 0, 1)),
+    );
+    assert_eq!(place(&definition), ("V1__create.sql".into(), 0, 13, 20));
+    // From after the rename, the new name leads to the same table.
+    let definition = client.request(
+        "textDocument/definition",
+        at(
+            &sql.join("V4__later.sql"),
+            position_of(NAV_V4, "purchases", 1, 1),
+        ),
+    );
+    assert_eq!(place(&definition), ("V1__create.sql".into(), 1, 13, 19));
+
+    // References follow the rename and point at names; the declaration only when asked.
+    let references = |client: &mut Client, declaration: bool| {
+        let mut params = at(&v2, position_of(NAV_V2, "orders", 0, 3));
+        params["context"] = json!({"includeDeclaration": declaration});
+        places(&client.request("textDocument/references", params))
+    };
+    let later = vec![
+        ("V2__use.sql".to_string(), 1, 12, 18),
+        ("V3__rename.sql".to_string(), 1, 12, 18),
+        ("V3__rename.sql".to_string(), 1, 29, 38),
+        ("V4__later.sql".to_string(), 1, 12, 21),
+        ("V4__later.sql".to_string(), 2, 17, 26),
+    ];
+    assert_eq!(references(&mut client, false), later);
+    let mut all = later.clone();
+    all.insert(0, ("V1__create.sql".to_string(), 1, 13, 19));
+    assert_eq!(references(&mut client, true), all);
+    let mut params = at(&v2, position_of(NAV_V2, "\"Order\"", 0, 0));
+    params["context"] = json!({"includeDeclaration": true});
+    assert_eq!(
+        places(&client.request("textDocument/references", params)),
+        vec![
+            ("V1__create.sql".to_string(), 0, 13, 20),
+            ("V2__use.sql".to_string(), 2, 12, 19),
+        ]
+    );
+
+    // A table inside a statement with findings: the table and every finding of the statement.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&v3, position_of(NAV_V3, "orders", 0, 1)),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**table orders**"), "{text}");
+    assert!(text.contains("**rename-table** ("), "{text}");
+    client.shutdown();
+}
+
+#[test]
+fn navigation_compares_mysql_names_as_mysql_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("sql");
+    std::fs::create_dir_all(&sql).unwrap();
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway]\nlocations = [\"filesystem:sql\"]\n[flyway-lsp]\ndialect = \"mysql\"\n",
+    )
+    .unwrap();
+    let v1 = "CREATE TABLE `Order` (id BIGINT NOT NULL, total DECIMAL(10, 2), PRIMARY KEY (id)) ENGINE=InnoDB;\n";
+    let v2 = "ALTER TABLE `order` ADD COLUMN note TEXT, ALGORITHM=INSTANT;\nSELECT id FROM ORDER_LINES;\n";
+    std::fs::write(sql.join("V1__create.sql"), v1).unwrap();
+    // V3: a gap, so that the file has a finding to wait for.
+    std::fs::write(sql.join("V3__use.sql"), v2).unwrap();
+    let mut client = Client::start(dir.path());
+    let path = sql.join("V3__use.sql");
+    client.diagnostics_until(&path, |d| rules(d).contains(&"version-gap".to_string()));
+    let at = |position: Value| json!({"textDocument": {"uri": uri(&path)}, "position": position});
+    let definition = client.request(
+        "textDocument/definition",
+        at(position_of(v2, "order", 0, 0)),
+    );
+    assert_eq!(place(&definition), ("V1__create.sql".into(), 0, 13, 20));
+    let mut params = at(position_of(v2, "order", 0, 2));
+    params["context"] = json!({"includeDeclaration": false});
+    assert_eq!(
+        places(&client.request("textDocument/references", params)),
+        vec![("V3__use.sql".to_string(), 0, 12, 19)]
+    );
+    client.shutdown();
+}
+
+#[test]
+fn completion_offers_what_fits_the_place_as_of_the_migration() {
+    let dir = navigation_project();
+    let sql = dir.path().join("db/migration");
+    let v2 = sql.join("V2__use.sql");
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&sql.join("V3__rename.sql"), |d| {
+        rules(d).contains(&"rename-table".to_string())
+    });
+    let typed =
+        "SET lock_timeout = '1s';\nSELECT * FROM ord\nSELECT orders.\nUPDATE \"Order\" SET t";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1, "text": typed}}),
+    );
+    client.diagnostics_until(&v2, |_| true);
+    let complete = |client: &mut Client, line: u32, character: u32| {
+        client.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": line, "character": character}}),
+        )
+    };
+    let labels = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // After FROM: tables as of V2 (`orders`, not V3's `purchases`), filtered by what is typed,
+    // replacing the typed word.
+    let list = complete(&mut client, 1, 17);
+    assert_eq!(list["isIncomplete"], false);
+    assert_eq!(labels(&list), vec!["Order", "orders"]);
+    let item = &list["items"][1];
+    assert_eq!(item["textEdit"]["newText"], "orders");
+    assert_eq!(
+        item["textEdit"]["range"]["start"],
+        json!({"line": 1, "character": 14})
+    );
+    assert_eq!(
+        item["textEdit"]["range"]["end"],
+        json!({"line": 1, "character": 17})
+    );
+    assert!(item["sortText"].is_string(), "{item}");
+    // Right after FROM with nothing typed: every table, quoted where PostgreSQL needs it.
+    let list = complete(&mut client, 1, 14);
+    assert_eq!(labels(&list), vec!["Order", "orders"]);
+    assert_eq!(list["items"][0]["textEdit"]["newText"], "\"Order\"");
+    // After `table.`: its columns as of this migration, in table order.
+    let list = complete(&mut client, 2, 14);
+    assert_eq!(labels(&list), vec!["id", "note"]);
+    // No keyword list after UPDATE: tables only.
+    let list = complete(&mut client, 3, 7);
+    assert_eq!(labels(&list), vec!["Order", "orders"]);
+    // Elsewhere: key words and tables, never columns.
+    let list = complete(&mut client, 3, 20);
+    let found = labels(&list);
+    assert!(
+        found.contains(&"TEXT".to_string()) && !found.contains(&"note".to_string()),
+        "{found:?}"
+    );
+    client.shutdown();
+}
+
+#[test]
+fn completion_is_bounded_and_triggered_by_a_dot_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("db/migration");
+    std::fs::create_dir_all(&sql).unwrap();
+    let tables: String = (0..700)
+        .map(|i| format!("CREATE TABLE t{i:03} (id bigint);\n"))
+        .collect();
+    std::fs::write(sql.join("V1__tables.sql"), tables).unwrap();
+    std::fs::write(sql.join("V2__use.sql"), "SELECT * FROM \n").unwrap();
+    let mut client = Client::start(dir.path());
+    let v2 = sql.join("V2__use.sql");
+    client.diagnostics_until(&v2, |_| true);
+    let list = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 0, "character": 14}}),
+    );
+    assert_eq!(list["isIncomplete"], true);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 500);
+    assert_eq!(items[0]["label"], "t000");
+    client.shutdown();
+}
+
+#[test]
+fn a_client_that_cannot_watch_files_gets_the_servers_watcher() {
+    let dir = project();
+    let sql = dir.path().join("db/migration");
+    let mut client = Client::start_with_capabilities(dir.path(), Value::Null, json!({}));
+    client.diagnostics_until(&sql.join("V4__gap.sql"), |d| {
+        rules(d).contains(&"version-gap".to_string())
+    });
+    // A new file (suffix in capitals: Flyway reads it), an external edit, a rename.
+    let new = sql.join("V3__fill.SQL");
+    std::fs::write(&new, "SELECT 1;\n").unwrap();
+    client.diagnostics_until(&sql.join("V4__gap.sql"), |d| {
+        !rules(d).contains(&"version-gap".to_string())
+    });
+    std::fs::write(
+        sql.join("V2__add_name.sql"),
+        "ALTER TABLE users ADD COLUMN name text;\n",
+    )
+    .unwrap();
+    client.diagnostics_until(&sql.join("V2__add_name.sql"), |d| {
+        rules(d).contains(&"require-lock-timeout".to_string())
+    });
+    std::fs::rename(&new, sql.join("V5__fill.SQL")).unwrap();
+    client.diagnostics_until(&sql.join("V4__gap.sql"), |d| {
+        rules(d).contains(&"version-gap".to_string())
+    });
+    // No registration was asked of this client.
+    assert!(client
+        .notification("client/registerCapability", Duration::from_millis(10))
+        .is_none());
+    client.shutdown();
+}
+
+#[test]
+fn watched_file_patterns_cover_flyways_suffixes() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway]\nlocations = [\"filesystem:db/migration\"]\nsqlMigrationSuffixes = [\".sql\", \".pgsql\"]\n",
+    )
+    .unwrap();
+    let mut client = Client::start(dir.path());
+    let registration = client
+        .notification("client/registerCapability", Duration::from_secs(20))
+        .expect("file watchers registered");
+    let globs: Vec<&str> = registration["params"]["registrations"][0]["registerOptions"]
+        ["watchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["globPattern"].as_str().unwrap())
+        .collect();
+    assert!(globs.contains(&"**/*.[sS][qQ][lL]"), "{globs:?}");
+    assert!(globs.contains(&"**/*.[pP][gG][sS][qQ][lL]"), "{globs:?}");
     client.shutdown();
 }

@@ -146,8 +146,13 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     outputChannel: output,
     synchronize: {
       fileEvents: [
-        vscode.workspace.createFileSystemWatcher("**/*.sql"),
-        vscode.workspace.createFileSystemWatcher("**/{flyway.toml,flyway.conf,flyway-lsp.toml}"),
+        // Flyway compares suffixes without regard to case (V1__x.SQL is a migration), and a
+        // script's settings are in a .conf beside it; the server registers its own watchers for
+        // configured sqlMigrationSuffixes.
+        vscode.workspace.createFileSystemWatcher("**/*.{[sS][qQ][lL],[cC][oO][nN][fF]}"),
+        vscode.workspace.createFileSystemWatcher(
+          "**/{flyway.toml,flyway.user.toml,flyway.conf,flyway-lsp.toml}",
+        ),
       ],
     },
   };

@@ -251,6 +251,7 @@ impl Backend {
             state: Arc::clone(&self.state),
             disk_reads: Arc::clone(&self.disk_reads),
             snapshot: Arc::clone(&self.snapshot),
+            stopping: Arc::clone(&self.stopping),
         }
     }
 }

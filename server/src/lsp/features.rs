@@ -15,7 +15,7 @@ use super::{
 use crate::diagnostic::TextRange;
 use crate::naming::Kind;
 use crate::rules;
-use crate::schema::{Catalog, Origin};
+use crate::schema::Catalog;
 use crate::sql::facts::Op;
 use crate::workspace::ProjectState;
 
@@ -30,27 +30,11 @@ fn text_of(project: &ProjectState, path: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The identifier under a byte offset, unquoted and case-folded, without its schema.
-fn word_at(text: &str, offset: usize) -> Option<String> {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    let offset = offset.min(text.len());
-    let start = text[..offset]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_word(*c))
-        .last()
-        .map_or(offset, |(i, _)| i);
-    let end = text[offset..]
-        .char_indices()
-        .find(|(_, c)| !is_word(*c))
-        .map_or(text.len(), |(i, _)| offset + i);
-    (start < end).then(|| text[start..end].to_lowercase())
-}
-
-fn location_of_origin(project: &ProjectState, origin: &Origin) -> Option<Location> {
-    let text = text_of(project, &origin.path)?;
-    let range = LineIndex::new(&text).range(origin.range);
-    Some(Location::new(Uri::from_file_path(&origin.path)?, range))
+/// A place the engine names (a path and a byte range of its text as the snapshot read it).
+fn location_of(project: &ProjectState, path: &Path, range: TextRange) -> Option<Location> {
+    let text = text_of(project, path)?;
+    let range = LineIndex::new(&text).range(range);
+    Some(Location::new(Uri::from_file_path(path)?, range))
 }
 
 /// The project, file index and text of a document position.
@@ -76,12 +60,7 @@ fn context(state: &super::Snapshot, uri: &Uri, position: Position) -> Option<Con
     })
 }
 
-fn schema_for(project: &ProjectState, file: usize) -> Catalog {
-    project.schema_before(file)
-}
-
-fn describe_table(catalog: &Catalog, name: &str) -> Option<String> {
-    let table = catalog.tables().find(|t| t.name.name == name)?;
+fn describe_table(catalog: &Catalog, table: &crate::schema::Table) -> Option<String> {
     let mut out = format!(
         "**table {}** — created by `{}` (version {})\n\n",
         table.name,
@@ -108,7 +87,7 @@ fn describe_table(catalog: &Catalog, name: &str) -> Option<String> {
     }
     let indexes: Vec<String> = catalog
         .indexes()
-        .filter(|i| i.table == table.name.name)
+        .filter(|i| i.table == catalog.folded(&table.name.name))
         .map(|i| format!("`{}` ({})", i.name, i.columns.join(", ")))
         .collect();
     if !indexes.is_empty() {
@@ -139,7 +118,6 @@ pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hove
         }),
         range: None,
     };
-    // A finding under the cursor: its rule's documentation.
     let line = index.position(cx.offset).line;
     // The first line: what Flyway makes of the file (also under a finding there).
     let identity = (line == 0)
@@ -148,26 +126,56 @@ pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hove
             file_identity(project, file, &cx.text, db_error)
         })
         .flatten();
+    let with_identity = |text: String| match &identity {
+        Some(i) => format!("{i}\n\n---\n\n{text}"),
+        None => text,
+    };
+    // A table name: its definition as of this statement, and the findings of the statement.
+    let resolved = crate::navigate::resolve(project, cx.file, cx.offset);
+    if let Some((table, catalog)) = resolved
+        .as_ref()
+        .and_then(|r| Some((r.table.as_ref()?, &r.catalog)))
+    {
+        if let Some(mut text) = describe_table(catalog, table) {
+            let statement = project
+                .sql
+                .get(cx.file)
+                .and_then(Option::as_ref)
+                .and_then(|sql| {
+                    sql.statements
+                        .iter()
+                        .map(|s| s.range())
+                        .find(|r| r.start <= cx.offset && cx.offset <= r.end)
+                });
+            let findings: Vec<String> = statement
+                .map(|r| {
+                    project
+                        .diagnostics_for(&file.path)
+                        .filter(|d| d.range.start <= r.end && r.start <= d.range.end)
+                        .map(|d| format!("- **{}** ({}): {}", d.rule, d.level.name(), d.message))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !findings.is_empty() {
+                text.push_str("\n---\n\nFindings in this statement:\n\n");
+                text.push_str(&findings.join("\n"));
+                text.push('\n');
+            }
+            return Some(markdown(with_identity(text)));
+        }
+    }
+    // A finding under the cursor: its rule's documentation.
     if let Some(d) = project.diagnostics_for(&file.path).find(|d| {
         (d.range.start <= cx.offset && cx.offset <= d.range.end.max(d.range.start + 1))
             || (d.range.start == d.range.end && index.position(d.range.start).line == line)
     }) {
         let doc = rules::find(d.rule).map_or("", |r| r.doc);
-        let identity = identity
-            .map(|i| format!("{i}\n\n---\n\n"))
-            .unwrap_or_default();
-        return Some(markdown(format!(
-            "{identity}**{}** ({})\n\n{}\n\n---\n\n{doc}",
+        return Some(markdown(with_identity(format!(
+            "**{}** ({})\n\n{}\n\n---\n\n{doc}",
             d.rule,
             d.level.name(),
             d.message
-        )));
-    }
-    // A table name: its definition as of this migration.
-    if let Some(word) = word_at(&cx.text, cx.offset) {
-        if let Some(text) = describe_table(&schema_for(project, cx.file), &word) {
-            return Some(markdown(text));
-        }
+        ))));
     }
     identity.map(markdown)
 }
@@ -228,14 +236,16 @@ pub(super) async fn definition(
     let pos = params.text_document_position_params;
     let cx = context(&state, &pos.text_document.uri, pos.position)?;
     let project = &state.workspace.projects[cx.project];
-    let word = word_at(&cx.text, cx.offset)?;
-    let catalog = &project.catalog;
-    let origin = catalog
-        .tables()
-        .find(|t| t.name.name == word)
-        .map(|t| t.origin.clone())
-        .or_else(|| catalog.index(&word).map(|i| i.origin.clone()))?;
-    location_of_origin(project, &origin).map(GotoDefinitionResponse::Scalar)
+    // Resolved as of this statement: a table renamed or dropped later is still found.
+    let resolved = crate::navigate::resolve(project, cx.file, cx.offset)?;
+    let origin = resolved
+        .table
+        .as_ref()
+        .map(|t| &t.origin)
+        .or(resolved.index.as_ref().map(|i| &i.origin))?;
+    let (path, range) =
+        crate::navigate::definition(project, origin, std::slice::from_ref(&resolved.name.name));
+    location_of(project, &path, range).map(GotoDefinitionResponse::Scalar)
 }
 
 pub(super) async fn references(
@@ -246,34 +256,25 @@ pub(super) async fn references(
     let pos = params.text_document_position;
     let cx = context(&state, &pos.text_document.uri, pos.position)?;
     let project = &state.workspace.projects[cx.project];
-    let word = word_at(&cx.text, cx.offset)?;
+    let places = crate::navigate::references(
+        project,
+        cx.file,
+        cx.offset,
+        params.context.include_declaration,
+    );
+    // One text and line index per file, however many places it has (a file's places come
+    // together).
     let mut out = Vec::new();
-    for (i, sql) in project.sql.iter().enumerate() {
-        let Some(sql) = sql else { continue };
-        let file = &project.set.files[i];
-        let statements: Vec<TextRange> = sql
-            .statements
-            .iter()
-            .filter(|s| {
-                s.parsed.op.tables().iter().any(|t| t.name == word)
-                    || matches!(&s.parsed.op, Op::CreateIndex { name: Some(n), .. } if n.name == word)
-            })
-            .map(|s| s.range())
-            .collect();
-        if statements.is_empty() {
-            continue;
-        }
-        let Some(text) = text_of(project, &file.path) else {
+    for group in places.chunk_by(|a, b| a.0 == b.0) {
+        let path = &group[0].0;
+        let (Some(text), Some(uri)) = (text_of(project, path), Uri::from_file_path(path)) else {
             continue;
         };
         let index = LineIndex::new(&text);
-        let Some(uri) = Uri::from_file_path(&file.path) else {
-            continue;
-        };
         out.extend(
-            statements
-                .into_iter()
-                .map(|r| Location::new(uri.clone(), index.range(r))),
+            group
+                .iter()
+                .map(|(_, range)| Location::new(uri.clone(), index.range(*range))),
         );
     }
     Some(out)
@@ -323,44 +324,93 @@ const KEYWORDS: &[&str] = &[
     "JSONB",
 ];
 
+/// At most this many completion items; beyond, the list is marked incomplete (the client asks
+/// again as more is typed).
+const MAX_COMPLETIONS: usize = 500;
+
 pub(super) async fn completion(
     backend: &Backend,
     params: CompletionParams,
 ) -> Option<CompletionResponse> {
+    use crate::navigate::Completing;
     let state = backend.snapshot();
     let pos = params.text_document_position;
     let cx = context(&state, &pos.text_document.uri, pos.position)?;
     let project = &state.workspace.projects[cx.project];
-    let catalog = schema_for(project, cx.file);
-    let mut items = Vec::new();
-    for table in catalog.tables() {
-        items.push(CompletionItem {
-            label: table.name.name.clone(),
-            kind: Some(CompletionItemKind::CLASS),
-            detail: Some(format!(
-                "table, created by version {}",
-                table.origin.migration
-            )),
-            ..CompletionItem::default()
-        });
-        for column in &table.columns {
-            items.push(CompletionItem {
-                label: column.spec.name.clone(),
-                kind: Some(CompletionItemKind::FIELD),
-                detail: Some(format!(
-                    "{}.{} {}",
-                    table.name.name, column.spec.name, column.spec.data_type
-                )),
-                ..CompletionItem::default()
-            });
+    let place = crate::navigate::completion_place(project, cx.file, cx.offset)?;
+    let mysql = project.server.dialect() == crate::sql::Dialect::MySql;
+    let range = LineIndex::new(&cx.text).range(place.replace);
+    let typed = place.typed.to_lowercase();
+    // (sort key, label, insert text, kind, detail)
+    let mut candidates: Vec<(String, String, String, CompletionItemKind, Option<String>)> =
+        Vec::new();
+    let tables = || {
+        place
+            .catalog
+            .tables()
+            .map(|table| {
+                (
+                    format!("1{}", table.name.name),
+                    table.name.name.clone(),
+                    crate::undo::quote(mysql, &table.name.name),
+                    CompletionItemKind::CLASS,
+                    Some(format!(
+                        "table, created by version {}",
+                        table.origin.migration
+                    )),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    match &place.completing {
+        Completing::Tables => candidates.extend(tables()),
+        Completing::Columns(table) => {
+            candidates.extend(table.columns.iter().enumerate().map(|(i, column)| {
+                (
+                    format!("0{i:05}"),
+                    column.spec.name.clone(),
+                    crate::undo::quote(mysql, &column.spec.name),
+                    CompletionItemKind::FIELD,
+                    Some(format!(
+                        "{}.{} {}",
+                        table.name.name, column.spec.name, column.spec.data_type
+                    )),
+                )
+            }))
+        }
+        Completing::Nothing => {}
+        Completing::Anything => {
+            candidates.extend(tables());
+            candidates.extend(KEYWORDS.iter().map(|k| {
+                (
+                    format!("2{k}"),
+                    k.to_string(),
+                    k.to_string(),
+                    CompletionItemKind::KEYWORD,
+                    None,
+                )
+            }));
         }
     }
-    items.extend(KEYWORDS.iter().map(|k| CompletionItem {
-        label: k.to_string(),
-        kind: Some(CompletionItemKind::KEYWORD),
-        ..CompletionItem::default()
-    }));
-    Some(CompletionResponse::Array(items))
+    candidates.retain(|c| c.1.to_lowercase().starts_with(&typed));
+    candidates.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let is_incomplete = candidates.len() > MAX_COMPLETIONS;
+    let items = candidates
+        .into_iter()
+        .take(MAX_COMPLETIONS)
+        .map(|(sort, label, insert, kind, detail)| CompletionItem {
+            label,
+            kind: Some(kind),
+            detail,
+            sort_text: Some(sort),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(range, insert))),
+            ..CompletionItem::default()
+        })
+        .collect();
+    Some(CompletionResponse::List(CompletionList {
+        is_incomplete,
+        items,
+    }))
 }
 
 #[allow(deprecated)]
@@ -985,21 +1035,6 @@ pub(super) async fn semantic_tokens(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words() {
-        let text = "ALTER TABLE public.Users ADD x";
-        assert_eq!(
-            word_at(text, text.find("Users").unwrap() + 2).as_deref(),
-            Some("users")
-        );
-        assert_eq!(
-            word_at(text, text.find("public").unwrap()).as_deref(),
-            Some("public")
-        );
-        assert_eq!(word_at(text, 5).as_deref(), Some("alter"));
-        assert_eq!(word_at("a  b", 2), None);
-    }
 
     #[test]
     fn code_action_kinds_match_requested_kinds_and_their_sub_kinds() {

@@ -5,6 +5,7 @@
 
 mod database;
 mod features;
+mod poll;
 pub mod proto;
 pub mod transport;
 
@@ -123,6 +124,8 @@ pub struct Backend {
     pub(crate) snapshot: Arc<std::sync::RwLock<Arc<Snapshot>>>,
     /// Orders re-reads of single files (taken before the state lock, never with it held).
     pub(crate) disk_reads: Arc<Mutex<()>>,
+    /// Set on `shutdown`: background loops (the polling watcher) end.
+    pub(crate) stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl State {
@@ -165,6 +168,7 @@ impl Backend {
                 semantic_refresh: false,
             })),
             disk_reads: Arc::new(Mutex::new(())),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             snapshot: Arc::new(std::sync::RwLock::new(Arc::new(Snapshot {
                 workspace: Workspace::default(),
                 db_errors: HashMap::new(),
@@ -515,6 +519,123 @@ fn apply_change(rope: &mut Rope, change: TextDocumentContentChangeEvent) {
     }
 }
 
+/// A glob for the file names ending in `suffix` in any case, as Flyway compares suffixes
+/// (`**/*.[sS][qQ][lL]`); None for a suffix a glob cannot say.
+fn suffix_glob(suffix: &str) -> Option<String> {
+    if suffix.is_empty() || suffix.contains(['*', '?', '[', ']', '{', '}', '/', '\\']) {
+        return None;
+    }
+    let mut glob = "**/*".to_string();
+    for c in suffix.chars() {
+        let (lower, upper) = (c.to_lowercase().to_string(), c.to_uppercase().to_string());
+        if lower == upper {
+            glob.push(c);
+        } else {
+            glob.push_str(&format!("[{lower}{upper}]"));
+        }
+    }
+    Some(glob)
+}
+
+impl Backend {
+    /// Files created, changed, renamed or deleted on disk (a client's file events, or the
+    /// server's own watcher): a settings file reloads everything, else each file is taken again.
+    async fn files_changed(&self, paths: Vec<PathBuf>) {
+        let mut reload_all = false;
+        let mut changed = Vec::new();
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if poll::SETTINGS_FILES.contains(&name.as_str()) {
+                reload_all = true;
+                continue;
+            }
+            // Deleted or not, the disk says what is there now (the open buffer wins).
+            changed.push(path);
+        }
+        if reload_all {
+            self.reload_workspace().await;
+        } else if !changed.is_empty() {
+            self.reload_from_disk(changed).await;
+        }
+    }
+
+    /// What the server's own watcher looks at: each project's locations with its suffixes, and
+    /// the roots' settings files.
+    async fn watched(&self) -> poll::Watched {
+        let state = self.state.lock().await;
+        let mut watched = poll::Watched {
+            folders: Vec::new(),
+            roots: state.roots.clone(),
+        };
+        for p in &state.workspace.projects {
+            let suffixes = &p.project.config.flyway.sql_migration_suffixes;
+            for location in &p.project.locations {
+                watched
+                    .folders
+                    .push((location.path.clone(), suffixes.clone()));
+            }
+        }
+        watched.folders.sort();
+        watched.folders.dedup();
+        watched
+    }
+
+    /// Every file the model holds.
+    async fn known_files(&self) -> BTreeSet<PathBuf> {
+        let state = self.state.lock().await;
+        state
+            .workspace
+            .projects
+            .iter()
+            .flat_map(|p| p.set.files.iter().map(|f| f.path.clone()))
+            .collect()
+    }
+
+    /// Starts the server's own watcher ([`poll`]) for a client without file watching: a look
+    /// each [`poll::INTERVAL`] (off the async threads), the changes taken as file events; it
+    /// ends on `shutdown`.
+    fn start_polling(&self) {
+        let backend = self.clone_handle();
+        let mut stopping = self.stopping.subscribe();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(poll::INTERVAL);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last: Option<(poll::Watched, poll::Seen)> = None;
+            loop {
+                tokio::select! {
+                    _ = ticker.tick() => {}
+                    _ = stopping.wait_for(|stop| *stop) => return,
+                }
+                let watched = backend.watched().await;
+                let folders = watched.clone();
+                let Ok(now) = tokio::task::spawn_blocking(move || poll::scan(&folders)).await
+                else {
+                    continue;
+                };
+                // The first look, or one after the locations changed (a reload, which read
+                // everything), is compared with what the model holds: files made or removed
+                // while the folders were walked are not lost.
+                let changed = match &last {
+                    Some((before_watched, before)) if *before_watched == watched => {
+                        poll::changes(before, &now)
+                    }
+                    _ => {
+                        let known = backend.known_files().await;
+                        poll::unknown(&now, &known, &watched)
+                    }
+                };
+                if !changed.is_empty() {
+                    backend.files_changed(changed).await;
+                }
+                last = Some((watched, now));
+            }
+        });
+    }
+}
+
 fn watched(pattern: &str) -> FileSystemWatcher {
     FileSystemWatcher {
         glob_pattern: GlobPattern::String(pattern.to_string()),
@@ -606,7 +727,8 @@ impl LanguageServer for Backend {
                     ),
                 ),
                 completion_provider: Some(CompletionOptions {
-                    trigger_characters: Some(vec![".".into(), " ".into()]),
+                    // `.` for a table's columns; never space (each space would pop a list up).
+                    trigger_characters: Some(vec![".".into()]),
                     ..CompletionOptions::default()
                 }),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
@@ -643,32 +765,66 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let options = DidChangeWatchedFilesRegistrationOptions {
-            watchers: vec![
-                watched("**/*.sql"),
-                watched("**/*.conf"),
-                watched("**/flyway.toml"),
-                watched("**/flyway-lsp.toml"),
-            ],
-        };
-        let registration = Registration {
-            id: "flyway-lsp-watch".into(),
-            method: "workspace/didChangeWatchedFiles".into(),
-            register_options: serde_json::to_value(options).ok(),
-        };
+        self.reload_workspace().await;
         // Only where the client supports it, and without waiting: a client that is slow to
-        // answer must not hold up the first diagnostics.
-        if self.state.lock().await.dynamic_watch {
+        // answer must not hold up anything. Registered once the settings are read, so the
+        // patterns cover the configured `sqlMigrationSuffixes`; a client that cannot watch
+        // files gets the server's own watcher.
+        let (dynamic_watch, suffixes) = {
+            let state = self.state.lock().await;
+            let mut suffixes: Vec<String> = state
+                .workspace
+                .projects
+                .iter()
+                .flat_map(|p| {
+                    p.project
+                        .config
+                        .flyway
+                        .sql_migration_suffixes
+                        .iter()
+                        .cloned()
+                })
+                .chain([".sql".to_string()])
+                .collect();
+            suffixes.sort();
+            suffixes.dedup();
+            (state.dynamic_watch, suffixes)
+        };
+        if dynamic_watch {
+            let mut watchers: Vec<FileSystemWatcher> = suffixes
+                .iter()
+                .filter_map(|s| suffix_glob(s))
+                .map(|g| watched(&g))
+                .collect();
+            watchers.extend(
+                [
+                    "**/*.[cC][oO][nN][fF]",
+                    "**/flyway.toml",
+                    "**/flyway.user.toml",
+                    "**/flyway-lsp.toml",
+                ]
+                .map(watched),
+            );
+            let registration = Registration {
+                id: "flyway-lsp-watch".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                    watchers,
+                })
+                .ok(),
+            };
             let client = self.client.clone();
             tokio::spawn(async move {
                 let _ = client.register_capability(vec![registration]).await;
             });
+        } else {
+            self.start_polling();
         }
-        self.reload_workspace().await;
         self.start_database_interval().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.stopping.send_replace(true);
         Ok(())
     }
 
@@ -731,31 +887,12 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let mut reload_all = false;
-        let mut changed = Vec::new();
-        for change in params.changes {
-            let Some(path) = path_of(&change.uri) else {
-                continue;
-            };
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if matches!(
-                name.as_str(),
-                "flyway.toml" | "flyway.user.toml" | "flyway.conf" | "flyway-lsp.toml"
-            ) {
-                reload_all = true;
-                continue;
-            }
-            // Deleted or not, the disk says what is there now (the open buffer wins).
-            changed.push(path);
-        }
-        if reload_all {
-            self.reload_workspace().await;
-        } else {
-            self.reload_from_disk(changed).await;
-        }
+        let paths = params
+            .changes
+            .iter()
+            .filter_map(|change| path_of(&change.uri))
+            .collect();
+        self.files_changed(paths).await;
     }
 
     async fn did_create_files(&self, params: CreateFilesParams) {

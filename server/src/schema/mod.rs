@@ -128,6 +128,18 @@ impl Table {
     }
 }
 
+/// Whether a named constraint of `kind` makes an index of its name: `UNIQUE` and an index
+/// written in the table always; a foreign key only on MySQL and MariaDB (`fold`), which back it
+/// with an index of the constraint's name. A PostgreSQL foreign key is a constraint of its
+/// table and no relation: a later `CREATE INDEX` of its name is legal.
+fn names_an_index(kind: ConstraintKind, fold: bool) -> bool {
+    match kind {
+        ConstraintKind::Index | ConstraintKind::Unique => true,
+        ConstraintKind::ForeignKey => fold,
+        _ => false,
+    }
+}
+
 /// A name as the catalog compares it: lower-cased when `fold` (MySQL), else as given (the
 /// parser already folded unquoted PostgreSQL names, and quoted ones keep their case there).
 fn fold(fold: bool, name: &str) -> std::borrow::Cow<'_, str> {
@@ -646,11 +658,7 @@ impl Catalog {
                             col.spec.not_null = true;
                         }
                     }
-                    // MySQL backs a foreign key with an index of the constraint's name.
-                    if matches!(
-                        c.kind,
-                        ConstraintKind::Index | ConstraintKind::Unique | ConstraintKind::ForeignKey
-                    ) {
+                    if names_an_index(c.kind, self.fold) {
                         if let Some(name) = &c.name {
                             self.indexes.insert(
                                 fold(self.fold, name).into_owned(),
@@ -875,12 +883,7 @@ impl Catalog {
                             }
                             t.primary_key = constraint.columns.clone();
                         }
-                        if matches!(
-                            constraint.kind,
-                            ConstraintKind::Index
-                                | ConstraintKind::Unique
-                                | ConstraintKind::ForeignKey
-                        ) {
+                        if names_an_index(constraint.kind, t.fold) {
                             if let Some(name) = &constraint.name {
                                 new_indexes.push(Index {
                                     name: name.clone(),
@@ -1085,6 +1088,34 @@ mod tests {
         } else {
             Dialect::Postgres
         }
+    }
+
+    #[test]
+    fn a_postgres_foreign_key_is_a_constraint_and_a_mysql_one_an_index() {
+        let scripts = [
+            "CREATE TABLE a (id int PRIMARY KEY);",
+            "CREATE TABLE b (id int, a_id int, CONSTRAINT fk_b_a FOREIGN KEY (a_id) REFERENCES a (id));",
+            "CREATE TABLE c (id int, a_id int); ALTER TABLE c ADD CONSTRAINT fk_c_a FOREIGN KEY (a_id) REFERENCES a (id);",
+        ];
+        let pg = replay(&scripts, Dialect::Postgres);
+        assert!(pg.index("fk_b_a").is_none() && pg.index("fk_c_a").is_none());
+        assert_eq!(
+            pg.table(&Name::new(None, "b")).unwrap().foreign_keys.len(),
+            1
+        );
+        assert_eq!(
+            pg.table(&Name::new(None, "c")).unwrap().foreign_keys.len(),
+            1
+        );
+        let mysql = replay(&scripts, Dialect::MySql);
+        assert!(mysql.index("fk_b_a").is_some_and(|i| i.foreign_key));
+        assert!(mysql.index("fk_c_a").is_some_and(|i| i.foreign_key));
+        // A UNIQUE constraint makes an index of its name on both.
+        let pg = replay(
+            &["CREATE TABLE d (x int, CONSTRAINT d_x UNIQUE (x));"],
+            Dialect::Postgres,
+        );
+        assert!(pg.index("d_x").is_some());
     }
 
     #[test]

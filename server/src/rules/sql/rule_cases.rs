@@ -186,6 +186,9 @@ const CASES: &[Case] = &[
     case("duplicate-object", "postgres", "CREATE TABLE users (id int);", "CREATE TABLE IF NOT EXISTS users (id int);"),
     case("duplicate-object", "postgres", "DO $$ BEGIN EXECUTE 'DROP TABLE orders'; END $$;\nCREATE TABLE users (id int);", "DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$;\nCREATE TABLE users (id int);"),
     case("duplicate-object", "mysql", "CREATE INDEX orders_user_idx ON orders (user_id);", "CREATE INDEX orders_user_idx2 ON orders (user_id);"),
+    // A PostgreSQL foreign key is a constraint, not an index: an index may take its name (a
+    // UNIQUE constraint is an index).
+    case("duplicate-object", "postgres", "ALTER TABLE orders ADD CONSTRAINT orders_user_uq UNIQUE (user_id);\nCREATE INDEX orders_user_uq ON orders (user_id);", "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\nCREATE INDEX orders_user_fk ON orders (user_id);"),
     // zstack V2.1.0: the table V1.7 made as `zstack`.`AlertVO`, dropped as AlertVO, made again.
     case("duplicate-object", "mysql", "CREATE TABLE `Users` (id INT) ENGINE=InnoDB;", "DROP TABLE IF EXISTS Users;\nCREATE TABLE `users` (id INT) ENGINE=InnoDB;"),
     case("prefer-timestamptz", "postgres", "CREATE TABLE t (a timestamp);", "CREATE TABLE t (a timestamptz);"),

@@ -1,0 +1,178 @@
+//! A server-side watcher for clients that cannot register `workspace/didChangeWatchedFiles`
+//! (Neovim 0.7): the migration locations and the roots' settings files are looked at once a
+//! second (file names, sizes and modification times; nothing is read), and what changed —
+//! created, edited, renamed, deleted — goes through the same path as a client's file events.
+//! It sleeps between looks (no busy loop) and ends on `shutdown`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// How often the folders are looked at: changes are seen within two of these.
+pub(super) const INTERVAL: Duration = Duration::from_secs(1);
+
+/// The settings files whose change reloads everything.
+pub(super) const SETTINGS_FILES: &[&str] = &[
+    "flyway.toml",
+    "flyway.user.toml",
+    "flyway.conf",
+    "flyway-lsp.toml",
+];
+
+/// What is watched: folders (walked, with the file-name suffixes that count there) and roots
+/// (their settings files).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Watched {
+    pub folders: Vec<(PathBuf, Vec<String>)>,
+    pub roots: Vec<PathBuf>,
+}
+
+/// A file as last seen: size and modification time.
+pub(super) type Seen = BTreeMap<PathBuf, (u64, Option<SystemTime>)>;
+
+/// Whether a file name is one Flyway may read in a location: a configured SQL migration
+/// suffix, compared as Flyway compares it (without regard to case: `V1__x.SQL` is a migration),
+/// or a script's `.conf` file.
+pub(super) fn counts(name: &str, suffixes: &[String]) -> bool {
+    let name = name.to_uppercase();
+    name.ends_with(".CONF")
+        || suffixes
+            .iter()
+            .any(|s| !s.is_empty() && name.ends_with(&s.to_uppercase()))
+}
+
+/// Looks at every watched file (links followed, loops skipped; hidden entries skipped, as the index does).
+pub(super) fn scan(watched: &Watched) -> Seen {
+    let mut seen = Seen::new();
+    let note = |path: &Path, seen: &mut Seen| {
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.is_file() {
+                seen.insert(path.to_path_buf(), (meta.len(), meta.modified().ok()));
+            }
+        }
+    };
+    for root in &watched.roots {
+        for name in SETTINGS_FILES {
+            note(&root.join(name), &mut seen);
+        }
+    }
+    for (folder, suffixes) in &watched.folders {
+        let walk = walkdir::WalkDir::new(folder)
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walk.flatten() {
+            if entry.file_type().is_file() && counts(&entry.file_name().to_string_lossy(), suffixes)
+            {
+                note(entry.path(), &mut seen);
+            }
+        }
+    }
+    seen
+}
+
+/// The files created, changed or deleted between two looks.
+pub(super) fn changes(before: &Seen, now: &Seen) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = now
+        .iter()
+        .filter(|(path, state)| before.get(*path) != Some(state))
+        .map(|(path, _)| path.clone())
+        .collect();
+    out.extend(
+        before
+            .keys()
+            .filter(|path| !now.contains_key(*path))
+            .cloned(),
+    );
+    out.sort();
+    out
+}
+
+/// At a first look (or one after the locations changed), what the model and the disk disagree
+/// on: files seen that the model does not hold (created while the folders were walked) and
+/// files the model holds in a watched folder that are gone.
+pub(super) fn unknown(now: &Seen, known: &BTreeSet<PathBuf>, watched: &Watched) -> Vec<PathBuf> {
+    let settings = |path: &Path| {
+        path.file_name()
+            .is_some_and(|n| SETTINGS_FILES.contains(&n.to_string_lossy().as_ref()))
+    };
+    let mut out: Vec<PathBuf> = now
+        .keys()
+        .filter(|path| !known.contains(*path) && !settings(path))
+        .cloned()
+        .collect();
+    out.extend(
+        known
+            .iter()
+            .filter(|path| !now.contains_key(*path))
+            .filter(|path| {
+                watched.folders.iter().any(|(folder, suffixes)| {
+                    path.starts_with(folder)
+                        && counts(
+                            &path.file_name().unwrap_or_default().to_string_lossy(),
+                            suffixes,
+                        )
+                })
+            })
+            .cloned(),
+    );
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_names_count_in_any_case_and_with_configured_suffixes() {
+        let sql = vec![".sql".to_string()];
+        assert!(counts("V1__x.sql", &sql) && counts("V1__x.SQL", &sql));
+        assert!(counts("V1__x.sql.conf", &sql));
+        assert!(!counts("V1__x.txt", &sql) && !counts("notes.md", &sql));
+        let custom = vec![".pgsql".to_string()];
+        assert!(counts("V2__y.PgSql", &custom) && !counts("V2__y.sql", &custom));
+    }
+
+    #[test]
+    fn a_look_sees_new_edited_renamed_and_deleted_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir_all(sql.join(".hidden")).unwrap();
+        std::fs::write(sql.join("V1__a.sql"), "x").unwrap();
+        std::fs::write(sql.join(".hidden/V9__h.sql"), "x").unwrap();
+        std::fs::write(sql.join("README.md"), "x").unwrap();
+        let watched = Watched {
+            folders: vec![(sql.clone(), vec![".sql".into()])],
+            roots: vec![dir.path().to_path_buf()],
+        };
+        let first = scan(&watched);
+        assert_eq!(
+            first.keys().collect::<Vec<_>>(),
+            vec![&sql.join("V1__a.sql")]
+        );
+        assert!(changes(&first, &scan(&watched)).is_empty());
+        std::fs::rename(sql.join("V1__a.sql"), sql.join("V1__b.SQL")).unwrap();
+        std::fs::write(dir.path().join("flyway.toml"), "").unwrap();
+        let second = scan(&watched);
+        assert_eq!(
+            changes(&first, &second),
+            vec![
+                dir.path().join("flyway.toml"),
+                sql.join("V1__a.sql"),
+                sql.join("V1__b.SQL")
+            ]
+        );
+        std::fs::write(sql.join("V1__b.SQL"), "longer").unwrap();
+        assert_eq!(
+            changes(&second, &scan(&watched)),
+            vec![sql.join("V1__b.SQL")]
+        );
+        // A first look against what the model holds: the renamed file, both ways.
+        let known = BTreeSet::from([sql.join("V1__a.sql"), sql.join("README.md")]);
+        assert_eq!(
+            unknown(&scan(&watched), &known, &watched),
+            vec![sql.join("V1__a.sql"), sql.join("V1__b.SQL")]
+        );
+    }
+}
