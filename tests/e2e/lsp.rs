@@ -20,6 +20,8 @@ pub(crate) struct Client {
     backlog: Vec<Value>,
     /// `workspace/applyEdit` requests received (answered with applied: true).
     applied_edits: Vec<Value>,
+    /// The server's answer to `initialize`.
+    pub(crate) initialized: Value,
 }
 
 pub(crate) fn uri(path: &Path) -> String {
@@ -32,6 +34,24 @@ impl Client {
     }
 
     pub(crate) fn start_with(root: &Path, initialization_options: Value) -> Client {
+        Client::start_with_capabilities(
+            root,
+            initialization_options,
+            json!({
+                "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true},
+                              "semanticTokens": {"refreshSupport": true}},
+                "window": {"showDocument": {"support": true}}
+            }),
+        )
+    }
+
+    /// A client declaring `capabilities`; the `initialize` result is kept in
+    /// [`Client::initialized`].
+    pub(crate) fn start_with_capabilities(
+        root: &Path,
+        initialization_options: Value,
+        capabilities: Value,
+    ) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flyway-lsp"))
             .arg("serve")
             .stdin(Stdio::piped())
@@ -76,6 +96,7 @@ impl Client {
             next_id: 1,
             backlog: Vec::new(),
             applied_edits: Vec::new(),
+            initialized: Value::Null,
         };
         let result = client.request(
             "initialize",
@@ -84,11 +105,7 @@ impl Client {
                 "rootUri": uri(root),
                 "workspaceFolders": [{"uri": uri(root), "name": "root"}],
                 "initializationOptions": initialization_options,
-                "capabilities": {
-                    "workspace": {"applyEdit": true, "didChangeWatchedFiles": {"dynamicRegistration": true},
-                                  "semanticTokens": {"refreshSupport": true}},
-                    "window": {"showDocument": {"support": true}}
-                }
+                "capabilities": capabilities,
             }),
         );
         assert_eq!(
@@ -96,6 +113,7 @@ impl Client {
             "incremental sync"
         );
         client.notify("initialized", json!({}));
+        client.initialized = result;
         client
     }
 
@@ -184,7 +202,7 @@ impl Client {
 
     /// The first `method` notification, from the backlog or arriving within `wait` (the
     /// server's notifications and responses are not ordered with each other).
-    fn notification(&mut self, method: &str, wait: Duration) -> Option<Value> {
+    pub(crate) fn notification(&mut self, method: &str, wait: Duration) -> Option<Value> {
         if let Some(i) = self.backlog.iter().position(|m| m["method"] == method) {
             return Some(self.backlog.remove(i));
         }
