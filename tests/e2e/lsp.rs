@@ -20,6 +20,8 @@ pub(crate) struct Client {
     backlog: Vec<Value>,
     /// `workspace/applyEdit` requests received (answered with applied: true).
     applied_edits: Vec<Value>,
+    /// The server's answer to `initialize`.
+    pub(crate) initialized: Value,
 }
 
 pub(crate) fn uri(path: &Path) -> String {
@@ -43,7 +45,8 @@ impl Client {
         )
     }
 
-    /// Started with the client capabilities given (e.g. an editor that cannot watch files).
+    /// A client declaring `capabilities`; the `initialize` result is kept in
+    /// [`Client::initialized`].
     pub(crate) fn start_with_capabilities(
         root: &Path,
         initialization_options: Value,
@@ -93,6 +96,7 @@ impl Client {
             next_id: 1,
             backlog: Vec::new(),
             applied_edits: Vec::new(),
+            initialized: Value::Null,
         };
         let result = client.request(
             "initialize",
@@ -101,7 +105,7 @@ impl Client {
                 "rootUri": uri(root),
                 "workspaceFolders": [{"uri": uri(root), "name": "root"}],
                 "initializationOptions": initialization_options,
-                "capabilities": capabilities
+                "capabilities": capabilities,
             }),
         );
         assert_eq!(
@@ -109,6 +113,7 @@ impl Client {
             "incremental sync"
         );
         client.notify("initialized", json!({}));
+        client.initialized = result;
         client
     }
 
@@ -197,7 +202,7 @@ impl Client {
 
     /// The first `method` notification, from the backlog or arriving within `wait` (the
     /// server's notifications and responses are not ordered with each other).
-    fn notification(&mut self, method: &str, wait: Duration) -> Option<Value> {
+    pub(crate) fn notification(&mut self, method: &str, wait: Duration) -> Option<Value> {
         if let Some(i) = self.backlog.iter().position(|m| m["method"] == method) {
             return Some(self.backlog.remove(i));
         }

@@ -11,6 +11,7 @@ mod db;
 mod db_reads;
 mod differential;
 mod dry_run_safety;
+mod editor;
 mod fidelity;
 mod fix_proof;
 mod fixtures;

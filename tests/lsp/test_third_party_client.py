@@ -1,6 +1,7 @@
 """The language server as a third-party client sees it: pytest-lsp / pygls speak LSP to the real
 binary (FLYWAY_LSP_BIN, default target/debug/flyway-lsp) over stdio."""
 
+import asyncio
 import os
 import pathlib
 
@@ -28,6 +29,9 @@ async def client(lsp_client: LanguageClient):
     def semantic_tokens_refresh(params: None):
         return None
 
+    # VS Code pulls diagnostics (it declares textDocument/diagnostic and refresh support): the
+    # server asks it to pull again when findings change (pytest-lsp answers the refresh itself).
+
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
@@ -39,13 +43,24 @@ async def client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-async def diagnostics_for(client: LanguageClient, path: pathlib.Path):
-    uri = path.as_uri()
+async def diagnostics_for(client: LanguageClient, path: pathlib.Path, accept=bool):
+    """The file's findings, pulled (`textDocument/diagnostic`) until `accept` takes them."""
+    previous = None
+    items = []
     for _ in range(200):
-        if uri in client.diagnostics:
-            return client.diagnostics[uri]
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    raise AssertionError(f"no diagnostics for {uri}")
+        report = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(
+                text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+                previous_result_id=previous,
+            )
+        )
+        if report.kind == "full":
+            items = report.items
+            previous = report.result_id
+        if accept(items):
+            return items
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no acceptable diagnostics for {path}: {items}")
 
 
 @pytest.mark.asyncio
@@ -87,11 +102,10 @@ async def test_open_change_hover_and_actions(client: LanguageClient):
             ],
         )
     )
-    for _ in range(100):
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        codes = [d.code for d in client.diagnostics.get(uri, [])]
-        if codes.count("transaction-in-migration") == 1:
-            break
+    found = await diagnostics_for(
+        client, path, lambda d: [x.code for x in d].count("transaction-in-migration") == 1
+    )
+    codes = [d.code for d in found]
     assert codes.count("transaction-in-migration") == 1  # only the mid-migration COMMIT
     assert "add-column-not-null-without-default" in codes
 
@@ -121,3 +135,52 @@ async def test_open_change_hover_and_actions(client: LanguageClient):
     kinds = [getattr(c, "kind", "edit") for c in move.edit.document_changes]
     assert kinds == ["edit", "create", "edit"], kinds
     assert "Create next migration" in titles
+
+
+@pytest.mark.asyncio
+async def test_pulled_not_pushed_and_unchanged_by_result_id(client: LanguageClient):
+    path = MIGRATIONS / "V2__add_orders_index.sql"
+    await diagnostics_for(client, path, lambda d: len(d) > 0)
+    report = await client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=[])
+    )
+    full = {r.uri: r for r in report.items}
+    assert path.as_uri() in full
+    again = await client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(
+            previous_result_ids=[
+                types.PreviousResultId(uri=path.as_uri(), value=full[path.as_uri()].result_id)
+            ]
+        )
+    )
+    mine = next(r for r in again.items if r.uri == path.as_uri())
+    assert mine.kind == "unchanged"
+
+
+@pytest.mark.asyncio
+async def test_folding_inlay_hints_and_lenses(client: LanguageClient):
+    path = MIGRATIONS / "V013__create_audit_log.sql"
+    await diagnostics_for(client, path, lambda d: len(d) > 0)
+    document = types.TextDocumentIdentifier(uri=path.as_uri())
+    folds = await client.text_document_folding_range_async(
+        types.FoldingRangeParams(text_document=document)
+    )
+    assert [(f.start_line, f.end_line) for f in folds] == [(1, 5)]  # the CREATE TABLE
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=document,
+            range=types.Range(
+                start=types.Position(line=0, character=0),
+                end=types.Position(line=20, character=0),
+            ),
+        )
+    )
+    assert [h.label for h in hints] == ["version 013 (= 13)"]
+    # The fixture's database cannot be read and there is no applied-ref: its state is unknown,
+    # so only the Validate lens (which says why the database cannot be read).
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=document)
+    )
+    assert [(l.command.title, l.command.command) for l in lenses] == [
+        ("Validate", "flyway-lsp.validateDatabase")
+    ]

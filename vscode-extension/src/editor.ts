@@ -41,6 +41,18 @@ export function showHints<T extends { severity: number }>(diagnostics: T[], hint
   return diagnostics;
 }
 
+/**
+ * A pulled diagnostic report (`textDocument/diagnostic`, or one file of `workspace/diagnostic`)
+ * with its hint-level findings shown as [`showHints`] says; `unchanged` reports carry none.
+ */
+export function reportWithHints<R>(report: R, hintsAs: string | undefined): R {
+  const full = report as unknown as { kind?: string; items?: { severity: number }[] } | null | undefined;
+  if (full && full.kind === "full" && Array.isArray(full.items)) {
+    showHints(full.items, hintsAs);
+  }
+  return report;
+}
+
 /** The one message shown when no server binary is found, with its buttons. */
 export function missingServerMessage(found: { message: string; fix: string }): {
   text: string;

@@ -19,6 +19,7 @@ import {
   missingServerMessage,
   missingServerStatus,
   notRunningText,
+  reportWithHints,
   showHints,
   showOptions,
   statusActions,
@@ -35,6 +36,11 @@ let statusItem: vscode.StatusBarItem;
 /** Set while no server binary is found: what commands and the status bar say. */
 let missing: { message: string; fix: string } | undefined;
 let statusTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** `flywayLsp.diagnostics.hintsAs`, read when findings arrive (a change applies at once). */
+function hintsAs(): string | undefined {
+  return vscode.workspace.getConfiguration("flywayLsp").get<string>("diagnostics.hintsAs");
+}
 
 function readSettings(): ExtensionSettings {
   const c = vscode.workspace.getConfiguration("flywayLsp");
@@ -116,8 +122,19 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     initializationOptions: value,
     middleware: {
       handleDiagnostics(uri, diagnostics, next) {
-        const hintsAs = vscode.workspace.getConfiguration("flywayLsp").get<string>("diagnostics.hintsAs");
-        next(uri, showHints(diagnostics, hintsAs));
+        next(uri, showHints(diagnostics, hintsAs()));
+      },
+      // VS Code pulls diagnostics (the server pushes only to clients that do not).
+      async provideDiagnostics(document, previousResultId, token, next) {
+        return reportWithHints(await next(document, previousResultId, token), hintsAs());
+      },
+      async provideWorkspaceDiagnostics(resultIds, token, resultReporter, next) {
+        const report = await next(resultIds, token, (chunk) => {
+          chunk?.items.forEach((item) => reportWithHints(item, hintsAs()));
+          resultReporter(chunk);
+        });
+        report?.items.forEach((item) => reportWithHints(item, hintsAs()));
+        return report;
       },
       window: {
         // New migrations open pinned: a preview tab would be replaced by the next click.

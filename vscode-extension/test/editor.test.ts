@@ -7,6 +7,7 @@ import {
   documentSelector,
   missingServerMessage,
   notRunningText,
+  reportWithHints,
   showHints,
   showOptions,
   createdUri,
@@ -148,5 +149,22 @@ describe("status bar click", () => {
       assert.ok(contributed.has(c), c);
     }
     assert.ok(statusActions(false).some((a) => a.command === "flywayLsp.restartServer"));
+  });
+});
+
+describe("reportWithHints", () => {
+  it("shows the hints of a full pulled report as information, and leaves unchanged ones", () => {
+    const full = { kind: "full", resultId: "a", items: [{ severity: SEVERITY.Hint }, { severity: SEVERITY.Warning }] };
+    assert.equal(reportWithHints(full, "information"), full);
+    assert.deepEqual(
+      full.items.map((d) => d.severity),
+      [SEVERITY.Information, SEVERITY.Warning],
+    );
+    const hinted = { kind: "full", resultId: "b", items: [{ severity: SEVERITY.Hint }] };
+    reportWithHints(hinted, "hint");
+    assert.equal(hinted.items[0].severity, SEVERITY.Hint);
+    const unchanged = { kind: "unchanged", resultId: "c" };
+    assert.deepEqual(reportWithHints(unchanged, "information"), { kind: "unchanged", resultId: "c" });
+    assert.equal(reportWithHints(undefined, "information"), undefined);
   });
 });

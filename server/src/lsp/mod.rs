@@ -4,9 +4,11 @@
 //! message lives here.
 
 mod database;
+mod editor;
 mod features;
 mod poll;
 pub mod proto;
+mod pull;
 pub mod transport;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -106,6 +108,8 @@ pub(crate) struct State {
     /// The client takes `workspace/semanticTokens/refresh` (asked after a reload: tokens
     /// requested while the folders were walked were answered without a model).
     pub semantic_refresh: bool,
+    /// The client pulls diagnostics ([`pull`]): nothing is published to it.
+    pub pull_diagnostics: bool,
 }
 
 /// What requests (hover, completion, symbols, code actions, …) answer from: the model as the
@@ -166,6 +170,7 @@ impl Backend {
                 loading: tokio::sync::watch::Sender::new(0),
                 changed_while_loading: BTreeSet::new(),
                 semantic_refresh: false,
+                pull_diagnostics: false,
             })),
             disk_reads: Arc::new(Mutex::new(())),
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
@@ -351,6 +356,10 @@ impl Backend {
     /// on, and the publish carries that text's document version (never a newer one).
     pub(crate) async fn publish_all(&self, state: &mut State) {
         self.take_snapshot(state);
+        if state.pull_diagnostics {
+            pull::refresh_if_changed(self, state);
+            return;
+        }
         let State {
             workspace,
             published,
@@ -666,9 +675,11 @@ impl LanguageServer for Backend {
                 .show_message(MessageType::ERROR, format!("flyway-lsp: {error}"))
                 .await;
         }
+        let pull_diagnostics = pull::client_pulls(&params.capabilities);
         {
             let mut state = self.state.lock().await;
             state.roots = roots;
+            state.pull_diagnostics = pull_diagnostics;
             state.dynamic_watch = params
                 .capabilities
                 .workspace
@@ -740,6 +751,13 @@ impl LanguageServer for Backend {
                         ..CodeActionOptions::default()
                     },
                 )),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                diagnostic_provider: pull_diagnostics.then(pull::capability),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
                     ..ExecuteCommandOptions::default()
@@ -1015,6 +1033,39 @@ impl LanguageServer for Backend {
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         features::execute_command(self, params).await
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        Ok(editor::folding_ranges(self, params).await)
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        Ok(editor::selection_ranges(self, params).await)
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        Ok(editor::code_lenses(self, params).await)
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        Ok(editor::inlay_hints(self, params).await)
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        Ok(pull::document(self, params).await)
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        Ok(pull::workspace(self, params).await)
     }
 }
 

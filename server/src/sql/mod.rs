@@ -2,6 +2,7 @@
 //! cannot parse), and the facts the rules read.
 
 pub mod analysis;
+pub mod blocks;
 pub mod facts;
 pub mod lexer;
 pub mod parse;
