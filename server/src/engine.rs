@@ -303,6 +303,22 @@ pub struct RuleCache {
     edited: Option<EditedSnapshot>,
     /// How many files the last run checked (the others' findings were reused).
     checked: usize,
+    /// What the folder rules that read only names found, and a hash of the names they read.
+    names: Option<(u64, rules::folder::NameFindings)>,
+    /// Whether the last run reused them.
+    names_reused: bool,
+    /// The apply order of the last run, which follows from the names alone.
+    plan: Option<Plan>,
+}
+
+/// Flyway's apply order (indexes into the set's files) and where Java and Kotlin migrations
+/// fall in it ([`code_points`]).
+#[derive(Debug, Clone)]
+struct Plan {
+    order: Vec<usize>,
+    code_before: HashSet<usize>,
+    code_after_all: bool,
+    in_order: HashSet<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -333,6 +349,11 @@ impl RuleCache {
     /// How many files the last run checked; the others' findings were reused.
     pub fn checked(&self) -> usize {
         self.checked
+    }
+
+    /// Whether the last run reused the findings of the folder rules that read only names.
+    pub fn names_reused(&self) -> bool {
+        self.names_reused
     }
 
     /// Whether the last run snapshotted the schema before `path` (the file being edited).
@@ -477,32 +498,73 @@ pub fn run_rules_incremental(
         applied,
     };
     let mut sink = Sink::new(levels);
-    rules::folder::run(&cx, &mut sink);
+    // A text edit that keeps every name: the folder rules that read only names found what they
+    // found last time.
+    let names_hash = names_hash(set);
+    let old_names = cache.names.take();
+    let reuse = changed.zip(
+        old_names
+            .as_ref()
+            .filter(|(hash, _)| *hash == names_hash)
+            .map(|(_, found)| found),
+    );
+    let names_reused = reuse.is_some();
+    let names = rules::folder::run(&cx, &mut sink, reuse.map(|(path, found)| (found, path)));
+    drop(old_names);
     let mut diagnostics = sink.diagnostics;
     apply_suppressions(&mut diagnostics, set, sql);
 
-    let versioned_by_version: BTreeMap<&Version, usize> = set
-        .files
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| Some((f.migration(&[Kind::Versioned])?.version.as_ref()?, i)))
-        .collect();
-    let order = apply_order(set);
-    let (code_before, code_after_all) = code_points(set, &order);
+    // Only undo migrations read it: built on the first one.
+    let versioned_by_version = std::cell::OnceCell::new();
+    let versioned_by_version = || {
+        versioned_by_version.get_or_init(|| {
+            set.files
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| Some((f.migration(&[Kind::Versioned])?.version.as_ref()?, i)))
+                .collect::<BTreeMap<&Version, usize>>()
+        })
+    };
+    // The apply order follows from the names alone: the last run's, when they are the same.
+    let same_names = names_reused;
+    let plan = match cache.plan.take().filter(|_| same_names) {
+        Some(plan) => plan,
+        None => {
+            let order = apply_order(set);
+            let (code_before, code_after_all) = code_points(set, &order);
+            let in_order = order.iter().copied().collect();
+            Plan {
+                order,
+                code_before,
+                code_after_all,
+                in_order,
+            }
+        }
+    };
+    let (order, code_before, code_after_all, in_order) = (
+        &plan.order,
+        &plan.code_before,
+        plan.code_after_all,
+        &plan.in_order,
+    );
     let replayable = code_before.is_empty() && !code_after_all;
-    let in_order: HashSet<usize> = order.iter().copied().collect();
-    let changed_pos = changed.and_then(|p| order.iter().position(|&i| set.files[i].path == p));
+    let changed_pos = changed.and_then(|p| {
+        order
+            .iter()
+            .position(|&i| set.files[i].path.as_os_str() == p.as_os_str())
+    });
     let mut per_file = std::mem::take(&mut cache.per_file);
     let old_end = cache.end.take();
+    // The same names: the same files in the same order, each with its result from the last run.
     let incremental = changed_pos.is_some()
         && replayable
         && cache.replayable
         && old_end.is_some()
         && cache.order.len() == order.len()
-        && order
-            .iter()
-            .zip(&cache.order)
-            .all(|(&i, p)| set.files[i].path == *p && per_file.contains_key(p));
+        && (same_names
+            || order.iter().zip(&cache.order).all(|(&i, p)| {
+                set.files[i].path.as_os_str() == p.as_os_str() && per_file.contains_key(p)
+            }));
     // Incremental: the previous results, replaced where a file is checked again.
     if !incremental {
         per_file = HashMap::with_capacity(set.files.len());
@@ -591,7 +653,7 @@ pub fn run_rules_incremental(
         let target = (name.kind == Kind::Undo)
             .then_some(name.version.as_ref())
             .flatten()
-            .and_then(|v| versioned_by_version.get(v).copied());
+            .and_then(|v| versioned_by_version().get(v).copied());
         let untouched = incremental
             && Some(file.path.as_path()) != changed
             && target.is_none_or(|t| Some(set.files[t].path.as_path()) != changed);
@@ -659,8 +721,26 @@ pub fn run_rules_incremental(
                 before,
             }),
         checked,
+        names: Some((names_hash, names)),
+        names_reused,
+        plan: Some(plan),
     };
     (diagnostics, catalog)
+}
+
+/// A hash of what the folder rules that read only names read of the files: each file's path,
+/// location and name (their class follows from the name and the configuration, which a
+/// re-check does not change).
+fn names_hash(set: &MigrationSet) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    set.files.len().hash(&mut h);
+    for file in set.files.iter().chain(&set.code) {
+        // The path is the location's folder joined with the script.
+        (file.location, &file.script).hash(&mut h);
+    }
+    (set.code.len(), set.walk_problems.len()).hash(&mut h);
+    h.finish()
 }
 
 fn origin_label(file: &ScriptFile) -> String {
@@ -790,10 +870,16 @@ pub fn catalog_before(set: &MigrationSet, sql: &Analyses, file_index: usize) -> 
 
 /// Drops diagnostics silenced by `flyway-lsp-ignore` comments.
 fn apply_suppressions(diagnostics: &mut Vec<Diagnostic>, set: &MigrationSet, sql: &Analyses) {
-    let by_path: BTreeMap<&Path, &SqlFile> = sql
+    if diagnostics.is_empty() {
+        return;
+    }
+    // The scripts of the files with findings (few, in a large folder).
+    let flagged: HashSet<&Path> = diagnostics.iter().map(|d| d.path.as_path()).collect();
+    let by_path: HashMap<&Path, &SqlFile> = sql
         .iter()
         .enumerate()
         .filter_map(|(i, s)| Some((set.files[i].path.as_path(), s.as_deref()?)))
+        .filter(|(path, _)| flagged.contains(path))
         .collect();
     diagnostics.retain(|d| match by_path.get(d.path.as_path()) {
         Some(file) => !file.is_suppressed(d.rule, d.range.start),

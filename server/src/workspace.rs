@@ -42,6 +42,16 @@ pub struct ProjectState {
     rule_cache: Arc<engine::RuleCache>,
     /// Index in `set.files` of each path (rebuilt when files come or go).
     by_path: Arc<HashMap<PathBuf, usize>>,
+    /// Which state of the project this is: every change gives it a new number, unique in the
+    /// process (see [`ProjectState::revision`]).
+    revision: u64,
+}
+
+/// The source of [`ProjectState::revision`] numbers: unique across projects and reloads.
+static REVISIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_revision() -> u64 {
+    REVISIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl ProjectState {
@@ -63,6 +73,7 @@ impl ProjectState {
             parse_cache: Arc::default(),
             rule_cache: Arc::new(rule_cache),
             by_path: Arc::default(),
+            revision: next_revision(),
         }
         .indexed())
     }
@@ -70,6 +81,14 @@ impl ProjectState {
     fn indexed(mut self) -> ProjectState {
         self.reindex();
         self
+    }
+
+    /// Which state of the project this is. Every change (a text, a file come or gone, the
+    /// applied state) gives a new number, never one used before in this process, by any
+    /// project, so a result computed on a copy of revision `r` can be installed only while the
+    /// project is still at `r` (else it is stale: the copy missed a change made meanwhile).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Rebuilds the path index after files came or went.
@@ -291,6 +310,7 @@ impl ProjectState {
     /// Runs the rules again over the cached analyses; `changed` names the one file whose text
     /// changed since the last run (None: anything may have).
     pub fn recheck(&mut self, changed: Option<&Path>) {
+        self.revision = next_revision();
         let (diagnostics, catalog) = engine::run_rules_incremental(
             &self.project,
             &self.set,
@@ -374,6 +394,20 @@ impl Workspace {
         self.projects.iter().position(|p| &p.key() == key)
     }
 
+    /// Installs `project`, computed off the lock on a copy of the project with its key taken at
+    /// revision `from`, if the project is still at `from`; else the copy missed a change made
+    /// meanwhile and `project` is stale: dropped, and false returned (the caller checks again).
+    pub fn install(&mut self, from: u64, project: ProjectState) -> bool {
+        let Some(p) = self.project_by_key(&project.key()) else {
+            return false; // reloaded without it
+        };
+        if self.projects[p].revision != from {
+            return false;
+        }
+        self.projects[p] = project;
+        true
+    }
+
     pub fn project_for(&self, path: &Path) -> Option<usize> {
         self.projects
             .iter()
@@ -444,6 +478,132 @@ mod tests {
         );
         assert!(next.text.contains("(V008)") && next.text.contains(&format!("-- File: {name}")));
         assert!(!next.text.contains("{{"), "{}", next.text);
+    }
+
+    fn full_findings(state: &ProjectState) -> Vec<Diagnostic> {
+        engine::run_rules(
+            &state.project,
+            &state.set,
+            &state.server,
+            &state.sql,
+            &state.levels,
+            &state.applied,
+        )
+        .0
+    }
+
+    /// A project folder with a folder `sql` holding `files`.
+    fn sql_folder(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        fs::create_dir(&sql).unwrap();
+        for (name, text) in files {
+            fs::write(sql.join(name), text).unwrap();
+        }
+        (dir, sql)
+    }
+
+    #[test]
+    fn a_text_edit_reuses_the_name_rules_findings() {
+        let (dir, sql) = sql_folder(&[
+            ("V1__a.sql", "CREATE TABLE a (id int);"),
+            ("V001__b.sql", "CREATE TABLE b (id int);"),
+            ("V3__c.sql", ""),
+        ]);
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &mut ws.projects[0];
+        assert!(!state.rule_cache.names_reused(), "the first run runs them");
+        let duplicate = |state: &ProjectState| {
+            state
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule == "duplicate-version" && d.path.ends_with("V1__a.sql"))
+                .map(|d| (d.start, d.end))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(duplicate(state).len(), 1);
+        // The edit moves the first line: the reused whole-file finding moves with it.
+        assert!(state.set_text(
+            &sql.join("V1__a.sql"),
+            "-- a longer first line\nCREATE TABLE a (id int);"
+        ));
+        assert!(state.rule_cache.names_reused());
+        assert_eq!(*state.diagnostics, full_findings(state));
+        assert_eq!(duplicate(state)[0].1.column, 23);
+        // A content rule still runs: the empty file filled, then emptied again.
+        assert!(state.set_text(&sql.join("V3__c.sql"), "SELECT 1;"));
+        assert!(state.rule_cache.names_reused());
+        assert!(!rules_of(state).contains(&("V3__c.sql".into(), "empty-migration")));
+        assert!(state.set_text(&sql.join("V3__c.sql"), "-- nothing"));
+        assert!(rules_of(state).contains(&("V3__c.sql".into(), "empty-migration")));
+        assert_eq!(*state.diagnostics, full_findings(state));
+        // A new name: everything runs again.
+        assert!(state.set_text(&sql.join("V4__d.sql"), "SELECT 1;"));
+        assert!(!state.rule_cache.names_reused());
+        assert_eq!(*state.diagnostics, full_findings(state));
+        assert!(state.set_text(&sql.join("V4__d.sql"), "SELECT 2;"));
+        assert!(state.rule_cache.names_reused());
+        assert!(state.remove(&sql.join("V001__b.sql")));
+        assert!(!state.rule_cache.names_reused());
+        assert!(duplicate(state).is_empty());
+        assert_eq!(*state.diagnostics, full_findings(state));
+    }
+
+    #[test]
+    fn a_result_computed_on_a_stale_copy_is_dropped() {
+        let (dir, sql) = sql_folder(&[
+            ("V1__a.sql", "CREATE TABLE a (id int);"),
+            ("V2__b.sql", "ALTER TABLE a ADD COLUMN b int;"),
+        ]);
+        let roots = [dir.path().to_path_buf()];
+        let (mut ws, errors) = Workspace::load(&roots, &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let (v1, v2) = (sql.join("V1__a.sql"), sql.join("V2__b.sql"));
+        let text = |ws: &Workspace, path: &Path| {
+            ws.projects[0]
+                .file(path)
+                .unwrap()
+                .text()
+                .unwrap()
+                .to_string()
+        };
+
+        // A check runs on a copy; meanwhile another change is made to the model.
+        let mut copy = ws.projects[0].clone();
+        let from = copy.revision();
+        assert!(copy.set_text(&v2, "ALTER TABLE a DROP COLUMN nope;"));
+        assert!(ws.projects[0].set_text(&v1, "CREATE TABLE a (id int, c int);"));
+        assert!(!ws.install(from, copy), "stale: it misses the change to V1");
+        assert_eq!(text(&ws, &v1), "CREATE TABLE a (id int, c int);");
+        assert_eq!(text(&ws, &v2), "ALTER TABLE a ADD COLUMN b int;");
+
+        // Checked again on the newer model, it is installed, with both changes.
+        let mut copy = ws.projects[0].clone();
+        let from = copy.revision();
+        assert!(copy.set_text(&v2, "ALTER TABLE a DROP COLUMN nope;"));
+        assert_ne!(copy.revision(), from, "a change gives a new revision");
+        assert!(ws.install(from, copy));
+        assert_eq!(text(&ws, &v1), "CREATE TABLE a (id int, c int);");
+        assert_eq!(text(&ws, &v2), "ALTER TABLE a DROP COLUMN nope;");
+        assert!(rules_of(&ws.projects[0]).contains(&("V2__b.sql".into(), "unknown-column")));
+        assert_eq!(*ws.projects[0].diagnostics, full_findings(&ws.projects[0]));
+
+        // A copy taken before a reload is stale after it, though the reloaded project is
+        // unchanged: revisions are never reused.
+        let mut copy = ws.projects[0].clone();
+        let from = copy.revision();
+        assert!(copy.set_text(&v1, "CREATE TABLE a (id int, d int);"));
+        let (reloaded, _) = Workspace::load(&roots, &LoadOptions::default());
+        ws = reloaded;
+        assert!(!ws.install(from, copy));
+        assert_eq!(text(&ws, &v1), "CREATE TABLE a (id int);");
+        // A project no longer loaded takes nothing.
+        let copy = ws.projects[0].clone();
+        let from = copy.revision();
+        ws.projects.clear();
+        assert!(!ws.install(from, copy));
     }
 
     #[test]
@@ -671,6 +831,10 @@ mod tests {
                 let text = state.file(path).and_then(|f| f.text()).unwrap_or_default();
                 let next = edit(&mut rng, text, other, original);
                 assert!(state.set_text(path, &next));
+                assert!(
+                    state.rule_cache.names_reused(),
+                    "a text edit runs only the folder rules that read contents"
+                );
                 done += 1;
                 let checked = state.rule_cache.checked();
                 let i = state.file_index(path).unwrap();

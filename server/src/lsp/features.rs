@@ -991,7 +991,16 @@ pub(super) async fn semantic_tokens(
     let state = backend.snapshot();
     let path = path_of(&params.text_document.uri)?;
     let project = &state.workspace.projects[state.workspace.project_for(&path)?];
-    let text = text_of(project, &path)?;
+    // Tokens need no analysis, only the text: an open buffer's as it is now (its re-check may
+    // still run), so their positions are of the text the editor shows.
+    let buffer = backend.documents.get(&path).map(|d| d.rope.to_string());
+    let text = match buffer {
+        Some(text) if text.len() as u64 > project.project.config.tool.max_analysis_size() => {
+            return None;
+        }
+        Some(text) => text,
+        None => text_of(project, &path)?,
+    };
     let dialect = project.server.dialect();
     let index = LineIndex::new(&text);
     let mut data = Vec::new();

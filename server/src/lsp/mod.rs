@@ -244,10 +244,23 @@ impl Backend {
                 state.load_generation,
             )
         };
-        let (workspace, errors) =
-            tokio::task::spawn_blocking(move || Workspace::load(&roots, &options))
-                .await
-                .unwrap_or_default();
+        // The open buffers as they are now, applied to the new model off the lock too.
+        let buffers: Vec<(PathBuf, i32, u64, String)> = self
+            .documents
+            .iter()
+            .map(|d| (d.key().clone(), d.version, d.generation, d.rope.to_string()))
+            .collect();
+        let (workspace, errors, buffers) = tokio::task::spawn_blocking(move || {
+            let (mut workspace, errors) = Workspace::load(&roots, &options);
+            for (path, _, _, text) in &buffers {
+                if let Some(p) = workspace.project_for(path) {
+                    workspace.projects[p].set_text(path, text);
+                }
+            }
+            (workspace, errors, buffers)
+        })
+        .await
+        .unwrap_or_default();
         let mut state = self.state.lock().await;
         state.loading.send_modify(|n| *n = n.saturating_sub(1));
         if generation != state.load_generation {
@@ -255,9 +268,32 @@ impl Backend {
         }
         state.workspace = workspace;
         state.analysed.clear();
-        for entry in self.documents.iter() {
-            state.take_document(entry.key(), &entry);
+        let mut behind = Vec::new();
+        let taken: HashSet<PathBuf> = buffers.iter().map(|b| b.0.clone()).collect();
+        for (path, version, generation, _) in buffers {
+            match self.documents.get_mut(&path) {
+                Some(mut doc) => {
+                    if state.workspace.project_for(&path).is_some() {
+                        state.analysed.insert(path.clone(), version);
+                    }
+                    doc.synced = generation;
+                    if doc.generation != generation {
+                        behind.push(path); // changed during the walk: checked again below
+                    }
+                }
+                // Closed during the walk: what counts is the file on disk.
+                None => {
+                    state.changed_while_loading.insert(path);
+                }
+            }
         }
+        // Opened during the walk.
+        behind.extend(
+            self.documents
+                .iter()
+                .filter(|d| !taken.contains(d.key()))
+                .map(|d| d.key().clone()),
+        );
         let changed: Vec<PathBuf> = std::mem::take(&mut state.changed_while_loading)
             .into_iter()
             .collect();
@@ -288,6 +324,9 @@ impl Backend {
             });
         }
         drop(state);
+        for path in behind {
+            self.check_document(&path, None).await;
+        }
         if !changed.is_empty() {
             self.reload_from_disk(changed).await;
         }
@@ -463,17 +502,61 @@ impl Backend {
         let backend = self.clone_handle();
         tokio::spawn(async move {
             tokio::time::sleep(DEBOUNCE).await;
-            let mut state = backend.state.lock().await;
-            // Under the lock, so no older run can publish after this one.
-            match backend.documents.get_mut(&path) {
-                Some(mut doc) if doc.generation == generation => {
-                    doc.synced = generation;
-                    state.take_document(&path, &doc);
-                }
-                _ => return,
-            }
-            backend.publish_all(&mut state).await;
+            backend.check_document(&path, Some(generation)).await;
         });
+    }
+
+    /// Re-checks the model with an open document's text (of change `generation`, or the
+    /// latest), then publishes. The state lock is held only to copy the document's project
+    /// (a pointer copy) and to install the result: the analysis runs on a blocking thread
+    /// against the copy. A result is installed only if the project is still at the revision it
+    /// was copied at ([`Workspace::install`]); else it is stale (another change came in
+    /// meanwhile) and the check runs again on the newer model, unless a newer change of the
+    /// document has a run of its own. The findings carry the version of the text they ran on.
+    async fn check_document(&self, path: &Path, generation: Option<u64>) {
+        loop {
+            let (revision, project, version, ran_on, text) = {
+                let state = self.state.lock().await;
+                let Some(mut doc) = self.documents.get_mut(path) else {
+                    return;
+                };
+                if generation.is_some_and(|g| g != doc.generation) {
+                    return; // a newer change has its own run
+                }
+                let Some(p) = state.workspace.project_for(path) else {
+                    doc.synced = doc.generation;
+                    return;
+                };
+                let project = state.workspace.projects[p].clone();
+                (
+                    project.revision(),
+                    project,
+                    doc.version,
+                    doc.generation,
+                    doc.rope.to_string(),
+                )
+            };
+            let owned = path.to_path_buf();
+            let Ok(checked) = tokio::task::spawn_blocking(move || {
+                let mut project = project;
+                project.set_text(&owned, &text);
+                project
+            })
+            .await
+            else {
+                return;
+            };
+            let mut state = self.state.lock().await;
+            if !state.workspace.install(revision, checked) {
+                continue; // stale
+            }
+            state.analysed.insert(path.to_path_buf(), version);
+            if let Some(mut doc) = self.documents.get_mut(path) {
+                doc.synced = doc.synced.max(ran_on);
+            }
+            self.publish_all(&mut state).await;
+            return;
+        }
     }
 }
 
@@ -860,15 +943,8 @@ impl LanguageServer for Backend {
                 synced: 0,
             },
         );
-        let mut state = self.state.lock().await;
-        // The buffer as it is now: changes may have arrived while waiting for the lock.
-        let Some(mut doc) = self.documents.get_mut(&path) else {
-            return;
-        };
-        state.take_document(&path, &doc);
-        doc.synced = doc.generation;
-        drop(doc);
-        self.publish_all(&mut state).await;
+        // The buffer as it is when the check starts: changes may arrive meanwhile.
+        self.check_document(&path, None).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {

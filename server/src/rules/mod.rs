@@ -281,6 +281,9 @@ pub struct Sink<'a> {
     /// The spellings of the last statement a message was respelled for: (file, statement
     /// start) → (folded, written) pairs, so many findings on one statement lex it once.
     spellings: Option<(StatementKey, Vec<(String, String)>)>,
+    /// The indexes in `diagnostics` of findings on a whole file ([`Sink::file`]): their
+    /// position is the file's first line, the one thing of its text such a finding depends on.
+    pub whole_file: Vec<usize>,
 }
 
 /// A statement by file and start offset.
@@ -292,6 +295,7 @@ impl<'a> Sink<'a> {
             levels,
             diagnostics: Vec::new(),
             spellings: None,
+            whole_file: Vec::new(),
         }
     }
 
@@ -306,18 +310,11 @@ impl<'a> Sink<'a> {
         file: &ScriptFile,
         message: String,
     ) -> Option<&mut Diagnostic> {
-        let (range, start, end) = match file.text() {
-            Some(text) => {
-                let range = first_line(text);
-                (
-                    range,
-                    LineCol::of(text, range.start),
-                    LineCol::of(text, range.end),
-                )
-            }
-            None => (TextRange::default(), LineCol::START, LineCol::START),
-        };
-        self.push(rule, &file.path, range, start, end, message)
+        let (range, start, end) = whole_file_position(file);
+        let at = self.diagnostics.len();
+        self.push(rule, &file.path, range, start, end, message)?;
+        self.whole_file.push(at);
+        self.diagnostics.get_mut(at)
     }
 
     /// Reports on a byte range of an analysed script.
@@ -450,6 +447,21 @@ impl<'a> Sink<'a> {
             fix: None,
         });
         self.diagnostics.last_mut()
+    }
+}
+
+/// Where a finding on a whole file goes: its first line (the start of a file without text).
+pub fn whole_file_position(file: &ScriptFile) -> (TextRange, LineCol, LineCol) {
+    match file.text() {
+        Some(text) => {
+            let range = first_line(text);
+            (
+                range,
+                LineCol::of(text, range.start),
+                LineCol::of(text, range.end),
+            )
+        }
+        None => (TextRange::default(), LineCol::START, LineCol::START),
     }
 }
 

@@ -106,32 +106,109 @@ impl<V> Journal<V> {
     }
 }
 
-/// A map from folded names, journaled per key. Its methods mirror `BTreeMap`'s.
+/// How many chunks a [`Tracked`] map is cut into, by a hash of the key.
+const CHUNKS: usize = 64;
+
+type Chunk<V> = Arc<BTreeMap<Arc<str>, V>>;
+
+/// The chunk a key lives in (FNV-1a: the same in every process).
+fn chunk_of(key: &str) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in key.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    (h as usize) % CHUNKS
+}
+
+/// A map from folded names, journaled per key. Its methods mirror `BTreeMap`'s (iteration in
+/// key order too).
 ///
-/// Shared between clones (a catalog snapshot costs a few pointer copies): the first change
-/// after a clone copies the map, with its keys shared.
+/// Shared between clones (a catalog snapshot costs a pointer copy), and cut into [`CHUNKS`]
+/// chunks by a hash of the key, each shared on its own: the first change of a key after a
+/// clone copies the list of chunks (pointers) and the one chunk the key is in, with its keys
+/// shared, so a re-check's copies of a large catalog cost what they change, not its size.
 #[derive(Debug, Clone)]
 pub struct Tracked<V> {
     part: Part,
-    map: Arc<BTreeMap<Arc<str>, V>>,
+    chunks: Arc<Vec<Chunk<V>>>,
     journal: Journal<Option<V>>,
 }
 
 impl<V: PartialEq> PartialEq for Tracked<V> {
     fn eq(&self, other: &Self) -> bool {
-        self.map == other.map
+        Arc::ptr_eq(&self.chunks, &other.chunks)
+            || self
+                .chunks
+                .iter()
+                .zip(other.chunks.iter())
+                .all(|(a, b)| Arc::ptr_eq(a, b) || a == b)
     }
 }
 
 impl<V: Eq> Eq for Tracked<V> {}
 
+/// The entries of every chunk, merged in key order (a key is in one chunk only).
+struct Merged<'a, V> {
+    iters: Vec<std::collections::btree_map::Iter<'a, Arc<str>, V>>,
+    heads: Vec<Option<(&'a Arc<str>, &'a V)>>,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<(&'a str, usize)>>,
+}
+
+impl<'a, V> Merged<'a, V> {
+    fn new(chunks: &'a [Chunk<V>]) -> Self {
+        let mut merged = Merged {
+            iters: Vec::with_capacity(chunks.len()),
+            heads: Vec::with_capacity(chunks.len()),
+            heap: std::collections::BinaryHeap::new(),
+        };
+        for (i, chunk) in chunks.iter().enumerate() {
+            let mut iter = chunk.iter();
+            let head = iter.next();
+            if let Some((k, _)) = head {
+                merged.heap.push(std::cmp::Reverse((&**k, i)));
+            }
+            merged.iters.push(iter);
+            merged.heads.push(head);
+        }
+        merged
+    }
+}
+
+impl<'a, V> Iterator for Merged<'a, V> {
+    type Item = (&'a Arc<str>, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let std::cmp::Reverse((_, i)) = self.heap.pop()?;
+        let item = self.heads[i].take();
+        self.heads[i] = self.iters[i].next();
+        if let Some((k, _)) = self.heads[i] {
+            self.heap.push(std::cmp::Reverse((&**k, i)));
+        }
+        item
+    }
+}
+
 impl<V: Clone> Tracked<V> {
     pub fn new(part: Part) -> Self {
         Tracked {
             part,
-            map: Arc::new(BTreeMap::new()),
+            chunks: Self::empty(),
             journal: Journal::default(),
         }
+    }
+
+    fn empty() -> Arc<Vec<Chunk<V>>> {
+        let empty: Chunk<V> = Arc::new(BTreeMap::new());
+        Arc::new(vec![empty; CHUNKS])
+    }
+
+    fn chunk(&self, key: &str) -> &BTreeMap<Arc<str>, V> {
+        &self.chunks[chunk_of(key)]
+    }
+
+    /// The chunk of `key`, to change: copied first if shared.
+    fn chunk_mut(&mut self, key: &str) -> &mut BTreeMap<Arc<str>, V> {
+        Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[chunk_of(key)])
     }
 
     fn read(&self, key: &str) {
@@ -145,7 +222,7 @@ impl<V: Clone> Tracked<V> {
             if !log.written.contains(key) {
                 log.written.insert(key.to_string());
                 log.writes
-                    .push((key.to_string(), self.map.get(key).cloned()));
+                    .push((key.to_string(), self.chunk(key).get(key).cloned()));
             }
         });
     }
@@ -156,42 +233,40 @@ impl<V: Clone> Tracked<V> {
 
     pub fn get(&self, key: &str) -> Option<&V> {
         self.read(key);
-        self.map.get(key)
+        self.chunk(key).get(key)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
         self.read(key);
-        self.map.contains_key(key)
+        self.chunk(key).contains_key(key)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        if !self.map.contains_key(key) {
+        if !self.chunk(key).contains_key(key) {
             self.read(key);
             return None;
         }
         self.write(key);
-        Arc::make_mut(&mut self.map).get_mut(key)
+        self.chunk_mut(key).get_mut(key)
     }
 
     pub fn insert(&mut self, key: String, value: V) {
         self.write(&key);
-        Arc::make_mut(&mut self.map).insert(key.into(), value);
+        self.chunk_mut(&key).insert(key.into(), value);
     }
 
     pub fn remove(&mut self, key: &str) -> Option<V> {
         self.write(key);
-        if !self.map.contains_key(key) {
+        if !self.chunk(key).contains_key(key) {
             return None;
         }
-        Arc::make_mut(&mut self.map).remove(key)
+        self.chunk_mut(key).remove(key)
     }
 
     /// Keeps the entries `keep` accepts (reading all of them).
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &V) -> bool) {
         self.whole_read();
-        let doomed: Vec<Arc<str>> = self
-            .map
-            .iter()
+        let doomed: Vec<Arc<str>> = Merged::new(&self.chunks)
             .filter(|(k, v)| !keep(k, v))
             .map(|(k, _)| k.clone())
             .collect();
@@ -203,45 +278,48 @@ impl<V: Clone> Tracked<V> {
     /// Every entry, for a change not keyed by name: the journal can no longer summarise it.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         self.journal.with(|log| log.whole_write = true);
-        Arc::make_mut(&mut self.map).values_mut()
+        Arc::make_mut(&mut self.chunks)
+            .iter_mut()
+            .filter(|chunk| !chunk.is_empty())
+            .flat_map(|chunk| Arc::make_mut(chunk).values_mut())
     }
 
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.whole_read();
-        self.map.values()
+        Merged::new(&self.chunks).map(|(_, v)| v)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
         self.whole_read();
-        self.map.iter().map(|(k, v)| (&**k, v))
+        Merged::new(&self.chunks).map(|(k, v)| (&**k, v))
     }
 
     pub fn is_empty(&self) -> bool {
         self.whole_read();
-        self.map.is_empty()
+        self.chunks.iter().all(|c| c.is_empty())
     }
 
     pub fn clear(&mut self) {
         self.journal.with(|log| log.whole_write = true);
-        if !self.map.is_empty() {
-            self.map = Arc::new(BTreeMap::new());
+        if !self.chunks.iter().all(|c| c.is_empty()) {
+            self.chunks = Self::empty();
         }
     }
 
     /// The value without journaling it (for the engine comparing runs).
     pub fn peek(&self, key: &str) -> Option<&V> {
-        self.map.get(key)
+        self.chunk(key).get(key)
     }
 
     /// Sets or removes a key without journaling it (replaying a recorded effect).
     pub fn put(&mut self, key: &str, value: Option<V>) {
         match value {
             Some(v) => {
-                Arc::make_mut(&mut self.map).insert(key.into(), v);
+                self.chunk_mut(key).insert(key.into(), v);
             }
             None => {
-                if self.map.contains_key(key) {
-                    Arc::make_mut(&mut self.map).remove(key);
+                if self.chunk(key).contains_key(key) {
+                    self.chunk_mut(key).remove(key);
                 }
             }
         }
@@ -323,5 +401,60 @@ impl Flag {
 
     pub fn end_journal(&self) -> Option<Log<bool>> {
         self.journal.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunked_map_behaves_as_a_btree_map_and_a_copy_shares_what_is_unchanged() {
+        let mut tracked: Tracked<u32> = Tracked::new(Part::Tables);
+        let mut reference = BTreeMap::new();
+        // A fixed pseudo-random order of inserts and removals.
+        let mut x: u32 = 7;
+        for _ in 0..3000 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let key = format!("t{}", (x >> 8) % 1000);
+            if x.is_multiple_of(5) {
+                assert_eq!(tracked.remove(&key), reference.remove(&key));
+            } else {
+                tracked.insert(key.clone(), x);
+                reference.insert(key, x);
+            }
+        }
+        let listed: Vec<(String, u32)> = tracked.iter().map(|(k, v)| (k.into(), *v)).collect();
+        let expected: Vec<(String, u32)> = reference.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        assert_eq!(listed, expected, "in key order");
+        assert!(tracked.values().copied().eq(reference.values().copied()));
+        for key in ["t1", "t500", "t999", "nope"] {
+            assert_eq!(tracked.get(key), reference.get(key));
+        }
+
+        // A copy changed in one key copies one chunk; the others stay shared.
+        let mut copy = tracked.clone();
+        assert_eq!(copy, tracked);
+        copy.insert("t1".into(), 1);
+        let shared = copy
+            .chunks
+            .iter()
+            .zip(tracked.chunks.iter())
+            .filter(|(a, b)| Arc::ptr_eq(a, b))
+            .count();
+        assert_eq!(shared, CHUNKS - 1);
+        assert_ne!(copy, tracked);
+        copy.put("t1", tracked.peek("t1").copied());
+        assert_eq!(copy, tracked);
+
+        // Retain, as a BTreeMap's.
+        tracked.retain(|k, v| k.ends_with('3') || v % 2 == 0);
+        reference.retain(|k, v| k.ends_with('3') || *v % 2 == 0);
+        assert!(tracked
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .eq(reference.iter().map(|(k, v)| (k.clone(), *v))));
+        tracked.clear();
+        assert!(tracked.is_empty());
     }
 }

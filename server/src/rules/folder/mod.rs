@@ -76,27 +76,97 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (&dry_run_lock::RULE, dry_run_lock::check),
 ];
 
-/// Runs every enabled folder rule.
-pub fn run(cx: &FolderContext, sink: &mut Sink) {
-    let from = sink.diagnostics.len();
-    for (rule, check) in CHECKS {
-        if sink.enabled(rule) {
-            check(cx, sink);
-        }
-    }
-    // Renaming an applied migration makes Flyway see a new migration (and the old one
-    // missing): never offered, whatever the rule.
-    for d in &mut sink.diagnostics[from..] {
-        if !matches!(d.fix, Some(crate::diagnostic::Fix::RenameFile { .. })) {
+/// The folder rules that read what is in a file (its text, its checksum, or what reading it
+/// found: bad encoding, too large, unreadable), directly or through another rule's code. Every
+/// other folder rule reads only the files' names and places, the configuration, the server and
+/// the applied history, so a text edit that keeps every name leaves its findings as they were:
+/// [`run`] reuses them (but for the first-line position of a finding on the edited file).
+/// `tests::content_readers_are_listed` fails for a rule whose code reads contents but is not
+/// listed here, and `tests::name_rules_ignore_contents` checks the others on changed contents.
+pub const READS_CONTENTS: &[&str] = &[
+    "invalid-encoding",
+    "unreadable-file",
+    "skipped-file",
+    "empty-migration",
+    "applied-migration-edited",
+    "dry-run-lock",
+    "dry-run-failed",
+];
+
+/// Whether `rule` is one of [`READS_CONTENTS`].
+pub fn reads_contents(rule: &Rule) -> bool {
+    READS_CONTENTS.contains(&rule.id)
+}
+
+/// What the folder rules that read only names found in a run, per rule of [`CHECKS`], with the
+/// indexes of their findings on a whole file (see [`crate::rules::Sink::whole_file`]).
+#[derive(Debug, Clone, Default)]
+pub struct NameFindings {
+    per_rule: Vec<Option<(Vec<crate::diagnostic::Diagnostic>, Vec<usize>)>>,
+}
+
+/// Runs every enabled folder rule. With `reuse` (the last run's [`NameFindings`] and the one
+/// file whose text changed since, every name as it was), the rules that read only names are
+/// not run again: their findings are taken from it, those on the whole changed file moved to
+/// its first line as it is now. Returns the name-only rules' findings, for the next run.
+pub fn run(
+    cx: &FolderContext,
+    sink: &mut Sink,
+    reuse: Option<(&NameFindings, &std::path::Path)>,
+) -> NameFindings {
+    let mut names = NameFindings::default();
+    for (k, (rule, check)) in CHECKS.iter().enumerate() {
+        let kept = reuse
+            .filter(|_| !reads_contents(rule))
+            .and_then(|(found, _)| found.per_rule.get(k)?.as_ref());
+        if let (Some((found, whole_file)), Some((_, changed))) = (kept, reuse) {
+            let from = sink.diagnostics.len();
+            sink.diagnostics.extend(found.iter().cloned());
+            let file = cx.set.files.iter().find(|f| f.path == changed);
+            for &i in whole_file {
+                let d = &mut sink.diagnostics[from + i];
+                if let Some(file) = file.filter(|f| f.path == d.path) {
+                    (d.range, d.start, d.end) = crate::rules::whole_file_position(file);
+                }
+            }
+            sink.whole_file.extend(whole_file.iter().map(|i| from + i));
+            names.per_rule.push(Some((
+                sink.diagnostics[from..].to_vec(),
+                whole_file.clone(),
+            )));
             continue;
         }
-        if let Some(source) = cx.applied.applied_source(&d.path) {
-            d.fix = None;
-            d.message.push_str(&format!(
-                " (not offered as a fix: this migration is applied according to {source}, and Flyway would take the renamed file for a new migration)"
-            ));
+        if !sink.enabled(rule) {
+            names.per_rule.push(None);
+            continue;
         }
+        let from = sink.diagnostics.len();
+        let whole_from = sink.whole_file.len();
+        check(cx, sink);
+        // Renaming an applied migration makes Flyway see a new migration (and the old one
+        // missing): never offered, whatever the rule.
+        for d in &mut sink.diagnostics[from..] {
+            if !matches!(d.fix, Some(crate::diagnostic::Fix::RenameFile { .. })) {
+                continue;
+            }
+            if let Some(source) = cx.applied.applied_source(&d.path) {
+                d.fix = None;
+                d.message.push_str(&format!(
+                    " (not offered as a fix: this migration is applied according to {source}, and Flyway would take the renamed file for a new migration)"
+                ));
+            }
+        }
+        names.per_rule.push((!reads_contents(rule)).then(|| {
+            (
+                sink.diagnostics[from..].to_vec(),
+                sink.whole_file[whole_from..]
+                    .iter()
+                    .map(|i| i - from)
+                    .collect(),
+            )
+        }));
     }
+    names
 }
 
 /// Splits an Oro-style description `AddLenderTable__migration_a1b2c3d4` into the description
@@ -126,6 +196,173 @@ mod tests {
         );
         assert_eq!(split_hash_suffix("AddLenderTable__migration_a1b2c3"), None);
         assert_eq!(split_hash_suffix("AddLenderTable"), None);
+    }
+
+    /// The folder rules' source files, as (rule id, code without its doc).
+    fn rule_sources() -> Vec<(String, String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/folder");
+        let mut sources = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if matches!(module.as_str(), "mod" | "rule_cases") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let id = text
+                .split_once("id: \"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(id, _)| id.to_string())
+                .unwrap_or_else(|| panic!("{module} has no rule id"));
+            // The doc is prose: what counts is the code around it.
+            let code = match (text.find("doc: r#\""), text.find("\"#,")) {
+                (Some(start), Some(end)) if start < end => {
+                    format!("{}{}", &text[..start], &text[end..])
+                }
+                _ => text,
+            };
+            sources.push((module, id, code));
+        }
+        assert_eq!(sources.len(), CHECKS.len(), "one file per folder rule");
+        sources
+    }
+
+    #[test]
+    fn content_readers_are_listed() {
+        // What a folder rule can read of a file's contents: its text, its checksum, its
+        // `Content` (what reading it found), or another folder rule's code that does.
+        const READERS: &[&str] = &[".text()", ".checksum()", ".content", "Content::"];
+        let sources = rule_sources();
+        let listed = |id: &str| READS_CONTENTS.contains(&id);
+        for id in READS_CONTENTS {
+            assert!(
+                CHECKS.iter().any(|(rule, _)| rule.id == *id),
+                "{id} is listed but is no folder rule"
+            );
+        }
+        for (module, id, code) in &sources {
+            for reader in READERS {
+                assert!(
+                    !code.contains(reader) || listed(id),
+                    "{id} ({module}.rs) reads contents ({reader}): list it in READS_CONTENTS"
+                );
+            }
+            for (other, other_id, _) in &sources {
+                if code.contains(&format!("super::{other}::")) {
+                    assert!(
+                        !listed(other_id) || listed(id),
+                        "{id} ({module}.rs) calls {other}.rs, which reads contents: list it in READS_CONTENTS"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The rules not in [`READS_CONTENTS`] find the same (but for where a finding on a whole
+    /// file starts: its first line) whatever the files hold.
+    #[test]
+    fn name_rules_ignore_contents() {
+        use crate::diagnostic::{Diagnostic, LineCol};
+        use crate::index::Content;
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir(&sql).unwrap();
+        for name in [
+            "V1__first.sql",
+            "V001__again.sql",
+            "V3__gap.sql",
+            "U3__gap.sql",
+            "U9__orphan.sql",
+            "v4__lower.sql",
+            "V5_single.sql",
+            "V6__.sql",
+            "R1__versioned_repeatable.sql",
+            "R__views.sql",
+            "R__views.SQL",
+            "afterMigrate.sql",
+            "V7__hashed__migration_0a1b2c3d.sql",
+            "V7.x__bad.sql",
+            "V08__padded.sql",
+            "notes.txt",
+            "V10__AddPascal.sql",
+        ] {
+            std::fs::write(sql.join(name), "-- header\nCREATE TABLE t (id int);\n").unwrap();
+        }
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            "[flyway]\nlocations = [\"filesystem:sql\"]\n",
+        )
+        .unwrap();
+        let (ws, errors) = crate::workspace::Workspace::load(
+            &[dir.path().to_path_buf()],
+            &crate::config::LoadOptions::default(),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &ws.projects[0];
+        let mut applied = crate::history::AppliedHistory::new();
+        applied.files.insert(
+            sql.join("V1__first.sql"),
+            crate::history::Applied {
+                checksum: 42,
+                source: "HEAD".into(),
+                text: None,
+            },
+        );
+        let parser = crate::naming::NameParser::new(&state.project.config.flyway);
+        let names_only = |set: &crate::index::MigrationSet| -> Vec<Diagnostic> {
+            let cx = FolderContext {
+                project: &state.project,
+                server: &state.server,
+                set,
+                parser: &parser,
+                applied: &applied,
+            };
+            let mut sink = Sink::new(&state.levels);
+            run(&cx, &mut sink, None);
+            let mut found: Vec<Diagnostic> = sink
+                .diagnostics
+                .into_iter()
+                .filter(|d| !READS_CONTENTS.contains(&d.rule))
+                .collect();
+            for d in &mut found {
+                (d.range, d.start, d.end) = (Default::default(), LineCol::START, LineCol::START);
+            }
+            found
+        };
+        let original = names_only(&state.set);
+        assert!(
+            original.len() >= 8,
+            "the folder gives the name rules something to find: {original:#?}"
+        );
+        let variants: Vec<Box<dyn Fn(usize) -> Content>> = vec![
+            Box::new(|i| Content::Text {
+                text: format!("\n\nDROP TABLE t{i};").into(),
+                checksum: i as i32,
+            }),
+            Box::new(|_| Content::Text {
+                text: "".into(),
+                checksum: 0,
+            }),
+            Box::new(|_| Content::InvalidEncoding {
+                encoding: crate::config::Encoding::Utf8,
+                offset: 3,
+                at: LineCol::START,
+            }),
+            Box::new(|_| Content::TooLarge {
+                size: 1 << 30,
+                limit: 1 << 20,
+                checksum: 7,
+            }),
+            Box::new(|_| Content::Unreadable("denied".into())),
+            Box::new(|_| Content::NotRead),
+        ];
+        for (v, variant) in variants.iter().enumerate() {
+            let mut set = (*state.set).clone();
+            for (i, file) in set.files.iter_mut().enumerate() {
+                file.content = variant(i);
+            }
+            assert_eq!(names_only(&set), original, "contents variant {v}");
+        }
     }
 }
 
