@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust unit and end-to-end tests, then the language server under a
-# third-party LSP client (pytest-lsp), Neovim and the VS Code extension's checks. Installs the
+# third-party LSP client (pytest-lsp), Neovim, the VS Code extension's checks and the extension
+# inside a real VS Code workbench (tests/editors/vscode). Installs the
 # Python test dependencies into a virtual environment under the target folder when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,9 @@ elif [ "${CI:-}" = "true" ]; then
 else
   echo "SKIPPED: npm not found (install Node.js 20 to test the VS Code extension)" >&2
 fi
+
+echo "== VS Code (code-server 4.100.3 in headless Chromium) with the packaged extension and the server"
+FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" bash tests/editors/vscode/run.sh
 
 echo "== CI integrations: the GitHub Action's script, JUnit as XML, the pre-commit hook"
 bash tests/integrations/run.sh

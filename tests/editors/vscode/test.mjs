@@ -1,0 +1,357 @@
+// The VS Code end-to-end test (run by run.sh, which sets the E2E_* variables): installs the
+// packaged extension into code-server, opens a copy of a broken fixture and drives the workbench
+// in headless Chromium through Playwright, as a user would:
+//   1. the Problems panel lists what `flyway-lsp check --format json` reports for the folder
+//      (same files, lines, rule ids and severities);
+//   2. the status bar shows the folder's newest version and error count.
+// On failure: a screenshot and the panel's rows in E2E_OUT, and code-server's log.
+// Touches only its own temporary folder, its own processes and a free port.
+
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+const env = process.env;
+for (const name of ["E2E_TOOLS", "E2E_OUT", "E2E_CHROMIUM", "E2E_SERVER", "E2E_VSIX", "E2E_FIXTURE"]) {
+  if (!env[name]) {
+    throw new Error(`${name} is not set: run tests/editors/vscode/run.sh`);
+  }
+}
+const require = createRequire(path.join(env.E2E_TOOLS, "package.json"));
+const { chromium } = require("playwright-core");
+const codeServer = path.join(env.E2E_TOOLS, "node_modules", "code-server", "out", "node", "entry.js");
+
+/** How long a wait for the workbench may take (the debug server indexes the folder first). */
+const TIMEOUT = 30_000;
+const started = Date.now();
+function log(message) {
+  process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+}
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "flyway-lsp-vscode-"));
+const project = path.join(root, "project");
+const userData = path.join(root, "user-data");
+const extensions = path.join(root, "extensions");
+fs.cpSync(env.E2E_FIXTURE, project, { recursive: true });
+const settings = {
+  "files.autoSave": "off",
+  "security.workspace.trust.enabled": false,
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "update.mode": "none",
+  "git.enabled": false,
+  "chat.commandCenter.enabled": false,
+  "explorer.confirmDragAndDrop": false,
+  "editor.lightbulb.enabled": "on",
+  // The Problems panel lists hints too, so it can be compared with every finding of `check`.
+  "flywayLsp.diagnostics.hintsAs": "information",
+  // The fixture's flyway.toml names a database this test did not create: never connect to it.
+  "flywayLsp.database.enabled": "off",
+  "flywayLsp.server.path": env.E2E_SERVER,
+};
+for (const scope of ["User", "Machine"]) {
+  fs.mkdirSync(path.join(userData, scope), { recursive: true });
+  fs.writeFileSync(path.join(userData, scope, "settings.json"), JSON.stringify(settings, null, 2));
+}
+
+let serverProcess;
+let browser;
+let page;
+const serverLog = [];
+
+/** Runs code-server's CLI to completion (the extension install). */
+function codeServerCli(args) {
+  const r = spawnSync(process.execPath, [codeServer, "--user-data-dir", userData, "--extensions-dir", extensions, ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (r.status !== 0) {
+    throw new Error(`code-server ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what, probe, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) {
+        return last;
+      }
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** `flyway-lsp check --format json` on the project as it is on disk: one key per finding. */
+function checkFindings() {
+  const r = spawnSync(env.E2E_SERVER, ["check", "--format", "json", "--color", "never", "."], {
+    cwd: project,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  if (r.status === null || r.status > 2) {
+    throw new Error(`flyway-lsp check failed (${r.status ?? r.signal}): ${r.stderr}`);
+  }
+  const json = JSON.parse(r.stdout);
+  const severity = { error: "error", warning: "warning", info: "info", hint: "info" };
+  return {
+    json,
+    keys: json.diagnostics
+      .map((d) => `${path.normalize(d.path).split(path.sep).join("/")}:${d.start.line}: ${severity[d.severity]} ${d.rule}`)
+      .sort(),
+  };
+}
+
+/** Runs a command from the palette by its exact title. */
+async function runCommand(title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget .quick-input-box input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(`>${title}`);
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  const row = page
+    .locator(".quick-input-widget .quick-input-list .monaco-list-row")
+    .filter({ has: page.locator(".label-name", { hasText: exact }) })
+    .first();
+  await row.click({ timeout: TIMEOUT });
+}
+
+/** Opens a file of the project by its path, through Quick Open, and waits for its editor tab. */
+async function openFile(relative) {
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget .quick-input-box input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(relative);
+  const name = path.basename(relative);
+  const row = page
+    .locator(".quick-input-widget .quick-input-list .monaco-list-row")
+    .filter({ has: page.locator(".label-name", { hasText: name }) })
+    .first();
+  await row.click({ timeout: TIMEOUT });
+  await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor({ timeout: TIMEOUT });
+  await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor();
+}
+
+/**
+ * The rows of the Problems panel, scrolled through (the list renders only what is visible):
+ * `file:line: severity rule` per finding, the file as the panel shows it (folder/name).
+ */
+async function readProblems() {
+  const panel = page.locator(".markers-panel");
+  if (!(await panel.isVisible())) {
+    await runCommand("Problems: Focus on Problems View");
+    await panel.waitFor({ state: "visible", timeout: TIMEOUT });
+  }
+  const list = panel.locator(".monaco-list").first();
+  await list.waitFor({ state: "attached", timeout: TIMEOUT });
+  const rows = new Map();
+  await list.hover();
+  for (let i = 0; i < 5; i++) {
+    await page.mouse.wheel(0, -10_000);
+  }
+  await page.waitForTimeout(100);
+  let unchanged = 0;
+  for (let i = 0; i < 200 && unchanged < 3; i++) {
+    const seen = await list.evaluate((el) =>
+      [...el.querySelectorAll(".monaco-list-row")].map((row) => ({
+        index: Number(row.getAttribute("data-index")),
+        level: Number(row.getAttribute("aria-level")),
+        name: row.querySelector(".label-name")?.textContent ?? "",
+        description: row.querySelector(".label-description")?.textContent ?? "",
+        severity: ["error", "warning", "info"].find((s) => row.querySelector(`.marker-icon .codicon-${s}`)) ?? "",
+        code: row.querySelector(".marker-code")?.textContent ?? "",
+        line: row.querySelector(".marker-line")?.textContent ?? "",
+        text: row.textContent ?? "",
+      })),
+    );
+    const before = rows.size;
+    for (const r of seen) {
+      rows.set(r.index, r);
+    }
+    unchanged = rows.size === before ? unchanged + 1 : 0;
+    await page.mouse.wheel(0, 300);
+    await page.waitForTimeout(100);
+  }
+  const ordered = [...rows.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+  const keys = [];
+  let file = "";
+  for (const r of ordered) {
+    if (r.severity === "" && r.name !== "") {
+      file = r.description ? `${r.description}/${r.name}` : r.name;
+    } else if (r.severity !== "") {
+      // (rows without either are a finding's related information)
+      const line = /Ln (\d+)/.exec(r.line)?.[1] ?? "?";
+      const rule = /\(([^()]+)\)\s*$/.exec(r.code)?.[1] ?? r.code;
+      keys.push(`${file}:${line}: ${r.severity} ${rule}`);
+    }
+  }
+  return { keys: keys.sort(), rows: ordered };
+}
+
+function difference(a, b) {
+  const rest = [...b];
+  const only = [];
+  for (const k of a) {
+    const i = rest.indexOf(k);
+    if (i >= 0) {
+      rest.splice(i, 1);
+    } else {
+      only.push(k);
+    }
+  }
+  return only;
+}
+
+/** Waits until the Problems panel lists exactly what `check` reports for the folder on disk. */
+async function expectProblemsMatchCheck(when) {
+  const expected = checkFindings();
+  let panel;
+  try {
+    await waitFor(`the Problems panel to match check (${when})`, async () => {
+      panel = await readProblems();
+      return JSON.stringify(panel.keys) === JSON.stringify(expected.keys);
+    });
+  } catch (e) {
+    const missing = difference(expected.keys, panel?.keys ?? []);
+    const extra = difference(panel?.keys ?? [], expected.keys);
+    fs.writeFileSync(path.join(env.E2E_OUT, "problems-panel.json"), JSON.stringify(panel?.rows ?? [], null, 2));
+    throw new Error(
+      `${e.message}\n  in check, not in the panel:\n    ${missing.join("\n    ") || "-"}\n  in the panel, not in check:\n    ${extra.join("\n    ") || "-"}`,
+    );
+  }
+  log(`Problems panel = check (${when}): ${expected.keys.length} findings`);
+  return expected;
+}
+
+/** Versioned migrations on disk: `V<digits>__<description>.sql`, with their version. */
+function versionedOnDisk() {
+  return fs
+    .readdirSync(path.join(project, "db", "migration"))
+    .map((f) => /^V(\d+)__.+\.sql$/.exec(f))
+    .filter(Boolean)
+    .map((m) => ({ name: m[0], raw: m[1], version: Number(m[1]) }));
+}
+
+/** The extension's status bar item shows the newest version and the error count of `check`. */
+async function expectStatus(checked, when) {
+  const newest = versionedOnDisk().sort((a, b) => b.version - a.version)[0];
+  const errors = checked.json.summary.errors;
+  const wanted = [`Flyway: V${newest.raw}`, errors > 0 ? `${errors} error${errors === 1 ? "" : "s"}` : ""];
+  const item = page.locator(".part.statusbar .statusbar-item", { hasText: "Flyway:" });
+  let text = "";
+  await waitFor(`the status bar to show ${wanted.join(" … ")} (${when})`, async () => {
+    text = (await item.first().textContent()) ?? "";
+    return wanted.every((w) => text.includes(w));
+  });
+  log(`status bar (${when}): ${text.trim()}`);
+}
+
+async function main() {
+  log(`installing ${path.basename(env.E2E_VSIX)}`);
+  codeServerCli(["--install-extension", env.E2E_VSIX]);
+
+  const port = await freePort();
+  serverProcess = spawn(
+    process.execPath,
+    [
+      codeServer,
+      "--auth", "none",
+      "--bind-addr", `127.0.0.1:${port}`,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      "--disable-getting-started-override",
+      "--user-data-dir", userData,
+      "--extensions-dir", extensions,
+      project,
+    ],
+    {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...env, PATH: `${path.dirname(env.E2E_SERVER)}${path.delimiter}${env.PATH}` },
+    },
+  );
+  for (const stream of [serverProcess.stdout, serverProcess.stderr]) {
+    stream.setEncoding("utf8");
+    stream.on("data", (d) => serverLog.push(d));
+  }
+  await waitFor("code-server's /healthz", async () => {
+    if (serverProcess.exitCode !== null) {
+      throw new Error(`code-server exited (${serverProcess.exitCode})`);
+    }
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return res.ok;
+  });
+  log(`code-server listening on 127.0.0.1:${port}`);
+
+  browser = await chromium.launch({ executablePath: env.E2E_CHROMIUM, headless: true });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 2400 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(project)}`);
+  await page.locator(".monaco-workbench .part.statusbar").waitFor({ timeout: 60_000 });
+  log("workbench loaded");
+  await runCommand("Problems: Focus on Problems View");
+  await runCommand("View: Toggle Maximized Panel");
+
+  // 1. The Problems panel lists what `check` reports.
+  const initial = await expectProblemsMatchCheck("on opening the folder");
+  if (initial.json.diagnostics.length < 5) {
+    throw new Error(`the fixture should have findings: ${initial.json.diagnostics.length}`);
+  }
+  // 2. The status bar: the newest version and the error count of the folder.
+  await expectStatus(initial, "on opening the folder");
+}
+
+let failed = false;
+try {
+  await main();
+  log("PASS");
+} catch (e) {
+  failed = true;
+  process.stderr.write(`FAIL: ${e.stack ?? e}\n`);
+  if (page) {
+    const shot = path.join(env.E2E_OUT, "failure.png");
+    await page.screenshot({ path: shot }).catch(() => {});
+    process.stderr.write(`screenshot: ${shot}\n`);
+  }
+  fs.writeFileSync(path.join(env.E2E_OUT, "code-server.log"), serverLog.join(""));
+  process.stderr.write(`code-server log: ${path.join(env.E2E_OUT, "code-server.log")}\n`);
+} finally {
+  await browser?.close().catch(() => {});
+  if (serverProcess && serverProcess.exitCode === null) {
+    try {
+      process.kill(-serverProcess.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
