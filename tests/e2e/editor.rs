@@ -2,13 +2,12 @@
 //! Flyway state, pull diagnostics for clients that ask for them, inlay hints for unusual versions.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::db::{postgres_target, write, TestDb};
-use crate::lsp::{project, uri, Client};
+use crate::lsp::{commit_all, project, uri, Client};
 use flyway_lsp::sql::server::Flavor;
 
 fn open(client: &mut Client, path: &Path) {
@@ -178,21 +177,7 @@ fn code_lenses_say_what_applied_ref_knows() {
     )
     .unwrap();
     let sql = dir.path().join("db/migration");
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .arg("-C")
-            .arg(dir.path())
-            .args(args)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["config", "user.email", "ci@example.com"]);
-    git(&["config", "user.name", "ci"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "applied"]);
+    commit_all(dir.path());
     std::fs::write(
         sql.join("V2__add_name.sql"),
         "ALTER TABLE users ADD COLUMN name text;\n",

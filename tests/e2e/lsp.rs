@@ -576,21 +576,7 @@ fn edited_applied_migration_moves_its_change_to_a_new_migration() {
         "applied-ref = \"HEAD\"\n",
     )
     .unwrap();
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .arg("-C")
-            .arg(dir.path())
-            .args(args)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
-    git(&["init", "-q"]);
-    git(&["config", "user.email", "ci@example.com"]);
-    git(&["config", "user.name", "ci"]);
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "applied"]);
+    commit_all(dir.path());
     let v2 = dir.path().join("db/migration/V2__add_name.sql");
     let original = std::fs::read_to_string(&v2).unwrap();
     let mut client = Client::start(dir.path());
@@ -1657,4 +1643,23 @@ fn watched_file_patterns_cover_flyways_suffixes() {
     assert!(globs.contains(&"**/*.[sS][qQ][lL]"), "{globs:?}");
     assert!(globs.contains(&"**/*.[pP][gG][sS][qQ][lL]"), "{globs:?}");
     client.shutdown();
+}
+
+/// Makes `root` a git repository with everything in it committed (the `applied-ref = "HEAD"` tests).
+pub(crate) fn commit_all(root: &Path) {
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.email", "ci@example.com"]);
+    git(&["config", "user.name", "ci"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "applied"]);
 }
