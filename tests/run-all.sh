@@ -5,11 +5,13 @@
 # Python test dependencies into a virtual environment under the target folder when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each step says when it starts (seconds since this script began).
+step() { echo "== [+${SECONDS}s] $*"; }
 
-echo "== cargo test"
+step "cargo test"
 cargo test --workspace --locked
 
-echo "== language server under pytest-lsp"
+step "language server under pytest-lsp"
 # A virtual environment of the tests' own (PEP 668 systems refuse installs into the system Python).
 venv="${CARGO_TARGET_DIR:-$PWD/target}/test-venv"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pytest_lsp" 2>/dev/null; then
@@ -19,10 +21,10 @@ fi
 cargo build --locked -q -p flyway-lsp
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" "$venv/bin/python" -m pytest tests/lsp -q -p no:cacheprovider
 
-echo "== Neovim (headless, the Debian package's 0.7) against the server"
+step "Neovim (headless, the Debian package's 0.7) against the server"
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" bash tests/editors/neovim.sh
 
-echo "== VS Code extension (type check, unit tests, package, package contents)"
+step "VS Code extension (type check, unit tests, package, package contents)"
 if command -v npm >/dev/null 2>&1; then
   (cd vscode-extension && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)
 elif [ "${CI:-}" = "true" ]; then
@@ -32,8 +34,8 @@ else
   echo "SKIPPED: npm not found (install Node.js 20 to test the VS Code extension)" >&2
 fi
 
-echo "== VS Code (code-server 4.100.3 in headless Chromium) with the packaged extension and the server"
+step "VS Code (code-server 4.100.3 in headless Chromium) with the packaged extension and the server"
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" bash tests/editors/vscode/run.sh
 
-echo "== CI integrations: the GitHub Action's script, JUnit as XML, the pre-commit hook"
+step "CI integrations: the GitHub Action's script, JUnit as XML, the pre-commit hook"
 bash tests/integrations/run.sh
