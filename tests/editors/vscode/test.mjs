@@ -425,6 +425,17 @@ async function expectNewMigration() {
   if ((await tab.locator(".monaco-icon-label.italic").count()) > 0) {
     throw new Error(`${name} opened in a preview tab`);
   }
+  // Saved with the file's header comment (the server's template for a project without one).
+  const text = fs.readFileSync(path.join(folder, name), "utf8");
+  if (!text.startsWith(`-- ${name}: add orders coupon, `)) {
+    throw new Error(`${name} on disk: ${JSON.stringify(text)}`);
+  }
+  // The same look sees a preview tab: a single click in the explorer opens one.
+  const other = "V010__add_orders_discount.sql";
+  await page.locator(".explorer-folders-view .monaco-list-row", { hasText: other }).first().click();
+  const preview = page.locator(".tabs-container .tab.active", { hasText: other });
+  await preview.waitFor({ timeout: TIMEOUT });
+  await waitFor(`${other} in a preview tab`, async () => (await preview.locator(".monaco-icon-label.italic").count()) > 0);
   const checked = await expectProblemsMatchCheck("after New Migration");
   await expectStatus(checked, "after New Migration");
   log(`New Migration: ${name} created, opened pinned, saved`);
