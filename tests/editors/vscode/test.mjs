@@ -9,7 +9,8 @@
 //   4. "Flyway: New Migration" creates the next versioned migration in the folder's convention,
 //      opened pinned (not a preview tab) and saved;
 //   5. renaming a migration that `applied-ref` counts as applied, in the explorer, shows the
-//      warning the server sends on willRenameFiles, and the findings follow the rename.
+//      warning the server sends on willRenameFiles, and the findings follow the rename;
+//   6. renaming a duplicate version away in the explorer removes the duplicate-version findings.
 // It writes E2E_OUT/vscode.png, the workbench with the Problems panel and the status bar (the
 // README's screenshot: run.sh copies it to docs/images with UPDATE_SCREENSHOT=1).
 // On failure: a screenshot and the panel's rows in E2E_OUT, and code-server's log.
@@ -445,13 +446,9 @@ async function expectNewMigration() {
  * 5. Renaming an applied migration in the explorer: the editor asks the server first
  * (willRenameFiles) and shows its warning; the findings then follow the rename.
  */
-async function expectRenameWarning() {
-  const from = APPLIED[0];
-  const to = from.replace("create_users", "create_user_table");
+/** Renames a migration in the explorer (F2 on the file revealed there) as a user would. */
+async function renameInExplorer(from, to) {
   await openFile(`db/migration/${from}`);
-  // The code lens shows the state applied-ref gives the file.
-  const lens = page.locator(".editor-instance .monaco-editor .codelens-decoration", { hasText: "applied in HEAD" });
-  await lens.first().waitFor({ state: "visible", timeout: TIMEOUT });
   await runCommand("File: Reveal Active File in Explorer View");
   const row = page.locator(".explorer-folders-view .monaco-list-row.selected", { hasText: from });
   await row.waitFor({ state: "visible" });
@@ -460,6 +457,16 @@ async function expectRenameWarning() {
   await input.waitFor({ state: "visible" });
   await input.fill(to);
   await input.press("Enter");
+}
+
+async function expectRenameWarning() {
+  const from = APPLIED[0];
+  const to = from.replace("create_users", "create_user_table");
+  await openFile(`db/migration/${from}`);
+  // The code lens shows the state applied-ref gives the file.
+  const lens = page.locator(".editor-instance .monaco-editor .codelens-decoration", { hasText: "applied in HEAD" });
+  await lens.first().waitFor({ state: "visible", timeout: TIMEOUT });
+  await renameInExplorer(from, to);
   const warning = `${from} is applied (in HEAD)`;
   const toasts = page.locator(".notifications-toasts .notification-toast");
   try {
@@ -470,6 +477,26 @@ async function expectRenameWarning() {
   await waitFor(`${to} on disk`, () => fs.existsSync(path.join(project, "db", "migration", to)));
   await expectProblemsMatchCheck(`after renaming ${from} to ${to}`);
   log(`rename of applied ${from}: warning shown, findings follow`);
+}
+
+/**
+ * 6. A rename in the explorer that ends a duplicate version: V2 (a second version 2 beside
+ * V002) becomes V003, and the duplicate-version findings go.
+ */
+async function expectRenameUpdatesFindings() {
+  const from = "V2__add_orders_index.sql";
+  const to = "V003__add_orders_index.sql";
+  const duplicates = (keys) => keys.filter((k) => k.endsWith(" duplicate-version"));
+  if (duplicates(checkFindings().keys).length === 0) {
+    throw new Error(`the folder should have duplicate-version findings before renaming ${from}`);
+  }
+  await renameInExplorer(from, to);
+  await waitFor(`${to} on disk`, () => fs.existsSync(path.join(project, "db", "migration", to)));
+  const checked = await expectProblemsMatchCheck(`after renaming ${from} to ${to}`);
+  if (duplicates(checked.keys).length > 0) {
+    throw new Error(`duplicate-version findings after renaming ${from} to ${to}: ${duplicates(checked.keys).join(", ")}`);
+  }
+  log(`rename of ${from} to ${to}: the duplicate-version findings went`);
 }
 
 /**
@@ -552,6 +579,8 @@ async function main() {
   await expectNewMigration();
   // 5. Renaming an applied migration.
   await expectRenameWarning();
+  // 6. A rename that ends a duplicate version.
+  await expectRenameUpdatesFindings();
 }
 
 let failed = false;
