@@ -369,3 +369,57 @@ fn pull_diagnostics_for_clients_that_pull_and_push_for_the_others() {
     assert_eq!(found[0]["code"], "version-gap");
     client.shutdown();
 }
+
+/// VS Code's client pulls a closed document once more, then leaves it out of the ids it sends:
+/// a file renamed while it had findings must still be told it has none, or they stay.
+#[test]
+fn pull_diagnostics_clear_a_renamed_file_the_client_no_longer_lists() {
+    let dir = project();
+    let sql = dir.path().join("db/migration");
+    let gap = sql.join("V4__gap.sql");
+    let caps: Value = serde_json::from_str(PULLING).unwrap();
+    let mut client = Client::start_with_capabilities(dir.path(), Value::Null, caps);
+    assert!(client
+        .notification("workspace/diagnostic/refresh", Duration::from_secs(20))
+        .is_some());
+    let document = client.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri(&gap)}}),
+    );
+    assert_eq!(document["items"][0]["code"], "version-gap", "{document:#}");
+
+    // Renamed to close the gap: the old name has no findings, and the client lists no ids.
+    let renamed = sql.join("V3__gap.sql");
+    std::fs::rename(&gap, &renamed).unwrap();
+    client.notify(
+        "workspace/didRenameFiles",
+        json!({"files": [{"oldUri": uri(&gap), "newUri": uri(&renamed)}]}),
+    );
+    assert!(client
+        .notification("workspace/diagnostic/refresh", Duration::from_secs(20))
+        .is_some());
+    let workspace = client.request("workspace/diagnostic", json!({"previousResultIds": []}));
+    let old: Vec<&Value> = workspace["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["uri"] == json!(uri(&gap)))
+        .collect();
+    assert_eq!(old.len(), 1, "{workspace:#}");
+    assert_eq!(old[0]["kind"], "full");
+    assert_eq!(old[0]["items"], json!([]));
+    let clean = old[0]["resultId"].clone();
+
+    // Once the client holds the empty report, the old name is left to the ids it sends.
+    let acknowledged = client.request(
+        "workspace/diagnostic",
+        json!({"previousResultIds": [{"uri": uri(&gap), "value": clean}]}),
+    );
+    assert_eq!(
+        acknowledged["items"],
+        json!([{"kind": "unchanged", "uri": uri(&gap), "resultId": clean, "version": null}])
+    );
+    let later = client.request("workspace/diagnostic", json!({"previousResultIds": []}));
+    assert_eq!(later["items"], json!([]), "{later:#}");
+    client.shutdown();
+}

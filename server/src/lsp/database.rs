@@ -250,6 +250,7 @@ impl Backend {
             documents: Arc::clone(&self.documents),
             state: Arc::clone(&self.state),
             disk_reads: Arc::clone(&self.disk_reads),
+            pulled: Arc::clone(&self.pulled),
             snapshot: Arc::clone(&self.snapshot),
             stopping: Arc::clone(&self.stopping),
         }

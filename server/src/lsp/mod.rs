@@ -130,6 +130,9 @@ pub struct Backend {
     pub(crate) disk_reads: Arc<Mutex<()>>,
     /// Set on `shutdown`: background loops (the polling watcher) end.
     pub(crate) stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Files a pulling client was given findings for and has not yet been told are clean
+    /// (see [`pull::workspace`]).
+    pub(crate) pulled: Arc<std::sync::Mutex<std::collections::HashSet<PathBuf>>>,
 }
 
 impl State {
@@ -174,6 +177,7 @@ impl Backend {
             })),
             disk_reads: Arc::new(Mutex::new(())),
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
+            pulled: Arc::default(),
             snapshot: Arc::new(std::sync::RwLock::new(Arc::new(Snapshot {
                 workspace: Workspace::default(),
                 db_errors: HashMap::new(),

@@ -94,6 +94,13 @@ pub(super) async fn document(
         Some((path, (project, diagnostics))) => report(&snapshot, path, *project, diagnostics),
         None => (result_id(&[]), Vec::new()),
     };
+    if let Some(path) = path.filter(|_| !items.is_empty()) {
+        backend
+            .pulled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path);
+    }
     let report = if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
         DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
             related_documents: None,
@@ -111,8 +118,8 @@ pub(super) async fn document(
     DocumentDiagnosticReportResult::Report(report)
 }
 
-/// Every file with findings, and every file the client holds a report for (a file that went
-/// clean gets an empty one); unchanged reports answer `unchanged`.
+/// Every file with findings, and every file the client holds a report for or was given findings
+/// for (a file that went clean gets an empty one); unchanged reports answer `unchanged`.
 pub(super) async fn workspace(
     backend: &Backend,
     params: WorkspaceDiagnosticParams,
@@ -130,10 +137,23 @@ pub(super) async fn workspace(
             (*path, report(&snapshot, path, *project, diagnostics))
         })
         .collect();
-    for path in previous.keys() {
+    let clean = result_id(&[]);
+    // A file the client was given findings for and that has none now gets an empty report, even
+    // when the client no longer lists it: VS Code's client pulls a closed document once more and
+    // then drops it from the ids it sends, so the findings of a file renamed or deleted while
+    // open would stay in its Problems panel. Kept until the client holds the empty report.
+    let pulled: Vec<PathBuf> = {
+        let mut pulled = backend.pulled.lock().unwrap_or_else(|e| e.into_inner());
+        pulled.retain(|path| {
+            files.contains_key(path.as_path()) || previous.get(path) != Some(&clean)
+        });
+        pulled.extend(files.keys().map(|path| path.to_path_buf()));
+        pulled.iter().cloned().collect()
+    };
+    for path in previous.keys().chain(pulled.iter()) {
         reports
             .entry(path.as_path())
-            .or_insert_with(|| (result_id(&[]), Vec::new()));
+            .or_insert_with(|| (clean.clone(), Vec::new()));
     }
     let items = reports
         .into_iter()

@@ -6,7 +6,7 @@
 # Needs node/npm 20, Debian's ripgrep, g++ make pkg-config libkrb5-dev libxkbfile-dev
 # libsecret-1-dev libx11-dev. Idempotent: a finished install leaves DIR/.done and is kept.
 set -euo pipefail
-dir="$1"
+dir="$(realpath -m "$1")" # absolute: the script changes directory below
 version=4.100.3
 stamp="$dir/.done-$version"
 if [ -f "$stamp" ]; then

@@ -2,7 +2,9 @@
 # The VS Code end-to-end test: a real VS Code workbench (code-server 4.100.3, VS Code 1.100.3)
 # driven by Playwright in Debian's Chromium, with the packaged extension and the debug server, on
 # a copy of fixtures/postgres-snake/broken: the Problems panel against `flyway-lsp check`, the
-# status bar (see test.mjs).
+# status bar, a quick fix, New Migration, the warning on renaming an applied migration (see
+# test.mjs). It writes the README's screenshot to the output folder; UPDATE_SCREENSHOT=1 copies
+# it to docs/images/vscode.png.
 # Needs: node/npm 20, chromium, ripgrep and the build tools of install-code-server.sh. Without
 # them it fails when CI=true and says SKIPPED otherwise. code-server is cached under
 # ${CARGO_TARGET_DIR:-target}/vscode-e2e; screenshots of a failure go to
@@ -50,3 +52,8 @@ mkdir -p "$out"
 E2E_TOOLS="$target/vscode-e2e" E2E_OUT="$out" E2E_CHROMIUM="$chromium" E2E_SERVER="$bin" \
   E2E_VSIX="$repo/vscode-extension/flyway-lsp.vsix" E2E_FIXTURE="$repo/fixtures/postgres-snake/broken" \
   timeout 600 node "$here/test.mjs"
+if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then
+  mkdir -p "$repo/docs/images"
+  cp "$out/vscode.png" "$repo/docs/images/vscode.png"
+  echo "updated docs/images/vscode.png"
+fi

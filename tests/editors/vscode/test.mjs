@@ -3,7 +3,16 @@
 // in headless Chromium through Playwright, as a user would:
 //   1. the Problems panel lists what `flyway-lsp check --format json` reports for the folder
 //      (same files, lines, rule ids and severities);
-//   2. the status bar shows the folder's newest version and error count.
+//   2. the status bar shows the folder's newest version and error count;
+//   3. a quick fix chosen from the quick-fix menu (Ctrl+.) changes the file as its title says and
+//      its finding goes away;
+//   4. "Flyway: New Migration" creates the next versioned migration in the folder's convention,
+//      opened pinned (not a preview tab) and saved;
+//   5. renaming a migration that `applied-ref` counts as applied, in the explorer, shows the
+//      warning the server sends on willRenameFiles, and the findings follow the rename;
+//   6. renaming a duplicate version away in the explorer removes the duplicate-version findings.
+// It writes E2E_OUT/vscode.png, the workbench with the Problems panel and the status bar (the
+// README's screenshot: run.sh copies it to docs/images with UPDATE_SCREENSHOT=1).
 // On failure: a screenshot and the panel's rows in E2E_OUT, and code-server's log.
 // Touches only its own temporary folder, its own processes and a free port.
 
@@ -36,6 +45,20 @@ const project = path.join(root, "project");
 const userData = path.join(root, "user-data");
 const extensions = path.join(root, "extensions");
 fs.cpSync(env.E2E_FIXTURE, project, { recursive: true });
+// The first two migrations count as applied: they are in the git reference `applied-ref` names.
+const APPLIED = ["V001__create_users.sql", "V002__create_orders.sql"];
+fs.appendFileSync(path.join(project, "flyway.toml"), '\n[flyway-lsp]\napplied-ref = "HEAD"\n');
+function git(...args) {
+  const r = spawnSync("git", ["-C", project, ...args], { encoding: "utf8", timeout: 30_000 });
+  if (r.status !== 0) {
+    throw new Error(`git ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  }
+}
+git("init", "-q");
+git("config", "user.email", "ci@example.com");
+git("config", "user.name", "ci");
+git("add", ...APPLIED.map((f) => `db/migration/${f}`));
+git("commit", "-q", "-m", "applied");
 const settings = {
   "files.autoSave": "off",
   "security.workspace.trust.enabled": false,
@@ -144,6 +167,7 @@ async function runCommand(title) {
 
 /** Opens a file of the project by its path, through Quick Open, and waits for its editor tab. */
 async function openFile(relative) {
+  await maximizePanel(false);
   await page.keyboard.press("Control+P");
   const input = page.locator(".quick-input-widget .quick-input-box input");
   await input.waitFor({ state: "visible" });
@@ -158,23 +182,44 @@ async function openFile(relative) {
   await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor();
 }
 
+/** Whether the panel is maximized: its title then offers "Restore Panel Size". */
+async function panelMaximized() {
+  if (!(await page.locator(".part.panel").isVisible())) {
+    return false;
+  }
+  const actions = page.locator(".part.panel");
+  if (await actions.locator(".codicon-panel-restore").first().isVisible()) {
+    return true;
+  }
+  if (await actions.locator(".codicon-panel-maximize").first().isVisible()) {
+    return false;
+  }
+  throw new Error("the panel's title shows neither Maximize nor Restore Panel Size");
+}
+
+/** Maximizes the panel (to read the Problems list at once) or restores it (to use an editor). */
+async function maximizePanel(wanted) {
+  if ((await panelMaximized()) !== wanted) {
+    await runCommand("View: Toggle Maximized Panel");
+    await waitFor(`the panel to be ${wanted ? "maximized" : "restored"}`, async () => (await panelMaximized()) === wanted);
+  }
+}
+
 /**
  * The rows of the Problems panel, scrolled through (the list renders only what is visible):
  * `file:line: severity rule` per finding, the file as the panel shows it (folder/name).
  */
 async function readProblems() {
   const panel = page.locator(".markers-panel");
-  if (!(await panel.isVisible())) {
-    await runCommand("Problems: Focus on Problems View");
-    await panel.waitFor({ state: "visible", timeout: TIMEOUT });
-  }
+  // Focuses the list (opening the panel if needed), so the keys below move through it.
+  await runCommand("Problems: Focus on Problems View");
+  await panel.waitFor({ state: "visible", timeout: TIMEOUT });
+  await maximizePanel(true);
   const list = panel.locator(".monaco-list").first();
   await list.waitFor({ state: "attached", timeout: TIMEOUT });
   const rows = new Map();
-  await list.hover();
-  for (let i = 0; i < 5; i++) {
-    await page.mouse.wheel(0, -10_000);
-  }
+  // From the top, a page at a time with the keyboard (focus moves, nothing opens).
+  await page.keyboard.press("Home");
   await page.waitForTimeout(100);
   let unchanged = 0;
   for (let i = 0; i < 200 && unchanged < 3; i++) {
@@ -195,7 +240,7 @@ async function readProblems() {
       rows.set(r.index, r);
     }
     unchanged = rows.size === before ? unchanged + 1 : 0;
-    await page.mouse.wheel(0, 300);
+    await page.keyboard.press("PageDown");
     await page.waitForTimeout(100);
   }
   const ordered = [...rows.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
@@ -272,6 +317,205 @@ async function expectStatus(checked, when) {
   log(`status bar (${when}): ${text.trim()}`);
 }
 
+/** A project file's text on disk. */
+function onDisk(relative) {
+  return fs.readFileSync(path.join(project, relative), "utf8");
+}
+
+/** The texts of the rows of an open menu or list (for failure messages). */
+async function texts(locator) {
+  return (await locator.allTextContents()).map((t) => t.trim()).filter(Boolean);
+}
+
+/**
+ * 3. A quick fix chosen from the quick-fix menu (Ctrl+. on the finding: the light bulb stays
+ * hidden in headless Chromium) changes the file as its title says, and its finding goes away.
+ */
+async function expectQuickFix() {
+  const relative = "db/migration/V2__add_orders_index.sql";
+  const finding = `${relative}:1: warning require-if-not-exists`;
+  const title = "Add IF NOT EXISTS";
+  if (!checkFindings().keys.includes(finding)) {
+    throw new Error(`the fixture should have the finding ${finding}`);
+  }
+  const before = onDisk(relative);
+  const wanted = before.replace(/^CREATE INDEX /, "CREATE INDEX IF NOT EXISTS ");
+  if (wanted === before) {
+    throw new Error(`${relative} should start with CREATE INDEX: ${JSON.stringify(before)}`);
+  }
+  await openFile(relative);
+  await page.keyboard.press("Control+Home");
+  const rows = page.locator(".action-widget .monaco-list-row");
+  const item = rows.filter({ hasText: title }).first();
+  let offered = [];
+  try {
+    await waitFor(`the quick-fix menu to offer "${title}"`, async () => {
+      if (await item.isVisible()) {
+        return true;
+      }
+      // The actions come once the server has checked the open file: ask again.
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+.");
+      await item.waitFor({ state: "visible", timeout: 2_000 }).catch(() => {});
+      offered = await texts(rows);
+      return item.isVisible();
+    });
+  } catch (e) {
+    throw new Error(`${e.message}\n  the menu offered: ${offered.join(" | ") || "nothing"}`);
+  }
+  // Chosen with the keyboard, as the menu is meant to be used (a click lands on its pointer block).
+  const focused = page.locator(".action-widget .monaco-list-row.focused");
+  await waitFor(`"${title}" to be focused in the menu`, async () => {
+    if (((await focused.textContent().catch(() => "")) ?? "").includes(title)) {
+      return true;
+    }
+    await page.keyboard.press("ArrowDown");
+    return false;
+  });
+  await page.keyboard.press("Enter");
+  await runCommand("File: Save");
+  let text = before;
+  try {
+    await waitFor(`${relative} to be saved as the fix says`, async () => {
+      text = onDisk(relative);
+      return text === wanted;
+    });
+  } catch (e) {
+    throw new Error(`${e.message}\n  wanted: ${JSON.stringify(wanted)}\n  on disk: ${JSON.stringify(text)}`);
+  }
+  const after = await expectProblemsMatchCheck(`after the quick fix "${title}"`);
+  if (after.keys.includes(finding)) {
+    throw new Error(`the quick fix "${title}" left its finding: ${finding}`);
+  }
+  log(`quick fix "${title}": ${relative} changed, ${finding} gone`);
+}
+
+/**
+ * 4. "Flyway: New Migration" creates the next versioned migration in the folder's convention
+ * (the newest version plus one, zero-padded as the folder pads, a snake_case description),
+ * opens it pinned (a preview tab would be replaced by the next click) and saves it.
+ */
+async function expectNewMigration() {
+  const folder = path.join(project, "db", "migration");
+  const newest = versionedOnDisk().sort((a, b) => b.version - a.version)[0];
+  const name = `V${String(newest.version + 1).padStart(newest.raw.length, "0")}__add_orders_coupon.sql`;
+  const before = new Set(fs.readdirSync(folder));
+  await maximizePanel(false);
+  await runCommand("Flyway: New Migration");
+  const widget = page.locator(".quick-input-widget", { hasText: "Description of the new migration" });
+  await widget.waitFor({ state: "visible" });
+  const input = widget.locator(".quick-input-box input");
+  await input.fill("Add orders coupon");
+  await input.press("Enter");
+  let created = [];
+  try {
+    await waitFor(`${name} to be created`, async () => {
+      created = fs.readdirSync(folder).filter((f) => !before.has(f));
+      return created.length > 0;
+    });
+  } catch (e) {
+    throw new Error(`${e.message}\n  notifications: ${(await texts(page.locator(".notification-toast"))).join(" | ") || "-"}`);
+  }
+  if (created.length !== 1 || created[0] !== name) {
+    throw new Error(`New Migration created ${created.join(", ")}; wanted ${name}`);
+  }
+  const tab = page.locator(".tabs-container .tab.active", { hasText: name });
+  await tab.waitFor({ timeout: TIMEOUT });
+  await waitFor(`${name} to be saved (its tab not dirty)`, async () => !(await tab.evaluate((el) => el.classList.contains("dirty"))));
+  // A preview tab's label is in italics.
+  if ((await tab.locator(".monaco-icon-label.italic").count()) > 0) {
+    throw new Error(`${name} opened in a preview tab`);
+  }
+  // Saved with the file's header comment (the server's template for a project without one).
+  const text = fs.readFileSync(path.join(folder, name), "utf8");
+  if (!text.startsWith(`-- ${name}: add orders coupon, `)) {
+    throw new Error(`${name} on disk: ${JSON.stringify(text)}`);
+  }
+  // The same look sees a preview tab: a single click in the explorer opens one.
+  const other = "V010__add_orders_discount.sql";
+  await page.locator(".explorer-folders-view .monaco-list-row", { hasText: other }).first().click();
+  const preview = page.locator(".tabs-container .tab.active", { hasText: other });
+  await preview.waitFor({ timeout: TIMEOUT });
+  await waitFor(`${other} in a preview tab`, async () => (await preview.locator(".monaco-icon-label.italic").count()) > 0);
+  const checked = await expectProblemsMatchCheck("after New Migration");
+  await expectStatus(checked, "after New Migration");
+  log(`New Migration: ${name} created, opened pinned, saved`);
+}
+
+/**
+ * 5. Renaming an applied migration in the explorer: the editor asks the server first
+ * (willRenameFiles) and shows its warning; the findings then follow the rename.
+ */
+/** Renames a migration in the explorer (F2 on the file revealed there) as a user would. */
+async function renameInExplorer(from, to) {
+  await openFile(`db/migration/${from}`);
+  await runCommand("File: Reveal Active File in Explorer View");
+  const row = page.locator(".explorer-folders-view .monaco-list-row.selected", { hasText: from });
+  await row.waitFor({ state: "visible" });
+  await page.keyboard.press("F2");
+  const input = page.locator(".explorer-folders-view .monaco-inputbox input");
+  await input.waitFor({ state: "visible" });
+  await input.fill(to);
+  await input.press("Enter");
+}
+
+async function expectRenameWarning() {
+  const from = APPLIED[0];
+  const to = from.replace("create_users", "create_user_table");
+  await openFile(`db/migration/${from}`);
+  // The code lens shows the state applied-ref gives the file.
+  const lens = page.locator(".editor-instance .monaco-editor .codelens-decoration", { hasText: "applied in HEAD" });
+  await lens.first().waitFor({ state: "visible", timeout: TIMEOUT });
+  await renameInExplorer(from, to);
+  const warning = `${from} is applied (in HEAD)`;
+  const toasts = page.locator(".notifications-toasts .notification-toast");
+  try {
+    await waitFor(`the warning "${warning} …"`, () => toasts.filter({ hasText: warning }).first().isVisible());
+  } catch (e) {
+    throw new Error(`${e.message}\n  notifications: ${(await texts(toasts)).join(" | ") || "-"}`);
+  }
+  await waitFor(`${to} on disk`, () => fs.existsSync(path.join(project, "db", "migration", to)));
+  await expectProblemsMatchCheck(`after renaming ${from} to ${to}`);
+  log(`rename of applied ${from}: warning shown, findings follow`);
+}
+
+/**
+ * 6. A rename in the explorer that ends a duplicate version: V2 (a second version 2 beside
+ * V002) becomes V003, and the duplicate-version findings go.
+ */
+async function expectRenameUpdatesFindings() {
+  const from = "V2__add_orders_index.sql";
+  const to = "V003__add_orders_index.sql";
+  const duplicates = (keys) => keys.filter((k) => k.endsWith(" duplicate-version"));
+  if (duplicates(checkFindings().keys).length === 0) {
+    throw new Error(`the folder should have duplicate-version findings before renaming ${from}`);
+  }
+  await renameInExplorer(from, to);
+  await waitFor(`${to} on disk`, () => fs.existsSync(path.join(project, "db", "migration", to)));
+  const checked = await expectProblemsMatchCheck(`after renaming ${from} to ${to}`);
+  if (duplicates(checked.keys).length > 0) {
+    throw new Error(`duplicate-version findings after renaming ${from} to ${to}: ${duplicates(checked.keys).join(", ")}`);
+  }
+  log(`rename of ${from} to ${to}: the duplicate-version findings went`);
+}
+
+/**
+ * The README's screenshot: an editor with findings, the Problems panel and the status bar, once
+ * the status bar shows the folder's state as `check` sees it.
+ */
+async function screenshot() {
+  await openFile("db/migration/V013__create_audit_log.sql");
+  await runCommand("Problems: Focus on Problems View");
+  await expectStatus(checkFindings(), "for the screenshot");
+  await page.locator(".markers-panel .monaco-list-row").first().waitFor({ state: "visible" });
+  // No tooltip in the picture: the mouse rests on the editor's empty lower part.
+  await page.mouse.move(800, 400);
+  await page.waitForTimeout(1_000);
+  const shot = path.join(env.E2E_OUT, "vscode.png");
+  await page.screenshot({ path: shot });
+  log(`screenshot: ${shot} (${fs.statSync(shot).size} bytes)`);
+}
+
 async function main() {
   log(`installing ${path.basename(env.E2E_VSIX)}`);
   codeServerCli(["--install-extension", env.E2E_VSIX]);
@@ -311,14 +555,16 @@ async function main() {
   log(`code-server listening on 127.0.0.1:${port}`);
 
   browser = await chromium.launch({ executablePath: env.E2E_CHROMIUM, headless: true });
-  const context = await browser.newContext({ viewport: { width: 1600, height: 2400 } });
+  // First the README's screenshot's size (a PNG under 200 KB), then a tall window in which the
+  // maximized Problems panel lists every finding at once.
+  const context = await browser.newContext({ viewport: { width: 1120, height: 700 } });
   page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(project)}`);
   await page.locator(".monaco-workbench .part.statusbar").waitFor({ timeout: 60_000 });
   log("workbench loaded");
-  await runCommand("Problems: Focus on Problems View");
-  await runCommand("View: Toggle Maximized Panel");
+  await screenshot();
+  await page.setViewportSize({ width: 1600, height: 2400 });
 
   // 1. The Problems panel lists what `check` reports.
   const initial = await expectProblemsMatchCheck("on opening the folder");
@@ -327,6 +573,14 @@ async function main() {
   }
   // 2. The status bar: the newest version and the error count of the folder.
   await expectStatus(initial, "on opening the folder");
+  // 3. A quick fix.
+  await expectQuickFix();
+  // 4. New Migration.
+  await expectNewMigration();
+  // 5. Renaming an applied migration.
+  await expectRenameWarning();
+  // 6. A rename that ends a duplicate version.
+  await expectRenameUpdatesFindings();
 }
 
 let failed = false;
