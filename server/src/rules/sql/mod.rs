@@ -147,7 +147,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
         &mysql_add_column_rebuild::RULE,
         Check::File(mysql_add_column_rebuild::check),
     ),
-    (&mysql_add_unique::RULE, Check::File(mysql_add_unique::check)),
+    (
+        &mysql_add_unique::RULE,
+        Check::File(mysql_add_unique::check),
+    ),
     (
         &mysql_ddl_in_transaction::RULE,
         Check::File(mysql_ddl_in_transaction::check),

@@ -107,9 +107,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 let lists = super::mysql_enum_change::members(&old.spec.data_type)
                     .zip(super::mysql_enum_change::members(&column.data_type))
                     .is_some_and(|((a, _), (b, _))| a == b);
-                if old_type != new_type
-                    && !varchar_widening(&old_type, &new_type, bytes)
-                    && !lists
+                if old_type != new_type && !varchar_widening(&old_type, &new_type, bytes) && !lists
                 {
                     reasons.push(match varchar_length(&old_type).zip(varchar_length(&new_type)) {
                         Some((a, b)) if b > a => format!(

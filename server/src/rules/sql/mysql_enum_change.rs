@@ -70,10 +70,9 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
         let Some(old) = known.column(from) else {
             continue;
         };
-        let (Some((kind, before)), Some((new_kind, after))) = (
-            members(&old.spec.data_type),
-            members(&column.data_type),
-        ) else {
+        let (Some((kind, before)), Some((new_kind, after))) =
+            (members(&old.spec.data_type), members(&column.data_type))
+        else {
             continue;
         };
         if kind != new_kind {
@@ -226,12 +225,12 @@ mod tests {
         let ab = list(&["a", "b"]);
         assert_eq!(change("ENUM", &ab, &list(&["a", "b", "c"])), None);
         assert_eq!(change("ENUM", &ab, &ab), None);
-        assert!(change("ENUM", &ab, &list(&["a"]))
-            .is_some_and(|r| r.starts_with("removing 'b'")));
+        assert!(change("ENUM", &ab, &list(&["a"])).is_some_and(|r| r.starts_with("removing 'b'")));
         assert!(change("ENUM", &ab, &list(&["a", "c", "b"]))
             .is_some_and(|r| r.starts_with("inserting 'c' before the end")));
-        assert!(change("ENUM", &ab, &list(&["b", "a"]))
-            .is_some_and(|r| r.starts_with("reordering")));
+        assert!(
+            change("ENUM", &ab, &list(&["b", "a"])).is_some_and(|r| r.starts_with("reordering"))
+        );
         let many = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
         assert_eq!(change("ENUM", &many(200), &many(255)), None);
         assert!(change("ENUM", &many(255), &many(256)).is_some());

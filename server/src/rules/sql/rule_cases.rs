@@ -147,14 +147,6 @@ const CASES: &[Case] = &[
         safe: "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT, FOREIGN KEY (user_id) REFERENCES users (id)) ENGINE=InnoDB;",
         undo_of: None,
     },
-    Case {
-        rule: "mysql-column-references",
-        dialect: "mariadb",
-        settings: "server-version = \"10.5\"",
-        flagged: "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT REFERENCES users (id)) ENGINE=InnoDB;\nCREATE TABLE p2 (id BIGINT PRIMARY KEY, user_id BIGINT REFERENCES users (id)) ENGINE=InnoDB;",
-        safe: "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT REFERENCES users (id)) ENGINE=InnoDB;",
-        undo_of: None,
-    },
     case("mysql-blocking-lock", "mysql", "CREATE INDEX i ON users (email) LOCK=SHARED;", "CREATE INDEX i ON users (email) LOCK=NONE;"),
     case("mysql-blocking-lock", "mysql", "ALTER TABLE users ADD COLUMN x INT, LOCK=EXCLUSIVE;", "CREATE TABLE t (a INT) ENGINE=InnoDB;\nALTER TABLE t ADD COLUMN x INT, LOCK=EXCLUSIVE;"),
     Case {
@@ -336,6 +328,29 @@ fn every_rule_flags_its_case_and_passes_the_safe_variant() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// MariaDB 10.5 and MySQL 9.0 create the foreign key of a column-level REFERENCES.
+#[test]
+fn column_references_are_honoured_from_mariadb_10_5_and_mysql_9() {
+    let sql = "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT REFERENCES users (id)) ENGINE=InnoDB;";
+    for (dialect, settings, flagged) in [
+        ("mariadb", "server-version = \"10.5\"", false),
+        ("mariadb", "server-version = \"10.4.30\"", true),
+        ("mysql", "server-version = \"9.0\"", false),
+        ("mysql", "server-version = \"8.4\"", true),
+    ] {
+        let case = Case {
+            settings,
+            ..case("mysql-column-references", dialect, sql, "")
+        };
+        let found = rules_found(&case, sql);
+        assert_eq!(
+            found.iter().any(|r| r == case.rule),
+            flagged,
+            "{dialect} {settings}: {found:?}"
+        );
+    }
 }
 
 #[test]
