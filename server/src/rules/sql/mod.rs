@@ -271,6 +271,19 @@ pub(crate) fn table_option(
     })
 }
 
+/// A statement's words and symbols, without comments and white space, upper-cased.
+pub(crate) fn statement_words(
+    cx: &FileContext,
+    statement: &crate::sql::analysis::Statement,
+) -> Vec<String> {
+    cx.sql
+        .statement_tokens(cx.text, statement)
+        .into_iter()
+        .filter(|t| !t.is_trivia())
+        .map(|t| t.text(cx.text).to_ascii_uppercase())
+        .collect()
+}
+
 /// Every column type a script declares: `(statement, table, column, TYPE)`.
 pub(crate) fn column_types<'a>(
     cx: &'a FileContext,

@@ -206,14 +206,7 @@ fn checks_enforced(cx: &FileContext) -> bool {
 
 /// MySQL's `CHECK (…) NOT ENFORCED`: the constraint is stored, no row is checked.
 fn not_enforced(cx: &FileContext, statement: &crate::sql::analysis::Statement) -> bool {
-    let words: Vec<String> = cx
-        .sql
-        .statement_tokens(cx.text, statement)
-        .into_iter()
-        .filter(|t| !t.is_trivia())
-        .map(|t| t.text(cx.text).to_ascii_uppercase())
-        .collect();
-    words
+    super::statement_words(cx, statement)
         .windows(2)
         .any(|w| w[0] == "NOT" && w[1] == "ENFORCED")
 }

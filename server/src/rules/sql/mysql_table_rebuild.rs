@@ -57,13 +57,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if !existing_table(cx, i, table) {
             continue;
         }
-        let words: Vec<String> = cx
-            .sql
-            .statement_tokens(cx.text, statement)
-            .into_iter()
-            .filter(|t| !t.is_trivia())
-            .map(|t| t.text(cx.text).to_ascii_uppercase())
-            .collect();
+        let words = super::statement_words(cx, statement);
         let has = |pair: [&str; 2]| words.windows(2).any(|w| w[0] == pair[0] && w[1] == pair[1]);
         let mut reasons = Vec::new();
         if let Some(engine) = super::table_option(cx, statement, "ENGINE") {
