@@ -14,8 +14,9 @@ before it (`INSERT`, `UPDATE`, `DELETE`, `MERGE`, `COPY`). Seeding a table creat
 migration is not flagged.
 
 ## Why is this bad?
-On MySQL each DDL statement commits, so a failing data change leaves the schema change applied
-and the migration half done. On PostgreSQL the data change runs in the same transaction as the
+On MySQL and MariaDB each DDL statement commits implicitly (the data changes before it with
+it), so a migration that fails part-way cannot be rolled back: the schema change stays applied,
+Flyway records the migration as failed, and it must be repaired by hand before a retry. On PostgreSQL the data change runs in the same transaction as the
 DDL, holding its exclusive locks for as long as the update takes.
 
 ## Example
@@ -48,12 +49,15 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if table.as_ref().is_some_and(|t| cx.created_before(i, t)) {
             continue;
         }
-        sink.statement(
-            &RULE,
-            cx,
-            statement,
-            "This migration changes data and also the schema; put the data change in a migration of its own so each can fail and be retried on its own".to_string(),
-        );
+        let message = if cx.dialect() == crate::sql::Dialect::MySql {
+            format!(
+                "This migration changes data and also the schema; on {} each DDL statement commits implicitly, so if the file fails part-way it cannot be rolled back and stays half applied. Put the data change in a migration of its own so each can fail and be retried on its own",
+                cx.server.flavor.name()
+            )
+        } else {
+            "This migration changes data and also the schema; put the data change in a migration of its own so each can fail and be retried on its own".to_string()
+        };
+        sink.statement(&RULE, cx, statement, message);
         return;
     }
 }

@@ -14,10 +14,16 @@ mod duplicate_object;
 mod invalid_suppression;
 mod mixed_ddl_dml;
 mod multiple_tables;
+mod mysql_add_column_rebuild;
+mod mysql_add_unique;
+mod mysql_blocking_lock;
+mod mysql_column_references;
 mod mysql_copy_algorithm;
 mod mysql_ddl_in_transaction;
+mod mysql_enum_change;
 mod mysql_online_ddl;
 mod mysql_table_options;
+mod mysql_table_rebuild;
 mod prefer_bigint_key;
 mod prefer_text;
 mod prefer_timestamptz;
@@ -119,6 +125,31 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (
         &mysql_copy_algorithm::RULE,
         Check::Statement(mysql_copy_algorithm::check),
+    ),
+    // MySQL / MariaDB rules of issue 18.
+    (
+        &mysql_enum_change::RULE,
+        Check::Statement(mysql_enum_change::check),
+    ),
+    (
+        &mysql_table_rebuild::RULE,
+        Check::File(mysql_table_rebuild::check),
+    ),
+    (
+        &mysql_column_references::RULE,
+        Check::File(mysql_column_references::check),
+    ),
+    (
+        &mysql_blocking_lock::RULE,
+        Check::File(mysql_blocking_lock::check),
+    ),
+    (
+        &mysql_add_column_rebuild::RULE,
+        Check::File(mysql_add_column_rebuild::check),
+    ),
+    (
+        &mysql_add_unique::RULE,
+        Check::File(mysql_add_unique::check),
     ),
     (
         &mysql_ddl_in_transaction::RULE,
@@ -238,6 +269,19 @@ pub(crate) fn table_option(
             .trim_matches(['\'', '"', '`'])
             .to_ascii_uppercase()
     })
+}
+
+/// A statement's words and symbols, without comments and white space, upper-cased.
+pub(crate) fn statement_words(
+    cx: &FileContext,
+    statement: &crate::sql::analysis::Statement,
+) -> Vec<String> {
+    cx.sql
+        .statement_tokens(cx.text, statement)
+        .into_iter()
+        .filter(|t| !t.is_trivia())
+        .map(|t| t.text(cx.text).to_ascii_uppercase())
+        .collect()
 }
 
 /// Every column type a script declares: `(statement, table, column, TYPE)`.

@@ -14,16 +14,25 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it does
 Flags `ALTER TABLE` operations on existing tables that MySQL/MariaDB can only run by copying the
 table: changing a column's type (`MODIFY` / `CHANGE`, except widening a `VARCHAR` within the same
-length-byte size, changing only an integer's display width such as `INT` → `INT(11)`, which is
-metadata, and appending values at the end of an `ENUM` without changing its storage size, which
-MySQL 8.0 and MariaDB 10.11 do INSTANT), `CONVERT TO CHARACTER SET`, dropping the primary key without adding one, adding
-a foreign key while `foreign_key_checks` is on, or an explicit `ALGORITHM=COPY`. The schema
+length-byte size, and changing only an integer's display width such as `INT` → `INT(11)`, which is metadata;
+`ENUM` / `SET` changes are `mysql-enum-change`'s), `CONVERT TO CHARACTER SET`, dropping the
+primary key without adding one, adding a foreign key while `foreign_key_checks` is on, adding a
+`CHECK` constraint (MySQL 8.0.16+, MariaDB 10.2.1+, unless `NOT ENFORCED`), or an explicit
+`ALGORITHM=COPY`.
+
+A `VARCHAR` widened across 255 bytes is a copy: the length prefix of each value grows from one
+byte to two there. At the table's character set that is past 63 characters for utf8mb4, 85 for
+utf8mb3 and 255 for latin1 (`VARCHAR(60)` → `VARCHAR(100)` in utf8mb4 copies the table,
+`VARCHAR(100)` → `VARCHAR(200)` does not). The schema
 model supplies the old column type, and the table's character set when its `CREATE TABLE` or a
 `CONVERT TO CHARACTER SET` names one (else the server's default).
 
 ## Why is this bad?
 With ALGORITHM=COPY the table is copied row by row into a new one while concurrent writes are
-blocked: minutes to hours of downtime on a large table, and double the disk space.
+blocked: minutes to hours of downtime on a large table, and double the disk space. These are
+the operations the MySQL online DDL tables mark "In Place: No"; Atlas's MySQL table-copy
+checks and Bytebase's "column type change" rule flag them too, and gh-ost and
+pt-online-schema-change exist to run them without blocking.
 
 ## Example
 ```sql
@@ -68,6 +77,13 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             AlterAction::Algorithm(a) if a == "COPY" => {
                 reasons.push("ALGORITHM=COPY is requested".to_string())
             }
+            AlterAction::AddConstraint { constraint, .. }
+                if constraint.kind == ConstraintKind::Check
+                    && checks_enforced(cx)
+                    && !not_enforced(cx, statement) =>
+            {
+                reasons.push("adding a CHECK constraint validates every row".to_string())
+            }
             AlterAction::ConvertCharset => {
                 reasons.push("CONVERT TO CHARACTER SET rewrites every row".to_string())
             }
@@ -87,14 +103,25 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                     (normalize(&old.spec.data_type), normalize(&column.data_type));
                 let bytes = charset_bytes(known.and_then(|t| t.charset.as_deref()))
                     .unwrap_or_else(|| bytes_per_char(cx));
-                if old_type != new_type
-                    && !varchar_widening(&old_type, &new_type, bytes)
-                    && !enum_append(&old_type, &new_type)
+                // ENUM and SET changes are mysql-enum-change's.
+                let lists = super::mysql_enum_change::members(&old.spec.data_type)
+                    .zip(super::mysql_enum_change::members(&column.data_type))
+                    .is_some_and(|((a, _), (b, _))| a == b);
+                if old_type != new_type && !varchar_widening(&old_type, &new_type, bytes) && !lists
                 {
-                    reasons.push(format!(
-                        "changing {from} from {} to {}",
-                        old.spec.data_type, column.data_type
-                    ));
+                    reasons.push(match varchar_length(&old_type).zip(varchar_length(&new_type)) {
+                        Some((a, b)) if b > a => format!(
+                            "widening {from} from {} to {} crosses 255 bytes at {bytes} byte{} per character ({} characters), where the length prefix grows from one byte to two",
+                            old.spec.data_type,
+                            column.data_type,
+                            if bytes == 1 { "" } else { "s" },
+                            255 / bytes
+                        ),
+                        _ => format!(
+                            "changing {from} from {} to {}",
+                            old.spec.data_type, column.data_type
+                        ),
+                    });
                 }
             }
             _ => {}
@@ -145,33 +172,6 @@ fn normalize(data_type: &str) -> String {
     upper
 }
 
-/// `ENUM(a, b)` → `ENUM(a, b, c)`: members appended at the end, within the same storage size
-/// (one byte up to 255 members, two beyond), as normalized types.
-fn enum_append(old: &str, new: &str) -> bool {
-    let members = |t: &str| -> Option<String> {
-        Some(t.strip_prefix("ENUM(")?.strip_suffix(')')?.to_string())
-    };
-    let (Some(old), Some(new)) = (members(old), members(new)) else {
-        return false;
-    };
-    // Members are quoted strings: count the separators outside quotes.
-    let count = |list: &str| -> usize {
-        let (mut n, mut quoted) = (1, false);
-        for c in list.chars() {
-            match c {
-                '\'' => quoted = !quoted,
-                ',' if !quoted => n += 1,
-                _ => {}
-            }
-        }
-        n
-    };
-    new.len() > old.len()
-        && new.starts_with(&old)
-        && new[old.len()..].starts_with(',')
-        && (count(&old) <= 255) == (count(&new) <= 255)
-}
-
 /// Bytes per character of a character set the model knows.
 fn charset_bytes(charset: Option<&str>) -> Option<u64> {
     match charset? {
@@ -193,12 +193,32 @@ fn bytes_per_char(cx: &FileContext) -> u64 {
     }
 }
 
+/// CHECK constraints are enforced (and an added one validated by a table copy) from MySQL
+/// 8.0.16 and MariaDB 10.2.1; before, they are parsed and ignored.
+fn checks_enforced(cx: &FileContext) -> bool {
+    use crate::sql::server::Flavor;
+    match cx.server.flavor {
+        Flavor::MySql => cx.server.at_least(&[8, 0, 16]),
+        Flavor::MariaDb => cx.server.at_least(&[10, 2, 1]),
+        Flavor::Postgres => false,
+    }
+}
+
+/// MySQL's `CHECK (…) NOT ENFORCED`: the constraint is stored, no row is checked.
+fn not_enforced(cx: &FileContext, statement: &crate::sql::analysis::Statement) -> bool {
+    super::statement_words(cx, statement)
+        .windows(2)
+        .any(|w| w[0] == "NOT" && w[1] == "ENFORCED")
+}
+
+fn varchar_length(t: &str) -> Option<u64> {
+    t.strip_prefix("VARCHAR(")?.strip_suffix(')')?.parse().ok()
+}
+
 /// VARCHAR(a) → VARCHAR(b), b ≥ a, staying on the same side of 255 bytes (the length prefix
 /// grows from one byte to two there) is done in place.
 fn varchar_widening(old: &str, new: &str, bytes_per_char: u64) -> bool {
-    let length =
-        |t: &str| -> Option<u64> { t.strip_prefix("VARCHAR(")?.strip_suffix(')')?.parse().ok() };
-    match (length(old), length(new)) {
+    match (varchar_length(old), varchar_length(new)) {
         (Some(a), Some(b)) => {
             b >= a && ((a * bytes_per_char <= 255) == (b * bytes_per_char <= 255))
         }
@@ -232,22 +252,5 @@ mod tests {
         assert_ne!(normalize("BIGINT UNSIGNED"), normalize("BIGINT"));
         assert_ne!(normalize("INT"), normalize("BIGINT"));
         assert_ne!(normalize("DECIMAL(10,2)"), normalize("DECIMAL(12,2)"));
-    }
-
-    #[test]
-    fn enum_members_appended() {
-        assert!(enum_append("ENUM('A','B')", "ENUM('A','B','C')"));
-        assert!(enum_append("ENUM('A,B')", "ENUM('A,B','C')"));
-        assert!(!enum_append("ENUM('A','B')", "ENUM('C','A','B')"));
-        assert!(!enum_append("ENUM('A','B')", "ENUM('A','C')"));
-        assert!(!enum_append("ENUM('A','B')", "ENUM('A','B')"));
-        assert!(!enum_append("ENUM('A','B')", "ENUM('A','BC')"));
-        assert!(!enum_append("VARCHAR(2)", "ENUM('A','B','C')"));
-        let many = |n: usize| {
-            let list: Vec<String> = (0..n).map(|i| format!("'{i}'")).collect();
-            format!("ENUM({})", list.join(","))
-        };
-        assert!(enum_append(&many(200), &many(255)));
-        assert!(!enum_append(&many(255), &many(256)));
     }
 }

@@ -113,7 +113,69 @@ const CASES: &[Case] = &[
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY email VARCHAR(64);", "ALTER TABLE legacy MODIFY code VARCHAR(64);"),
     // Display width and ENUM members appended at the end: metadata / INSTANT, not COPY.
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE users MODIFY id INT NOT NULL AUTO_INCREMENT;", "ALTER TABLE users MODIFY id BIGINT(20) NOT NULL AUTO_INCREMENT;"),
-    case("mysql-copy-algorithm", "mysql", "ALTER TABLE shipments MODIFY state ENUM('lost', 'new', 'sent');", "ALTER TABLE shipments MODIFY state ENUM('new', 'sent', 'lost');"),
+    // ENUM changes are mysql-enum-change's, not reported twice.
+    case("mysql-copy-algorithm", "mysql", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);", "ALTER TABLE shipments MODIFY state ENUM('lost', 'new', 'sent');"),
+    case("mysql-copy-algorithm", "mysql", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0) NOT ENFORCED;"),
+    // MySQL before 8.0.16 parses a CHECK and ignores it: nothing to validate.
+    Case {
+        rule: "mysql-copy-algorithm",
+        dialect: "mysql",
+        settings: "server-version = \"8.0.15\"",
+        flagged: "ALTER TABLE users MODIFY email VARCHAR(100);",
+        safe: "ALTER TABLE orders ADD CONSTRAINT c CHECK (total >= 0);",
+        undo_of: None,
+    },
+    // MySQL/MariaDB rules of issue 18.
+    case("mysql-enum-change", "mysql", "ALTER TABLE shipments MODIFY state ENUM('lost', 'new', 'sent');", "ALTER TABLE shipments MODIFY state ENUM('new', 'sent', 'lost');"),
+    case("mysql-enum-change", "mysql", "ALTER TABLE shipments MODIFY state ENUM('new');", "ALTER TABLE shipments MODIFY state ENUM('new','sent') NOT NULL;"),
+    case("mysql-enum-change", "mysql", "ALTER TABLE shipments CHANGE state state ENUM('sent', 'new');", "CREATE TABLE s2 (state ENUM('new', 'sent')) ENGINE=InnoDB;\nALTER TABLE s2 MODIFY state ENUM('sent', 'new');"),
+    case("mysql-enum-change", "mysql", "ALTER TABLE shipments MODIFY state ENUM('new', 'lost', 'sent');", "ALTER TABLE shipments MODIFY state VARCHAR(10);"),
+    case("mysql-enum-change", "mysql", "ALTER TABLE shipments ADD COLUMN flags SET('a', 'b');\nALTER TABLE shipments MODIFY flags SET('b', 'a');", "ALTER TABLE shipments ADD COLUMN flags SET('a', 'b');\nALTER TABLE shipments MODIFY flags SET('a', 'b', 'c');"),
+    case("mysql-table-rebuild", "mysql", "ALTER TABLE users ENGINE=InnoDB;", "CREATE TABLE t (a INT) ENGINE=MyISAM;\nALTER TABLE t ENGINE=InnoDB;"),
+    case("mysql-table-rebuild", "mysql", "ALTER TABLE orders ADD COLUMN total2 DECIMAL(12, 2) GENERATED ALWAYS AS (total * 2) STORED;", "ALTER TABLE orders ADD COLUMN total2 DECIMAL(12, 2) GENERATED ALWAYS AS (total * 2) VIRTUAL;"),
+    case("mysql-table-rebuild", "mysql", "ALTER TABLE legacy ADD COLUMN seq INT NOT NULL AUTO_INCREMENT, ADD UNIQUE KEY (seq);", "ALTER TABLE legacy ADD COLUMN seq INT NOT NULL DEFAULT 0;"),
+    case("mysql-table-rebuild", "mysql", "ALTER TABLE orders DROP PRIMARY KEY, ADD PRIMARY KEY (id, user_id);", "ALTER TABLE orders ADD KEY k_user (user_id, id);"),
+    case("mysql-table-rebuild", "mysql", "ALTER TABLE orders PARTITION BY HASH (id) PARTITIONS 4;", "ALTER TABLE orders COMMENT = 'partition by customer later';"),
+    case("mysql-column-references", "mysql", "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT REFERENCES users (id)) ENGINE=InnoDB;", "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT, FOREIGN KEY (user_id) REFERENCES users (id)) ENGINE=InnoDB;"),
+    case("mysql-column-references", "mysql", "ALTER TABLE orders ADD COLUMN payer_id BIGINT REFERENCES users (id);", "ALTER TABLE orders ADD COLUMN payer_id BIGINT, ADD FOREIGN KEY (payer_id) REFERENCES users (id);"),
+    // MariaDB 10.5+ and MySQL 9.0+ create the foreign key.
+    Case {
+        rule: "mysql-column-references",
+        dialect: "mariadb",
+        settings: "server-version = \"10.4\"",
+        flagged: "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT REFERENCES users (id)) ENGINE=InnoDB;",
+        safe: "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT, FOREIGN KEY (user_id) REFERENCES users (id)) ENGINE=InnoDB;",
+        undo_of: None,
+    },
+    case("mysql-blocking-lock", "mysql", "CREATE INDEX i ON users (email) LOCK=SHARED;", "CREATE INDEX i ON users (email) LOCK=NONE;"),
+    case("mysql-blocking-lock", "mysql", "ALTER TABLE users ADD COLUMN x INT, LOCK=EXCLUSIVE;", "CREATE TABLE t (a INT) ENGINE=InnoDB;\nALTER TABLE t ADD COLUMN x INT, LOCK=EXCLUSIVE;"),
+    Case {
+        rule: "mysql-add-column-rebuild",
+        dialect: "mysql",
+        settings: "server-version = \"8.0.25\"",
+        flagged: "ALTER TABLE users ADD COLUMN x INT AFTER email;",
+        safe: "ALTER TABLE users ADD COLUMN x INT;",
+        undo_of: None,
+    },
+    Case {
+        rule: "mysql-add-column-rebuild",
+        dialect: "mysql",
+        settings: "server-version = \"5.7\"",
+        flagged: "ALTER TABLE users ADD COLUMN x INT;",
+        safe: "CREATE TABLE t (a INT) ENGINE=InnoDB;\nALTER TABLE t ADD COLUMN x INT FIRST;",
+        undo_of: None,
+    },
+    Case {
+        rule: "mysql-add-column-rebuild",
+        dialect: "mariadb",
+        settings: "server-version = \"10.3\"",
+        flagged: "ALTER TABLE users ADD COLUMN x INT FIRST;",
+        safe: "ALTER TABLE users ADD COLUMN x INT;",
+        undo_of: None,
+    },
+    case("mysql-add-unique", "mysql", "ALTER TABLE users ADD UNIQUE KEY uk_email (email);", "CREATE TABLE t (a INT) ENGINE=InnoDB;\nALTER TABLE t ADD UNIQUE KEY uk_a (a);"),
+    case("mysql-add-unique", "mysql", "CREATE UNIQUE INDEX uk_email ON users (email);", "CREATE INDEX k_email ON users (email);"),
+    case("mixed-ddl-dml", "mysql", "ALTER TABLE users ADD COLUMN x INT;\nUPDATE users SET x = 1;", "CREATE TABLE t (a INT) ENGINE=InnoDB;\nINSERT INTO t VALUES (1);"),
     case("mysql-copy-algorithm", "mysql", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);", "SET foreign_key_checks = 0;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);"),
     // A table this migration created (back-quoted, then named plainly): empty, nothing to copy.
     case("mysql-copy-algorithm", "mysql", "CREATE TABLE `Ship` (id BIGINT, user_id BIGINT) ENGINE=InnoDB;\nALTER TABLE orders ADD CONSTRAINT fk2 FOREIGN KEY (user_id) REFERENCES users (id);", "CREATE TABLE `Ship` (id BIGINT, user_id BIGINT) ENGINE=InnoDB;\nALTER TABLE Ship ADD CONSTRAINT fk2 FOREIGN KEY (user_id) REFERENCES users (id);"),
@@ -203,7 +265,7 @@ fn rules_found(case: &Case, sql: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let sql_dir = dir.path().join("sql");
     fs::create_dir(&sql_dir).unwrap();
-    let base = if case.dialect == "mysql" {
+    let base = if case.dialect != "postgres" {
         MYSQL_BASE
     } else {
         PG_BASE
@@ -266,6 +328,29 @@ fn every_rule_flags_its_case_and_passes_the_safe_variant() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// MariaDB 10.5 and MySQL 9.0 create the foreign key of a column-level REFERENCES.
+#[test]
+fn column_references_are_honoured_from_mariadb_10_5_and_mysql_9() {
+    let sql = "CREATE TABLE payment (id BIGINT PRIMARY KEY, user_id BIGINT REFERENCES users (id)) ENGINE=InnoDB;";
+    for (dialect, settings, flagged) in [
+        ("mariadb", "server-version = \"10.5\"", false),
+        ("mariadb", "server-version = \"10.4.30\"", true),
+        ("mysql", "server-version = \"9.0\"", false),
+        ("mysql", "server-version = \"8.4\"", true),
+    ] {
+        let case = Case {
+            settings,
+            ..case("mysql-column-references", dialect, sql, "")
+        };
+        let found = rules_found(&case, sql);
+        assert_eq!(
+            found.iter().any(|r| r == case.rule),
+            flagged,
+            "{dialect} {settings}: {found:?}"
+        );
+    }
 }
 
 #[test]
