@@ -13,7 +13,13 @@ pub static RULE: Rule = Rule {
         "ALTER COLUMN … TYPE usually rewrites the table under an ACCESS EXCLUSIVE lock (PostgreSQL)",
     doc: r#"## What it does
 Flags `ALTER TABLE … ALTER COLUMN … TYPE` on an existing table. Changes PostgreSQL makes without
-a rewrite (to `text`, or to a longer `varchar`) are not flagged.
+a rewrite are not flagged: `varchar` to `text` or to a longer (or unbounded) `varchar`, `text` to
+unbounded `varchar`. A change to `text` from a built-in type PostgreSQL must convert (`int`,
+`uuid`, `timestamp`, `char(n)`, …) rewrites and is flagged; from a type the schema model does not
+know, it is not claimed.
+
+Corresponds to squawk's `changing-column-type`, strong_migrations' `change_column`, and eugene's
+E5 (type change that requires a table rewrite).
 
 ## Why is this bad?
 Most type changes rewrite the table and rebuild its indexes while holding an ACCESS EXCLUSIVE
@@ -40,17 +46,25 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let AlterAction::SetType { column, data_type } = action else {
             continue;
         };
-        // Binary-compatible targets that need no rewrite.
-        if data_type == "TEXT" || (is_varchar(data_type) && widening(cx, table, column, data_type))
-        {
+        // Binary-compatible targets that need no rewrite: `text` from a string type, a longer
+        // `varchar`. To `text` from another type is flagged only when the old type is a
+        // built-in one known to need a conversion (a user type may be binary-coercible).
+        let from = if data_type == "TEXT" {
+            match old_type(cx, table, column) {
+                Some(old) if converted_to_text(&old) => format!(" from {old}"),
+                _ => continue,
+            }
+        } else if is_varchar(data_type) && widening(cx, table, column, data_type) {
             continue;
-        }
+        } else {
+            String::new()
+        };
         sink.statement(
             &RULE,
             cx,
             statement,
             format!(
-                "Changing {table}.{column} to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock; add a new column and backfill it instead"
+                "Changing {table}.{column}{from} to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock; add a new column and backfill it instead"
             ),
         );
     }
@@ -68,12 +82,7 @@ fn widening(
     column: &str,
     new_type: &str,
 ) -> bool {
-    let Some(old) = cx
-        .schema
-        .table(table)
-        .and_then(|t| t.column(column))
-        .map(|c| c.spec.data_type.clone())
-    else {
+    let Some(old) = old_type(cx, table, column) else {
         return false;
     };
     let length = |t: &str| -> Option<u64> {
@@ -85,7 +94,71 @@ fn widening(
     };
     match (length(&old), length(new_type)) {
         (Some(a), Some(b)) => b >= a,
-        (None, None) => matches!(new_type, "VARCHAR" | "CHARACTER VARYING") && is_varchar(&old),
+        (None, None) => {
+            matches!(new_type, "VARCHAR" | "CHARACTER VARYING")
+                && (is_varchar(&old) || old == "TEXT")
+        }
         _ => false,
     }
+}
+
+/// The column's type as the migrations before this one left it, when the schema model knows it.
+fn old_type(cx: &FileContext, table: &crate::sql::facts::Name, column: &str) -> Option<String> {
+    cx.schema
+        .table(table)
+        .and_then(|t| t.column(column))
+        .map(|c| c.spec.data_type.clone())
+}
+
+/// True for the built-in types whose values PostgreSQL converts (so rewrites the table) on the
+/// way to `text`: numbers, booleans, times, `uuid`, JSON, `bytea`, `name`, and `char(n)` (whose
+/// cast strips trailing blanks). `varchar` and `text` are binary-coercible to `text`.
+fn converted_to_text(old: &str) -> bool {
+    let base = old.split('(').next().unwrap_or(old).trim();
+    if base.ends_with(']') {
+        return false;
+    }
+    matches!(
+        base,
+        "SMALLINT"
+            | "INT"
+            | "INTEGER"
+            | "BIGINT"
+            | "INT2"
+            | "INT4"
+            | "INT8"
+            | "SERIAL"
+            | "BIGSERIAL"
+            | "SMALLSERIAL"
+            | "SERIAL2"
+            | "SERIAL4"
+            | "SERIAL8"
+            | "NUMERIC"
+            | "DECIMAL"
+            | "REAL"
+            | "FLOAT"
+            | "FLOAT4"
+            | "FLOAT8"
+            | "DOUBLE PRECISION"
+            | "BOOLEAN"
+            | "BOOL"
+            | "DATE"
+            | "TIMESTAMP"
+            | "TIMESTAMPTZ"
+            | "TIMESTAMP WITH TIME ZONE"
+            | "TIMESTAMP WITHOUT TIME ZONE"
+            | "TIME"
+            | "TIMETZ"
+            | "TIME WITH TIME ZONE"
+            | "TIME WITHOUT TIME ZONE"
+            | "INTERVAL"
+            | "UUID"
+            | "JSON"
+            | "JSONB"
+            | "BYTEA"
+            | "NAME"
+            | "CHAR"
+            | "CHARACTER"
+            | "BPCHAR"
+    )
 }

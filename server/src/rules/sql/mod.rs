@@ -46,6 +46,22 @@ mod unknown_column;
 mod unknown_index;
 mod unknown_table;
 mod volatile_default;
+// PostgreSQL lock and rewrite rules of issue #18.
+mod add_column_rewrite;
+mod cascade;
+mod cluster_table;
+mod drop_constraint;
+mod drop_not_null;
+mod drop_object;
+mod exclude_constraint;
+mod identifier_too_long;
+mod rename_enum_value;
+mod require_concurrent_detach;
+mod require_concurrent_refresh;
+mod require_concurrent_reindex;
+mod require_statement_timeout;
+mod vacuum_full;
+mod validate_same_migration;
 
 use super::{FileContext, Rule, Sink};
 use crate::schema::Catalog;
@@ -106,6 +122,49 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (&drop_table::RULE, Check::File(drop_table::check)),
     (&drop_database::RULE, Check::File(drop_database::check)),
     (&truncate_table::RULE, Check::File(truncate_table::check)),
+    // PostgreSQL lock and rewrite rules of issue #18.
+    (
+        &add_column_rewrite::RULE,
+        Check::File(add_column_rewrite::check),
+    ),
+    (
+        &require_concurrent_reindex::RULE,
+        Check::File(require_concurrent_reindex::check),
+    ),
+    (
+        &require_concurrent_detach::RULE,
+        Check::File(require_concurrent_detach::check),
+    ),
+    (
+        &require_concurrent_refresh::RULE,
+        Check::File(require_concurrent_refresh::check),
+    ),
+    (&vacuum_full::RULE, Check::File(vacuum_full::check)),
+    (&cluster_table::RULE, Check::File(cluster_table::check)),
+    (
+        &exclude_constraint::RULE,
+        Check::File(exclude_constraint::check),
+    ),
+    (&cascade::RULE, Check::File(cascade::check)),
+    (
+        &require_statement_timeout::RULE,
+        Check::File(require_statement_timeout::check),
+    ),
+    (
+        &validate_same_migration::RULE,
+        Check::File(validate_same_migration::check),
+    ),
+    (
+        &identifier_too_long::RULE,
+        Check::File(identifier_too_long::check),
+    ),
+    (&drop_not_null::RULE, Check::File(drop_not_null::check)),
+    (&drop_constraint::RULE, Check::File(drop_constraint::check)),
+    (&drop_object::RULE, Check::File(drop_object::check)),
+    (
+        &rename_enum_value::RULE,
+        Check::File(rename_enum_value::check),
+    ),
     (
         &require_lock_timeout::RULE,
         Check::File(require_lock_timeout::check),
@@ -373,4 +432,73 @@ pub(crate) fn flag_postgres_column_types(
             );
         }
     }
+}
+
+/// The significant tokens (no whitespace or comments) of a statement.
+pub(crate) fn significant_tokens(
+    cx: &FileContext,
+    statement: &crate::sql::analysis::Statement,
+) -> Vec<crate::sql::lexer::Token> {
+    cx.sql
+        .statement_tokens(cx.text, statement)
+        .into_iter()
+        .filter(|t| !t.is_trivia())
+        .collect()
+}
+
+/// True when statement `index` targets only objects this script made before it: the named table
+/// (or view, or index) was created by an earlier statement of the script, so it holds no rows
+/// another session could be waiting for.
+pub(crate) fn made_earlier_in_script(
+    cx: &FileContext,
+    index: usize,
+    name: &crate::sql::facts::Name,
+) -> bool {
+    use crate::sql::facts::Op;
+    cx.created_before(index, name)
+        || cx.statements().take(index).any(|(_, op)| match op {
+            Op::CreateView { name: view } => view.name == name.name,
+            Op::CreateIndex {
+                name: Some(made),
+                table,
+                ..
+            } => made.name == name.name && cx.created_before(index, table),
+            _ => false,
+        })
+}
+
+/// The object named at significant token `at` of a PostgreSQL statement (`[schema.]name`,
+/// folded as the parser folds it).
+pub(crate) fn name_in_statement(
+    cx: &FileContext,
+    tokens: &[crate::sql::lexer::Token],
+    at: usize,
+) -> Option<crate::sql::facts::Name> {
+    let refs: Vec<&crate::sql::lexer::Token> = tokens.iter().collect();
+    crate::sql::parse::name_at(cx.text, &refs, at).map(|(name, _)| name)
+}
+
+/// The comma-separated table names (each optionally followed by a column list) from significant
+/// token `at` to the end of a statement, as `VACUUM` and `ANALYZE` take them.
+pub(crate) fn tables_named_after(
+    cx: &FileContext,
+    tokens: &[crate::sql::lexer::Token],
+    mut at: usize,
+) -> Vec<crate::sql::facts::Name> {
+    let mut out = Vec::new();
+    while let Some(name) = name_in_statement(cx, tokens, at) {
+        out.push(name);
+        let mut depth = 0;
+        while let Some(t) = tokens.get(at) {
+            match t.text(cx.text) {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                "," if depth == 0 => break,
+                _ => {}
+            }
+            at += 1;
+        }
+        at += 1;
+    }
+    out
 }

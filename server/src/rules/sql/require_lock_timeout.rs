@@ -1,6 +1,6 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::Op;
+use crate::sql::facts::{AlterAction, Name, Op};
 use crate::sql::Dialect;
 
 use super::existing_table;
@@ -12,13 +12,18 @@ pub static RULE: Rule = Rule {
     summary: "Lock-taking DDL on an existing table without `SET lock_timeout` first (PostgreSQL)",
     doc: r#"## What it does
 Flags the first statement of a migration that takes a strong lock on an existing table
-(`ALTER TABLE`, non-concurrent `CREATE INDEX` / `DROP INDEX`, `DROP TABLE`, `TRUNCATE`) when no
-`SET lock_timeout` (or `SET LOCAL lock_timeout`) comes before it in the script.
+(`ALTER TABLE`, non-concurrent `CREATE INDEX` / `DROP INDEX`, `DROP TABLE`, `TRUNCATE`, and a
+foreign key from a new table, or added to one, that references an existing table: PostgreSQL
+locks the referenced table with SHARE ROW EXCLUSIVE) when no `SET lock_timeout` (or
+`SET LOCAL lock_timeout`) comes before it in the script.
 
 ## Why is this bad?
 Even an instant `ALTER TABLE` must wait for its lock. While it waits behind one long-running
 query, every other query on the table queues behind it: a brief migration becomes an outage.
 A lock timeout makes the migration fail fast instead, to be retried.
+
+Corresponds to squawk's `require-timeout-settings` (its lock timeout part) and eugene's E9
+(taking a dangerous lock without a timeout).
 
 ## Example
 ```sql
@@ -45,29 +50,74 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 return;
             }
         }
-        let locked = match op {
-            Op::AlterTable { table, .. } => Some(&**table),
-            Op::CreateIndex {
-                table,
-                concurrently: false,
-                ..
-            } => Some(&**table),
-            Op::Truncate { tables } => tables.first(),
-            Op::DropTable { names, .. } => names.first(),
-            _ => None,
-        };
-        let Some(table) = locked else { continue };
-        if !existing_table(cx, i, table) {
+        let Some(lock) = lock_taken(cx, i, op) else {
             continue;
-        }
-        sink.statement(
-            &RULE,
-            cx,
-            statement,
-            format!(
-                "This locks table {table} and may queue all its queries while it waits; start the migration with SET lock_timeout = '5s' (or another bound) so it fails fast instead"
-            ),
+        };
+        let message = format!(
+            "{lock} while it waits; start the migration with SET lock_timeout = '5s' (or another bound) so it fails fast instead"
         );
+        sink.statement(&RULE, cx, statement, message);
         return;
     }
+}
+
+/// What statement `index` locks, when it takes a strong lock on a table that existed before this
+/// script: "This locks table t and may queue …" (the caller ends the sentence).
+pub(super) fn lock_taken(cx: &FileContext, index: usize, op: &Op) -> Option<String> {
+    let locked = match op {
+        Op::AlterTable { table, .. } if existing_table(cx, index, table) => Some(&**table),
+        Op::CreateIndex {
+            table,
+            concurrently: false,
+            ..
+        } => Some(&**table),
+        Op::Truncate { tables } => tables.first(),
+        Op::DropTable { names, .. } => names.first(),
+        _ => None,
+    };
+    match locked {
+        Some(table) if existing_table(cx, index, table) => Some(format!(
+            "This locks table {table} and may queue all its queries"
+        )),
+        _ => referenced_existing_table(cx, index, op).map(|referenced| {
+            format!(
+                "This foreign key locks the existing table {referenced} (SHARE ROW EXCLUSIVE) and may queue its writes"
+            )
+        }),
+    }
+}
+
+/// A table that existed before this script and that a foreign key created by statement `index`
+/// (in a new table, or added to one) references: PostgreSQL locks it with SHARE ROW EXCLUSIVE.
+fn referenced_existing_table<'a>(cx: &FileContext, index: usize, op: &'a Op) -> Option<&'a Name> {
+    let (own, references): (&Name, Vec<&Name>) = match op {
+        Op::CreateTable {
+            table,
+            columns,
+            constraints,
+            ..
+        } => (
+            table,
+            columns
+                .iter()
+                .filter_map(|c| c.references.as_ref())
+                .chain(constraints.iter().filter_map(|c| c.references.as_ref()))
+                .collect(),
+        ),
+        Op::AlterTable { table, actions, .. } => (
+            table,
+            actions
+                .iter()
+                .filter_map(|a| match a {
+                    AlterAction::AddColumn { column, .. } => column.references.as_ref(),
+                    AlterAction::AddConstraint { constraint, .. } => constraint.references.as_ref(),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => return None,
+    };
+    references
+        .into_iter()
+        .find(|r| r.name != own.name && existing_table(cx, index, r))
 }

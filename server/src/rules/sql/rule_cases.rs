@@ -77,6 +77,10 @@ const CASES: &[Case] = &[
     case("unique-constraint-builds-index", "postgres", "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX users_email_idx;"),
     case("change-column-type", "postgres", "ALTER TABLE orders ALTER COLUMN total TYPE numeric(14, 2);", "ALTER TABLE orders ALTER COLUMN status TYPE text;"),
     case("change-column-type", "postgres", "ALTER TABLE notes ALTER COLUMN body TYPE character varying(100);", "ALTER TABLE notes ALTER COLUMN body TYPE character varying(400);"),
+    // To text: free from varchar, a rewrite from a type PostgreSQL converts (checked on a real
+    // server: char(n) -> text changes the table's file, varchar -> text does not).
+    case("change-column-type", "postgres", "ALTER TABLE orders ALTER COLUMN user_id TYPE text;", "ALTER TABLE notes ALTER COLUMN body TYPE text;"),
+    case("change-column-type", "postgres", "ALTER TABLE users ALTER COLUMN id TYPE TEXT;", "ALTER TABLE orders ALTER COLUMN status TYPE varchar;"),
     case("rename-column", "postgres", "ALTER TABLE users RENAME COLUMN name TO full_name;", "ALTER TABLE users ADD COLUMN full_name text;"),
     // The swap idiom: the renamed column was added by this migration.
     case("rename-column", "postgres", "ALTER TABLE users ADD COLUMN name_new text; ALTER TABLE users RENAME COLUMN name TO old_name;", "ALTER TABLE users ADD COLUMN name_new text; ALTER TABLE users DROP COLUMN name; ALTER TABLE users RENAME COLUMN name_new TO name;"),
@@ -92,7 +96,52 @@ const CASES: &[Case] = &[
     case("drop-table", "postgres", "DROP TABLE IF EXISTS orders;", "DROP TABLE IF EXISTS never_created;"),
     case("drop-database", "postgres", "DROP SCHEMA reporting CASCADE;", "CREATE SCHEMA reporting;"),
     case("truncate-table", "postgres", "TRUNCATE orders;", "DELETE FROM orders WHERE id = 1;"),
+    // PostgreSQL lock and rewrite rules of issue #18.
+    case("drop-not-null", "postgres", "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;", "CREATE TABLE t (a int NOT NULL); ALTER TABLE t ALTER COLUMN a DROP NOT NULL;"),
+    case("drop-constraint", "postgres", "ALTER TABLE users DROP CONSTRAINT users_pkey;", "CREATE TABLE t (a int, CONSTRAINT c CHECK (a > 0)); ALTER TABLE t DROP CONSTRAINT c;"),
+    case("drop-object", "postgres", "DROP VIEW IF EXISTS active_users;", "CREATE VIEW v AS SELECT 1 AS a; DROP VIEW v;"),
+    case("drop-object", "postgres", "DROP FUNCTION app.f(int);", "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a'; DROP FUNCTION f(int);"),
+    case("drop-object", "postgres", "DROP TYPE mood;", "DROP TABLE orders;"),
+    case("rename-enum-value", "postgres", "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine';", "ALTER TYPE mood ADD VALUE 'fine';"),
+    case("require-statement-timeout", "postgres", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;", "SET statement_timeout = '60s';\nALTER TABLE users ADD COLUMN x int;"),
+    case("exclude-constraint", "postgres", "ALTER TABLE orders ADD CONSTRAINT one_status EXCLUDE USING gist (user_id WITH =);", "CREATE TABLE b (room int, EXCLUDE USING gist (room WITH =)); ALTER TABLE b ADD EXCLUDE USING gist (room WITH =);"),
+    case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN seq bigserial;", "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN seq bigserial;"),
+    case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;", "ALTER TABLE orders ADD COLUMN n int;"),
+    case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN note text, ADD COLUMN double numeric GENERATED ALWAYS AS (total * 2) STORED;", "ALTER TABLE orders ADD COLUMN note text DEFAULT 'stored';"),
+    case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN IF NOT EXISTS \"Id\" SERIAL PRIMARY KEY;", "ALTER TABLE orders ADD COLUMN id_copy bigint;"),
+    case("require-concurrent-reindex", "postgres", "REINDEX INDEX orders_user_idx;", "REINDEX INDEX CONCURRENTLY orders_user_idx;"),
+    case("require-concurrent-reindex", "postgres", "REINDEX (VERBOSE) TABLE orders;", "CREATE TABLE t (a int); CREATE INDEX t_a ON t (a); REINDEX INDEX t_a; REINDEX TABLE t;"),
+    Case {
+        rule: "require-concurrent-reindex",
+        dialect: "postgres",
+        settings: "server-version = \"12\"",
+        flagged: "REINDEX SCHEMA public;",
+        safe: "REINDEX SYSTEM app;",
+        undo_of: None,
+    },
+    case("require-concurrent-detach-partition", "postgres", "ALTER TABLE orders DETACH PARTITION orders_2019;", "ALTER TABLE orders DETACH PARTITION orders_2019 CONCURRENTLY;"),
+    case("require-concurrent-detach-partition", "postgres", "ALTER TABLE orders DETACH PARTITION orders_2019;", "CREATE TABLE ev (a int) PARTITION BY RANGE (a); ALTER TABLE ev DETACH PARTITION ev_1;"),
+    case("require-concurrent-refresh", "postgres", "REFRESH MATERIALIZED VIEW order_totals;", "REFRESH MATERIALIZED VIEW CONCURRENTLY order_totals;"),
+    case("require-concurrent-refresh", "postgres", "REFRESH MATERIALIZED VIEW app.order_totals WITH DATA;", "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS a; REFRESH MATERIALIZED VIEW mv; REFRESH MATERIALIZED VIEW order_totals WITH NO DATA;"),
+    case("vacuum-full", "postgres", "VACUUM FULL orders;", "VACUUM orders;"),
+    case("vacuum-full", "postgres", "VACUUM (FULL, ANALYZE) orders;", "VACUUM (FULL false) orders;"),
+    case("vacuum-full", "postgres", "VACUUM FULL VERBOSE;", "CREATE TABLE t (a int); VACUUM FULL t;"),
+    case("cluster-table", "postgres", "CLUSTER orders USING orders_user_idx;", "ALTER TABLE orders CLUSTER ON orders_user_idx;"),
+    case("cluster-table", "postgres", "CLUSTER;", "CREATE TABLE t (a int); CREATE INDEX t_a ON t (a); CLUSTER t USING t_a;"),
+    case("cascade", "postgres", "DROP TABLE orders CASCADE;", "DROP TABLE orders;"),
+    case("cascade", "postgres", "TRUNCATE users CASCADE;", "TRUNCATE users RESTRICT;"),
+    case("cascade", "postgres", "ALTER TABLE users DROP COLUMN name CASCADE;", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE ON UPDATE CASCADE;"),
+    case("cascade", "postgres", "DROP FUNCTION IF EXISTS f() CASCADE;", "DROP SCHEMA reporting CASCADE;"),
+    case("identifier-too-long", "postgres", "CREATE INDEX index_orders_on_user_id_and_status_and_total_and_the_id_of_it_ab ON orders (user_id);", "CREATE INDEX index_orders_on_user_id_and_status_and_total_and_the_id_of_it_a ON orders (user_id);"),
+    case("identifier-too-long", "postgres", "ALTER TABLE users ADD COLUMN \"éééééééééééééééééééééééééééééééé\" text;", "ALTER TABLE users ADD COLUMN \"éééééééééééééééééééééééééééééééa\" text;"),
+    case("identifier-too-long", "postgres", "CREATE TABLE t (a int, CONSTRAINT a_check_constraint_whose_name_is_much_longer_than_sixty_three_bytes CHECK (a > 0));", "CREATE TABLE ${prefix}_a_table_whose_name_is_long_only_before_flyway_replaces_it (a int);"),
     case("require-lock-timeout", "postgres", "ALTER TABLE users ADD COLUMN x int;", "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN x int;"),
+    // A foreign key from a new table locks the existing table it references.
+    case("require-lock-timeout", "postgres", "CREATE TABLE t (a bigint REFERENCES users (id));", "CREATE TABLE t (a bigint PRIMARY KEY);\nCREATE TABLE t2 (b bigint REFERENCES t (a), c bigint, FOREIGN KEY (c) REFERENCES t2 (b));"),
+    case("require-lock-timeout", "postgres", "CREATE TABLE t (a bigint);\nALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES orders (id);", "SET LOCAL lock_timeout = '2s';\nCREATE TABLE t (a bigint, FOREIGN KEY (a) REFERENCES orders (id));"),
+    case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;", "ALTER TABLE orders VALIDATE CONSTRAINT c;"),
+    case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT fk;"),
+    case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;", "-- flyway:executeInTransaction=false\nALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;"),
     // A COMMIT with more work after it splits the migration; a trailing one (the deliberate
     // COMMITs of bpdm and hedera-mirror-node) and a BEGIN PostgreSQL ignores risk nothing.
     case("transaction-in-migration", "postgres", "ALTER TABLE users ADD COLUMN x int;\nCOMMIT;\nALTER TABLE users ADD COLUMN y int;", "BEGIN;\nALTER TABLE users ADD COLUMN x int;\nCOMMIT;"),
@@ -474,4 +523,44 @@ fn execute_in_transaction_false_turns_the_mixed_refusal_into_a_warning() {
         Some("executeInTransaction=false\n")
     )
     .is_empty());
+}
+
+#[test]
+fn lock_rules_wait_for_the_version_that_offers_the_remedy() {
+    // No REINDEX CONCURRENTLY before PostgreSQL 12, no DETACH … CONCURRENTLY before 14.
+    let gated = [
+        ("require-concurrent-reindex", "11", "REINDEX TABLE orders;"),
+        (
+            "require-concurrent-detach-partition",
+            "13",
+            "ALTER TABLE orders DETACH PARTITION orders_2019;",
+        ),
+    ];
+    for (rule, version, sql) in gated {
+        let mut case = case(rule, "postgres", "", "");
+        let settings = format!("server-version = \"{version}\"");
+        case.settings = Box::leak(settings.into_boxed_str());
+        assert!(
+            !rules_found(&case, sql).iter().any(|r| r == rule),
+            "{rule} on {version}"
+        );
+        let settings = format!(
+            "server-version = \"{}\"",
+            version.parse::<u32>().unwrap() + 1
+        );
+        case.settings = Box::leak(settings.into_boxed_str());
+        assert!(
+            rules_found(&case, sql).iter().any(|r| r == rule),
+            "{rule} after {version}"
+        );
+    }
+}
+
+#[test]
+fn cascade_is_not_claimed_on_mysql() {
+    // MySQL parses CASCADE on DROP TABLE and ignores it.
+    let case = case("cascade", "mysql", "", "");
+    assert!(!rules_found(&case, "DROP TABLE orders CASCADE;")
+        .iter()
+        .any(|r| r == "cascade"));
 }
