@@ -168,7 +168,7 @@ mod tests {
             files: texts
                 .iter()
                 .enumerate()
-                .map(|(i, text)| ScriptFile {
+                .map(|(i, text)| std::sync::Arc::new(ScriptFile {
                     path: format!("V{i}__x.sql").into(),
                     location: 0,
                     script: format!("V{i}__x.sql"),
@@ -178,7 +178,7 @@ mod tests {
                         text: (*text).into(),
                         checksum: 0,
                     },
-                })
+                }))
                 .collect(),
             ..MigrationSet::default()
         }
