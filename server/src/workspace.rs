@@ -293,7 +293,9 @@ impl ProjectState {
                     .set
                     .files
                     .partition_point(|f| (f.location, f.script.clone()) < key);
-                Arc::make_mut(&mut self.set).files.insert(at, Arc::new(file));
+                Arc::make_mut(&mut self.set)
+                    .files
+                    .insert(at, Arc::new(file));
                 Arc::make_mut(&mut self.sql).insert(at, None);
                 self.reindex();
                 at
