@@ -129,6 +129,7 @@ pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
     let work: Vec<(usize, &ScriptFile)> = set
         .files
         .iter()
+        .map(|f| &**f)
         .enumerate()
         .filter(|(_, f)| f.migration(analysed_kinds()).is_some() && f.text().is_some())
         .collect();
@@ -294,9 +295,8 @@ fn code_points(set: &MigrationSet, order: &[usize]) -> (HashSet<usize>, bool) {
 /// ([`crate::schema::Record`]), the final schema, and the schema before the file being edited.
 #[derive(Debug, Clone, Default)]
 pub struct RuleCache {
-    per_file: HashMap<PathBuf, FileResult>,
-    /// The apply order of the run, by path.
-    order: Vec<PathBuf>,
+    /// Per file of the set the run checked (by index in its `files`): copied as pointers.
+    per_file: Vec<Option<FileResult>>,
     /// No Java or Kotlin migration ran in it: every file's effects are in its record.
     replayable: bool,
     end: Option<Catalog>,
@@ -319,6 +319,8 @@ struct Plan {
     code_before: HashSet<usize>,
     code_after_all: bool,
     in_order: HashSet<usize>,
+    /// The files (indexes) sorted by path: findings come out in that order.
+    by_path: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -331,17 +333,25 @@ impl RuleCache {
     /// The schema before `path` as the last run left it: the snapshot taken before the edited
     /// file, or the recorded effects of the migrations before it replayed (what
     /// [`catalog_before`] computes, without analysing any statement again).
-    pub fn schema_before(&self, path: &Path, dialect: crate::sql::Dialect) -> Option<Catalog> {
-        if let Some(s) = self.edited.as_ref().filter(|s| s.path == path) {
+    /// `index` is the file's index in `set`, the set the last run checked.
+    pub fn schema_before(
+        &self,
+        set: &MigrationSet,
+        index: usize,
+        dialect: crate::sql::Dialect,
+    ) -> Option<Catalog> {
+        let path = &set.files.get(index)?.path;
+        if let Some(s) = self.edited.as_ref().filter(|s| &s.path == path) {
             return Some(s.before.clone());
         }
-        if !self.replayable {
+        if !self.replayable || self.per_file.len() != set.files.len() {
             return None;
         }
-        let pos = self.order.iter().position(|p| p == path)?;
+        let order = &self.plan.as_ref()?.order;
+        let pos = order.iter().position(|&i| i == index)?;
         let mut catalog = Catalog::new(dialect);
-        for p in &self.order[..pos] {
-            catalog.apply_effects(&self.per_file.get(p)?.record.effects);
+        for &i in &order[..pos] {
+            catalog.apply_effects(&self.per_file[i].as_ref()?.record.effects);
         }
         Some(catalog)
     }
@@ -533,11 +543,14 @@ pub fn run_rules_incremental(
             let order = apply_order(set);
             let (code_before, code_after_all) = code_points(set, &order);
             let in_order = order.iter().copied().collect();
+            let mut by_path: Vec<usize> = (0..set.files.len()).collect();
+            by_path.sort_by(|&a, &b| set.files[a].path.cmp(&set.files[b].path));
             Plan {
                 order,
                 code_before,
                 code_after_all,
                 in_order,
+                by_path,
             }
         }
     };
@@ -555,19 +568,17 @@ pub fn run_rules_incremental(
     });
     let mut per_file = std::mem::take(&mut cache.per_file);
     let old_end = cache.end.take();
-    // The same names: the same files in the same order, each with its result from the last run.
+    // The same names: the same files at the same indexes in the same order, each with its
+    // result from the last run.
     let incremental = changed_pos.is_some()
         && replayable
         && cache.replayable
         && old_end.is_some()
-        && cache.order.len() == order.len()
-        && (same_names
-            || order.iter().zip(&cache.order).all(|(&i, p)| {
-                set.files[i].path.as_os_str() == p.as_os_str() && per_file.contains_key(p)
-            }));
+        && same_names
+        && per_file.len() == set.files.len();
     // Incremental: the previous results, replaced where a file is checked again.
     if !incremental {
-        per_file = HashMap::with_capacity(set.files.len());
+        per_file = vec![None; set.files.len()];
     }
     let mut catalog = Catalog::new(server.dialect()).with_placeholders(server.placeholders.clone());
     let mut delta = Delta::default();
@@ -581,12 +592,11 @@ pub fn run_rules_incremental(
         .take()
         .filter(|s| incremental && Some(s.path.as_path()) == changed);
     for (k, &i) in order.iter().enumerate() {
-        let file = &set.files[i];
         if code_before.contains(&i) {
             catalog.forget();
         }
         let previous = if incremental {
-            per_file.get(&file.path).cloned()
+            per_file[i].clone()
         } else {
             None
         };
@@ -607,7 +617,7 @@ pub fn run_rules_incremental(
             }
         }
         for j in pending.drain(..) {
-            if let Some(prev) = per_file.get(&set.files[j].path) {
+            if let Some(prev) = &per_file[j] {
                 catalog.apply_effects(&prev.record.effects);
             }
         }
@@ -616,18 +626,16 @@ pub fn run_rules_incremental(
         }
         catalog.begin_journal();
         checked += 1;
-        let found = check_applied_file(project, set, server, sql, levels, i, &mut catalog);
+        let mut found = check_applied_file(project, set, server, sql, levels, i, &mut catalog);
         let (record, written) = catalog.end_journal();
         if let Some(prev) = &previous {
             delta.update(&catalog, &prev.record, &written);
         }
-        per_file.insert(
-            file.path.clone(),
-            FileResult {
-                findings: found.into(),
-                record: record.into(),
-            },
-        );
+        diagnostic::sort(&mut found);
+        per_file[i] = Some(FileResult {
+            findings: found.into(),
+            record: record.into(),
+        });
     }
     if !pending.is_empty() {
         // The files at the end were all reused: the previous final schema, but for the keys
@@ -658,8 +666,8 @@ pub fn run_rules_incremental(
             && Some(file.path.as_path()) != changed
             && target.is_none_or(|t| Some(set.files[t].path.as_path()) != changed);
         if untouched
-            && per_file
-                .get(&file.path)
+            && per_file[i]
+                .as_ref()
                 .is_some_and(|p| !delta.reaches(&p.record))
         {
             continue;
@@ -667,7 +675,7 @@ pub fn run_rules_incremental(
         let undo_target = target.and_then(|vi| {
             sql.get(vi)
                 .and_then(Option::as_deref)
-                .map(|s| (&set.files[vi], s))
+                .map(|s| (&*set.files[vi], s))
         });
         let lines = std::cell::OnceCell::new();
         let fcx = FileContext {
@@ -688,30 +696,22 @@ pub fn run_rules_incremental(
         let (record, _) = catalog.end_journal();
         let mut found = sink.diagnostics;
         found.retain(|d| !file_sql.is_suppressed(d.rule, d.range.start));
-        per_file.insert(
-            file.path.clone(),
-            FileResult {
-                findings: found.into(),
-                record: record.into(),
-            },
-        );
+        diagnostic::sort(&mut found);
+        per_file[i] = Some(FileResult {
+            findings: found.into(),
+            record: record.into(),
+        });
     }
-    // In apply order, then the others by index: the same order whatever was reused.
-    let rest = (0..set.files.len()).filter(|i| !in_order.contains(i));
-    for i in order.iter().copied().chain(rest) {
-        if let Some(result) = per_file.get(&set.files[i].path) {
+    // Each file's findings are sorted, and taken by path: the sort below finds them in order
+    // (and keeps equal findings in the order a sort of them all would).
+    for &i in &plan.by_path {
+        if let Some(result) = &per_file[i] {
             diagnostics.extend(result.findings.iter().cloned());
         }
     }
     diagnostic::sort(&mut diagnostics);
-    let order_paths = if incremental {
-        std::mem::take(&mut cache.order)
-    } else {
-        order.iter().map(|&i| set.files[i].path.clone()).collect()
-    };
     *cache = RuleCache {
         per_file,
-        order: order_paths,
         replayable,
         end: Some(catalog.clone()),
         edited: changed
@@ -735,7 +735,7 @@ fn names_hash(set: &MigrationSet) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     set.files.len().hash(&mut h);
-    for file in set.files.iter().chain(&set.code) {
+    for file in set.files.iter().map(|f| &**f).chain(&set.code) {
         // The path is the location's folder joined with the script.
         (file.location, &file.script).hash(&mut h);
     }

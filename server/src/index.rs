@@ -112,7 +112,9 @@ pub struct WalkProblem {
 /// All files of one project, in a deterministic order (location, then script path).
 #[derive(Debug, Clone, Default)]
 pub struct MigrationSet {
-    pub files: Vec<ScriptFile>,
+    /// Shared per file, so that a copy of the list (an editor's snapshot, a re-check's copy)
+    /// copies pointers and an edit copies only the file it changes.
+    pub files: Vec<std::sync::Arc<ScriptFile>>,
     /// Java and Kotlin migrations (valid `V…__…` / `R__…` class names, [`Content::Code`]), kept
     /// apart from `files`: they share the version sequence (duplicates, gaps, order, `info`) but
     /// no SQL or naming rule reads them.
@@ -128,6 +130,7 @@ impl MigrationSet {
     ) -> impl Iterator<Item = (&'a ScriptFile, &'a ResourceName)> + 'a {
         self.files
             .iter()
+            .map(|f| &**f)
             .filter_map(move |f| f.migration(kinds).map(|n| (f, n)))
     }
 
@@ -138,6 +141,7 @@ impl MigrationSet {
     ) -> impl Iterator<Item = (&'a ScriptFile, &'a ResourceName)> + 'a {
         self.files
             .iter()
+            .map(|f| &**f)
             .chain(&self.code)
             .filter_map(move |f| f.migration(kinds).map(|n| (f, n)))
     }
@@ -234,9 +238,9 @@ pub fn index_project(project: &Project) -> MigrationSet {
     set.code.retain(|f| seen_code.insert(f.path.clone()));
     set.code
         .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
-    set.files = read_all(pending, &project.config);
-    set.files
-        .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
+    let mut files = read_all(pending, &project.config);
+    files.sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
+    set.files = files.into_iter().map(std::sync::Arc::new).collect();
     set
 }
 

@@ -170,13 +170,15 @@ mod tests {
         MigrationSet {
             files: names
                 .iter()
-                .map(|n| ScriptFile {
-                    path: n.into(),
-                    location: 0,
-                    script: n.to_string(),
-                    file_name: n.to_string(),
-                    class: parser.classify(n),
-                    content: Content::NotRead,
+                .map(|n| {
+                    std::sync::Arc::new(ScriptFile {
+                        path: n.into(),
+                        location: 0,
+                        script: n.to_string(),
+                        file_name: n.to_string(),
+                        class: parser.classify(n),
+                        content: Content::NotRead,
+                    })
                 })
                 .collect(),
             ..MigrationSet::default()

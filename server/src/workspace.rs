@@ -171,8 +171,10 @@ impl ProjectState {
     /// when it is the file being edited, else the recorded effects of the files before it
     /// (replayed from their statements when a Java migration makes effects unknown).
     pub fn schema_before(&self, index: usize) -> Catalog {
-        let path = &self.set.files[index].path;
-        match self.rule_cache.schema_before(path, self.server.dialect()) {
+        match self
+            .rule_cache
+            .schema_before(&self.set, index, self.server.dialect())
+        {
             Some(catalog) => catalog,
             None => engine::catalog_before(&self.set, &self.sql, index),
         }
@@ -190,7 +192,7 @@ impl ProjectState {
     }
 
     pub fn file(&self, path: &Path) -> Option<&ScriptFile> {
-        self.file_index(path).map(|i| &self.set.files[i])
+        self.file_index(path).map(|i| &*self.set.files[i])
     }
 
     /// Diagnostics of one file.
@@ -278,7 +280,7 @@ impl ProjectState {
         let existed = self.file_index(path).is_some();
         let index = match self.file_index(path) {
             Some(i) => {
-                Arc::make_mut(&mut self.set).files[i].content = content;
+                Arc::make_mut(&mut Arc::make_mut(&mut self.set).files[i]).content = content;
                 i
             }
             None => {
@@ -291,7 +293,9 @@ impl ProjectState {
                     .set
                     .files
                     .partition_point(|f| (f.location, f.script.clone()) < key);
-                Arc::make_mut(&mut self.set).files.insert(at, file);
+                Arc::make_mut(&mut self.set)
+                    .files
+                    .insert(at, Arc::new(file));
                 Arc::make_mut(&mut self.sql).insert(at, None);
                 self.reindex();
                 at

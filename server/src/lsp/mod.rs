@@ -209,7 +209,12 @@ impl Backend {
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
             snapshot,
         );
-        drop(old); // after the write lock is released (freeing a model can take a while)
+        // Freed after the write lock is released, on a blocking thread: freeing a model can
+        // take a while, and the state lock is held here.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(move || drop(old))),
+            Err(_) => drop(old),
+        }
     }
 
     /// Waits (at most `limit`) until no whole reload is walking the folders.

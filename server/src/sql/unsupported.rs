@@ -168,16 +168,18 @@ mod tests {
             files: texts
                 .iter()
                 .enumerate()
-                .map(|(i, text)| ScriptFile {
-                    path: format!("V{i}__x.sql").into(),
-                    location: 0,
-                    script: format!("V{i}__x.sql"),
-                    file_name: format!("V{i}__x.sql"),
-                    class: Classified::NotSql,
-                    content: Content::Text {
-                        text: (*text).into(),
-                        checksum: 0,
-                    },
+                .map(|(i, text)| {
+                    std::sync::Arc::new(ScriptFile {
+                        path: format!("V{i}__x.sql").into(),
+                        location: 0,
+                        script: format!("V{i}__x.sql"),
+                        file_name: format!("V{i}__x.sql"),
+                        class: Classified::NotSql,
+                        content: Content::Text {
+                            text: (*text).into(),
+                            checksum: 0,
+                        },
+                    })
                 })
                 .collect(),
             ..MigrationSet::default()

@@ -359,7 +359,7 @@ mod tests {
         for (v, variant) in variants.iter().enumerate() {
             let mut set = (*state.set).clone();
             for (i, file) in set.files.iter_mut().enumerate() {
-                file.content = variant(i);
+                std::sync::Arc::make_mut(file).content = variant(i);
             }
             assert_eq!(names_only(&set), original, "contents variant {v}");
         }
