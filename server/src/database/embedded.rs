@@ -621,7 +621,9 @@ impl Embedded {
             .env_remove("MYSQL_PWD");
         let kept = Kept::spawn(command, account, &dir, libc::SIGKILL)?;
         embedded.server = Some(kept);
-        let ready = || socket.exists();
+        // Ready when the socket accepts a connection: the file exists from bind() on, and a
+        // connection before listen() is refused (seen under load).
+        let ready = || std::os::unix::net::UnixStream::connect(&socket).is_ok();
         if let Some(kept) = &embedded.server {
             wait_until(kept, Duration::from_secs(60), "MariaDB", &log, ready)?;
         }
