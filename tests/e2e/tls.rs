@@ -997,15 +997,63 @@ fn mysql_packet(stream: &mut std::net::TcpStream, sequence: u8, payload: &[u8]) 
     stream.write_all(&packet).unwrap();
 }
 
-/// Reads one MySQL protocol packet; its sequence id.
-fn mysql_read(stream: &mut std::net::TcpStream) -> u8 {
+/// Reads one MySQL protocol packet: its sequence id and payload.
+fn mysql_read(stream: &mut std::net::TcpStream) -> (u8, Vec<u8>) {
     use std::io::Read;
     let mut header = [0u8; 4];
     stream.read_exact(&mut header).unwrap();
     let length = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
     let mut payload = vec![0u8; length];
     stream.read_exact(&mut payload).unwrap();
-    header[3]
+    (header[3], payload)
+}
+
+/// The 20-byte scramble every scripted handshake sends.
+const SCRAMBLE: &[u8; 20] = b"abcdefghijklmnopqrst";
+
+/// A protocol-10 handshake from a server of `version` whose default plugin is `plugin`, without
+/// TLS: CLIENT_LONG_PASSWORD | FOUND_ROWS | LONG_FLAG | CONNECT_WITH_DB | PROTOCOL_41 |
+/// TRANSACTIONS | SECURE_CONNECTION | MULTI_STATEMENTS | MULTI_RESULTS | PLUGIN_AUTH |
+/// PLUGIN_AUTH_LENENC_CLIENT_DATA.
+fn mysql_handshake(stream: &mut std::net::TcpStream, version: &str, plugin: &str) {
+    let capabilities: u32 = 0x1
+        | 0x2
+        | 0x4
+        | 0x8
+        | 0x200
+        | 0x2000
+        | 0x8000
+        | 0x1_0000
+        | 0x2_0000
+        | 0x8_0000
+        | 0x20_0000;
+    let mut hello = vec![10u8];
+    hello.extend_from_slice(version.as_bytes());
+    hello.push(0);
+    hello.extend_from_slice(&7u32.to_le_bytes());
+    hello.extend_from_slice(&SCRAMBLE[..8]);
+    hello.push(0);
+    hello.extend_from_slice(&(capabilities as u16).to_le_bytes());
+    hello.push(0x21);
+    hello.extend_from_slice(&2u16.to_le_bytes());
+    hello.extend_from_slice(&((capabilities >> 16) as u16).to_le_bytes());
+    hello.push(21);
+    hello.extend_from_slice(&[0u8; 10]);
+    hello.extend_from_slice(&SCRAMBLE[8..]);
+    hello.push(0);
+    hello.extend_from_slice(plugin.as_bytes());
+    hello.push(0);
+    mysql_packet(stream, 0, &hello);
+}
+
+/// An ERR packet (1045, SQLSTATE 28000) carrying `message`: how a scripted peer tells the test
+/// what it saw, since it answers no query.
+fn mysql_error(stream: &mut std::net::TcpStream, sequence: u8, message: &str) {
+    let mut err = vec![0xff];
+    err.extend_from_slice(&1045u16.to_le_bytes());
+    err.extend_from_slice(b"#28000");
+    err.extend_from_slice(message.as_bytes());
+    mysql_packet(stream, sequence, &err);
 }
 
 /// A MariaDB handshake (protocol 10, no TLS offered, `mysql_native_password` first), then, after
@@ -1013,34 +1061,8 @@ fn mysql_read(stream: &mut std::net::TcpStream) -> u8 {
 /// `IDENTIFIED VIA pam` (`dialog`) or with a clear-text plugin.
 fn mysql_switching_to(plugin: &'static str) -> u16 {
     scripted_peer(move |stream| {
-        // CLIENT_LONG_PASSWORD | FOUND_ROWS | LONG_FLAG | CONNECT_WITH_DB | PROTOCOL_41 |
-        // TRANSACTIONS | SECURE_CONNECTION | MULTI_STATEMENTS | MULTI_RESULTS | PLUGIN_AUTH |
-        // PLUGIN_AUTH_LENENC_CLIENT_DATA.
-        let capabilities: u32 = 0x1
-            | 0x2
-            | 0x4
-            | 0x8
-            | 0x200
-            | 0x2000
-            | 0x8000
-            | 0x1_0000
-            | 0x2_0000
-            | 0x8_0000
-            | 0x20_0000;
-        let mut hello = vec![10u8];
-        hello.extend_from_slice(b"5.5.5-10.11.19-MariaDB\0");
-        hello.extend_from_slice(&7u32.to_le_bytes());
-        hello.extend_from_slice(b"abcdefgh\0");
-        hello.extend_from_slice(&(capabilities as u16).to_le_bytes());
-        hello.push(0x21);
-        hello.extend_from_slice(&2u16.to_le_bytes());
-        hello.extend_from_slice(&((capabilities >> 16) as u16).to_le_bytes());
-        hello.push(21);
-        hello.extend_from_slice(&[0u8; 10]);
-        hello.extend_from_slice(b"ijklmnopqrst\0");
-        hello.extend_from_slice(b"mysql_native_password\0");
-        mysql_packet(stream, 0, &hello);
-        let answer = mysql_read(stream);
+        mysql_handshake(stream, "5.5.5-10.11.19-MariaDB", "mysql_native_password");
+        let (answer, _) = mysql_read(stream);
         let mut switch = vec![0xfe];
         switch.extend_from_slice(plugin.as_bytes());
         switch.push(0);
@@ -1068,6 +1090,126 @@ fn mysql_unsupported_authentication_plugins_are_one_line_naming_them() {
         let err = try_connect(&url, "someone", MY_ENCRYPTED).unwrap_err();
         one_line_without_secrets(&err);
         assert!(err.contains(expected), "{plugin}: {err}");
+    }
+}
+
+/// The client's answer to the handshake (HandshakeResponse41): its user and auth response.
+fn mysql_login(payload: &[u8]) -> (String, Vec<u8>) {
+    let rest = &payload[32..];
+    let end = rest.iter().position(|&b| b == 0).unwrap();
+    let user = String::from_utf8_lossy(&rest[..end]).into_owned();
+    let length = rest[end + 1] as usize;
+    (user, rest[end + 2..end + 2 + length].to_vec())
+}
+
+/// MySQL 8's `caching_sha2_password` scramble of `password`: SHA256(p) XOR
+/// SHA256(SHA256(SHA256(p)) || scramble), as the server computes it to compare.
+fn caching_sha2_scramble(password: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let stage1 = Sha256::digest(password.as_bytes());
+    let stage2 = Sha256::digest(stage1);
+    let stage3 = Sha256::new()
+        .chain_update(stage2)
+        .chain_update(SCRAMBLE)
+        .finalize();
+    stage1
+        .iter()
+        .zip(stage3.iter())
+        .map(|(a, b)| a ^ b)
+        .collect()
+}
+
+/// A MySQL 8.0 server whose user authenticates with `caching_sha2_password` (its default since
+/// 8.0.4). `cached`: the server holds the password hash in its cache, so the scramble alone
+/// decides (fast authentication); otherwise it asks for full authentication, which over a
+/// connection without TLS is the RSA exchange: the client asks for the server's public key and
+/// sends the password, XORed with the scramble, RSA-OAEP-encrypted — decrypted here with the
+/// `openssl` program and the key it made. The peer then reports what it verified in an error
+/// packet (it answers no query, so a login cannot complete).
+fn mysql8_caching_sha2(cached: bool) -> u16 {
+    let dir = tempfile::tempdir().unwrap();
+    let openssl = |dir: &Path, args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl program");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    openssl(dir.path(), &["genrsa", "-out", "server.key", "2048"]);
+    let public_key = openssl(dir.path(), &["rsa", "-in", "server.key", "-pubout"]);
+    scripted_peer(move |stream| {
+        mysql_handshake(stream, "8.0.36", "caching_sha2_password");
+        let (sequence, login) = mysql_read(stream);
+        let (user, scramble) = mysql_login(&login);
+        assert_eq!(user, "app8");
+        if scramble != caching_sha2_scramble(PASSWORD) {
+            return mysql_error(stream, sequence + 1, "peer: the scramble does not match");
+        }
+        if cached {
+            mysql_packet(stream, sequence + 1, &[0x01, 0x03]);
+            return mysql_error(stream, sequence + 2, "peer: fast authentication verified");
+        }
+        mysql_packet(stream, sequence + 1, &[0x01, 0x04]);
+        let (sequence, request) = mysql_read(stream);
+        assert_eq!(
+            request,
+            [0x02],
+            "the client must ask for the public key (no TLS here)"
+        );
+        let mut key = vec![0x01];
+        key.extend_from_slice(&public_key);
+        mysql_packet(stream, sequence + 1, &key);
+        let (sequence, encrypted) = mysql_read(stream);
+        std::fs::write(dir.path().join("password.bin"), &encrypted).unwrap();
+        let decrypted = openssl(
+            dir.path(),
+            &[
+                "pkeyutl",
+                "-decrypt",
+                "-inkey",
+                "server.key",
+                "-in",
+                "password.bin",
+                "-pkeyopt",
+                "rsa_padding_mode:oaep",
+            ],
+        );
+        let password: Vec<u8> = decrypted
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ SCRAMBLE[i % SCRAMBLE.len()])
+            .collect();
+        let expected = [PASSWORD.as_bytes(), b"\0"].concat();
+        let verdict = if password == expected {
+            "peer: RSA full authentication verified"
+        } else {
+            "peer: the RSA-encrypted password does not match"
+        };
+        mysql_error(stream, sequence + 1, verdict);
+    })
+}
+
+/// Issue #15: MySQL 8's default authentication (`caching_sha2_password`), both ways a server
+/// takes it without TLS: the fast path and the RSA public-key exchange. No MySQL 8 server can
+/// be installed on the test machines (Debian ships MariaDB), so a scripted peer plays its part
+/// of the protocol and checks what the real driver sends.
+#[test]
+fn mysql8_caching_sha2_password_fast_and_rsa_authentication() {
+    for (cached, expected) in [
+        (true, "peer: fast authentication verified"),
+        (false, "peer: RSA full authentication verified"),
+    ] {
+        let port = mysql8_caching_sha2(cached);
+        let url = format!("jdbc:mysql://127.0.0.1:{port}/app?sslMode=DISABLED");
+        let err = try_connect(&url, "app8", MY_ENCRYPTED).unwrap_err();
+        one_line_without_secrets(&err);
+        assert!(err.contains(expected), "cached={cached}: {err}");
     }
 }
 
