@@ -206,11 +206,25 @@ impl ProjectState {
     /// Sets a file's text (an editor's unsaved buffer, or a new file), and re-checks; a text over
     /// `max-analysis-size` is checksummed, not analysed, as on disk.
     /// Returns false when the path is in none of this project's locations.
+    ///
+    /// While the file's bytes on disk are not valid in its encoding, that finding stays and the
+    /// buffer is not analysed: an editor shows such bytes decoded (lossily, or in an encoding it
+    /// guessed), but Flyway reads the disk and fails on it. A disk read that finds valid text
+    /// (after a save) ends it ([`Self::disk_encoding_invalid`]).
     pub fn set_text(&mut self, path: &Path, text: &str) -> bool {
+        if self.disk_encoding_invalid(path) {
+            return true;
+        }
         let encoding = crate::index::script_encoding(path, self.project.config.flyway.encoding);
         let limit = self.project.config.tool.max_analysis_size();
         let content = content_from_buffer(text, encoding, limit);
         self.upsert(path, content)
+    }
+
+    /// Whether `path`'s content is bytes on disk that are not valid in its encoding.
+    pub fn disk_encoding_invalid(&self, path: &Path) -> bool {
+        self.file(path)
+            .is_some_and(|f| matches!(f.content, Content::InvalidEncoding { .. }))
     }
 
     /// What to read to take `path` from disk again: taken under a lock, read without it

@@ -893,6 +893,66 @@ fn buffers_over_the_analysis_limit_are_not_analysed() {
     client.shutdown();
 }
 
+/// Issue #14: bytes on disk that are not valid UTF-8 keep their `invalid-encoding` finding while
+/// the file is open (the editor shows them decoded, Flyway reads the disk), whatever the buffer
+/// holds, until a save makes the disk valid; then the buffer is checked.
+#[test]
+fn disk_encoding_finding_stays_while_open_until_a_save_fixes_the_disk() {
+    let dir = project();
+    let sql = dir.path().join("db/migration");
+    let v5 = sql.join("V5__latin1.sql");
+    std::fs::write(&v5, b"select 'caf\xe9';\n").unwrap();
+    let mut client = Client::start(dir.path());
+    client.diagnostics_until(&v5, |d| rules(d) == ["invalid-encoding"]);
+    // Opened as an editor shows it (U+FFFD for the bad byte), then edited.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v5), "languageId": "sql", "version": 1,
+               "text": "select 'caf\u{FFFD}';\n"}}),
+    );
+    let edited = "ALTER TABLE users DROP COLUMN email;\n";
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&v5), "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    // The publish for the edited version still says what the disk holds.
+    let target = uri(&v5);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut backlog = std::mem::take(&mut client.backlog).into_iter();
+    let published = loop {
+        let message = match backlog.next() {
+            Some(message) => message,
+            None => client
+                .receive(deadline)
+                .expect("no publish for version 2 of V5"),
+        };
+        if message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == target
+            && message["params"]["version"] == 2
+        {
+            break message["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+        }
+    };
+    assert_eq!(rules(&published), ["invalid-encoding"]);
+    // Saved as UTF-8: the disk is valid, and the buffer is what is checked.
+    std::fs::write(&v5, edited).unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&v5)}}),
+    );
+    let fixed = client.diagnostics_until(&v5, |d| {
+        !d.is_empty() && !rules(d).contains(&"invalid-encoding".to_string())
+    });
+    assert!(
+        rules(&fixed).contains(&"drop-column".to_string()),
+        "{fixed:?}"
+    );
+    client.shutdown();
+}
+
 #[test]
 fn robustness_rapid_changes_deleted_files_and_bad_bytes() {
     let dir = project();

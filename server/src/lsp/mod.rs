@@ -370,12 +370,17 @@ impl Backend {
                     state.workspace.projects[p].remove(path);
                 }
             }
+            // An open document's disk is read only while its bytes there are not valid in
+            // their encoding: that finding is about the disk (see `Project::set_text`).
             changed
                 .into_iter()
-                .filter(|path| !self.documents.contains_key(path))
                 .filter_map(|path| {
                     let p = state.workspace.project_for(&path)?;
-                    Some((path.clone(), state.workspace.projects[p].disk_read(&path)))
+                    let project = &state.workspace.projects[p];
+                    if self.documents.contains_key(&path) && !project.disk_encoding_invalid(&path) {
+                        return None;
+                    }
+                    Some((path.clone(), project.disk_read(&path)))
                 })
                 .collect()
         };
@@ -388,15 +393,35 @@ impl Backend {
         .await
         .unwrap_or_default();
         let mut state = self.state.lock().await;
+        let mut buffers_again = Vec::new();
         for (path, file) in read {
+            let Some(p) = state.workspace.project_for(&path) else {
+                continue;
+            };
+            let project = &mut state.workspace.projects[p];
             if self.documents.contains_key(&path) {
-                continue; // opened meanwhile: the buffer wins
+                // The buffer wins, except over a disk whose bytes are still not valid.
+                let still_invalid = matches!(
+                    &file,
+                    Some(Some(f)) if matches!(f.content, crate::index::Content::InvalidEncoding { .. })
+                );
+                if !project.disk_encoding_invalid(&path) {
+                    continue;
+                }
+                project.apply_disk_read(&path, file);
+                if !still_invalid {
+                    buffers_again.push(path);
+                }
+                continue;
             }
-            if let Some(p) = state.workspace.project_for(&path) {
-                state.workspace.projects[p].apply_disk_read(&path, file);
-            }
+            project.apply_disk_read(&path, file);
         }
         self.publish_all(&mut state).await;
+        drop(state);
+        // Valid on disk now (saved): the open buffer is what is analysed again.
+        for path in buffers_again {
+            self.check_document(&path, None).await;
+        }
     }
 
     /// Publishes the findings of every file that changed since the last publish, and clears
@@ -976,6 +1001,8 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         if let Some(path) = path_of(&params.text_document.uri) {
+            // A save may have made the disk's bytes valid (read only while they are not).
+            self.reload_from_disk(vec![path.clone()]).await;
             self.refresh_databases(Some(path));
         }
     }
