@@ -395,6 +395,25 @@ fn edits_to_applied_migrations_fail_against_a_git_reference() {
         "{}",
         out.stdout
     );
+    // Renamed to another description (Flyway matches history rows to files by version):
+    // MigrationInfoImpl's description mismatch. Only the padding changed: the same migration.
+    fs::remove_file(dir.path().join("sql/V2__add_email.sql")).unwrap();
+    let renamed = dir.path().join("sql/V2__add_email_address.sql");
+    fs::write(&renamed, "ALTER TABLE users ADD COLUMN email text;\n").unwrap();
+    let out = run_in(dir.path(), &["check", "--applied-ref", "HEAD"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("sql/V2__add_email_address.sql:1:1: error[applied-migration-edited] Migration description mismatch for migration version 2: applied (in HEAD) as V2__add_email.sql, resolved locally \"add email address\""),
+        "{}",
+        out.stdout
+    );
+    fs::rename(&renamed, dir.path().join("sql/V002__add_email.sql")).unwrap();
+    let out = run_in(dir.path(), &["check", "--applied-ref", "HEAD"]);
+    assert!(
+        !out.stdout.contains("applied-migration-edited"),
+        "{}",
+        out.stdout
+    );
     // An unknown reference is a usage error.
     let out = run_in(dir.path(), &["check", "--applied-ref", "no-such-branch"]);
     assert_eq!(out.code, 3);

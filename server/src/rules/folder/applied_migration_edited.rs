@@ -1,5 +1,6 @@
 use crate::config::Level;
-use crate::naming::Kind;
+use crate::history::Applied;
+use crate::naming::{Classified, Kind, ResourceName};
 use crate::rules::{FolderContext, Rule, Sink};
 
 pub static RULE: Rule = Rule {
@@ -11,7 +12,9 @@ pub static RULE: Rule = Rule {
 When flyway-lsp knows which migrations are applied (from the configured database's
 `flyway_schema_history`, or from `[flyway-lsp] applied-ref`, e.g. `"origin/main"`, or
 `--applied-ref` on the command line), flags a versioned or baseline
-migration whose Flyway checksum differs from the applied one.
+migration whose Flyway checksum differs from the applied one, or (applied in a git reference)
+that was renamed to another description: Flyway matches the history to files by version, so
+`validate` then fails with "Migration description mismatch".
 
 ## Why is this bad?
 Databases that ran the migration keep the old checksum in `flyway_schema_history`. Flyway's
@@ -33,26 +36,70 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
     if cx.applied.is_empty() {
         return;
     }
+    // Files applied in a git reference that are no longer at their path: Flyway matches history
+    // rows to files by version, so a file renamed to another description is still that
+    // migration (a database's history is validated by `database-validate` instead).
+    let here: std::collections::HashSet<&std::path::Path> =
+        cx.set.files.iter().map(|f| f.path.as_path()).collect();
+    let moved: Vec<(ResourceName, &Applied)> = cx
+        .applied
+        .files
+        .iter()
+        .filter(|(path, applied)| applied.text.is_some() && !here.contains(path.as_path()))
+        .filter_map(|(path, applied)| {
+            let name = path.file_name()?.to_str()?;
+            match cx.parser.classify(name) {
+                Classified::Named(n)
+                    if n.is_valid() && matches!(n.kind, Kind::Versioned | Kind::Baseline) =>
+                {
+                    Some((n, applied))
+                }
+                _ => None,
+            }
+        })
+        .collect();
     for (file, name) in cx.set.migrations(&[Kind::Versioned, Kind::Baseline]) {
-        let applied = cx.applied.get(&file.path);
-        let (Some(applied), Some(current)) = (applied, file.checksum()) else {
+        let (applied, applied_name) = match cx.applied.get(&file.path) {
+            Some(applied) => (applied, None),
+            None => match moved
+                .iter()
+                .find(|(n, _)| n.kind == name.kind && n.version == name.version)
+            {
+                Some((n, applied)) => (*applied, Some(n)),
+                None => continue,
+            },
+        };
+        let Some(current) = file.checksum() else {
             continue;
         };
-        if applied.checksum == current {
-            continue;
-        }
         let version = name
             .version
             .as_ref()
             .map(|v| v.raw().to_string())
             .unwrap_or_default();
-        sink.file(
-            &RULE,
-            file,
-            format!(
-                "Migration checksum mismatch for migration version {version}: applied (in {}) {}, resolved locally {current}. Flyway validate will fail; restore the applied text and put the change in a new migration",
-                applied.source, applied.checksum
-            ),
-        );
+        // Flyway's order (MigrationInfoImpl.validate): the checksum first, then the description.
+        if applied.checksum != current {
+            sink.file(
+                &RULE,
+                file,
+                format!(
+                    "Migration checksum mismatch for migration version {version}: applied (in {}) {}, resolved locally {current}. Flyway validate will fail; restore the applied text and put the change in a new migration",
+                    applied.source, applied.checksum
+                ),
+            );
+        } else if let Some(applied_name) =
+            applied_name.filter(|n| n.description() != name.description())
+        {
+            sink.file(
+                &RULE,
+                file,
+                format!(
+                    "Migration description mismatch for migration version {version}: applied (in {}) as {}, resolved locally \"{}\". Flyway validate will fail; keep the applied name, or run flyway repair on every database that applied it",
+                    applied.source,
+                    applied_name.file_name,
+                    name.description()
+                ),
+            );
+        }
     }
 }
