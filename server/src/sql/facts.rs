@@ -287,6 +287,11 @@ pub enum Op {
     Vacuum,
     Reindex {
         concurrently: bool,
+        /// `SCHEMA`, `DATABASE` or `SYSTEM`: PostgreSQL refuses these in a transaction block.
+        whole: bool,
+        /// Flyway's PostgreSQL parser runs it outside a transaction: only
+        /// `REINDEX [VERBOSE] SCHEMA|DATABASE|SYSTEM`, without an options list.
+        flyway_outside: bool,
     },
     /// Anything else (GRANT, COMMENT, CREATE EXTENSION, …); the first key words for messages.
     Other {

@@ -1276,9 +1276,23 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
     {
         let op = match w(0) {
             "VACUUM" => Op::Vacuum,
-            "REINDEX" => Op::Reindex {
-                concurrently: has("CONCURRENTLY"),
-            },
+            "REINDEX" => {
+                // REINDEX [ ( options ) ] [ VERBOSE ] { INDEX | TABLE | SCHEMA | DATABASE |
+                // SYSTEM } [ CONCURRENTLY ] name
+                let options = sig.get(1).is_some_and(|t| t.text(source) == "(");
+                let kind = (1..words.len())
+                    .map(w)
+                    .find(|k| matches!(*k, "INDEX" | "TABLE" | "SCHEMA" | "DATABASE" | "SYSTEM"))
+                    .unwrap_or("");
+                let whole = matches!(kind, "SCHEMA" | "DATABASE" | "SYSTEM");
+                Op::Reindex {
+                    concurrently: has("CONCURRENTLY"),
+                    whole,
+                    flyway_outside: whole
+                        && !options
+                        && (w(1) == kind || (w(1) == "VERBOSE" && w(2) == kind)),
+                }
+            }
             _ => other(source, sig),
         };
         return Some((op, true));

@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     summary: "Non-transactional statement (CONCURRENTLY, VACUUM, …) mixed with others, or forced into a transaction: Flyway or PostgreSQL refuses it",
     doc: r#"## What it does
 Flags statements that PostgreSQL cannot run inside a transaction (`CREATE/DROP INDEX
-CONCURRENTLY`, `REINDEX CONCURRENTLY`, `VACUUM`) when the same migration also has ordinary
+CONCURRENTLY`, `REINDEX SCHEMA/DATABASE/SYSTEM`, `VACUUM`) when the same migration also has ordinary
 statements (including `SET` and `DO`), unless Flyway's `mixed` setting is on or the script sets
 `executeInTransaction`; and when the script forces a transaction with `executeInTransaction=true`.
 With `executeInTransaction=false` (in `V1__x.sql.conf` or a `-- flyway:executeInTransaction=false`
@@ -25,6 +25,11 @@ with "Detected both transactional and non-transactional statements within the sa
 the whole script without a transaction: a failure half-way leaves the statements before it
 applied and the migration failed. Forced into a transaction, PostgreSQL fails with "CREATE INDEX
 CONCURRENTLY cannot run inside a transaction block".
+
+Flyway's PostgreSQL parser (`PostgreSQLParser`) recognises `REINDEX [VERBOSE] SCHEMA | DATABASE |
+SYSTEM` as non-transactional, not `REINDEX INDEX/TABLE … CONCURRENTLY` nor a REINDEX with an
+options list: those run in the migration's transaction and PostgreSQL refuses them, unless the
+script sets `executeInTransaction=false`. They are flagged too.
 
 ## Example
 ```sql
@@ -53,8 +58,29 @@ fn non_transactional(op: &Op) -> Option<&'static str> {
         Op::DropIndex {
             concurrently: true, ..
         } => Some("DROP INDEX CONCURRENTLY"),
-        Op::Reindex { concurrently: true } => Some("REINDEX CONCURRENTLY"),
+        Op::Reindex {
+            flyway_outside: true,
+            ..
+        } => Some("REINDEX SCHEMA, DATABASE or SYSTEM"),
         Op::Vacuum => Some("VACUUM"),
+        _ => None,
+    }
+}
+
+/// A REINDEX PostgreSQL refuses in a transaction block that Flyway's parser does not detect
+/// (`REINDEX INDEX|TABLE … CONCURRENTLY`, any REINDEX with an options list `( … )` that is
+/// concurrent or of a schema, database or system): Flyway runs it in the migration's transaction.
+fn reindex_forced_into_transaction(op: &Op) -> Option<&'static str> {
+    match op {
+        Op::Reindex {
+            flyway_outside: false,
+            concurrently,
+            whole,
+        } if *concurrently || *whole => Some(if *concurrently {
+            "REINDEX … CONCURRENTLY"
+        } else {
+            "REINDEX SCHEMA, DATABASE or SYSTEM"
+        }),
         _ => None,
     }
 }
@@ -62,6 +88,21 @@ fn non_transactional(op: &Op) -> Option<&'static str> {
 pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.dialect() != Dialect::Postgres {
         return;
+    }
+    if cx.sql.script_config.execute_in_transaction != Some(false) {
+        for (statement, what) in cx
+            .statements()
+            .filter_map(|(s, op)| reindex_forced_into_transaction(op).map(|what| (s, what)))
+        {
+            sink.statement(
+                &RULE,
+                cx,
+                statement,
+                format!(
+                    "{what} cannot run inside a transaction block, and Flyway runs this one inside the migration's transaction (its PostgreSQL parser runs only `REINDEX [VERBOSE] SCHEMA|DATABASE|SYSTEM` and `CREATE/DROP INDEX CONCURRENTLY` without one): PostgreSQL refuses it. Give it a migration of its own with executeInTransaction=false (in its .sql.conf file or a `-- flyway:executeInTransaction=false` line)"
+                ),
+            );
+        }
     }
     let non_tx: Vec<_> = cx
         .statements()

@@ -53,7 +53,8 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if !matches!(
             op,
             Op::Reindex {
-                concurrently: false
+                concurrently: false,
+                ..
             }
         ) {
             continue;

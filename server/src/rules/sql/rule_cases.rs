@@ -61,6 +61,9 @@ const CASES: &[Case] = &[
     case("require-concurrent-index", "postgres", "CREATE TABLE orders_new (id bigint); DROP TABLE orders; ALTER TABLE orders_new RENAME TO orders; CREATE INDEX i ON users (email);", "CREATE TABLE orders_new (id bigint); DROP TABLE orders; ALTER TABLE orders_new RENAME TO orders; CREATE INDEX i ON orders (id);"),
     case("require-concurrent-index-drop", "postgres", "DROP INDEX orders_user_idx;", "DROP INDEX CONCURRENTLY orders_user_idx;"),
     case("concurrently-in-transaction", "postgres", "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON users (email);", "CREATE INDEX CONCURRENTLY i ON users (email);"),
+    // PostgreSQLParser runs only `REINDEX [VERBOSE] SCHEMA|DATABASE|SYSTEM` outside a transaction.
+    case("concurrently-in-transaction", "postgres", "REINDEX TABLE CONCURRENTLY users;", "-- flyway:executeInTransaction=false\nREINDEX TABLE CONCURRENTLY users;"),
+    case("concurrently-in-transaction", "postgres", "REINDEX (VERBOSE) SCHEMA public;", "REINDEX SCHEMA public;"),
     case("add-column-not-null-without-default", "postgres", "ALTER TABLE users ADD COLUMN a int NOT NULL;", "ALTER TABLE users ADD COLUMN a int NOT NULL DEFAULT 0;"),
     // MySQL fills numbers and strings with 0 and '' (documented, nothing at risk: zstack ran 37
     // of these); only the zero date is at risk.
