@@ -12,6 +12,7 @@ pub mod database;
 pub mod diagnostic;
 pub mod engine;
 pub mod fixes;
+pub mod fuzzing;
 pub mod history;
 pub mod index;
 pub mod lsp;

@@ -17,6 +17,7 @@ mod fix_proof;
 mod fixtures;
 mod folders;
 mod formats;
+mod fuzz_replay;
 mod hostile_files;
 mod lsp;
 mod lsp_transport;

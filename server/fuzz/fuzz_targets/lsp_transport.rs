@@ -9,5 +9,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    flyway_lsp::lsp::transport::check_stream(data);
+    flyway_lsp::fuzzing::lsp_transport(data);
 });
