@@ -1,5 +1,6 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
+use crate::sql::analysis::Statement;
 use crate::sql::facts::{AlterAction, Name, Op};
 use crate::sql::Dialect;
 
@@ -44,21 +45,32 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.dialect() != Dialect::Postgres || cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        if let Op::Set { name, .. } = op {
-            if name.ends_with("lock_timeout") {
-                return;
-            }
-        }
-        let Some(lock) = lock_taken(cx, i, op) else {
-            continue;
-        };
+    if let Some((statement, lock)) = first_lock_before_setting(cx, "lock_timeout") {
         let message = format!(
             "{lock} while it waits; start the migration with SET lock_timeout = '5s' (or another bound) so it fails fast instead"
         );
         sink.statement(&RULE, cx, statement, message);
-        return;
     }
+}
+
+/// The script's first statement that takes a strong lock on an existing table ([`lock_taken`]),
+/// unless a `SET` of `setting` (`lock_timeout`, `statement_timeout`, schema-qualified or not)
+/// comes before it.
+pub(super) fn first_lock_before_setting<'a>(
+    cx: &'a FileContext,
+    setting: &str,
+) -> Option<(&'a Statement, String)> {
+    for (i, (statement, op)) in cx.statements().enumerate() {
+        if let Op::Set { name, .. } = op {
+            if name.ends_with(setting) {
+                return None;
+            }
+        }
+        if let Some(lock) = lock_taken(cx, i, op) {
+            return Some((statement, lock));
+        }
+    }
+    None
 }
 
 /// What statement `index` locks, when it takes a strong lock on a table that existed before this

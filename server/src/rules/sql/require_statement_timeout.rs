@@ -1,9 +1,8 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
-use crate::sql::facts::Op;
 use crate::sql::Dialect;
 
-use super::require_lock_timeout::lock_taken;
+use super::require_lock_timeout::first_lock_before_setting;
 
 pub static RULE: Rule = Rule {
     id: "require-statement-timeout",
@@ -46,15 +45,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.dialect() != Dialect::Postgres || cx.is_undo() {
         return;
     }
-    for (i, (statement, op)) in cx.statements().enumerate() {
-        if let Op::Set { name, .. } = op {
-            if name.ends_with("statement_timeout") {
-                return;
-            }
-        }
-        let Some(lock) = lock_taken(cx, i, op) else {
-            continue;
-        };
+    if let Some((statement, lock)) = first_lock_before_setting(cx, "statement_timeout") {
         sink.statement(
             &RULE,
             cx,
@@ -63,6 +54,5 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 "{lock}, and nothing bounds how long it holds the lock once granted; start the migration with SET statement_timeout = '…' sized for it so it fails instead of blocking"
             ),
         );
-        return;
     }
 }
