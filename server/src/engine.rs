@@ -678,6 +678,7 @@ pub fn run_rules_incremental(
                 .map(|s| (&*set.files[vi], s))
         });
         let lines = std::cell::OnceCell::new();
+        let tokens = rules::StatementTokens::for_file(file_sql);
         let fcx = FileContext {
             project,
             file,
@@ -688,6 +689,7 @@ pub fn run_rules_incremental(
             schema: &catalog,
             undo_target,
             lines: &lines,
+            tokens: &tokens,
         };
         let mut sink = Sink::new(levels);
         catalog.begin_journal();
@@ -803,6 +805,7 @@ fn check_applied_file(
     let mut sink = Sink::new(levels);
     // Positions of this file's findings: line starts indexed once, on the first finding.
     let lines = std::cell::OnceCell::new();
+    let tokens = rules::StatementTokens::for_file(file_sql);
     // A context over the schema as it stands; rebuilt as statements change it (it only holds
     // references, so this costs nothing, unlike cloning the catalog).
     macro_rules! context {
@@ -817,6 +820,7 @@ fn check_applied_file(
                 schema: $catalog,
                 undo_target: None,
                 lines: &lines,
+                tokens: &tokens,
             }
         };
     }

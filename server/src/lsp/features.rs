@@ -86,8 +86,8 @@ fn describe_table(catalog: &Catalog, table: &crate::schema::Table) -> Option<Str
         ));
     }
     let indexes: Vec<String> = catalog
-        .indexes()
-        .filter(|i| i.table == catalog.folded(&table.name.name))
+        .indexes_on(&catalog.folded(&table.name.name))
+        .into_iter()
         .map(|i| format!("`{}` ({})", i.name, i.columns.join(", ")))
         .collect();
     if !indexes.is_empty() {

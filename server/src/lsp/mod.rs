@@ -721,34 +721,42 @@ impl Backend {
     }
 
     /// Starts the server's own watcher ([`poll`]) for a client without file watching: a look
-    /// each [`poll::INTERVAL`] (off the async threads), the changes taken as file events; it
-    /// ends on `shutdown`.
+    /// every [`poll::pause_after`] (off the async threads, and so is the comparison with the
+    /// last look), the changes taken as file events; it ends on `shutdown`.
     fn start_polling(&self) {
         let backend = self.clone_handle();
         let mut stopping = self.stopping.subscribe();
         tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(poll::INTERVAL);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut pause = poll::INTERVAL;
             let mut last: Option<(poll::Watched, poll::Seen)> = None;
             loop {
                 tokio::select! {
-                    _ = ticker.tick() => {}
+                    _ = tokio::time::sleep(pause) => {}
                     _ = stopping.wait_for(|stop| *stop) => return,
                 }
                 let watched = backend.watched().await;
                 let folders = watched.clone();
-                let Ok(now) = tokio::task::spawn_blocking(move || poll::scan(&folders)).await
+                // The last look goes to the blocking thread and comes back with the new one.
+                let previous = last.take();
+                let Ok((now, compared, took)) = tokio::task::spawn_blocking(move || {
+                    let started = std::time::Instant::now();
+                    let now = poll::scan(&folders);
+                    let compared = previous
+                        .filter(|(before_watched, _)| *before_watched == folders)
+                        .map(|(_, before)| poll::changes(&before, &now));
+                    (now, compared, started.elapsed())
+                })
+                .await
                 else {
                     continue;
                 };
+                pause = poll::pause_after(took);
                 // The first look, or one after the locations changed (a reload, which read
                 // everything), is compared with what the model holds: files made or removed
                 // while the folders were walked are not lost.
-                let changed = match &last {
-                    Some((before_watched, before)) if *before_watched == watched => {
-                        poll::changes(before, &now)
-                    }
-                    _ => {
+                let changed = match compared {
+                    Some(changed) => changed,
+                    None => {
                         let known = backend.known_files().await;
                         poll::unknown(&now, &known, &watched)
                     }

@@ -1,15 +1,24 @@
 //! A server-side watcher for clients that cannot register `workspace/didChangeWatchedFiles`
 //! (Neovim 0.7): the migration locations and the roots' settings files are looked at once a
-//! second (file names, sizes and modification times; nothing is read), and what changed —
-//! created, edited, renamed, deleted — goes through the same path as a client's file events.
+//! second, less often on a very large folder ([`pause_after`]): file names, sizes and
+//! modification times; nothing is read. What changed — created, edited, renamed, deleted —
+//! goes through the same path as a client's file events.
 //! It sleeps between looks (no busy loop) and ends on `shutdown`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// How often the folders are looked at: changes are seen within two of these.
+/// How often the folders are looked at, at most: changes are seen within two of these on a
+/// folder that takes a moment to look at.
 pub(super) const INTERVAL: Duration = Duration::from_secs(1);
+
+/// The pause before the next look, after one that took `took`: [`INTERVAL`], or longer on a
+/// folder so large that looking at it takes more than a twentieth of that (a look costs then
+/// at most 5 % of one core, so the watcher never competes with checks and requests).
+pub(super) fn pause_after(took: Duration) -> Duration {
+    INTERVAL.max(took * 20)
+}
 
 /// The settings files whose change reloads everything.
 pub(super) const SETTINGS_FILES: &[&str] = &[
@@ -123,6 +132,15 @@ pub(super) fn unknown(now: &Seen, known: &BTreeSet<PathBuf>, watched: &Watched) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slow_look_waits_twenty_times_as_long() {
+        assert_eq!(pause_after(Duration::from_millis(3)), INTERVAL);
+        assert_eq!(
+            pause_after(Duration::from_millis(200)),
+            Duration::from_secs(4)
+        );
+    }
 
     #[test]
     fn migration_names_count_in_any_case_and_with_configured_suffixes() {

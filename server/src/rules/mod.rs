@@ -179,6 +179,27 @@ pub struct FileContext<'a> {
     pub undo_target: Option<(&'a ScriptFile, &'a SqlFile)>,
     /// Line starts of `text`, built on the first finding and shared by the contexts of one file.
     pub lines: &'a std::cell::OnceCell<LineIndex>,
+    /// Significant tokens of each statement of `sql`, lexed on first use and shared by the
+    /// contexts of one file (see [`FileContext::significant_tokens`]).
+    pub tokens: &'a StatementTokens,
+}
+
+/// The significant tokens (no whitespace or comments) of a file's statements, each lexed once
+/// per check of the file however many rules read it.
+#[derive(Debug, Default)]
+pub struct StatementTokens {
+    per_statement: Vec<std::cell::OnceCell<Vec<crate::sql::lexer::Token>>>,
+}
+
+impl StatementTokens {
+    /// Room for the statements of `sql`.
+    pub fn for_file(sql: &SqlFile) -> StatementTokens {
+        StatementTokens {
+            per_statement: std::iter::repeat_with(std::cell::OnceCell::new)
+                .take(sql.statements.len())
+                .collect(),
+        }
+    }
 }
 
 impl FileContext<'_> {
@@ -212,6 +233,33 @@ impl FileContext<'_> {
             .created_tables
             .iter()
             .any(|(name, &first)| first < index && name.to_lowercase() == table.name.to_lowercase())
+    }
+
+    /// The significant tokens (no whitespace or comments) of `statement`: lexed once per check
+    /// of the file when it is one of its statements.
+    pub fn significant_tokens(
+        &self,
+        statement: &Statement,
+    ) -> std::borrow::Cow<'_, [crate::sql::lexer::Token]> {
+        let lex = || {
+            self.sql
+                .statement_tokens(self.text, statement)
+                .into_iter()
+                .filter(|t| !t.is_trivia())
+                .collect::<Vec<_>>()
+        };
+        let start = statement.range().start;
+        let cached = self
+            .sql
+            .statements
+            .binary_search_by_key(&start, |s| s.range().start)
+            .ok()
+            .filter(|&i| self.sql.statements[i].range() == statement.range())
+            .and_then(|i| self.tokens.per_statement.get(i));
+        match cached {
+            Some(cell) => std::borrow::Cow::Borrowed(cell.get_or_init(lex).as_slice()),
+            None => std::borrow::Cow::Owned(lex()),
+        }
     }
 
     /// The first line of a statement, as the range to underline.

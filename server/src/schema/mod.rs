@@ -428,6 +428,19 @@ impl Catalog {
         self.indexes.values().map(|i| &**i)
     }
 
+    /// The indexes on `table` (a folded name, as [`Index::table`] holds), in key order.
+    pub fn indexes_on(&self, table: &str) -> Vec<&Index> {
+        let mut found: Vec<&Index> = self
+            .indexes
+            .values_unordered()
+            .filter(|i| i.table == table)
+            .map(|i| &**i)
+            .collect();
+        // In key order, as [`Self::indexes`] gives them.
+        found.sort_by_cached_key(|i| fold(self.fold, &i.name).into_owned());
+        found
+    }
+
     /// Whether the model can vouch that `name` does not exist: a replayed statement dropped it
     /// or renamed it away, and nothing since may have brought it back.
     pub fn surely_missing_table(&self, name: &Name) -> bool {

@@ -106,25 +106,36 @@ impl<V> Journal<V> {
     }
 }
 
-/// How many chunks a [`Tracked`] map is cut into, by a hash of the key.
-const CHUNKS: usize = 64;
+impl Part {
+    /// How many chunks a [`Tracked`] map of this part is cut into, by a hash of the key. A
+    /// change after a copy copies one chunk: the collections that grow with the folder (a
+    /// large project has tens of thousands of tables and hundreds of thousands of indexes) are
+    /// cut finely, so that a re-check copies a few hundred entries per key it changes, not
+    /// thousands; the small ones coarsely, as a whole read visits every chunk.
+    fn chunks(self) -> usize {
+        match self {
+            Part::Tables | Part::Indexes => 1024,
+            _ => 16,
+        }
+    }
+}
 
 type Chunk<V> = Arc<BTreeMap<Arc<str>, V>>;
 
-/// The chunk a key lives in (FNV-1a: the same in every process).
-fn chunk_of(key: &str) -> usize {
+/// The chunk a key lives in, of `chunks` (FNV-1a: the same in every process).
+fn chunk_of(key: &str, chunks: usize) -> usize {
     let mut h: u32 = 0x811c_9dc5;
     for b in key.bytes() {
         h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
     }
-    (h as usize) % CHUNKS
+    (h as usize) % chunks
 }
 
 /// A map from folded names, journaled per key. Its methods mirror `BTreeMap`'s (iteration in
 /// key order too).
 ///
-/// Shared between clones (a catalog snapshot costs a pointer copy), and cut into [`CHUNKS`]
-/// chunks by a hash of the key, each shared on its own: the first change of a key after a
+/// Shared between clones (a catalog snapshot costs a pointer copy), and cut into chunks
+/// ([`Part::chunks`]) by a hash of the key, each shared on its own: the first change of a key after a
 /// clone copies the list of chunks (pointers) and the one chunk the key is in, with its keys
 /// shared, so a re-check's copies of a large catalog cost what they change, not its size.
 #[derive(Debug, Clone)]
@@ -192,23 +203,24 @@ impl<V: Clone> Tracked<V> {
     pub fn new(part: Part) -> Self {
         Tracked {
             part,
-            chunks: Self::empty(),
+            chunks: Self::empty(part),
             journal: Journal::default(),
         }
     }
 
-    fn empty() -> Arc<Vec<Chunk<V>>> {
+    fn empty(part: Part) -> Arc<Vec<Chunk<V>>> {
         let empty: Chunk<V> = Arc::new(BTreeMap::new());
-        Arc::new(vec![empty; CHUNKS])
+        Arc::new(vec![empty; part.chunks()])
     }
 
     fn chunk(&self, key: &str) -> &BTreeMap<Arc<str>, V> {
-        &self.chunks[chunk_of(key)]
+        &self.chunks[chunk_of(key, self.chunks.len())]
     }
 
     /// The chunk of `key`, to change: copied first if shared.
     fn chunk_mut(&mut self, key: &str) -> &mut BTreeMap<Arc<str>, V> {
-        Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[chunk_of(key)])
+        let at = chunk_of(key, self.chunks.len());
+        Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at])
     }
 
     fn read(&self, key: &str) {
@@ -289,6 +301,13 @@ impl<V: Clone> Tracked<V> {
         Merged::new(&self.chunks).map(|(_, v)| v)
     }
 
+    /// Every value, in no particular order: cheaper than [`Self::values`] (no merge of the
+    /// chunks), for a search whose results are few and sorted after.
+    pub fn values_unordered(&self) -> impl Iterator<Item = &V> {
+        self.whole_read();
+        self.chunks.iter().flat_map(|chunk| chunk.values())
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
         self.whole_read();
         Merged::new(&self.chunks).map(|(k, v)| (&**k, v))
@@ -302,7 +321,7 @@ impl<V: Clone> Tracked<V> {
     pub fn clear(&mut self) {
         self.journal.with(|log| log.whole_write = true);
         if !self.chunks.iter().all(|c| c.is_empty()) {
-            self.chunks = Self::empty();
+            self.chunks = Self::empty(self.part);
         }
     }
 
@@ -442,7 +461,7 @@ mod tests {
             .zip(tracked.chunks.iter())
             .filter(|(a, b)| Arc::ptr_eq(a, b))
             .count();
-        assert_eq!(shared, CHUNKS - 1);
+        assert_eq!(shared, tracked.chunks.len() - 1);
         assert_ne!(copy, tracked);
         copy.put("t1", tracked.peek("t1").copied());
         assert_eq!(copy, tracked);

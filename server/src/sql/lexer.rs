@@ -66,6 +66,14 @@ impl Placeholders {
             Placeholders::Custom { prefix, suffix } => (&**prefix, &**suffix),
             Placeholders::Off { .. } => return None,
         };
+        // Called at every byte the lexer reads: most bytes are ruled out by the first one.
+        if prefix
+            .as_bytes()
+            .first()
+            .is_some_and(|first| source.as_bytes().get(i) != Some(first))
+        {
+            return None;
+        }
         let rest = source.get(i..)?.strip_prefix(prefix)?;
         let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
         let close = line.find(suffix)?;

@@ -435,15 +435,11 @@ pub(crate) fn flag_postgres_column_types(
 }
 
 /// The significant tokens (no whitespace or comments) of a statement.
-pub(crate) fn significant_tokens(
-    cx: &FileContext,
+pub(crate) fn significant_tokens<'c>(
+    cx: &'c FileContext,
     statement: &crate::sql::analysis::Statement,
-) -> Vec<crate::sql::lexer::Token> {
-    cx.sql
-        .statement_tokens(cx.text, statement)
-        .into_iter()
-        .filter(|t| !t.is_trivia())
-        .collect()
+) -> std::borrow::Cow<'c, [crate::sql::lexer::Token]> {
+    cx.significant_tokens(statement)
 }
 
 /// True when statement `index` targets only objects this script made before it: the named table
