@@ -4,6 +4,7 @@
 //! `## Why is this bad?`, `## Example`, `## Use instead`); `flyway-lsp rules`, the README rule
 //! table and editor hovers all come from it.
 
+pub mod clause;
 pub mod folder;
 pub mod sql;
 
@@ -222,6 +223,19 @@ impl FileContext<'_> {
             .find(['\n', '\r'])
             .map_or(range.end, |i| range.start + i);
         TextRange::new(range.start, end)
+    }
+
+    /// The part of `statement` that `pattern` finds in its tokens (see [`clause`]: e.g.
+    /// `ALTER [COLUMN] {} SET NOT NULL` with the column's name), else its first line.
+    pub fn clause(&self, statement: &Statement, pattern: &str, names: &[&str]) -> TextRange {
+        clause::find(
+            self.text,
+            self.dialect(),
+            self.sql.statement_tokens(self.text, statement),
+            pattern,
+            names,
+        )
+        .unwrap_or_else(|| self.head(statement))
     }
 
     /// The range of the first significant token of `statement` matching `keyword`.
