@@ -11,7 +11,10 @@
 //! - `…`: any tokens of the same clause; at the end of a pattern, the rest of the clause;
 //! - `<expr>`: an expression: the tokens up to the end of the clause or to a column
 //!   constraint's key word at its own nesting level (`NOT`, `NULL`, `CONSTRAINT`, …);
-//! - `@`: the range starts at the next part (else at the pattern's first token);
+//! - `(`, `,` and other punctuation: that character;
+//! - `@`: the range starts at the next part (else at the pattern's first token), and the
+//!   clause is the one of the next token (`( @ {} …`: a column definition);
+//! - `^`: the next token begins its clause (it follows `(` or `,`, or begins the statement);
 //! - `|` between patterns: alternatives, tried in order.
 //!
 //! A clause is what lies between commas at one nesting level of parentheses: an action of an
@@ -19,6 +22,7 @@
 //! of the clause it starts in.
 
 use crate::diagnostic::TextRange;
+use crate::sql::facts::{AlterAction, ConstraintKind, ConstraintSpec};
 use crate::sql::lexer::{Token, TokenKind};
 use crate::sql::Dialect;
 
@@ -52,6 +56,7 @@ enum Part<'p> {
     Gap,
     Expression,
     Start,
+    ClauseStart,
 }
 
 fn parse(pattern: &str) -> Vec<Part<'_>> {
@@ -73,6 +78,7 @@ fn parse(pattern: &str) -> Vec<Part<'_>> {
             "…" => parts.push(Part::Gap),
             "<expr>" => parts.push(Part::Expression),
             "@" => parts.push(Part::Start),
+            "^" => parts.push(Part::ClauseStart),
             _ => match word.strip_prefix('[') {
                 Some(rest) => match rest.strip_suffix(']') {
                     Some(only) => parts.push(Part::Optional(vec![only])),
@@ -116,8 +122,14 @@ impl Tokens<'_> {
         i
     }
 
+    /// A key word, or (for a pattern word that is not a word) that punctuation.
     fn keyword(&self, i: usize, word: &str) -> bool {
-        self.tokens[i].is_keyword(self.text, word)
+        let t = &self.tokens[i];
+        if word.starts_with(|c: char| c.is_alphabetic()) {
+            t.is_keyword(self.text, word)
+        } else {
+            t.kind == TokenKind::Punct && t.text(self.text) == word
+        }
     }
 
     /// The index after a name starting at `i` whose last part is `name`.
@@ -162,7 +174,13 @@ impl Tokens<'_> {
         };
         match part {
             Part::Word(word) => {
-                if self.ends_clause(i, depth) || !self.keyword(i, word) {
+                // A punctuation word (`(`, `,`) may be the clause's own boundary.
+                let outside = if word.starts_with(|c: char| c.is_alphabetic()) {
+                    self.ends_clause(i, depth)
+                } else {
+                    i >= self.tokens.len() || self.depth[i] < depth
+                };
+                if outside || !self.keyword(i, word) {
                     return None;
                 }
                 self.matches(rest, names, i + 1, depth, start)
@@ -187,11 +205,13 @@ impl Tokens<'_> {
             }
             Part::Expression => {
                 let mut at = i;
-                while !self.ends_clause(at, depth)
-                    && !(self.depth[at] == depth
-                        && at > i
-                        && EXPRESSION_ENDS.iter().any(|w| self.keyword(at, w)))
-                {
+                let ends = |at: usize| {
+                    self.ends_clause(at, depth)
+                        || (at > i
+                            && self.depth[at] == depth
+                            && EXPRESSION_ENDS.iter().any(|w| self.keyword(at, w)))
+                };
+                while !ends(at) {
                     at += 1;
                 }
                 if at == i {
@@ -199,9 +219,99 @@ impl Tokens<'_> {
                 }
                 self.matches(rest, names, at, depth, start)
             }
-            Part::Start => self.matches(rest, names, i, depth, Some(i)),
+            // The clause is now the one the next token is in (`( @ {} …`: a column
+            // definition inside the parentheses).
+            Part::Start if i < self.tokens.len() => {
+                self.matches(rest, names, i, self.depth[i], Some(i))
+            }
+            Part::Start => None,
+            Part::ClauseStart => {
+                let first = i == 0 || self.punct(i - 1, "(") || self.punct(i - 1, ",");
+                if !first {
+                    return None;
+                }
+                self.matches(rest, names, i, depth, start)
+            }
         }
     }
+}
+
+/// The pattern that finds a column's definition (by its name) in `CREATE TABLE` or
+/// `ALTER TABLE … ADD / CHANGE / MODIFY` (or its new type: `ALTER COLUMN … TYPE`).
+pub const COLUMN_DEFINITION: &str =
+    "ALTER [COLUMN] {} [SET DATA] TYPE …|ADD [COLUMN] [IF NOT EXISTS] {} …|CHANGE [COLUMN] … {} …|MODIFY [COLUMN] {} …|^ {} …";
+
+/// The pattern and names that find the clause of one `ALTER TABLE` action, when its tokens
+/// can tell it from the statement's other actions.
+pub fn alter_action(action: &AlterAction) -> Option<(&'static str, Vec<&str>)> {
+    use AlterAction as A;
+    Some(match action {
+        A::AddColumn { column, .. } => (
+            "ADD [COLUMN] [IF NOT EXISTS] {} …",
+            vec![column.name.as_str()],
+        ),
+        A::DropColumn { names, .. } => (
+            "DROP [COLUMN] [IF EXISTS] {}",
+            vec![names.first()?.as_str()],
+        ),
+        A::RenameColumn { from, to } => {
+            ("RENAME [COLUMN] {} TO {}", vec![from.as_str(), to.as_str()])
+        }
+        A::RenameTo { to } => ("RENAME [TO] {}|RENAME AS {}", vec![to.name.as_str()]),
+        A::SetNotNull { column } => ("ALTER [COLUMN] {} SET NOT NULL", vec![column.as_str()]),
+        A::DropNotNull { column } => ("ALTER [COLUMN] {} DROP NOT NULL", vec![column.as_str()]),
+        A::SetDefault { column, .. } => ("ALTER [COLUMN] {} SET DEFAULT …", vec![column.as_str()]),
+        A::DropDefault { column } => ("ALTER [COLUMN] {} DROP DEFAULT", vec![column.as_str()]),
+        A::SetType { column, .. } => ("ALTER [COLUMN] {} [SET DATA] TYPE …", vec![column.as_str()]),
+        A::ChangeColumn { from, column } => (
+            "CHANGE [COLUMN] {} {} …|MODIFY [COLUMN] {} …",
+            vec![from.as_str(), column.name.as_str()],
+        ),
+        A::AddConstraint { constraint, .. } => {
+            let ConstraintSpec {
+                kind,
+                name,
+                columns,
+                ..
+            } = constraint;
+            match (name, columns.first()) {
+                (Some(name), _) => ("ADD CONSTRAINT {} …|ADD … {} …", vec![name.as_str()]),
+                (None, column) => {
+                    let (with, without) = match kind {
+                        ConstraintKind::PrimaryKey => {
+                            ("ADD … PRIMARY KEY … {} …", "ADD … PRIMARY KEY …")
+                        }
+                        ConstraintKind::Unique => ("ADD … UNIQUE … {} …", "ADD … UNIQUE …"),
+                        ConstraintKind::ForeignKey => {
+                            ("ADD … FOREIGN KEY … {} …", "ADD … FOREIGN KEY …")
+                        }
+                        ConstraintKind::Check => ("ADD … CHECK … {} …", "ADD … CHECK …"),
+                        ConstraintKind::Index => (
+                            "ADD … INDEX … {} …|ADD … KEY … {} …",
+                            "ADD … INDEX …|ADD … KEY …",
+                        ),
+                        ConstraintKind::Exclude => ("ADD … EXCLUDE … {} …", "ADD … EXCLUDE …"),
+                    };
+                    match column {
+                        Some(column) => (with, vec![column.as_str()]),
+                        None => (without, Vec::new()),
+                    }
+                }
+            }
+        }
+        A::DropConstraint { name, .. } => (
+            "DROP CONSTRAINT [IF EXISTS] {}|DROP CHECK {}",
+            vec![name.as_str()],
+        ),
+        A::ValidateConstraint { name } => ("VALIDATE CONSTRAINT {}", vec![name.as_str()]),
+        A::DropPrimaryKey => ("DROP PRIMARY KEY", Vec::new()),
+        A::DropForeignKey { name } => ("DROP FOREIGN KEY {}", vec![name.as_str()]),
+        A::DropIndex { name } => ("DROP INDEX {}|DROP KEY {}", vec![name.as_str()]),
+        A::ConvertCharset => ("CONVERT TO …", Vec::new()),
+        A::Algorithm(_) => ("ALGORITHM …", Vec::new()),
+        A::Lock(_) => ("LOCK …", Vec::new()),
+        A::Other(_) => return None,
+    })
 }
 
 /// The range of the first match of `pattern` (see the module's documentation) among the
@@ -337,6 +447,29 @@ mod tests {
         assert_eq!(
             pg(sql, "{} …", &["id"]).as_deref(),
             Some("id int PRIMARY KEY")
+        );
+    }
+
+    #[test]
+    fn column_definitions() {
+        let sql = "CREATE TABLE t (\n  id int CHECK (id > 0),\n  \"Name\" varchar(10)\n)";
+        assert_eq!(
+            pg(sql, COLUMN_DEFINITION, &["id"]).as_deref(),
+            Some("id int CHECK (id > 0)")
+        );
+        assert_eq!(
+            pg(sql, COLUMN_DEFINITION, &["Name"]).as_deref(),
+            Some("\"Name\" varchar(10)")
+        );
+        let sql = "ALTER TABLE t ADD a int, ADD CONSTRAINT u UNIQUE (b), ADD b int";
+        assert_eq!(
+            pg(sql, COLUMN_DEFINITION, &["b"]).as_deref(),
+            Some("ADD b int")
+        );
+        let sql = "ALTER TABLE t CHANGE old_name b int NOT NULL";
+        assert_eq!(
+            found(sql, Dialect::MySql, COLUMN_DEFINITION, &["b"]).as_deref(),
+            Some("CHANGE old_name b int NOT NULL")
         );
     }
 

@@ -238,6 +238,19 @@ impl FileContext<'_> {
         .unwrap_or_else(|| self.head(statement))
     }
 
+    /// The clause of `statement` that makes one of its `ALTER TABLE` actions (see
+    /// [`clause::alter_action`]), else its first line.
+    pub fn action(
+        &self,
+        statement: &Statement,
+        action: &crate::sql::facts::AlterAction,
+    ) -> TextRange {
+        match clause::alter_action(action) {
+            Some((pattern, names)) => self.clause(statement, pattern, &names),
+            None => self.head(statement),
+        }
+    }
+
     /// The range of the first significant token of `statement` matching `keyword`.
     pub fn keyword(&self, statement: &Statement, keyword: &str) -> Option<TextRange> {
         self.sql
@@ -538,3 +551,6 @@ mod tests {
         assert_eq!(levels.get(find("undo-pair").unwrap()), Level::Error);
     }
 }
+
+#[cfg(test)]
+mod range_tests;

@@ -79,10 +79,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 None => continue,
             }
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Adding column {table}.{}: {why}, so PostgreSQL rewrites the table under an ACCESS EXCLUSIVE lock. Add a plain nullable column and backfill it in batches instead",
                 column.name
