@@ -139,3 +139,51 @@ fn the_first_line_when_the_tokens_do_not_tell() {
     let v2 = "TRUNCATE users;";
     assert_eq!(pg(v2, "truncate-table"), ["TRUNCATE users"]);
 }
+
+#[test]
+fn options_and_type_clauses() {
+    let v2 = "ALTER TABLE users ADD COLUMN lock int,\n  ALGORITHM=INPLACE, LOCK=SHARED;";
+    let mysql = underlined(
+        "mysql",
+        "CREATE TABLE users (id int);",
+        v2,
+        "mysql-blocking-lock",
+    );
+    assert_eq!(mysql, ["LOCK=SHARED"]);
+    let mysql = underlined(
+        "mysql",
+        "CREATE TABLE shipment (id int, note text, state ENUM('new', 'sent'));",
+        "ALTER TABLE shipment MODIFY note text,\n  MODIFY state ENUM('new', 'packed', 'sent');",
+        "mysql-enum-change",
+    );
+    assert_eq!(mysql, ["MODIFY state ENUM('new', 'packed', 'sent')"]);
+    let v2 = "ALTER TABLE users ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\nALTER TABLE users ADD COLUMN z int, VALIDATE CONSTRAINT c;";
+    assert_eq!(
+        pg(v2, "validate-in-same-migration"),
+        ["VALIDATE CONSTRAINT c"]
+    );
+    let v2 = "ALTER TYPE mood\n  RENAME VALUE 'sad' TO 'blue';";
+    assert_eq!(
+        pg(v2, "rename-enum-value"),
+        ["RENAME VALUE 'sad' TO 'blue'"]
+    );
+    let v2 = "ALTER TABLE users\n  DETACH PARTITION users_2019;";
+    assert_eq!(
+        pg(v2, "require-concurrent-detach-partition"),
+        ["DETACH PARTITION users_2019"]
+    );
+}
+
+#[test]
+fn the_statement_up_to_the_name_it_creates() {
+    let v2 = "CREATE TABLE orgs (\n  id int\n);";
+    assert_eq!(pg(v2, "duplicate-object"), ["CREATE TABLE orgs"]);
+    assert_eq!(pg(v2, "require-if-not-exists"), ["CREATE TABLE orgs"]);
+    let v2 = "CREATE INDEX CONCURRENTLY orgs_id ON orgs (id);";
+    assert_eq!(
+        pg(v2, "require-if-not-exists"),
+        ["CREATE INDEX CONCURRENTLY orgs_id"]
+    );
+    let v2 = "ALTER TABLE users ADD COLUMN z int,\n  ADD COLUMN email text;";
+    assert_eq!(pg(v2, "duplicate-object"), ["ADD COLUMN email text"]);
+}
