@@ -187,3 +187,17 @@ fn the_statement_up_to_the_name_it_creates() {
     let v2 = "ALTER TABLE users ADD COLUMN z int,\n  ADD COLUMN email text;";
     assert_eq!(pg(v2, "duplicate-object"), ["ADD COLUMN email text"]);
 }
+
+#[test]
+fn mysql_unique_keys() {
+    let v1 = "CREATE TABLE users (id int, email varchar(99), code int);";
+    let mysql = |v2: &str| underlined("mysql", v1, v2, "mysql-add-unique");
+    assert_eq!(
+        mysql("CREATE UNIQUE INDEX users_email\n  ON users (email);"),
+        ["CREATE UNIQUE INDEX users_email"]
+    );
+    assert_eq!(
+        mysql("ALTER TABLE users ADD COLUMN z int,\n  ADD UNIQUE KEY users_code (code);"),
+        ["ADD UNIQUE KEY users_code (code)"]
+    );
+}
