@@ -228,6 +228,17 @@ impl FileContext<'_> {
     /// The part of `statement` that `pattern` finds in its tokens (see [`clause`]: e.g.
     /// `ALTER [COLUMN] {} SET NOT NULL` with the column's name), else its first line.
     pub fn clause(&self, statement: &Statement, pattern: &str, names: &[&str]) -> TextRange {
+        self.find_clause(statement, pattern, names)
+            .unwrap_or_else(|| self.head(statement))
+    }
+
+    /// The part of `statement` that `pattern` finds in its tokens, if any.
+    pub fn find_clause(
+        &self,
+        statement: &Statement,
+        pattern: &str,
+        names: &[&str],
+    ) -> Option<TextRange> {
         clause::find(
             self.text,
             self.dialect(),
@@ -235,7 +246,6 @@ impl FileContext<'_> {
             pattern,
             names,
         )
-        .unwrap_or_else(|| self.head(statement))
     }
 
     /// The clause of `statement` that makes one of its `ALTER TABLE` actions (see
