@@ -78,14 +78,14 @@ pub fn for_diagnostic(state: &ProjectState, d: &Diagnostic, text: &str) -> Vec<A
 /// where they work: in a script that is analysed (a file Flyway skips by its name, or one too
 /// large or not text, has no comments read).
 pub fn suppressions(state: &ProjectState, d: &Diagnostic, text: &str) -> Vec<Action> {
-    let analysed = state
+    let sql = state
         .file_index(&d.path)
         .and_then(|i| state.sql.get(i))
-        .is_some_and(Option::is_some);
-    if !analysed || text.is_empty() {
+        .and_then(Option::as_ref);
+    if sql.is_none() || text.is_empty() {
         return Vec::new();
     }
-    crate::fixes::suppression_fixes(d, text)
+    crate::fixes::suppression_fixes(d, sql.map(|s| &**s), text)
         .into_iter()
         .map(|fix| Action {
             title: fix.title,

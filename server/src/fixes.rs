@@ -206,9 +206,14 @@ pub fn inplace_without_lock(op: &Op) -> bool {
     }
 }
 
-/// The suppression comment fixes every SQL finding gets: for its statement, and for the file.
-pub fn suppression_fixes(d: &Diagnostic, text: &str) -> Vec<TextFix> {
-    let line_start = text[..d.range.start.min(text.len())]
+/// The suppression comment fixes every SQL finding gets: for its statement (above the line
+/// the statement starts on, found in `sql` when given: a finding may underline a later line of
+/// it), and for the file.
+pub fn suppression_fixes(d: &Diagnostic, sql: Option<&SqlFile>, text: &str) -> Vec<TextFix> {
+    let at = sql
+        .and_then(|sql| statement_at(sql, d.range.start))
+        .map_or(d.range.start, |s| s.range().start.min(d.range.start));
+    let line_start = text[..at.min(text.len())]
         .rfind(['\n', '\r'])
         .map_or(0, |i| i + 1);
     let indent: String = text[line_start..]
@@ -283,13 +288,22 @@ mod tests {
         let sql = analyze(text, Dialect::Postgres, None);
         let d = diag("require-concurrent-index", text.find("CREATE").unwrap());
         assert_eq!(text_fixes(&d, &sql, text), Vec::new());
-        let suppress = suppression_fixes(&d, text);
+        let suppress = suppression_fixes(&d, Some(&sql), text);
         assert_eq!(
             apply(text, &suppress[0]),
             "SET lock_timeout = '1s';\n  -- flyway-lsp-ignore require-concurrent-index\n  CREATE INDEX i ON t (a);"
         );
         assert!(apply(text, &suppress[1])
             .starts_with("-- flyway-lsp-ignore-file require-concurrent-index\nSET"));
+        // A finding on a later line of its statement (its clause): the comment goes above the
+        // statement, never into it.
+        let text = "SELECT 1;\nALTER TABLE t ADD a int DEFAULT 'x\ny',\n  DROP COLUMN b;";
+        let sql = analyze(text, Dialect::Postgres, None);
+        let d = diag("drop-column", text.find("DROP").unwrap());
+        assert_eq!(
+            apply(text, &suppression_fixes(&d, Some(&sql), text)[0]),
+            "SELECT 1;\n-- flyway-lsp-ignore drop-column\nALTER TABLE t ADD a int DEFAULT 'x\ny',\n  DROP COLUMN b;"
+        );
 
         let text = "DROP TABLE a;\nALTER TABLE b DROP COLUMN c;";
         let sql = analyze(text, Dialect::Postgres, None);

@@ -152,7 +152,7 @@ pub fn lsp_edits(fixture: &mut EditFixture, data: &[u8]) {
                 }
             }
         }
-        let _ = crate::fixes::suppression_fixes(d, &text);
+        let _ = crate::fixes::suppression_fixes(d, None, &text);
     }
 }
 

@@ -156,13 +156,17 @@ fn format_text_frames_underline_the_finding_across_tabs_and_wide_characters() {
         .skip_while(|l| !l.contains("[drop-column]"))
         .take(4)
         .collect();
-    // The tab before ALTER fills 4 cells, 表 takes 2, the tab after it stops at cell 24; the
-    // statement (without its `;`) is 36 cells wide.
+    // The tab before ALTER fills 4 cells, 表 takes 2, the tab after it stops at cell 24, where
+    // the finding's clause (`DROP COLUMN note`, 16 cells) starts.
     assert_eq!(
         frame[2], "2 |     ALTER TABLE \"表\"    DROP COLUMN note;",
         "{frame:?}"
     );
-    assert_eq!(frame[3], format!("  |     {}", "^".repeat(36)), "{frame:?}");
+    assert_eq!(
+        frame[3],
+        format!("  | {}{}", " ".repeat(24), "^".repeat(16)),
+        "{frame:?}"
+    );
     // Piped output has no frames and no colour unless asked for.
     let piped = run_in(dir.path(), &["check", "sql"]);
     assert!(!piped.stdout.contains(" | ") && !piped.stdout.contains('\x1b'));

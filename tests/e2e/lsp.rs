@@ -337,9 +337,10 @@ fn diagnostics_follow_typing_and_file_events() {
     );
     let found = client.diagnostics_until(&v2, |d| !d.is_empty());
     assert_eq!(rules(&found), ["add-column-not-null-without-default"]);
+    // The column's definition, not the whole statement.
     assert_eq!(
-        found[0]["range"]["start"],
-        json!({"line": 3, "character": 0})
+        found[0]["range"],
+        json!({"start": {"line": 3, "character": 18}, "end": {"line": 3, "character": 45}})
     );
     // A warning: PostgreSQL fails only if the table has rows.
     assert_eq!(found[0]["severity"], 2);
@@ -407,7 +408,7 @@ fn diagnostics_follow_typing_and_file_events() {
     // Hover on the finding shows the rule's documentation.
     let hover = client.request(
         "textDocument/hover",
-        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 3, "character": 5}}),
+        json!({"textDocument": {"uri": uri(&v2)}, "position": {"line": 3, "character": 20}}),
     );
     assert!(hover["contents"]["value"]
         .as_str()
@@ -672,9 +673,10 @@ fn other_sql_language_modes_get_live_diagnostics_in_migration_folders_only() {
     let found = client.diagnostics_until(&v3, |d| !d.is_empty());
     assert_eq!(
         rules(&found),
+        // In position order: the lock from the statement's start, the column from its clause.
         [
-            "add-column-not-null-without-default",
-            "require-lock-timeout"
+            "require-lock-timeout",
+            "add-column-not-null-without-default"
         ]
     );
     client.notify(
@@ -985,9 +987,10 @@ fn robustness_rapid_changes_deleted_files_and_bad_bytes() {
     });
     assert_eq!(
         rules(&last),
+        // In position order: the lock from the statement's start, the column from its clause.
         [
-            "add-column-not-null-without-default",
-            "require-lock-timeout"
+            "require-lock-timeout",
+            "add-column-not-null-without-default"
         ]
     );
 

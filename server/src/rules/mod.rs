@@ -4,6 +4,7 @@
 //! `## Why is this bad?`, `## Example`, `## Use instead`); `flyway-lsp rules`, the README rule
 //! table and editor hovers all come from it.
 
+pub mod clause;
 pub mod folder;
 pub mod sql;
 
@@ -270,6 +271,42 @@ impl FileContext<'_> {
             .find(['\n', '\r'])
             .map_or(range.end, |i| range.start + i);
         TextRange::new(range.start, end)
+    }
+
+    /// The part of `statement` that `pattern` finds in its tokens (see [`clause`]: e.g.
+    /// `ALTER [COLUMN] {} SET NOT NULL` with the column's name), else its first line.
+    pub fn clause(&self, statement: &Statement, pattern: &str, names: &[&str]) -> TextRange {
+        self.find_clause(statement, pattern, names)
+            .unwrap_or_else(|| self.head(statement))
+    }
+
+    /// The part of `statement` that `pattern` finds in its tokens, if any.
+    pub fn find_clause(
+        &self,
+        statement: &Statement,
+        pattern: &str,
+        names: &[&str],
+    ) -> Option<TextRange> {
+        clause::find(
+            self.text,
+            self.dialect(),
+            self.sql.statement_tokens(self.text, statement),
+            pattern,
+            names,
+        )
+    }
+
+    /// The clause of `statement` that makes one of its `ALTER TABLE` actions (see
+    /// [`clause::alter_action`]), else its first line.
+    pub fn action(
+        &self,
+        statement: &Statement,
+        action: &crate::sql::facts::AlterAction,
+    ) -> TextRange {
+        match clause::alter_action(action) {
+            Some((pattern, names)) => self.clause(statement, pattern, &names),
+            None => self.head(statement),
+        }
     }
 
     /// The range of the first significant token of `statement` matching `keyword`.
@@ -572,3 +609,6 @@ mod tests {
         assert_eq!(levels.get(find("undo-pair").unwrap()), Level::Error);
     }
 }
+
+#[cfg(test)]
+mod range_tests;

@@ -76,10 +76,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 "fills existing rows with the zero date, which strict SQL modes with NO_ZERO_DATE reject (there the ALTER itself can fail when the table has rows)"
             }
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Adding NOT NULL column {}.{} without a DEFAULT {consequence}; add a DEFAULT, or add the column nullable and backfill it first",
                 table, column.name

@@ -4,7 +4,7 @@ use crate::sql::analysis::Statement;
 use crate::sql::facts::{serial_storage_type, AlterAction};
 use crate::sql::Dialect;
 
-use super::{existing_table_actions, significant_tokens};
+use super::existing_table_actions;
 
 pub static RULE: Rule = Rule {
     id: "add-column-rewrite",
@@ -79,10 +79,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 None => continue,
             }
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Adding column {table}.{}: {why}, so PostgreSQL rewrites the table under an ACCESS EXCLUSIVE lock. Add a plain nullable column and backfill it in batches instead",
                 column.name
@@ -96,53 +96,17 @@ enum Generation {
     Stored,
 }
 
-/// How the `ADD [COLUMN] [IF NOT EXISTS] name …` clause of `column` generates its values: the
-/// words of the clause up to the next comma at its own nesting level.
+/// How the `ADD [COLUMN] [IF NOT EXISTS] name …` clause of `column` generates its values.
 fn generation(cx: &FileContext, statement: &Statement, column: &str) -> Option<Generation> {
-    let tokens = significant_tokens(cx, statement);
-    let word = |i: usize| tokens.get(i).map(|t| t.text(cx.text)).unwrap_or("");
-    let names_column = |i: usize| {
-        let text = word(i);
-        text == column || text.eq_ignore_ascii_case(column) || text.trim_matches('"') == column
+    let says = |word: &str| {
+        let pattern = format!("ADD [COLUMN] [IF NOT EXISTS] {{}} … {word}");
+        cx.find_clause(statement, &pattern, &[column]).is_some()
     };
-    let mut i = 0;
-    while i < tokens.len() {
-        if !tokens[i].is_keyword(cx.text, "ADD") {
-            i += 1;
-            continue;
-        }
-        let mut at = i + 1;
-        if tokens
-            .get(at)
-            .is_some_and(|t| t.is_keyword(cx.text, "COLUMN"))
-        {
-            at += 1;
-        }
-        if tokens.get(at).is_some_and(|t| t.is_keyword(cx.text, "IF")) {
-            at += 3;
-        }
-        if !names_column(at) {
-            i += 1;
-            continue;
-        }
-        let (mut depth, mut identity, mut stored) = (0i32, false, false);
-        for t in &tokens[at + 1..] {
-            match t.text(cx.text) {
-                "(" => depth += 1,
-                ")" => depth -= 1,
-                "," if depth == 0 => break,
-                _ if depth == 0 && t.is_keyword(cx.text, "IDENTITY") => identity = true,
-                _ if depth == 0 && t.is_keyword(cx.text, "STORED") => stored = true,
-                _ => {}
-            }
-        }
-        return if identity {
-            Some(Generation::Identity)
-        } else if stored {
-            Some(Generation::Stored)
-        } else {
-            None
-        };
+    if says("IDENTITY") {
+        Some(Generation::Identity)
+    } else if says("STORED") {
+        Some(Generation::Stored)
+    } else {
+        None
     }
-    None
 }

@@ -40,10 +40,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     }
     for (statement, op) in cx.statements() {
         if let Op::AlterTypeAddValue { type_name, .. } = op {
-            sink.statement(
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                cx.clause(statement, "ADD VALUE …", &[]),
                 format!(
                     "ALTER TYPE {type_name} ADD VALUE cannot run inside a transaction block on {}; put it in a migration of its own",
                     cx.server

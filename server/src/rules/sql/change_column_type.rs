@@ -59,10 +59,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         } else {
             String::new()
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Changing {table}.{column}{from} to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock; add a new column and backfill it instead"
             ),

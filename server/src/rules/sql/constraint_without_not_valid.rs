@@ -52,10 +52,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             ConstraintKind::Check => "CHECK",
             _ => continue,
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Adding a {kind} constraint to {table} validates every existing row while blocking writes; add it NOT VALID, then VALIDATE CONSTRAINT separately"
             ),

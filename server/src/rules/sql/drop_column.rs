@@ -36,10 +36,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     }
     for (_, statement, table, action) in existing_table_actions(cx) {
         if let AlterAction::DropColumn { names, .. } = action {
-            sink.statement(
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                cx.action(statement, action),
                 format!(
                     "Dropping column {} of {table} deletes its data and breaks the application version still using it; remove it from the code first",
                     names.join(", ")

@@ -45,10 +45,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let AlterAction::DropConstraint { name, .. } = action else {
             continue;
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Dropping constraint {name} of {table} removes a guarantee that code deployed before this migration may rely on"
             ),

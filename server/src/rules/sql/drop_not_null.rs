@@ -43,10 +43,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let AlterAction::DropNotNull { column } = action else {
             continue;
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Dropping NOT NULL on {table}.{column} lets NULLs in; code deployed before this migration that reads the column as never null may fail on them"
             ),

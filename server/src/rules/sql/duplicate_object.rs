@@ -56,9 +56,12 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 .table(table)
                 .filter(|t| !t.maybe_gone && !catalog.touched_by_dynamic_sql(&table.name))
             {
-                found.push(format!(
-                    "Table {table} already exists (created by {})",
-                    describe(&existing.origin)
+                found.push((
+                    format!(
+                        "Table {table} already exists (created by {})",
+                        describe(&existing.origin)
+                    ),
+                    cx.clause(statement, "CREATE … TABLE … {}", &[&table.name]),
                 ));
             }
         }
@@ -71,9 +74,12 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 .index(&name.name)
                 .filter(|i| !i.maybe_gone && !catalog.touched_by_dynamic_sql(&name.name))
             {
-                found.push(format!(
-                    "Index {name} already exists (created by {})",
-                    describe(&existing.origin)
+                found.push((
+                    format!(
+                        "Index {name} already exists (created by {})",
+                        describe(&existing.origin)
+                    ),
+                    cx.clause(statement, "CREATE … INDEX … {}", &[&name.name]),
                 ));
             }
         }
@@ -91,10 +97,13 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                     } = action
                     {
                         if let Some(existing) = t.column(&column.name) {
-                            found.push(format!(
-                                "Column {table}.{} already exists (created by {})",
-                                column.name,
-                                describe(&existing.origin)
+                            found.push((
+                                format!(
+                                    "Column {table}.{} already exists (created by {})",
+                                    column.name,
+                                    describe(&existing.origin)
+                                ),
+                                cx.action(statement, action),
                             ));
                         }
                     }
@@ -103,12 +112,8 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
         }
         _ => {}
     }
-    for message in found {
-        sink.statement(
-            &RULE,
-            cx,
-            statement,
-            format!("{message}; this statement fails"),
-        );
+    // Each with what it is about: the name created again, or the ADD COLUMN clause.
+    for (message, range) in found {
+        sink.range(&RULE, cx, range, format!("{message}; this statement fails"));
     }
 }

@@ -49,10 +49,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if constraint.kind != ConstraintKind::Exclude {
             continue;
         }
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Adding an EXCLUDE constraint to {table} builds its index and checks every row under an ACCESS EXCLUSIVE lock, blocking every query on the table; it has no NOT VALID or CONCURRENTLY form"
             ),

@@ -94,10 +94,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             while !name.is_char_boundary(cut) {
                 cut -= 1;
             }
-            sink.statement(
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                cx.clause(statement, "{}", &[name]),
                 format!(
                     "The {kind} name {name} is {} bytes; PostgreSQL silently cuts it to 63 ({}), and another long name with the same first 63 bytes would collide with it",
                     name.len(),

@@ -424,10 +424,14 @@ pub(crate) fn flag_postgres_column_types(
     }
     for (statement, table, column, data_type) in column_types(cx) {
         if matches(&data_type) {
-            sink.statement(
+            sink.range(
                 rule,
                 cx,
-                statement,
+                cx.clause(
+                    statement,
+                    crate::rules::clause::COLUMN_DEFINITION,
+                    &[&column],
+                ),
                 format!("Column {table}.{column} is {data_type}; {advice}"),
             );
         }

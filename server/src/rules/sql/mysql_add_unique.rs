@@ -44,35 +44,41 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (i, (statement, op)) in cx.statements().enumerate() {
-        let (table, columns) = match op {
+        // With the range to underline: `CREATE UNIQUE INDEX name`, or the ADD UNIQUE clause.
+        let (table, columns, range) = match op {
             Op::CreateIndex {
                 table,
+                name,
                 unique: true,
                 columns,
                 ..
-            } => (table, columns.join(", ")),
+            } => {
+                let name = name.as_ref().map_or("", |n| n.name.as_str());
+                let range = cx.clause(statement, "CREATE … INDEX {}|CREATE … INDEX", &[name]);
+                (table, columns.join(", "), range)
+            }
             Op::AlterTable { table, actions, .. } => {
-                let Some(columns) = actions.iter().find_map(|a| match a {
+                let Some((columns, range)) = actions.iter().find_map(|a| match a {
                     AlterAction::AddConstraint { constraint, .. }
                         if constraint.kind == ConstraintKind::Unique =>
                     {
-                        Some(constraint.columns.join(", "))
+                        Some((constraint.columns.join(", "), cx.action(statement, a)))
                     }
                     _ => None,
                 }) else {
                     continue;
                 };
-                (table, columns)
+                (table, columns, range)
             }
             _ => continue,
         };
         if !existing_table(cx, i, table) {
             continue;
         }
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            range,
             format!(
                 "This unique key fails if rows of {table} already hold the same ({columns}); check for duplicates before running it"
             ),

@@ -63,10 +63,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             "every read and write"
         };
         let on = table.map(|t| format!(" of {t}")).unwrap_or_default();
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.clause(statement, "LOCK = …|LOCK SHARED|LOCK EXCLUSIVE", &[]),
             format!(
                 "LOCK={lock} blocks {blocked}{on} until the statement ends; use LOCK=NONE (with ALGORITHM=INPLACE or INSTANT), or an online schema change tool if MySQL refuses it"
             ),

@@ -64,10 +64,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             let Some(target) = &column.references else {
                 continue;
             };
-            sink.statement(
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                cx.clause(statement, crate::rules::clause::COLUMN_DEFINITION, &[&column.name]),
                 format!(
                     "{} ignores the REFERENCES {target} written in column {table}.{}: no foreign key is created. Declare it as a table constraint: FOREIGN KEY ({}) REFERENCES {target} (…)",
                     cx.server, column.name, column.name

@@ -86,10 +86,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
         } else {
             "done in place"
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "{kind} column {table}.{from}: {reason}, so {} copies table {table} row by row (ALGORITHM=COPY) while writes are blocked; only appending values at the end within the same storage size is {append}",
                 cx.server

@@ -63,10 +63,14 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 column.primary_key || (pk_columns.len() == 1 && pk_columns[0] == &column.name);
             let base = column.data_type.split(['(', ' ']).next().unwrap_or("");
             if is_key && SMALL.contains(&base) {
-                sink.statement(
+                sink.range(
                     &RULE,
                     cx,
-                    statement,
+                    cx.clause(
+                        statement,
+                        crate::rules::clause::COLUMN_DEFINITION,
+                        &[&column.name],
+                    ),
                     format!(
                         "Primary key {table}.{} is {}; prefer BIGINT before the table grows",
                         column.name, column.data_type

@@ -50,10 +50,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if added_before(cx, index, table, from) {
             continue;
         }
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Renaming {table}.{from} to {to} breaks queries of the application version still running; add the new column and migrate in steps instead"
             ),

@@ -54,10 +54,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let Some(type_name) = name_in_statement(cx, &tokens, 2) else {
             continue;
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.clause(statement, "RENAME VALUE …", &[]),
             format!(
                 "Renaming a value of enum {type_name}: code deployed before this migration that still writes or compares the old label fails with \"invalid input value for enum\""
             ),

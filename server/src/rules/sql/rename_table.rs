@@ -1,4 +1,5 @@
 use crate::config::Level;
+use crate::diagnostic::TextRange;
 use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::facts::{AlterAction, Op};
 
@@ -34,26 +35,32 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (i, (statement, op)) in cx.statements().enumerate() {
-        let renames: Vec<(String, String)> = match op {
+        // Each rename with its clause: `RENAME TO b`, or `a TO b` of `RENAME TABLE a TO b, …`.
+        let renames: Vec<(String, String, TextRange)> = match op {
             Op::AlterTable { table, actions, .. } if existing_table(cx, i, table) => actions
                 .iter()
                 .filter_map(|a| match a {
-                    AlterAction::RenameTo { to } => Some((table.to_string(), to.to_string())),
+                    AlterAction::RenameTo { to } => {
+                        Some((table.to_string(), to.to_string(), cx.action(statement, a)))
+                    }
                     _ => None,
                 })
                 .collect(),
             Op::RenameTable { pairs } => pairs
                 .iter()
                 .filter(|(from, _)| existing_table(cx, i, from))
-                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .map(|(a, b)| {
+                    let range = cx.clause(statement, "{} TO {}", &[&a.name, &b.name]);
+                    (a.to_string(), b.to_string(), range)
+                })
                 .collect(),
             _ => continue,
         };
-        for (from, to) in renames {
-            sink.statement(
+        for (from, to, range) in renames {
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                range,
                 format!(
                     "Renaming table {from} to {to} breaks the application version still running; migrate to the new name in steps"
                 ),

@@ -60,10 +60,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if !detach || concurrent || !existing_table(cx, i, table) {
             continue;
         }
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.clause(statement, "DETACH PARTITION …", &[]),
             format!(
                 "DETACH PARTITION without CONCURRENTLY holds an ACCESS EXCLUSIVE lock on {table}, blocking every query on all its partitions; on PostgreSQL 14+ detach CONCURRENTLY, in a migration of its own that runs without a transaction"
             ),

@@ -42,15 +42,23 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     for (i, (statement, op)) in cx.statements().enumerate() {
         if let Op::CreateIndex {
             table,
+            name,
             concurrently: false,
             ..
         } = op
         {
             if existing_table(cx, i, table) {
-                sink.statement(
+                // `CREATE INDEX` up to the index's name.
+                let name = name.as_ref().map_or("", |n| n.name.as_str());
+                let range = cx.clause(
+                    statement,
+                    "CREATE [UNIQUE] INDEX [IF NOT EXISTS] {}|CREATE [UNIQUE] INDEX",
+                    &[name],
+                );
+                sink.range(
                     &RULE,
                     cx,
-                    statement,
+                    range,
                     format!(
                         "CREATE INDEX on existing table {table} without CONCURRENTLY blocks writes to it while the index builds; use CREATE INDEX CONCURRENTLY in a migration of its own"
                     ),

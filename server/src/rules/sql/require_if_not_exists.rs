@@ -33,26 +33,36 @@ CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY);
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {
     for (statement, op) in cx.statements() {
-        let what = match op {
+        // What it says, and where: the statement up to the name it creates.
+        let (what, range) = match op {
             Op::CreateTable {
                 table,
                 if_not_exists: false,
                 ..
-            } => format!("CREATE TABLE {table}"),
+            } => (
+                format!("CREATE TABLE {table}"),
+                cx.clause(statement, "CREATE … TABLE {}", &[&table.name]),
+            ),
             Op::CreateIndex {
                 name,
                 if_not_exists: false,
                 ..
             } if cx.server.flavor != Flavor::MySql => match name {
-                Some(name) => format!("CREATE INDEX {name}"),
-                None => "CREATE INDEX".to_string(),
+                Some(name) => (
+                    format!("CREATE INDEX {name}"),
+                    cx.clause(statement, "CREATE … INDEX … {}", &[&name.name]),
+                ),
+                None => (
+                    "CREATE INDEX".to_string(),
+                    cx.clause(statement, "CREATE … INDEX", &[]),
+                ),
             },
             _ => continue,
         };
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            range,
             format!("{what} without IF NOT EXISTS fails if the migration is rerun after a partial failure; add IF NOT EXISTS"),
         );
     }

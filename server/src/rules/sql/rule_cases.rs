@@ -6,6 +6,15 @@ use std::fs;
 use crate::config::LoadOptions;
 use crate::engine::check_path;
 
+/// Rules whose findings are not a part of one statement: a comment (a suppression, an undo
+/// script's TODO line), or the empty place where a parser stopped.
+const NOT_ON_A_STATEMENT: &[&str] = &[
+    "invalid-suppression",
+    "statement-not-analysed",
+    "syntax-error",
+    "undo-todo",
+];
+
 const PG_BASE: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);
 CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(10, 2), status text);
 CREATE INDEX orders_user_idx ON orders (user_id);
@@ -344,12 +353,31 @@ fn rules_found(case: &Case, sql: &str) -> Vec<String> {
     )
     .unwrap();
     let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
-    reports
+    let found: Vec<&crate::diagnostic::Diagnostic> = reports
         .iter()
         .flat_map(|r| r.diagnostics.iter())
         .filter(|d| d.path.ends_with(target))
-        .map(|d| d.rule.to_string())
-        .collect()
+        .collect();
+    // The case's rule underlines a part of one statement (its clause, else its first line).
+    let dialect = if case.dialect == "postgres" {
+        crate::sql::Dialect::Postgres
+    } else {
+        crate::sql::Dialect::MySql
+    };
+    let statements = crate::sql::analysis::analyze(sql, dialect, None).statements;
+    for d in found.iter().filter(|d| d.rule == case.rule) {
+        assert!(
+            d.range.start < d.range.end
+                && statements
+                    .iter()
+                    .any(|s| { s.range().start <= d.range.start && d.range.end <= s.range().end })
+                || NOT_ON_A_STATEMENT.contains(&case.rule),
+            "{} underlines {:?} of {sql:?}, not a part of one statement",
+            case.rule,
+            sql.get(d.range.start..d.range.end)
+        );
+    }
+    found.iter().map(|d| d.rule.to_string()).collect()
 }
 
 #[test]

@@ -52,10 +52,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if validated_before && cx.server.at_least(&[12]) {
             continue;
         }
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "SET NOT NULL on {table}.{column} scans every row under an ACCESS EXCLUSIVE lock; first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE it (PostgreSQL 12+ then skips the scan)"
             ),

@@ -49,10 +49,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if constraint.using_index {
             continue;
         }
-        sink.statement(
+        sink.range(
             &RULE,
             cx,
-            statement,
+            cx.action(statement, action),
             format!(
                 "Adding a {kind} constraint to {table} builds its index while blocking writes; build it with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … {kind} USING INDEX"
             ),

@@ -71,10 +71,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                     .iter()
                     .any(|a| catalog.folded(a) == catalog.folded(name))
             {
-                sink.statement(
+                sink.range(
                     &RULE,
                     cx,
-                    statement,
+                    cx.action(statement, action),
                     format!(
                         "Table {table} has no column {name} at this point (created by {}, columns: {})",
                         known.origin.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),

@@ -78,10 +78,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             || name.ends_with("_pkey")
             || name.ends_with("_key");
         if !known {
-            sink.statement(
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                cx.clause(statement, "{}", &[name]),
                 format!(
                     "Index {name} does not exist at this point: no earlier migration creates it, or one dropped it"
                 ),

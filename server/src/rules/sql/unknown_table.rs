@@ -65,10 +65,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     };
     for table in referenced {
         if catalog.surely_missing_table(table) {
-            sink.statement(
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                cx.clause(statement, "{}", &[&table.name]),
                 format!(
                     "Table {table} does not exist at this point: an earlier migration dropped or renamed it"
                 ),

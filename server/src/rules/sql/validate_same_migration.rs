@@ -81,10 +81,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                             } else {
                                 "ACCESS EXCLUSIVE lock"
                             };
-                            sink.statement(
+                            sink.range(
                                 &RULE,
                                 cx,
-                                statement,
+                                cx.action(statement, action),
                                 format!(
                                     "Constraint {name} was added NOT VALID earlier in this migration: in the same transaction its {lock} is still held while VALIDATE scans {table}, so writes wait for the whole scan; validate in a later migration"
                                 ),

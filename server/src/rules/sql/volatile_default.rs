@@ -58,10 +58,16 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         } else {
             continue;
         };
-        sink.statement(
+        // The DEFAULT expression, else the column's definition.
+        let range = cx.clause(
+            statement,
+            "ADD [COLUMN] [IF NOT EXISTS] {} … @ DEFAULT <expr>|ADD [COLUMN] [IF NOT EXISTS] {} …",
+            &[&column.name],
+        );
+        sink.range(
             &RULE,
             cx,
-            statement,
+            range,
             format!(
                 "Adding column {}.{}: {why} under an ACCESS EXCLUSIVE lock. Add the column without the default, set the default, then backfill in batches",
                 table, column.name
