@@ -54,6 +54,7 @@ mod drop_constraint;
 mod drop_not_null;
 mod drop_object;
 mod exclude_constraint;
+mod foreign_key_without_index;
 mod identifier_too_long;
 mod rename_enum_value;
 mod require_concurrent_detach;
@@ -235,6 +236,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
         Check::Statement(unknown_column::check),
     ),
     (&unknown_index::RULE, Check::Statement(unknown_index::check)),
+    (
+        &foreign_key_without_index::RULE,
+        Check::Statement(foreign_key_without_index::check),
+    ),
     (
         &duplicate_object::RULE,
         Check::Statement(duplicate_object::check),

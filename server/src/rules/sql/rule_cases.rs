@@ -107,6 +107,12 @@ const CASES: &[Case] = &[
     case("drop-object", "postgres", "DROP TYPE mood;", "DROP TABLE orders;"),
     case("rename-enum-value", "postgres", "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine';", "ALTER TYPE mood ADD VALUE 'fine';"),
     case("require-statement-timeout", "postgres", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;", "SET statement_timeout = '60s';\nALTER TABLE users ADD COLUMN x int;"),
+    // The index may come later in the migration, or begin with one column of a composite key.
+    case("foreign-key-without-index", "postgres", "CREATE TABLE lines (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));", "CREATE TABLE lines (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));\nCREATE INDEX ON lines (order_id);"),
+    case("foreign-key-without-index", "postgres", "ALTER TABLE notes ADD COLUMN user_id bigint REFERENCES users (id);", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);"),
+    case("foreign-key-without-index", "postgres", "CREATE TABLE l (a bigint, b bigint, UNIQUE (b, a), FOREIGN KEY (a) REFERENCES users (id));", "CREATE TABLE l (a bigint, b bigint, PRIMARY KEY (b, a), FOREIGN KEY (a, b) REFERENCES users (id, id));"),
+    // An unnamed index made by an earlier statement is in the catalog, as its table's.
+    case("foreign-key-without-index", "postgres", "CREATE TABLE t (a bigint);\nCREATE INDEX ON t (id);\nALTER TABLE t ADD FOREIGN KEY (a) REFERENCES users (id);", "CREATE TABLE t (a bigint);\nCREATE INDEX ON t (a);\nALTER TABLE t ADD FOREIGN KEY (a) REFERENCES users (id);"),
     case("exclude-constraint", "postgres", "ALTER TABLE orders ADD CONSTRAINT one_status EXCLUDE USING gist (user_id WITH =);", "CREATE TABLE b (room int, EXCLUDE USING gist (room WITH =)); ALTER TABLE b ADD EXCLUDE USING gist (room WITH =);"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN seq bigserial;", "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN seq bigserial;"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;", "ALTER TABLE orders ADD COLUMN n int;"),
