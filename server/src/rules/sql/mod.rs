@@ -50,6 +50,7 @@ mod volatile_default;
 mod add_column_rewrite;
 mod cascade;
 mod cluster_table;
+mod domain_check_without_not_valid;
 mod drop_constraint;
 mod drop_not_null;
 mod drop_object;
@@ -150,6 +151,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (
         &require_statement_timeout::RULE,
         Check::File(require_statement_timeout::check),
+    ),
+    (
+        &domain_check_without_not_valid::RULE,
+        Check::File(domain_check_without_not_valid::check),
     ),
     (
         &validate_same_migration::RULE,

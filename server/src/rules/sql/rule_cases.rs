@@ -113,6 +113,9 @@ const CASES: &[Case] = &[
     case("foreign-key-without-index", "postgres", "CREATE TABLE l (a bigint, b bigint, UNIQUE (b, a), FOREIGN KEY (a) REFERENCES users (id));", "CREATE TABLE l (a bigint, b bigint, PRIMARY KEY (b, a), FOREIGN KEY (a, b) REFERENCES users (id, id));"),
     // An unnamed index made by an earlier statement is in the catalog, as its table's.
     case("foreign-key-without-index", "postgres", "CREATE TABLE t (a bigint);\nCREATE INDEX ON t (id);\nALTER TABLE t ADD FOREIGN KEY (a) REFERENCES users (id);", "CREATE TABLE t (a bigint);\nCREATE INDEX ON t (a);\nALTER TABLE t ADD FOREIGN KEY (a) REFERENCES users (id);"),
+    // A domain made by the migration has no columns yet; a qualified name and NOT VALID.
+    case("domain-check-without-not-valid", "postgres", "ALTER DOMAIN app.amount ADD CONSTRAINT positive CHECK (VALUE > 0);", "ALTER DOMAIN app.amount ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;"),
+    case("domain-check-without-not-valid", "postgres", "CREATE DOMAIN amount AS numeric;\nALTER DOMAIN other ADD CHECK (VALUE > 0);", "CREATE DOMAIN amount AS numeric CHECK (VALUE >= 0);\nALTER DOMAIN amount ADD CHECK (VALUE > 0);"),
     case("exclude-constraint", "postgres", "ALTER TABLE orders ADD CONSTRAINT one_status EXCLUDE USING gist (user_id WITH =);", "CREATE TABLE b (room int, EXCLUDE USING gist (room WITH =)); ALTER TABLE b ADD EXCLUDE USING gist (room WITH =);"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN seq bigserial;", "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN seq bigserial;"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;", "ALTER TABLE orders ADD COLUMN n int;"),
