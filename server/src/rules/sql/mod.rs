@@ -54,6 +54,7 @@ mod domain_check_without_not_valid;
 mod drop_constraint;
 mod drop_not_null;
 mod drop_object;
+mod enum_value_not_last;
 mod exclude_constraint;
 mod foreign_key_without_index;
 mod identifier_too_long;
@@ -170,6 +171,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (
         &rename_enum_value::RULE,
         Check::File(rename_enum_value::check),
+    ),
+    (
+        &enum_value_not_last::RULE,
+        Check::File(enum_value_not_last::check),
     ),
     (
         &require_lock_timeout::RULE,

@@ -116,6 +116,9 @@ const CASES: &[Case] = &[
     // A domain made by the migration has no columns yet; a qualified name and NOT VALID.
     case("domain-check-without-not-valid", "postgres", "ALTER DOMAIN app.amount ADD CONSTRAINT positive CHECK (VALUE > 0);", "ALTER DOMAIN app.amount ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;"),
     case("domain-check-without-not-valid", "postgres", "CREATE DOMAIN amount AS numeric;\nALTER DOMAIN other ADD CHECK (VALUE > 0);", "CREATE DOMAIN amount AS numeric CHECK (VALUE >= 0);\nALTER DOMAIN amount ADD CHECK (VALUE > 0);"),
+    // AFTER the last value the migration shows is at the end; AFTER a value it does not show may be.
+    case("enum-value-not-last", "postgres", "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'ok';", "ALTER TYPE mood ADD VALUE 'meh' AFTER 'ok';"),
+    case("enum-value-not-last", "postgres", "CREATE TYPE s AS ENUM ('new', 'sent');\nALTER TYPE s ADD VALUE 'packed' AFTER 'new';", "CREATE TYPE s AS ENUM ('new', 'sent');\nALTER TYPE s ADD VALUE 'packed';\nALTER TYPE s ADD VALUE 'done' AFTER 'packed';"),
     case("exclude-constraint", "postgres", "ALTER TABLE orders ADD CONSTRAINT one_status EXCLUDE USING gist (user_id WITH =);", "CREATE TABLE b (room int, EXCLUDE USING gist (room WITH =)); ALTER TABLE b ADD EXCLUDE USING gist (room WITH =);"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN seq bigserial;", "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN seq bigserial;"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;", "ALTER TABLE orders ADD COLUMN n int;"),
