@@ -13,6 +13,7 @@ mod drop_table;
 mod duplicate_object;
 mod invalid_suppression;
 mod mixed_ddl_dml;
+mod multiple_alter_table;
 mod multiple_tables;
 mod mysql_add_column_rebuild;
 mod mysql_add_unique;
@@ -231,6 +232,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     ),
     (&mixed_ddl_dml::RULE, Check::File(mixed_ddl_dml::check)),
     (&multiple_tables::RULE, Check::File(multiple_tables::check)),
+    (
+        &multiple_alter_table::RULE,
+        Check::File(multiple_alter_table::check),
+    ),
     (
         &require_if_not_exists::RULE,
         Check::File(require_if_not_exists::check),

@@ -119,6 +119,11 @@ const CASES: &[Case] = &[
     // AFTER the last value the migration shows is at the end; AFTER a value it does not show may be.
     case("enum-value-not-last", "postgres", "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'ok';", "ALTER TYPE mood ADD VALUE 'meh' AFTER 'ok';"),
     case("enum-value-not-last", "postgres", "CREATE TYPE s AS ENUM ('new', 'sent');\nALTER TYPE s ADD VALUE 'packed' AFTER 'new';", "CREATE TYPE s AS ENUM ('new', 'sent');\nALTER TYPE s ADD VALUE 'packed';\nALTER TYPE s ADD VALUE 'done' AFTER 'packed';"),
+    // Merged: one pass; a column added then changed, or a statement between, keeps them apart.
+    case("multiple-alter-table", "postgres", "ALTER TABLE orders ALTER COLUMN user_id SET NOT NULL;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0);", "ALTER TABLE orders ALTER COLUMN user_id SET NOT NULL, ADD CONSTRAINT c CHECK (total > 0);"),
+    case("multiple-alter-table", "postgres", "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nALTER TABLE orders ALTER COLUMN status SET NOT NULL;", "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nUPDATE orders SET status = 'new' WHERE status IS NULL;\nALTER TABLE orders ALTER COLUMN status SET NOT NULL;"),
+    case("multiple-alter-table", "postgres", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;\nALTER TABLE orders ALTER COLUMN status SET NOT NULL;", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;\nALTER TABLE orders ALTER COLUMN n SET NOT NULL;"),
+    case("change-column-type", "postgres", "ALTER TABLE notes ALTER COLUMN body TYPE character varying(100);", "ALTER TABLE notes ALTER COLUMN body TYPE varchar;"),
     case("exclude-constraint", "postgres", "ALTER TABLE orders ADD CONSTRAINT one_status EXCLUDE USING gist (user_id WITH =);", "CREATE TABLE b (room int, EXCLUDE USING gist (room WITH =)); ALTER TABLE b ADD EXCLUDE USING gist (room WITH =);"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN seq bigserial;", "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN seq bigserial;"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;", "ALTER TABLE orders ADD COLUMN n int;"),
