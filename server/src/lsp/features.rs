@@ -86,7 +86,7 @@ fn describe_table(catalog: &Catalog, table: &crate::schema::Table) -> Option<Str
         ));
     }
     let indexes: Vec<String> = catalog
-        .indexes_on(&catalog.folded(&table.name.name))
+        .indexes_on(&table.name)
         .into_iter()
         .map(|i| format!("`{}` ({})", i.name, i.columns.join(", ")))
         .collect();

@@ -59,6 +59,10 @@ pub struct Table {
     pub primary_key: Vec<String>,
     /// Foreign keys as the replay saw them added: name (when written) and columns.
     pub foreign_keys: Vec<(Option<String>, Vec<String>)>,
+    /// The columns of the indexes the catalog keeps under no name: an unnamed `CREATE INDEX`,
+    /// `UNIQUE` constraint or `UNIQUE` column (PostgreSQL names them itself). Never removed
+    /// (a drop of the name PostgreSQL chose is not followed): an index here may be gone.
+    pub unnamed_indexes: Vec<Vec<String>>,
     /// Column name (folded as the catalog folds) → position in `columns`.
     positions: HashMap<String, usize>,
     /// Column names compare without regard to case (MySQL, MariaDB).
@@ -428,15 +432,16 @@ impl Catalog {
         self.indexes.values().map(|i| &**i)
     }
 
-    /// The indexes on `table` (a folded name, as [`Index::table`] holds), in key order.
-    pub fn indexes_on(&self, table: &str) -> Vec<&Index> {
+    /// The indexes the catalog knows by name on table `table`, in key order (reading every
+    /// index, unordered: no merge of the chunks, and the few found are sorted).
+    pub fn indexes_on(&self, table: &Name) -> Vec<&Index> {
+        let k = self.key(table);
         let mut found: Vec<&Index> = self
             .indexes
             .values_unordered()
-            .filter(|i| i.table == table)
+            .filter(|i| i.table == k)
             .map(|i| &**i)
             .collect();
-        // In key order, as [`Self::indexes`] gives them.
         found.sort_by_cached_key(|i| fold(self.fold, &i.name).into_owned());
         found
     }
@@ -657,7 +662,15 @@ impl Catalog {
                     .map(|c| c.spec.name.clone())
                     .collect();
                 let mut foreign_keys = Vec::new();
+                let mut unnamed_indexes: Vec<Vec<String>> = columns
+                    .iter()
+                    .filter(|c| c.spec.unique)
+                    .map(|c| vec![c.spec.name.clone()])
+                    .collect();
                 for c in constraints.iter() {
+                    if c.name.is_none() && names_an_index(c.kind, false) {
+                        unnamed_indexes.push(c.columns.clone());
+                    }
                     if c.kind == ConstraintKind::ForeignKey {
                         foreign_keys.push((c.name.clone(), c.columns.clone()));
                     }
@@ -698,6 +711,7 @@ impl Catalog {
                     maybe_gone: false,
                     primary_key,
                     foreign_keys,
+                    unnamed_indexes,
                     positions: HashMap::new(),
                     fold: self.fold,
                     charset: None,
@@ -722,6 +736,19 @@ impl Catalog {
                     origin: origin.clone(),
                     maybe_gone: false,
                 });
+            }
+            Op::CreateIndex {
+                name: None,
+                table,
+                columns,
+                ..
+            } => {
+                let k = self.key(table);
+                if let Some(shared) = self.tables.get_mut(&k) {
+                    std::sync::Arc::make_mut(shared)
+                        .unnamed_indexes
+                        .push((**columns).clone());
+                }
             }
             Op::DropIndex { names, .. } => {
                 for name in names {
@@ -835,6 +862,9 @@ impl Catalog {
             for action in actions {
                 match action {
                     AlterAction::AddColumn { column, .. } if t.column(&column.name).is_none() => {
+                        if column.unique {
+                            t.unnamed_indexes.push(vec![column.name.clone()]);
+                        }
                         t.push_column(Column {
                             spec: column.clone(),
                             origin: origin.clone(),
@@ -895,6 +925,9 @@ impl Catalog {
                                 });
                             }
                             t.primary_key = constraint.columns.clone();
+                        }
+                        if constraint.name.is_none() && names_an_index(constraint.kind, false) {
+                            t.unnamed_indexes.push(constraint.columns.clone());
                         }
                         if names_an_index(constraint.kind, t.fold) {
                             if let Some(name) = &constraint.name {

@@ -46,18 +46,8 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let AlterAction::SetType { column, data_type } = action else {
             continue;
         };
-        // Binary-compatible targets that need no rewrite: `text` from a string type, a longer
-        // `varchar`. To `text` from another type is flagged only when the old type is a
-        // built-in one known to need a conversion (a user type may be binary-coercible).
-        let from = if data_type == "TEXT" {
-            match old_type(cx, table, column) {
-                Some(old) if converted_to_text(&old) => format!(" from {old}"),
-                _ => continue,
-            }
-        } else if is_varchar(data_type) && widening(cx, table, column, data_type) {
+        let Some(from) = rewrite_from(cx, table, column, data_type) else {
             continue;
-        } else {
-            String::new()
         };
         sink.range(
             &RULE,
@@ -67,6 +57,29 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 "Changing {table}.{column}{from} to {data_type} rewrites the table under an ACCESS EXCLUSIVE lock; add a new column and backfill it instead"
             ),
         );
+    }
+}
+
+/// `Some(" from OLD")` (or `Some("")` when the old type is not shown) when changing
+/// `table.column` to `data_type` rewrites the table; `None` for the binary-compatible targets
+/// that need no rewrite: `text` from a string type, a longer `varchar`. To `text` from another
+/// type is a rewrite only when the old type is a built-in one known to need a conversion (a
+/// user type may be binary-coercible).
+pub(crate) fn rewrite_from(
+    cx: &FileContext,
+    table: &crate::sql::facts::Name,
+    column: &str,
+    data_type: &str,
+) -> Option<String> {
+    if data_type == "TEXT" {
+        match old_type(cx, table, column) {
+            Some(old) if converted_to_text(&old) => Some(format!(" from {old}")),
+            _ => None,
+        }
+    } else if is_varchar(data_type) && widening(cx, table, column, data_type) {
+        None
+    } else {
+        Some(String::new())
     }
 }
 
@@ -94,7 +107,9 @@ fn widening(
     };
     match (length(&old), length(new_type)) {
         (Some(a), Some(b)) => b >= a,
-        (None, None) => {
+        // To a `varchar` without a length: from any `varchar` or `text` (checked on PostgreSQL
+        // 15: `varchar(255)` to `varchar` keeps the table's file).
+        (_, None) => {
             matches!(new_type, "VARCHAR" | "CHARACTER VARYING")
                 && (is_varchar(&old) || old == "TEXT")
         }

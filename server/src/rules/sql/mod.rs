@@ -13,6 +13,7 @@ mod drop_table;
 mod duplicate_object;
 mod invalid_suppression;
 mod mixed_ddl_dml;
+mod multiple_alter_table;
 mod multiple_tables;
 mod mysql_add_column_rebuild;
 mod mysql_add_unique;
@@ -50,10 +51,13 @@ mod volatile_default;
 mod add_column_rewrite;
 mod cascade;
 mod cluster_table;
+mod domain_check_without_not_valid;
 mod drop_constraint;
 mod drop_not_null;
 mod drop_object;
+mod enum_value_not_last;
 mod exclude_constraint;
+mod foreign_key_without_index;
 mod identifier_too_long;
 mod rename_enum_value;
 mod require_concurrent_detach;
@@ -151,6 +155,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
         Check::File(require_statement_timeout::check),
     ),
     (
+        &domain_check_without_not_valid::RULE,
+        Check::File(domain_check_without_not_valid::check),
+    ),
+    (
         &validate_same_migration::RULE,
         Check::File(validate_same_migration::check),
     ),
@@ -164,6 +172,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (
         &rename_enum_value::RULE,
         Check::File(rename_enum_value::check),
+    ),
+    (
+        &enum_value_not_last::RULE,
+        Check::File(enum_value_not_last::check),
     ),
     (
         &require_lock_timeout::RULE,
@@ -221,6 +233,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (&mixed_ddl_dml::RULE, Check::File(mixed_ddl_dml::check)),
     (&multiple_tables::RULE, Check::File(multiple_tables::check)),
     (
+        &multiple_alter_table::RULE,
+        Check::File(multiple_alter_table::check),
+    ),
+    (
         &require_if_not_exists::RULE,
         Check::File(require_if_not_exists::check),
     ),
@@ -235,6 +251,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
         Check::Statement(unknown_column::check),
     ),
     (&unknown_index::RULE, Check::Statement(unknown_index::check)),
+    (
+        &foreign_key_without_index::RULE,
+        Check::Statement(foreign_key_without_index::check),
+    ),
     (
         &duplicate_object::RULE,
         Check::Statement(duplicate_object::check),

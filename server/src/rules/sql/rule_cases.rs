@@ -116,6 +116,23 @@ const CASES: &[Case] = &[
     case("drop-object", "postgres", "DROP TYPE mood;", "DROP TABLE orders;"),
     case("rename-enum-value", "postgres", "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine';", "ALTER TYPE mood ADD VALUE 'fine';"),
     case("require-statement-timeout", "postgres", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;", "SET statement_timeout = '60s';\nALTER TABLE users ADD COLUMN x int;"),
+    // The index may come later in the migration, or begin with one column of a composite key.
+    case("foreign-key-without-index", "postgres", "CREATE TABLE lines (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));", "CREATE TABLE lines (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));\nCREATE INDEX ON lines (order_id);"),
+    case("foreign-key-without-index", "postgres", "ALTER TABLE notes ADD COLUMN user_id bigint REFERENCES users (id);", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);"),
+    case("foreign-key-without-index", "postgres", "CREATE TABLE l (a bigint, b bigint, UNIQUE (b, a), FOREIGN KEY (a) REFERENCES users (id));", "CREATE TABLE l (a bigint, b bigint, PRIMARY KEY (b, a), FOREIGN KEY (a, b) REFERENCES users (id, id));"),
+    // An unnamed index made by an earlier statement is in the catalog, as its table's.
+    case("foreign-key-without-index", "postgres", "CREATE TABLE t (a bigint);\nCREATE INDEX ON t (id);\nALTER TABLE t ADD FOREIGN KEY (a) REFERENCES users (id);", "CREATE TABLE t (a bigint);\nCREATE INDEX ON t (a);\nALTER TABLE t ADD FOREIGN KEY (a) REFERENCES users (id);"),
+    // A domain made by the migration has no columns yet; a qualified name and NOT VALID.
+    case("domain-check-without-not-valid", "postgres", "ALTER DOMAIN app.amount ADD CONSTRAINT positive CHECK (VALUE > 0);", "ALTER DOMAIN app.amount ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;"),
+    case("domain-check-without-not-valid", "postgres", "CREATE DOMAIN amount AS numeric;\nALTER DOMAIN other ADD CHECK (VALUE > 0);", "CREATE DOMAIN amount AS numeric CHECK (VALUE >= 0);\nALTER DOMAIN amount ADD CHECK (VALUE > 0);"),
+    // AFTER the last value the migration shows is at the end; AFTER a value it does not show may be.
+    case("enum-value-not-last", "postgres", "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'ok';", "ALTER TYPE mood ADD VALUE 'meh' AFTER 'ok';"),
+    case("enum-value-not-last", "postgres", "CREATE TYPE s AS ENUM ('new', 'sent');\nALTER TYPE s ADD VALUE 'packed' AFTER 'new';", "CREATE TYPE s AS ENUM ('new', 'sent');\nALTER TYPE s ADD VALUE 'packed';\nALTER TYPE s ADD VALUE 'done' AFTER 'packed';"),
+    // Merged: one pass; a column added then changed, or a statement between, keeps them apart.
+    case("multiple-alter-table", "postgres", "ALTER TABLE orders ALTER COLUMN user_id SET NOT NULL;\nALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0);", "ALTER TABLE orders ALTER COLUMN user_id SET NOT NULL, ADD CONSTRAINT c CHECK (total > 0);"),
+    case("multiple-alter-table", "postgres", "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nALTER TABLE orders ALTER COLUMN status SET NOT NULL;", "ALTER TABLE orders ALTER COLUMN total TYPE bigint;\nUPDATE orders SET status = 'new' WHERE status IS NULL;\nALTER TABLE orders ALTER COLUMN status SET NOT NULL;"),
+    case("multiple-alter-table", "postgres", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;\nALTER TABLE orders ALTER COLUMN status SET NOT NULL;", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;\nALTER TABLE orders ALTER COLUMN n SET NOT NULL;"),
+    case("change-column-type", "postgres", "ALTER TABLE notes ALTER COLUMN body TYPE character varying(100);", "ALTER TABLE notes ALTER COLUMN body TYPE varchar;"),
     case("exclude-constraint", "postgres", "ALTER TABLE orders ADD CONSTRAINT one_status EXCLUDE USING gist (user_id WITH =);", "CREATE TABLE b (room int, EXCLUDE USING gist (room WITH =)); ALTER TABLE b ADD EXCLUDE USING gist (room WITH =);"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN seq bigserial;", "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN seq bigserial;"),
     case("add-column-rewrite", "postgres", "ALTER TABLE orders ADD COLUMN n int GENERATED ALWAYS AS IDENTITY;", "ALTER TABLE orders ADD COLUMN n int;"),
