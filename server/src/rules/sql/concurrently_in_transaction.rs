@@ -50,7 +50,7 @@ or set `mixed = true` in the Flyway configuration.
 };
 
 /// What Flyway's PostgreSQL parser runs outside a transaction.
-fn non_transactional(op: &Op) -> Option<&'static str> {
+pub(super) fn non_transactional(op: &Op) -> Option<&'static str> {
     match op {
         Op::CreateIndex {
             concurrently: true, ..

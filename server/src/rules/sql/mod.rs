@@ -60,6 +60,7 @@ mod require_concurrent_detach;
 mod require_concurrent_refresh;
 mod require_concurrent_reindex;
 mod require_statement_timeout;
+mod statement_after_exclusive_lock;
 mod vacuum_full;
 mod validate_same_migration;
 
@@ -168,6 +169,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     (
         &require_lock_timeout::RULE,
         Check::File(require_lock_timeout::check),
+    ),
+    (
+        &statement_after_exclusive_lock::RULE,
+        Check::File(statement_after_exclusive_lock::check),
     ),
     (
         &transaction_in_migration::RULE,

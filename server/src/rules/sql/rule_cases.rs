@@ -145,6 +145,15 @@ const CASES: &[Case] = &[
     case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;", "ALTER TABLE orders VALIDATE CONSTRAINT c;"),
     case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT fk;"),
     case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;", "-- flyway:executeInTransaction=false\nALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;"),
+    case("statement-after-exclusive-lock", "postgres", "ALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';", "UPDATE users SET name = '';\nALTER TABLE orders ADD COLUMN note text;"),
+    case("statement-after-exclusive-lock", "postgres", "ALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';", "-- flyway:executeInTransaction=false\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';"),
+    case("statement-after-exclusive-lock", "postgres", "ALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';", "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\nUPDATE orders SET note = '';"),
+    // A table made by the migration holds no rows anyone waits for.
+    case("statement-after-exclusive-lock", "postgres", "TRUNCATE orders;\nINSERT INTO orders (id) VALUES (1);", "CREATE TABLE t (a int);\nTRUNCATE t;\nINSERT INTO t VALUES (1);"),
+    // LOCK's default mode is ACCESS EXCLUSIVE; VALIDATE and a foreign key take weaker locks.
+    case("statement-after-exclusive-lock", "postgres", "LOCK TABLE orders;\nUPDATE orders SET status = 'x';", "LOCK TABLE orders IN SHARE MODE;\nUPDATE orders SET status = 'x';"),
+    case("statement-after-exclusive-lock", "postgres", "ALTER TABLE orders ALTER COLUMN status SET NOT NULL;\nUPDATE orders SET status = 'x';", "ALTER TABLE orders ALTER COLUMN status SET STATISTICS 1000;\nUPDATE orders SET status = 'x';"),
+    case("statement-after-exclusive-lock", "postgres", "DROP TABLE notes;\nUPDATE orders SET status = 'x';", "ALTER TABLE orders VALIDATE CONSTRAINT c;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);\nUPDATE orders SET status = 'x';"),
     // A COMMIT with more work after it splits the migration; a trailing one (the deliberate
     // COMMITs of bpdm and hedera-mirror-node) and a BEGIN PostgreSQL ignores risk nothing.
     case("transaction-in-migration", "postgres", "ALTER TABLE users ADD COLUMN x int;\nCOMMIT;\nALTER TABLE users ADD COLUMN y int;", "BEGIN;\nALTER TABLE users ADD COLUMN x int;\nCOMMIT;"),
