@@ -576,3 +576,79 @@ fn cascade_is_not_claimed_on_mysql() {
         .iter()
         .any(|r| r == "cascade"));
 }
+
+/// The findings of a second PostgreSQL migration `sql` as (rule, line, column).
+fn postgres_findings(sql: &str) -> Vec<(String, u32, u32)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sql_dir = dir.path().join("sql");
+    fs::create_dir(&sql_dir).unwrap();
+    fs::write(sql_dir.join("V1__base.sql"), PG_BASE).unwrap();
+    fs::write(sql_dir.join("V2__change.sql"), sql).unwrap();
+    fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "dialect = \"postgres\"\n",
+    )
+    .unwrap();
+    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
+    reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .filter(|d| d.path.ends_with("V2__change.sql"))
+        .map(|d| (d.rule.to_string(), d.start.line, d.start.column))
+        .collect()
+}
+
+#[test]
+fn literal_statements_of_do_blocks_go_through_the_rules() {
+    let found = postgres_findings(
+        "SET lock_timeout = '1s';\nDO $$\nBEGIN\n  IF true THEN ALTER TABLE orders ADD COLUMN priority int NOT NULL; END IF;\n  EXECUTE 'DROP TABLE users';\n  UPDATE orders SET status = 'x';\nEND\n$$;\n",
+    );
+    // At the statement inside the body; the SET before the block counts; the lock inside it is
+    // held by the UPDATE after it; EXECUTE's string is not read.
+    assert!(
+        found.contains(&("add-column-not-null-without-default".into(), 4, 16)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("statement-after-exclusive-lock".into(), 6, 3)),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, _, _)| rule == "drop-table" || rule == "require-lock-timeout"),
+        "{found:?}"
+    );
+    // What the script's own run says of the block is not said again of a statement in it.
+    let found = postgres_findings(
+        "ALTER TABLE orders ADD COLUMN a int;\nDO $$\nBEGIN\n  UPDATE orders SET a = 1;\nEND\n$$;\n",
+    );
+    let after: Vec<_> = found
+        .iter()
+        .filter(|(rule, _, _)| rule == "statement-after-exclusive-lock")
+        .collect();
+    assert_eq!(
+        after,
+        [&("statement-after-exclusive-lock".to_string(), 2, 1)]
+    );
+    // Exclusive branches never run one after the other.
+    let found = postgres_findings(
+        "DO $$\nBEGIN\n  IF true THEN\n    ALTER TABLE orders ALTER COLUMN status TYPE varchar;\n  ELSE\n    ALTER TABLE orders ALTER COLUMN status TYPE varchar;\n  END IF;\nEND\n$$;\n",
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, _, _)| rule == "statement-after-exclusive-lock"),
+        "{found:?}"
+    );
+    // A function body runs when called, not when the migration runs.
+    let found = postgres_findings(
+        "CREATE FUNCTION f() RETURNS void AS $$\nBEGIN\n  ALTER TABLE orders ADD COLUMN priority int NOT NULL;\nEND\n$$ LANGUAGE plpgsql;\n",
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, _, _)| rule == "add-column-not-null-without-default"),
+        "{found:?}"
+    );
+}
