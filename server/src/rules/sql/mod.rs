@@ -361,6 +361,15 @@ pub fn run_statement(cx: &FileContext, index: usize, catalog: &Catalog, sink: &m
     }
 }
 
+/// True for a PostgreSQL versioned or repeatable script that Flyway runs in one transaction as
+/// far as its settings say (not `executeInTransaction=false`): the locks its statements take
+/// are held until it commits.
+pub(crate) fn postgres_in_transaction(cx: &FileContext) -> bool {
+    cx.dialect() == crate::sql::Dialect::Postgres
+        && !cx.is_undo()
+        && cx.sql.script_config.execute_in_transaction != Some(false)
+}
+
 /// True when the table existed before this script (not created earlier in it).
 pub(crate) fn existing_table(
     cx: &FileContext,

@@ -482,21 +482,7 @@ fn messages_keep_the_spelling_of_names() {
 #[test]
 fn execute_in_transaction_false_turns_the_mixed_refusal_into_a_warning() {
     let findings = |script: &str, sidecar: Option<&str>| {
-        let dir = tempfile::tempdir().unwrap();
-        let sql_dir = dir.path().join("sql");
-        fs::create_dir(&sql_dir).unwrap();
-        fs::write(sql_dir.join("V1__base.sql"), PG_BASE).unwrap();
-        fs::write(sql_dir.join("V2__change.sql"), script).unwrap();
-        if let Some(conf) = sidecar {
-            fs::write(sql_dir.join("V2__change.sql.conf"), conf).unwrap();
-        }
-        fs::write(
-            dir.path().join("flyway-lsp.toml"),
-            "dialect = \"postgres\"\n",
-        )
-        .unwrap();
-        let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
-        reports
+        postgres_reports(script, sidecar)
             .iter()
             .flat_map(|r| r.diagnostics.iter())
             .filter(|d| d.rule == "concurrently-in-transaction")
@@ -577,20 +563,28 @@ fn cascade_is_not_claimed_on_mysql() {
         .any(|r| r == "cascade"));
 }
 
-/// The findings of a second PostgreSQL migration `sql` as (rule, line, column).
-fn postgres_findings(sql: &str) -> Vec<(String, u32, u32)> {
+/// The reports of a PostgreSQL project of `PG_BASE` and a second migration `script` (with its
+/// `.sql.conf` when `sidecar` is given).
+fn postgres_reports(script: &str, sidecar: Option<&str>) -> Vec<crate::engine::ProjectReport> {
     let dir = tempfile::tempdir().unwrap();
     let sql_dir = dir.path().join("sql");
     fs::create_dir(&sql_dir).unwrap();
     fs::write(sql_dir.join("V1__base.sql"), PG_BASE).unwrap();
-    fs::write(sql_dir.join("V2__change.sql"), sql).unwrap();
+    fs::write(sql_dir.join("V2__change.sql"), script).unwrap();
+    if let Some(conf) = sidecar {
+        fs::write(sql_dir.join("V2__change.sql.conf"), conf).unwrap();
+    }
     fs::write(
         dir.path().join("flyway-lsp.toml"),
         "dialect = \"postgres\"\n",
     )
     .unwrap();
-    let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
-    reports
+    check_path(dir.path(), &LoadOptions::default()).unwrap()
+}
+
+/// The findings of a second PostgreSQL migration `sql` as (rule, line, column).
+fn postgres_findings(sql: &str) -> Vec<(String, u32, u32)> {
+    postgres_reports(sql, None)
         .iter()
         .flat_map(|r| r.diagnostics.iter())
         .filter(|d| d.path.ends_with("V2__change.sql"))

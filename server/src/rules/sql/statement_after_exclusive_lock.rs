@@ -1,7 +1,6 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::facts::{Name, Op, TransactionControl};
-use crate::sql::Dialect;
 
 use super::concurrently_in_transaction::non_transactional;
 use super::require_lock_timeout::access_exclusive_lock;
@@ -61,9 +60,7 @@ UPDATE orders SET note = '';
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {
-    if cx.dialect() != Dialect::Postgres
-        || cx.is_undo()
-        || cx.sql.script_config.execute_in_transaction == Some(false)
+    if !super::postgres_in_transaction(cx)
         || cx
             .statements()
             .any(|(_, op)| non_transactional(op).is_some())
