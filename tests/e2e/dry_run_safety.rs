@@ -315,7 +315,7 @@ fn postgres_dry_run_sees_the_targets_schema_roles_and_sequences() {
         &sql,
         "V3__grants.sql",
         &format!(
-            "ALTER TABLE users ADD COLUMN email text;\nGRANT SELECT ON users TO {role};\nCREATE TABLE next_id AS SELECT nextval('users_id_seq') AS id;\nDO $$ BEGIN IF (SELECT id FROM next_id) <> 3 THEN RAISE EXCEPTION 'sequence not carried over'; END IF; END $$;\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n"
+            "ALTER TABLE users ADD COLUMN email text;\nGRANT SELECT ON users TO {role};\nCREATE TABLE next_id AS SELECT nextval('users_id_seq') AS id;\nDO $$ BEGIN IF (SELECT id FROM next_id) <> 3 THEN RAISE EXCEPTION 'sequence not carried over'; END IF; END $$;\nCREATE INDEX CONCURRENTLY users_email ON users (email);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_name ON users (email, name);\n"
         ),
     );
     write(
@@ -338,6 +338,21 @@ fn postgres_dry_run_sees_the_targets_schema_roles_and_sequences() {
     assert_eq!(report["target_written"], false);
     let migrations = &report["migrations"];
     assert_eq!(migrations[0]["outcome"], "ok", "{report:#}");
+    // Beside CREATE INDEX CONCURRENTLY IF NOT EXISTS only: the INVALID index a failed build
+    // leaves, which a retry keeps.
+    let rewritten: Vec<&str> = migrations[0]["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["outcome"]["rewritten"].as_str())
+        .collect();
+    assert_eq!(rewritten.len(), 2, "{report:#}");
+    assert!(!rewritten[0].contains("INVALID index"), "{}", rewritten[0]);
+    assert!(
+        rewritten[1].contains("keeps the invalid index"),
+        "{}",
+        rewritten[1]
+    );
     assert_eq!(migrations[1]["outcome"], "failed");
     assert_eq!(
         migrations[1]["failure"]["message"],

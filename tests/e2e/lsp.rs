@@ -336,7 +336,14 @@ fn diagnostics_follow_typing_and_file_events() {
         }),
     );
     let found = client.diagnostics_until(&v2, |d| !d.is_empty());
-    assert_eq!(rules(&found), ["add-column-not-null-without-default"]);
+    // The hint: line 2's ALTER holds its ACCESS EXCLUSIVE lock while the typed one runs.
+    assert_eq!(
+        rules(&found),
+        [
+            "add-column-not-null-without-default",
+            "statement-after-exclusive-lock"
+        ]
+    );
     // The column's definition, not the whole statement.
     assert_eq!(
         found[0]["range"],
@@ -415,7 +422,7 @@ fn diagnostics_follow_typing_and_file_events() {
         .unwrap()
         .contains("## Why is this bad?"));
 
-    // Fixing the text clears it (and stale results never come back).
+    // Fixing the text clears it (and stale results never come back); the hint stays true.
     client.notify(
         "textDocument/didChange",
         json!({
@@ -426,7 +433,8 @@ fn diagnostics_follow_typing_and_file_events() {
             }]
         }),
     );
-    client.diagnostics_until(&v2, |d| d.is_empty());
+    let found = client.diagnostics_until(&v2, |d| d.len() < 2);
+    assert_eq!(rules(&found), ["statement-after-exclusive-lock"]);
 
     // A new file on disk filling the gap, announced by the client.
     std::fs::write(sql.join("V3__fill.sql"), "SELECT 3;\n").unwrap();
@@ -586,7 +594,10 @@ fn edited_applied_migration_moves_its_change_to_a_new_migration() {
         json!({"textDocument": {"uri": uri(&v2), "languageId": "sql", "version": 1, "text": format!("{original}ALTER TABLE users ADD COLUMN nick text;\n")}}),
     );
     let found = client.diagnostics_until(&v2, |d| !d.is_empty());
-    assert_eq!(rules(&found), ["applied-migration-edited"]);
+    assert_eq!(
+        rules(&found),
+        ["applied-migration-edited", "statement-after-exclusive-lock"]
+    );
     assert!(found[0]["message"]
         .as_str()
         .unwrap()

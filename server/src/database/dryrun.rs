@@ -260,6 +260,10 @@ fn word_at(tokens: &[Token], text: &str, i: usize) -> String {
         .unwrap_or_default()
 }
 
+/// What the dry-run says of `CREATE INDEX CONCURRENTLY IF NOT EXISTS`: a retry after a failed
+/// concurrent build silently keeps the INVALID index the failure left.
+pub const CONCURRENT_IF_NOT_EXISTS: &str = "Beware CREATE INDEX CONCURRENTLY IF NOT EXISTS: a concurrent build that fails (lock or statement timeout, deadlock, a duplicate under a unique index) leaves an INVALID index of this name behind, and a retry of this statement then finds the name taken and keeps the invalid index without building it, silently; after a failure, drop the index (DROP INDEX CONCURRENTLY) before retrying, or check pg_index.indisvalid";
+
 /// Decides how one statement runs in a dry-run. `databases` are the database names on the
 /// temporary MySQL server (a statement naming one of them, other than `clone`, is skipped).
 pub fn plan_statement(
@@ -361,10 +365,14 @@ pub fn plan_statement(
                     end += 1;
                 }
                 let rewritten = format!("{}{}", &text[..token.start], &text[end..]);
-                return Plan::Rewrite(
-                    rewritten,
-                    "run without CONCURRENTLY (not allowed in a transaction): the locks shown are the plain form's, which CONCURRENTLY avoids".into(),
-                );
+                let mut why = "run without CONCURRENTLY (not allowed in a transaction): the locks shown are the plain form's, which CONCURRENTLY avoids".to_string();
+                let if_not_exists = words
+                    .windows(3)
+                    .any(|w| w[0] == "IF" && w[1] == "NOT" && w[2] == "EXISTS");
+                if first == "CREATE" && if_not_exists {
+                    why = format!("{why}. {CONCURRENT_IF_NOT_EXISTS}");
+                }
+                return Plan::Rewrite(rewritten, why);
             }
             Plan::Run
         }
@@ -1121,6 +1129,14 @@ mod tests {
         );
         assert!(
             matches!(pg("drop index concurrently if exists i"), Plan::Rewrite(t, _) if t == "drop index if exists i")
+        );
+        // A retry after a failed concurrent build keeps the INVALID index: the report says so.
+        assert!(matches!(
+            pg("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)"),
+            Plan::Rewrite(t, why) if t == "CREATE INDEX IF NOT EXISTS i ON t (a)" && why.ends_with(CONCURRENT_IF_NOT_EXISTS)
+        ));
+        assert!(
+            matches!(pg("CREATE INDEX CONCURRENTLY i ON t (a)"), Plan::Rewrite(_, why) if !why.contains("INVALID"))
         );
         for skipped in [
             "COMMIT",

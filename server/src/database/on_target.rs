@@ -513,9 +513,11 @@ fn classify_node(node: &NodeEnum, needs: &mut Needs) -> Result<(), String> {
         | N::AlterDefaultPrivilegesStmt(_) => Ok(()),
         N::IndexStmt(s) => {
             if s.concurrent {
-                return refuse(
-                    "CREATE INDEX CONCURRENTLY cannot run inside the transaction the tool rolls back",
-                );
+                let why = "CREATE INDEX CONCURRENTLY cannot run inside the transaction the tool rolls back";
+                if s.if_not_exists {
+                    return refuse(format!("{why}. {}", dryrun::CONCURRENT_IF_NOT_EXISTS));
+                }
+                return refuse(why);
             }
             Ok(())
         }
@@ -1537,6 +1539,7 @@ mod tests {
             ("CREATE FOREIGN TABLE f (a int) SERVER s", "other servers"),
             ("ALTER SYSTEM SET work_mem = '1MB'", "configuration file"),
             ("CREATE INDEX CONCURRENTLY i ON t (a)", "CONCURRENTLY"),
+            ("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)", "INVALID index"),
             ("DROP INDEX CONCURRENTLY i", "CONCURRENTLY"),
             ("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f()", "event triggers"),
             ("LOAD 'evil'", "shared library"),

@@ -261,34 +261,7 @@ pub fn analyze_cached(
         .filter(|t| matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
         .map(|t| TextRange::new(t.start, t.end))
         .collect();
-    let mut created_tables = HashMap::new();
-    for (i, statement) in statements.iter().enumerate() {
-        match &statement.parsed.op {
-            super::facts::Op::CreateTable { table, .. } => {
-                created_tables.entry(table.name.clone()).or_insert(i);
-            }
-            // A table this script created, renamed (the swap idiom: build `t_new`, drop `t`,
-            // rename `t_new` to `t`): under its new name it is still this script's own table,
-            // from the rename on.
-            super::facts::Op::AlterTable { table, actions, .. } => {
-                for action in actions.iter() {
-                    if let super::facts::AlterAction::RenameTo { to } = action {
-                        if created_tables.contains_key(&table.name) {
-                            created_tables.entry(to.name.clone()).or_insert(i);
-                        }
-                    }
-                }
-            }
-            super::facts::Op::RenameTable { pairs } => {
-                for (from, to) in pairs {
-                    if created_tables.contains_key(&from.name) {
-                        created_tables.entry(to.name.clone()).or_insert(i);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    let created_tables = created_tables(&statements);
     SqlFile {
         dialect,
         placeholders: placeholders.clone(),
@@ -355,6 +328,40 @@ fn apply_setting(config: &mut ScriptConfig, key: &str, value: &str) {
             _ => config.execute_in_transaction,
         };
     }
+}
+
+/// Tables a script creates: name → index of the first statement creating it (or renaming one it
+/// created to that name).
+pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<String, usize> {
+    let mut created_tables = HashMap::new();
+    for (i, statement) in statements.iter().enumerate() {
+        match &statement.parsed.op {
+            super::facts::Op::CreateTable { table, .. } => {
+                created_tables.entry(table.name.clone()).or_insert(i);
+            }
+            // A table this script created, renamed (the swap idiom: build `t_new`, drop `t`,
+            // rename `t_new` to `t`): under its new name it is still this script's own table,
+            // from the rename on.
+            super::facts::Op::AlterTable { table, actions, .. } => {
+                for action in actions.iter() {
+                    if let super::facts::AlterAction::RenameTo { to } = action {
+                        if created_tables.contains_key(&table.name) {
+                            created_tables.entry(to.name.clone()).or_insert(i);
+                        }
+                    }
+                }
+            }
+            super::facts::Op::RenameTable { pairs } => {
+                for (from, to) in pairs {
+                    if created_tables.contains_key(&from.name) {
+                        created_tables.entry(to.name.clone()).or_insert(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    created_tables
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod facts;
 pub mod lexer;
 pub mod parse;
 pub mod pg;
+pub mod plpgsql;
 pub mod server;
 pub mod split;
 pub mod unsupported;

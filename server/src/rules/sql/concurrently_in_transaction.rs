@@ -43,14 +43,16 @@ Give the non-transactional statement a migration of its own:
 -- V8__add_orders_user_id_index.sql
 CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON orders (user_id);
 ```
-or set `mixed = true` in the Flyway configuration.
+or set `mixed = true` in the Flyway configuration. Outside a transaction a failed concurrent
+build is not rolled back: it leaves an INVALID index, which a retry with `IF NOT EXISTS` keeps
+without building it (see `require-concurrent-index`); drop it before retrying.
 "#,
     convention: None,
     tag: None,
 };
 
 /// What Flyway's PostgreSQL parser runs outside a transaction.
-fn non_transactional(op: &Op) -> Option<&'static str> {
+pub(super) fn non_transactional(op: &Op) -> Option<&'static str> {
     match op {
         Op::CreateIndex {
             concurrently: true, ..

@@ -64,6 +64,7 @@ mod require_concurrent_detach;
 mod require_concurrent_refresh;
 mod require_concurrent_reindex;
 mod require_statement_timeout;
+mod statement_after_exclusive_lock;
 mod vacuum_full;
 mod validate_same_migration;
 
@@ -182,6 +183,10 @@ pub static CHECKS: &[(&Rule, Check)] = &[
         Check::File(require_lock_timeout::check),
     ),
     (
+        &statement_after_exclusive_lock::RULE,
+        Check::File(statement_after_exclusive_lock::check),
+    ),
+    (
         &transaction_in_migration::RULE,
         Check::File(transaction_in_migration::check),
     ),
@@ -276,8 +281,14 @@ pub static CHECKS: &[(&Rule, Check)] = &[
     ),
 ];
 
-/// Runs the enabled whole-script rules on one script.
+/// Runs the enabled whole-script rules on one script, then on the literal statements of its
+/// `DO` blocks ([`run_do_blocks`]).
 pub fn run_file(cx: &FileContext, sink: &mut Sink) {
+    run_file_checks(cx, sink);
+    run_do_blocks(cx, sink);
+}
+
+fn run_file_checks(cx: &FileContext, sink: &mut Sink) {
     for (rule, check) in CHECKS {
         if let Check::File(check) = check {
             if sink.enabled(rule) {
@@ -285,6 +296,78 @@ pub fn run_file(cx: &FileContext, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// PostgreSQL `DO` blocks run when the migration runs: the whole-script rules read the literal
+/// statements of their PL/pgSQL bodies ([`crate::sql::plpgsql::do_block`]) in the place of the
+/// block, in the script's order (a `SET lock_timeout` before the block counts; a lock inside it
+/// is held by the statements after it), and only the findings inside a body are kept (the rest
+/// repeat the script's own run). A body statement that does not parse alone is left out, and
+/// `EXECUTE` strings are never read: dynamic SQL stays uncertain, as in the schema replay, which
+/// these statements do not change. Function bodies run when called, not here: not read.
+fn run_do_blocks(cx: &FileContext, sink: &mut Sink) {
+    use crate::sql::analysis::{analyze, created_tables, Statement};
+    use crate::sql::facts::Op;
+    if cx.dialect() != crate::sql::Dialect::Postgres
+        || !cx.statements().any(|(_, op)| matches!(op, Op::Routine))
+    {
+        return;
+    }
+    // (the block's statement, its body)
+    let mut bodies = Vec::new();
+    let mut statements = Vec::with_capacity(cx.sql.statements.len());
+    for (statement, op) in cx.statements() {
+        let block = matches!(op, Op::Routine)
+            .then(|| crate::sql::plpgsql::do_block(cx.text, statement.range()))
+            .flatten();
+        let Some((body, inner)) = block else {
+            statements.push(statement.clone());
+            continue;
+        };
+        bodies.push((statement.range(), body));
+        for range in inner {
+            let alone = analyze(&cx.text[range.start..range.end], cx.dialect(), None);
+            if let [only] = alone.statements.as_slice() {
+                if only.parsed.error.is_none() {
+                    statements.push(Statement::new(range, only.parsed.clone()));
+                }
+            }
+        }
+    }
+    if bodies.is_empty() {
+        return;
+    }
+    let flat = crate::sql::analysis::SqlFile {
+        created_tables: created_tables(&statements),
+        statements,
+        ..cx.sql.clone()
+    };
+    let inner = FileContext { sql: &flat, ..*cx };
+    let before = sink.diagnostics.len();
+    run_file_checks(&inner, sink);
+    sink.whole_file.retain(|&i| i < before);
+    let found: Vec<_> = sink.diagnostics.drain(before..).collect();
+    let own = &sink.diagnostics[..before];
+    // Kept: inside a body, and not what the script's run already said of it (the same message,
+    // or a finding of the rule on the block itself: the first statement after a lock, the first
+    // lock without a timeout).
+    let kept: Vec<_> = found
+        .into_iter()
+        .filter(|d| {
+            let Some((block, _)) = bodies
+                .iter()
+                .find(|(_, b)| b.start <= d.range.start && d.range.start < b.end)
+            else {
+                return false;
+            };
+            !own.iter().any(|o| {
+                o.rule == d.rule
+                    && (o.message == d.message
+                        || (block.start <= o.range.start && o.range.start < block.end))
+            })
+        })
+        .collect();
+    sink.diagnostics.extend(kept);
 }
 
 /// Runs the enabled statement rules on statement `index`.
@@ -296,6 +379,15 @@ pub fn run_statement(cx: &FileContext, index: usize, catalog: &Catalog, sink: &m
             }
         }
     }
+}
+
+/// True for a PostgreSQL versioned or repeatable script that Flyway runs in one transaction as
+/// far as its settings say (not `executeInTransaction=false`): the locks its statements take
+/// are held until it commits.
+pub(crate) fn postgres_in_transaction(cx: &FileContext) -> bool {
+    cx.dialect() == crate::sql::Dialect::Postgres
+        && !cx.is_undo()
+        && cx.sql.script_config.execute_in_transaction != Some(false)
 }
 
 /// True when the table existed before this script (not created earlier in it).

@@ -29,7 +29,15 @@ CREATE INDEX orders_user_id_idx ON orders (user_id);
 CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);
 ```
 `CONCURRENTLY` cannot run in a transaction: put the statement in a migration of its own (Flyway
-then runs it outside a transaction). If it fails it leaves an INVALID index to drop.
+then runs it outside a transaction).
+
+A concurrent build that fails (a lock or statement timeout, a deadlock, a duplicate under a
+unique index) does not remove what it started: it leaves an INVALID index of that name, which
+queries do not use but every write still maintains. Beware `CREATE INDEX CONCURRENTLY IF NOT
+EXISTS`: when the failed migration is retried, `IF NOT EXISTS` finds the name taken and keeps the
+INVALID index, silently, without building it. After a failure, drop the index first
+(`DROP INDEX CONCURRENTLY IF EXISTS orders_user_id_idx;`, or check `pg_index.indisvalid`), then
+retry. The `dry-run` report says so beside each `CREATE INDEX CONCURRENTLY IF NOT EXISTS`.
 "#,
     convention: None,
     tag: None,

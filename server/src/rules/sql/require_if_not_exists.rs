@@ -26,6 +26,9 @@ CREATE TABLE users (id bigint PRIMARY KEY);
 ```sql
 CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY);
 ```
+On PostgreSQL, `CREATE INDEX CONCURRENTLY IF NOT EXISTS` is the exception: a failed concurrent
+build leaves an INVALID index of the name, and the retry keeps it without building it (see
+`require-concurrent-index`).
 "#,
     convention: None,
     tag: None,

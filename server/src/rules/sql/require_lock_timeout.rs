@@ -133,3 +133,96 @@ fn referenced_existing_table<'a>(cx: &FileContext, index: usize, op: &'a Op) -> 
         .into_iter()
         .find(|r| r.name != own.name && existing_table(cx, index, r))
 }
+
+/// The table statement `index` takes an ACCESS EXCLUSIVE lock on, when that table existed before
+/// this script: `ALTER TABLE` in a form that takes it (most do; not `VALIDATE CONSTRAINT`, a
+/// foreign key, `SET STATISTICS`, storage parameters, triggers, `ATTACH PARTITION`,
+/// `DETACH PARTITION … CONCURRENTLY`, `CLUSTER ON`; a form not known here is not claimed), `DROP TABLE`, `TRUNCATE`, and `LOCK TABLE`
+/// in its default mode or `IN ACCESS EXCLUSIVE MODE`. `IF EXISTS` forms are left out: when the
+/// table is missing they lock nothing.
+pub(super) fn access_exclusive_lock(
+    cx: &FileContext,
+    index: usize,
+    statement: &Statement,
+    op: &Op,
+) -> Option<Name> {
+    let existing = |table: &Name| existing_table(cx, index, table);
+    match op {
+        Op::AlterTable {
+            table,
+            if_exists: false,
+            actions,
+        } if actions.iter().any(takes_access_exclusive) && existing(table) => {
+            Some((**table).clone())
+        }
+        Op::Truncate { tables } => tables.iter().find(|t| existing(t)).cloned(),
+        Op::DropTable {
+            names,
+            if_exists: false,
+        } => names.iter().find(|t| existing(t)).cloned(),
+        Op::Other { .. } => locked_table(cx, statement).filter(|t| existing(t)),
+        _ => None,
+    }
+}
+
+/// Whether PostgreSQL takes ACCESS EXCLUSIVE for this `ALTER TABLE` action (its documented lock
+/// levels: the weaker ones are listed; a form not known here is not claimed to take it).
+fn takes_access_exclusive(action: &AlterAction) -> bool {
+    match action {
+        AlterAction::ValidateConstraint { .. } => false,
+        AlterAction::AddConstraint { constraint, .. } => {
+            constraint.kind != crate::sql::facts::ConstraintKind::ForeignKey
+        }
+        AlterAction::Other(written) => {
+            // sqlparser's text (`ENABLE TRIGGER t`) or libpg_query's subcommand name
+            // (`AtSetStatistics`), compared without spaces or case.
+            let squeezed: String = written
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '_')
+                .collect::<String>()
+                .to_ascii_uppercase();
+            let weaker = [
+                "SETSTATISTICS",
+                "SET(",
+                "RESET(",
+                "OPTIONS",
+                "TRIG",
+                "ATTACHPARTITION",
+                // libpg_query's name does not say whether it is CONCURRENTLY.
+                "ATDETACHPARTITION",
+                "CONCURRENTLY",
+                "CLUSTERON",
+                "WITHOUTCLUSTER",
+                "DROPCLUSTER",
+            ];
+            !weaker.iter().any(|w| squeezed.contains(w))
+        }
+        AlterAction::Algorithm(_) | AlterAction::Lock(_) => false,
+        _ => true,
+    }
+}
+
+/// The first table of `LOCK [TABLE] [ONLY] name …` when the mode is ACCESS EXCLUSIVE (written,
+/// or the default when no `IN … MODE` is given).
+fn locked_table(cx: &FileContext, statement: &Statement) -> Option<Name> {
+    let tokens = super::significant_tokens(cx, statement);
+    let word = |k: usize| tokens.get(k).map_or("", |t| t.text(cx.text));
+    if !word(0).eq_ignore_ascii_case("LOCK") {
+        return None;
+    }
+    let mode_at = tokens.iter().position(|t| t.is_keyword(cx.text, "IN"));
+    if let Some(at) = mode_at {
+        if !(word(at + 1).eq_ignore_ascii_case("ACCESS")
+            && word(at + 2).eq_ignore_ascii_case("EXCLUSIVE"))
+        {
+            return None;
+        }
+    }
+    let mut at = 1;
+    for skip in ["TABLE", "ONLY"] {
+        if word(at).eq_ignore_ascii_case(skip) {
+            at += 1;
+        }
+    }
+    super::name_in_statement(cx, &tokens, at)
+}

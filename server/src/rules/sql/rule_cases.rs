@@ -171,6 +171,15 @@ const CASES: &[Case] = &[
     case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;", "ALTER TABLE orders VALIDATE CONSTRAINT c;"),
     case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;", "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT fk;"),
     case("validate-in-same-migration", "postgres", "ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;", "-- flyway:executeInTransaction=false\nALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT c;"),
+    case("statement-after-exclusive-lock", "postgres", "ALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';", "UPDATE users SET name = '';\nALTER TABLE orders ADD COLUMN note text;"),
+    case("statement-after-exclusive-lock", "postgres", "ALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';", "-- flyway:executeInTransaction=false\nALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';"),
+    case("statement-after-exclusive-lock", "postgres", "ALTER TABLE orders ADD COLUMN note text;\nUPDATE orders SET note = '';", "ALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\nUPDATE orders SET note = '';"),
+    // A table made by the migration holds no rows anyone waits for.
+    case("statement-after-exclusive-lock", "postgres", "TRUNCATE orders;\nINSERT INTO orders (id) VALUES (1);", "CREATE TABLE t (a int);\nTRUNCATE t;\nINSERT INTO t VALUES (1);"),
+    // LOCK's default mode is ACCESS EXCLUSIVE; VALIDATE and a foreign key take weaker locks.
+    case("statement-after-exclusive-lock", "postgres", "LOCK TABLE orders;\nUPDATE orders SET status = 'x';", "LOCK TABLE orders IN SHARE MODE;\nUPDATE orders SET status = 'x';"),
+    case("statement-after-exclusive-lock", "postgres", "ALTER TABLE orders ALTER COLUMN status SET NOT NULL;\nUPDATE orders SET status = 'x';", "ALTER TABLE orders ALTER COLUMN status SET STATISTICS 1000;\nUPDATE orders SET status = 'x';"),
+    case("statement-after-exclusive-lock", "postgres", "DROP TABLE notes;\nUPDATE orders SET status = 'x';", "ALTER TABLE orders VALIDATE CONSTRAINT c;\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);\nUPDATE orders SET status = 'x';"),
     // A COMMIT with more work after it splits the migration; a trailing one (the deliberate
     // COMMITs of bpdm and hedera-mirror-node) and a BEGIN PostgreSQL ignores risk nothing.
     case("transaction-in-migration", "postgres", "ALTER TABLE users ADD COLUMN x int;\nCOMMIT;\nALTER TABLE users ADD COLUMN y int;", "BEGIN;\nALTER TABLE users ADD COLUMN x int;\nCOMMIT;"),
@@ -518,21 +527,7 @@ fn messages_keep_the_spelling_of_names() {
 #[test]
 fn execute_in_transaction_false_turns_the_mixed_refusal_into_a_warning() {
     let findings = |script: &str, sidecar: Option<&str>| {
-        let dir = tempfile::tempdir().unwrap();
-        let sql_dir = dir.path().join("sql");
-        fs::create_dir(&sql_dir).unwrap();
-        fs::write(sql_dir.join("V1__base.sql"), PG_BASE).unwrap();
-        fs::write(sql_dir.join("V2__change.sql"), script).unwrap();
-        if let Some(conf) = sidecar {
-            fs::write(sql_dir.join("V2__change.sql.conf"), conf).unwrap();
-        }
-        fs::write(
-            dir.path().join("flyway-lsp.toml"),
-            "dialect = \"postgres\"\n",
-        )
-        .unwrap();
-        let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
-        reports
+        postgres_reports(script, sidecar)
             .iter()
             .flat_map(|r| r.diagnostics.iter())
             .filter(|d| d.rule == "concurrently-in-transaction")
@@ -611,4 +606,88 @@ fn cascade_is_not_claimed_on_mysql() {
     assert!(!rules_found(&case, "DROP TABLE orders CASCADE;")
         .iter()
         .any(|r| r == "cascade"));
+}
+
+/// The reports of a PostgreSQL project of `PG_BASE` and a second migration `script` (with its
+/// `.sql.conf` when `sidecar` is given).
+fn postgres_reports(script: &str, sidecar: Option<&str>) -> Vec<crate::engine::ProjectReport> {
+    let dir = tempfile::tempdir().unwrap();
+    let sql_dir = dir.path().join("sql");
+    fs::create_dir(&sql_dir).unwrap();
+    fs::write(sql_dir.join("V1__base.sql"), PG_BASE).unwrap();
+    fs::write(sql_dir.join("V2__change.sql"), script).unwrap();
+    if let Some(conf) = sidecar {
+        fs::write(sql_dir.join("V2__change.sql.conf"), conf).unwrap();
+    }
+    fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "dialect = \"postgres\"\n",
+    )
+    .unwrap();
+    check_path(dir.path(), &LoadOptions::default()).unwrap()
+}
+
+/// The findings of a second PostgreSQL migration `sql` as (rule, line, column).
+fn postgres_findings(sql: &str) -> Vec<(String, u32, u32)> {
+    postgres_reports(sql, None)
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .filter(|d| d.path.ends_with("V2__change.sql"))
+        .map(|d| (d.rule.to_string(), d.start.line, d.start.column))
+        .collect()
+}
+
+#[test]
+fn literal_statements_of_do_blocks_go_through_the_rules() {
+    let found = postgres_findings(
+        "SET lock_timeout = '1s';\nDO $$\nBEGIN\n  IF true THEN ALTER TABLE orders ADD COLUMN priority int NOT NULL; END IF;\n  EXECUTE 'DROP TABLE users';\n  UPDATE orders SET status = 'x';\nEND\n$$;\n",
+    );
+    // At the statement inside the body; the SET before the block counts; the lock inside it is
+    // held by the UPDATE after it; EXECUTE's string is not read.
+    assert!(
+        found.contains(&("add-column-not-null-without-default".into(), 4, 16)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("statement-after-exclusive-lock".into(), 6, 3)),
+        "{found:?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, _, _)| rule == "drop-table" || rule == "require-lock-timeout"),
+        "{found:?}"
+    );
+    // What the script's own run says of the block is not said again of a statement in it.
+    let found = postgres_findings(
+        "ALTER TABLE orders ADD COLUMN a int;\nDO $$\nBEGIN\n  UPDATE orders SET a = 1;\nEND\n$$;\n",
+    );
+    let after: Vec<_> = found
+        .iter()
+        .filter(|(rule, _, _)| rule == "statement-after-exclusive-lock")
+        .collect();
+    assert_eq!(
+        after,
+        [&("statement-after-exclusive-lock".to_string(), 2, 1)]
+    );
+    // Exclusive branches never run one after the other.
+    let found = postgres_findings(
+        "DO $$\nBEGIN\n  IF true THEN\n    ALTER TABLE orders ALTER COLUMN status TYPE varchar;\n  ELSE\n    ALTER TABLE orders ALTER COLUMN status TYPE varchar;\n  END IF;\nEND\n$$;\n",
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, _, _)| rule == "statement-after-exclusive-lock"),
+        "{found:?}"
+    );
+    // A function body runs when called, not when the migration runs.
+    let found = postgres_findings(
+        "CREATE FUNCTION f() RETURNS void AS $$\nBEGIN\n  ALTER TABLE orders ADD COLUMN priority int NOT NULL;\nEND\n$$ LANGUAGE plpgsql;\n",
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, _, _)| rule == "add-column-not-null-without-default"),
+        "{found:?}"
+    );
 }

@@ -1,7 +1,6 @@
 use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::facts::{AlterAction, ConstraintKind, Op, TransactionControl};
-use crate::sql::Dialect;
 
 pub static RULE: Rule = Rule {
     id: "validate-in-same-migration",
@@ -45,10 +44,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;
 };
 
 pub fn check(cx: &FileContext, sink: &mut Sink) {
-    if cx.dialect() != Dialect::Postgres
-        || cx.is_undo()
-        || cx.sql.script_config.execute_in_transaction == Some(false)
-    {
+    if !super::postgres_in_transaction(cx) {
         return;
     }
     // Constraints added NOT VALID since the last COMMIT: (table, name, kind).
