@@ -337,28 +337,30 @@ fn diagnostics_follow_typing_and_file_events() {
     );
     let found = client.diagnostics_until(&v2, |d| !d.is_empty());
     // The hint: line 2's ALTER holds its ACCESS EXCLUSIVE lock while the typed one runs.
+    // The hint starts at the statement, the warning at the column's definition inside it.
     assert_eq!(
         rules(&found),
         [
-            "add-column-not-null-without-default",
-            "statement-after-exclusive-lock"
+            "statement-after-exclusive-lock",
+            "add-column-not-null-without-default"
         ]
     );
+    let not_null = &found[1];
     // The column's definition, not the whole statement.
     assert_eq!(
-        found[0]["range"],
+        not_null["range"],
         json!({"start": {"line": 3, "character": 18}, "end": {"line": 3, "character": 45}})
     );
     // A warning: PostgreSQL fails only if the table has rows.
-    assert_eq!(found[0]["severity"], 2);
+    assert_eq!(not_null["severity"], 2);
 
     // Quick fixes: suppression comments and the commands.
     let actions = client.request(
         "textDocument/codeAction",
         json!({
             "textDocument": {"uri": uri(&v2)},
-            "range": found[0]["range"],
-            "context": {"diagnostics": [found[0].clone()]}
+            "range": not_null["range"],
+            "context": {"diagnostics": [not_null.clone()]}
         }),
     );
     let titles: Vec<&str> = actions
@@ -384,8 +386,8 @@ fn diagnostics_follow_typing_and_file_events() {
             "textDocument/codeAction",
             json!({
                 "textDocument": {"uri": uri(&v2)},
-                "range": found[0]["range"],
-                "context": {"diagnostics": [found[0].clone()], "only": only}
+                "range": not_null["range"],
+                "context": {"diagnostics": [not_null.clone()], "only": only}
             }),
         );
         actions

@@ -192,14 +192,9 @@ pub(super) fn refresh_if_changed(backend: &Backend, state: &mut State) {
         published,
         ..
     } = state;
-    let mut current: HashMap<&Path, Vec<&crate::diagnostic::Diagnostic>> = HashMap::new();
-    for project in &workspace.projects {
-        for d in project.diagnostics.iter() {
-            current.entry(d.path.as_path()).or_default().push(d);
-        }
-    }
+    let current = super::findings_by_file(workspace);
     let same = current.len() == published.len()
-        && current.iter().all(|(path, d)| {
+        && current.iter().all(|(path, (_, d))| {
             published
                 .get(*path)
                 .is_some_and(|(_, old)| old.iter().eq(d.iter().copied()))
@@ -209,7 +204,7 @@ pub(super) fn refresh_if_changed(backend: &Backend, state: &mut State) {
     }
     *published = current
         .into_iter()
-        .map(|(p, d)| (p.to_path_buf(), (None, d.into_iter().cloned().collect())))
+        .map(|(p, (_, d))| (p.to_os_string(), (None, d.into_iter().cloned().collect())))
         .collect();
     let client = backend.client.clone();
     tokio::spawn(async move {

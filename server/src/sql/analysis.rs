@@ -142,9 +142,12 @@ const IGNORE_FILE: &str = "flyway-lsp-ignore-file";
 
 /// Parsed statements of one script by their text, so re-analysing it after an edit parses only
 /// the statements that changed (error offsets are kept relative to the statement).
+///
+/// Cloning it is a pointer copy: the model a language server publishes to requests shares it,
+/// and a re-check builds a new map rather than changing the shared one.
 #[derive(Debug, Clone, Default)]
 pub struct ParseCache {
-    by_text: HashMap<String, Parsed>,
+    by_text: std::sync::Arc<HashMap<String, Parsed>>,
 }
 
 /// Splits, parses and reads the comments of a script.
@@ -181,10 +184,9 @@ pub fn analyze_cached(
         .iter()
         .map(|raw| {
             let body = &text[raw.range.start..raw.range.end];
-            // Move a hit from the old map to the new one: no copy of the text.
-            let cached = cache.as_mut().and_then(|c| c.by_text.remove_entry(body));
-            let (key, relative) = match cached {
-                Some(entry) => entry,
+            let cached = cache.as_ref().and_then(|c| c.by_text.get(body));
+            let relative = match cached {
+                Some(parsed) => parsed.clone(),
                 None => {
                     let mut parsed = parse_statement(
                         text,
@@ -196,17 +198,12 @@ pub fn analyze_cached(
                     if let Some(e) = &mut parsed.error {
                         e.offset -= raw.range.start;
                     }
-                    (String::new(), parsed)
+                    parsed
                 }
             };
             let mut parsed = relative.clone();
             if cache.is_some() {
-                let key = if key.is_empty() {
-                    body.to_string()
-                } else {
-                    key
-                };
-                fresh.insert(key, relative);
+                fresh.insert(body.to_string(), relative);
             }
             if let Some(e) = &mut parsed.error {
                 e.offset += raw.range.start;
@@ -253,7 +250,7 @@ pub fn analyze_cached(
         }
     }
     if let Some(cache) = cache.as_mut() {
-        cache.by_text = fresh;
+        cache.by_text = std::sync::Arc::new(fresh);
     }
     let comments = split
         .tokens

@@ -115,17 +115,26 @@ pub fn run(
     reuse: Option<(&NameFindings, &std::path::Path)>,
 ) -> NameFindings {
     let mut names = NameFindings::default();
+    // The changed file, found once (paths compared as bytes: component by component, paths of
+    // one length that differ cost a walk from the end, at every file of a large folder).
+    let changed_file = reuse.and_then(|(_, changed)| {
+        cx.set
+            .files
+            .iter()
+            .find(|f| f.path.as_os_str() == changed.as_os_str())
+    });
     for (k, (rule, check)) in CHECKS.iter().enumerate() {
         let kept = reuse
             .filter(|_| !reads_contents(rule))
             .and_then(|(found, _)| found.per_rule.get(k)?.as_ref());
-        if let (Some((found, whole_file)), Some((_, changed))) = (kept, reuse) {
+        if let Some((found, whole_file)) = kept {
             let from = sink.diagnostics.len();
             sink.diagnostics.extend(found.iter().cloned());
-            let file = cx.set.files.iter().find(|f| f.path == changed);
             for &i in whole_file {
                 let d = &mut sink.diagnostics[from + i];
-                if let Some(file) = file.filter(|f| f.path == d.path) {
+                if let Some(file) =
+                    changed_file.filter(|f| f.path.as_os_str() == d.path.as_os_str())
+                {
                     (d.range, d.start, d.end) = crate::rules::whole_file_position(file);
                 }
             }

@@ -108,7 +108,8 @@ struct Run<'a> {
     first: &'a Statement,
     statements: usize,
     reading: usize,
-    touched: Vec<String>,
+    /// Names touched so far (a set: a run can be thousands of statements long).
+    touched: std::collections::HashSet<String>,
 }
 
 fn report(cx: &FileContext, sink: &mut Sink, run: Option<Run>) {
@@ -144,7 +145,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             report(cx, sink, run.take());
             continue;
         };
-        let touched: Vec<String> = named.into_iter().flatten().collect();
+        let touched: std::collections::HashSet<String> = named.into_iter().flatten().collect();
         let reading = usize::from(actions.iter().any(|a| reads_every_row(cx, table, a)));
         let joins = run.as_ref().is_some_and(|r| {
             r.table.name == table.name
