@@ -228,7 +228,12 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                     .filter(|c| c.spec.unique || c.spec.primary_key)
                     .map(|c| vec![c.spec.name.clone()]),
             );
-            known.extend(catalog.indexes_on(table).into_iter().map(|i| i.columns.clone()));
+            known.extend(
+                catalog
+                    .indexes_on(table)
+                    .into_iter()
+                    .map(|i| i.columns.clone()),
+            );
         }
         // This statement's own and the later statements' indexes.
         let mut unknown = false;
