@@ -295,3 +295,23 @@ fn mysql_unique_keys() {
         ["ADD UNIQUE KEY users_code (code)"]
     );
 }
+
+#[test]
+fn the_words_that_make_a_statement_non_transactional() {
+    let v2 = "SET lock_timeout = '1s';\nCREATE UNIQUE INDEX CONCURRENTLY users_email\n  ON users (email);";
+    assert_eq!(
+        pg(v2, "concurrently-in-transaction"),
+        ["CREATE UNIQUE INDEX CONCURRENTLY"]
+    );
+    let v2 = "SET lock_timeout = '1s';\nDROP INDEX CONCURRENTLY IF EXISTS users_email;";
+    assert_eq!(
+        pg(v2, "concurrently-in-transaction"),
+        ["DROP INDEX CONCURRENTLY"]
+    );
+    // Flyway runs this REINDEX in the migration's transaction.
+    let v2 = "REINDEX (VERBOSE, CONCURRENTLY) TABLE users;";
+    assert_eq!(pg(v2, "concurrently-in-transaction"), ["CONCURRENTLY"]);
+    // VACUUM as a whole.
+    let v2 = "SET lock_timeout = '1s';\nVACUUM users;";
+    assert_eq!(pg(v2, "concurrently-in-transaction"), ["VACUUM users"]);
+}
