@@ -6,13 +6,18 @@ use crate::engine::check_path;
 
 /// The underlined text of each finding of `rule` in `V2__b.sql`, after `V1__a.sql`.
 fn underlined(dialect: &str, v1: &str, v2: &str, rule: &str) -> Vec<String> {
+    underlined_with(dialect, "", v1, v2, rule)
+}
+
+/// [`underlined`] with more `[flyway-lsp]` settings (`server-version = "5.7"\n`).
+fn underlined_with(dialect: &str, settings: &str, v1: &str, v2: &str, rule: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let sql = dir.path().join("sql");
     std::fs::create_dir(&sql).unwrap();
     std::fs::write(
         dir.path().join("flyway.toml"),
         format!(
-            "[flyway]\nlocations = [\"filesystem:sql\"]\n[flyway-lsp]\ndialect = \"{dialect}\"\n[flyway-lsp.rules]\n{rule} = \"warning\"\n"
+            "[flyway]\nlocations = [\"filesystem:sql\"]\n[flyway-lsp]\ndialect = \"{dialect}\"\n{settings}[flyway-lsp.rules]\n{rule} = \"warning\"\n"
         ),
     )
     .unwrap();
@@ -210,22 +215,8 @@ fn the_clause_that_forces_a_mysql_copy() {
 fn the_clause_that_forces_a_mysql_add_column_rebuild() {
     let v1 = "CREATE TABLE users (id int, email text);";
     let rebuild = |server: &str, v2: &str| {
-        let dir = tempfile::tempdir().unwrap();
-        let sql = dir.path().join("sql");
-        std::fs::create_dir(&sql).unwrap();
-        std::fs::write(
-            dir.path().join("flyway.toml"),
-            format!("[flyway]\nlocations = [\"filesystem:sql\"]\n[flyway-lsp]\ndialect = \"mysql\"\nserver-version = \"{server}\"\n"),
-        )
-        .unwrap();
-        std::fs::write(sql.join("V1__a.sql"), v1).unwrap();
-        std::fs::write(sql.join("V2__b.sql"), v2).unwrap();
-        check_path(dir.path(), &LoadOptions::default()).unwrap()[0]
-            .diagnostics
-            .iter()
-            .filter(|d| d.rule == "mysql-add-column-rebuild")
-            .map(|d| v2[d.range.start..d.range.end].to_string())
-            .collect::<Vec<_>>()
+        let settings = format!("server-version = \"{server}\"\n");
+        underlined_with("mysql", &settings, v1, v2, "mysql-add-column-rebuild")
     };
     let v2 = "ALTER TABLE users\n  ADD COLUMN z int NOT NULL AFTER id;";
     // INSTANT at the end of the table only: the placement forces the rebuild.
