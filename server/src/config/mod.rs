@@ -49,7 +49,20 @@ pub fn editor_settings_from_json(value: &serde_json::Value) -> Result<toml::Tabl
             other => other.clone(),
         }
     }
-    serde_json::from_value::<toml::Table>(strip_nulls(value))
+    // Lua clients (Neovim) send an empty table as `[]`: no settings, or an empty section.
+    let empty_table = |v: serde_json::Value| match v {
+        serde_json::Value::Array(items) if items.is_empty() => {
+            serde_json::Value::Object(serde_json::Map::new())
+        }
+        other => other,
+    };
+    let value = match empty_table(strip_nulls(value)) {
+        serde_json::Value::Object(map) => {
+            serde_json::Value::Object(map.into_iter().map(|(k, v)| (k, empty_table(v))).collect())
+        }
+        other => other,
+    };
+    serde_json::from_value::<toml::Table>(value)
         .map_err(|e| ConfigError::new(format!("{EDITOR_SETTINGS}: {e}")))
 }
 
@@ -578,6 +591,13 @@ owner = "app"
         assert_eq!(config.tool.rules["version-gap"], Level::Off);
         let bad = editor_settings_from_json(&serde_json::json!(["not", "a", "table"]));
         assert!(bad.is_err());
+        // Neovim sends an empty Lua table as `[]`: no settings, or an empty section.
+        let empty = editor_settings_from_json(&serde_json::json!([])).unwrap();
+        assert!(empty.is_empty());
+        let sections = editor_settings_from_json(&serde_json::json!({"flyway-lsp": []})).unwrap();
+        assert!(sections["flyway-lsp"]
+            .as_table()
+            .is_some_and(|t| t.is_empty()));
     }
 
     #[test]

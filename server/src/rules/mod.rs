@@ -303,10 +303,64 @@ impl FileContext<'_> {
         statement: &Statement,
         action: &crate::sql::facts::AlterAction,
     ) -> TextRange {
-        match clause::alter_action(action) {
-            Some((pattern, names)) => self.clause(statement, pattern, &names),
-            None => self.head(statement),
+        self.find_action(statement, action)
+            .unwrap_or_else(|| self.head(statement))
+    }
+
+    /// The clause of `statement` that makes one of its `ALTER TABLE` actions, if its tokens
+    /// tell it from the others.
+    pub fn find_action(
+        &self,
+        statement: &Statement,
+        action: &crate::sql::facts::AlterAction,
+    ) -> Option<TextRange> {
+        let (pattern, names) = clause::alter_action(action)?;
+        self.find_clause(statement, pattern, &names)
+    }
+
+    /// The text from the first to the last of `parts` (the clauses a finding is about, in any
+    /// order), when each was found; else the statement's first line (a part the tokens do not
+    /// show would be left out of the span).
+    pub fn span(
+        &self,
+        statement: &Statement,
+        parts: impl IntoIterator<Item = Option<TextRange>>,
+    ) -> TextRange {
+        let mut span: Option<TextRange> = None;
+        for part in parts {
+            let Some(part) = part else {
+                return self.head(statement);
+            };
+            span = Some(match span {
+                Some(s) => TextRange::new(s.start.min(part.start), s.end.max(part.end)),
+                None => part,
+            });
         }
+        span.unwrap_or_else(|| self.head(statement))
+    }
+
+    /// The names a statement lists (`DROP TABLE a, b`, `TRUNCATE a, b`): the first after
+    /// `lead` (a pattern such as `DROP TABLE [IF EXISTS]`), the others at the start of their
+    /// clause; the span from the first to the last of `names` (see [`FileContext::span`]).
+    /// With `from_lead`, the span starts at `lead` instead (`DROP INDEX a`).
+    pub fn listed_names(
+        &self,
+        statement: &Statement,
+        lead: &str,
+        names: &[&str],
+        from_lead: bool,
+    ) -> TextRange {
+        let first = if from_lead {
+            format!("{lead} {{}}|^ {{}}")
+        } else {
+            format!("{lead} @ {{}}|^ @ {{}}")
+        };
+        self.span(
+            statement,
+            names
+                .iter()
+                .map(|name| self.find_clause(statement, &first, &[name])),
+        )
     }
 
     /// The range of the first significant token of `statement` matching `keyword`.

@@ -6,13 +6,18 @@ use crate::engine::check_path;
 
 /// The underlined text of each finding of `rule` in `V2__b.sql`, after `V1__a.sql`.
 fn underlined(dialect: &str, v1: &str, v2: &str, rule: &str) -> Vec<String> {
+    underlined_with(dialect, "", v1, v2, rule)
+}
+
+/// [`underlined`] with more `[flyway-lsp]` settings (`server-version = "5.7"\n`).
+fn underlined_with(dialect: &str, settings: &str, v1: &str, v2: &str, rule: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let sql = dir.path().join("sql");
     std::fs::create_dir(&sql).unwrap();
     std::fs::write(
         dir.path().join("flyway.toml"),
         format!(
-            "[flyway]\nlocations = [\"filesystem:sql\"]\n[flyway-lsp]\ndialect = \"{dialect}\"\n[flyway-lsp.rules]\n{rule} = \"warning\"\n"
+            "[flyway]\nlocations = [\"filesystem:sql\"]\n[flyway-lsp]\ndialect = \"{dialect}\"\n{settings}[flyway-lsp.rules]\n{rule} = \"warning\"\n"
         ),
     )
     .unwrap();
@@ -134,10 +139,90 @@ fn names() {
 }
 
 #[test]
-fn the_first_line_when_the_tokens_do_not_tell() {
-    // No clause of this statement is its action's (the facts' column is not written here).
-    let v2 = "TRUNCATE users;";
-    assert_eq!(pg(v2, "truncate-table"), ["TRUNCATE users"]);
+fn the_first_line_when_the_whole_statement_is_to_blame() {
+    // Any DDL statement commits the transaction: no clause of it is more to blame.
+    let mysql = underlined(
+        "mysql",
+        "CREATE TABLE users (id int);",
+        "START TRANSACTION;\nCREATE TABLE t (\n  id int\n);\nCOMMIT;",
+        "mysql-ddl-in-transaction",
+    );
+    assert_eq!(mysql, ["CREATE TABLE t ("]);
+}
+
+#[test]
+fn the_names_a_statement_lists() {
+    // Only the tables that existed: `gone2` was never created, so nothing of it is lost.
+    let v2 = "DROP TABLE IF EXISTS\n  orgs, users\n  CASCADE;";
+    assert_eq!(pg(v2, "drop-table"), ["orgs, users"]);
+    let v2 = "DROP TABLE\n  orgs CASCADE;";
+    assert_eq!(pg(v2, "drop-table"), ["orgs"]);
+    let mysql = underlined(
+        "mysql",
+        "CREATE TABLE a (id int);\nCREATE TABLE b (id int);",
+        "DROP TABLE IF EXISTS\n  never_made, `B`;",
+        "drop-table",
+    );
+    assert_eq!(mysql, ["`B`"]);
+    let v2 = "TRUNCATE TABLE ONLY\n  users, public.orgs\n  RESTART IDENTITY;";
+    assert_eq!(pg(v2, "truncate-table"), ["users, public.orgs"]);
+    let v1 = format!(
+        "{USERS}CREATE INDEX users_a ON users (a);\nCREATE INDEX users_b ON users (name);\n"
+    );
+    let v2 = "DROP INDEX IF EXISTS users_a,\n  public.users_b\n  RESTRICT;";
+    assert_eq!(
+        underlined("postgres", &v1, v2, "require-concurrent-index-drop"),
+        ["DROP INDEX IF EXISTS users_a,\n  public.users_b"]
+    );
+}
+
+#[test]
+fn the_clause_that_forces_a_mysql_copy() {
+    let v1 = "CREATE TABLE users (id int, email varchar(60), note text) DEFAULT CHARSET=utf8mb4;";
+    let mysql = |v2: &str, rule: &str| underlined("mysql", v1, v2, rule);
+    assert_eq!(
+        mysql(
+            "ALTER TABLE users ADD COLUMN z int,\n  MODIFY email varchar(100),\n  ALGORITHM=INPLACE;",
+            "mysql-copy-algorithm"
+        ),
+        ["MODIFY email varchar(100)"]
+    );
+    // Two clauses to blame: from the first to the last.
+    assert_eq!(
+        mysql(
+            "ALTER TABLE users ADD COLUMN z int,\n  MODIFY email varchar(100),\n  ADD COLUMN y int, ALGORITHM=COPY;",
+            "mysql-copy-algorithm"
+        ),
+        ["MODIFY email varchar(100),\n  ADD COLUMN y int, ALGORITHM=COPY"]
+    );
+    assert_eq!(
+        mysql(
+            "ALTER TABLE users ADD COLUMN z int,\n  ENGINE=InnoDB;",
+            "mysql-table-rebuild"
+        ),
+        ["ENGINE=InnoDB"]
+    );
+    assert_eq!(
+        mysql(
+            "ALTER TABLE users ADD COLUMN z int,\n  ADD COLUMN n int AUTO_INCREMENT UNIQUE;",
+            "mysql-table-rebuild"
+        ),
+        ["ADD COLUMN n int AUTO_INCREMENT UNIQUE"]
+    );
+}
+
+#[test]
+fn the_clause_that_forces_a_mysql_add_column_rebuild() {
+    let v1 = "CREATE TABLE users (id int, email text);";
+    let rebuild = |server: &str, v2: &str| {
+        let settings = format!("server-version = \"{server}\"\n");
+        underlined_with("mysql", &settings, v1, v2, "mysql-add-column-rebuild")
+    };
+    let v2 = "ALTER TABLE users\n  ADD COLUMN z int NOT NULL AFTER id;";
+    // INSTANT at the end of the table only: the placement forces the rebuild.
+    assert_eq!(rebuild("8.0.20", v2), ["AFTER id"]);
+    // No INSTANT add at all: the whole ADD COLUMN.
+    assert_eq!(rebuild("5.7", v2), ["ADD COLUMN z int NOT NULL AFTER id"]);
 }
 
 #[test]
@@ -200,4 +285,24 @@ fn mysql_unique_keys() {
         mysql("ALTER TABLE users ADD COLUMN z int,\n  ADD UNIQUE KEY users_code (code);"),
         ["ADD UNIQUE KEY users_code (code)"]
     );
+}
+
+#[test]
+fn the_words_that_make_a_statement_non_transactional() {
+    let v2 = "SET lock_timeout = '1s';\nCREATE UNIQUE INDEX CONCURRENTLY users_email\n  ON users (email);";
+    assert_eq!(
+        pg(v2, "concurrently-in-transaction"),
+        ["CREATE UNIQUE INDEX CONCURRENTLY"]
+    );
+    let v2 = "SET lock_timeout = '1s';\nDROP INDEX CONCURRENTLY IF EXISTS users_email;";
+    assert_eq!(
+        pg(v2, "concurrently-in-transaction"),
+        ["DROP INDEX CONCURRENTLY"]
+    );
+    // Flyway runs this REINDEX in the migration's transaction.
+    let v2 = "REINDEX (VERBOSE, CONCURRENTLY) TABLE users;";
+    assert_eq!(pg(v2, "concurrently-in-transaction"), ["CONCURRENTLY"]);
+    // VACUUM as a whole.
+    let v2 = "SET lock_timeout = '1s';\nVACUUM users;";
+    assert_eq!(pg(v2, "concurrently-in-transaction"), ["VACUUM users"]);
 }

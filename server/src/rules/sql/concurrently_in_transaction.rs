@@ -87,6 +87,25 @@ fn reindex_forced_into_transaction(op: &Op) -> Option<&'static str> {
     }
 }
 
+/// The words that make `statement` non-transactional (`CREATE INDEX CONCURRENTLY`, `REINDEX
+/// SCHEMA`), else its first line (VACUUM: the whole statement).
+fn blamed(
+    cx: &FileContext,
+    statement: &crate::sql::analysis::Statement,
+    what: &str,
+) -> crate::diagnostic::TextRange {
+    let pattern = match what {
+        "CREATE INDEX CONCURRENTLY" => "CREATE [UNIQUE] INDEX CONCURRENTLY",
+        "DROP INDEX CONCURRENTLY" => "DROP INDEX CONCURRENTLY",
+        "REINDEX … CONCURRENTLY" => "REINDEX … @ CONCURRENTLY",
+        "REINDEX SCHEMA, DATABASE or SYSTEM" => {
+            "REINDEX … SCHEMA|REINDEX … DATABASE|REINDEX … SYSTEM"
+        }
+        _ => return cx.head(statement),
+    };
+    cx.clause(statement, pattern, &[])
+}
+
 pub fn check(cx: &FileContext, sink: &mut Sink) {
     if cx.dialect() != Dialect::Postgres {
         return;
@@ -96,10 +115,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             .statements()
             .filter_map(|(s, op)| reindex_forced_into_transaction(op).map(|what| (s, what)))
         {
-            sink.statement(
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                blamed(cx, statement, what),
                 format!(
                     "{what} cannot run inside a transaction block, and Flyway runs this one inside the migration's transaction (its PostgreSQL parser runs only `REINDEX [VERBOSE] SCHEMA|DATABASE|SYSTEM` and `CREATE/DROP INDEX CONCURRENTLY` without one): PostgreSQL refuses it. Give it a migration of its own with executeInTransaction=false (in its .sql.conf file or a `-- flyway:executeInTransaction=false` line)"
                 ),
@@ -140,7 +159,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         } else {
             continue;
         };
-        if let Some(d) = sink.statement(&RULE, cx, statement, message) {
+        if let Some(d) = sink.range(&RULE, cx, blamed(cx, statement, what), message) {
             if warning && d.level == Level::Error {
                 d.level = Level::Warning;
             }

@@ -62,7 +62,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                     |(_, later)| matches!(later, Op::CreateTable { table, .. } if same(table, n)),
                 )
         };
-        let dropped: Vec<String> = names
+        let dropped: Vec<&Name> = names
             .iter()
             .filter(|n| existing_table(cx, i, n))
             .filter(|n| !recreated(n))
@@ -73,15 +73,22 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                     && cx.schema.table(n).is_none()
                     && !cx.schema.touched_by_dynamic_sql(&n.name))
             })
-            .map(|n| n.to_string())
             .collect();
         if dropped.is_empty() {
             continue;
         }
-        sink.statement(
+        // The names of the tables this finding is about.
+        let range = cx.listed_names(
+            statement,
+            "DROP [TEMPORARY] TABLE [IF EXISTS]",
+            &dropped.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+            false,
+        );
+        let dropped: Vec<String> = dropped.iter().map(|n| n.to_string()).collect();
+        sink.range(
             &RULE,
             cx,
-            statement,
+            range,
             format!(
                 "Dropping table {} deletes its data and breaks the application version still using it",
                 dropped.join(", ")

@@ -79,10 +79,22 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if !seen.insert(i) {
             continue;
         }
-        sink.statement(
+        // What forces the rebuild: the FIRST / AFTER where an INSTANT add would do, else the
+        // ADD COLUMN clause.
+        let placement = (instant && column.placed.is_some())
+            .then(|| {
+                cx.find_clause(
+                    statement,
+                    "ADD [COLUMN] [IF NOT EXISTS] {} … @ FIRST|ADD [COLUMN] [IF NOT EXISTS] {} … @ AFTER …",
+                    &[column.name.as_str()],
+                )
+            })
+            .flatten();
+        let range = placement.unwrap_or_else(|| cx.action(statement, action));
+        sink.range(
             &RULE,
             cx,
-            statement,
+            range,
             format!(
                 "{server} {why}: adding {table}.{} rebuilds the table and every index. {}",
                 column.name,

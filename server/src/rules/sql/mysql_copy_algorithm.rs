@@ -72,7 +72,10 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     });
     let known = catalog.table(table);
     let mut reasons = Vec::new();
+    // The actions that force the copy: the finding underlines them.
+    let mut blamed = Vec::new();
     for action in actions {
+        let before = reasons.len();
         match action {
             AlterAction::Algorithm(a) if a == "COPY" => {
                 reasons.push("ALGORITHM=COPY is requested".to_string())
@@ -126,6 +129,9 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             }
             _ => {}
         }
+        if reasons.len() > before {
+            blamed.push(action);
+        }
     }
     if reasons.is_empty() {
         return;
@@ -136,10 +142,14 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
         }
         _ => "the server's default character set assumed".to_string(),
     };
-    sink.statement(
+    let range = cx.span(
+        statement,
+        blamed.iter().map(|a| cx.find_action(statement, a)),
+    );
+    sink.range(
         &RULE,
         cx,
-        statement,
+        range,
         format!(
             "{} ({charset}) runs this with ALGORITHM=COPY ({}): table {table} is copied row by row while writes are blocked. Use an online schema change tool, or a new column and a backfill",
             cx.server,

@@ -60,19 +60,25 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let words = super::statement_words(cx, statement);
         let has = |pair: [&str; 2]| words.windows(2).any(|w| w[0] == pair[0] && w[1] == pair[1]);
         let mut reasons = Vec::new();
+        // The clauses that force the rebuild, which the finding underlines.
+        let mut parts = Vec::new();
         if let Some(engine) = super::table_option(cx, statement, "ENGINE") {
+            parts.push(cx.find_clause(statement, "ENGINE [=] {}|ENGINE", &[engine.as_str()]));
             reasons.push(format!(
                 "ENGINE={engine} rebuilds it (by a copy with writes blocked if the engine changes)"
             ));
         }
         if has(["PARTITION", "BY"]) {
+            parts.push(cx.find_clause(statement, "PARTITION BY …", &[]));
             reasons.push("PARTITION BY copies every row with writes blocked".to_string());
         }
         if has(["REMOVE", "PARTITIONING"]) {
+            parts.push(cx.find_clause(statement, "REMOVE PARTITIONING", &[]));
             reasons.push("REMOVE PARTITIONING copies every row with writes blocked".to_string());
         }
         for verb in ["REORGANIZE", "COALESCE"] {
             if has([verb, "PARTITION"]) {
+                parts.push(cx.find_clause(statement, &format!("{verb} PARTITION …"), &[]));
                 reasons.push(format!(
                     "{verb} PARTITION rewrites the partitions' rows with writes blocked"
                 ));
@@ -81,6 +87,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let stored = words.iter().any(|w| w == "STORED" || w == "PERSISTENT");
         let auto_increment = words.iter().any(|w| w == "AUTO_INCREMENT");
         for action in actions {
+            let before = reasons.len();
             match action {
                 AlterAction::AddColumn { column, .. } if column.generated => {
                     if auto_increment || column.data_type == "SERIAL" {
@@ -117,14 +124,18 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 }
                 _ => {}
             }
+            if reasons.len() > before {
+                parts.push(cx.find_action(statement, action));
+            }
         }
         if reasons.is_empty() {
             continue;
         }
-        sink.statement(
+        let range = cx.span(statement, parts);
+        sink.range(
             &RULE,
             cx,
-            statement,
+            range,
             format!(
                 "This rebuilds table {table} and all its indexes on {}: {}. On a large table use gh-ost or pt-online-schema-change, or a maintenance window",
                 cx.server,

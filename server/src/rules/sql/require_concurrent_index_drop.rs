@@ -49,10 +49,17 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         );
         if !created_here {
             let list: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-            sink.statement(
+            // `DROP INDEX` (where CONCURRENTLY goes) up to the last index it drops.
+            let range = cx.listed_names(
+                statement,
+                "DROP INDEX [IF EXISTS]",
+                &names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+                true,
+            );
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                range,
                 format!(
                     "DROP INDEX {} without CONCURRENTLY locks the table against reads and writes; use DROP INDEX CONCURRENTLY in a migration of its own",
                     list.join(", ")

@@ -642,10 +642,9 @@ fn literal_statements_of_do_blocks_go_through_the_rules() {
     let found = postgres_findings(
         "SET lock_timeout = '1s';\nDO $$\nBEGIN\n  IF true THEN ALTER TABLE orders ADD COLUMN priority int NOT NULL; END IF;\n  EXECUTE 'DROP TABLE users';\n  UPDATE orders SET status = 'x';\nEND\n$$;\n",
     );
-    // At the statement inside the body; the SET before the block counts; the lock inside it is
-    // held by the UPDATE after it; EXECUTE's string is not read.
+    // At the statement inside the body (its ADD COLUMN clause); the SET before the block
+    // counts; the lock inside it is held by the UPDATE after it; EXECUTE's string is not read.
     assert!(
-        // The column's definition inside the body's ALTER.
         found.contains(&("add-column-not-null-without-default".into(), 4, 35)),
         "{found:?}"
     );

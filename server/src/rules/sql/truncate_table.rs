@@ -34,10 +34,17 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     for (statement, op) in cx.statements() {
         if let Op::Truncate { tables } = op {
             let list: Vec<String> = tables.iter().map(|n| n.to_string()).collect();
-            sink.statement(
+            // The tables it empties.
+            let range = cx.listed_names(
+                statement,
+                "TRUNCATE [TABLE] [ONLY]",
+                &tables.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+                false,
+            );
+            sink.range(
                 &RULE,
                 cx,
-                statement,
+                range,
                 format!(
                     "TRUNCATE {} deletes every row, in every environment this migration reaches",
                     list.join(", ")
