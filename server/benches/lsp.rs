@@ -95,6 +95,27 @@ impl Server {
         }
     }
 
+    /// CPU time the server has used so far (user + system), in milliseconds: unlike latencies,
+    /// hardly changed by what else the machine runs.
+    fn cpu_ms(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name (which is in parentheses): utime is the 12th, stime
+        // the 13th, in clock ticks (100 per second on Linux).
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (ticks(11) + ticks(12)) * 10.0
+    }
+
     fn rss_mb(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
@@ -193,6 +214,7 @@ fn run(files: usize, typing: usize) {
     // The server logs when indexing is done, then publishes; nothing to publish means clean.
     server.wait(|v| v["method"] == "window/logMessage");
     let first = start.elapsed();
+    let first_cpu = server.cpu_ms();
     let rss = server.rss_mb();
 
     // Typing in an ordinary migration in the middle of the folder: a character added and
@@ -209,6 +231,7 @@ fn run(files: usize, typing: usize) {
     let column = format!("CREATE TABLE t{middle_n}").len() as u32;
     let mut edits = Vec::new();
     let mut hovers = Vec::new();
+    let cpu_before = server.cpu_ms();
     for version in 2..=(typing as i32 + 1) {
         let add = version % 2 == 0;
         let change = if add {
@@ -237,12 +260,13 @@ fn run(files: usize, typing: usize) {
         edits.push(published.unwrap_or_default());
     }
     let rss_typing = server.rss_mb();
+    let cpu_per_edit = (server.cpu_ms() - cpu_before) / typing as f64;
     let percentile = |v: &mut Vec<Duration>, p: f64| {
         v.sort();
         v[((v.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0
     };
     println!(
-        "{files:>6} files: typing in an ordinary migration: didChange→publish p50 {:.1} ms, p99 {:.1} ms; hover while typing p50 {:.1} ms, p99 {:.1} ms; RSS after {typing} edits {rss_typing:.0} MB",
+        "{files:>6} files: typing in an ordinary migration: didChange→publish p50 {:.1} ms, p99 {:.1} ms; hover while typing p50 {:.1} ms, p99 {:.1} ms; server CPU per edit (with its hover) {cpu_per_edit:.1} ms; RSS after {typing} edits {rss_typing:.0} MB",
         percentile(&mut edits, 0.5),
         percentile(&mut edits, 0.99),
         percentile(&mut hovers, 0.5),
@@ -254,6 +278,7 @@ fn run(files: usize, typing: usize) {
     let line = 1999;
     let base = "ALTER TABLE t1 ADD COLUMN c1998 text".len();
     let mut latencies = Vec::new();
+    let big_cpu_before = server.cpu_ms();
     for version in 2..=201 {
         let add = version % 2 == 0;
         let change = if add {
@@ -283,8 +308,9 @@ fn run(files: usize, typing: usize) {
     let pct =
         |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0;
     let rss_after = server.rss_mb();
+    let big_cpu = (server.cpu_ms() - big_cpu_before) / 200.0;
     println!(
-        "{files:>6} files: first diagnostics {:.0} ms, RSS {rss:.0} MB (after editing {rss_after:.0} MB); didChange→publish on a 2,000-line file: p50 {:.1} ms, p99 {:.1} ms",
+        "{files:>6} files: first diagnostics {:.0} ms (server CPU {first_cpu:.0} ms), RSS {rss:.0} MB (after editing {rss_after:.0} MB); didChange→publish on a 2,000-line file: p50 {:.1} ms, p99 {:.1} ms, server CPU per edit {big_cpu:.1} ms",
         first.as_secs_f64() * 1000.0,
         pct(0.5),
         pct(0.99)
