@@ -179,7 +179,12 @@ pub fn analyze_file(
     file.migration(analysed_kinds())?;
     file.text()?;
     let sidecar = sidecar_path(file);
-    let has_sidecar = set.files.iter().any(|f| f.path == sidecar);
+    // Compared as bytes: component by component, every file of a large folder would be
+    // walked from its end.
+    let has_sidecar = set
+        .files
+        .iter()
+        .any(|f| f.path.as_os_str() == sidecar.as_os_str());
     Some(analyze_script(file, server, has_sidecar, Some(cache)))
 }
 
