@@ -1097,23 +1097,37 @@ mod tests {
     use std::path::PathBuf;
 
     fn replay(scripts: &[&str], dialect: Dialect) -> Catalog {
+        replay_analysed(scripts, dialect).0
+    }
+
+    /// [`replay`], with the scripts' analyses; the origins of a script share its path and label,
+    /// as the engine's replay makes them.
+    fn replay_analysed(
+        scripts: &[&str],
+        dialect: Dialect,
+    ) -> (Catalog, Vec<crate::sql::analysis::SqlFile>) {
         let mut catalog = Catalog::new(dialect);
+        let mut files = Vec::new();
         for (i, script) in scripts.iter().enumerate() {
             let file = analyze(script, dialect, None);
+            let path: std::sync::Arc<std::path::Path> =
+                PathBuf::from(format!("V{}__x.sql", i + 1)).into();
+            let migration: std::sync::Arc<str> = (i + 1).to_string().into();
             for st in &file.statements {
                 let range = st.range();
                 catalog.apply_statement(
                     &st.parsed.op,
                     &script[range.start..range.end],
                     &Origin {
-                        path: PathBuf::from(format!("V{}__x.sql", i + 1)).into(),
-                        migration: (i + 1).to_string().into(),
-                        range: st.range(),
+                        path: path.clone(),
+                        migration: migration.clone(),
+                        range,
                     },
                 );
             }
+            files.push(file);
         }
-        catalog
+        (catalog, files)
     }
 
     /// What a large folder's catalog holds hundreds of thousands of is kept small: an index
@@ -1122,43 +1136,25 @@ mod tests {
     /// column's rare parts are boxed.
     #[test]
     fn catalog_entries_share_and_stay_compact() {
-        let script = "CREATE TABLE t (a int, b int);\nCREATE INDEX i ON t (a, b);\nALTER TABLE t ADD COLUMN c int;";
-        let file = analyze(script, Dialect::Postgres, None);
-        let mut catalog = Catalog::new(Dialect::Postgres);
-        let path: std::sync::Arc<std::path::Path> = PathBuf::from("V1__x.sql").into();
-        let migration: std::sync::Arc<str> = "1".into();
-        for st in &file.statements {
-            let range = st.range();
-            catalog.apply_statement(
-                &st.parsed.op,
-                &script[range.start..range.end],
-                &Origin {
-                    path: path.clone(),
-                    migration: migration.clone(),
-                    range,
-                },
-            );
-        }
-        let Op::CreateIndex { columns, .. } = &file.statements[1].parsed.op else {
-            panic!("{:?}", file.statements[1].parsed.op);
+        let (catalog, files) = replay_analysed(
+            &["CREATE TABLE t (a int, b int);\nCREATE INDEX i ON t (a, b);\nALTER TABLE t ADD COLUMN c int;"],
+            Dialect::Postgres,
+        );
+        let Op::CreateIndex { columns, .. } = &files[0].statements[1].parsed.op else {
+            panic!("{:?}", files[0].statements[1].parsed.op);
         };
         let index = catalog.index("i").expect("index i");
         assert!(std::sync::Arc::ptr_eq(columns, &index.columns));
         let table = catalog.table(&Name::new(None, "t")).expect("table t");
-        assert!(std::sync::Arc::ptr_eq(
-            &index.origin.migration,
-            &table.origin.migration
-        ));
-        assert!(std::sync::Arc::ptr_eq(
-            &migration,
-            &table.columns[2].origin.migration
-        ));
+        for origin in [&index.origin, &table.columns[2].origin] {
+            assert!(std::sync::Arc::ptr_eq(
+                &origin.migration,
+                &table.origin.migration
+            ));
+        }
         assert_eq!(table.columns.capacity(), 3);
-        assert!(
-            std::mem::size_of::<Column>() <= 144,
-            "{}",
-            std::mem::size_of::<Column>()
-        );
+        let size = std::mem::size_of::<Column>();
+        assert!(size <= 144, "{size}");
     }
 
     /// Replays `script` into `catalog` as migration `n`.
