@@ -750,7 +750,7 @@ fn names_hash(set: &MigrationSet) -> u64 {
     h.finish()
 }
 
-fn origin_label(file: &ScriptFile) -> String {
+fn origin_label(file: &ScriptFile) -> std::sync::Arc<str> {
     file.name()
         .map(|name| {
             name.version
@@ -759,6 +759,7 @@ fn origin_label(file: &ScriptFile) -> String {
                 .unwrap_or_else(|| name.description())
         })
         .unwrap_or_default()
+        .into()
 }
 
 /// Applies a script's statements to the schema without checking them.

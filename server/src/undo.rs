@@ -23,7 +23,7 @@ pub const TODO_MARKER: &str = "TODO flyway-lsp";
 pub fn undo_script(versioned: &SqlFile, text: &str, server: &Server, before: &Catalog) -> String {
     let origin = |range| Origin {
         path: std::path::Path::new("").into(),
-        migration: String::new(),
+        migration: "".into(),
         range,
     };
     // The schema before each statement: copies share every table they do not change.

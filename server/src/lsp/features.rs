@@ -97,7 +97,7 @@ fn describe_table(catalog: &Catalog, table: &crate::schema::Table) -> Option<Str
         let changes: Vec<String> = table
             .changed_by
             .iter()
-            .map(|o| o.migration.clone())
+            .map(|o| o.migration.to_string())
             .collect();
         out.push_str(&format!("\nChanged by versions {}\n", changes.join(", ")));
     }

@@ -6,6 +6,7 @@
 mod database;
 mod editor;
 mod features;
+mod memory;
 mod poll;
 pub mod proto;
 mod pull;
@@ -51,6 +52,7 @@ const DEBOUNCE: Duration = Duration::from_millis(2);
 /// 1, as LSP says) or closes stdin (status 0). Malformed input is answered, never fatal
 /// ([`transport`]).
 pub fn serve() -> i32 {
+    memory::limit_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -266,6 +268,7 @@ impl Backend {
                     workspace.projects[p].set_text(path, text);
                 }
             }
+            memory::release_free();
             (workspace, errors, buffers)
         })
         .await

@@ -30,8 +30,9 @@ use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
 pub struct Origin {
     /// Shared: every table and column of a migration points at the same path.
     pub path: std::sync::Arc<std::path::Path>,
-    /// The migration's version or description (for repeatables), as shown to users.
-    pub migration: String,
+    /// The migration's version or description (for repeatables), as shown to users. Shared
+    /// like the path: a large folder's catalog holds hundreds of thousands of origins.
+    pub migration: std::sync::Arc<str>,
     pub range: TextRange,
 }
 
@@ -96,6 +97,9 @@ impl Table {
             fold(self.fold, &column.spec.name).into_owned(),
             self.columns.len(),
         );
+        // One more, not double: a table is copied on change and most get few columns after
+        // their creation, so the room a doubling leaves would mostly stay empty.
+        self.columns.reserve_exact(1);
         self.columns.push(column);
     }
 
@@ -158,7 +162,8 @@ fn fold(fold: bool, name: &str) -> std::borrow::Cow<'_, str> {
 pub struct Index {
     pub name: String,
     pub table: String,
-    pub columns: Vec<String>,
+    /// Shared with the statement that made it (a large folder has hundreds of thousands).
+    pub columns: std::sync::Arc<[String]>,
     pub unique: bool,
     /// MySQL's index for a foreign key, of the key's name (its own unless another index
     /// begins with the key's columns).
@@ -691,7 +696,7 @@ impl Catalog {
                                 std::sync::Arc::new(Index {
                                     name: name.clone(),
                                     table: k.clone(),
-                                    columns: c.columns.clone(),
+                                    columns: c.columns.as_slice().into(),
                                     unique: c.kind == ConstraintKind::Unique,
                                     foreign_key: c.kind == ConstraintKind::ForeignKey,
                                     origin: origin.clone(),
@@ -730,7 +735,7 @@ impl Catalog {
                 self.add_index(Index {
                     name: name.name.clone(),
                     table,
-                    columns: (**columns).clone(),
+                    columns: columns.clone(),
                     unique: *unique,
                     foreign_key: false,
                     origin: origin.clone(),
@@ -747,7 +752,7 @@ impl Catalog {
                 if let Some(shared) = self.tables.get_mut(&k) {
                     std::sync::Arc::make_mut(shared)
                         .unnamed_indexes
-                        .push((**columns).clone());
+                        .push(columns.to_vec());
                 }
             }
             Op::DropIndex { names, .. } => {
@@ -934,7 +939,7 @@ impl Catalog {
                                 new_indexes.push(Index {
                                     name: name.clone(),
                                     table: k.clone(),
-                                    columns: constraint.columns.clone(),
+                                    columns: constraint.columns.as_slice().into(),
                                     unique: constraint.kind == ConstraintKind::Unique,
                                     foreign_key: constraint.kind == ConstraintKind::ForeignKey,
                                     origin: origin.clone(),
@@ -1092,23 +1097,64 @@ mod tests {
     use std::path::PathBuf;
 
     fn replay(scripts: &[&str], dialect: Dialect) -> Catalog {
+        replay_analysed(scripts, dialect).0
+    }
+
+    /// [`replay`], with the scripts' analyses; the origins of a script share its path and label,
+    /// as the engine's replay makes them.
+    fn replay_analysed(
+        scripts: &[&str],
+        dialect: Dialect,
+    ) -> (Catalog, Vec<crate::sql::analysis::SqlFile>) {
         let mut catalog = Catalog::new(dialect);
+        let mut files = Vec::new();
         for (i, script) in scripts.iter().enumerate() {
             let file = analyze(script, dialect, None);
+            let path: std::sync::Arc<std::path::Path> =
+                PathBuf::from(format!("V{}__x.sql", i + 1)).into();
+            let migration: std::sync::Arc<str> = (i + 1).to_string().into();
             for st in &file.statements {
                 let range = st.range();
                 catalog.apply_statement(
                     &st.parsed.op,
                     &script[range.start..range.end],
                     &Origin {
-                        path: PathBuf::from(format!("V{}__x.sql", i + 1)).into(),
-                        migration: (i + 1).to_string(),
-                        range: st.range(),
+                        path: path.clone(),
+                        migration: migration.clone(),
+                        range,
                     },
                 );
             }
+            files.push(file);
         }
-        catalog
+        (catalog, files)
+    }
+
+    /// What a large folder's catalog holds hundreds of thousands of is kept small: an index
+    /// shares its column list with the statement that made it, the origins of one migration
+    /// share its label, a column added later takes one more slot (not a doubling), and a
+    /// column's rare parts are boxed.
+    #[test]
+    fn catalog_entries_share_and_stay_compact() {
+        let (catalog, files) = replay_analysed(
+            &["CREATE TABLE t (a int, b int);\nCREATE INDEX i ON t (a, b);\nALTER TABLE t ADD COLUMN c int;"],
+            Dialect::Postgres,
+        );
+        let Op::CreateIndex { columns, .. } = &files[0].statements[1].parsed.op else {
+            panic!("{:?}", files[0].statements[1].parsed.op);
+        };
+        let index = catalog.index("i").expect("index i");
+        assert!(std::sync::Arc::ptr_eq(columns, &index.columns));
+        let table = catalog.table(&Name::new(None, "t")).expect("table t");
+        for origin in [&index.origin, &table.columns[2].origin] {
+            assert!(std::sync::Arc::ptr_eq(
+                &origin.migration,
+                &table.origin.migration
+            ));
+        }
+        assert_eq!(table.columns.capacity(), 3);
+        let size = std::mem::size_of::<Column>();
+        assert!(size <= 144, "{size}");
     }
 
     /// Replays `script` into `catalog` as migration `n`.
@@ -1121,7 +1167,7 @@ mod tests {
                 &script[range.start..range.end],
                 &Origin {
                     path: PathBuf::from(format!("V{n}__x.sql")).into(),
-                    migration: n.to_string(),
+                    migration: n.to_string().into(),
                     range: st.range(),
                 },
             );
@@ -1225,7 +1271,7 @@ mod tests {
             .map(|c| c.spec.name.as_str())
             .collect();
         assert_eq!(columns, vec!["id", "full_name", "email"]);
-        assert_eq!(members.origin.migration, "1");
+        assert_eq!(&*members.origin.migration, "1");
         assert_eq!(members.changed_by.len(), 2);
         assert!(catalog.table(&Name::new(None, "users")).is_none());
         assert!(catalog.index("users_name").is_none());
@@ -1244,7 +1290,7 @@ mod tests {
             Dialect::MySql,
         );
         assert!(catalog.index("idx_n").is_none());
-        assert_eq!(catalog.index("idx_id_n").unwrap().columns, vec!["id", "n"]);
+        assert_eq!(*catalog.index("idx_id_n").unwrap().columns, ["id", "n"]);
         // MySQL backs a named foreign key with an index of the same name.
         assert!(catalog.index("fk_a_self").is_some());
         let a = catalog.table(&Name::new(None, "a")).unwrap();
@@ -1388,7 +1434,7 @@ mod tests {
             Dialect::MySql,
         );
         let t = catalog.table(&Name::new(None, "ALERTVO")).unwrap();
-        assert_eq!(t.origin.migration, "2");
+        assert_eq!(&*t.origin.migration, "2");
         assert!(catalog.index("UKNAME").is_some());
         let catalog = replay(
             &["CREATE TABLE t (`Level_Id` INT) ENGINE=InnoDB;\nALTER TABLE T CHANGE level_id level_id BIGINT;"],
@@ -1472,7 +1518,7 @@ mod tests {
         );
         let table = catalog.table(&x).unwrap();
         assert!(!table.maybe_gone && !table.uncertain);
-        assert_eq!(table.origin.migration, "9");
+        assert_eq!(&*table.origin.migration, "9");
         assert!(table.column("b").is_some());
     }
 }

@@ -77,14 +77,16 @@ pub struct ColumnSpec {
     pub default: Option<String>,
     pub primary_key: bool,
     pub unique: bool,
-    pub references: Option<Name>,
+    /// Boxed, like `placed`: rare, and a large folder's catalog holds hundreds of thousands
+    /// of columns.
+    pub references: Option<Box<Name>>,
     /// Identity, AUTO_INCREMENT, serial or generated: the database fills it in.
     pub generated: bool,
     /// The definition has options these facts do not keep (MySQL `CHARACTER SET`, `COLLATE`,
     /// `COMMENT`, `ON UPDATE`, a `CHECK`…): a column rebuilt from them would lose those.
     pub unmodelled_options: bool,
     /// MySQL `FIRST` / `AFTER c` of the `ADD COLUMN`, `CHANGE` or `MODIFY` that wrote it.
-    pub placed: Option<ColumnPosition>,
+    pub placed: Option<Box<ColumnPosition>>,
 }
 
 /// Where MySQL's `FIRST` / `AFTER c` puts a column.
@@ -221,7 +223,8 @@ pub enum Op {
         unique: bool,
         concurrently: bool,
         if_not_exists: bool,
-        columns: Box<Vec<String>>,
+        /// Shared with the catalog's index it makes.
+        columns: std::sync::Arc<[String]>,
         /// MySQL `ALGORITHM=` / `LOCK=` options.
         options: Box<Vec<AlterAction>>,
     },

@@ -782,7 +782,9 @@ fn column_spec(
                 spec.not_null = true;
             }
             ColumnOption::Unique(_) => spec.unique = true,
-            ColumnOption::ForeignKey(fk) => spec.references = Some(name_of(&fk.foreign_table)),
+            ColumnOption::ForeignKey(fk) => {
+                spec.references = Some(Box::new(name_of(&fk.foreign_table)))
+            }
             ColumnOption::Identity(_) | ColumnOption::Generated { .. } => spec.generated = true,
             ColumnOption::DialectSpecific(tokens)
                 if tokens
@@ -998,11 +1000,13 @@ fn alter_action(op: &AlterTableOperation) -> AlterAction {
 
 fn placed(
     position: &Option<ast::MySQLColumnPosition>,
-) -> Option<crate::sql::facts::ColumnPosition> {
+) -> Option<Box<crate::sql::facts::ColumnPosition>> {
     use crate::sql::facts::ColumnPosition;
-    position.as_ref().map(|p| match p {
-        ast::MySQLColumnPosition::First => ColumnPosition::First,
-        ast::MySQLColumnPosition::After(column) => ColumnPosition::After(fold_ident(column)),
+    position.as_ref().map(|p| {
+        Box::new(match p {
+            ast::MySQLColumnPosition::First => ColumnPosition::First,
+            ast::MySQLColumnPosition::After(column) => ColumnPosition::After(fold_ident(column)),
+        })
     })
 }
 
@@ -1120,7 +1124,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
             unique: ci.unique,
             concurrently: ci.concurrently,
             if_not_exists: ci.if_not_exists,
-            columns: Box::new(index_columns(&ci.columns)),
+            columns: index_columns(&ci.columns).into(),
             options: Box::new(ci.alter_options.iter().map(alter_action).collect()),
         },
         Statement::AlterTable(at) => Op::AlterTable {
@@ -1431,7 +1435,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
                     .iter()
                     .any(|t| t.is_keyword(source, "CONCURRENTLY")),
                 if_not_exists: before_on.iter().any(|t| t.is_keyword(source, "EXISTS")),
-                columns: Box::new(Vec::new()),
+                columns: Default::default(),
                 options: Box::new(Vec::new()),
             },
             false,
@@ -1702,7 +1706,7 @@ mod tests {
                 assert_eq!(name, Some(Box::new(Name::new(None, "i"))));
                 assert_eq!(*table, Name::new(Some("public".into()), "t"));
                 assert!(unique && concurrently && if_not_exists);
-                assert_eq!(**columns, vec!["a", "lower(b)"]);
+                assert_eq!(*columns, ["a", "lower(b)"]);
             }
             other => panic!("{other:?}"),
         }

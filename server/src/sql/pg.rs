@@ -294,7 +294,9 @@ fn column(src: &Src, def: &protobuf::ColumnDef) -> ColumnSpec {
                 spec.not_null = true;
             }
             ConstrType::ConstrUnique => spec.unique = true,
-            ConstrType::ConstrForeign => spec.references = c.pktable.as_ref().map(range_name),
+            ConstrType::ConstrForeign => {
+                spec.references = c.pktable.as_ref().map(|t| Box::new(range_name(t)))
+            }
             ConstrType::ConstrIdentity | ConstrType::ConstrGenerated => spec.generated = true,
             _ => {}
         }
@@ -487,16 +489,15 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
             unique: ix.unique,
             concurrently: ix.concurrent,
             if_not_exists: ix.if_not_exists,
-            columns: Box::new(
-                ix.index_params
-                    .iter()
-                    .filter_map(|p| match p.node.as_ref()? {
-                        N::IndexElem(e) if !e.name.is_empty() => Some(e.name.clone()),
-                        N::IndexElem(_) => Some(String::from("(expression)")),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
+            columns: ix
+                .index_params
+                .iter()
+                .filter_map(|p| match p.node.as_ref()? {
+                    N::IndexElem(e) if !e.name.is_empty() => Some(e.name.clone()),
+                    N::IndexElem(_) => Some(String::from("(expression)")),
+                    _ => None,
+                })
+                .collect(),
             options: Box::new(Vec::new()),
         },
         N::AlterTableStmt(at) => {

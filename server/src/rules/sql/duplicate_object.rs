@@ -37,7 +37,7 @@ fn describe(origin: &Origin) -> String {
         .path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| origin.migration.clone())
+        .unwrap_or_else(|| origin.migration.to_string())
 }
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {

@@ -66,7 +66,7 @@ fn foreign_keys(op: &Op) -> Vec<(&Name, Vec<String>, Option<&Name>)> {
         } => {
             for c in columns {
                 if c.references.is_some() {
-                    out.push((&**table, vec![c.name.clone()], c.references.as_ref()));
+                    out.push((&**table, vec![c.name.clone()], c.references.as_deref()));
                 }
             }
             for c in constraints.iter() {
@@ -82,7 +82,7 @@ fn foreign_keys(op: &Op) -> Vec<(&Name, Vec<String>, Option<&Name>)> {
                         out.push((
                             &**table,
                             vec![column.name.clone()],
-                            column.references.as_ref(),
+                            column.references.as_deref(),
                         ));
                     }
                     AlterAction::AddConstraint { constraint, .. }
@@ -147,7 +147,7 @@ fn indexes_made(op: &Op, table: &Name) -> Option<Vec<Vec<String>>> {
         }
         Op::CreateIndex {
             table: t, columns, ..
-        } if same(t) => out.push((**columns).clone()),
+        } if same(t) => out.push(columns.to_vec()),
         Op::AlterTable {
             table: t, actions, ..
         } if same(t) => {
@@ -232,7 +232,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 catalog
                     .indexes_on(table)
                     .into_iter()
-                    .map(|i| i.columns.clone()),
+                    .map(|i| i.columns.to_vec()),
             );
         }
         // This statement's own and the later statements' indexes.

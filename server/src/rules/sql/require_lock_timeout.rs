@@ -112,7 +112,7 @@ fn referenced_existing_table<'a>(cx: &FileContext, index: usize, op: &'a Op) -> 
             table,
             columns
                 .iter()
-                .filter_map(|c| c.references.as_ref())
+                .filter_map(|c| c.references.as_deref())
                 .chain(constraints.iter().filter_map(|c| c.references.as_ref()))
                 .collect(),
         ),
@@ -121,7 +121,7 @@ fn referenced_existing_table<'a>(cx: &FileContext, index: usize, op: &'a Op) -> 
             actions
                 .iter()
                 .filter_map(|a| match a {
-                    AlterAction::AddColumn { column, .. } => column.references.as_ref(),
+                    AlterAction::AddColumn { column, .. } => column.references.as_deref(),
                     AlterAction::AddConstraint { constraint, .. } => constraint.references.as_ref(),
                     _ => None,
                 })
