@@ -186,20 +186,41 @@ pub struct FileContext<'a> {
 }
 
 /// The significant tokens (no whitespace or comments) of a file's statements, each lexed once
-/// per check of the file however many rules read it.
+/// per check of the file however many rules read it. Kept by the statement's range in the
+/// file's text, which is all its tokens depend on: a context over other statements of the same
+/// text (a `DO` block's body statements, [`sql::run_file`]) finds only its own.
 #[derive(Debug, Default)]
 pub struct StatementTokens {
-    per_statement: Vec<std::cell::OnceCell<Vec<crate::sql::lexer::Token>>>,
+    /// By range start, as the file's statements are ordered.
+    per_statement: Vec<(
+        TextRange,
+        std::cell::OnceCell<Vec<crate::sql::lexer::Token>>,
+    )>,
 }
 
 impl StatementTokens {
     /// Room for the statements of `sql`.
     pub fn for_file(sql: &SqlFile) -> StatementTokens {
         StatementTokens {
-            per_statement: std::iter::repeat_with(std::cell::OnceCell::new)
-                .take(sql.statements.len())
+            per_statement: sql
+                .statements
+                .iter()
+                .map(|s| (s.range(), std::cell::OnceCell::new()))
                 .collect(),
         }
+    }
+
+    /// The place of the statement at `range`, if it is one of the file's.
+    fn cell(
+        &self,
+        range: TextRange,
+    ) -> Option<&std::cell::OnceCell<Vec<crate::sql::lexer::Token>>> {
+        let i = self
+            .per_statement
+            .binary_search_by_key(&range.start, |(r, _)| r.start)
+            .ok()?;
+        let (at, cell) = &self.per_statement[i];
+        (*at == range).then_some(cell)
     }
 }
 
@@ -237,7 +258,7 @@ impl FileContext<'_> {
     }
 
     /// The significant tokens (no whitespace or comments) of `statement`: lexed once per check
-    /// of the file when it is one of its statements.
+    /// of the file when it is one of its statements ([`StatementTokens`]).
     pub fn significant_tokens(
         &self,
         statement: &Statement,
@@ -249,15 +270,7 @@ impl FileContext<'_> {
                 .filter(|t| !t.is_trivia())
                 .collect::<Vec<_>>()
         };
-        let start = statement.range().start;
-        let cached = self
-            .sql
-            .statements
-            .binary_search_by_key(&start, |s| s.range().start)
-            .ok()
-            .filter(|&i| self.sql.statements[i].range() == statement.range())
-            .and_then(|i| self.tokens.per_statement.get(i));
-        match cached {
+        match self.tokens.cell(statement.range()) {
             Some(cell) => std::borrow::Cow::Borrowed(cell.get_or_init(lex).as_slice()),
             None => std::borrow::Cow::Owned(lex()),
         }

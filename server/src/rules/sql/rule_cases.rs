@@ -680,6 +680,10 @@ fn literal_statements_of_do_blocks_go_through_the_rules() {
             .any(|(rule, _, _)| rule == "statement-after-exclusive-lock"),
         "{found:?}"
     );
+    // Rules that read a statement's tokens read the body statement's own, not those of the
+    // script's statement at the same position (here the DO block itself).
+    let found = postgres_findings("DO $$\nBEGIN\n  DROP TABLE notes CASCADE;\nEND\n$$;\n");
+    assert!(found.contains(&("cascade".into(), 3, 20)), "{found:?}");
     // A function body runs when called, not when the migration runs.
     let found = postgres_findings(
         "CREATE FUNCTION f() RETURNS void AS $$\nBEGIN\n  ALTER TABLE orders ADD COLUMN priority int NOT NULL;\nEND\n$$ LANGUAGE plpgsql;\n",
