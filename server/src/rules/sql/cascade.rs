@@ -3,8 +3,6 @@ use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::facts::Op;
 use crate::sql::Dialect;
 
-use super::significant_tokens;
-
 pub static RULE: Rule = Rule {
     id: "cascade",
     category: "postgres",
@@ -49,7 +47,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (statement, op) in cx.statements() {
-        let tokens = significant_tokens(cx, statement);
+        let tokens = cx.significant_tokens(statement);
         let word = |k: usize| tokens.get(k).map(|t| t.text(cx.text)).unwrap_or("");
         let (what, reach) = match op {
             Op::Truncate { .. } => (

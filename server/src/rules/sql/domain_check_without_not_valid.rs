@@ -4,8 +4,6 @@ use crate::sql::facts::Name;
 use crate::sql::lexer::Token;
 use crate::sql::Dialect;
 
-use super::significant_tokens;
-
 pub static RULE: Rule = Rule {
     id: "domain-check-without-not-valid",
     category: "postgres",
@@ -89,7 +87,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     }
     let mut created: Vec<Name> = Vec::new();
     for (statement, _) in cx.statements() {
-        let tokens = significant_tokens(cx, statement);
+        let tokens = cx.significant_tokens(statement);
         if let Some((domain, _)) = domain_of(cx, &tokens, "CREATE") {
             created.push(domain);
             continue;

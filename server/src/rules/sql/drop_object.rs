@@ -2,7 +2,7 @@ use crate::config::Level;
 use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::Dialect;
 
-use super::{made_earlier_in_script, name_in_statement, significant_tokens};
+use super::{made_earlier_in_script, name_in_statement};
 
 pub static RULE: Rule = Rule {
     id: "drop-object",
@@ -52,7 +52,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (i, (statement, _)) in cx.statements().enumerate() {
-        let tokens = significant_tokens(cx, statement);
+        let tokens = cx.significant_tokens(statement);
         if !tokens
             .first()
             .is_some_and(|t| t.is_keyword(cx.text, "DROP"))
@@ -92,7 +92,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
 /// (`CREATE [OR REPLACE] … kind name`).
 fn created_earlier(cx: &FileContext, index: usize, kind: &[&str], name: &str) -> bool {
     cx.statements().take(index).any(|(statement, _)| {
-        let tokens = significant_tokens(cx, statement);
+        let tokens = cx.significant_tokens(statement);
         if !tokens
             .first()
             .is_some_and(|t| t.is_keyword(cx.text, "CREATE"))

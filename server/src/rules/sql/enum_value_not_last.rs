@@ -4,8 +4,6 @@ use crate::sql::facts::Name;
 use crate::sql::lexer::{Token, TokenKind};
 use crate::sql::Dialect;
 
-use super::significant_tokens;
-
 pub static RULE: Rule = Rule {
     id: "enum-value-not-last",
     category: "postgres",
@@ -81,7 +79,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     // The enums this migration created, with their values in order.
     let mut known: Vec<(Name, Vec<String>)> = Vec::new();
     for (statement, _) in cx.statements() {
-        let tokens = significant_tokens(cx, statement);
+        let tokens = cx.significant_tokens(statement);
         if let Some(created) = created_enum(cx, &tokens) {
             known.push(created);
             continue;

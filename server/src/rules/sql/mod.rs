@@ -550,14 +550,6 @@ pub(crate) fn flag_postgres_column_types(
     }
 }
 
-/// The significant tokens (no whitespace or comments) of a statement.
-pub(crate) fn significant_tokens<'c>(
-    cx: &'c FileContext,
-    statement: &crate::sql::analysis::Statement,
-) -> std::borrow::Cow<'c, [crate::sql::lexer::Token]> {
-    cx.significant_tokens(statement)
-}
-
 /// True when statement `index` targets only objects this script made before it: the named table
 /// (or view, or index) was created by an earlier statement of the script, so it holds no rows
 /// another session could be waiting for.

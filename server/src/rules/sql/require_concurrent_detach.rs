@@ -3,7 +3,7 @@ use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::facts::Op;
 use crate::sql::Dialect;
 
-use super::{existing_table, significant_tokens};
+use super::existing_table;
 
 pub static RULE: Rule = Rule {
     id: "require-concurrent-detach-partition",
@@ -50,7 +50,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let Op::AlterTable { table, .. } = op else {
             continue;
         };
-        let tokens = significant_tokens(cx, statement);
+        let tokens = cx.significant_tokens(statement);
         let detach = tokens
             .windows(2)
             .any(|w| w[0].is_keyword(cx.text, "DETACH") && w[1].is_keyword(cx.text, "PARTITION"));

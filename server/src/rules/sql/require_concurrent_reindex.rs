@@ -3,7 +3,7 @@ use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::facts::Op;
 use crate::sql::Dialect;
 
-use super::{made_earlier_in_script, name_in_statement, significant_tokens};
+use super::{made_earlier_in_script, name_in_statement};
 
 pub static RULE: Rule = Rule {
     id: "require-concurrent-reindex",
@@ -59,7 +59,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         ) {
             continue;
         }
-        let tokens = significant_tokens(cx, statement);
+        let tokens = cx.significant_tokens(statement);
         // REINDEX [ ( options ) ] [ VERBOSE ] kind name
         let mut at = 1;
         if tokens.get(at).is_some_and(|t| t.text(cx.text) == "(") {

@@ -205,7 +205,7 @@ fn takes_access_exclusive(action: &AlterAction) -> bool {
 /// The first table of `LOCK [TABLE] [ONLY] name …` when the mode is ACCESS EXCLUSIVE (written,
 /// or the default when no `IN … MODE` is given).
 fn locked_table(cx: &FileContext, statement: &Statement) -> Option<Name> {
-    let tokens = super::significant_tokens(cx, statement);
+    let tokens = cx.significant_tokens(statement);
     let word = |k: usize| tokens.get(k).map_or("", |t| t.text(cx.text));
     if !word(0).eq_ignore_ascii_case("LOCK") {
         return None;

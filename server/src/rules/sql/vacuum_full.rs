@@ -3,7 +3,7 @@ use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::facts::Op;
 use crate::sql::Dialect;
 
-use super::{made_earlier_in_script, significant_tokens, tables_named_after};
+use super::{made_earlier_in_script, tables_named_after};
 
 pub static RULE: Rule = Rule {
     id: "vacuum-full",
@@ -44,7 +44,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         if !matches!(op, Op::Vacuum) {
             continue;
         }
-        let tokens = significant_tokens(cx, statement);
+        let tokens = cx.significant_tokens(statement);
         let word = |k: usize| tokens.get(k).map(|t| t.text(cx.text)).unwrap_or("");
         // `VACUUM FULL …` or `VACUUM ( …, FULL [ boolean ], … ) …`.
         let mut full = false;
