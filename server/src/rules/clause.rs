@@ -95,7 +95,7 @@ fn parse(pattern: &str) -> Vec<Part<'_>> {
 struct Tokens<'t> {
     text: &'t str,
     dialect: Dialect,
-    tokens: Vec<Token>,
+    tokens: &'t [Token],
     /// The nesting level of each token: a `(` counts outside what it opens, a `)` outside
     /// what it closes.
     depth: Vec<usize>,
@@ -315,21 +315,21 @@ pub fn alter_action(action: &AlterAction) -> Option<(&'static str, Vec<&str>)> {
 }
 
 /// The range of the first match of `pattern` (see the module's documentation) among the
-/// tokens of a statement (`tokens`, trivia included, with offsets into `text`), or `None`.
+/// significant tokens of the statement at `statement` (offsets into `text`), or `None`.
 pub fn find(
     text: &str,
     dialect: Dialect,
-    tokens: Vec<Token>,
+    statement: TextRange,
+    tokens: &[Token],
     pattern: &str,
     names: &[&str],
 ) -> Option<TextRange> {
-    if tokens.last().map_or(0, |t| t.end) - tokens.first().map_or(0, |t| t.start) > MAX_STATEMENT {
+    if statement.end - statement.start > MAX_STATEMENT {
         return None;
     }
-    let tokens: Vec<Token> = tokens.into_iter().filter(|t| !t.is_trivia()).collect();
     let mut depth = Vec::with_capacity(tokens.len());
     let mut level = 0usize;
-    for t in &tokens {
+    for t in tokens {
         let punct = t.kind == TokenKind::Punct;
         if punct && t.text(text) == ")" {
             level = level.saturating_sub(1);
@@ -366,7 +366,16 @@ mod tests {
             dialect,
             &crate::sql::lexer::Placeholders::Flyway,
         );
-        find(sql, dialect, tokens, pattern, names).map(|r| sql[r.start..r.end].to_string())
+        let significant: Vec<Token> = tokens.into_iter().filter(|t| !t.is_trivia()).collect();
+        find(
+            sql,
+            dialect,
+            TextRange::new(0, sql.len()),
+            &significant,
+            pattern,
+            names,
+        )
+        .map(|r| sql[r.start..r.end].to_string())
     }
 
     fn pg(sql: &str, pattern: &str, names: &[&str]) -> Option<String> {

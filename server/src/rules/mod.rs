@@ -303,7 +303,8 @@ impl FileContext<'_> {
         clause::find(
             self.text,
             self.dialect(),
-            self.sql.statement_tokens(self.text, statement),
+            statement.range(),
+            &self.significant_tokens(statement),
             pattern,
             names,
         )
