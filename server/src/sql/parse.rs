@@ -1453,7 +1453,26 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
         let convert = find("CONVERT")
             .is_some_and(|c| sig.get(c + 1).is_some_and(|t| t.is_keyword(source, "TO")));
         let actions = if convert {
-            vec![AlterAction::ConvertCharset]
+            // The clauses that ask for an algorithm or a lock are read too: the rules judge
+            // them (`ALGORITHM=COPY`, `LOCK=SHARED`) whatever else the ALTER does.
+            let mut actions = vec![AlterAction::ConvertCharset];
+            for (k, t) in sig.iter().enumerate() {
+                let make: fn(String) -> AlterAction = if t.is_keyword(source, "ALGORITHM") {
+                    AlterAction::Algorithm
+                } else if t.is_keyword(source, "LOCK") {
+                    AlterAction::Lock
+                } else {
+                    continue;
+                };
+                let value = match sig.get(k + 1) {
+                    Some(eq) if eq.text(source) == "=" => sig.get(k + 2),
+                    other => other,
+                };
+                if let Some(value) = value.filter(|v| v.text(source) != ",") {
+                    actions.push(make(value.text(source).to_ascii_uppercase()));
+                }
+            }
+            actions
         } else {
             vec![AlterAction::Other(
                 source[first.start..sig.last()?.end].to_string(),
@@ -1733,6 +1752,23 @@ mod tests {
                 assert!(actions.contains(&AlterAction::Algorithm("INPLACE".into())));
                 assert!(actions.contains(&AlterAction::Lock("NONE".into())));
             }
+            other => panic!("{other:?}"),
+        }
+        // sqlparser refuses CONVERT TO: the fallback still reads the algorithm and lock asked.
+        match parse(
+            "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4, ALGORITHM = COPY, LOCK SHARED",
+            Dialect::MySql,
+        )
+        .op
+        {
+            Op::AlterTable { actions, .. } => assert_eq!(
+                actions,
+                vec![
+                    AlterAction::ConvertCharset,
+                    AlterAction::Algorithm("COPY".into()),
+                    AlterAction::Lock("SHARED".into())
+                ]
+            ),
             other => panic!("{other:?}"),
         }
         assert!(

@@ -8,7 +8,7 @@
 //! Of exclusive branches only the first is read (see [`literal_statements`]). Function and procedure bodies are not read here: they run when
 //! called, not when the migration runs.
 
-use super::lexer::{tokenize, Token, TokenKind};
+use super::lexer::{tokenize_with, Placeholders, Token, TokenKind};
 use super::Dialect;
 use crate::diagnostic::TextRange;
 
@@ -20,10 +20,14 @@ const SQL_STARTS: &[&str] = &[
 
 /// For a `DO` statement at `range` of `text` whose body is PL/pgSQL in a dollar-quoted string:
 /// the body's range (inside the quotes) and the ranges of the literal SQL statements in it
-/// (without their `;`). `None` for anything else.
-pub fn do_block(text: &str, range: TextRange) -> Option<(TextRange, Vec<TextRange>)> {
+/// (without their `;`), lexed with the project's placeholder syntax. `None` for anything else.
+pub fn do_block(
+    text: &str,
+    range: TextRange,
+    placeholders: &Placeholders,
+) -> Option<(TextRange, Vec<TextRange>)> {
     let statement = text.get(range.start..range.end)?;
-    let tokens: Vec<Token> = tokenize(statement, Dialect::Postgres)
+    let tokens: Vec<Token> = tokenize_with(statement, Dialect::Postgres, placeholders)
         .into_iter()
         .filter(|t| !t.is_trivia())
         .collect();
@@ -56,16 +60,16 @@ pub fn do_block(text: &str, range: TextRange) -> Option<(TextRange, Vec<TextRang
     if inner.start > inner.end {
         return None;
     }
-    Some((inner, literal_statements(text, inner)))
+    Some((inner, literal_statements(text, inner, placeholders)))
 }
 
 /// The literal SQL statements of the PL/pgSQL code at `body` of `text`. Of branches that
 /// exclude each other, only the first is read (`IF … THEN` but not `ELSIF` / `ELSE`, the first
 /// `WHEN` of a `CASE`, a block but not its `EXCEPTION` handlers): the rules read the statements
 /// as a sequence, and two exclusive branches never run one after the other.
-fn literal_statements(text: &str, body: TextRange) -> Vec<TextRange> {
+fn literal_statements(text: &str, body: TextRange, placeholders: &Placeholders) -> Vec<TextRange> {
     let code = &text[body.start..body.end];
-    let tokens: Vec<Token> = tokenize(code, Dialect::Postgres)
+    let tokens: Vec<Token> = tokenize_with(code, Dialect::Postgres, placeholders)
         .into_iter()
         .filter(|t| !t.is_trivia())
         .collect();
@@ -180,7 +184,8 @@ mod tests {
     use super::*;
 
     fn found(sql: &str) -> Vec<&str> {
-        let (_, statements) = do_block(sql, TextRange::new(0, sql.len())).unwrap_or_default();
+        let (_, statements) =
+            do_block(sql, TextRange::new(0, sql.len()), &Placeholders::Flyway).unwrap_or_default();
         statements.iter().map(|r| &sql[r.start..r.end]).collect()
     }
 

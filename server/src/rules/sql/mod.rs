@@ -306,7 +306,7 @@ fn run_file_checks(cx: &FileContext, sink: &mut Sink) {
 /// `EXECUTE` strings are never read: dynamic SQL stays uncertain, as in the schema replay, which
 /// these statements do not change. Function bodies run when called, not here: not read.
 fn run_do_blocks(cx: &FileContext, sink: &mut Sink) {
-    use crate::sql::analysis::{analyze, created_tables, Statement};
+    use crate::sql::analysis::{analyze_cached, created_tables, Statement};
     use crate::sql::facts::Op;
     if cx.dialect() != crate::sql::Dialect::Postgres
         || !cx.statements().any(|(_, op)| matches!(op, Op::Routine))
@@ -318,7 +318,9 @@ fn run_do_blocks(cx: &FileContext, sink: &mut Sink) {
     let mut statements = Vec::with_capacity(cx.sql.statements.len());
     for (statement, op) in cx.statements() {
         let block = matches!(op, Op::Routine)
-            .then(|| crate::sql::plpgsql::do_block(cx.text, statement.range()))
+            .then(|| {
+                crate::sql::plpgsql::do_block(cx.text, statement.range(), &cx.sql.placeholders)
+            })
             .flatten();
         let Some((body, inner)) = block else {
             statements.push(statement.clone());
@@ -326,7 +328,13 @@ fn run_do_blocks(cx: &FileContext, sink: &mut Sink) {
         };
         bodies.push((statement.range(), body));
         for range in inner {
-            let alone = analyze(&cx.text[range.start..range.end], cx.dialect(), None);
+            let alone = analyze_cached(
+                &cx.text[range.start..range.end],
+                cx.dialect(),
+                &cx.sql.placeholders,
+                None,
+                None,
+            );
             if let [only] = alone.statements.as_slice() {
                 if only.parsed.error.is_none() {
                     statements.push(Statement::new(range, only.parsed.clone()));

@@ -236,6 +236,8 @@ const CASES: &[Case] = &[
     },
     case("mysql-blocking-lock", "mysql", "CREATE INDEX i ON users (email) LOCK=SHARED;", "CREATE INDEX i ON users (email) LOCK=NONE;"),
     case("mysql-blocking-lock", "mysql", "ALTER TABLE users ADD COLUMN x INT, LOCK=EXCLUSIVE;", "CREATE TABLE t (a INT) ENGINE=InnoDB;\nALTER TABLE t ADD COLUMN x INT, LOCK=EXCLUSIVE;"),
+    // sqlparser refuses CONVERT TO CHARACTER SET: the key-word fallback reads the LOCK clause.
+    case("mysql-blocking-lock", "mysql", "ALTER TABLE users CONVERT TO CHARACTER SET utf8mb4, LOCK=SHARED;", "ALTER TABLE users CONVERT TO CHARACTER SET utf8mb4, LOCK=DEFAULT;"),
     Case {
         rule: "mysql-add-column-rebuild",
         dialect: "mysql",
@@ -692,6 +694,40 @@ fn literal_statements_of_do_blocks_go_through_the_rules() {
         !found
             .iter()
             .any(|(rule, _, _)| rule == "add-column-not-null-without-default"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn do_block_statements_are_read_with_the_projects_placeholder_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql_dir = dir.path().join("sql");
+    fs::create_dir(&sql_dir).unwrap();
+    fs::write(sql_dir.join("V1__base.sql"), PG_BASE).unwrap();
+    fs::write(
+        sql_dir.join("V2__change.sql"),
+        "SET lock_timeout = '1s';\nDO $$\nBEGIN\n  ALTER TABLE #[tbl] ADD COLUMN p int NOT NULL;\nEND\n$$;\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("flyway.toml"),
+        "[flyway]\nlocations = [\"filesystem:sql\"]\nplaceholderPrefix = \"#[\"\nplaceholderSuffix = \"]\"\n\n[flyway.placeholders]\ntbl = \"orders\"\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("flyway-lsp.toml"),
+        "dialect = \"postgres\"\n",
+    )
+    .unwrap();
+    let found: Vec<_> = check_path(dir.path(), &LoadOptions::default())
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .map(|d| (d.rule.to_string(), d.start.line, d.start.column))
+        .collect();
+    // `#[tbl]` is a placeholder here, not PostgreSQL's `#` operator: the body statement parses.
+    assert!(
+        found.contains(&("add-column-not-null-without-default".into(), 4, 22)),
         "{found:?}"
     );
 }
