@@ -55,10 +55,8 @@ pub fn check_project_with(
         .collect();
     let server = Server::resolve(&project.config, &set, &location_names)?;
     let applied = load_applied(&project)?;
-    let sql = analyze_all(&set, &server);
-    let (diagnostics, catalog) = run_rules_incremental(
-        &project, &set, &server, &sql, &levels, &applied, cache, None,
-    );
+    let (sql, diagnostics, catalog) =
+        analyze_and_check(&project, &set, &server, &levels, &applied, cache);
     Ok(ProjectReport {
         project,
         set,
@@ -120,28 +118,18 @@ pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
     if server.unsupported.is_some() {
         return vec![None; set.files.len()];
     }
-    let conf_files: HashSet<&Path> = set
-        .files
-        .iter()
-        .filter(|f| f.file_name.ends_with(".conf"))
-        .map(|f| f.path.as_path())
-        .collect();
+    let conf_files = conf_files(set);
     let work: Vec<(usize, &ScriptFile)> = set
         .files
         .iter()
         .map(|f| &**f)
         .enumerate()
-        .filter(|(_, f)| f.migration(analysed_kinds()).is_some() && f.text().is_some())
+        .filter(|(_, f)| analysed(f))
         .collect();
     let analyse = |(i, file): &(usize, &ScriptFile)| -> (usize, SqlFile) {
-        let sidecar = sidecar_path(file);
-        let has_sidecar = conf_files.contains(sidecar.as_path());
-        (*i, analyze_script(file, server, has_sidecar, None))
+        (*i, analyze_loaded(file, server, &conf_files))
     };
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
+    let threads = analysis_threads();
     let mut out: Analyses = vec![None; set.files.len()];
     let results: Vec<(usize, SqlFile)> = if threads <= 1 || work.len() < 32 {
         work.iter().map(analyse).collect()
@@ -162,6 +150,185 @@ pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
         out[i] = Some(std::sync::Arc::new(analysis));
     }
     out
+}
+
+/// The `.conf` files of a set (Flyway's per-script settings are read from them).
+fn conf_files(set: &MigrationSet) -> HashSet<&Path> {
+    set.files
+        .iter()
+        .filter(|f| f.file_name.ends_with(".conf"))
+        .map(|f| f.path.as_path())
+        .collect()
+}
+
+/// Whether `analyze_all` analyses the file.
+fn analysed(file: &ScriptFile) -> bool {
+    file.migration(analysed_kinds()).is_some() && file.text().is_some()
+}
+
+/// One file of a loaded set analysed, with its `.conf` file if the set has one.
+fn analyze_loaded(file: &ScriptFile, server: &Server, conf_files: &HashSet<&Path>) -> SqlFile {
+    let sidecar = sidecar_path(file);
+    let has_sidecar = conf_files.contains(sidecar.as_path());
+    analyze_script(file, server, has_sidecar, None)
+}
+
+fn analysis_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8)
+}
+
+/// The analyses of a full run as they arrive from the threads making them, for the rules to
+/// take in Flyway's order while the later files are still being analysed.
+struct Arrivals<'a> {
+    /// Per file of the set: set once its analysis is made (`None`: not analysed).
+    slots: Vec<std::sync::OnceLock<Option<std::sync::Arc<SqlFile>>>>,
+    lock: std::sync::Mutex<()>,
+    arrived: std::sync::Condvar,
+    /// The files to analyse (indexes), in the order the rules take them; the next one to take.
+    work: Vec<usize>,
+    next: std::sync::atomic::AtomicUsize,
+    make: &'a (dyn Fn(usize) -> SqlFile + Sync),
+}
+
+impl Arrivals<'_> {
+    fn put(&self, i: usize, analysis: Option<SqlFile>) {
+        let _ = self.slots[i].set(analysis.map(std::sync::Arc::new));
+        // Under the lock: a waiter between its look and its wait cannot miss this.
+        let _guard = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.arrived.notify_all();
+    }
+
+    /// Analyses the next file nobody took yet; false when none is left.
+    fn work_one(&self) -> bool {
+        let k = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(&i) = self.work.get(k) else {
+            return false;
+        };
+        // A panic loses this file's analysis, never the run (the rules wait for it).
+        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.make)(i))).ok();
+        self.put(i, made);
+        true
+    }
+
+    /// File `i`'s analysis, once made; meanwhile this thread analyses later files.
+    fn wait(&self, i: usize) -> Option<&SqlFile> {
+        loop {
+            if let Some(made) = self.slots[i].get() {
+                return made.as_deref();
+            }
+            if !self.work_one() {
+                break;
+            }
+        }
+        let mut guard = self
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            if let Some(made) = self.slots[i].get() {
+                return made.as_deref();
+            }
+            guard = self
+                .arrived
+                .wait(guard)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// Every analysis (once all are made).
+    fn all(&self) -> Analyses {
+        (0..self.slots.len())
+            .map(|i| {
+                self.wait(i);
+                self.slots[i].get().cloned().flatten()
+            })
+            .collect()
+    }
+}
+
+/// A full run: [`analyze_all`] and then [`run_rules_incremental`] (with nothing changed), but
+/// overlapped: the files are analysed in Flyway's apply order, by other threads and by this one
+/// whenever the rules would wait, and the rules take each file as soon as it and the files
+/// before it are analysed. Same results.
+fn analyze_and_check(
+    project: &Project,
+    set: &MigrationSet,
+    server: &Server,
+    levels: &Levels,
+    applied: &AppliedHistory,
+    cache: &mut RuleCache,
+) -> (Analyses, Vec<Diagnostic>, Catalog) {
+    let threads = analysis_threads();
+    if server.unsupported.is_some() || threads <= 1 || set.files.len() < 32 {
+        let sql = analyze_all(set, server);
+        let (diagnostics, catalog) =
+            run_rules_incremental(project, set, server, &sql, levels, applied, cache, None);
+        return (sql, diagnostics, catalog);
+    }
+    let conf_files = conf_files(set);
+    let make = |i: usize| analyze_loaded(&set.files[i], server, &conf_files);
+    // The files in the order the rules take them: the apply order, then the others.
+    let mut work: Vec<usize> = apply_order(set);
+    let mut queued = vec![false; set.files.len()];
+    for &i in &work {
+        queued[i] = true;
+    }
+    work.extend((0..set.files.len()).filter(|&i| !queued[i]));
+    let (work, skipped): (Vec<usize>, Vec<usize>) =
+        work.into_iter().partition(|&i| analysed(&set.files[i]));
+    let arrivals = Arrivals {
+        slots: (0..set.files.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect(),
+        lock: std::sync::Mutex::new(()),
+        arrived: std::sync::Condvar::new(),
+        work,
+        next: std::sync::atomic::AtomicUsize::new(0),
+        make: &make,
+    };
+    for i in skipped {
+        arrivals.put(i, None);
+    }
+    let (diagnostics, catalog) = std::thread::scope(|scope| {
+        // The rules' thread analyses too, while it would wait: one thread less.
+        for _ in 1..threads {
+            scope.spawn(|| while arrivals.work_one() {});
+        }
+        run_rules_from(
+            project,
+            set,
+            server,
+            Source::Arriving(&arrivals),
+            levels,
+            applied,
+            cache,
+            None,
+        )
+    });
+    (arrivals.all(), diagnostics, catalog)
+}
+
+/// Where a run of the rules finds each file's analysis.
+enum Source<'a> {
+    /// All made before the run.
+    Made(&'a Analyses),
+    /// Arriving while it runs ([`analyze_and_check`]).
+    Arriving(&'a Arrivals<'a>),
+}
+
+impl Source<'_> {
+    fn wait(&self, i: usize) -> Option<&SqlFile> {
+        match self {
+            Source::Made(sql) => sql.get(i).and_then(Option::as_deref),
+            Source::Arriving(arrivals) => arrivals.wait(i),
+        }
+    }
 }
 
 /// Analyses one file's current text the way `analyze_all` does (for editors, after a change),
@@ -504,6 +671,30 @@ pub fn run_rules_incremental(
     cache: &mut RuleCache,
     changed: Option<&Path>,
 ) -> (Vec<Diagnostic>, Catalog) {
+    run_rules_from(
+        project,
+        set,
+        server,
+        Source::Made(sql),
+        levels,
+        applied,
+        cache,
+        changed,
+    )
+}
+
+/// [`run_rules_incremental`], taking the analyses from `source`.
+#[allow(clippy::too_many_arguments)]
+fn run_rules_from(
+    project: &Project,
+    set: &MigrationSet,
+    server: &Server,
+    source: Source<'_>,
+    levels: &Levels,
+    applied: &AppliedHistory,
+    cache: &mut RuleCache,
+    changed: Option<&Path>,
+) -> (Vec<Diagnostic>, Catalog) {
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
         project,
@@ -527,7 +718,6 @@ pub fn run_rules_incremental(
     let names = rules::folder::run(&cx, &mut sink, reuse.map(|(path, found)| (found, path)));
     drop(old_names);
     let mut diagnostics = sink.diagnostics;
-    apply_suppressions(&mut diagnostics, set, sql);
 
     // Only undo migrations read it: built on the first one.
     let versioned_by_version = std::cell::OnceCell::new();
@@ -631,7 +821,15 @@ pub fn run_rules_incremental(
         }
         catalog.begin_journal();
         checked += 1;
-        let mut found = check_applied_file(project, set, server, sql, levels, i, &mut catalog);
+        let mut found = check_applied_file(
+            project,
+            set,
+            server,
+            source.wait(i),
+            levels,
+            i,
+            &mut catalog,
+        );
         let (record, written) = catalog.end_journal();
         if let Some(prev) = &previous {
             delta.update(&catalog, &prev.record, &written);
@@ -653,6 +851,17 @@ pub fn run_rules_incremental(
     if code_after_all {
         catalog.forget();
     }
+    // Every analysis is made by now.
+    let arrived;
+    let sql = match source {
+        Source::Made(sql) => sql,
+        Source::Arriving(arrivals) => {
+            arrived = arrivals.all();
+            &arrived
+        }
+    };
+    // The folder rules' findings silenced by comments in the scripts.
+    apply_suppressions(&mut diagnostics, set, sql);
     // Undo migrations, callbacks, and versioned migrations below a baseline: checked against the
     // final schema, without replaying them.
     for (i, file_sql) in sql
@@ -797,13 +1006,12 @@ fn check_applied_file(
     project: &Project,
     set: &MigrationSet,
     server: &Server,
-    sql: &Analyses,
+    file_sql: Option<&SqlFile>,
     levels: &Levels,
     i: usize,
     catalog: &mut Catalog,
 ) -> Vec<Diagnostic> {
-    let (Some(file_sql), Some(name)) = (sql.get(i).and_then(Option::as_ref), set.files[i].name())
-    else {
+    let (Some(file_sql), Some(name)) = (file_sql, set.files[i].name()) else {
         return Vec::new();
     };
     let file = &set.files[i];
@@ -976,6 +1184,89 @@ mod tests {
             .diagnostics
             .iter()
             .any(|d| d.rule == "unknown-table" && d.path.ends_with("V3__c.sql")));
+    }
+
+    /// The overlapped full run (analysis in apply order while the rules run) gives what
+    /// analysing everything first and then running the rules gives: findings, final schema and
+    /// every file's record and findings (what incremental re-checks start from).
+    #[test]
+    fn overlapped_full_run_equals_analysis_then_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir(&sql).unwrap();
+        // Versions whose order differs from the names' (V10 after V9), a gap, an undo, a
+        // callback, a repeatable, a suppressed folder finding and findings on the schema.
+        for i in 1..=60 {
+            if i == 33 {
+                continue;
+            }
+            let text = if i % 5 == 0 {
+                format!(
+                    "ALTER TABLE t{} ADD COLUMN c{i} int NOT NULL;\nCREATE INDEX i{i} ON t{} (id);",
+                    i - 1,
+                    i - 1
+                )
+            } else {
+                format!(
+                    "CREATE TABLE t{i} (id int);\nDROP TABLE IF EXISTS t{};",
+                    i + 100
+                )
+            };
+            std::fs::write(sql.join(format!("V{i}__m.sql")), text).unwrap();
+        }
+        std::fs::write(
+            sql.join("V61__bad name.sql"),
+            "-- flyway-lsp-ignore-file malformed-version\nCREATE TABLE x (id int);",
+        )
+        .unwrap();
+        std::fs::write(sql.join("U7__m.sql"), "DROP TABLE t7;").unwrap();
+        std::fs::write(
+            sql.join("afterMigrate.sql"),
+            "ALTER TABLE t1 ADD COLUMN z int;",
+        )
+        .unwrap();
+        std::fs::write(
+            sql.join("R__view.sql"),
+            "CREATE VIEW v AS SELECT * FROM t2;\nALTER TABLE missing ADD COLUMN q int;",
+        )
+        .unwrap();
+        let project = discover_projects(dir.path(), &LoadOptions::default())
+            .unwrap()
+            .remove(0);
+        let mut overlapped = RuleCache::default();
+        let report = check_project_with(project.clone(), &mut overlapped).unwrap();
+        assert!(report.set.files.len() >= 32, "the overlapped path runs");
+        let levels = Levels::from_settings(&project.config.tool).unwrap();
+        let analyses = analyze_all(&report.set, &report.server);
+        let mut sequential = RuleCache::default();
+        let (diagnostics, catalog) = run_rules_incremental(
+            &project,
+            &report.set,
+            &report.server,
+            &analyses,
+            &levels,
+            &report.applied,
+            &mut sequential,
+            None,
+        );
+        assert!(!diagnostics.is_empty());
+        assert_eq!(report.diagnostics, diagnostics);
+        assert_eq!(report.catalog, catalog);
+        assert_eq!(
+            format!("{:?}", report.sql),
+            format!("{analyses:?}"),
+            "the same analyses"
+        );
+        assert_eq!(overlapped.per_file.len(), sequential.per_file.len());
+        for (a, b) in overlapped.per_file.iter().zip(&sequential.per_file) {
+            assert_eq!(a.is_some(), b.is_some());
+            if let (Some(a), Some(b)) = (a, b) {
+                assert_eq!(a.findings, b.findings);
+                assert_eq!(a.record, b.record);
+            }
+        }
+        assert_eq!(overlapped.end, sequential.end);
+        assert_eq!(overlapped.checked, sequential.checked);
     }
 
     #[test]

@@ -313,15 +313,25 @@ fn run_do_blocks(cx: &FileContext, sink: &mut Sink) {
     {
         return;
     }
+    // Each statement's block, if it is one: most routines are functions, and a script without
+    // a block is left before any statement is copied.
+    let blocks: Vec<_> = cx
+        .statements()
+        .map(|(statement, op)| {
+            matches!(op, Op::Routine)
+                .then(|| {
+                    crate::sql::plpgsql::do_block(cx.text, statement.range(), &cx.sql.placeholders)
+                })
+                .flatten()
+        })
+        .collect();
+    if blocks.iter().all(Option::is_none) {
+        return;
+    }
     // (the block's statement, its body)
     let mut bodies = Vec::new();
     let mut statements = Vec::with_capacity(cx.sql.statements.len());
-    for (statement, op) in cx.statements() {
-        let block = matches!(op, Op::Routine)
-            .then(|| {
-                crate::sql::plpgsql::do_block(cx.text, statement.range(), &cx.sql.placeholders)
-            })
-            .flatten();
+    for ((statement, _), block) in cx.statements().zip(blocks) {
         let Some((body, inner)) = block else {
             statements.push(statement.clone());
             continue;
