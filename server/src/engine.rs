@@ -418,7 +418,10 @@ impl Delta {
         self.hashes = self.keys.values().map(|(hash, _)| *hash).collect();
         self.hashes.sort_unstable();
         self.hashes.dedup();
-        self.parts = self.keys.keys().fold(0, |bits, (part, _)| bits | part.bit());
+        self.parts = self
+            .keys
+            .keys()
+            .fold(0, |bits, (part, _)| bits | part.bit());
     }
 
     /// A file was checked again: compares what it left with what its previous run left.
@@ -518,8 +521,7 @@ pub fn run_rules(
 }
 
 /// [`run_rules`] after only `changed` (a file's text) changed since the run that filled
-/// `cache`: the same files, every name and the configuration as they were (anything else
-/// runs with `changed: None`). Files before it in Flyway's order keep their findings and are replayed from their
+/// `cache`. Files before it in Flyway's order keep their findings and are replayed from their
 /// recorded effects; after it, only the files that read a part of the schema whose value the
 /// change altered are checked again, the others keep their findings and are replayed from
 /// their effects; once nothing differs any more, the rest is the previous run's.
@@ -544,18 +546,16 @@ pub fn run_rules_incremental(
         applied,
     };
     let mut sink = Sink::new(levels);
-    // A text edit keeps every name (`changed`'s contract; debug builds check it): the folder
-    // rules that read only names found what they found last time.
-    let names_hash = if cfg!(debug_assertions) {
-        names_hash(set)
-    } else {
-        0
-    };
+    // A text edit that keeps every name: the folder rules that read only names found what they
+    // found last time.
+    let names_hash = names_hash(set);
     let old_names = cache.names.take();
-    let reuse = changed.zip(old_names.as_ref().map(|(hash, found)| {
-        debug_assert_eq!(*hash, names_hash, "a text edit keeps every name");
-        found
-    }));
+    let reuse = changed.zip(
+        old_names
+            .as_ref()
+            .filter(|(hash, _)| *hash == names_hash)
+            .map(|(_, found)| found),
+    );
     let names_reused = reuse.is_some();
     let names = rules::folder::run(&cx, &mut sink, reuse.map(|(path, found)| (found, path)));
     drop(old_names);
@@ -834,7 +834,7 @@ fn assemble(
 
 /// A hash of what the folder rules that read only names read of the files: each file's path,
 /// location and name (their class follows from the name and the configuration, which a
-/// re-check does not change). Debug builds check with it that a text edit kept every name.
+/// re-check does not change).
 fn names_hash(set: &MigrationSet) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();

@@ -1736,7 +1736,11 @@ fn a_keystroke_publishes_only_the_files_whose_findings_changed() {
         sql.join("V5__gap.sql"),
     );
     std::fs::write(&v1, "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n").unwrap();
-    std::fs::write(&v2, "SET lock_timeout = '1s';\nALTER TABLE a ADD COLUMN x int;\n").unwrap();
+    std::fs::write(
+        &v2,
+        "SET lock_timeout = '1s';\nALTER TABLE a ADD COLUMN x int;\n",
+    )
+    .unwrap();
     // V3 (a SQL finding) and V5 (a folder rule's) have findings no edit of V1 below changes.
     std::fs::write(
         &v3,
@@ -1791,7 +1795,9 @@ fn a_keystroke_publishes_only_the_files_whose_findings_changed() {
             "contentChanges": [{"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}, "text": "DROP TABLE a;\n"}]
         }),
     );
-    let mut seen = publishes_until(&mut client, &v2, &|d| rules(d).contains(&"unknown-table".to_string()));
+    let mut seen = publishes_until(&mut client, &v2, &|d| {
+        rules(d).contains(&"unknown-table".to_string())
+    });
     // Back as it was: V2 goes clean (an empty publish).
     client.notify(
         "textDocument/didChange",

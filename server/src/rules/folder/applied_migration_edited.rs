@@ -43,12 +43,18 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
         cx.set.files.iter().map(|f| f.path.as_path()).collect();
     let moved: Vec<(ResourceName, &Applied)> = moved(cx, |path| !here.contains(path)).collect();
     for (file, name) in cx.set.migrations(KINDS) {
-        check_one(file, name, || {
-            moved
-                .iter()
-                .find(|(n, _)| n.kind == name.kind && n.version == name.version)
-                .map(|(n, applied)| (n.clone(), *applied))
-        }, cx, sink);
+        check_one(
+            file,
+            name,
+            || {
+                moved
+                    .iter()
+                    .find(|(n, _)| n.kind == name.kind && n.version == name.version)
+                    .map(|(n, applied)| (n.clone(), *applied))
+            },
+            cx,
+            sink,
+        );
     }
 }
 
@@ -62,10 +68,16 @@ pub fn check_file(cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
         return;
     };
     let here = |path: &std::path::Path| cx.set.files.iter().any(|f| f.path == path);
-    check_one(file, name, || {
-        moved(cx, |path| !here(path))
-            .find(|(n, _)| n.kind == name.kind && n.version == name.version)
-    }, cx, sink);
+    check_one(
+        file,
+        name,
+        || {
+            moved(cx, |path| !here(path))
+                .find(|(n, _)| n.kind == name.kind && n.version == name.version)
+        },
+        cx,
+        sink,
+    );
 }
 
 /// Files applied in a git reference that are no longer at their path (`gone` says which paths

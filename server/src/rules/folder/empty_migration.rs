@@ -29,7 +29,12 @@ Write the migration before it is merged, or delete the file.
     tag: Some(Tag::Unnecessary),
 };
 
-const KINDS: &[Kind] = &[Kind::Versioned, Kind::Undo, Kind::Baseline, Kind::Repeatable];
+const KINDS: &[Kind] = &[
+    Kind::Versioned,
+    Kind::Undo,
+    Kind::Baseline,
+    Kind::Repeatable,
+];
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for (file, _) in cx.set.migrations(KINDS) {

@@ -104,7 +104,10 @@ static FILE_CHECKS: &[(&str, FileCheck)] = &[
     ("unreadable-file", unreadable_file::check_file),
     ("skipped-file", skipped_file::check_file),
     ("empty-migration", empty_migration::check_file),
-    ("applied-migration-edited", applied_migration_edited::check_file),
+    (
+        "applied-migration-edited",
+        applied_migration_edited::check_file,
+    ),
     ("dry-run-lock", dry_run_lock::check_file),
     ("dry-run-failed", dry_run_failed::check_file),
 ];
@@ -170,7 +173,9 @@ pub fn run(
             let new_from = sink.diagnostics.len();
             check_file(cx, changed, sink);
             fix_renames_of_applied(cx, &mut sink.diagnostics[new_from..]);
-            names.per_rule.push(Some(found_since(sink, from, whole_from)));
+            names
+                .per_rule
+                .push(Some(found_since(sink, from, whole_from)));
             continue;
         }
         let kept = kept.filter(|_| !reads_contents(rule));
@@ -338,7 +343,10 @@ mod tests {
         use crate::index::{Content, WalkProblem};
         assert_eq!(FILE_CHECKS.len(), READS_CONTENTS.len());
         for id in READS_CONTENTS {
-            assert!(FILE_CHECKS.iter().any(|(f, _)| f == id), "{id} has a file check");
+            assert!(
+                FILE_CHECKS.iter().any(|(f, _)| f == id),
+                "{id} has a file check"
+            );
         }
         let dir = tempfile::tempdir().unwrap();
         let sql = dir.path().join("sql");
@@ -393,8 +401,14 @@ mod tests {
         };
         let mut database = DatabaseState::default();
         for (name, found) in [
-            ("V1__first.sql", vec![finding(true, checksum), finding(false, checksum)]),
-            ("V2__second.sql", vec![finding(false, checksum), finding(true, 3)]),
+            (
+                "V1__first.sql",
+                vec![finding(true, checksum), finding(false, checksum)],
+            ),
+            (
+                "V2__second.sql",
+                vec![finding(false, checksum), finding(true, 3)],
+            ),
             ("V3__third.sql", vec![finding(true, checksum)]),
         ] {
             database.dry_run.insert(sql.join(name), found);
