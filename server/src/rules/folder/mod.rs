@@ -112,6 +112,18 @@ static FILE_CHECKS: &[(&str, FileCheck)] = &[
     ("dry-run-failed", dry_run_failed::check_file),
 ];
 
+/// The walk problems at `file`'s path that were left out on purpose (`skipped`) or not.
+fn walk_problems_at<'a>(
+    cx: &'a FolderContext,
+    file: &'a crate::index::ScriptFile,
+    skipped: bool,
+) -> impl Iterator<Item = &'a crate::index::WalkProblem> + 'a {
+    cx.set
+        .walk_problems
+        .iter()
+        .filter(move |p| p.skipped == skipped && p.path.as_os_str() == file.path.as_os_str())
+}
+
 fn file_check(rule: &Rule) -> Option<FileCheck> {
     FILE_CHECKS
         .iter()
@@ -333,12 +345,31 @@ mod tests {
         }
     }
 
+    /// Contents other than a text: bad bytes, too large, unreadable, not read.
+    fn contents_not_text() -> Vec<crate::index::Content> {
+        use crate::index::Content;
+        vec![
+            Content::InvalidEncoding {
+                encoding: crate::config::Encoding::Utf8,
+                offset: 3,
+                at: crate::diagnostic::LineCol::START,
+            },
+            Content::TooLarge {
+                size: 1 << 30,
+                limit: 1 << 20,
+                checksum: 7,
+            },
+            Content::Unreadable("denied".into()),
+            Content::NotRead,
+        ]
+    }
+
     /// Each rule of [`READS_CONTENTS`] has a check of one file, which finds on the file's path
     /// exactly what the whole rule finds there, whatever the files hold: so after a text edit
     /// its findings on the other files can be kept.
     #[test]
     fn file_checks_find_what_the_rule_finds() {
-        use crate::diagnostic::{LineCol, TextRange};
+        use crate::diagnostic::TextRange;
         use crate::history::{Applied, AppliedHistory, DatabaseState, DryRunFinding};
         use crate::index::{Content, WalkProblem};
         assert_eq!(FILE_CHECKS.len(), READS_CONTENTS.len());
@@ -421,19 +452,11 @@ mod tests {
                 text: "-- nothing\n".into(),
                 checksum: 5,
             }),
-            Box::new(|_| Content::InvalidEncoding {
-                encoding: crate::config::Encoding::Utf8,
-                offset: 3,
-                at: LineCol::START,
-            }),
-            Box::new(|_| Content::TooLarge {
-                size: 1 << 30,
-                limit: 1 << 20,
-                checksum: 7,
-            }),
-            Box::new(|_| Content::Unreadable("denied".into())),
-            Box::new(|_| Content::NotRead),
         ];
+        let mut contents = contents;
+        for other in contents_not_text() {
+            contents.push(Box::new(move |_: &Content| other.clone()));
+        }
         let mut found_by_rule = std::collections::HashMap::new();
         for rotation in 0..contents.len() {
             let mut set = (*state.set).clone();
@@ -575,19 +598,11 @@ mod tests {
                 text: "".into(),
                 checksum: 0,
             }),
-            Box::new(|_| Content::InvalidEncoding {
-                encoding: crate::config::Encoding::Utf8,
-                offset: 3,
-                at: LineCol::START,
-            }),
-            Box::new(|_| Content::TooLarge {
-                size: 1 << 30,
-                limit: 1 << 20,
-                checksum: 7,
-            }),
-            Box::new(|_| Content::Unreadable("denied".into())),
-            Box::new(|_| Content::NotRead),
         ];
+        let mut variants = variants;
+        for other in contents_not_text() {
+            variants.push(Box::new(move |_: usize| other.clone()));
+        }
         for (v, variant) in variants.iter().enumerate() {
             let mut set = (*state.set).clone();
             for (i, file) in set.files.iter_mut().enumerate() {

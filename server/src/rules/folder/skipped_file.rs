@@ -44,12 +44,7 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
 /// What [`check`] finds on `file`'s path: its content, and a walk problem there.
 pub fn check_file(cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
     file_content(file, sink);
-    for problem in cx
-        .set
-        .walk_problems
-        .iter()
-        .filter(|p| p.skipped && p.path.as_os_str() == file.path.as_os_str())
-    {
+    for problem in super::walk_problems_at(cx, file, true) {
         sink.at_start(&RULE, &problem.path, problem.message.clone());
     }
 }
