@@ -446,7 +446,8 @@ mod tests {
         }
         applied.database = Some(database);
         let parser = crate::naming::NameParser::new(&state.project.config.flyway);
-        let contents: Vec<Box<dyn Fn(&Content) -> Content>> = vec![
+        type Rewrite = Box<dyn Fn(&Content) -> Content>;
+        let contents: Vec<Rewrite> = vec![
             Box::new(|c| c.clone()),
             Box::new(|_| Content::Text {
                 text: "-- nothing\n".into(),
