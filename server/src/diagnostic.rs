@@ -320,6 +320,90 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.dedup();
 }
 
+/// A project's findings, grouped by file: one shared, sorted slice per path that has findings,
+/// in the order [`sort`] puts paths. A re-check that leaves a file's findings as they were keeps
+/// its slice (the same `Arc`), so a reader that kept the last one (the language server's
+/// publish) sees what changed by pointer, without comparing every file's findings; the whole
+/// list reads in [`sort`]'s order ([`Findings::iter`]), as the CLI prints it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// Non-empty, each on one path, in path order.
+    files: Vec<std::sync::Arc<[Diagnostic]>>,
+    len: usize,
+}
+
+impl Findings {
+    /// Groups findings already in [`sort`]'s order.
+    pub fn from_sorted(diagnostics: Vec<Diagnostic>) -> Findings {
+        let files = diagnostics
+            .chunk_by(|a, b| a.path.as_os_str() == b.path.as_os_str())
+            .map(std::sync::Arc::from)
+            .collect();
+        Findings {
+            files,
+            len: diagnostics.len(),
+        }
+    }
+
+    /// From each file's findings, given in path order (each sorted, all on one path).
+    pub fn from_files(files: Vec<std::sync::Arc<[Diagnostic]>>) -> Findings {
+        debug_assert!(files.iter().all(|f| f
+            .first()
+            .is_some_and(|d| f.iter().all(|o| o.path == d.path))));
+        debug_assert!(files.windows(2).all(|w| w[0][0].path < w[1][0].path));
+        let len = files.iter().map(|f| f.len()).sum();
+        Findings { files, len }
+    }
+
+    /// Every finding, in [`sort`]'s order.
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> + '_ {
+        self.files.iter().flat_map(|f| f.iter())
+    }
+
+    /// Each file's findings (never empty), in path order.
+    pub fn files(&self) -> &[std::sync::Arc<[Diagnostic]>] {
+        &self.files
+    }
+
+    /// The findings on `path` (sorted).
+    pub fn for_path(&self, path: &std::path::Path) -> &[Diagnostic] {
+        self.file(path).map_or(&[], |f| f)
+    }
+
+    /// The slice of `path`'s findings, if it has some.
+    pub fn file(&self, path: &std::path::Path) -> Option<&std::sync::Arc<[Diagnostic]>> {
+        self.files
+            .binary_search_by(|f| f[0].path.as_path().cmp(path))
+            .ok()
+            .map(|i| &self.files[i])
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every finding, copied, in [`sort`]'s order.
+    pub fn to_vec(&self) -> Vec<Diagnostic> {
+        self.iter().cloned().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a Findings {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::iter::FlatMap<
+        std::slice::Iter<'a, std::sync::Arc<[Diagnostic]>>,
+        &'a [Diagnostic],
+        fn(&'a std::sync::Arc<[Diagnostic]>) -> &'a [Diagnostic],
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.files.iter().flat_map(|f| &**f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

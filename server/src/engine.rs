@@ -33,7 +33,7 @@ pub struct ProjectReport {
     pub catalog: Catalog,
     /// Migrations known to be applied (from `applied-ref`).
     pub applied: AppliedHistory,
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: diagnostic::Findings,
 }
 
 /// Indexes and checks one project.
@@ -263,7 +263,7 @@ fn analyze_and_check(
     levels: &Levels,
     applied: &AppliedHistory,
     cache: &mut RuleCache,
-) -> (Analyses, Vec<Diagnostic>, Catalog) {
+) -> (Analyses, diagnostic::Findings, Catalog) {
     let threads = analysis_threads();
     if server.unsupported.is_some() || threads <= 1 || set.files.len() < 32 {
         let sql = analyze_all(set, server);
@@ -481,6 +481,8 @@ pub struct RuleCache {
     names_reused: bool,
     /// The apply order of the last run, which follows from the names alone.
     plan: Option<Plan>,
+    /// What the last run found, by file: a file whose findings are the same keeps its slice.
+    findings: Option<diagnostic::Findings>,
 }
 
 /// Flyway's apply order (indexes into the set's files) and where Java and Kotlin migrations
@@ -556,25 +558,37 @@ struct EditedSnapshot {
 struct Delta {
     /// Each key with its hash (as records keep the keys they read) and its value now.
     keys: HashMap<(crate::schema::Part, String), (u64, crate::schema::Value)>,
+    /// The keys' hashes, sorted, and their parts' bits: what [`Delta::reaches`] compares with
+    /// a record's (sorted) hashes, once per file reused.
+    hashes: Vec<u64>,
+    parts: u16,
 }
 
 impl Delta {
-    /// Whether a file that read what `record` says may now see something else.
+    /// Whether a file that read what `record` says may now see something else: it read one of
+    /// the keys (its hash: a collision says yes) or their part whole.
+    ///
+    /// (A file it does not reach neither wrote any of the keys, since records count what a
+    /// file writes as read: replayed from its effects, it leaves them as they are.)
     fn reaches(&self, record: &crate::schema::Record) -> bool {
-        self.keys
-            .iter()
-            .any(|((part, _), (hash, _))| record.reads_hash(*part, *hash))
+        if self.hashes.is_empty() {
+            return false;
+        }
+        if record.whole & self.parts != 0 {
+            return true;
+        }
+        sorted_intersect(&self.hashes, &record.reads)
     }
 
-    /// A file was replayed from its effects: the keys it set agree again.
-    fn settle(&mut self, record: &crate::schema::Record) {
-        self.keys.retain(|(part, key), (hash, _)| {
-            !(record.reads_hash(*part, *hash)
-                && record
-                    .effects
-                    .iter()
-                    .any(|e| e.part == *part && e.key == *key))
-        });
+    /// `hashes` and `parts` after `keys` changed.
+    fn index(&mut self) {
+        self.hashes = self.keys.values().map(|(hash, _)| *hash).collect();
+        self.hashes.sort_unstable();
+        self.hashes.dedup();
+        self.parts = self
+            .keys
+            .keys()
+            .fold(0, |bits, (part, _)| bits | part.bit());
     }
 
     /// A file was checked again: compares what it left with what its previous run left.
@@ -629,7 +643,26 @@ impl Delta {
                 }
             }
         }
+        self.index();
     }
+}
+
+/// Whether two sorted lists share a value: the shorter one's values looked up in the longer
+/// when it is much shorter, else one walk through both.
+fn sorted_intersect(a: &[u64], b: &[u64]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() * 8 < long.len() {
+        return short.iter().any(|h| long.binary_search(h).is_ok());
+    }
+    let (mut i, mut j) = (0, 0);
+    while i < short.len() && j < long.len() {
+        match short[i].cmp(&long[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 /// Runs every enabled rule over an indexed, analysed set; returns the diagnostics (sorted, with
@@ -641,7 +674,7 @@ pub fn run_rules(
     sql: &Analyses,
     levels: &Levels,
     applied: &AppliedHistory,
-) -> (Vec<Diagnostic>, Catalog) {
+) -> (diagnostic::Findings, Catalog) {
     run_rules_incremental(
         project,
         set,
@@ -670,7 +703,7 @@ pub fn run_rules_incremental(
     applied: &AppliedHistory,
     cache: &mut RuleCache,
     changed: Option<&Path>,
-) -> (Vec<Diagnostic>, Catalog) {
+) -> (diagnostic::Findings, Catalog) {
     run_rules_from(
         project,
         set,
@@ -694,7 +727,7 @@ fn run_rules_from(
     applied: &AppliedHistory,
     cache: &mut RuleCache,
     changed: Option<&Path>,
-) -> (Vec<Diagnostic>, Catalog) {
+) -> (diagnostic::Findings, Catalog) {
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
         project,
@@ -791,19 +824,21 @@ fn run_rules_from(
             catalog.forget();
         }
         let previous = if incremental {
-            per_file[i].clone()
+            per_file[i].take()
         } else {
             None
         };
-        if let Some(prev) = previous
-            .as_ref()
-            .filter(|p| changed_pos.is_some_and(|pos| k != pos) && !delta.reaches(&p.record))
-        {
-            // Nothing it read differs: its findings and effects are what they were.
-            delta.settle(&prev.record);
-            pending.push(i);
-            continue;
-        }
+        let previous = match previous {
+            Some(prev)
+                if changed_pos.is_some_and(|pos| k != pos) && !delta.reaches(&prev.record) =>
+            {
+                // Nothing it read differs: its findings and effects are what they were.
+                per_file[i] = Some(prev);
+                pending.push(i);
+                continue;
+            }
+            other => other,
+        };
         if Some(k) == changed_pos {
             if let Some(s) = &snapshot {
                 // The schema before the edited file is what the last run found.
@@ -836,7 +871,7 @@ fn run_rules_from(
         }
         diagnostic::sort(&mut found);
         per_file[i] = Some(FileResult {
-            findings: found.into(),
+            findings: same_or_new(previous.as_ref(), found),
             record: record.into(),
         });
     }
@@ -914,18 +949,17 @@ fn run_rules_from(
         found.retain(|d| !file_sql.is_suppressed(d.rule, d.range.start));
         diagnostic::sort(&mut found);
         per_file[i] = Some(FileResult {
-            findings: found.into(),
+            findings: same_or_new(per_file[i].as_ref(), found),
             record: record.into(),
         });
     }
-    // Each file's findings are sorted, and taken by path: the sort below finds them in order
-    // (and keeps equal findings in the order a sort of them all would).
-    for &i in &plan.by_path {
-        if let Some(result) = &per_file[i] {
-            diagnostics.extend(result.findings.iter().cloned());
-        }
-    }
-    diagnostic::sort(&mut diagnostics);
+    let diagnostics = assemble(
+        set,
+        &plan.by_path,
+        &per_file,
+        diagnostics,
+        cache.findings.as_ref().filter(|_| incremental),
+    );
     *cache = RuleCache {
         per_file,
         replayable,
@@ -940,8 +974,71 @@ fn run_rules_from(
         names: Some((names_hash, names)),
         names_reused,
         plan: Some(plan),
+        findings: Some(diagnostics.clone()),
     };
     (diagnostics, catalog)
+}
+
+/// A file's findings checked again: the previous slice when they are the same (readers of
+/// [`diagnostic::Findings`] see by pointer that nothing changed there).
+fn same_or_new(
+    previous: Option<&FileResult>,
+    found: Vec<Diagnostic>,
+) -> std::sync::Arc<[Diagnostic]> {
+    match previous {
+        Some(prev) if *prev.findings == *found => prev.findings.clone(),
+        _ => found.into(),
+    }
+}
+
+/// The findings of a run, by file: each file's own (shared with `per_file`, so a file whose
+/// findings were reused keeps the same slice) and the folder rules' (`folder`, unsorted),
+/// merged into the slice of the file they are on. Costs the files with findings, not the
+/// findings.
+fn assemble(
+    set: &MigrationSet,
+    by_path: &[usize],
+    per_file: &[Option<FileResult>],
+    mut folder: Vec<Diagnostic>,
+    previous: Option<&diagnostic::Findings>,
+) -> diagnostic::Findings {
+    diagnostic::sort(&mut folder);
+    // A file with folder findings: its previous slice when they are the same.
+    let shared = |found: &[Diagnostic]| -> std::sync::Arc<[Diagnostic]> {
+        match previous.and_then(|p| p.file(&found[0].path)) {
+            Some(old) if **old == *found => old.clone(),
+            _ => found.into(),
+        }
+    };
+    let mut groups = folder
+        .chunk_by(|a, b| a.path.as_os_str() == b.path.as_os_str())
+        .peekable();
+    let mut files: Vec<std::sync::Arc<[Diagnostic]>> = Vec::new();
+    for &i in by_path {
+        let Some(own) = per_file[i].as_ref().map(|r| &r.findings) else {
+            continue;
+        };
+        if own.is_empty() {
+            continue;
+        }
+        let path = set.files[i].path.as_path();
+        // Folder findings on paths before this one (paths compared only while some are left).
+        while let Some(group) = groups.next_if(|g| g[0].path.as_path() < path) {
+            files.push(shared(group));
+        }
+        match groups.next_if(|g| g[0].path.as_os_str() == path.as_os_str()) {
+            Some(group) => {
+                // The folder rules' first, as in one sort of them all (it is stable).
+                let mut merged = group.to_vec();
+                merged.extend(own.iter().cloned());
+                diagnostic::sort(&mut merged);
+                files.push(shared(&merged));
+            }
+            None => files.push(own.clone()),
+        }
+    }
+    files.extend(groups.map(shared));
+    diagnostic::Findings::from_files(files)
 }
 
 /// A hash of what the folder rules that read only names read of the files: each file's path,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{ConfigError, LoadOptions};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::engine::{self, Analyses};
 use crate::index::{content_from_buffer, read_file, Content, MigrationSet, ScriptFile};
 use crate::naming::NameParser;
@@ -31,7 +31,9 @@ pub struct ProjectState {
     pub server: Server,
     pub levels: Levels,
     pub sql: Arc<Analyses>,
-    pub diagnostics: Arc<Vec<Diagnostic>>,
+    /// The findings by file, each file's a shared slice that a re-check leaving them as they
+    /// were keeps (so the language server publishes only files whose slice changed).
+    pub diagnostics: Arc<Findings>,
     pub catalog: Arc<Catalog>,
     pub applied: Arc<crate::history::AppliedHistory>,
     /// What `applied-ref` says (the database's history is merged over it).
@@ -200,7 +202,7 @@ impl ProjectState {
         &'a self,
         path: &'a Path,
     ) -> impl Iterator<Item = &'a Diagnostic> + 'a {
-        self.diagnostics.iter().filter(move |d| d.path == path)
+        self.diagnostics.for_path(path).iter()
     }
 
     /// Sets a file's text (an editor's unsaved buffer, or a new file), and re-checks; a text over
@@ -498,7 +500,7 @@ mod tests {
         assert!(!next.text.contains("{{"), "{}", next.text);
     }
 
-    fn full_findings(state: &ProjectState) -> Vec<Diagnostic> {
+    fn full_findings(state: &ProjectState) -> Findings {
         engine::run_rules(
             &state.project,
             &state.set,
@@ -566,6 +568,65 @@ mod tests {
         assert!(state.remove(&sql.join("V001__b.sql")));
         assert!(!state.rule_cache.names_reused());
         assert!(duplicate(state).is_empty());
+        assert_eq!(*state.diagnostics, full_findings(state));
+    }
+
+    /// An edit changes the findings of the files it reaches (one appears in another file, then
+    /// goes) and of the edited file's content rules; every other file keeps its slice of
+    /// findings, the same pointer (what the language server's publish relies on).
+    #[test]
+    fn an_edit_updates_the_files_it_reaches_and_keeps_the_others_slices() {
+        let (dir, sql) = sql_folder(&[
+            (
+                "V1__a.sql",
+                "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n",
+            ),
+            ("V2__b.sql", "ALTER TABLE a ADD COLUMN x int;\n"),
+            ("V3__c.sql", "ALTER TABLE b ADD COLUMN y int NOT NULL;\n"),
+            ("V4__d.sql", "-- nothing yet\n"),
+            ("V5__e.sql", "-- nothing either\n"),
+        ]);
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &mut ws.projects[0];
+        let slice = |state: &ProjectState, name: &str| {
+            state
+                .diagnostics
+                .files()
+                .iter()
+                .find(|f| f[0].path == sql.join(name))
+                .cloned()
+        };
+        let v3 = slice(state, "V3__c.sql").expect("V3 has findings");
+        let v5 = slice(state, "V5__e.sql").expect("V5 is empty");
+        let v2_before = slice(state, "V2__b.sql").map(|s| s.to_vec());
+        assert!(rules_of(state).contains(&("V4__d.sql".into(), "empty-migration")));
+        let same = |a: &Option<Arc<[Diagnostic]>>, b: &Arc<[Diagnostic]>| {
+            a.as_ref().is_some_and(|a| Arc::ptr_eq(a, b))
+        };
+        // V1 drops the table V2 alters.
+        let v1 = sql.join("V1__a.sql");
+        let original = state.file(&v1).unwrap().text().unwrap().to_string();
+        assert!(state.set_text(&v1, &format!("{original}DROP TABLE a;\n")));
+        assert!(rules_of(state).contains(&("V2__b.sql".into(), "unknown-table")));
+        assert_eq!(*state.diagnostics, full_findings(state));
+        assert!(same(&slice(state, "V3__c.sql"), &v3));
+        assert!(same(&slice(state, "V5__e.sql"), &v5));
+        // V4 filled: its empty-migration goes, V5's stays.
+        assert!(state.set_text(&sql.join("V4__d.sql"), "SELECT 1;\n"));
+        assert!(!rules_of(state).contains(&("V4__d.sql".into(), "empty-migration")));
+        assert!(rules_of(state).contains(&("V5__e.sql".into(), "empty-migration")));
+        assert_eq!(*state.diagnostics, full_findings(state));
+        // V1 as it was: V2's finding goes.
+        assert!(state.set_text(&v1, &original));
+        assert!(!rules_of(state).contains(&("V2__b.sql".into(), "unknown-table")));
+        assert_eq!(slice(state, "V2__b.sql").map(|s| s.to_vec()), v2_before);
+        assert_eq!(*state.diagnostics, full_findings(state));
+        assert!(same(&slice(state, "V3__c.sql"), &v3));
+        // V4 emptied again: its finding is back.
+        assert!(state.set_text(&sql.join("V4__d.sql"), "-- nothing\n"));
+        assert!(rules_of(state).contains(&("V4__d.sql".into(), "empty-migration")));
         assert_eq!(*state.diagnostics, full_findings(state));
     }
 

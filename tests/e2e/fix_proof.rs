@@ -174,7 +174,7 @@ fn apply(
                 Change::Rename { .. } => unreachable!(),
             }
         }
-        return Ok(((*after.diagnostics).clone(), BTreeMap::new()));
+        return Ok((after.diagnostics.to_vec(), BTreeMap::new()));
     }
     // Renames: on a copy of the project folder, read again from disk.
     let base = &case.root;
@@ -321,7 +321,7 @@ fn every_fix_on_the_fixtures_fixes_without_new_errors_and_writes_sql_the_server_
         let projects = load(&case.root, &options(&case));
         assert!(!projects.is_empty(), "{}: no project", case.root.display());
         for state in &projects {
-            let before = (*state.diagnostics).clone();
+            let before = state.diagnostics.to_vec();
             for d in &before {
                 let text = text_of(state, &d.path).unwrap_or_default();
                 let mut actions = flyway_lsp::actions::for_diagnostic(state, d, &text);

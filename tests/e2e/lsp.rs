@@ -701,7 +701,7 @@ fn other_sql_language_modes_get_live_diagnostics_in_migration_folders_only() {
     // The scratch file outside the location gets nothing, whatever is typed there.
     client.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": uri(&outside), "version": 2}, "contentChanges": [{"text": "DROP TABLE users;\n"}]}),
+        json!({"textDocument": {"uri": uri(&outside), "version": 2}, "contentChanges": [{"text": "DROP TABLE a;\n"}]}),
     );
     let target = uri(&outside);
     while let Some(published) =
@@ -1718,6 +1718,100 @@ fn watched_file_patterns_cover_flyways_suffixes() {
         .collect();
     assert!(globs.contains(&"**/*.[sS][qQ][lL]"), "{globs:?}");
     assert!(globs.contains(&"**/*.[pP][gG][sS][qQ][lL]"), "{globs:?}");
+    client.shutdown();
+}
+
+/// A keystroke publishes the files whose findings changed (the edited one, with its new
+/// version, and another file its edit reaches), clears a file that went clean, and leaves the
+/// files whose findings stayed as they were alone.
+#[test]
+fn a_keystroke_publishes_only_the_files_whose_findings_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("db/migration");
+    std::fs::create_dir_all(&sql).unwrap();
+    let (v1, v2, v3, v5) = (
+        sql.join("V1__create.sql"),
+        sql.join("V2__alter_a.sql"),
+        sql.join("V3__alter_b.sql"),
+        sql.join("V5__gap.sql"),
+    );
+    std::fs::write(&v1, "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n").unwrap();
+    std::fs::write(
+        &v2,
+        "SET lock_timeout = '1s';\nALTER TABLE a ADD COLUMN x int;\n",
+    )
+    .unwrap();
+    // V3 (a SQL finding) and V5 (a folder rule's) have findings no edit of V1 below changes.
+    std::fs::write(
+        &v3,
+        "SET lock_timeout = '1s';\nALTER TABLE b ADD COLUMN y int NOT NULL;\n",
+    )
+    .unwrap();
+    std::fs::write(&v5, "SELECT 1;\n").unwrap();
+    let mut client = Client::start(dir.path());
+    let before_v3 = client.diagnostics_until(&v3, |d| !d.is_empty());
+    assert_eq!(rules(&before_v3), ["add-column-not-null-without-default"]);
+    let before_v5 = client.diagnostics_until(&v5, |d| !d.is_empty());
+    assert_eq!(rules(&before_v5), ["version-gap"]);
+    let text = std::fs::read_to_string(&v1).unwrap();
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&v1), "languageId": "sql", "version": 1, "text": text}}),
+    );
+    // Every publish from here on, in order, until `path`'s findings satisfy `accept`.
+    let publishes_until = |client: &mut Client, path: &Path, accept: &dyn Fn(&[Value]) -> bool| {
+        let target = uri(path);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen: Vec<(String, Vec<Value>)> = Vec::new();
+        for message in std::mem::take(&mut client.backlog) {
+            if message["method"] == "textDocument/publishDiagnostics" {
+                seen.push((
+                    message["params"]["uri"].as_str().unwrap().to_string(),
+                    message["params"]["diagnostics"].as_array().unwrap().clone(),
+                ));
+            }
+        }
+        loop {
+            if seen.iter().any(|(u, d)| *u == target && accept(d)) {
+                return seen;
+            }
+            let message = client
+                .receive(deadline)
+                .unwrap_or_else(|| panic!("no acceptable publish for {target}: {seen:?}"));
+            if message["method"] == "textDocument/publishDiagnostics" {
+                seen.push((
+                    message["params"]["uri"].as_str().unwrap().to_string(),
+                    message["params"]["diagnostics"].as_array().unwrap().clone(),
+                ));
+            }
+        }
+    };
+    // V1 drops the table V2 alters: V2 gets a finding.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri(&v1), "version": 2},
+            "contentChanges": [{"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}, "text": "DROP TABLE a;\n"}]
+        }),
+    );
+    let mut seen = publishes_until(&mut client, &v2, &|d| {
+        rules(d).contains(&"unknown-table".to_string())
+    });
+    // Back as it was: V2 goes clean (an empty publish).
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": uri(&v1), "version": 3},
+            "contentChanges": [{"range": {"start": {"line": 1, "character": 0}, "end": {"line": 2, "character": 0}}, "text": ""}]
+        }),
+    );
+    seen.extend(publishes_until(&mut client, &v2, &|d| d.is_empty()));
+    // The publishes of the second change come after all of the first's: V3 and V5 would be
+    // among them if they had been sent again.
+    let sent_to = |path: &Path| seen.iter().filter(|(u, _)| *u == uri(path)).count();
+    assert_eq!(sent_to(&v2), 2, "{seen:?}");
+    assert_eq!(sent_to(&v3), 0, "V3's findings did not change: {seen:?}");
+    assert_eq!(sent_to(&v5), 0, "V5's findings did not change: {seen:?}");
     client.shutdown();
 }
 

@@ -90,7 +90,9 @@ pub(crate) struct State {
     pub workspace: Workspace,
     /// What is published per file (the engine's findings and the document version they were
     /// computed on), to convert and send only changes and to clear files that went clean.
-    pub published: HashMap<std::ffi::OsString, (Option<i32>, Vec<crate::diagnostic::Diagnostic>)>,
+    /// The findings are the engine's own slices ([`crate::diagnostic::Findings`]): a file whose
+    /// slice is the same pointer is known unchanged without comparing its findings.
+    pub published: HashMap<std::ffi::OsString, (Option<i32>, FileFindings)>,
     /// The version of each open document whose text the model holds (what its findings and
     /// their positions were computed on).
     pub analysed: HashMap<PathBuf, i32>,
@@ -450,32 +452,42 @@ impl Backend {
                 .copied()
                 .filter(|_| self.documents.contains_key(path))
         };
-        let mut gone: Vec<std::ffi::OsString> = published
-            .keys()
-            .filter(|p| !current.contains_key(p.as_os_str()))
-            .cloned()
-            .collect();
-        gone.sort();
-        for key in gone {
-            let path = Path::new(&key);
-            if let Some(uri) = Uri::from_file_path(path) {
-                self.client
-                    .publish_diagnostics(uri, Vec::new(), version_of(path))
-                    .await;
+        // The files whose findings (the same slice, else equal ones) or version changed; the
+        // others are passed over at the cost of a look-up.
+        let mut still_published = 0;
+        let mut changed = Vec::new();
+        for (key, owner, diagnostics) in current.iter() {
+            let version = version_of(Path::new(key));
+            if let Some((v, old)) = published.get(*key) {
+                still_published += 1;
+                if *v == version && same_findings(old, diagnostics) {
+                    continue;
+                }
             }
-            published.remove(&key);
+            changed.push((*key, *owner, diagnostics, version));
         }
-        let mut current: Vec<_> = current.into_iter().collect();
-        current.sort_by_key(|(path, _)| *path);
-        for (key, (owner, diagnostics)) in current {
-            let path = Path::new(key);
-            let version = version_of(path);
-            if published
-                .get(key)
-                .is_some_and(|(v, d)| *v == version && d.iter().eq(diagnostics.iter().copied()))
-            {
-                continue;
+        // Files that went clean: only when some published file is not among the current ones.
+        if still_published < published.len() {
+            let now: HashSet<&std::ffi::OsStr> = current.iter().map(|(key, ..)| *key).collect();
+            let mut gone: Vec<std::ffi::OsString> = published
+                .keys()
+                .filter(|p| !now.contains(p.as_os_str()))
+                .cloned()
+                .collect();
+            gone.sort();
+            for key in gone {
+                let path = Path::new(&key);
+                if let Some(uri) = Uri::from_file_path(path) {
+                    self.client
+                        .publish_diagnostics(uri, Vec::new(), version_of(path))
+                        .await;
+                }
+                published.remove(&key);
             }
+        }
+        changed.sort_by_key(|(key, ..)| *key);
+        for (key, owner, diagnostics, version) in changed {
+            let path = Path::new(key);
             let project = &workspace.projects[owner];
             let text = project.file(path).and_then(|f| f.text());
             let lines = text.map(proto::LineIndex::new);
@@ -488,10 +500,7 @@ impl Backend {
                     .publish_diagnostics(uri, converted, version)
                     .await;
             }
-            published.insert(
-                key.to_os_string(),
-                (version, diagnostics.into_iter().cloned().collect()),
-            );
+            published.insert(key.to_os_string(), (version, diagnostics.clone()));
         }
     }
 
@@ -595,26 +604,45 @@ impl Backend {
     }
 }
 
-/// Every project's findings by file (the path's bytes), with the project that holds them
-/// first. A project's findings are sorted by path, so each file's are one run of them: grouped
-/// without comparing paths component by component (at 10,000 files, that was most of a
-/// publish).
+/// One file's findings: the engine's shared slice ([`crate::diagnostic::Findings::files`]).
+pub(crate) type FileFindings = std::sync::Arc<[crate::diagnostic::Diagnostic]>;
+
+/// Whether two slices of a file's findings say the same: the same slice (a re-check that kept
+/// them), else equal findings.
+pub(crate) fn same_findings(a: &FileFindings, b: &FileFindings) -> bool {
+    std::sync::Arc::ptr_eq(a, b) || **a == **b
+}
+
+/// Every project's findings by file (the path's bytes, each once), with the project that holds
+/// them: the engine's slices as they are (pointer copies), but for a path two projects both
+/// hold, whose findings are joined under the first project.
 pub(crate) fn findings_by_file(
     workspace: &Workspace,
-) -> HashMap<&std::ffi::OsStr, (usize, Vec<&crate::diagnostic::Diagnostic>)> {
-    let mut current: HashMap<&std::ffi::OsStr, (usize, Vec<&crate::diagnostic::Diagnostic>)> =
-        HashMap::new();
-    for (p, project) in workspace.projects.iter().enumerate() {
-        for run in project
-            .diagnostics
-            .chunk_by(|a, b| a.path.as_os_str() == b.path.as_os_str())
-        {
-            current
-                .entry(run[0].path.as_os_str())
-                .or_insert_with(|| (p, Vec::new()))
-                .1
-                .extend(run);
+) -> Vec<(&std::ffi::OsStr, usize, FileFindings)> {
+    let mut current: Vec<(&std::ffi::OsStr, usize, FileFindings)> = workspace
+        .projects
+        .iter()
+        .enumerate()
+        .flat_map(|(p, project)| {
+            project
+                .diagnostics
+                .files()
+                .iter()
+                .map(move |f| (f[0].path.as_os_str(), p, f.clone()))
+        })
+        .collect();
+    if workspace.projects.len() > 1 {
+        current.sort_by_key(|(key, p, _)| (*key, *p));
+        let mut joined: Vec<(&std::ffi::OsStr, usize, FileFindings)> = Vec::new();
+        for (key, p, findings) in current {
+            match joined.last_mut() {
+                Some((last, _, into)) if *last == key => {
+                    *into = into.iter().chain(findings.iter()).cloned().collect();
+                }
+                _ => joined.push((key, p, findings)),
+            }
         }
+        current = joined;
     }
     current
 }

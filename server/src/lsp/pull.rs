@@ -194,17 +194,17 @@ pub(super) fn refresh_if_changed(backend: &Backend, state: &mut State) {
     } = state;
     let current = super::findings_by_file(workspace);
     let same = current.len() == published.len()
-        && current.iter().all(|(path, (_, d))| {
+        && current.iter().all(|(path, _, d)| {
             published
                 .get(*path)
-                .is_some_and(|(_, old)| old.iter().eq(d.iter().copied()))
+                .is_some_and(|(_, old)| super::same_findings(old, d))
         });
     if same {
         return;
     }
     *published = current
         .into_iter()
-        .map(|(p, (_, d))| (p.to_os_string(), (None, d.into_iter().cloned().collect())))
+        .map(|(p, _, d)| (p.to_os_string(), (None, d)))
         .collect();
     let client = backend.client.clone();
     tokio::spawn(async move {

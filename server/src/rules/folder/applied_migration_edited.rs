@@ -1,5 +1,6 @@
 use crate::config::Level;
 use crate::history::Applied;
+use crate::index::ScriptFile;
 use crate::naming::{Classified, Kind, ResourceName};
 use crate::rules::{FolderContext, Rule, Sink};
 
@@ -32,74 +33,126 @@ into a new migration" action does both).
     tag: None,
 };
 
+const KINDS: &[Kind] = &[Kind::Versioned, Kind::Baseline];
+
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
     if cx.applied.is_empty() {
         return;
     }
-    // Files applied in a git reference that are no longer at their path: Flyway matches history
-    // rows to files by version, so a file renamed to another description is still that
-    // migration (a database's history is validated by `database-validate` instead).
     let here: std::collections::HashSet<&std::path::Path> =
         cx.set.files.iter().map(|f| f.path.as_path()).collect();
-    let moved: Vec<(ResourceName, &Applied)> = cx
-        .applied
+    let moved: Vec<(ResourceName, &Applied)> = moved(cx, |path| !here.contains(path)).collect();
+    for (file, name) in cx.set.migrations(KINDS) {
+        check_one(
+            file,
+            name,
+            || {
+                moved
+                    .iter()
+                    .find(|(n, _)| n.kind == name.kind && n.version == name.version)
+                    .map(|(n, applied)| (n.clone(), *applied))
+            },
+            cx,
+            sink,
+        );
+    }
+}
+
+/// What [`check`] finds on `file`: it reads that file, the applied history and the names of
+/// the others (a moved applied migration is one whose path no file has).
+pub fn check_file(cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
+    if cx.applied.is_empty() {
+        return;
+    }
+    let Some(name) = file.migration(KINDS) else {
+        return;
+    };
+    let here = |path: &std::path::Path| cx.set.files.iter().any(|f| f.path == path);
+    check_one(
+        file,
+        name,
+        || {
+            moved(cx, |path| !here(path))
+                .find(|(n, _)| n.kind == name.kind && n.version == name.version)
+        },
+        cx,
+        sink,
+    );
+}
+
+/// Files applied in a git reference that are no longer at their path (`gone` says which paths
+/// no file has), in the history's order: Flyway matches history rows to files by version, so a
+/// file renamed to another description is still that migration (a database's history is
+/// validated by `database-validate` instead).
+fn moved<'a>(
+    cx: &'a FolderContext,
+    gone: impl Fn(&std::path::Path) -> bool + 'a,
+) -> impl Iterator<Item = (ResourceName, &'a Applied)> + 'a {
+    cx.applied
         .files
         .iter()
-        .filter(|(path, applied)| applied.text.is_some() && !here.contains(path.as_path()))
+        .filter(|(_, applied)| applied.text.is_some())
         .filter_map(|(path, applied)| {
             let name = path.file_name()?.to_str()?;
             match cx.parser.classify(name) {
                 Classified::Named(n)
                     if n.is_valid() && matches!(n.kind, Kind::Versioned | Kind::Baseline) =>
                 {
-                    Some((n, applied))
+                    Some((path, n, applied))
                 }
                 _ => None,
             }
         })
-        .collect();
-    for (file, name) in cx.set.migrations(&[Kind::Versioned, Kind::Baseline]) {
-        let (applied, applied_name) = match cx.applied.get(&file.path) {
-            Some(applied) => (applied, None),
-            None => match moved
-                .iter()
-                .find(|(n, _)| n.kind == name.kind && n.version == name.version)
-            {
-                Some((n, applied)) => (*applied, Some(n)),
-                None => continue,
-            },
-        };
-        let Some(current) = file.checksum() else {
-            continue;
-        };
-        let version = name
-            .version
-            .as_ref()
-            .map(|v| v.raw().to_string())
-            .unwrap_or_default();
-        // Flyway's order (MigrationInfoImpl.validate): the checksum first, then the description.
-        if applied.checksum != current {
-            sink.file(
-                &RULE,
-                file,
-                format!(
-                    "Migration checksum mismatch for migration version {version}: applied (in {}) {}, resolved locally {current}. Flyway validate will fail; restore the applied text and put the change in a new migration",
-                    applied.source, applied.checksum
-                ),
-            );
-        } else if let Some(applied_name) =
-            applied_name.filter(|n| n.description() != name.description())
-        {
-            sink.file(
-                &RULE,
-                file,
-                format!(
-                    "Migration description mismatch for migration version {version}: applied (in {}) as {}, resolved locally \"{}\". Flyway validate will fail; keep the applied name, or run flyway repair on every database that applied it",
-                    applied.source,
-                    applied_name.file_name,
-                    name.description()
-                ),
-            );
-        }
+        .filter(move |(path, _, _)| gone(path))
+        .map(|(_, n, applied)| (n, applied))
+}
+
+/// Checks one versioned or baseline migration against its applied state: the one at its path,
+/// else the one `moved` finds.
+fn check_one<'a>(
+    file: &ScriptFile,
+    name: &ResourceName,
+    moved: impl FnOnce() -> Option<(ResourceName, &'a Applied)>,
+    cx: &'a FolderContext,
+    sink: &mut Sink,
+) {
+    let (applied, applied_name) = match cx.applied.get(&file.path) {
+        Some(applied) => (applied, None),
+        None => match moved() {
+            Some((n, applied)) => (applied, Some(n)),
+            None => return,
+        },
+    };
+    let Some(current) = file.checksum() else {
+        return;
+    };
+    let version = name
+        .version
+        .as_ref()
+        .map(|v| v.raw().to_string())
+        .unwrap_or_default();
+    // Flyway's order (MigrationInfoImpl.validate): the checksum first, then the description.
+    if applied.checksum != current {
+        sink.file(
+            &RULE,
+            file,
+            format!(
+                "Migration checksum mismatch for migration version {version}: applied (in {}) {}, resolved locally {current}. Flyway validate will fail; restore the applied text and put the change in a new migration",
+                applied.source, applied.checksum
+            ),
+        );
+    } else if let Some(applied_name) =
+        applied_name.filter(|n| n.description() != name.description())
+    {
+        sink.file(
+            &RULE,
+            file,
+            format!(
+                "Migration description mismatch for migration version {version}: applied (in {}) as {}, resolved locally \"{}\". Flyway validate will fail; keep the applied name, or run flyway repair on every database that applied it",
+                applied.source,
+                applied_name.file_name,
+                name.description()
+            ),
+        );
     }
 }

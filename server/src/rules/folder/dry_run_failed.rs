@@ -28,3 +28,8 @@ Fix the statement and dry-run again.
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
     super::dry_run_lock::report(cx, sink, &RULE, true);
 }
+
+/// What [`check`] finds on `file`: it reads that file and the dry-run's findings on it.
+pub fn check_file(cx: &FolderContext, file: &crate::index::ScriptFile, sink: &mut Sink) {
+    super::dry_run_lock::report_file(cx, file, sink, &RULE, true);
+}

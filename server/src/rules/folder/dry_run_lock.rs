@@ -1,5 +1,6 @@
 use crate::config::Level;
 use crate::diagnostic::LineIndex;
+use crate::index::ScriptFile;
 use crate::rules::{FolderContext, Rule, Sink};
 
 pub static RULE: Rule = Rule {
@@ -33,32 +34,50 @@ pub fn check(cx: &FolderContext, sink: &mut Sink) {
 }
 
 /// Reports the last dry-run's findings of one kind, on files still as they were then.
+/// What [`check`] finds on `file`: it reads that file and the dry-run's findings on it.
+pub fn check_file(cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
+    report_file(cx, file, sink, &RULE, false);
+}
+
 pub(super) fn report(cx: &FolderContext, sink: &mut Sink, rule: &Rule, failed: bool) {
+    if cx.applied.database.is_none() {
+        return;
+    }
+    for file in &cx.set.files {
+        report_file(cx, file, sink, rule, failed);
+    }
+}
+
+pub(super) fn report_file(
+    cx: &FolderContext,
+    file: &ScriptFile,
+    sink: &mut Sink,
+    rule: &Rule,
+    failed: bool,
+) {
     let Some(db) = &cx.applied.database else {
         return;
     };
-    for file in &cx.set.files {
-        let (Some(findings), Some(text), Some(checksum)) =
-            (db.dry_run.get(&file.path), file.text(), file.checksum())
-        else {
-            continue;
-        };
-        // One line index per file: a dry-run can report on every statement.
-        let lines = std::cell::OnceCell::new();
-        for finding in findings
-            .iter()
-            .filter(|f| f.failed == failed && f.checksum == checksum)
-        {
-            let range = finding.range;
-            let lines = lines.get_or_init(|| LineIndex::new(text));
-            sink.at(
-                rule,
-                &file.path,
-                range,
-                lines.line_col(text, range.start),
-                lines.line_col(text, range.end),
-                finding.message.clone(),
-            );
-        }
+    let (Some(findings), Some(text), Some(checksum)) =
+        (db.dry_run.get(&file.path), file.text(), file.checksum())
+    else {
+        return;
+    };
+    // One line index per file: a dry-run can report on every statement.
+    let lines = std::cell::OnceCell::new();
+    for finding in findings
+        .iter()
+        .filter(|f| f.failed == failed && f.checksum == checksum)
+    {
+        let range = finding.range;
+        let lines = lines.get_or_init(|| LineIndex::new(text));
+        sink.at(
+            rule,
+            &file.path,
+            range,
+            lines.line_col(text, range.start),
+            lines.line_col(text, range.end),
+            finding.message.clone(),
+        );
     }
 }

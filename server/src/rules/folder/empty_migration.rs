@@ -1,4 +1,5 @@
 use crate::config::Level;
+use crate::index::ScriptFile;
 use crate::naming::Kind;
 use crate::rules::{FolderContext, Rule, Sink, Tag};
 
@@ -28,26 +29,36 @@ Write the migration before it is merged, or delete the file.
     tag: Some(Tag::Unnecessary),
 };
 
+const KINDS: &[Kind] = &[
+    Kind::Versioned,
+    Kind::Undo,
+    Kind::Baseline,
+    Kind::Repeatable,
+];
+
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
-    for (file, _) in cx.set.migrations(&[
-        Kind::Versioned,
-        Kind::Undo,
-        Kind::Baseline,
-        Kind::Repeatable,
-    ]) {
-        let Some(text) = file.text() else { continue };
-        if has_code(text) {
-            continue;
-        }
-        sink.file(
-            &RULE,
-            file,
-            format!(
-                "{} contains no SQL statement; Flyway would record it as applied without doing anything",
-                file.file_name
-            ),
-        );
+    for (file, _) in cx.set.migrations(KINDS) {
+        check_file(cx, file, sink);
     }
+}
+
+/// What [`check`] finds on `file`: it reads that file alone.
+pub fn check_file(_cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
+    if file.migration(KINDS).is_none() {
+        return;
+    }
+    let Some(text) = file.text() else { return };
+    if has_code(text) {
+        return;
+    }
+    sink.file(
+        &RULE,
+        file,
+        format!(
+            "{} contains no SQL statement; Flyway would record it as applied without doing anything",
+            file.file_name
+        ),
+    );
 }
 
 /// True when `text` has anything besides whitespace, `--` comments and `/* */` comments.

@@ -1,6 +1,6 @@
 use crate::config::Level;
 use crate::diagnostic::{LineCol, TextRange};
-use crate::index::Content;
+use crate::index::{Content, ScriptFile};
 use crate::rules::{FolderContext, Rule, Sink};
 
 pub static RULE: Rule = Rule {
@@ -30,33 +30,38 @@ files really use.
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for file in &cx.set.files {
-        let Content::InvalidEncoding {
-            encoding,
-            offset,
-            at,
-        } = &file.content
-        else {
-            continue;
-        };
-        let start = *at;
-        let end = LineCol {
-            line: start.line,
-            column: start.column + 1,
-        };
-        sink.at(
-            &RULE,
-            &file.path,
-            TextRange::new(*offset, offset + 1),
-            start,
-            end,
-            format!(
-                "{} is not valid {} at byte {offset} (line {}, column {}); Flyway cannot read it. Re-save the file as {}",
-                file.file_name,
-                encoding.name(),
-                start.line,
-                start.column,
-                encoding.name()
-            ),
-        );
+        check_file(cx, file, sink);
     }
+}
+
+/// What [`check`] finds on `file`: it reads that file alone.
+pub fn check_file(_cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
+    let Content::InvalidEncoding {
+        encoding,
+        offset,
+        at,
+    } = &file.content
+    else {
+        return;
+    };
+    let start = *at;
+    let end = LineCol {
+        line: start.line,
+        column: start.column + 1,
+    };
+    sink.at(
+        &RULE,
+        &file.path,
+        TextRange::new(*offset, offset + 1),
+        start,
+        end,
+        format!(
+            "{} is not valid {} at byte {offset} (line {}, column {}); Flyway cannot read it. Re-save the file as {}",
+            file.file_name,
+            encoding.name(),
+            start.line,
+            start.column,
+            encoding.name()
+        ),
+    );
 }

@@ -93,13 +93,52 @@ pub const READS_CONTENTS: &[&str] = &[
     "dry-run-failed",
 ];
 
+type FileCheck = fn(&FolderContext, &crate::index::ScriptFile, &mut Sink);
+
+/// What each rule of [`READS_CONTENTS`] finds on one file's path, which depends only on that
+/// file (its content, name and path), on names and on the applied history: after a text edit,
+/// [`run`] keeps such a rule's findings on the other files and runs this on the edited one.
+/// (`tests::file_checks_find_what_the_rule_finds` checks each against its rule.)
+static FILE_CHECKS: &[(&str, FileCheck)] = &[
+    ("invalid-encoding", invalid_encoding::check_file),
+    ("unreadable-file", unreadable_file::check_file),
+    ("skipped-file", skipped_file::check_file),
+    ("empty-migration", empty_migration::check_file),
+    (
+        "applied-migration-edited",
+        applied_migration_edited::check_file,
+    ),
+    ("dry-run-lock", dry_run_lock::check_file),
+    ("dry-run-failed", dry_run_failed::check_file),
+];
+
+/// The walk problems at `file`'s path that were left out on purpose (`skipped`) or not.
+fn walk_problems_at<'a>(
+    cx: &'a FolderContext,
+    file: &'a crate::index::ScriptFile,
+    skipped: bool,
+) -> impl Iterator<Item = &'a crate::index::WalkProblem> + 'a {
+    cx.set
+        .walk_problems
+        .iter()
+        .filter(move |p| p.skipped == skipped && p.path.as_os_str() == file.path.as_os_str())
+}
+
+fn file_check(rule: &Rule) -> Option<FileCheck> {
+    FILE_CHECKS
+        .iter()
+        .find(|(id, _)| *id == rule.id)
+        .map(|(_, check)| *check)
+}
+
 /// Whether `rule` is one of [`READS_CONTENTS`].
 pub fn reads_contents(rule: &Rule) -> bool {
     READS_CONTENTS.contains(&rule.id)
 }
 
-/// What the folder rules that read only names found in a run, per rule of [`CHECKS`], with the
-/// indexes of their findings on a whole file (see [`crate::rules::Sink::whole_file`]).
+/// What the folder rules found in a run, per rule of [`CHECKS`] (those that read only names,
+/// and those of [`FILE_CHECKS`]), with the indexes of their findings on a whole file (see
+/// [`crate::rules::Sink::whole_file`]).
 #[derive(Debug, Clone, Default)]
 pub struct NameFindings {
     per_rule: Vec<Option<(Vec<crate::diagnostic::Diagnostic>, Vec<usize>)>>,
@@ -108,7 +147,9 @@ pub struct NameFindings {
 /// Runs every enabled folder rule. With `reuse` (the last run's [`NameFindings`] and the one
 /// file whose text changed since, every name as it was), the rules that read only names are
 /// not run again: their findings are taken from it, those on the whole changed file moved to
-/// its first line as it is now. Returns the name-only rules' findings, for the next run.
+/// its first line as it is now; the rules that read contents keep their findings on the other
+/// files and check the changed one again ([`FILE_CHECKS`]). Returns what they found, for the
+/// next run.
 pub fn run(
     cx: &FolderContext,
     sink: &mut Sink,
@@ -124,9 +165,32 @@ pub fn run(
             .find(|f| f.path.as_os_str() == changed.as_os_str())
     });
     for (k, (rule, check)) in CHECKS.iter().enumerate() {
-        let kept = reuse
-            .filter(|_| !reads_contents(rule))
-            .and_then(|(found, _)| found.per_rule.get(k)?.as_ref());
+        let kept = reuse.and_then(|(found, _)| found.per_rule.get(k)?.as_ref());
+        let per_file = file_check(rule);
+        if let (Some((found, whole_file)), Some(check_file), Some(changed)) =
+            (kept, per_file, changed_file)
+        {
+            // The other files' findings as they were, the changed file checked again.
+            let (from, whole_from) = (sink.diagnostics.len(), sink.whole_file.len());
+            let changed_path = changed.path.as_os_str();
+            let whole: std::collections::HashSet<usize> = whole_file.iter().copied().collect();
+            for (i, d) in found.iter().enumerate() {
+                if d.path.as_os_str() != changed_path {
+                    if whole.contains(&i) {
+                        sink.whole_file.push(sink.diagnostics.len());
+                    }
+                    sink.diagnostics.push(d.clone());
+                }
+            }
+            let new_from = sink.diagnostics.len();
+            check_file(cx, changed, sink);
+            fix_renames_of_applied(cx, &mut sink.diagnostics[new_from..]);
+            names
+                .per_rule
+                .push(Some(found_since(sink, from, whole_from)));
+            continue;
+        }
+        let kept = kept.filter(|_| !reads_contents(rule));
         if let Some((found, whole_file)) = kept {
             let from = sink.diagnostics.len();
             sink.diagnostics.extend(found.iter().cloned());
@@ -149,33 +213,47 @@ pub fn run(
             names.per_rule.push(None);
             continue;
         }
-        let from = sink.diagnostics.len();
-        let whole_from = sink.whole_file.len();
+        let (from, whole_from) = (sink.diagnostics.len(), sink.whole_file.len());
         check(cx, sink);
-        // Renaming an applied migration makes Flyway see a new migration (and the old one
-        // missing): never offered, whatever the rule.
-        for d in &mut sink.diagnostics[from..] {
-            if !matches!(d.fix, Some(crate::diagnostic::Fix::RenameFile { .. })) {
-                continue;
-            }
-            if let Some(source) = cx.applied.applied_source(&d.path) {
-                d.fix = None;
-                d.message.push_str(&format!(
-                    " (not offered as a fix: this migration is applied according to {source}, and Flyway would take the renamed file for a new migration)"
-                ));
-            }
-        }
-        names.per_rule.push((!reads_contents(rule)).then(|| {
-            (
-                sink.diagnostics[from..].to_vec(),
-                sink.whole_file[whole_from..]
-                    .iter()
-                    .map(|i| i - from)
-                    .collect(),
-            )
-        }));
+        fix_renames_of_applied(cx, &mut sink.diagnostics[from..]);
+        names.per_rule.push(
+            (!reads_contents(rule) || per_file.is_some())
+                .then(|| found_since(sink, from, whole_from)),
+        );
     }
     names
+}
+
+/// Renaming an applied migration makes Flyway see a new migration (and the old one missing):
+/// never offered, whatever the rule.
+fn fix_renames_of_applied(cx: &FolderContext, found: &mut [crate::diagnostic::Diagnostic]) {
+    for d in found {
+        if !matches!(d.fix, Some(crate::diagnostic::Fix::RenameFile { .. })) {
+            continue;
+        }
+        if let Some(source) = cx.applied.applied_source(&d.path) {
+            d.fix = None;
+            d.message.push_str(&format!(
+                " (not offered as a fix: this migration is applied according to {source}, and Flyway would take the renamed file for a new migration)"
+            ));
+        }
+    }
+}
+
+/// The findings in `sink` from index `from` on, with the indexes (from `from`) of those on a
+/// whole file (`sink.whole_file` from `whole_from` on).
+fn found_since(
+    sink: &Sink,
+    from: usize,
+    whole_from: usize,
+) -> (Vec<crate::diagnostic::Diagnostic>, Vec<usize>) {
+    (
+        sink.diagnostics[from..].to_vec(),
+        sink.whole_file[whole_from..]
+            .iter()
+            .map(|i| i - from)
+            .collect(),
+    )
 }
 
 /// Splits an Oro-style description `AddLenderTable__migration_a1b2c3d4` into the description
@@ -267,6 +345,175 @@ mod tests {
         }
     }
 
+    /// Contents other than a text: bad bytes, too large, unreadable, not read.
+    fn contents_not_text() -> Vec<crate::index::Content> {
+        use crate::index::Content;
+        vec![
+            Content::InvalidEncoding {
+                encoding: crate::config::Encoding::Utf8,
+                offset: 3,
+                at: crate::diagnostic::LineCol::START,
+            },
+            Content::TooLarge {
+                size: 1 << 30,
+                limit: 1 << 20,
+                checksum: 7,
+            },
+            Content::Unreadable("denied".into()),
+            Content::NotRead,
+        ]
+    }
+
+    /// Each rule of [`READS_CONTENTS`] has a check of one file, which finds on the file's path
+    /// exactly what the whole rule finds there, whatever the files hold: so after a text edit
+    /// its findings on the other files can be kept.
+    #[test]
+    fn file_checks_find_what_the_rule_finds() {
+        use crate::diagnostic::TextRange;
+        use crate::history::{Applied, AppliedHistory, DatabaseState, DryRunFinding};
+        use crate::index::{Content, WalkProblem};
+        assert_eq!(FILE_CHECKS.len(), READS_CONTENTS.len());
+        for id in READS_CONTENTS {
+            assert!(
+                FILE_CHECKS.iter().any(|(f, _)| f == id),
+                "{id} has a file check"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir(&sql).unwrap();
+        let names = [
+            "V1__first.sql",
+            "V2__second.sql",
+            "V3__third.sql",
+            "U3__third.sql",
+            "V4__renamed.sql",
+            "V5__five.sql",
+            "R__views.sql",
+            "afterMigrate.sql",
+        ];
+        for name in names {
+            std::fs::write(sql.join(name), "-- header\nCREATE TABLE t (id int);\n").unwrap();
+        }
+        std::fs::write(
+            dir.path().join("flyway.toml"),
+            "[flyway]\nlocations = [\"filesystem:sql\"]\n",
+        )
+        .unwrap();
+        let (ws, errors) = crate::workspace::Workspace::load(
+            &[dir.path().to_path_buf()],
+            &crate::config::LoadOptions::default(),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &ws.projects[0];
+        let checksum = state.set.files[0].checksum().unwrap();
+        let applied_as = |checksum: i32| Applied {
+            checksum,
+            source: "HEAD".into(),
+            text: Some("-- header\nCREATE TABLE t (id int);\n".into()),
+        };
+        let mut applied = AppliedHistory::new();
+        for (name, sum) in [
+            ("V1__first.sql", 42),
+            ("V2__second.sql", checksum),
+            // Moved: V4 now has another description; V5 has two moved candidates; V9 is gone.
+            ("V4__old.sql", checksum),
+            ("V5__old.sql", 7),
+            ("V5__older.sql", checksum),
+            ("V9__gone.sql", 1),
+        ] {
+            applied.files.insert(sql.join(name), applied_as(sum));
+        }
+        let finding = |failed: bool, checksum: i32| DryRunFinding {
+            checksum,
+            range: TextRange::new(10, 22),
+            failed,
+            message: "from the dry-run".into(),
+        };
+        let mut database = DatabaseState::default();
+        for (name, found) in [
+            (
+                "V1__first.sql",
+                vec![finding(true, checksum), finding(false, checksum)],
+            ),
+            (
+                "V2__second.sql",
+                vec![finding(false, checksum), finding(true, 3)],
+            ),
+            ("V3__third.sql", vec![finding(true, checksum)]),
+        ] {
+            database.dry_run.insert(sql.join(name), found);
+        }
+        applied.database = Some(database);
+        let parser = crate::naming::NameParser::new(&state.project.config.flyway);
+        type Rewrite = Box<dyn Fn(&Content) -> Content>;
+        let contents: Vec<Rewrite> = vec![
+            Box::new(|c| c.clone()),
+            Box::new(|_| Content::Text {
+                text: "-- nothing\n".into(),
+                checksum: 5,
+            }),
+        ];
+        let mut contents = contents;
+        for other in contents_not_text() {
+            contents.push(Box::new(move |_: &Content| other.clone()));
+        }
+        let mut found_by_rule = std::collections::HashMap::new();
+        for rotation in 0..contents.len() {
+            let mut set = (*state.set).clone();
+            for (i, file) in set.files.iter_mut().enumerate() {
+                let file = std::sync::Arc::make_mut(file);
+                file.content = contents[(i + rotation) % contents.len()](&file.content);
+            }
+            set.walk_problems = vec![
+                WalkProblem {
+                    path: sql.join(names[rotation]),
+                    message: "a problem there".into(),
+                    skipped: rotation % 2 == 0,
+                },
+                WalkProblem {
+                    path: sql.join("elsewhere"),
+                    message: "a problem elsewhere".into(),
+                    skipped: rotation % 2 == 1,
+                },
+            ];
+            let cx = FolderContext {
+                project: &state.project,
+                server: &state.server,
+                set: &set,
+                parser: &parser,
+                applied: &applied,
+            };
+            for (rule, check) in CHECKS.iter().filter(|(r, _)| reads_contents(r)) {
+                let check_file = file_check(rule).unwrap();
+                let mut whole = Sink::new(&state.levels);
+                check(&cx, &mut whole);
+                *found_by_rule.entry(rule.id).or_insert(0) += whole.diagnostics.len();
+                for file in &set.files {
+                    let mut one = Sink::new(&state.levels);
+                    check_file(&cx, file, &mut one);
+                    let expected: Vec<_> = whole
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.path == file.path)
+                        .cloned()
+                        .collect();
+                    assert_eq!(
+                        one.diagnostics, expected,
+                        "{} on {} (rotation {rotation})",
+                        rule.id, file.file_name
+                    );
+                }
+            }
+        }
+        for id in READS_CONTENTS {
+            assert!(
+                found_by_rule.get(id).is_some_and(|n| *n > 0),
+                "{id} finds something here: {found_by_rule:?}"
+            );
+        }
+    }
+
     /// The rules not in [`READS_CONTENTS`] find the same (but for where a finding on a whole
     /// file starts: its first line) whatever the files hold.
     #[test]
@@ -352,19 +599,11 @@ mod tests {
                 text: "".into(),
                 checksum: 0,
             }),
-            Box::new(|_| Content::InvalidEncoding {
-                encoding: crate::config::Encoding::Utf8,
-                offset: 3,
-                at: LineCol::START,
-            }),
-            Box::new(|_| Content::TooLarge {
-                size: 1 << 30,
-                limit: 1 << 20,
-                checksum: 7,
-            }),
-            Box::new(|_| Content::Unreadable("denied".into())),
-            Box::new(|_| Content::NotRead),
         ];
+        let mut variants = variants;
+        for other in contents_not_text() {
+            variants.push(Box::new(move |_: usize| other.clone()));
+        }
         for (v, variant) in variants.iter().enumerate() {
             let mut set = (*state.set).clone();
             for (i, file) in set.files.iter_mut().enumerate() {

@@ -297,7 +297,7 @@ fn validate_migration_naming_changes_the_outcome_text() {
     )
     .unwrap();
     let reports = check_path(dir.path(), &LoadOptions::default()).unwrap();
-    let message = &reports[0].diagnostics[0].message;
+    let message = &reports[0].diagnostics.iter().next().unwrap().message;
     assert!(
         message.contains("Flyway fails on it (validateMigrationNaming is on)"),
         "{message}"

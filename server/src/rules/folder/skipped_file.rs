@@ -1,5 +1,5 @@
 use crate::config::Level;
-use crate::index::Content;
+use crate::index::{Content, ScriptFile};
 use crate::rules::{FolderContext, Rule, Sink};
 
 pub static RULE: Rule = Rule {
@@ -34,15 +34,27 @@ memory proportional to its size), and remove links to pseudo file systems.
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for file in &cx.set.files {
-        if let Content::TooLarge { size, limit, .. } = &file.content {
-            sink.at_start(&RULE, &file.path, format!(
-                    "{} is too large to analyse ({size} bytes, over max-analysis-size {limit}); its checksum is computed but its statements are not checked",
-                    file.file_name
-                ),
-            );
-        }
+        file_content(file, sink);
     }
     for problem in cx.set.walk_problems.iter().filter(|p| p.skipped) {
         sink.at_start(&RULE, &problem.path, problem.message.clone());
+    }
+}
+
+/// What [`check`] finds on `file`'s path: its content, and a walk problem there.
+pub fn check_file(cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
+    file_content(file, sink);
+    for problem in super::walk_problems_at(cx, file, true) {
+        sink.at_start(&RULE, &problem.path, problem.message.clone());
+    }
+}
+
+fn file_content(file: &ScriptFile, sink: &mut Sink) {
+    if let Content::TooLarge { size, limit, .. } = &file.content {
+        sink.at_start(&RULE, &file.path, format!(
+                "{} is too large to analyse ({size} bytes, over max-analysis-size {limit}); its checksum is computed but its statements are not checked",
+                file.file_name
+            ),
+        );
     }
 }

@@ -1,5 +1,5 @@
 use crate::config::Level;
-use crate::index::Content;
+use crate::index::{Content, ScriptFile};
 use crate::rules::{FolderContext, Rule, Sink};
 
 pub static RULE: Rule = Rule {
@@ -30,15 +30,27 @@ links.
 
 pub fn check(cx: &FolderContext, sink: &mut Sink) {
     for file in &cx.set.files {
-        if let Content::Unreadable(reason) = &file.content {
-            sink.at_start(
-                &RULE,
-                &file.path,
-                format!("cannot read {}: {reason}", file.file_name),
-            );
-        }
+        file_content(file, sink);
     }
     for problem in cx.set.walk_problems.iter().filter(|p| !p.skipped) {
         sink.at_start(&RULE, &problem.path, problem.message.clone());
+    }
+}
+
+/// What [`check`] finds on `file`'s path: its content, and a walk problem there.
+pub fn check_file(cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
+    file_content(file, sink);
+    for problem in super::walk_problems_at(cx, file, false) {
+        sink.at_start(&RULE, &problem.path, problem.message.clone());
+    }
+}
+
+fn file_content(file: &ScriptFile, sink: &mut Sink) {
+    if let Content::Unreadable(reason) = &file.content {
+        sink.at_start(
+            &RULE,
+            &file.path,
+            format!("cannot read {}: {reason}", file.file_name),
+        );
     }
 }
