@@ -406,7 +406,7 @@ impl Delta {
                 && record
                     .effects
                     .iter()
-                    .any(|e| e.part == *part && e.key == *key))
+                    .any(|e| e.part == *part && *e.key == **key))
         });
     }
 
@@ -423,7 +423,7 @@ impl Delta {
         let old_effects: HashMap<(Part, &str), &Value> = old
             .effects
             .iter()
-            .map(|e| ((e.part, e.key.as_str()), &e.value))
+            .map(|e| ((e.part, &*e.key), &e.value))
             .collect();
         let now_before: HashMap<(Part, &str), &Value> = written
             .iter()
