@@ -1011,7 +1011,9 @@ fn placed(
 }
 
 /// MySQL CHANGE/MODIFY carry bare options; wrap them as column option definitions.
-/// MySQL's `ALGORITHM=` / `LOCK=` options of an index statement, `None` for none.
+/// MySQL's `ALGORITHM=` / `LOCK=` options of an index statement, `None` for none (boxed:
+/// one pointer keeps `Op` small).
+#[allow(clippy::box_collection)]
 fn boxed_options(options: Vec<AlterAction>) -> Option<Box<Vec<AlterAction>>> {
     (!options.is_empty()).then(|| Box::new(options))
 }
