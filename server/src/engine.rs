@@ -604,7 +604,7 @@ impl Delta {
         let old_effects: HashMap<(Part, &str), &Value> = old
             .effects
             .iter()
-            .map(|e| ((e.part, e.key.as_str()), &e.value))
+            .map(|e| ((e.part, &*e.key), &e.value))
             .collect();
         let now_before: HashMap<(Part, &str), &Value> = written
             .iter()

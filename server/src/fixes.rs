@@ -201,7 +201,7 @@ pub fn inplace_without_lock(op: &Op) -> bool {
     };
     match op {
         Op::AlterTable { actions, .. } => !actions.is_empty() && actions.iter().all(action_ok),
-        Op::CreateIndex { options, .. } | Op::DropIndex { options, .. } => options.is_empty(),
+        Op::CreateIndex { options, .. } | Op::DropIndex { options, .. } => options.is_none(),
         _ => false,
     }
 }

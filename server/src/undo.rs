@@ -947,7 +947,7 @@ impl<'a> Gen<'a> {
                 // PostgreSQL index names are per schema: the one found must be in the table's.
                 let in_schema = |i: &crate::schema::Index| {
                     before
-                        .table(&Name::new(None, i.table.clone()))
+                        .table(&Name::new(None, &*i.table))
                         .is_some_and(|t| same_schema(before, &t.name.schema, &table.schema))
                 };
                 if before

@@ -37,6 +37,34 @@ pub fn release_free() {
     }
 }
 
+/// How long the model must stay unchanged before [`release_free_when_settled`] gives the
+/// freed pages back: with a trim after every re-check the server's CPU per keystroke rose
+/// from 51 to 64 ms on 10,000 files (one measurement, on a loaded machine: the pages it gives
+/// back are faulted in again by the next re-check); one after a pause costs nothing while
+/// typing.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Model changes so far (each re-check result installed, each reload).
+static CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Called after each change of the model: once no other change came for [`SETTLE`], gives
+/// back the pages the re-checks and the models they replaced left free (else each arena keeps
+/// its holes: +70 MB over the first 100 edits on 10,000 files). The task ends with whether it
+/// trimmed (a newer change supersedes it).
+pub fn release_free_when_settled(
+    runtime: &tokio::runtime::Handle,
+) -> tokio::task::JoinHandle<bool> {
+    use std::sync::atomic::Ordering;
+    let change = CHANGES.fetch_add(1, Ordering::Relaxed) + 1;
+    runtime.spawn(async move {
+        tokio::time::sleep(SETTLE).await;
+        if CHANGES.load(Ordering::Relaxed) != change {
+            return false;
+        }
+        tokio::task::spawn_blocking(release_free).await.is_ok()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +104,23 @@ mod tests {
             after + 32 * 1024 < before,
             "resident {before} kB before the trim, {after} kB after"
         );
+    }
+
+    #[test]
+    fn only_the_last_of_quick_changes_trims() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let handle = runtime.handle();
+        let first = release_free_when_settled(handle);
+        let second = release_free_when_settled(handle);
+        runtime.block_on(async {
+            assert!(
+                !first.await.expect("first"),
+                "superseded by the second change"
+            );
+            assert!(second.await.expect("second"), "the model settled");
+        });
     }
 }

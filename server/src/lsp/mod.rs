@@ -214,9 +214,13 @@ impl Backend {
             snapshot,
         );
         // Freed after the write lock is released, on a blocking thread: freeing a model can
-        // take a while, and the state lock is held here.
+        // take a while, and the state lock is held here. The pages left free go back to the
+        // system once the model settles.
         match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn_blocking(move || drop(old))),
+            Ok(runtime) => {
+                drop(runtime.spawn_blocking(move || drop(old)));
+                drop(memory::release_free_when_settled(&runtime));
+            }
             Err(_) => drop(old),
         }
     }

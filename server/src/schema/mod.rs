@@ -46,7 +46,9 @@ pub struct Column {
 pub struct Table {
     pub name: Name,
     /// In table order; change them through the methods, which keep the name index in step.
-    pub columns: Vec<Column>,
+    /// Each shared: a table is copied when a migration changes it, and the copy (kept by the
+    /// migration's record and the catalog) shares the columns it did not change.
+    pub columns: Vec<std::sync::Arc<Column>>,
     pub origin: Origin,
     pub changed_by: Vec<Origin>,
     /// Something happened to it that the model could not follow.
@@ -65,7 +67,8 @@ pub struct Table {
     /// (a drop of the name PostgreSQL chose is not followed): an index here may be gone.
     pub unnamed_indexes: Vec<Vec<String>>,
     /// Column name (folded as the catalog folds) → position in `columns`.
-    positions: HashMap<String, usize>,
+    /// Its keys shared between the copies of the table.
+    positions: HashMap<std::sync::Arc<str>, usize>,
     /// Column names compare without regard to case (MySQL, MariaDB).
     fold: bool,
 }
@@ -74,13 +77,13 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.positions
             .get(&*fold(self.fold, name))
-            .map(|&i| &self.columns[i])
+            .map(|&i| &*self.columns[i])
     }
 
     fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
         self.positions
             .get(&*fold(self.fold, name))
-            .map(|&i| &mut self.columns[i])
+            .map(|&i| std::sync::Arc::make_mut(&mut self.columns[i]))
     }
 
     fn reindex(&mut self) {
@@ -88,19 +91,19 @@ impl Table {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| (fold(self.fold, &c.spec.name).into_owned(), i))
+            .map(|(i, c)| (fold(self.fold, &c.spec.name).into(), i))
             .collect();
     }
 
     fn push_column(&mut self, column: Column) {
         self.positions.insert(
-            fold(self.fold, &column.spec.name).into_owned(),
+            fold(self.fold, &column.spec.name).into(),
             self.columns.len(),
         );
         // One more, not double: a table is copied on change and most get few columns after
         // their creation, so the room a doubling leaves would mostly stay empty.
         self.columns.reserve_exact(1);
-        self.columns.push(column);
+        self.columns.push(std::sync::Arc::new(column));
     }
 
     /// Moves column `name` where MySQL's `FIRST` / `AFTER c` puts it; `false` when `c` is not
@@ -129,9 +132,8 @@ impl Table {
         let from = fold(self.fold, from);
         if let Some(&i) = self.positions.get(&*from) {
             self.positions.remove(&*from);
-            self.positions
-                .insert(fold(self.fold, &spec.name).into_owned(), i);
-            self.columns[i].spec = spec;
+            self.positions.insert(fold(self.fold, &spec.name).into(), i);
+            std::sync::Arc::make_mut(&mut self.columns[i]).spec = spec;
         }
     }
 }
@@ -160,8 +162,11 @@ fn fold(fold: bool, name: &str) -> std::borrow::Cow<'_, str> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
-    pub name: String,
-    pub table: String,
+    /// Shared with the catalog's key where folding leaves it as written (a large folder has
+    /// hundreds of thousands of indexes).
+    pub name: std::sync::Arc<str>,
+    /// The table's key, shared with the catalog's.
+    pub table: std::sync::Arc<str>,
     /// Shared with the statement that made it (a large folder has hundreds of thousands).
     pub columns: std::sync::Arc<[String]>,
     pub unique: bool,
@@ -190,7 +195,9 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effect {
     pub part: Part,
-    pub key: String,
+    /// Shared with the catalog's own key where the key is present (a large folder's records
+    /// name hundreds of thousands of keys).
+    pub key: std::sync::Arc<str>,
     pub value: Value,
 }
 
@@ -355,7 +362,9 @@ impl Catalog {
                 let now = self.value(*part, key);
                 (&now != old).then(|| Effect {
                     part: *part,
-                    key: key.clone(),
+                    key: self
+                        .shared_key(*part, key)
+                        .unwrap_or_else(|| key.as_str().into()),
                     value: now,
                 })
             })
@@ -386,17 +395,42 @@ impl Catalog {
         }
     }
 
+    /// The catalog's own copy of a key, if present.
+    fn shared_key(&self, part: Part, key: &str) -> Option<std::sync::Arc<str>> {
+        match part {
+            Part::Tables => self.tables.shared_key(key),
+            Part::Indexes => self.indexes.shared_key(key),
+            Part::Gone => self.gone.shared_key(key),
+            Part::GoneIndexes => self.gone_indexes.shared_key(key),
+            Part::Dynamic => self.dynamic.shared_key(key),
+            Part::Opaque => self.opaque_routines.shared_key(key),
+            Part::Variables => self.variables.shared_key(key),
+            Part::Uncertain | Part::Outside => None,
+        }
+    }
+
     /// Sets one key as a recorded effect says, without journaling it.
     pub fn put(&mut self, part: Part, key: &str, value: &Value) {
+        self.put_shared(part, key, || key.into(), value);
+    }
+
+    /// [`Catalog::put`] with the key made by `shared` only if the catalog has none of it.
+    fn put_shared(
+        &mut self,
+        part: Part,
+        key: &str,
+        shared: impl FnOnce() -> std::sync::Arc<str>,
+        value: &Value,
+    ) {
         let present = |v: &Value| matches!(v, Value::Present(true)).then_some(());
         match (part, value) {
-            (Part::Tables, Value::Table(v)) => self.tables.put(key, v.clone()),
-            (Part::Indexes, Value::Index(v)) => self.indexes.put(key, v.clone()),
-            (Part::Gone, Value::Gone(v)) => self.gone.put(key, v.clone()),
-            (Part::GoneIndexes, v) => self.gone_indexes.put(key, present(v)),
-            (Part::Dynamic, v) => self.dynamic.put(key, present(v)),
-            (Part::Opaque, v) => self.opaque_routines.put(key, present(v)),
-            (Part::Variables, Value::Text(v)) => self.variables.put(key, v.clone()),
+            (Part::Tables, Value::Table(v)) => self.tables.put_shared(key, shared, v.clone()),
+            (Part::Indexes, Value::Index(v)) => self.indexes.put_shared(key, shared, v.clone()),
+            (Part::Gone, Value::Gone(v)) => self.gone.put_shared(key, shared, v.clone()),
+            (Part::GoneIndexes, v) => self.gone_indexes.put_shared(key, shared, present(v)),
+            (Part::Dynamic, v) => self.dynamic.put_shared(key, shared, present(v)),
+            (Part::Opaque, v) => self.opaque_routines.put_shared(key, shared, present(v)),
+            (Part::Variables, Value::Text(v)) => self.variables.put_shared(key, shared, v.clone()),
             (Part::Uncertain, Value::Flag(v)) => self.uncertain.put(*v),
             (Part::Outside, Value::Flag(v)) => self.outside_tables.put(*v),
             _ => debug_assert!(false, "a value of another part"),
@@ -406,7 +440,7 @@ impl Catalog {
     /// Replays a migration from its recorded effects.
     pub fn apply_effects(&mut self, effects: &[Effect]) {
         for e in effects {
-            self.put(e.part, &e.key, &e.value);
+            self.put_shared(e.part, &e.key, || std::sync::Arc::clone(&e.key), &e.value);
         }
     }
 
@@ -444,7 +478,7 @@ impl Catalog {
         let mut found: Vec<&Index> = self
             .indexes
             .values_unordered()
-            .filter(|i| i.table == k)
+            .filter(|i| *i.table == *k)
             .map(|i| &**i)
             .collect();
         found.sort_by_cached_key(|i| fold(self.fold, &i.name).into_owned());
@@ -654,11 +688,13 @@ impl Catalog {
                     return;
                 }
                 self.gone.remove(&k);
-                let mut columns: Vec<Column> = columns
+                let mut columns: Vec<std::sync::Arc<Column>> = columns
                     .iter()
-                    .map(|spec| Column {
-                        spec: spec.clone(),
-                        origin: origin.clone(),
+                    .map(|spec| {
+                        std::sync::Arc::new(Column {
+                            spec: spec.clone(),
+                            origin: origin.clone(),
+                        })
                     })
                     .collect();
                 let mut primary_key: Vec<String> = columns
@@ -685,6 +721,7 @@ impl Catalog {
                             .iter_mut()
                             .filter(|col| c.columns.contains(&col.spec.name))
                         {
+                            let col = std::sync::Arc::make_mut(col);
                             col.spec.primary_key = true;
                             col.spec.not_null = true;
                         }
@@ -694,8 +731,8 @@ impl Catalog {
                             self.indexes.insert(
                                 fold(self.fold, name).into_owned(),
                                 std::sync::Arc::new(Index {
-                                    name: name.clone(),
-                                    table: k.clone(),
+                                    name: name.as_str().into(),
+                                    table: self.shared_table_key(&k),
                                     columns: c.columns.as_slice().into(),
                                     unique: c.kind == ConstraintKind::Unique,
                                     foreign_key: c.kind == ConstraintKind::ForeignKey,
@@ -731,9 +768,9 @@ impl Catalog {
                 columns,
                 ..
             } => {
-                let table = self.key(table);
+                let table = self.shared_table_key(&self.key(table));
                 self.add_index(Index {
-                    name: name.name.clone(),
+                    name: name.name.as_str().into(),
                     table,
                     columns: columns.clone(),
                     unique: *unique,
@@ -791,7 +828,7 @@ impl Catalog {
         self.tables.remove(k);
         let mut dropped = Vec::new();
         self.indexes.retain(|name, index| {
-            let keep = index.table != k;
+            let keep = &*index.table != k;
             if !keep {
                 dropped.push(name.to_string());
             }
@@ -806,11 +843,22 @@ impl Catalog {
 
     /// Adds an index; one that may be gone is replaced (the statement creating it ran).
     fn add_index(&mut self, index: Index) {
-        let k = fold(self.fold, &index.name).into_owned();
+        let k = fold(self.fold, &index.name);
         self.gone_indexes.remove(&k);
         if self.indexes.get(&k).is_none_or(|i| i.maybe_gone) {
-            self.indexes.insert(k, std::sync::Arc::new(index));
+            // The key is the index's own name when folding leaves it as it is.
+            let key = match k {
+                std::borrow::Cow::Borrowed(_) => std::sync::Arc::clone(&index.name),
+                std::borrow::Cow::Owned(folded) => folded.into(),
+            };
+            self.indexes.insert_shared(key, std::sync::Arc::new(index));
         }
+    }
+
+    /// The tables map's own copy of a table key (not journaled: it only shares memory), or a
+    /// new one.
+    fn shared_table_key(&self, key: &str) -> std::sync::Arc<str> {
+        self.tables.shared_key(key).unwrap_or_else(|| key.into())
     }
 
     /// Renames a table; `origin` is recorded as a change unless the caller already did.
@@ -828,15 +876,16 @@ impl Catalog {
             let moved: Vec<String> = self
                 .indexes
                 .iter()
-                .filter(|(_, i)| i.table == from_key)
+                .filter(|(_, i)| *i.table == *from_key)
                 .map(|(k, _)| k.to_string())
                 .collect();
+            let shared_key: std::sync::Arc<str> = new_key.as_str().into();
             for k in moved {
                 if let Some(index) = self.indexes.get_mut(&k) {
-                    std::sync::Arc::make_mut(index).table = new_key.clone();
+                    std::sync::Arc::make_mut(index).table = std::sync::Arc::clone(&shared_key);
                 }
             }
-            self.tables.insert(new_key, shared);
+            self.tables.insert_shared(shared_key, shared);
         } else {
             // A table the model does not know (made by dynamic code, or before the first
             // migration) now has the new name: the model cannot vouch either way.
@@ -846,6 +895,7 @@ impl Catalog {
 
     fn alter(&mut self, table: &Name, actions: &[AlterAction], origin: &Origin) {
         let k = self.key(table);
+        let table_key = self.shared_table_key(&k);
         let mut rename_to = None;
         let mut new_indexes = Vec::new();
         let mut dropped_indexes = Vec::new();
@@ -937,8 +987,8 @@ impl Catalog {
                         if names_an_index(constraint.kind, t.fold) {
                             if let Some(name) = &constraint.name {
                                 new_indexes.push(Index {
-                                    name: name.clone(),
-                                    table: k.clone(),
+                                    name: name.as_str().into(),
+                                    table: table_key.clone(),
                                     columns: constraint.columns.as_slice().into(),
                                     unique: constraint.kind == ConstraintKind::Unique,
                                     foreign_key: constraint.kind == ConstraintKind::ForeignKey,
@@ -956,8 +1006,8 @@ impl Catalog {
                         });
                     }
                     AlterAction::DropPrimaryKey => {
-                        for c in &mut t.columns {
-                            c.spec.primary_key = false;
+                        for c in t.columns.iter_mut().filter(|c| c.spec.primary_key) {
+                            std::sync::Arc::make_mut(c).spec.primary_key = false;
                         }
                         t.primary_key.clear();
                     }
@@ -1210,6 +1260,47 @@ mod tests {
         assert!(pg.index("d_x").is_some());
     }
 
+    /// A large folder's catalog and records hold hundreds of thousands of index names: the
+    /// index, its key in the catalog, its table's key and the record's effect share one copy,
+    /// and a catalog replayed from effects keeps the effects' keys.
+    #[test]
+    fn names_are_shared_between_indexes_keys_and_effects() {
+        use std::sync::Arc;
+        let mut catalog = replay(&["CREATE TABLE t (a int);"], Dialect::Postgres);
+        catalog.begin_journal();
+        replay_into(&mut catalog, "CREATE INDEX t_a ON t (a);", 2);
+        let (record, _) = catalog.end_journal();
+        let index = catalog.indexes.peek("t_a").expect("index");
+        let key = catalog.indexes.shared_key("t_a").expect("key");
+        assert!(
+            Arc::ptr_eq(&index.name, &key),
+            "the index's name is its key"
+        );
+        let table_key = catalog.tables.shared_key("t").expect("table key");
+        assert!(
+            Arc::ptr_eq(&index.table, &table_key),
+            "its table is the table's key"
+        );
+        let effect = record
+            .effects
+            .iter()
+            .find(|e| e.part == Part::Indexes)
+            .expect("effect");
+        assert!(
+            Arc::ptr_eq(&effect.key, &key),
+            "the effect keeps the catalog's key"
+        );
+
+        let mut replayed = replay(&["CREATE TABLE t (a int);"], Dialect::Postgres);
+        replayed.apply_effects(&record.effects);
+        assert_eq!(replayed, catalog);
+        let replayed_key = replayed.indexes.shared_key("t_a").expect("replayed key");
+        assert!(
+            Arc::ptr_eq(&replayed_key, &key),
+            "a replay keeps the effect's key"
+        );
+    }
+
     #[test]
     fn a_journal_records_reads_and_effects_and_copies_a_table_once() {
         let mut catalog = replay(
@@ -1238,7 +1329,7 @@ mod tests {
         assert!(record.reads_hash(Part::Tables, key_hash(Part::Tables, "a")));
         assert!(!record.reads_hash(Part::Tables, key_hash(Part::Tables, "b")));
         assert_eq!(record.effects.len(), 1);
-        assert_eq!(record.effects[0].key, "a");
+        assert_eq!(&*record.effects[0].key, "a");
         // Its effects replay it: the same schema without reading a statement.
         let mut replayed = replay(
             &["CREATE TABLE a (id int); CREATE TABLE b (id int);"],

@@ -264,7 +264,13 @@ impl<V: Clone> Tracked<V> {
 
     pub fn insert(&mut self, key: String, value: V) {
         self.write(&key);
-        self.chunk_mut(&key).insert(key.into(), value);
+        self.put_shared(&key, || key.as_str().into(), Some(value));
+    }
+
+    /// [`Self::insert`] with a key already shared (an index's own name).
+    pub fn insert_shared(&mut self, key: Arc<str>, value: V) {
+        self.write(&key);
+        self.put_shared(&key, || Arc::clone(&key), Some(value));
     }
 
     pub fn remove(&mut self, key: &str) -> Option<V> {
@@ -330,15 +336,31 @@ impl<V: Clone> Tracked<V> {
         self.chunk(key).get(key)
     }
 
-    /// Sets or removes a key without journaling it (replaying a recorded effect).
-    pub fn put(&mut self, key: &str, value: Option<V>) {
+    /// The map's own copy of `key`, if present: a record keeps it rather than a copy of its
+    /// own (a large folder's records name hundreds of thousands of keys).
+    pub fn shared_key(&self, key: &str) -> Option<Arc<str>> {
+        self.chunk(key)
+            .get_key_value(key)
+            .map(|(k, _)| Arc::clone(k))
+    }
+
+    /// Sets or removes key `at` without journaling it (replaying a recorded effect); the key
+    /// is made by `key` only if the map has none of it yet (a replay passes the record's key,
+    /// so the catalogs it builds share their keys with it).
+    pub fn put_shared(&mut self, at: &str, key: impl FnOnce() -> Arc<str>, value: Option<V>) {
         match value {
             Some(v) => {
-                self.chunk_mut(key).insert(key.into(), v);
+                let chunk = self.chunk_mut(at);
+                match chunk.get_mut(at) {
+                    Some(slot) => *slot = v,
+                    None => {
+                        chunk.insert(key(), v);
+                    }
+                }
             }
             None => {
-                if self.chunk(key).contains_key(key) {
-                    self.chunk_mut(key).remove(key);
+                if self.chunk(at).contains_key(at) {
+                    self.chunk_mut(at).remove(at);
                 }
             }
         }
@@ -463,7 +485,7 @@ mod tests {
             .count();
         assert_eq!(shared, tracked.chunks.len() - 1);
         assert_ne!(copy, tracked);
-        copy.put("t1", tracked.peek("t1").copied());
+        copy.put_shared("t1", || "t1".into(), tracked.peek("t1").copied());
         assert_eq!(copy, tracked);
 
         // Retain, as a BTreeMap's.

@@ -67,6 +67,23 @@ fn share_dml_tables(statements: &mut [Statement]) {
     }
 }
 
+/// Makes the `CREATE INDEX` statements of a file that list the same columns share one list
+/// (the catalog's indexes share it in turn).
+fn share_index_columns(statements: &mut [Statement]) {
+    use std::sync::Arc;
+    let mut seen: std::collections::HashSet<Arc<[String]>> = Default::default();
+    for statement in statements {
+        if let crate::sql::facts::Op::CreateIndex { columns, .. } = &mut statement.parsed.op {
+            match seen.get(&**columns) {
+                Some(shared) => *columns = Arc::clone(shared),
+                None => {
+                    seen.insert(Arc::clone(columns));
+                }
+            }
+        }
+    }
+}
+
 /// A suppression comment, for reporting unknown rule ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
@@ -201,10 +218,12 @@ pub fn analyze_cached(
                     parsed
                 }
             };
-            let mut parsed = relative.clone();
+            // Cloned only for a cache: a load's statements keep the parser's own facts (a
+            // copy made while the first is alive would leave the first's memory in holes).
             if cache.is_some() {
-                fresh.insert(body.to_string(), relative);
+                fresh.insert(body.to_string(), relative.clone());
             }
+            let mut parsed = relative;
             if let Some(e) = &mut parsed.error {
                 e.offset += raw.range.start;
             }
@@ -212,6 +231,7 @@ pub fn analyze_cached(
         })
         .collect();
     share_dml_tables(&mut statements);
+    share_index_columns(&mut statements);
     // Attach statement-level suppressions: a comment before a statement belongs to it, unless
     // it sits on the line where the previous statement ends (a trailing comment).
     for s in suppressions.iter().filter(|s| !s.file_wide) {
@@ -376,6 +396,27 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn index_statements_of_a_file_share_equal_column_lists() {
+        let file = analyze(
+            "CREATE INDEX a ON t (lower(name), id);\nCREATE INDEX b ON u (lower(name), id);\n\
+             CREATE INDEX c ON t (id);",
+            Dialect::Postgres,
+            None,
+        );
+        let columns: Vec<&std::sync::Arc<[String]>> = file
+            .statements
+            .iter()
+            .filter_map(|s| match &s.parsed.op {
+                crate::sql::facts::Op::CreateIndex { columns, .. } => Some(columns),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(columns.len(), 3);
+        assert!(std::sync::Arc::ptr_eq(columns[0], columns[1]));
+        assert_eq!(&columns[2][..], ["id".to_string()]);
+    }
 
     #[test]
     fn a_scripts_own_placeholder_replacement_setting_is_read() {

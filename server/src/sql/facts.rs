@@ -225,8 +225,9 @@ pub enum Op {
         if_not_exists: bool,
         /// Shared with the catalog's index it makes.
         columns: std::sync::Arc<[String]>,
-        /// MySQL `ALGORITHM=` / `LOCK=` options.
-        options: Box<Vec<AlterAction>>,
+        /// MySQL `ALGORITHM=` / `LOCK=` options; `None` when there are none (nearly always:
+        /// an empty boxed list would still be an allocation per statement).
+        options: Option<Box<Vec<AlterAction>>>,
     },
     DropIndex {
         names: Vec<Name>,
@@ -234,7 +235,8 @@ pub enum Op {
         table: Option<Box<Name>>,
         concurrently: bool,
         if_exists: bool,
-        options: Box<Vec<AlterAction>>,
+        /// As `CreateIndex`'s.
+        options: Option<Box<Vec<AlterAction>>>,
     },
     AlterTable {
         table: Box<Name>,

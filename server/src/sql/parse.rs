@@ -1011,6 +1011,13 @@ fn placed(
 }
 
 /// MySQL CHANGE/MODIFY carry bare options; wrap them as column option definitions.
+/// MySQL's `ALGORITHM=` / `LOCK=` options of an index statement, `None` for none (boxed:
+/// one pointer keeps `Op` small).
+#[allow(clippy::box_collection)]
+fn boxed_options(options: Vec<AlterAction>) -> Option<Box<Vec<AlterAction>>> {
+    (!options.is_empty()).then(|| Box::new(options))
+}
+
 fn column_options(options: &[ColumnOption]) -> Vec<ast::ColumnOptionDef> {
     options
         .iter()
@@ -1125,7 +1132,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
             concurrently: ci.concurrently,
             if_not_exists: ci.if_not_exists,
             columns: index_columns(&ci.columns).into(),
-            options: Box::new(ci.alter_options.iter().map(alter_action).collect()),
+            options: boxed_options(ci.alter_options.iter().map(alter_action).collect()),
         },
         Statement::AlterTable(at) => Op::AlterTable {
             table: Box::new(name_of(&at.name)),
@@ -1148,7 +1155,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
                     table: table.as_ref().map(|t| Box::new(name_of(t))),
                     concurrently: false,
                     if_exists,
-                    options: Box::new(Vec::new()),
+                    options: None,
                 },
                 ObjectType::View | ObjectType::MaterializedView => {
                     Op::DropView { names, if_exists }
@@ -1393,7 +1400,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
                 table,
                 concurrently,
                 if_exists,
-                options: Box::new(Vec::new()),
+                options: None,
             },
             concurrently,
         ));
@@ -1436,7 +1443,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
                     .any(|t| t.is_keyword(source, "CONCURRENTLY")),
                 if_not_exists: before_on.iter().any(|t| t.is_keyword(source, "EXISTS")),
                 columns: Default::default(),
-                options: Box::new(Vec::new()),
+                options: None,
             },
             false,
         ));

@@ -498,7 +498,7 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
                     _ => None,
                 })
                 .collect(),
-            options: Box::new(Vec::new()),
+            options: None,
         },
         N::AlterTableStmt(at) => {
             let mut nth_default = 0;
@@ -549,7 +549,7 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
                     table: None,
                     concurrently: drop.concurrent,
                     if_exists,
-                    options: Box::new(Vec::new()),
+                    options: None,
                 },
                 ObjectType::ObjectView | ObjectType::ObjectMatview => {
                     Op::DropView { names, if_exists }

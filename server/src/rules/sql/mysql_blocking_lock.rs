@@ -44,8 +44,14 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     for (i, (statement, op)) in cx.statements().enumerate() {
         let (table, options) = match op {
             Op::AlterTable { table, actions, .. } => (Some(&**table), &actions[..]),
-            Op::CreateIndex { table, options, .. } => (Some(&**table), &options[..]),
-            Op::DropIndex { table, options, .. } => (table.as_deref(), &options[..]),
+            Op::CreateIndex { table, options, .. } => (
+                Some(&**table),
+                options.as_deref().map_or(&[][..], Vec::as_slice),
+            ),
+            Op::DropIndex { table, options, .. } => (
+                table.as_deref(),
+                options.as_deref().map_or(&[][..], Vec::as_slice),
+            ),
             _ => continue,
         };
         if table.is_some_and(|t| !existing_table(cx, i, t)) {
