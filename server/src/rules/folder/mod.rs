@@ -367,31 +367,12 @@ mod tests {
     /// Each rule of [`READS_CONTENTS`] has a check of one file, which finds on the file's path
     /// exactly what the whole rule finds there, whatever the files hold: so after a text edit
     /// its findings on the other files can be kept.
-    #[test]
-    fn file_checks_find_what_the_rule_finds() {
-        use crate::diagnostic::TextRange;
-        use crate::history::{Applied, AppliedHistory, DatabaseState, DryRunFinding};
-        use crate::index::{Content, WalkProblem};
-        assert_eq!(FILE_CHECKS.len(), READS_CONTENTS.len());
-        for id in READS_CONTENTS {
-            assert!(
-                FILE_CHECKS.iter().any(|(f, _)| f == id),
-                "{id} has a file check"
-            );
-        }
+    /// A project of empty-but-for-a-header migrations `names` in `sql/`, loaded as an editor
+    /// workspace.
+    fn folder_of(names: &[&str]) -> (tempfile::TempDir, crate::workspace::Workspace) {
         let dir = tempfile::tempdir().unwrap();
         let sql = dir.path().join("sql");
         std::fs::create_dir(&sql).unwrap();
-        let names = [
-            "V1__first.sql",
-            "V2__second.sql",
-            "V3__third.sql",
-            "U3__third.sql",
-            "V4__renamed.sql",
-            "V5__five.sql",
-            "R__views.sql",
-            "afterMigrate.sql",
-        ];
         for name in names {
             std::fs::write(sql.join(name), "-- header\nCREATE TABLE t (id int);\n").unwrap();
         }
@@ -405,6 +386,33 @@ mod tests {
             &crate::config::LoadOptions::default(),
         );
         assert!(errors.is_empty(), "{errors:?}");
+        (dir, ws)
+    }
+
+    #[test]
+    fn file_checks_find_what_the_rule_finds() {
+        use crate::diagnostic::TextRange;
+        use crate::history::{Applied, AppliedHistory, DatabaseState, DryRunFinding};
+        use crate::index::{Content, WalkProblem};
+        assert_eq!(FILE_CHECKS.len(), READS_CONTENTS.len());
+        for id in READS_CONTENTS {
+            assert!(
+                FILE_CHECKS.iter().any(|(f, _)| f == id),
+                "{id} has a file check"
+            );
+        }
+        let names = [
+            "V1__first.sql",
+            "V2__second.sql",
+            "V3__third.sql",
+            "U3__third.sql",
+            "V4__renamed.sql",
+            "V5__five.sql",
+            "R__views.sql",
+            "afterMigrate.sql",
+        ];
+        let (dir, ws) = folder_of(&names);
+        let sql = dir.path().join("sql");
         let state = &ws.projects[0];
         let checksum = state.set.files[0].checksum().unwrap();
         let applied_as = |checksum: i32| Applied {
@@ -520,10 +528,7 @@ mod tests {
     fn name_rules_ignore_contents() {
         use crate::diagnostic::{Diagnostic, LineCol};
         use crate::index::Content;
-        let dir = tempfile::tempdir().unwrap();
-        let sql = dir.path().join("sql");
-        std::fs::create_dir(&sql).unwrap();
-        for name in [
+        let (dir, ws) = folder_of(&[
             "V1__first.sql",
             "V001__again.sql",
             "V3__gap.sql",
@@ -541,19 +546,8 @@ mod tests {
             "V08__padded.sql",
             "notes.txt",
             "V10__AddPascal.sql",
-        ] {
-            std::fs::write(sql.join(name), "-- header\nCREATE TABLE t (id int);\n").unwrap();
-        }
-        std::fs::write(
-            dir.path().join("flyway.toml"),
-            "[flyway]\nlocations = [\"filesystem:sql\"]\n",
-        )
-        .unwrap();
-        let (ws, errors) = crate::workspace::Workspace::load(
-            &[dir.path().to_path_buf()],
-            &crate::config::LoadOptions::default(),
-        );
-        assert!(errors.is_empty(), "{errors:?}");
+        ]);
+        let sql = dir.path().join("sql");
         let state = &ws.projects[0];
         let mut applied = crate::history::AppliedHistory::new();
         applied.files.insert(
