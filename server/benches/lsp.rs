@@ -7,7 +7,8 @@
 //! latency on a 2,000-line migration (in that workspace and in a small one).
 //!
 //! Run: `cargo bench -p flyway-lsp --bench lsp` (add `-- --files N` for another size,
-//! `--edits N` for another number of edits while typing).
+//! `--edits N` for another number of edits while typing; `--write DIR` only writes the folder,
+//! to profile `flyway-lsp check DIR` on it).
 //! Targets (issue #14, 2 cores): first diagnostics < 1.5 s, edit → publish p99 < 100 ms, hover
 //! while typing p99 < 100 ms, RSS < 200 MB after 500 edits, 2,000-line file edit p99 < 10 ms.
 
@@ -335,6 +336,15 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(500usize);
+    // `--write DIR`: only write the folder (for profiling `flyway-lsp check DIR`).
+    if let Some(dir) = args
+        .iter()
+        .position(|a| a == "--write")
+        .and_then(|i| args.get(i + 1))
+    {
+        generate(Path::new(dir), files);
+        return;
+    }
     run(20, edits);
     run(files, edits);
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{ConfigError, LoadOptions};
 use crate::diagnostic::{self, Diagnostic};
 use crate::history::AppliedHistory;
-use crate::index::{index_project, MigrationSet, ScriptFile};
+use crate::index::{index_project, Content, MigrationSet, ScriptFile};
 use crate::naming::{Kind, NameParser};
 use crate::project::{discover_projects, Project};
 use crate::rules::{self, FileContext, FolderContext, Levels, Sink};
@@ -338,7 +338,7 @@ pub fn analyze_file(
     index: usize,
     server: &Server,
     cache: &mut crate::sql::analysis::ParseCache,
-) -> Option<SqlFile> {
+) -> Option<std::sync::Arc<SqlFile>> {
     if server.unsupported.is_some() {
         return None;
     }
@@ -352,7 +352,11 @@ pub fn analyze_file(
         .files
         .iter()
         .any(|f| f.path.as_os_str() == sidecar.as_os_str());
-    Some(analyze_script(file, server, has_sidecar, Some(cache)))
+    let made = std::sync::Arc::new(analyze_script(file, server, has_sidecar, Some(cache)));
+    if let Content::Text { text, .. } = &file.content {
+        cache.remember(text.clone(), made.clone());
+    }
+    Some(made)
 }
 
 /// `V1__x.sql.conf`, Flyway's per-script configuration file.
@@ -364,7 +368,7 @@ fn analyze_script(
     file: &ScriptFile,
     server: &Server,
     has_sidecar: bool,
-    cache: Option<&mut crate::sql::analysis::ParseCache>,
+    cache: Option<&crate::sql::analysis::ParseCache>,
 ) -> SqlFile {
     let sidecar = has_sidecar
         .then(|| std::fs::read_to_string(sidecar_path(file)).ok())

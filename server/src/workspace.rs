@@ -321,7 +321,7 @@ impl ProjectState {
             .entry(path.to_path_buf())
             .or_default();
         Arc::make_mut(&mut self.sql)[index] =
-            engine::analyze_file(&self.set, index, &self.server, cache).map(Arc::new);
+            engine::analyze_file(&self.set, index, &self.server, cache);
         // A new file can change the order of everything; an edit only its own text.
         self.recheck(existed.then_some(path));
         true
@@ -416,16 +416,17 @@ impl Workspace {
 
     /// Installs `project`, computed off the lock on a copy of the project with its key taken at
     /// revision `from`, if the project is still at `from`; else the copy missed a change made
-    /// meanwhile and `project` is stale: dropped, and false returned (the caller checks again).
-    pub fn install(&mut self, from: u64, project: ProjectState) -> bool {
+    /// meanwhile and `project` is stale: dropped, and `None` returned (the caller checks
+    /// again). Installed, it returns the state it replaced, for the caller to free where that
+    /// delays nothing.
+    pub fn install(&mut self, from: u64, project: ProjectState) -> Option<ProjectState> {
         let Some(p) = self.project_by_key(&project.key()) else {
-            return false; // reloaded without it
+            return None; // reloaded without it
         };
         if self.projects[p].revision != from {
-            return false;
+            return None;
         }
-        self.projects[p] = project;
-        true
+        Some(std::mem::replace(&mut self.projects[p], project))
     }
 
     pub fn project_for(&self, path: &Path) -> Option<usize> {
@@ -654,7 +655,10 @@ mod tests {
         let from = copy.revision();
         assert!(copy.set_text(&v2, "ALTER TABLE a DROP COLUMN nope;"));
         assert!(ws.projects[0].set_text(&v1, "CREATE TABLE a (id int, c int);"));
-        assert!(!ws.install(from, copy), "stale: it misses the change to V1");
+        assert!(
+            ws.install(from, copy).is_none(),
+            "stale: it misses the change to V1"
+        );
         assert_eq!(text(&ws, &v1), "CREATE TABLE a (id int, c int);");
         assert_eq!(text(&ws, &v2), "ALTER TABLE a ADD COLUMN b int;");
 
@@ -663,7 +667,7 @@ mod tests {
         let from = copy.revision();
         assert!(copy.set_text(&v2, "ALTER TABLE a DROP COLUMN nope;"));
         assert_ne!(copy.revision(), from, "a change gives a new revision");
-        assert!(ws.install(from, copy));
+        assert!(ws.install(from, copy).is_some());
         assert_eq!(text(&ws, &v1), "CREATE TABLE a (id int, c int);");
         assert_eq!(text(&ws, &v2), "ALTER TABLE a DROP COLUMN nope;");
         assert!(rules_of(&ws.projects[0]).contains(&("V2__b.sql".into(), "unknown-column")));
@@ -676,13 +680,13 @@ mod tests {
         assert!(copy.set_text(&v1, "CREATE TABLE a (id int, d int);"));
         let (reloaded, _) = Workspace::load(&roots, &LoadOptions::default());
         ws = reloaded;
-        assert!(!ws.install(from, copy));
+        assert!(ws.install(from, copy).is_none());
         assert_eq!(text(&ws, &v1), "CREATE TABLE a (id int);");
         // A project no longer loaded takes nothing.
         let copy = ws.projects[0].clone();
         let from = copy.revision();
         ws.projects.clear();
-        assert!(!ws.install(from, copy));
+        assert!(ws.install(from, copy).is_none());
     }
 
     #[test]
@@ -932,7 +936,7 @@ mod tests {
                 };
                 assert_eq!(
                     shown(state.sql[i].as_deref()),
-                    shown(fresh.as_ref()),
+                    shown(fresh.as_deref()),
                     "analysis of {path:?} after step {step} (seed {seed})"
                 );
                 let mut fresh_cache = engine::RuleCache::default();

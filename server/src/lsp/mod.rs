@@ -595,14 +595,18 @@ impl Backend {
                 return;
             };
             let mut state = self.state.lock().await;
-            if !state.workspace.install(revision, checked) {
+            let Some(replaced) = state.workspace.install(revision, checked) else {
                 continue; // stale
-            }
+            };
             state.analysed.insert(path.to_path_buf(), version);
             if let Some(mut doc) = self.documents.get_mut(path) {
                 doc.synced = doc.synced.max(ran_on);
             }
             self.publish_all(&mut state).await;
+            drop(state);
+            // Freed on a blocking thread, after the publish: what only it still holds (the
+            // edited file's previous analysis, say) can take a while to free.
+            drop(tokio::task::spawn_blocking(move || drop(replaced)));
             return;
         }
     }

@@ -100,9 +100,12 @@ impl Table {
             fold(self.fold, &column.spec.name).into(),
             self.columns.len(),
         );
-        // One more, not double: a table is copied on change and most get few columns after
-        // their creation, so the room a doubling leaves would mostly stay empty.
-        self.columns.reserve_exact(1);
+        // An eighth more, not double: a table is copied on change and most get few columns
+        // after their creation, so the room a doubling leaves would mostly stay empty; but not
+        // one at a time either, which makes a migration adding thousands of columns quadratic.
+        if self.columns.len() == self.columns.capacity() {
+            self.columns.reserve_exact(self.columns.len() / 8 + 1);
+        }
         self.columns.push(std::sync::Arc::new(column));
     }
 

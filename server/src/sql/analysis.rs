@@ -157,14 +157,73 @@ impl SqlFile {
 const IGNORE: &str = "flyway-lsp-ignore";
 const IGNORE_FILE: &str = "flyway-lsp-ignore-file";
 
-/// Parsed statements of one script by their text, so re-analysing it after an edit parses only
-/// the statements that changed (error offsets are kept relative to the statement).
+/// A script's last analysis, so analysing it again after an edit parses only the statements
+/// whose text changed: the others' facts are copied from it (a syntax error's offset moves with
+/// its statement).
 ///
-/// Cloning it is a pointer copy: the model a language server publishes to requests shares it,
-/// and a re-check builds a new map rather than changing the shared one.
+/// Cloning it is a pointer copy: the model a language server publishes to requests shares it.
+/// It holds the analysis the model holds too, so it costs only its index of statements.
 #[derive(Debug, Clone, Default)]
 pub struct ParseCache {
-    by_text: std::sync::Arc<HashMap<String, Parsed>>,
+    last: Option<std::sync::Arc<LastAnalysis>>,
+}
+
+#[derive(Debug)]
+struct LastAnalysis {
+    text: std::sync::Arc<str>,
+    analysis: std::sync::Arc<SqlFile>,
+    /// A hash of each statement's text → the statement's index in `analysis`.
+    by_hash: HashMap<u64, u32>,
+}
+
+fn body_hash(body: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    h.finish()
+}
+
+impl ParseCache {
+    /// Keeps `analysis`, made from `text`, for the script's next analysis.
+    pub fn remember(&mut self, text: std::sync::Arc<str>, analysis: std::sync::Arc<SqlFile>) {
+        let by_hash = analysis
+            .statements
+            .iter()
+            .enumerate()
+            .filter_map(|(k, st)| {
+                let range = st.range();
+                Some((body_hash(text.get(range.start..range.end)?), k as u32))
+            })
+            .collect();
+        self.last = Some(std::sync::Arc::new(LastAnalysis {
+            text,
+            analysis,
+            by_hash,
+        }));
+    }
+
+    /// The facts of a statement with the text `body` in the last analysis, made with the same
+    /// dialect and placeholder syntax, with a syntax error's offset relative to the statement.
+    fn get(&self, body: &str, dialect: Dialect, placeholders: &Placeholders) -> Option<Parsed> {
+        let last = self.last.as_ref()?;
+        if last.analysis.dialect != dialect || last.analysis.placeholders != *placeholders {
+            return None;
+        }
+        let statement = last
+            .analysis
+            .statements
+            .get(*last.by_hash.get(&body_hash(body))? as usize)?;
+        let range = statement.range();
+        // The text itself decides, not its hash.
+        if last.text.get(range.start..range.end)? != body {
+            return None;
+        }
+        let mut parsed = statement.parsed.clone();
+        if let Some(e) = &mut parsed.error {
+            e.offset -= range.start;
+        }
+        Some(parsed)
+    }
 }
 
 /// Splits, parses and reads the comments of a script.
@@ -172,20 +231,19 @@ pub fn analyze(text: &str, dialect: Dialect, sidecar: Option<&str>) -> SqlFile {
     analyze_cached(text, dialect, &Placeholders::Flyway, sidecar, None)
 }
 
-/// [`analyze`], reusing and then refreshing `cache` (which ends up holding this text's
-/// statements only).
+/// [`analyze`], taking the facts of the statements whose text is unchanged from `cache` (the
+/// caller [`ParseCache::remember`]s the result for the next time).
 pub fn analyze_cached(
     text: &str,
     dialect: Dialect,
     placeholders: &Placeholders,
     sidecar: Option<&str>,
-    mut cache: Option<&mut ParseCache>,
+    cache: Option<&ParseCache>,
 ) -> SqlFile {
     // The script's own `.sql.conf` may turn placeholder replacement on or off.
     let placeholders =
         &placeholders.replaced(sidecar.and_then(crate::index::sidecar_placeholder_replacement));
     let split = split_with(text, dialect, placeholders);
-    let mut fresh = HashMap::new();
     let mut suppressions = Vec::new();
     for t in split
         .tokens
@@ -201,9 +259,9 @@ pub fn analyze_cached(
         .iter()
         .map(|raw| {
             let body = &text[raw.range.start..raw.range.end];
-            let cached = cache.as_ref().and_then(|c| c.by_text.get(body));
-            let relative = match cached {
-                Some(parsed) => parsed.clone(),
+            let cached = cache.and_then(|c| c.get(body, dialect, placeholders));
+            let mut parsed = match cached {
+                Some(parsed) => parsed,
                 None => {
                     let mut parsed = parse_statement(
                         text,
@@ -218,12 +276,6 @@ pub fn analyze_cached(
                     parsed
                 }
             };
-            // Cloned only for a cache: a load's statements keep the parser's own facts (a
-            // copy made while the first is alive would leave the first's memory in holes).
-            if cache.is_some() {
-                fresh.insert(body.to_string(), relative.clone());
-            }
-            let mut parsed = relative;
             if let Some(e) = &mut parsed.error {
                 e.offset += raw.range.start;
             }
@@ -268,9 +320,6 @@ pub fn analyze_cached(
                 }
             }
         }
-    }
-    if let Some(cache) = cache.as_mut() {
-        cache.by_text = std::sync::Arc::new(fresh);
     }
     let comments = split
         .tokens
@@ -383,6 +432,35 @@ pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<String, usize>
 
 #[cfg(test)]
 mod tests {
+
+    /// A script analysed again with its last analysis as the cache: the same facts, syntax
+    /// errors where they now are, and nothing taken from a statement whose text changed or
+    /// from an analysis made with another placeholder syntax.
+    #[test]
+    fn cached_analysis_equals_a_fresh_one() {
+        use super::{analyze_cached, ParseCache, Placeholders};
+        use crate::sql::Dialect;
+        use std::sync::Arc;
+        let shown = |f: &super::SqlFile| format!("{:?} {:?}", f.statements, f.comments);
+        let before = "CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN;\nSELECT ${x};\n";
+        let after = "-- moved\nCREATE TABLE b (id int);\nCREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN;\nSELECT ${x};\n";
+        for placeholders in [Placeholders::Flyway, Placeholders::new(true, "#[", "]")] {
+            let mut cache = ParseCache::default();
+            let first =
+                analyze_cached(before, Dialect::Postgres, &Placeholders::Flyway, None, None);
+            cache.remember(Arc::from(before), Arc::new(first));
+            let cached =
+                analyze_cached(after, Dialect::Postgres, &placeholders, None, Some(&cache));
+            let fresh = analyze_cached(after, Dialect::Postgres, &placeholders, None, None);
+            assert_eq!(shown(&cached), shown(&fresh));
+            let error = cached.statements[2]
+                .parsed
+                .error
+                .as_ref()
+                .expect("a syntax error");
+            assert!(error.offset >= after.find("ALTER").unwrap(), "{error:?}");
+        }
+    }
     /// A 10,000-file workspace holds ~700,000 statements: their size is the language server's
     /// memory (`cargo bench --bench lsp`). Keep it from creeping back.
     #[test]

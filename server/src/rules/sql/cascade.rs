@@ -47,6 +47,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (statement, op) in cx.statements() {
+        if !cx.mentions(statement, "CASCADE") {
+            continue;
+        }
         let tokens = cx.significant_tokens(statement);
         let word = |k: usize| tokens.get(k).map(|t| t.text(cx.text)).unwrap_or("");
         let (what, reach) = match op {

@@ -40,6 +40,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (i, (statement, _)) in cx.statements().enumerate() {
+        if !cx.mentions(statement, "CLUSTER") {
+            continue;
+        }
         let tokens = cx.significant_tokens(statement);
         if !tokens
             .first()

@@ -87,6 +87,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     }
     let mut created: Vec<Name> = Vec::new();
     for (statement, _) in cx.statements() {
+        if !cx.mentions(statement, "DOMAIN") {
+            continue;
+        }
         let tokens = cx.significant_tokens(statement);
         if let Some((domain, _)) = domain_of(cx, &tokens, "CREATE") {
             created.push(domain);

@@ -52,6 +52,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (i, (statement, _)) in cx.statements().enumerate() {
+        if !cx.mentions(statement, "DROP") {
+            continue;
+        }
         let tokens = cx.significant_tokens(statement);
         if !tokens
             .first()
@@ -92,6 +95,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
 /// (`CREATE [OR REPLACE] … kind name`).
 fn created_earlier(cx: &FileContext, index: usize, kind: &[&str], name: &str) -> bool {
     cx.statements().take(index).any(|(statement, _)| {
+        if !cx.mentions(statement, "CREATE") {
+            return false;
+        }
         let tokens = cx.significant_tokens(statement);
         if !tokens
             .first()

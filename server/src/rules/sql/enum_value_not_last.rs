@@ -79,6 +79,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     // The enums this migration created, with their values in order.
     let mut known: Vec<(Name, Vec<String>)> = Vec::new();
     for (statement, _) in cx.statements() {
+        // `CREATE TYPE … AS ENUM`, `ALTER TYPE … ADD VALUE`.
+        if !cx.mentions(statement, "TYPE") {
+            continue;
+        }
         let tokens = cx.significant_tokens(statement);
         if let Some(created) = created_enum(cx, &tokens) {
             known.push(created);

@@ -442,6 +442,9 @@ pub(crate) fn table_option(
     statement: &crate::sql::analysis::Statement,
     option: &str,
 ) -> Option<String> {
+    if !cx.mentions(statement, option) {
+        return None;
+    }
     let tokens: Vec<crate::sql::lexer::Token> = cx
         .sql
         .statement_tokens(cx.text, statement)
@@ -476,37 +479,31 @@ pub(crate) fn statement_words(
 /// Every column type a script declares: `(statement, table, column, TYPE)`.
 pub(crate) fn column_types<'a>(
     cx: &'a FileContext,
-) -> Vec<(&'a crate::sql::analysis::Statement, String, String, String)> {
+) -> Vec<(
+    &'a crate::sql::analysis::Statement,
+    &'a crate::sql::facts::Name,
+    &'a str,
+    &'a str,
+)> {
     use crate::sql::facts::{AlterAction, Op};
     let mut out = Vec::new();
     for (statement, op) in cx.statements() {
         match op {
             Op::CreateTable { table, columns, .. } => {
                 for c in columns {
-                    out.push((
-                        statement,
-                        table.to_string(),
-                        c.name.clone(),
-                        c.data_type.clone(),
-                    ));
+                    out.push((statement, &**table, &*c.name, &*c.data_type));
                 }
             }
             Op::AlterTable { table, actions, .. } => {
                 for action in actions {
                     match action {
                         AlterAction::AddColumn { column, .. }
-                        | AlterAction::ChangeColumn { column, .. } => out.push((
-                            statement,
-                            table.to_string(),
-                            column.name.clone(),
-                            column.data_type.clone(),
-                        )),
-                        AlterAction::SetType { column, data_type } => out.push((
-                            statement,
-                            table.to_string(),
-                            column.clone(),
-                            data_type.clone(),
-                        )),
+                        | AlterAction::ChangeColumn { column, .. } => {
+                            out.push((statement, &**table, &*column.name, &*column.data_type))
+                        }
+                        AlterAction::SetType { column, data_type } => {
+                            out.push((statement, &**table, &**column, &**data_type))
+                        }
                         _ => {}
                     }
                 }
@@ -553,14 +550,14 @@ pub(crate) fn flag_postgres_column_types(
         return;
     }
     for (statement, table, column, data_type) in column_types(cx) {
-        if matches(&data_type) {
+        if matches(data_type) {
             sink.range(
                 rule,
                 cx,
                 cx.clause(
                     statement,
                     crate::rules::clause::COLUMN_DEFINITION,
-                    &[&column],
+                    &[column],
                 ),
                 format!("Column {table}.{column} is {data_type}; {advice}"),
             );

@@ -40,6 +40,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (statement, _) in cx.statements() {
+        if !cx.mentions(statement, "VALUE") {
+            continue;
+        }
         let tokens = cx.significant_tokens(statement);
         let head = tokens
             .first()

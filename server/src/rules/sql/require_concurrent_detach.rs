@@ -50,6 +50,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let Op::AlterTable { table, .. } = op else {
             continue;
         };
+        if !cx.mentions(statement, "DETACH") {
+            continue;
+        }
         let tokens = cx.significant_tokens(statement);
         let detach = tokens
             .windows(2)

@@ -45,6 +45,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (i, (statement, _)) in cx.statements().enumerate() {
+        if !cx.mentions(statement, "REFRESH") {
+            continue;
+        }
         let tokens = cx.significant_tokens(statement);
         let starts = ["REFRESH", "MATERIALIZED", "VIEW"]
             .iter()

@@ -205,6 +205,9 @@ fn takes_access_exclusive(action: &AlterAction) -> bool {
 /// The first table of `LOCK [TABLE] [ONLY] name …` when the mode is ACCESS EXCLUSIVE (written,
 /// or the default when no `IN … MODE` is given).
 fn locked_table(cx: &FileContext, statement: &Statement) -> Option<Name> {
+    if !cx.mentions(statement, "LOCK") {
+        return None;
+    }
     let tokens = cx.significant_tokens(statement);
     let word = |k: usize| tokens.get(k).map_or("", |t| t.text(cx.text));
     if !word(0).eq_ignore_ascii_case("LOCK") {
