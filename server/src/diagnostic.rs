@@ -83,31 +83,40 @@ impl LineIndex {
     pub const CHECKPOINT: usize = 4096;
 
     /// Indexes `text`; `\n`, `\r\n` and a lone `\r` end a line, as in [`LineCol::of`].
+    /// Line ends are found by `memchr` and characters counted a block at a time: a publish
+    /// indexes every file it sends, a long migration on each keystroke.
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
-        let mut chars_before = Vec::with_capacity(bytes.len() / Self::CHECKPOINT + 1);
-        let mut units_before = Vec::with_capacity(bytes.len() / Self::CHECKPOINT + 1);
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                starts.push(i + 1);
+            }
+        }
+        let blocks = bytes.len().div_ceil(Self::CHECKPOINT);
+        let mut chars_before = Vec::with_capacity(blocks);
+        let mut units_before = Vec::with_capacity(blocks);
         let (mut chars, mut units) = (0usize, 0usize);
-        let mut last_units = 0usize;
-        for (i, &b) in bytes.iter().enumerate() {
-            if i % Self::CHECKPOINT == 0 {
-                // Counts before the boundary at or below `i`: a continuation byte here means
-                // the character started earlier and is already counted.
-                let inside = is_continuation(b) && chars > 0;
-                chars_before.push(chars - usize::from(inside));
-                units_before.push(units - if inside { last_units } else { 0 });
+        for (k, block) in bytes.chunks(Self::CHECKPOINT).enumerate() {
+            // Counts before the boundary: a continuation byte there means the character
+            // started earlier and is already counted.
+            let at = k * Self::CHECKPOINT;
+            if is_continuation(block[0]) && chars > 0 {
+                let lead = bytes[..at]
+                    .iter()
+                    .rev()
+                    .find(|b| !is_continuation(**b))
+                    .map_or(1, |&b| utf16_units(b));
+                chars_before.push(chars - 1);
+                units_before.push(units - lead);
+            } else {
+                chars_before.push(chars);
+                units_before.push(units);
             }
-            if !is_continuation(b) {
-                chars += 1;
-                last_units = utf16_units(b);
-                units += last_units;
-            }
-            match b {
-                b'\n' => starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
-            }
+            let starting = block.iter().filter(|b| !is_continuation(**b)).count();
+            let wide = block.iter().filter(|&&b| b >= 0xf0).count();
+            chars += starting;
+            units += starting + wide;
         }
         LineIndex {
             len: text.len(),
@@ -472,10 +481,27 @@ mod tests {
                     .collect()
             };
             for offset in offsets {
+                let expected = LineCol::of(&text, offset);
                 assert_eq!(
                     index.line_col(&text, offset),
-                    LineCol::of(&text, offset),
+                    expected,
                     "offset {offset} of {text:?}"
+                );
+                // LSP positions: UTF-16 units from the line's start (not between the two
+                // bytes of a CRLF, which no finding starts at).
+                if offset > 0 && text.get(offset - 1..=offset) == Some("\r\n") {
+                    continue;
+                }
+                let (line, units) = index.utf16_position(&text, offset);
+                let start = index.line_start(line).unwrap();
+                let at = floor_boundary(&text, offset);
+                assert_eq!(
+                    (line + 1, units),
+                    (
+                        expected.line as usize,
+                        text[start..at].encode_utf16().count()
+                    ),
+                    "UTF-16 position of offset {offset} of {text:?}"
                 );
             }
         }
@@ -490,6 +516,33 @@ mod tests {
                 index.line_col(&text, text.len()),
                 LineCol::of(&text, text.len())
             );
+        }
+    }
+
+    /// A checkpoint that falls inside a character: the counts before it leave that character
+    /// to the block it starts in.
+    #[test]
+    fn checkpoints_inside_a_character() {
+        for wide in ["é", "☕", "😀"] {
+            for pad in 0..4 {
+                let text = "x".repeat(LineIndex::CHECKPOINT - pad)
+                    + &wide.repeat(3)
+                    + &"y".repeat(LineIndex::CHECKPOINT + 10);
+                let index = LineIndex::new(&text);
+                for offset in [text.len() - 1, LineIndex::CHECKPOINT + 8, text.len()] {
+                    let at = floor_boundary(&text, offset);
+                    assert_eq!(
+                        index.utf16_position(&text, offset),
+                        (0, text[..at].encode_utf16().count()),
+                        "{wide} after {pad} fewer"
+                    );
+                    assert_eq!(
+                        index.line_col(&text, offset),
+                        LineCol::of(&text, offset),
+                        "{wide} after {pad} fewer"
+                    );
+                }
+            }
         }
     }
 

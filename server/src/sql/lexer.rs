@@ -60,20 +60,29 @@ impl Placeholders {
     /// The end of the placeholder starting at byte `i` of `source`, if one starts there: the
     /// prefix, then up to the first suffix on the same line (a placeholder's name never spans
     /// lines in a script Flyway ran: an unclosed one would have no value).
+    #[inline]
     fn end_at(&self, source: &str, i: usize) -> Option<usize> {
+        // Called at every byte the lexer reads: most bytes are ruled out by the first one,
+        // here, without a call.
+        let first = match self {
+            Placeholders::Flyway => b'$',
+            Placeholders::Custom { prefix, .. } => *prefix.as_bytes().first()?,
+            Placeholders::Off { .. } => return None,
+        };
+        if source.as_bytes().get(i) != Some(&first) {
+            return None;
+        }
+        self.end_from(source, i)
+    }
+
+    /// [`Placeholders::end_at`] at a byte that starts the prefix.
+    #[inline(never)]
+    fn end_from(&self, source: &str, i: usize) -> Option<usize> {
         let (prefix, suffix) = match self {
             Placeholders::Flyway => ("${", "}"),
             Placeholders::Custom { prefix, suffix } => (&**prefix, &**suffix),
             Placeholders::Off { .. } => return None,
         };
-        // Called at every byte the lexer reads: most bytes are ruled out by the first one.
-        if prefix
-            .as_bytes()
-            .first()
-            .is_some_and(|first| source.as_bytes().get(i) != Some(first))
-        {
-            return None;
-        }
         let rest = source.get(i..)?.strip_prefix(prefix)?;
         let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
         let close = line.find(suffix)?;
