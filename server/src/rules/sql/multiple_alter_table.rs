@@ -3,6 +3,7 @@ use crate::rules::{FileContext, Rule, Sink};
 use crate::sql::analysis::Statement;
 use crate::sql::facts::{AlterAction, ConstraintKind, Name, Op};
 use crate::sql::Dialect;
+use std::borrow::Cow;
 
 use super::{change_column_type, existing_table, is_volatile_default};
 
@@ -68,8 +69,19 @@ fn reads_every_row(cx: &FileContext, table: &Name, action: &AlterAction) -> bool
 
 /// The columns and constraints an action names (lower-cased), or `None` when it cannot share an
 /// `ALTER TABLE` with others (or, validating, should not).
-fn names(action: &AlterAction) -> Option<Vec<String>> {
-    let lower = |s: &str| s.to_lowercase();
+/// The names an action touches, lower-cased (copied only when they are not already).
+fn names(action: &AlterAction) -> Option<Vec<Cow<'_, str>>> {
+    fn lower(s: &str) -> Cow<'_, str> {
+        let unchanged = |c: char| {
+            let mut lower = c.to_lowercase();
+            lower.next() == Some(c) && lower.next().is_none()
+        };
+        if s.chars().all(unchanged) {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(s.to_lowercase())
+        }
+    }
     Some(match action {
         AlterAction::AddColumn { column, .. } => vec![lower(&column.name)],
         AlterAction::DropColumn { names, .. } => names.iter().map(|n| lower(n)).collect(),
@@ -108,8 +120,8 @@ struct Run<'a> {
     first: &'a Statement,
     statements: usize,
     reading: usize,
-    /// Names touched so far (a set: a run can be thousands of statements long).
-    touched: std::collections::HashSet<String>,
+    /// Names touched so far, lower-cased (a set: a run can be thousands of statements long).
+    touched: std::collections::HashSet<Cow<'a, str>>,
 }
 
 fn report(cx: &FileContext, sink: &mut Sink, run: Option<Run>) {
@@ -140,12 +152,12 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             report(cx, sink, run.take());
             continue;
         };
-        let named: Option<Vec<Vec<String>>> = actions.iter().map(names).collect();
+        let named: Option<Vec<Vec<Cow<str>>>> = actions.iter().map(names).collect();
         let Some(named) = named.filter(|_| existing_table(cx, i, table)) else {
             report(cx, sink, run.take());
             continue;
         };
-        let touched: std::collections::HashSet<String> = named.into_iter().flatten().collect();
+        let touched: Vec<Cow<str>> = named.into_iter().flatten().collect();
         let reading = usize::from(actions.iter().any(|a| reads_every_row(cx, table, a)));
         let joins = run.as_ref().is_some_and(|r| {
             r.table.name == table.name
@@ -166,7 +178,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             first: statement,
             statements: 1,
             reading,
-            touched,
+            touched: touched.into_iter().collect(),
         });
     }
     report(cx, sink, run);
