@@ -24,8 +24,25 @@ fn folder(count: usize) -> tempfile::TempDir {
     dir
 }
 
+/// A client declaring `capabilities` on a [`folder`] of `count` migrations, and the file with
+/// the gap (whose `version-gap` finding [`error_gaps`] makes an error).
+fn start(count: usize, capabilities: Value) -> (tempfile::TempDir, std::path::PathBuf, Client) {
+    let dir = folder(count);
+    let gap = dir.path().join("db/migration").join(last_file(count));
+    let client = Client::start_with_capabilities(dir.path(), Value::Null, capabilities);
+    (dir, gap, client)
+}
+
 fn last_file(count: usize) -> String {
     format!("V{}__gap.sql", count + 1)
+}
+
+/// Changed settings: the server loads the workspace again.
+fn error_gaps(client: &mut Client) {
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"flyway-lsp": {"rules": {"version-gap": "error"}}}}),
+    );
 }
 
 fn is_progress(message: &Value) -> bool {
@@ -110,13 +127,7 @@ fn one_load(messages: &[Value], count: usize) -> Value {
 #[test]
 fn a_client_showing_progress_sees_each_load_counted_before_its_findings() {
     let count = 600;
-    let dir = folder(count);
-    let gap = dir.path().join("db/migration").join(last_file(count));
-    let mut client = Client::start_with_capabilities(
-        dir.path(),
-        Value::Null,
-        json!({"window": {"workDoneProgress": true}}),
-    );
+    let (_dir, gap, mut client) = start(count, json!({"window": {"workDoneProgress": true}}));
     let first = client.messages_until(Duration::from_secs(120), is_progress_end);
     assert!(
         first.last().is_some_and(is_progress_end),
@@ -127,10 +138,7 @@ fn a_client_showing_progress_sees_each_load_counted_before_its_findings() {
     client.diagnostics_until(&gap, |d| rules(d).contains(&"version-gap".to_string()));
 
     // A reload (the settings changed) shows its own progress, under a new token.
-    client.notify(
-        "workspace/didChangeConfiguration",
-        json!({"settings": {"flyway-lsp": {"rules": {"version-gap": "error"}}}}),
-    );
+    error_gaps(&mut client);
     let second = client.messages_until(Duration::from_secs(120), is_progress_end);
     assert!(
         second.last().is_some_and(is_progress_end),
@@ -153,19 +161,13 @@ fn next_load(client: &mut Client) -> Vec<Value> {
 #[test]
 fn a_client_without_progress_support_is_sent_none() {
     let count = 200;
-    let dir = folder(count);
-    let gap = dir.path().join("db/migration").join(last_file(count));
     // A window section, without `workDoneProgress`.
-    let mut client = Client::start_with_capabilities(
-        dir.path(),
-        Value::Null,
+    let (_dir, gap, mut client) = start(
+        count,
         json!({"window": {"showDocument": {"support": true}}}),
     );
     let mut seen = next_load(&mut client);
-    client.notify(
-        "workspace/didChangeConfiguration",
-        json!({"settings": {"flyway-lsp": {"rules": {"version-gap": "error"}}}}),
-    );
+    error_gaps(&mut client);
     seen.extend(next_load(&mut client));
     // The reload's findings came (the gap now an error).
     let published = seen
