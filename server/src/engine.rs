@@ -38,13 +38,24 @@ pub struct ProjectReport {
 
 /// Indexes and checks one project.
 pub fn check_project(project: Project) -> Result<ProjectReport, ConfigError> {
-    check_project_with(project, &mut RuleCache::default())
+    check_project_with(project, &mut RuleCache::default(), None)
 }
 
-/// [`check_project`], leaving in `cache` what a later incremental re-check reuses.
+/// How far full runs have got, for a front end to show while they run (the language server
+/// reads it on a timer): the migrations they will check in Flyway's order (each run adds its
+/// own once it knows them) and those checked so far. Bumping it costs one atomic add per file.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: std::sync::atomic::AtomicUsize,
+    pub done: std::sync::atomic::AtomicUsize,
+}
+
+/// [`check_project`], leaving in `cache` what a later incremental re-check reuses, and
+/// counting the migrations it checks in `progress`.
 pub fn check_project_with(
     project: Project,
     cache: &mut RuleCache,
+    progress: Option<&Progress>,
 ) -> Result<ProjectReport, ConfigError> {
     let levels = Levels::from_settings(&project.config.tool)?;
     let set = index_project(&project);
@@ -56,7 +67,7 @@ pub fn check_project_with(
     let server = Server::resolve(&project.config, &set, &location_names)?;
     let applied = load_applied(&project)?;
     let (sql, diagnostics, catalog) =
-        analyze_and_check(&project, &set, &server, &levels, &applied, cache);
+        analyze_and_check(&project, &set, &server, &levels, &applied, cache, progress);
     Ok(ProjectReport {
         project,
         set,
@@ -263,12 +274,15 @@ fn analyze_and_check(
     levels: &Levels,
     applied: &AppliedHistory,
     cache: &mut RuleCache,
+    progress: Option<&Progress>,
 ) -> (Analyses, diagnostic::Findings, Catalog) {
     let threads = analysis_threads();
     if server.unsupported.is_some() || threads <= 1 || set.files.len() < 32 {
         let sql = analyze_all(set, server);
-        let (diagnostics, catalog) =
-            run_rules_incremental(project, set, server, &sql, levels, applied, cache, None);
+        let source = Source::Made(&sql);
+        let (diagnostics, catalog) = run_rules_from(
+            project, set, server, source, levels, applied, cache, None, progress,
+        );
         return (sql, diagnostics, catalog);
     }
     let conf_files = conf_files(set);
@@ -309,6 +323,7 @@ fn analyze_and_check(
             applied,
             cache,
             None,
+            progress,
         )
     });
     (arrivals.all(), diagnostics, catalog)
@@ -717,10 +732,12 @@ pub fn run_rules_incremental(
         applied,
         cache,
         changed,
+        None,
     )
 }
 
-/// [`run_rules_incremental`], taking the analyses from `source`.
+/// [`run_rules_incremental`], taking the analyses from `source`; each migration checked in
+/// Flyway's order counts in `progress`.
 #[allow(clippy::too_many_arguments)]
 fn run_rules_from(
     project: &Project,
@@ -731,6 +748,7 @@ fn run_rules_from(
     applied: &AppliedHistory,
     cache: &mut RuleCache,
     changed: Option<&Path>,
+    progress: Option<&Progress>,
 ) -> (diagnostic::Findings, Catalog) {
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
@@ -793,6 +811,16 @@ fn run_rules_from(
         &plan.in_order,
     );
     let replayable = code_before.is_empty() && !code_after_all;
+    let count = |files: usize| {
+        if let Some(progress) = progress {
+            progress
+                .done
+                .fetch_add(files, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    if let Some(progress) = progress {
+        (progress.total).fetch_add(order.len(), std::sync::atomic::Ordering::Relaxed);
+    }
     let changed_pos = changed.and_then(|p| {
         order
             .iter()
@@ -839,6 +867,7 @@ fn run_rules_from(
                 // Nothing it read differs: its findings and effects are what they were.
                 per_file[i] = Some(prev);
                 pending.push(i);
+                count(1);
                 continue;
             }
             other => other,
@@ -878,6 +907,7 @@ fn run_rules_from(
             findings: same_or_new(previous.as_ref(), found),
             record: record.into(),
         });
+        count(1);
     }
     if !pending.is_empty() {
         // The files at the end were all reused: the previous final schema, but for the keys
@@ -1335,8 +1365,14 @@ mod tests {
             .unwrap()
             .remove(0);
         let mut overlapped = RuleCache::default();
-        let report = check_project_with(project.clone(), &mut overlapped).unwrap();
+        let progress = Progress::default();
+        let report = check_project_with(project.clone(), &mut overlapped, Some(&progress)).unwrap();
         assert!(report.set.files.len() >= 32, "the overlapped path runs");
+        // Every migration in Flyway's order counted, once.
+        let in_order = apply_order(&report.set).len();
+        assert!(in_order >= 60);
+        assert_eq!(progress.total.into_inner(), in_order);
+        assert_eq!(progress.done.into_inner(), in_order);
         let levels = Levels::from_settings(&project.config.tool).unwrap();
         let analyses = analyze_all(&report.set, &report.server);
         let mut sequential = RuleCache::default();
@@ -1368,6 +1404,35 @@ mod tests {
         }
         assert_eq!(overlapped.end, sequential.end);
         assert_eq!(overlapped.checked, sequential.checked);
+    }
+
+    /// A small set (analysed before the rules run) counts too, and the runs sharing one
+    /// [`Progress`] (the projects of a workspace) add up.
+    #[test]
+    fn progress_counts_each_migration_checked_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir(&sql).unwrap();
+        for (name, text) in [
+            ("V1__a.sql", "CREATE TABLE a (id int);"),
+            ("V2__b.sql", "ALTER TABLE a ADD COLUMN b int;"),
+            ("R__c.sql", "CREATE OR REPLACE VIEW c AS SELECT * FROM a;"),
+            ("U2__b.sql", "ALTER TABLE a DROP COLUMN b;"),
+        ] {
+            std::fs::write(sql.join(name), text).unwrap();
+        }
+        let project = discover_projects(dir.path(), &LoadOptions::default())
+            .unwrap()
+            .remove(0);
+        let progress = Progress::default();
+        for run in 1..=2 {
+            check_project_with(project.clone(), &mut RuleCache::default(), Some(&progress))
+                .unwrap();
+            // V1, V2 and R in Flyway's order; the undo file is checked apart, uncounted.
+            let total = progress.total.load(std::sync::atomic::Ordering::Relaxed);
+            let done = progress.done.load(std::sync::atomic::Ordering::Relaxed);
+            assert_eq!((total, done), (3 * run, 3 * run));
+        }
     }
 
     #[test]

@@ -58,9 +58,17 @@ fn next_revision() -> u64 {
 
 impl ProjectState {
     pub fn load(project: Project) -> Result<ProjectState, ConfigError> {
+        ProjectState::load_counted(project, None)
+    }
+
+    /// [`ProjectState::load`], counting the migrations checked in `progress`.
+    pub fn load_counted(
+        project: Project,
+        progress: Option<&engine::Progress>,
+    ) -> Result<ProjectState, ConfigError> {
         let levels = Levels::from_settings(&project.config.tool)?;
         let mut rule_cache = engine::RuleCache::default();
-        let report = engine::check_project_with(project, &mut rule_cache)?;
+        let report = engine::check_project_with(project, &mut rule_cache, progress)?;
         let applied = Arc::new(report.applied);
         Ok(ProjectState {
             project: Arc::new(report.project),
@@ -379,6 +387,16 @@ pub struct Workspace {
 impl Workspace {
     /// Finds and checks the projects of each root; problems come back as messages.
     pub fn load(roots: &[PathBuf], options: &LoadOptions) -> (Workspace, Vec<String>) {
+        Workspace::load_counted(roots, options, None)
+    }
+
+    /// [`Workspace::load`], counting the migrations checked in `progress` (for a front end to
+    /// show how far the load got).
+    pub fn load_counted(
+        roots: &[PathBuf],
+        options: &LoadOptions,
+        progress: Option<&engine::Progress>,
+    ) -> (Workspace, Vec<String>) {
         let mut workspace = Workspace::default();
         let mut errors = Vec::new();
         for root in roots {
@@ -396,7 +414,7 @@ impl Workspace {
                         }) {
                             continue;
                         }
-                        match ProjectState::load(project) {
+                        match ProjectState::load_counted(project, progress) {
                             Ok(state) => workspace.projects.push(state),
                             Err(e) => errors.push(e.to_string()),
                         }

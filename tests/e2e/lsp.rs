@@ -216,6 +216,29 @@ impl Client {
         None
     }
 
+    /// Every message from the backlog and then as they arrive, in order, up to and with the
+    /// first one `last` accepts, or all that came within `wait`.
+    pub(crate) fn messages_until(
+        &mut self,
+        wait: Duration,
+        last: impl Fn(&Value) -> bool,
+    ) -> Vec<Value> {
+        let mut seen = std::mem::take(&mut self.backlog);
+        if let Some(i) = seen.iter().position(&last) {
+            self.backlog = seen.split_off(i + 1);
+            return seen;
+        }
+        let deadline = Instant::now() + wait;
+        while let Some(message) = self.receive(deadline) {
+            let end = last(&message);
+            seen.push(message);
+            if end {
+                break;
+            }
+        }
+        seen
+    }
+
     /// Writes bytes as they are, framed or not (for malformed input).
     pub(crate) fn send_raw(&mut self, bytes: &[u8]) {
         let stdin = self.stdin.as_mut().expect("input open");

