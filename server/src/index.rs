@@ -132,7 +132,11 @@ impl MigrationSet {
     /// change). Computed once per list of names, not on every re-check of a large folder.
     pub fn names_hash(&self) -> u64 {
         let hash = *self.names.get_or_init(|| self.hash_names());
-        debug_assert_eq!(hash, self.hash_names(), "names_changed() after a change of names");
+        debug_assert_eq!(
+            hash,
+            self.hash_names(),
+            "names_changed() after a change of names"
+        );
         hash
     }
 

@@ -577,7 +577,12 @@ mod tests {
     #[test]
     fn the_first_edit_after_a_large_load_reuses_the_name_rules_findings() {
         let texts: Vec<(String, String)> = (1..=40)
-            .map(|i| (format!("V{i}__m.sql"), format!("CREATE TABLE t{i} (id int);")))
+            .map(|i| {
+                (
+                    format!("V{i}__m.sql"),
+                    format!("CREATE TABLE t{i} (id int);"),
+                )
+            })
             .collect();
         let files: Vec<(&str, &str)> = texts
             .iter()

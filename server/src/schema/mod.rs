@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+mod indexes;
 mod tracked;
 
 pub use tracked::{key_hash, Part};
@@ -231,7 +232,7 @@ pub struct Catalog {
     /// the table it touches.
     tables: Tracked<std::sync::Arc<Table>>,
     /// Shared between snapshots like the tables.
-    indexes: Tracked<std::sync::Arc<Index>>,
+    indexes: indexes::Indexes,
     /// True once a statement ran that may have created or dropped anything.
     uncertain: Flag,
     /// Names compare without regard to case: MySQL and MariaDB columns and indexes always, and
@@ -265,7 +266,7 @@ impl Default for Catalog {
     fn default() -> Catalog {
         Catalog {
             tables: Tracked::new(Part::Tables),
-            indexes: Tracked::new(Part::Indexes),
+            indexes: indexes::Indexes::default(),
             uncertain: Flag::new(Part::Uncertain),
             fold: false,
             dynamic: Tracked::new(Part::Dynamic),
@@ -471,18 +472,10 @@ impl Catalog {
         self.indexes.values().map(|i| &**i)
     }
 
-    /// The indexes the catalog knows by name on table `table`, in key order (reading every
-    /// index, unordered: no merge of the chunks, and the few found are sorted).
+    /// The indexes the catalog knows by name on table `table`, in key order (found in the
+    /// table → indexes side map; journaled as a read of every index).
     pub fn indexes_on(&self, table: &Name) -> Vec<&Index> {
-        let k = self.key(table);
-        let mut found: Vec<&Index> = self
-            .indexes
-            .values_unordered()
-            .filter(|i| *i.table == *k)
-            .map(|i| &**i)
-            .collect();
-        found.sort_by_cached_key(|i| fold(self.fold, &i.name).into_owned());
-        found
+        self.indexes.on(&self.key(table))
     }
 
     /// Whether the model can vouch that `name` does not exist: a replayed statement dropped it
@@ -535,9 +528,7 @@ impl Catalog {
             table.uncertain = true;
             table.maybe_gone = true;
         }
-        for index in self.indexes.values_mut() {
-            std::sync::Arc::make_mut(index).maybe_gone = true;
-        }
+        self.indexes.mark_maybe_gone();
     }
 
     /// Applies one statement, given its text: [`Catalog::apply`], and for dynamic code
@@ -826,16 +817,10 @@ impl Catalog {
         let k = self.key(name);
         let k = k.as_str();
         self.tables.remove(k);
-        let mut dropped = Vec::new();
-        self.indexes.retain(|name, index| {
-            let keep = &*index.table != k;
-            if !keep {
-                dropped.push(name.to_string());
-            }
-            keep
-        });
-        for name in dropped {
-            self.gone_indexes.add(name);
+        // Its indexes, in key order (journaled as a read of every index).
+        for name in self.indexes.keys_on(k) {
+            self.indexes.remove(&name);
+            self.gone_indexes.add(name.to_string());
         }
         let schema = self.schema_of(name);
         self.gone.insert(k.to_string(), schema);
@@ -873,17 +858,9 @@ impl Catalog {
             if let Some(origin) = origin {
                 table.changed_by.push(origin.clone());
             }
-            let moved: Vec<String> = self
-                .indexes
-                .iter()
-                .filter(|(_, i)| *i.table == *from_key)
-                .map(|(k, _)| k.to_string())
-                .collect();
             let shared_key: std::sync::Arc<str> = new_key.as_str().into();
-            for k in moved {
-                if let Some(index) = self.indexes.get_mut(&k) {
-                    std::sync::Arc::make_mut(index).table = std::sync::Arc::clone(&shared_key);
-                }
+            for k in self.indexes.keys_on(&from_key) {
+                self.indexes.move_to_table(&k, &shared_key);
             }
             self.tables.insert_shared(shared_key, shared);
         } else {
@@ -1178,6 +1155,103 @@ mod tests {
             files.push(file);
         }
         (catalog, files)
+    }
+
+    /// The indexes of a table come from the table → indexes side map, which every change of
+    /// the indexes keeps in step (created, dropped with their table, moved by a rename, replayed
+    /// from effects, forgotten); it answers what a scan of every index answers, and reading it
+    /// is journaled as such a scan was.
+    #[test]
+    fn indexes_on_a_table_follow_every_change() {
+        let scan = |catalog: &Catalog, table: &str| -> Vec<String> {
+            let k = catalog.key(&Name::new(None, table));
+            let mut found: Vec<String> = catalog
+                .indexes()
+                .filter(|i| *i.table == *k)
+                .map(|i| catalog.folded(&i.name).into_owned())
+                .collect();
+            found.sort();
+            found
+        };
+        let on = |catalog: &Catalog, table: &str| -> Vec<String> {
+            catalog
+                .indexes_on(&Name::new(None, table))
+                .iter()
+                .map(|i| catalog.folded(&i.name).into_owned())
+                .collect()
+        };
+        for dialect in [Dialect::Postgres, Dialect::MySql] {
+            let steps = [
+                "CREATE TABLE a (id int, x int, CONSTRAINT a_x_key UNIQUE (x)); CREATE TABLE b (id int);",
+                "CREATE INDEX a_id ON a (id); CREATE INDEX B_Id ON b (id); CREATE INDEX a_x ON a (x);",
+                "DROP INDEX a_id;",
+                "ALTER TABLE a RENAME TO c; CREATE INDEX a_id ON b (x);",
+                "DROP TABLE b;",
+                "CREATE TABLE b (id int); CREATE INDEX b_id ON b (id);",
+            ];
+            let mut scripts = Vec::new();
+            for step in steps {
+                scripts.push(step);
+                let catalog = replay(&scripts, dialect);
+                assert!(catalog.indexes.consistent(), "{dialect:?} after {step}");
+                for table in ["a", "b", "c"] {
+                    assert_eq!(
+                        on(&catalog, table),
+                        scan(&catalog, table),
+                        "{dialect:?} {table} after {step}"
+                    );
+                }
+            }
+            let catalog = replay(&scripts, dialect);
+            assert_eq!(on(&catalog, "c"), ["a_x", "a_x_key"], "{dialect:?}");
+            assert_eq!(on(&catalog, "b"), ["b_id"], "{dialect:?}");
+            assert!(on(&catalog, "a").is_empty());
+
+            // Replayed from its effects: the same side map. Forgotten: the same tables.
+            let copy = catalog.clone();
+            copy.begin_journal();
+            assert_eq!(copy.indexes_on(&Name::new(None, "c")).len(), 2);
+            let (record, _) = copy.end_journal();
+            assert_ne!(record.whole & Part::Indexes.bit(), 0, "read as every index");
+            let before = replay(&scripts[..3], dialect);
+            let mut later = before.clone();
+            later.begin_journal();
+            for script in &scripts[3..] {
+                let file = crate::sql::analysis::analyze(script, dialect, None);
+                for st in &file.statements {
+                    let range = st.range();
+                    later.apply_statement(
+                        &st.parsed.op,
+                        &script[range.start..range.end],
+                        &Origin {
+                            path: std::path::PathBuf::from("V9__x.sql").into(),
+                            migration: "9".into(),
+                            range,
+                        },
+                    );
+                }
+            }
+            let (record, _) = later.end_journal();
+            let mut replayed = before.clone();
+            replayed.apply_effects(&record.effects);
+            assert!(replayed.indexes.consistent());
+            assert_eq!(replayed, later);
+            for table in ["a", "b", "c"] {
+                assert_eq!(
+                    on(&replayed, table),
+                    on(&later, table),
+                    "{dialect:?} {table}"
+                );
+            }
+            let mut forgotten = catalog.clone();
+            forgotten.forget();
+            assert!(forgotten.indexes.consistent());
+            assert_eq!(on(&forgotten, "c"), on(&catalog, "c"));
+            assert!(forgotten
+                .indexes_on(&Name::new(None, "c"))
+                .iter()
+                .all(|i| i.maybe_gone));
+        }
     }
 
     /// What a large folder's catalog holds hundreds of thousands of is kept small: an index
