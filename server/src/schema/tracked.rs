@@ -288,6 +288,7 @@ impl<V: Clone> Tracked<V> {
     }
 
     /// Keeps the entries `keep` accepts (reading all of them).
+    #[cfg(test)]
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &V) -> bool) {
         self.whole_read();
         let doomed: Vec<Arc<str>> = Merged::new(&self.chunks)
@@ -313,6 +314,7 @@ impl<V: Clone> Tracked<V> {
         Merged::new(&self.chunks).map(|(_, v)| v)
     }
 
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
         self.whole_read();
         Merged::new(&self.chunks).map(|(k, v)| (&**k, v))
