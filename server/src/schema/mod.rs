@@ -1134,27 +1134,38 @@ mod tests {
         dialect: Dialect,
     ) -> (Catalog, Vec<crate::sql::analysis::SqlFile>) {
         let mut catalog = Catalog::new(dialect);
-        let mut files = Vec::new();
-        for (i, script) in scripts.iter().enumerate() {
-            let file = analyze(script, dialect, None);
-            let path: std::sync::Arc<std::path::Path> =
-                PathBuf::from(format!("V{}__x.sql", i + 1)).into();
-            let migration: std::sync::Arc<str> = (i + 1).to_string().into();
-            for st in &file.statements {
-                let range = st.range();
-                catalog.apply_statement(
-                    &st.parsed.op,
-                    &script[range.start..range.end],
-                    &Origin {
-                        path: path.clone(),
-                        migration: migration.clone(),
-                        range,
-                    },
-                );
-            }
-            files.push(file);
-        }
+        let files = scripts
+            .iter()
+            .enumerate()
+            .map(|(i, script)| apply_script(&mut catalog, script, dialect, i + 1))
+            .collect();
         (catalog, files)
+    }
+
+    /// Applies `script`'s statements to `catalog` as migration `V{n}__x.sql` (its origins
+    /// share its path and label); returns its analysis.
+    fn apply_script(
+        catalog: &mut Catalog,
+        script: &str,
+        dialect: Dialect,
+        n: usize,
+    ) -> crate::sql::analysis::SqlFile {
+        let file = analyze(script, dialect, None);
+        let path: std::sync::Arc<std::path::Path> = PathBuf::from(format!("V{n}__x.sql")).into();
+        let migration: std::sync::Arc<str> = n.to_string().into();
+        for st in &file.statements {
+            let range = st.range();
+            catalog.apply_statement(
+                &st.parsed.op,
+                &script[range.start..range.end],
+                &Origin {
+                    path: path.clone(),
+                    migration: migration.clone(),
+                    range,
+                },
+            );
+        }
+        file
     }
 
     /// The indexes of a table come from the table → indexes side map, which every change of
@@ -1216,20 +1227,8 @@ mod tests {
             let before = replay(&scripts[..3], dialect);
             let mut later = before.clone();
             later.begin_journal();
-            for script in &scripts[3..] {
-                let file = crate::sql::analysis::analyze(script, dialect, None);
-                for st in &file.statements {
-                    let range = st.range();
-                    later.apply_statement(
-                        &st.parsed.op,
-                        &script[range.start..range.end],
-                        &Origin {
-                            path: std::path::PathBuf::from("V9__x.sql").into(),
-                            migration: "9".into(),
-                            range,
-                        },
-                    );
-                }
+            for (i, script) in scripts.iter().enumerate().skip(3) {
+                apply_script(&mut later, script, dialect, i + 1);
             }
             let (record, _) = later.end_journal();
             let mut replayed = before.clone();
