@@ -1282,19 +1282,7 @@ mod tests {
 
     /// Replays `script` into `catalog` as migration `n`.
     fn replay_into(catalog: &mut Catalog, script: &str, n: usize) {
-        let file = analyze(script, catalog_dialect(catalog), None);
-        for st in &file.statements {
-            let range = st.range();
-            catalog.apply_statement(
-                &st.parsed.op,
-                &script[range.start..range.end],
-                &Origin {
-                    path: PathBuf::from(format!("V{n}__x.sql")).into(),
-                    migration: n.to_string().into(),
-                    range: st.range(),
-                },
-            );
-        }
+        apply_script(catalog, script, catalog_dialect(catalog), n);
     }
 
     fn catalog_dialect(catalog: &Catalog) -> Dialect {
