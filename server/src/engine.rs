@@ -761,7 +761,7 @@ fn run_rules_from(
     let mut sink = Sink::new(levels);
     // A text edit that keeps every name: the folder rules that read only names found what they
     // found last time.
-    let names_hash = names_hash(set);
+    let names_hash = set.names_hash();
     let old_names = cache.names.take();
     let reuse = changed.zip(
         old_names
@@ -1073,21 +1073,6 @@ fn assemble(
     }
     files.extend(groups.map(shared));
     diagnostic::Findings::from_files(files)
-}
-
-/// A hash of what the folder rules that read only names read of the files: each file's path,
-/// location and name (their class follows from the name and the configuration, which a
-/// re-check does not change).
-fn names_hash(set: &MigrationSet) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    set.files.len().hash(&mut h);
-    for file in set.files.iter().map(|f| &**f).chain(&set.code) {
-        // The path is the location's folder joined with the script.
-        (file.location, &file.script).hash(&mut h);
-    }
-    (set.code.len(), set.walk_problems.len()).hash(&mut h);
-    h.finish()
 }
 
 fn origin_label(file: &ScriptFile) -> std::sync::Arc<str> {

@@ -120,9 +120,43 @@ pub struct MigrationSet {
     /// no SQL or naming rule reads them.
     pub code: Vec<ScriptFile>,
     pub walk_problems: Vec<WalkProblem>,
+    /// [`MigrationSet::names_hash`] once computed, kept with the list (copies keep it): whoever
+    /// adds, removes or renames a file calls [`MigrationSet::names_changed`].
+    pub names: std::sync::OnceLock<u64>,
 }
 
 impl MigrationSet {
+    /// A hash of what the folder rules that read only names read of the files: each file's
+    /// location and script path, and how many Java migrations and walk problems there are
+    /// (their class follows from the name and the configuration, which a re-check does not
+    /// change). Computed once per list of names, not on every re-check of a large folder.
+    pub fn names_hash(&self) -> u64 {
+        let hash = *self.names.get_or_init(|| self.hash_names());
+        debug_assert_eq!(
+            hash,
+            self.hash_names(),
+            "names_changed() after a change of names"
+        );
+        hash
+    }
+
+    /// Forgets [`MigrationSet::names_hash`]: files came, went or were renamed.
+    pub fn names_changed(&mut self) {
+        self.names = std::sync::OnceLock::new();
+    }
+
+    fn hash_names(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.files.len().hash(&mut h);
+        for file in self.files.iter().map(|f| &**f).chain(&self.code) {
+            // The path is the location's folder joined with the script.
+            (file.location, &file.script).hash(&mut h);
+        }
+        (self.code.len(), self.walk_problems.len()).hash(&mut h);
+        h.finish()
+    }
+
     /// Valid SQL migrations of the given kinds.
     pub fn migrations<'a>(
         &'a self,
@@ -544,6 +578,40 @@ mod tests {
     use super::*;
 
     /// Row 7 of issue #12 (`FileSystemScanner`): a script's own `.sql.conf` `encoding` wins.
+    /// The names hash is computed once and kept by copies (a content edit keeps it); a change
+    /// of names forgets it, and the next one differs.
+    #[test]
+    fn the_names_hash_is_kept_with_the_list_until_names_change() {
+        let file = |name: &str| {
+            std::sync::Arc::new(ScriptFile {
+                path: name.into(),
+                location: 0,
+                script: name.to_string(),
+                file_name: name.to_string(),
+                class: crate::naming::Classified::NotSql,
+                content: Content::NotRead,
+            })
+        };
+        let mut set = MigrationSet {
+            files: vec![file("V1__a.sql"), file("V2__b.sql")],
+            ..MigrationSet::default()
+        };
+        assert!(set.names.get().is_none());
+        let hash = set.names_hash();
+        assert_eq!(set.names.get(), Some(&hash), "kept");
+        let mut copy = set.clone();
+        assert_eq!(copy.names.get(), Some(&hash), "copies keep it");
+        std::sync::Arc::make_mut(&mut copy.files[0]).content = Content::Text {
+            text: "SELECT 1;".into(),
+            checksum: 1,
+        };
+        assert_eq!(copy.names_hash(), hash, "a content edit keeps the names");
+        set.files.push(file("V3__c.sql"));
+        set.names_changed();
+        assert!(set.names.get().is_none());
+        assert_ne!(set.names_hash(), hash);
+    }
+
     #[test]
     fn script_conf_encoding_is_used_to_read_the_script() {
         let dir = tempfile::tempdir().unwrap();

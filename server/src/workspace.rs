@@ -273,6 +273,7 @@ impl ProjectState {
             files.files.remove(i);
             sql.remove(i);
         }
+        files.names_changed();
         self.reindex();
         self.recheck(None);
         true
@@ -317,9 +318,9 @@ impl ProjectState {
                     .set
                     .files
                     .partition_point(|f| (f.location, f.script.clone()) < key);
-                Arc::make_mut(&mut self.set)
-                    .files
-                    .insert(at, Arc::new(file));
+                let set = Arc::make_mut(&mut self.set);
+                set.files.insert(at, Arc::new(file));
+                set.names_changed();
                 Arc::make_mut(&mut self.sql).insert(at, None);
                 self.reindex();
                 at
@@ -587,6 +588,33 @@ mod tests {
         assert!(state.remove(&sql.join("V001__b.sql")));
         assert!(!state.rule_cache.names_reused());
         assert!(duplicate(state).is_empty());
+        assert_eq!(*state.diagnostics, full_findings(state));
+    }
+
+    /// A folder large enough for the overlapped full run: the first text edit after the load
+    /// reuses the name rules' findings too (the load's run left what an edit's run compares).
+    #[test]
+    fn the_first_edit_after_a_large_load_reuses_the_name_rules_findings() {
+        let texts: Vec<(String, String)> = (1..=40)
+            .map(|i| {
+                (
+                    format!("V{i}__m.sql"),
+                    format!("CREATE TABLE t{i} (id int);"),
+                )
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let (dir, sql) = sql_folder(&files);
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &mut ws.projects[0];
+        assert!(state.set.files.len() >= 32, "the overlapped load runs");
+        assert!(state.set_text(&sql.join("V20__m.sql"), "CREATE TABLE t20 (id bigint);"));
+        assert!(state.rule_cache.names_reused());
         assert_eq!(*state.diagnostics, full_findings(state));
     }
 

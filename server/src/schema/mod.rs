@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+mod indexes;
 mod tracked;
 
 pub use tracked::{key_hash, Part};
@@ -234,7 +235,7 @@ pub struct Catalog {
     /// the table it touches.
     tables: Tracked<std::sync::Arc<Table>>,
     /// Shared between snapshots like the tables.
-    indexes: Tracked<std::sync::Arc<Index>>,
+    indexes: indexes::Indexes,
     /// True once a statement ran that may have created or dropped anything.
     uncertain: Flag,
     /// Names compare without regard to case: MySQL and MariaDB columns and indexes always, and
@@ -268,7 +269,7 @@ impl Default for Catalog {
     fn default() -> Catalog {
         Catalog {
             tables: Tracked::new(Part::Tables),
-            indexes: Tracked::new(Part::Indexes),
+            indexes: indexes::Indexes::default(),
             uncertain: Flag::new(Part::Uncertain),
             fold: false,
             dynamic: Tracked::new(Part::Dynamic),
@@ -474,18 +475,10 @@ impl Catalog {
         self.indexes.values().map(|i| &**i)
     }
 
-    /// The indexes the catalog knows by name on table `table`, in key order (reading every
-    /// index, unordered: no merge of the chunks, and the few found are sorted).
+    /// The indexes the catalog knows by name on table `table`, in key order (found in the
+    /// table → indexes side map; journaled as a read of every index).
     pub fn indexes_on(&self, table: &Name) -> Vec<&Index> {
-        let k = self.key(table);
-        let mut found: Vec<&Index> = self
-            .indexes
-            .values_unordered()
-            .filter(|i| *i.table == *k)
-            .map(|i| &**i)
-            .collect();
-        found.sort_by_cached_key(|i| fold(self.fold, &i.name).into_owned());
-        found
+        self.indexes.on(&self.key(table))
     }
 
     /// Whether the model can vouch that `name` does not exist: a replayed statement dropped it
@@ -538,9 +531,7 @@ impl Catalog {
             table.uncertain = true;
             table.maybe_gone = true;
         }
-        for index in self.indexes.values_mut() {
-            std::sync::Arc::make_mut(index).maybe_gone = true;
-        }
+        self.indexes.mark_maybe_gone();
     }
 
     /// Applies one statement, given its text: [`Catalog::apply`], and for dynamic code
@@ -829,16 +820,10 @@ impl Catalog {
         let k = self.key(name);
         let k = k.as_str();
         self.tables.remove(k);
-        let mut dropped = Vec::new();
-        self.indexes.retain(|name, index| {
-            let keep = &*index.table != k;
-            if !keep {
-                dropped.push(name.to_string());
-            }
-            keep
-        });
-        for name in dropped {
-            self.gone_indexes.add(name);
+        // Its indexes, in key order (journaled as a read of every index).
+        for name in self.indexes.keys_on(k) {
+            self.indexes.remove(&name);
+            self.gone_indexes.add(name.to_string());
         }
         let schema = self.schema_of(name);
         self.gone.insert(k.to_string(), schema);
@@ -876,17 +861,9 @@ impl Catalog {
             if let Some(origin) = origin {
                 table.changed_by.push(origin.clone());
             }
-            let moved: Vec<String> = self
-                .indexes
-                .iter()
-                .filter(|(_, i)| *i.table == *from_key)
-                .map(|(k, _)| k.to_string())
-                .collect();
             let shared_key: std::sync::Arc<str> = new_key.as_str().into();
-            for k in moved {
-                if let Some(index) = self.indexes.get_mut(&k) {
-                    std::sync::Arc::make_mut(index).table = std::sync::Arc::clone(&shared_key);
-                }
+            for k in self.indexes.keys_on(&from_key) {
+                self.indexes.move_to_table(&k, &shared_key);
             }
             self.tables.insert_shared(shared_key, shared);
         } else {
@@ -1160,27 +1137,123 @@ mod tests {
         dialect: Dialect,
     ) -> (Catalog, Vec<crate::sql::analysis::SqlFile>) {
         let mut catalog = Catalog::new(dialect);
-        let mut files = Vec::new();
-        for (i, script) in scripts.iter().enumerate() {
-            let file = analyze(script, dialect, None);
-            let path: std::sync::Arc<std::path::Path> =
-                PathBuf::from(format!("V{}__x.sql", i + 1)).into();
-            let migration: std::sync::Arc<str> = (i + 1).to_string().into();
-            for st in &file.statements {
-                let range = st.range();
-                catalog.apply_statement(
-                    &st.parsed.op,
-                    &script[range.start..range.end],
-                    &Origin {
-                        path: path.clone(),
-                        migration: migration.clone(),
-                        range,
-                    },
+        let files = scripts
+            .iter()
+            .enumerate()
+            .map(|(i, script)| apply_script(&mut catalog, script, dialect, i + 1))
+            .collect();
+        (catalog, files)
+    }
+
+    /// Applies `script`'s statements to `catalog` as migration `V{n}__x.sql` (its origins
+    /// share its path and label); returns its analysis.
+    fn apply_script(
+        catalog: &mut Catalog,
+        script: &str,
+        dialect: Dialect,
+        n: usize,
+    ) -> crate::sql::analysis::SqlFile {
+        let file = analyze(script, dialect, None);
+        let path: std::sync::Arc<std::path::Path> = PathBuf::from(format!("V{n}__x.sql")).into();
+        let migration: std::sync::Arc<str> = n.to_string().into();
+        for st in &file.statements {
+            let range = st.range();
+            catalog.apply_statement(
+                &st.parsed.op,
+                &script[range.start..range.end],
+                &Origin {
+                    path: path.clone(),
+                    migration: migration.clone(),
+                    range,
+                },
+            );
+        }
+        file
+    }
+
+    /// The indexes of a table come from the table → indexes side map, which every change of
+    /// the indexes keeps in step (created, dropped with their table, moved by a rename, replayed
+    /// from effects, forgotten); it answers what a scan of every index answers, and reading it
+    /// is journaled as such a scan was.
+    #[test]
+    fn indexes_on_a_table_follow_every_change() {
+        let scan = |catalog: &Catalog, table: &str| -> Vec<String> {
+            let k = catalog.key(&Name::new(None, table));
+            let mut found: Vec<String> = catalog
+                .indexes()
+                .filter(|i| *i.table == *k)
+                .map(|i| catalog.folded(&i.name).into_owned())
+                .collect();
+            found.sort();
+            found
+        };
+        let on = |catalog: &Catalog, table: &str| -> Vec<String> {
+            catalog
+                .indexes_on(&Name::new(None, table))
+                .iter()
+                .map(|i| catalog.folded(&i.name).into_owned())
+                .collect()
+        };
+        for dialect in [Dialect::Postgres, Dialect::MySql] {
+            let steps = [
+                "CREATE TABLE a (id int, x int, CONSTRAINT a_x_key UNIQUE (x)); CREATE TABLE b (id int);",
+                "CREATE INDEX a_id ON a (id); CREATE INDEX B_Id ON b (id); CREATE INDEX a_x ON a (x);",
+                "DROP INDEX a_id;",
+                "ALTER TABLE a RENAME TO c; CREATE INDEX a_id ON b (x);",
+                "DROP TABLE b;",
+                "CREATE TABLE b (id int); CREATE INDEX b_id ON b (id);",
+            ];
+            let mut scripts = Vec::new();
+            for step in steps {
+                scripts.push(step);
+                let catalog = replay(&scripts, dialect);
+                assert!(catalog.indexes.consistent(), "{dialect:?} after {step}");
+                for table in ["a", "b", "c"] {
+                    assert_eq!(
+                        on(&catalog, table),
+                        scan(&catalog, table),
+                        "{dialect:?} {table} after {step}"
+                    );
+                }
+            }
+            let catalog = replay(&scripts, dialect);
+            assert_eq!(on(&catalog, "c"), ["a_x", "a_x_key"], "{dialect:?}");
+            assert_eq!(on(&catalog, "b"), ["b_id"], "{dialect:?}");
+            assert!(on(&catalog, "a").is_empty());
+
+            // Replayed from its effects: the same side map. Forgotten: the same tables.
+            let copy = catalog.clone();
+            copy.begin_journal();
+            assert_eq!(copy.indexes_on(&Name::new(None, "c")).len(), 2);
+            let (record, _) = copy.end_journal();
+            assert_ne!(record.whole & Part::Indexes.bit(), 0, "read as every index");
+            let before = replay(&scripts[..3], dialect);
+            let mut later = before.clone();
+            later.begin_journal();
+            for (i, script) in scripts.iter().enumerate().skip(3) {
+                apply_script(&mut later, script, dialect, i + 1);
+            }
+            let (record, _) = later.end_journal();
+            let mut replayed = before.clone();
+            replayed.apply_effects(&record.effects);
+            assert!(replayed.indexes.consistent());
+            assert_eq!(replayed, later);
+            for table in ["a", "b", "c"] {
+                assert_eq!(
+                    on(&replayed, table),
+                    on(&later, table),
+                    "{dialect:?} {table}"
                 );
             }
-            files.push(file);
+            let mut forgotten = catalog.clone();
+            forgotten.forget();
+            assert!(forgotten.indexes.consistent());
+            assert_eq!(on(&forgotten, "c"), on(&catalog, "c"));
+            assert!(forgotten
+                .indexes_on(&Name::new(None, "c"))
+                .iter()
+                .all(|i| i.maybe_gone));
         }
-        (catalog, files)
     }
 
     /// What a large folder's catalog holds hundreds of thousands of is kept small: an index
@@ -1212,19 +1285,7 @@ mod tests {
 
     /// Replays `script` into `catalog` as migration `n`.
     fn replay_into(catalog: &mut Catalog, script: &str, n: usize) {
-        let file = analyze(script, catalog_dialect(catalog), None);
-        for st in &file.statements {
-            let range = st.range();
-            catalog.apply_statement(
-                &st.parsed.op,
-                &script[range.start..range.end],
-                &Origin {
-                    path: PathBuf::from(format!("V{n}__x.sql")).into(),
-                    migration: n.to_string().into(),
-                    range: st.range(),
-                },
-            );
-        }
+        apply_script(catalog, script, catalog_dialect(catalog), n);
     }
 
     fn catalog_dialect(catalog: &Catalog) -> Dialect {

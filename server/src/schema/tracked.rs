@@ -243,6 +243,12 @@ impl<V: Clone> Tracked<V> {
         self.journal.with(|log| log.whole_read = true);
     }
 
+    /// Journals a read of every entry (a reader that found its entries another way, as an
+    /// iteration would have).
+    pub fn read_all(&self) {
+        self.whole_read();
+    }
+
     pub fn get(&self, key: &str) -> Option<&V> {
         self.read(key);
         self.chunk(key).get(key)
@@ -282,6 +288,7 @@ impl<V: Clone> Tracked<V> {
     }
 
     /// Keeps the entries `keep` accepts (reading all of them).
+    #[cfg(test)]
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &V) -> bool) {
         self.whole_read();
         let doomed: Vec<Arc<str>> = Merged::new(&self.chunks)
@@ -307,13 +314,7 @@ impl<V: Clone> Tracked<V> {
         Merged::new(&self.chunks).map(|(_, v)| v)
     }
 
-    /// Every value, in no particular order: cheaper than [`Self::values`] (no merge of the
-    /// chunks), for a search whose results are few and sorted after.
-    pub fn values_unordered(&self) -> impl Iterator<Item = &V> {
-        self.whole_read();
-        self.chunks.iter().flat_map(|chunk| chunk.values())
-    }
-
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
         self.whole_read();
         Merged::new(&self.chunks).map(|(k, v)| (&**k, v))

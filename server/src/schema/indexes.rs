@@ -1,0 +1,164 @@
+//! The catalog's indexes: the journaled map by (folded) name, and beside it a map from table
+//! key to the names of that table's indexes, so that the indexes of one table are found
+//! without reading every index of the folder (a large one has hundreds of thousands).
+//!
+//! The side map is derived: every change of the map by name goes through this type, which
+//! keeps it in step; it is never journaled (what a reader of a table's indexes depends on is
+//! journaled on the map by name, as a read of every index, as before). Both maps are chunked
+//! and shared between copies ([`Tracked`]), so a catalog copy stays a pointer copy.
+
+use std::sync::Arc;
+
+use super::tracked::{Part, Tracked};
+use super::Index;
+
+#[derive(Debug, Clone)]
+pub struct Indexes {
+    by_name: Tracked<Arc<Index>>,
+    /// Table key → the keys of its indexes in `by_name`, sorted; no empty lists.
+    by_table: Tracked<Vec<Arc<str>>>,
+}
+
+impl PartialEq for Indexes {
+    fn eq(&self, other: &Self) -> bool {
+        // The side map follows from the map by name.
+        self.by_name == other.by_name
+    }
+}
+
+impl Eq for Indexes {}
+
+impl Default for Indexes {
+    fn default() -> Self {
+        Indexes {
+            by_name: Tracked::new(Part::Indexes),
+            by_table: Tracked::new(Part::Indexes),
+        }
+    }
+}
+
+/// Reading goes to the map by name (journaled as it always was).
+impl std::ops::Deref for Indexes {
+    type Target = Tracked<Arc<Index>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.by_name
+    }
+}
+
+impl Indexes {
+    /// Moves index `key` in the side map from table `old` to table `new` (either absent).
+    fn relink(&mut self, key: &str, old: Option<&Arc<str>>, new: Option<&Arc<str>>) {
+        if old.map(|t| &**t) == new.map(|t| &**t) {
+            return;
+        }
+        if let Some(table) = old {
+            if let Some(list) = self.by_table.peek(table) {
+                let mut list = list.clone();
+                if let Ok(at) = list.binary_search_by(|k| (**k).cmp(key)) {
+                    list.remove(at);
+                }
+                let value = (!list.is_empty()).then_some(list);
+                self.by_table.put_shared(table, || Arc::clone(table), value);
+            }
+        }
+        if let Some(table) = new {
+            let shared = self
+                .by_name
+                .shared_key(key)
+                .unwrap_or_else(|| Arc::from(key));
+            let mut list = self.by_table.peek(table).cloned().unwrap_or_default();
+            if let Err(at) = list.binary_search_by(|k| (**k).cmp(key)) {
+                list.insert(at, shared);
+            }
+            self.by_table
+                .put_shared(table, || Arc::clone(table), Some(list));
+        }
+    }
+
+    fn table_of(&self, key: &str) -> Option<Arc<str>> {
+        self.by_name.peek(key).map(|i| Arc::clone(&i.table))
+    }
+
+    /// [`Tracked::put_shared`]: a recorded effect replayed, without journaling it.
+    pub fn put_shared(
+        &mut self,
+        at: &str,
+        key: impl FnOnce() -> Arc<str>,
+        value: Option<Arc<Index>>,
+    ) {
+        let old = self.table_of(at);
+        let new = value.as_ref().map(|i| Arc::clone(&i.table));
+        self.by_name.put_shared(at, key, value);
+        self.relink(at, old.as_ref(), new.as_ref());
+    }
+
+    pub fn insert(&mut self, key: String, value: Arc<Index>) {
+        self.insert_shared(key.into(), value);
+    }
+
+    pub fn insert_shared(&mut self, key: Arc<str>, value: Arc<Index>) {
+        let old = self.table_of(&key);
+        let new = Arc::clone(&value.table);
+        self.by_name.insert_shared(Arc::clone(&key), value);
+        self.relink(&key, old.as_ref(), Some(&new));
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Arc<Index>> {
+        let removed = self.by_name.remove(key);
+        if let Some(index) = &removed {
+            self.relink(key, Some(&index.table), None);
+        }
+        removed
+    }
+
+    /// The keys of the indexes on table `table` (a key as [`super::Catalog`] makes table keys),
+    /// in key order. Journaled as a read of every index, as a scan of them would be.
+    pub fn keys_on(&self, table: &str) -> Vec<Arc<str>> {
+        self.by_name.read_all();
+        self.by_table.peek(table).cloned().unwrap_or_default()
+    }
+
+    /// The indexes on table `table`, in key order ([`Indexes::keys_on`]).
+    pub fn on(&self, table: &str) -> Vec<&Index> {
+        self.keys_on(table)
+            .iter()
+            .filter_map(|k| self.by_name.peek(k))
+            .map(|i| &**i)
+            .collect()
+    }
+
+    /// Index `key` now belongs to table `table` (its table was renamed).
+    pub fn move_to_table(&mut self, key: &str, table: &Arc<str>) {
+        let Some(index) = self.by_name.get_mut(key) else {
+            return;
+        };
+        let old = std::mem::replace(&mut Arc::make_mut(index).table, Arc::clone(table));
+        self.relink(key, Some(&old), Some(table));
+    }
+
+    /// Every index may be gone (a migration the model cannot read ran); their tables stay.
+    pub fn mark_maybe_gone(&mut self) {
+        for index in self.by_name.values_mut() {
+            Arc::make_mut(index).maybe_gone = true;
+        }
+    }
+
+    /// Whether the side map holds exactly what the map by name says (for tests).
+    #[cfg(test)]
+    pub fn consistent(&self) -> bool {
+        let mut expected: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (key, index) in self.by_name.iter() {
+            expected
+                .entry(index.table.to_string())
+                .or_default()
+                .push(key.to_string());
+        }
+        let found: std::collections::BTreeMap<String, Vec<String>> = self
+            .by_table
+            .iter()
+            .map(|(t, keys)| (t.to_string(), keys.iter().map(|k| k.to_string()).collect()))
+            .collect();
+        expected == found
+    }
+}
