@@ -93,7 +93,9 @@ pub(crate) struct State {
     /// computed on), to convert and send only changes and to clear files that went clean.
     /// The findings are the engine's own slices ([`crate::diagnostic::Findings`]): a file whose
     /// slice is the same pointer is known unchanged without comparing its findings.
-    pub published: HashMap<std::ffi::OsString, (Option<i32>, FileFindings)>,
+    /// (A fast hash: a publish looks up every file with findings, tens of thousands in a large
+    /// folder, on every keystroke.)
+    pub published: foldhash::HashMap<std::ffi::OsString, (Option<i32>, FileFindings)>,
     /// The version of each open document whose text the model holds (what its findings and
     /// their positions were computed on).
     pub analysed: HashMap<PathBuf, i32>,
@@ -172,7 +174,7 @@ impl Backend {
                     ..LoadOptions::default()
                 },
                 workspace: Workspace::default(),
-                published: HashMap::new(),
+                published: Default::default(),
                 analysed: HashMap::new(),
                 dynamic_watch: false,
                 db_busy: HashSet::new(),
@@ -466,11 +468,17 @@ impl Backend {
         } = state;
         let current = findings_by_file(workspace);
         // Open documents whose model is of the disk file (closed meanwhile) have no version.
+        // The few open ones are collected once, not looked up per file with findings.
+        let versions: foldhash::HashMap<&std::ffi::OsStr, i32> = analysed
+            .iter()
+            .filter(|(path, _)| self.documents.contains_key(*path))
+            .map(|(path, version)| (path.as_os_str(), *version))
+            .collect();
         let version_of = |path: &Path| {
-            analysed
-                .get(path)
-                .copied()
-                .filter(|_| self.documents.contains_key(path))
+            if versions.is_empty() {
+                return None;
+            }
+            versions.get(path.as_os_str()).copied()
         };
         // The files whose findings (the same slice, else equal ones) or version changed; the
         // others are passed over at the cost of a look-up.
