@@ -1081,8 +1081,7 @@ fn replay(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile) {
 /// `usize::MAX`): with [`catalog_before`], the schema as of a place in a migration, which the
 /// statement there reads (a table the same file created or renamed above it included).
 pub fn replay_until(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile, offset: usize) {
-    let migration = origin_label(file);
-    let path: std::sync::Arc<Path> = file.path.as_path().into();
+    let origin = crate::schema::OriginFile::new(file.path.as_path(), origin_label(file));
     let text = file.text().unwrap_or_default();
     for statement in file_sql
         .statements
@@ -1093,11 +1092,7 @@ pub fn replay_until(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile
         catalog.apply_statement(
             &statement.parsed.op,
             text.get(range.start..range.end).unwrap_or_default(),
-            &Origin {
-                path: path.clone(),
-                migration: migration.clone(),
-                range: statement.range(),
-            },
+            &Origin::new(&origin, statement.range()),
         );
     }
 }
@@ -1140,19 +1135,14 @@ fn check_applied_file(
         };
     }
     rules::sql::run_file(&context!(catalog), &mut sink);
-    let migration = origin_label(file);
-    let path: std::sync::Arc<Path> = file.path.as_path().into();
+    let origin = crate::schema::OriginFile::new(file.path.as_path(), origin_label(file));
     for (index, statement) in file_sql.statements.iter().enumerate() {
         rules::sql::run_statement(&context!(catalog), index, catalog, &mut sink);
         let range = statement.range();
         catalog.apply_statement(
             &statement.parsed.op,
             text.get(range.start..range.end).unwrap_or_default(),
-            &Origin {
-                path: path.clone(),
-                migration: migration.clone(),
-                range: statement.range(),
-            },
+            &Origin::new(&origin, statement.range()),
         );
     }
     let mut found = sink.diagnostics;

@@ -134,10 +134,13 @@ pub fn definition(
     names: &[String],
 ) -> (PathBuf, TextRange) {
     let at = || -> Option<TextRange> {
-        let file = project.file_index(&origin.path)?;
+        let file = project.file_index(origin.path())?;
         let sql = project.sql.get(file)?.as_ref()?;
         let text = project.set.files[file].text()?;
-        let statement = sql.statements.iter().find(|s| s.range() == origin.range)?;
+        let statement = sql
+            .statements
+            .iter()
+            .find(|s| s.range() == origin.range())?;
         let mut names = names.to_vec();
         if let Some(created) = created_name(&statement.parsed.op) {
             names.insert(0, created);
@@ -147,7 +150,7 @@ pub fn definition(
             .into_iter()
             .next()
     };
-    (origin.path.to_path_buf(), at().unwrap_or(origin.range))
+    (origin.path().to_path_buf(), at().unwrap_or(origin.range()))
 }
 
 /// The name a statement creates a table or index under.
@@ -220,7 +223,7 @@ pub fn references(
         };
         for statement in &sql.statements {
             let op = &statement.parsed.op;
-            if origin.is_some_and(|o| *o.path == *file.path && o.range == statement.range()) {
+            if origin.is_some_and(|o| o.path() == &*file.path && o.range() == statement.range()) {
                 current = created_name(op).map(|n| fold(&n));
             }
             let Some(name) = current.clone() else {

@@ -21,11 +21,8 @@ pub const TODO_MARKER: &str = "TODO flyway-lsp";
 /// The undo script of `versioned` (its text `text`), for `server`, given the schema `before`
 /// the file (`engine::catalog_before`).
 pub fn undo_script(versioned: &SqlFile, text: &str, server: &Server, before: &Catalog) -> String {
-    let origin = |range| Origin {
-        path: std::path::Path::new("").into(),
-        migration: "".into(),
-        range,
-    };
+    let file = crate::schema::OriginFile::new(std::path::Path::new(""), "");
+    let origin = |range| Origin::new(&file, range);
     // The schema before each statement: copies share every table they do not change.
     let mut catalog = before.clone();
     let mut snapshots = Vec::with_capacity(versioned.statements.len());
@@ -1599,11 +1596,10 @@ mod tests {
                 catalog.apply_statement(
                     &st.parsed.op,
                     &script[range.start..range.end],
-                    &Origin {
-                        path: std::path::Path::new("V0__x.sql").into(),
-                        migration: "0".into(),
+                    &Origin::new(
+                        &crate::schema::OriginFile::new(std::path::Path::new("V0__x.sql"), "0"),
                         range,
-                    },
+                    ),
                 );
             }
         }

@@ -25,15 +25,59 @@ use tracked::{Flag, Tracked};
 use crate::diagnostic::TextRange;
 use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
 
-/// Where an object was defined or changed.
+/// The migration objects were defined or changed in: one per migration, shared by the
+/// origins of everything it made (a large folder's catalog holds hundreds of thousands).
+#[derive(Debug, PartialEq, Eq)]
+pub struct OriginFile {
+    pub path: std::sync::Arc<std::path::Path>,
+    /// The migration's version or description (for repeatables), as shown to users.
+    pub migration: std::sync::Arc<str>,
+}
+
+impl OriginFile {
+    pub fn new(
+        path: impl Into<std::sync::Arc<std::path::Path>>,
+        migration: impl Into<std::sync::Arc<str>>,
+    ) -> std::sync::Arc<OriginFile> {
+        std::sync::Arc::new(OriginFile {
+            path: path.into(),
+            migration: migration.into(),
+        })
+    }
+}
+
+/// Where an object was defined or changed: its migration (shared) and the statement's range,
+/// as `u32` offsets like statements keep it (16 bytes: tables, columns and indexes have one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    /// Shared: every table and column of a migration points at the same path.
-    pub path: std::sync::Arc<std::path::Path>,
-    /// The migration's version or description (for repeatables), as shown to users. Shared
-    /// like the path: a large folder's catalog holds hundreds of thousands of origins.
-    pub migration: std::sync::Arc<str>,
-    pub range: TextRange,
+    pub file: std::sync::Arc<OriginFile>,
+    start: u32,
+    end: u32,
+}
+
+impl Origin {
+    /// The origin `range` in `file` (offsets saturate past 4 GiB, as a statement's do).
+    pub fn new(file: &std::sync::Arc<OriginFile>, range: TextRange) -> Origin {
+        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Origin {
+            file: std::sync::Arc::clone(file),
+            start: clamp(range.start),
+            end: clamp(range.end),
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.file.path
+    }
+
+    /// The migration's version or description, as shown to users.
+    pub fn migration(&self) -> &str {
+        &self.file.migration
+    }
+
+    pub fn range(&self) -> TextRange {
+        TextRange::new(self.start as usize, self.end as usize)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,40 +110,52 @@ pub struct Table {
     /// `UNIQUE` constraint or `UNIQUE` column (PostgreSQL names them itself). Never removed
     /// (a drop of the name PostgreSQL chose is not followed): an index here may be gone.
     pub unnamed_indexes: Vec<Vec<String>>,
-    /// Column name (folded as the catalog folds) → position in `columns`.
-    /// Its keys shared between the copies of the table.
-    positions: HashMap<std::sync::Arc<str>, usize>,
+    /// Column name (folded as the catalog folds) → position in `columns`, for a wide table
+    /// only (over [`Table::MAP_FROM`] columns); a narrow one is searched in order, which costs
+    /// less than the map every copy of the table would hold. Its keys shared between copies.
+    positions: Option<Box<HashMap<std::sync::Arc<str>, usize>>>,
     /// Column names compare without regard to case (MySQL, MariaDB).
     fold: bool,
 }
 
 impl Table {
+    /// The column count from which a table keeps a map of its column names.
+    const MAP_FROM: usize = 24;
+
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.positions
-            .get(&*fold(self.fold, name))
-            .map(|&i| &*self.columns[i])
+        self.position(name).map(|i| &*self.columns[i])
     }
 
     fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
-        self.positions
-            .get(&*fold(self.fold, name))
-            .map(|&i| std::sync::Arc::make_mut(&mut self.columns[i]))
+        self.position(name)
+            .map(|i| std::sync::Arc::make_mut(&mut self.columns[i]))
+    }
+
+    /// The position of column `name` (of the last column of the name, as the map keeps it).
+    fn position(&self, name: &str) -> Option<usize> {
+        let name = fold(self.fold, name);
+        match &self.positions {
+            Some(map) => map.get(&*name).copied(),
+            None => self
+                .columns
+                .iter()
+                .rposition(|c| same_name(self.fold, &c.spec.name, &name)),
+        }
     }
 
     fn reindex(&mut self) {
-        self.positions = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (fold(self.fold, &c.spec.name).into(), i))
-            .collect();
+        self.positions = (self.columns.len() > Self::MAP_FROM).then(|| {
+            Box::new(
+                self.columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (fold(self.fold, &c.spec.name).into(), i))
+                    .collect(),
+            )
+        });
     }
 
     fn push_column(&mut self, column: Column) {
-        self.positions.insert(
-            fold(self.fold, &column.spec.name).into(),
-            self.columns.len(),
-        );
         // An eighth more, not double: a table is copied on change and most get few columns
         // after their creation, so the room a doubling leaves would mostly stay empty; but not
         // one at a time either, which makes a migration adding thousands of columns quadratic.
@@ -107,12 +163,23 @@ impl Table {
             self.columns.reserve_exact(self.columns.len() / 8 + 1);
         }
         self.columns.push(std::sync::Arc::new(column));
+        match &mut self.positions {
+            Some(map) => {
+                let column = &self.columns[self.columns.len() - 1];
+                map.insert(
+                    fold(self.fold, &column.spec.name).into(),
+                    self.columns.len() - 1,
+                );
+            }
+            None if self.columns.len() > Self::MAP_FROM => self.reindex(),
+            None => {}
+        }
     }
 
     /// Moves column `name` where MySQL's `FIRST` / `AFTER c` puts it; `false` when `c` is not
     /// known (the order then is not).
     fn place(&mut self, name: &str, position: &crate::sql::facts::ColumnPosition) -> bool {
-        let Some(&from) = self.positions.get(&*fold(self.fold, name)) else {
+        let Some(from) = self.position(name) else {
             return false;
         };
         let column = self.columns.remove(from);
@@ -132,12 +199,26 @@ impl Table {
 
     /// Replaces column `from` (renamed or redefined).
     fn replace_column(&mut self, from: &str, spec: ColumnSpec) {
-        let from = fold(self.fold, from);
-        if let Some(&i) = self.positions.get(&*from) {
-            self.positions.remove(&*from);
-            self.positions.insert(fold(self.fold, &spec.name).into(), i);
-            std::sync::Arc::make_mut(&mut self.columns[i]).spec = spec;
+        let Some(i) = self.position(from) else {
+            return;
+        };
+        if let Some(map) = &mut self.positions {
+            map.remove(&*fold(self.fold, from));
+            map.insert(fold(self.fold, &spec.name).into(), i);
         }
+        std::sync::Arc::make_mut(&mut self.columns[i]).spec = spec;
+    }
+}
+
+/// Whether column name `written` is `folded` (a name [`fold`] made) as the catalog compares
+/// names, without making a folded copy of `written`.
+fn same_name(fold_case: bool, written: &str, folded: &str) -> bool {
+    if !fold_case {
+        written == folded
+    } else if written.is_ascii() && folded.is_ascii() {
+        written.eq_ignore_ascii_case(folded)
+    } else {
+        fold(true, written) == folded
     }
 }
 
@@ -757,7 +838,7 @@ impl Catalog {
                     primary_key,
                     foreign_keys,
                     unnamed_indexes,
-                    positions: HashMap::new(),
+                    positions: None,
                     fold: self.fold,
                     charset: None,
                 };
@@ -1163,19 +1244,16 @@ mod tests {
         let mut files = Vec::new();
         for (i, script) in scripts.iter().enumerate() {
             let file = analyze(script, dialect, None);
-            let path: std::sync::Arc<std::path::Path> =
-                PathBuf::from(format!("V{}__x.sql", i + 1)).into();
-            let migration: std::sync::Arc<str> = (i + 1).to_string().into();
+            let origin = OriginFile::new(
+                PathBuf::from(format!("V{}__x.sql", i + 1)),
+                (i + 1).to_string(),
+            );
             for st in &file.statements {
                 let range = st.range();
                 catalog.apply_statement(
                     &st.parsed.op,
                     &script[range.start..range.end],
-                    &Origin {
-                        path: path.clone(),
-                        migration: migration.clone(),
-                        range,
-                    },
+                    &Origin::new(&origin, range),
                 );
             }
             files.push(file);
@@ -1200,10 +1278,7 @@ mod tests {
         assert!(std::sync::Arc::ptr_eq(columns, &index.columns));
         let table = catalog.table(&Name::new(None, "t")).expect("table t");
         for origin in [&index.origin, &table.columns[2].origin] {
-            assert!(std::sync::Arc::ptr_eq(
-                &origin.migration,
-                &table.origin.migration
-            ));
+            assert!(std::sync::Arc::ptr_eq(&origin.file, &table.origin.file));
         }
         assert_eq!(table.columns.capacity(), 3);
         let size = std::mem::size_of::<Column>();
@@ -1218,11 +1293,10 @@ mod tests {
             catalog.apply_statement(
                 &st.parsed.op,
                 &script[range.start..range.end],
-                &Origin {
-                    path: PathBuf::from(format!("V{n}__x.sql")).into(),
-                    migration: n.to_string().into(),
-                    range: st.range(),
-                },
+                &Origin::new(
+                    &OriginFile::new(PathBuf::from(format!("V{n}__x.sql")), n.to_string()),
+                    st.range(),
+                ),
             );
         }
     }
@@ -1365,7 +1439,7 @@ mod tests {
             .map(|c| c.spec.name.as_str())
             .collect();
         assert_eq!(columns, vec!["id", "full_name", "email"]);
-        assert_eq!(&*members.origin.migration, "1");
+        assert_eq!(members.origin.migration(), "1");
         assert_eq!(members.changed_by.len(), 2);
         assert!(catalog.table(&Name::new(None, "users")).is_none());
         assert!(catalog.index("users_name").is_none());
@@ -1528,7 +1602,7 @@ mod tests {
             Dialect::MySql,
         );
         let t = catalog.table(&Name::new(None, "ALERTVO")).unwrap();
-        assert_eq!(&*t.origin.migration, "2");
+        assert_eq!(t.origin.migration(), "2");
         assert!(catalog.index("UKNAME").is_some());
         let catalog = replay(
             &["CREATE TABLE t (`Level_Id` INT) ENGINE=InnoDB;\nALTER TABLE T CHANGE level_id level_id BIGINT;"],
@@ -1604,15 +1678,14 @@ mod tests {
         let file = analyze("CREATE TABLE x (a int, b int);", Dialect::Postgres, None);
         catalog.apply(
             &file.statements[0].parsed.op,
-            &Origin {
-                path: PathBuf::from("V9__x.sql").into(),
-                migration: "9".into(),
-                range: file.statements[0].range(),
-            },
+            &Origin::new(
+                &OriginFile::new(PathBuf::from("V9__x.sql"), "9"),
+                file.statements[0].range(),
+            ),
         );
         let table = catalog.table(&x).unwrap();
         assert!(!table.maybe_gone && !table.uncertain);
-        assert_eq!(&*table.origin.migration, "9");
+        assert_eq!(table.origin.migration(), "9");
         assert!(table.column("b").is_some());
     }
 }

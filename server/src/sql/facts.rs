@@ -219,7 +219,9 @@ pub enum Op {
     CreateIndex {
         /// Boxed to keep `Op` small (statements are many).
         name: Option<Box<Name>>,
-        table: Box<Name>,
+        /// Shared between the statements of a file that name the same table (a large folder's
+        /// migrations create many indexes on the table each one creates).
+        table: std::sync::Arc<Name>,
         unique: bool,
         concurrently: bool,
         if_not_exists: bool,
@@ -320,9 +322,8 @@ impl Op {
     /// The tables this statement changes or reads as its target.
     pub fn tables(&self) -> Vec<&Name> {
         match self {
-            Op::CreateTable { table, .. }
-            | Op::AlterTable { table, .. }
-            | Op::CreateIndex { table, .. } => vec![&**table],
+            Op::CreateTable { table, .. } | Op::AlterTable { table, .. } => vec![&**table],
+            Op::CreateIndex { table, .. } => vec![&**table],
             Op::DropIndex { table, .. } => table.iter().map(|t| &**t).collect(),
             Op::DropTable { names, .. } => names.iter().collect(),
             Op::Truncate { tables } => tables.iter().collect(),
@@ -361,7 +362,7 @@ impl Op {
                 if let Some(n) = name {
                     f(n);
                 }
-                f(table);
+                f(std::sync::Arc::make_mut(table));
             }
             Op::DropIndex { names, table, .. } => {
                 names.iter_mut().for_each(&mut *f);

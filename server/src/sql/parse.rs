@@ -1127,7 +1127,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
         },
         Statement::CreateIndex(ci) => Op::CreateIndex {
             name: ci.name.as_ref().map(|n| Box::new(name_of(n))),
-            table: Box::new(name_of(&ci.table_name)),
+            table: std::sync::Arc::new(name_of(&ci.table_name)),
             unique: ci.unique,
             concurrently: ci.concurrently,
             if_not_exists: ci.if_not_exists,
@@ -1436,7 +1436,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
         return Some((
             Op::CreateIndex {
                 name: name.map(Box::new),
-                table: Box::new(table),
+                table: std::sync::Arc::new(table),
                 unique: w(1) == "UNIQUE",
                 concurrently: before_on
                     .iter()

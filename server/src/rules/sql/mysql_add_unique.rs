@@ -55,7 +55,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             } => {
                 let name = name.as_ref().map_or("", |n| n.name.as_str());
                 let range = cx.clause(statement, "CREATE … INDEX {}|CREATE … INDEX", &[name]);
-                (table, columns.join(", "), range)
+                (&**table, columns.join(", "), range)
             }
             Op::AlterTable { table, actions, .. } => {
                 let Some((columns, range)) = actions.iter().find_map(|a| match a {
@@ -68,7 +68,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 }) else {
                     continue;
                 };
-                (table, columns, range)
+                (&**table, columns, range)
             }
             _ => continue,
         };
