@@ -156,8 +156,8 @@ pub fn definition(
 /// The name a statement creates a table or index under.
 fn created_name(op: &Op) -> Option<String> {
     match op {
-        Op::CreateTable { table, .. } => Some(table.name.clone()),
-        Op::CreateIndex { name: Some(n), .. } => Some(n.name.clone()),
+        Op::CreateTable { table, .. } => Some(table.name.to_string()),
+        Op::CreateIndex { name: Some(n), .. } => Some(n.name.to_string()),
         _ => None,
     }
 }
@@ -167,12 +167,12 @@ fn renames(op: &Op) -> Vec<(&str, &str)> {
     match op {
         Op::RenameTable { pairs } => pairs
             .iter()
-            .map(|(from, to)| (from.name.as_str(), to.name.as_str()))
+            .map(|(from, to)| (&*from.name, &*to.name))
             .collect(),
         Op::AlterTable { table, actions, .. } => actions
             .iter()
             .filter_map(|a| match a {
-                AlterAction::RenameTo { to } => Some((table.name.as_str(), to.name.as_str())),
+                AlterAction::RenameTo { to } => Some((&*table.name, &*to.name)),
                 _ => None,
             })
             .collect(),

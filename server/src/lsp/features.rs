@@ -351,7 +351,7 @@ pub(super) async fn completion(
             .map(|table| {
                 (
                     format!("1{}", table.name.name),
-                    table.name.name.clone(),
+                    table.name.name.to_string(),
                     crate::undo::quote(mysql, &table.name.name),
                     CompletionItemKind::CLASS,
                     Some(format!(

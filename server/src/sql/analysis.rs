@@ -115,7 +115,7 @@ pub struct SqlFile {
     pub suppressions: Vec<Suppression>,
     pub script_config: ScriptConfig,
     /// Tables this script creates: name → index of the first statement creating it.
-    pub created_tables: HashMap<String, usize>,
+    pub created_tables: HashMap<std::sync::Arc<str>, usize>,
 }
 
 impl SqlFile {
@@ -402,7 +402,7 @@ fn apply_setting(config: &mut ScriptConfig, key: &str, value: &str) {
 
 /// Tables a script creates: name → index of the first statement creating it (or renaming one it
 /// created to that name).
-pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<String, usize> {
+pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<std::sync::Arc<str>, usize> {
     let mut created_tables = HashMap::new();
     for (i, statement) in statements.iter().enumerate() {
         match &statement.parsed.op {
@@ -423,7 +423,7 @@ pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<String, usize>
             }
             super::facts::Op::RenameTable { pairs } => {
                 for (from, to) in pairs {
-                    if created_tables.contains_key(&from.name) {
+                    if created_tables.contains_key(&*from.name) {
                         created_tables.entry(to.name.clone()).or_insert(i);
                     }
                 }

@@ -4,18 +4,20 @@
 
 use std::fmt;
 
-/// A possibly schema-qualified object name, case-folded for comparison.
+/// A possibly schema-qualified object name, case-folded for comparison. Its parts are shared
+/// (`Arc<str>`): a copy costs no allocation, and the catalog keeps an index's name as written
+/// in its statement.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Name {
-    pub schema: Option<String>,
-    pub name: String,
+    pub schema: Option<std::sync::Arc<str>>,
+    pub name: std::sync::Arc<str>,
 }
 
 impl Name {
     pub fn new(schema: Option<String>, name: impl Into<String>) -> Name {
         Name {
-            schema,
-            name: name.into(),
+            schema: schema.map(Into::into),
+            name: name.into().into(),
         }
     }
 

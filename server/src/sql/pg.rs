@@ -525,7 +525,10 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
                     table: Box::new(table.clone()),
                     if_exists: rn.missing_ok,
                     actions: vec![AlterAction::RenameTo {
-                        to: Name::new(table.schema, rn.newname.clone()),
+                        to: Name {
+                            schema: table.schema,
+                            name: rn.newname.as_str().into(),
+                        },
                     }],
                 },
                 ObjectType::ObjectColumn => Op::AlterTable {

@@ -53,7 +53,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 columns,
                 ..
             } => {
-                let name = name.as_ref().map_or("", |n| n.name.as_str());
+                let name = name.as_ref().map_or("", |n| &*n.name);
                 let range = cx.clause(statement, "CREATE … INDEX {}|CREATE … INDEX", &[name]);
                 (&**table, columns.join(", "), range)
             }
