@@ -561,10 +561,10 @@ struct EditedSnapshot {
 #[derive(Debug, Default)]
 struct Delta {
     /// Each key with its hash (as records keep the keys they read) and its value now.
-    keys: HashMap<(crate::schema::Part, String), (u64, crate::schema::Value)>,
+    keys: HashMap<(crate::schema::Part, String), (u32, crate::schema::Value)>,
     /// The keys' hashes, sorted, and their parts' bits: what [`Delta::reaches`] compares with
     /// a record's (sorted) hashes, once per file reused.
-    hashes: Vec<u64>,
+    hashes: Vec<u32>,
     parts: u16,
 }
 
@@ -653,7 +653,7 @@ impl Delta {
 
 /// Whether two sorted lists share a value: the shorter one's values looked up in the longer
 /// when it is much shorter, else one walk through both.
-fn sorted_intersect(a: &[u64], b: &[u64]) -> bool {
+fn sorted_intersect(a: &[u32], b: &[u32]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.len() * 8 < long.len() {
         return short.iter().any(|h| long.binary_search(h).is_ok());

@@ -291,7 +291,7 @@ pub struct Effect {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
     /// Hashes of the keys read or written (sorted, without duplicates).
-    pub reads: Box<[u64]>,
+    pub reads: Box<[u32]>,
     /// The parts read whole (one bit per [`Part`]).
     pub whole: u16,
     /// The keys whose value it changed.
@@ -303,7 +303,7 @@ pub struct Record {
 impl Record {
     /// Whether it read `part`'s key of hash `hash` ([`key_hash`]), or the whole part; a hash
     /// collision says yes.
-    pub fn reads_hash(&self, part: Part, hash: u64) -> bool {
+    pub fn reads_hash(&self, part: Part, hash: u32) -> bool {
         self.whole & part.bit() != 0 || self.reads.binary_search(&hash).is_ok()
     }
 }
