@@ -113,6 +113,8 @@ pub struct Table {
     /// Column name (folded as the catalog folds) → position in `columns`, for a wide table
     /// only (over [`Table::MAP_FROM`] columns); a narrow one is searched in order, which costs
     /// less than the map every copy of the table would hold. Its keys shared between copies.
+    /// Boxed: a pointer in every table, where most have none.
+    #[allow(clippy::box_collection)]
     positions: Option<Box<HashMap<std::sync::Arc<str>, usize>>>,
     /// Column names compare without regard to case (MySQL, MariaDB).
     fold: bool,
