@@ -576,10 +576,10 @@ struct EditedSnapshot {
 #[derive(Debug, Default)]
 struct Delta {
     /// Each key with its hash (as records keep the keys they read) and its value now.
-    keys: HashMap<(crate::schema::Part, String), (u64, crate::schema::Value)>,
+    keys: HashMap<(crate::schema::Part, String), (u32, crate::schema::Value)>,
     /// The keys' hashes, sorted, and their parts' bits: what [`Delta::reaches`] compares with
     /// a record's (sorted) hashes, once per file reused.
-    hashes: Vec<u64>,
+    hashes: Vec<u32>,
     parts: u16,
 }
 
@@ -668,7 +668,7 @@ impl Delta {
 
 /// Whether two sorted lists share a value: the shorter one's values looked up in the longer
 /// when it is much shorter, else one walk through both.
-fn sorted_intersect(a: &[u64], b: &[u64]) -> bool {
+fn sorted_intersect(a: &[u32], b: &[u32]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.len() * 8 < long.len() {
         return short.iter().any(|h| long.binary_search(h).is_ok());
@@ -1096,8 +1096,7 @@ fn replay(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile) {
 /// `usize::MAX`): with [`catalog_before`], the schema as of a place in a migration, which the
 /// statement there reads (a table the same file created or renamed above it included).
 pub fn replay_until(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile, offset: usize) {
-    let migration = origin_label(file);
-    let path: std::sync::Arc<Path> = file.path.as_path().into();
+    let origin = crate::schema::OriginFile::new(file.path.as_path(), origin_label(file));
     let text = file.text().unwrap_or_default();
     for statement in file_sql
         .statements
@@ -1108,11 +1107,7 @@ pub fn replay_until(catalog: &mut Catalog, file: &ScriptFile, file_sql: &SqlFile
         catalog.apply_statement(
             &statement.parsed.op,
             text.get(range.start..range.end).unwrap_or_default(),
-            &Origin {
-                path: path.clone(),
-                migration: migration.clone(),
-                range: statement.range(),
-            },
+            &Origin::new(&origin, statement.range()),
         );
     }
 }
@@ -1155,19 +1150,14 @@ fn check_applied_file(
         };
     }
     rules::sql::run_file(&context!(catalog), &mut sink);
-    let migration = origin_label(file);
-    let path: std::sync::Arc<Path> = file.path.as_path().into();
+    let origin = crate::schema::OriginFile::new(file.path.as_path(), origin_label(file));
     for (index, statement) in file_sql.statements.iter().enumerate() {
         rules::sql::run_statement(&context!(catalog), index, catalog, &mut sink);
         let range = statement.range();
         catalog.apply_statement(
             &statement.parsed.op,
             text.get(range.start..range.end).unwrap_or_default(),
-            &Origin {
-                path: path.clone(),
-                migration: migration.clone(),
-                range: statement.range(),
-            },
+            &Origin::new(&origin, statement.range()),
         );
     }
     let mut found = sink.diagnostics;

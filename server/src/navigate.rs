@@ -134,10 +134,13 @@ pub fn definition(
     names: &[String],
 ) -> (PathBuf, TextRange) {
     let at = || -> Option<TextRange> {
-        let file = project.file_index(&origin.path)?;
+        let file = project.file_index(origin.path())?;
         let sql = project.sql.get(file)?.as_ref()?;
         let text = project.set.files[file].text()?;
-        let statement = sql.statements.iter().find(|s| s.range() == origin.range)?;
+        let statement = sql
+            .statements
+            .iter()
+            .find(|s| s.range() == origin.range())?;
         let mut names = names.to_vec();
         if let Some(created) = created_name(&statement.parsed.op) {
             names.insert(0, created);
@@ -147,14 +150,14 @@ pub fn definition(
             .into_iter()
             .next()
     };
-    (origin.path.to_path_buf(), at().unwrap_or(origin.range))
+    (origin.path().to_path_buf(), at().unwrap_or(origin.range()))
 }
 
 /// The name a statement creates a table or index under.
 fn created_name(op: &Op) -> Option<String> {
     match op {
-        Op::CreateTable { table, .. } => Some(table.name.clone()),
-        Op::CreateIndex { name: Some(n), .. } => Some(n.name.clone()),
+        Op::CreateTable { table, .. } => Some(table.name.to_string()),
+        Op::CreateIndex { name: Some(n), .. } => Some(n.name.to_string()),
         _ => None,
     }
 }
@@ -164,12 +167,12 @@ fn renames(op: &Op) -> Vec<(&str, &str)> {
     match op {
         Op::RenameTable { pairs } => pairs
             .iter()
-            .map(|(from, to)| (from.name.as_str(), to.name.as_str()))
+            .map(|(from, to)| (&*from.name, &*to.name))
             .collect(),
         Op::AlterTable { table, actions, .. } => actions
             .iter()
             .filter_map(|a| match a {
-                AlterAction::RenameTo { to } => Some((table.name.as_str(), to.name.as_str())),
+                AlterAction::RenameTo { to } => Some((&*table.name, &*to.name)),
                 _ => None,
             })
             .collect(),
@@ -220,7 +223,7 @@ pub fn references(
         };
         for statement in &sql.statements {
             let op = &statement.parsed.op;
-            if origin.is_some_and(|o| *o.path == *file.path && o.range == statement.range()) {
+            if origin.is_some_and(|o| o.path() == &*file.path && o.range() == statement.range()) {
                 current = created_name(op).map(|n| fold(&n));
             }
             let Some(name) = current.clone() else {

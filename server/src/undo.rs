@@ -9,6 +9,8 @@
 //! (PostgreSQL folds unquoted names to lower case, MySQL table names keep their case) and
 //! quoted only where the dialect needs it.
 
+use std::sync::Arc;
+
 use crate::schema::{Catalog, Column, Origin, Table};
 use crate::sql::analysis::SqlFile;
 use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, DmlKind, Name, Op};
@@ -21,11 +23,8 @@ pub const TODO_MARKER: &str = "TODO flyway-lsp";
 /// The undo script of `versioned` (its text `text`), for `server`, given the schema `before`
 /// the file (`engine::catalog_before`).
 pub fn undo_script(versioned: &SqlFile, text: &str, server: &Server, before: &Catalog) -> String {
-    let origin = |range| Origin {
-        path: std::path::Path::new("").into(),
-        migration: "".into(),
-        range,
-    };
+    let file = crate::schema::OriginFile::new(std::path::Path::new(""), "");
+    let origin = |range| Origin::new(&file, range);
     // The schema before each statement: copies share every table they do not change.
     let mut catalog = before.clone();
     let mut snapshots = Vec::with_capacity(versioned.statements.len());
@@ -69,7 +68,10 @@ pub fn undo_script(versioned: &SqlFile, text: &str, server: &Server, before: &Ca
                     if let AlterAction::RenameTo { to } = action {
                         // PostgreSQL keeps the table in its schema; MySQL may move it.
                         let to = if server.flavor == Flavor::Postgres {
-                            Name::new(table.schema.clone(), to.name.clone())
+                            Name {
+                                schema: table.schema.clone(),
+                                name: to.name.clone(),
+                            }
                         } else {
                             to.clone()
                         };
@@ -129,7 +131,7 @@ fn same_name(catalog: &Catalog, a: &Name, b: &Name) -> bool {
     catalog.folded(&a.name) == catalog.folded(&b.name) && same_schema(catalog, &a.schema, &b.schema)
 }
 
-fn same_schema(catalog: &Catalog, a: &Option<String>, b: &Option<String>) -> bool {
+fn same_schema(catalog: &Catalog, a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
     match (a, b) {
         (None, None) => true,
         (Some(x), Some(y)) => catalog.folded(x) == catalog.folded(y),
@@ -591,7 +593,10 @@ impl<'a> Gen<'a> {
                 self.name(table)
             )
         } else {
-            let index = Name::new(table.schema.clone(), name);
+            let index = Name {
+                schema: table.schema.clone(),
+                name: name.into(),
+            };
             format!("DROP INDEX IF EXISTS {};", self.name(&index))
         }
     }
@@ -1085,7 +1090,10 @@ impl<'a> Gen<'a> {
                     if self.mysql {
                         format!("ALTER TABLE {} RENAME TO {t};", self.name(to))
                     } else {
-                        let now = Name::new(table.schema.clone(), to.name.clone());
+                        let now = Name {
+                            schema: table.schema.clone(),
+                            name: to.name.clone(),
+                        };
                         format!(
                             "ALTER TABLE {} RENAME TO {};",
                             self.name(&now),
@@ -1599,11 +1607,10 @@ mod tests {
                 catalog.apply_statement(
                     &st.parsed.op,
                     &script[range.start..range.end],
-                    &Origin {
-                        path: std::path::Path::new("V0__x.sql").into(),
-                        migration: "0".into(),
+                    &Origin::new(
+                        &crate::schema::OriginFile::new(std::path::Path::new("V0__x.sql"), "0"),
                         range,
-                    },
+                    ),
                 );
             }
         }

@@ -64,8 +64,8 @@ fn describe_table(catalog: &Catalog, table: &crate::schema::Table) -> Option<Str
     let mut out = format!(
         "**table {}** — created by `{}` (version {})\n\n",
         table.name,
-        table.origin.path.file_name()?.to_string_lossy(),
-        table.origin.migration
+        table.origin.path().file_name()?.to_string_lossy(),
+        table.origin.migration()
     );
     out.push_str("| column | type | |\n|---|---|---|\n");
     for c in &table.columns {
@@ -97,7 +97,7 @@ fn describe_table(catalog: &Catalog, table: &crate::schema::Table) -> Option<Str
         let changes: Vec<String> = table
             .changed_by
             .iter()
-            .map(|o| o.migration.to_string())
+            .map(|o| o.migration().to_string())
             .collect();
         out.push_str(&format!("\nChanged by versions {}\n", changes.join(", ")));
     }
@@ -351,12 +351,12 @@ pub(super) async fn completion(
             .map(|table| {
                 (
                     format!("1{}", table.name.name),
-                    table.name.name.clone(),
+                    table.name.name.to_string(),
                     crate::undo::quote(mysql, &table.name.name),
                     CompletionItemKind::CLASS,
                     Some(format!(
                         "table, created by version {}",
-                        table.origin.migration
+                        table.origin.migration()
                     )),
                 )
             })

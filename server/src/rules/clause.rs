@@ -257,7 +257,7 @@ pub fn alter_action(action: &AlterAction) -> Option<(&'static str, Vec<&str>)> {
         A::RenameColumn { from, to } => {
             ("RENAME [COLUMN] {} TO {}", vec![from.as_str(), to.as_str()])
         }
-        A::RenameTo { to } => ("RENAME [TO] {}|RENAME AS {}", vec![to.name.as_str()]),
+        A::RenameTo { to } => ("RENAME [TO] {}|RENAME AS {}", vec![&*to.name]),
         A::SetNotNull { column } => ("ALTER [COLUMN] {} SET NOT NULL", vec![column.as_str()]),
         A::DropNotNull { column } => ("ALTER [COLUMN] {} DROP NOT NULL", vec![column.as_str()]),
         A::SetDefault { column, .. } => ("ALTER [COLUMN] {} SET DEFAULT …", vec![column.as_str()]),

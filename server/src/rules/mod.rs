@@ -245,7 +245,7 @@ impl FileContext<'_> {
 
     /// Tables created by statements before `index` in this script.
     pub fn created_before(&self, index: usize, table: &Name) -> bool {
-        let created = self.sql.created_tables.get(&table.name);
+        let created = self.sql.created_tables.get(&*table.name);
         if created.is_some() || self.dialect() != Dialect::MySql {
             return created.is_some_and(|&first| first < index);
         }

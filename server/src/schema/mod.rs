@@ -26,15 +26,59 @@ use tracked::{Flag, Tracked};
 use crate::diagnostic::TextRange;
 use crate::sql::facts::{AlterAction, ColumnSpec, ConstraintKind, Name, Op};
 
-/// Where an object was defined or changed.
+/// The migration objects were defined or changed in: one per migration, shared by the
+/// origins of everything it made (a large folder's catalog holds hundreds of thousands).
+#[derive(Debug, PartialEq, Eq)]
+pub struct OriginFile {
+    pub path: std::sync::Arc<std::path::Path>,
+    /// The migration's version or description (for repeatables), as shown to users.
+    pub migration: std::sync::Arc<str>,
+}
+
+impl OriginFile {
+    pub fn new(
+        path: impl Into<std::sync::Arc<std::path::Path>>,
+        migration: impl Into<std::sync::Arc<str>>,
+    ) -> std::sync::Arc<OriginFile> {
+        std::sync::Arc::new(OriginFile {
+            path: path.into(),
+            migration: migration.into(),
+        })
+    }
+}
+
+/// Where an object was defined or changed: its migration (shared) and the statement's range,
+/// as `u32` offsets like statements keep it (16 bytes: tables, columns and indexes have one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    /// Shared: every table and column of a migration points at the same path.
-    pub path: std::sync::Arc<std::path::Path>,
-    /// The migration's version or description (for repeatables), as shown to users. Shared
-    /// like the path: a large folder's catalog holds hundreds of thousands of origins.
-    pub migration: std::sync::Arc<str>,
-    pub range: TextRange,
+    pub file: std::sync::Arc<OriginFile>,
+    start: u32,
+    end: u32,
+}
+
+impl Origin {
+    /// The origin `range` in `file` (offsets saturate past 4 GiB, as a statement's do).
+    pub fn new(file: &std::sync::Arc<OriginFile>, range: TextRange) -> Origin {
+        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        Origin {
+            file: std::sync::Arc::clone(file),
+            start: clamp(range.start),
+            end: clamp(range.end),
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.file.path
+    }
+
+    /// The migration's version or description, as shown to users.
+    pub fn migration(&self) -> &str {
+        &self.file.migration
+    }
+
+    pub fn range(&self) -> TextRange {
+        TextRange::new(self.start as usize, self.end as usize)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,40 +111,54 @@ pub struct Table {
     /// `UNIQUE` constraint or `UNIQUE` column (PostgreSQL names them itself). Never removed
     /// (a drop of the name PostgreSQL chose is not followed): an index here may be gone.
     pub unnamed_indexes: Vec<Vec<String>>,
-    /// Column name (folded as the catalog folds) → position in `columns`.
-    /// Its keys shared between the copies of the table.
-    positions: HashMap<std::sync::Arc<str>, usize>,
+    /// Column name (folded as the catalog folds) → position in `columns`, for a wide table
+    /// only (over [`Table::MAP_FROM`] columns); a narrow one is searched in order, which costs
+    /// less than the map every copy of the table would hold. Its keys shared between copies.
+    /// Boxed: a pointer in every table, where most have none.
+    #[allow(clippy::box_collection)]
+    positions: Option<Box<HashMap<std::sync::Arc<str>, usize>>>,
     /// Column names compare without regard to case (MySQL, MariaDB).
     fold: bool,
 }
 
 impl Table {
+    /// The column count from which a table keeps a map of its column names.
+    const MAP_FROM: usize = 24;
+
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.positions
-            .get(&*fold(self.fold, name))
-            .map(|&i| &*self.columns[i])
+        self.position(name).map(|i| &*self.columns[i])
     }
 
     fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
-        self.positions
-            .get(&*fold(self.fold, name))
-            .map(|&i| std::sync::Arc::make_mut(&mut self.columns[i]))
+        self.position(name)
+            .map(|i| std::sync::Arc::make_mut(&mut self.columns[i]))
+    }
+
+    /// The position of column `name` (of the last column of the name, as the map keeps it).
+    fn position(&self, name: &str) -> Option<usize> {
+        let name = fold(self.fold, name);
+        match &self.positions {
+            Some(map) => map.get(&*name).copied(),
+            None => self
+                .columns
+                .iter()
+                .rposition(|c| same_name(self.fold, &c.spec.name, &name)),
+        }
     }
 
     fn reindex(&mut self) {
-        self.positions = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (fold(self.fold, &c.spec.name).into(), i))
-            .collect();
+        self.positions = (self.columns.len() > Self::MAP_FROM).then(|| {
+            Box::new(
+                self.columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (fold(self.fold, &c.spec.name).into(), i))
+                    .collect(),
+            )
+        });
     }
 
     fn push_column(&mut self, column: Column) {
-        self.positions.insert(
-            fold(self.fold, &column.spec.name).into(),
-            self.columns.len(),
-        );
         // An eighth more, not double: a table is copied on change and most get few columns
         // after their creation, so the room a doubling leaves would mostly stay empty; but not
         // one at a time either, which makes a migration adding thousands of columns quadratic.
@@ -108,12 +166,23 @@ impl Table {
             self.columns.reserve_exact(self.columns.len() / 8 + 1);
         }
         self.columns.push(std::sync::Arc::new(column));
+        match &mut self.positions {
+            Some(map) => {
+                let column = &self.columns[self.columns.len() - 1];
+                map.insert(
+                    fold(self.fold, &column.spec.name).into(),
+                    self.columns.len() - 1,
+                );
+            }
+            None if self.columns.len() > Self::MAP_FROM => self.reindex(),
+            None => {}
+        }
     }
 
     /// Moves column `name` where MySQL's `FIRST` / `AFTER c` puts it; `false` when `c` is not
     /// known (the order then is not).
     fn place(&mut self, name: &str, position: &crate::sql::facts::ColumnPosition) -> bool {
-        let Some(&from) = self.positions.get(&*fold(self.fold, name)) else {
+        let Some(from) = self.position(name) else {
             return false;
         };
         let column = self.columns.remove(from);
@@ -133,12 +202,26 @@ impl Table {
 
     /// Replaces column `from` (renamed or redefined).
     fn replace_column(&mut self, from: &str, spec: ColumnSpec) {
-        let from = fold(self.fold, from);
-        if let Some(&i) = self.positions.get(&*from) {
-            self.positions.remove(&*from);
-            self.positions.insert(fold(self.fold, &spec.name).into(), i);
-            std::sync::Arc::make_mut(&mut self.columns[i]).spec = spec;
+        let Some(i) = self.position(from) else {
+            return;
+        };
+        if let Some(map) = &mut self.positions {
+            map.remove(&*fold(self.fold, from));
+            map.insert(fold(self.fold, &spec.name).into(), i);
         }
+        std::sync::Arc::make_mut(&mut self.columns[i]).spec = spec;
+    }
+}
+
+/// Whether column name `written` is `folded` (a name [`fold`] made) as the catalog compares
+/// names, without making a folded copy of `written`.
+fn same_name(fold_case: bool, written: &str, folded: &str) -> bool {
+    if !fold_case {
+        written == folded
+    } else if written.is_ascii() && folded.is_ascii() {
+        written.eq_ignore_ascii_case(folded)
+    } else {
+        fold(true, written) == folded
     }
 }
 
@@ -211,7 +294,7 @@ pub struct Effect {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
     /// Hashes of the keys read or written (sorted, without duplicates).
-    pub reads: Box<[u64]>,
+    pub reads: Box<[u32]>,
     /// The parts read whole (one bit per [`Part`]).
     pub whole: u16,
     /// The keys whose value it changed.
@@ -223,7 +306,7 @@ pub struct Record {
 impl Record {
     /// Whether it read `part`'s key of hash `hash` ([`key_hash`]), or the whole part; a hash
     /// collision says yes.
-    pub fn reads_hash(&self, part: Part, hash: u64) -> bool {
+    pub fn reads_hash(&self, part: Part, hash: u32) -> bool {
         self.whole & part.bit() != 0 || self.reads.binary_search(&hash).is_ok()
     }
 }
@@ -748,7 +831,7 @@ impl Catalog {
                     primary_key,
                     foreign_keys,
                     unnamed_indexes,
-                    positions: HashMap::new(),
+                    positions: None,
                     fold: self.fold,
                     charset: None,
                 };
@@ -764,7 +847,7 @@ impl Catalog {
             } => {
                 let table = self.shared_table_key(&self.key(table));
                 self.add_index(Index {
-                    name: name.name.as_str().into(),
+                    name: std::sync::Arc::clone(&name.name),
                     table,
                     columns: columns.clone(),
                     unique: *unique,
@@ -1154,18 +1237,13 @@ mod tests {
         n: usize,
     ) -> crate::sql::analysis::SqlFile {
         let file = analyze(script, dialect, None);
-        let path: std::sync::Arc<std::path::Path> = PathBuf::from(format!("V{n}__x.sql")).into();
-        let migration: std::sync::Arc<str> = n.to_string().into();
+        let origin = OriginFile::new(PathBuf::from(format!("V{n}__x.sql")), n.to_string());
         for st in &file.statements {
             let range = st.range();
             catalog.apply_statement(
                 &st.parsed.op,
                 &script[range.start..range.end],
-                &Origin {
-                    path: path.clone(),
-                    migration: migration.clone(),
-                    range,
-                },
+                &Origin::new(&origin, range),
             );
         }
         file
@@ -1266,21 +1344,59 @@ mod tests {
             &["CREATE TABLE t (a int, b int);\nCREATE INDEX i ON t (a, b);\nALTER TABLE t ADD COLUMN c int;"],
             Dialect::Postgres,
         );
-        let Op::CreateIndex { columns, .. } = &files[0].statements[1].parsed.op else {
+        let Op::CreateIndex {
+            columns,
+            name: Some(name),
+            ..
+        } = &files[0].statements[1].parsed.op
+        else {
             panic!("{:?}", files[0].statements[1].parsed.op);
         };
         let index = catalog.index("i").expect("index i");
         assert!(std::sync::Arc::ptr_eq(columns, &index.columns));
+        assert!(std::sync::Arc::ptr_eq(&name.name, &index.name));
         let table = catalog.table(&Name::new(None, "t")).expect("table t");
         for origin in [&index.origin, &table.columns[2].origin] {
-            assert!(std::sync::Arc::ptr_eq(
-                &origin.migration,
-                &table.origin.migration
-            ));
+            assert!(std::sync::Arc::ptr_eq(&origin.file, &table.origin.file));
         }
         assert_eq!(table.columns.capacity(), 3);
         let size = std::mem::size_of::<Column>();
-        assert!(size <= 144, "{size}");
+        assert!(size <= 112, "{size}");
+        let size = std::mem::size_of::<Index>();
+        assert!(size <= 72, "{size}");
+    }
+
+    /// A narrow table finds its columns by searching them, a wide one through its map; both
+    /// as the dialect compares names, across the width where the map comes and goes.
+    #[test]
+    fn columns_are_found_in_narrow_and_wide_tables() {
+        for dialect in [Dialect::Postgres, Dialect::MySql] {
+            let check = |script: &str, wide: bool, absent: &[&str]| {
+                let catalog = replay(&[script], dialect);
+                let t = catalog.table(&Name::new(None, "t")).expect("table t");
+                assert_eq!(t.positions.is_some(), wide, "{dialect:?}");
+                for (i, c) in t.columns.iter().enumerate() {
+                    assert_eq!(t.position(&c.spec.name), Some(i), "{}", c.spec.name);
+                    let upper = t.position(&c.spec.name.to_uppercase());
+                    assert_eq!(upper, (dialect == Dialect::MySql).then_some(i));
+                }
+                for name in absent {
+                    assert!(t.column(name).is_none(), "{name} in {dialect:?}");
+                }
+            };
+            let mut script = String::from("CREATE TABLE t (a int, b int);\n");
+            check(&script, false, &["c0"]);
+            for i in 0..Table::MAP_FROM {
+                script.push_str(&format!("ALTER TABLE t ADD COLUMN c{i} int;\n"));
+            }
+            check(&script, true, &["z"]);
+            script.push_str("ALTER TABLE t RENAME COLUMN a TO z;\n");
+            check(&script, true, &["a"]);
+            script.push_str("ALTER TABLE t DROP COLUMN c0;\nALTER TABLE t DROP COLUMN c1;\n");
+            check(&script, false, &["a", "c0", "c1"]);
+            script.push_str("ALTER TABLE t RENAME COLUMN z TO a;\n");
+            check(&script, false, &["z"]);
+        }
     }
 
     /// Replays `script` into `catalog` as migration `n`.
@@ -1426,7 +1542,7 @@ mod tests {
             .map(|c| c.spec.name.as_str())
             .collect();
         assert_eq!(columns, vec!["id", "full_name", "email"]);
-        assert_eq!(&*members.origin.migration, "1");
+        assert_eq!(members.origin.migration(), "1");
         assert_eq!(members.changed_by.len(), 2);
         assert!(catalog.table(&Name::new(None, "users")).is_none());
         assert!(catalog.index("users_name").is_none());
@@ -1589,7 +1705,7 @@ mod tests {
             Dialect::MySql,
         );
         let t = catalog.table(&Name::new(None, "ALERTVO")).unwrap();
-        assert_eq!(&*t.origin.migration, "2");
+        assert_eq!(t.origin.migration(), "2");
         assert!(catalog.index("UKNAME").is_some());
         let catalog = replay(
             &["CREATE TABLE t (`Level_Id` INT) ENGINE=InnoDB;\nALTER TABLE T CHANGE level_id level_id BIGINT;"],
@@ -1665,15 +1781,14 @@ mod tests {
         let file = analyze("CREATE TABLE x (a int, b int);", Dialect::Postgres, None);
         catalog.apply(
             &file.statements[0].parsed.op,
-            &Origin {
-                path: PathBuf::from("V9__x.sql").into(),
-                migration: "9".into(),
-                range: file.statements[0].range(),
-            },
+            &Origin::new(
+                &OriginFile::new(PathBuf::from("V9__x.sql"), "9"),
+                file.statements[0].range(),
+            ),
         );
         let table = catalog.table(&x).unwrap();
         assert!(!table.maybe_gone && !table.uncertain);
-        assert_eq!(&*table.origin.migration, "9");
+        assert_eq!(table.origin.migration(), "9");
         assert!(table.column("b").is_some());
     }
 }

@@ -32,19 +32,20 @@ impl Part {
 }
 
 /// A key's identity in a read set: a hash of its collection and name. Two keys that hash alike
-/// only make a migration re-checked when it need not be.
-pub fn key_hash(part: Part, key: &str) -> u64 {
+/// only make a migration re-checked when it need not be; 32 bits, as every file's record keeps
+/// the hashes of the keys it read (a large folder's records hold millions).
+pub fn key_hash(part: Part, key: &str) -> u32 {
     // `new` uses fixed keys: the same hash in every process.
     let mut h = std::collections::hash_map::DefaultHasher::new();
     part.hash(&mut h);
     key.hash(&mut h);
-    h.finish()
+    h.finish() as u32
 }
 
 /// What one collection saw while a journal was on.
 #[derive(Debug)]
 pub struct Log<V> {
-    pub reads: Vec<u64>,
+    pub reads: Vec<u32>,
     /// Something read every entry (an iteration, a `retain`).
     pub whole_read: bool,
     /// Something changed entries it did not name (`values_mut`): no summary can replay it.

@@ -47,21 +47,25 @@ impl Statement {
     }
 }
 
-/// Makes the DML statements of a file that name the same table share one name.
-fn share_dml_tables(statements: &mut [Statement]) {
+/// Makes the DML and `CREATE INDEX` statements of a file that name the same table share one
+/// name (seed files have thousands of `INSERT INTO t …`, and a large folder's migrations many
+/// indexes on the table each creates).
+fn share_table_names(statements: &mut [Statement]) {
     use std::collections::HashMap;
     use std::sync::Arc;
     let mut seen: HashMap<crate::sql::facts::Name, Arc<crate::sql::facts::Name>> = HashMap::new();
     for statement in statements {
-        if let crate::sql::facts::Op::Dml {
-            table: Some(table), ..
-        } = &mut statement.parsed.op
-        {
-            match seen.get(&**table) {
-                Some(shared) => *table = Arc::clone(shared),
-                None => {
-                    seen.insert((**table).clone(), Arc::clone(table));
-                }
+        let table = match &mut statement.parsed.op {
+            crate::sql::facts::Op::Dml {
+                table: Some(table), ..
+            }
+            | crate::sql::facts::Op::CreateIndex { table, .. } => table,
+            _ => continue,
+        };
+        match seen.get(&**table) {
+            Some(shared) => *table = Arc::clone(shared),
+            None => {
+                seen.insert((**table).clone(), Arc::clone(table));
             }
         }
     }
@@ -111,7 +115,7 @@ pub struct SqlFile {
     pub suppressions: Vec<Suppression>,
     pub script_config: ScriptConfig,
     /// Tables this script creates: name → index of the first statement creating it.
-    pub created_tables: HashMap<String, usize>,
+    pub created_tables: HashMap<std::sync::Arc<str>, usize>,
 }
 
 impl SqlFile {
@@ -282,7 +286,7 @@ pub fn analyze_cached(
             Statement::new(raw.range, parsed)
         })
         .collect();
-    share_dml_tables(&mut statements);
+    share_table_names(&mut statements);
     share_index_columns(&mut statements);
     // Attach statement-level suppressions: a comment before a statement belongs to it, unless
     // it sits on the line where the previous statement ends (a trailing comment).
@@ -398,7 +402,7 @@ fn apply_setting(config: &mut ScriptConfig, key: &str, value: &str) {
 
 /// Tables a script creates: name → index of the first statement creating it (or renaming one it
 /// created to that name).
-pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<String, usize> {
+pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<std::sync::Arc<str>, usize> {
     let mut created_tables = HashMap::new();
     for (i, statement) in statements.iter().enumerate() {
         match &statement.parsed.op {
@@ -419,7 +423,7 @@ pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<String, usize>
             }
             super::facts::Op::RenameTable { pairs } => {
                 for (from, to) in pairs {
-                    if created_tables.contains_key(&from.name) {
+                    if created_tables.contains_key(&*from.name) {
                         created_tables.entry(to.name.clone()).or_insert(i);
                     }
                 }
@@ -494,6 +498,34 @@ mod tests {
         assert_eq!(columns.len(), 3);
         assert!(std::sync::Arc::ptr_eq(columns[0], columns[1]));
         assert_eq!(&columns[2][..], ["id".to_string()]);
+    }
+
+    #[test]
+    fn statements_of_a_file_share_the_names_of_their_tables() {
+        use crate::sql::facts::{Name, Op};
+        let file = analyze(
+            "CREATE INDEX a ON t (id);\nINSERT INTO t VALUES (1);\nCREATE INDEX b ON t (x);\n\
+             CREATE INDEX c ON s.t (id);\nDELETE FROM s.t;",
+            Dialect::Postgres,
+            None,
+        );
+        let tables: Vec<&std::sync::Arc<Name>> = file
+            .statements
+            .iter()
+            .filter_map(|s| match &s.parsed.op {
+                Op::CreateIndex { table, .. }
+                | Op::Dml {
+                    table: Some(table), ..
+                } => Some(table),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tables.len(), 5);
+        assert!(std::sync::Arc::ptr_eq(tables[0], tables[1]));
+        assert!(std::sync::Arc::ptr_eq(tables[0], tables[2]));
+        assert!(std::sync::Arc::ptr_eq(tables[3], tables[4]));
+        assert_eq!(**tables[3], Name::new(Some("s".into()), "t"));
+        assert_ne!(tables[0], tables[3]);
     }
 
     #[test]

@@ -4,18 +4,20 @@
 
 use std::fmt;
 
-/// A possibly schema-qualified object name, case-folded for comparison.
+/// A possibly schema-qualified object name, case-folded for comparison. Its parts are shared
+/// (`Arc<str>`): a copy costs no allocation, and the catalog keeps an index's name as written
+/// in its statement.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Name {
-    pub schema: Option<String>,
-    pub name: String,
+    pub schema: Option<std::sync::Arc<str>>,
+    pub name: std::sync::Arc<str>,
 }
 
 impl Name {
     pub fn new(schema: Option<String>, name: impl Into<String>) -> Name {
         Name {
-            schema,
-            name: name.into(),
+            schema: schema.map(Into::into),
+            name: name.into().into(),
         }
     }
 
@@ -219,7 +221,9 @@ pub enum Op {
     CreateIndex {
         /// Boxed to keep `Op` small (statements are many).
         name: Option<Box<Name>>,
-        table: Box<Name>,
+        /// Shared between the statements of a file that name the same table (a large folder's
+        /// migrations create many indexes on the table each one creates).
+        table: std::sync::Arc<Name>,
         unique: bool,
         concurrently: bool,
         if_not_exists: bool,
@@ -320,9 +324,8 @@ impl Op {
     /// The tables this statement changes or reads as its target.
     pub fn tables(&self) -> Vec<&Name> {
         match self {
-            Op::CreateTable { table, .. }
-            | Op::AlterTable { table, .. }
-            | Op::CreateIndex { table, .. } => vec![&**table],
+            Op::CreateTable { table, .. } | Op::AlterTable { table, .. } => vec![&**table],
+            Op::CreateIndex { table, .. } => vec![&**table],
             Op::DropIndex { table, .. } => table.iter().map(|t| &**t).collect(),
             Op::DropTable { names, .. } => names.iter().collect(),
             Op::Truncate { tables } => tables.iter().collect(),
@@ -361,7 +364,7 @@ impl Op {
                 if let Some(n) = name {
                     f(n);
                 }
-                f(table);
+                f(std::sync::Arc::make_mut(table));
             }
             Op::DropIndex { names, table, .. } => {
                 names.iter_mut().for_each(&mut *f);

@@ -663,11 +663,18 @@ fn restore_placeholders(op: &mut Op, source: &str, tokens: &[Token]) {
             }
         }
     };
+    let restore_shared = |part: &mut std::sync::Arc<str>| {
+        let mut written = part.to_string();
+        restore(&mut written);
+        if *written != **part {
+            *part = written.into();
+        }
+    };
     op.for_each_name_mut(&mut |name| {
         if let Some(schema) = &mut name.schema {
-            restore(schema);
+            restore_shared(schema);
         }
-        restore(&mut name.name);
+        restore_shared(&mut name.name);
     });
 }
 
@@ -1127,7 +1134,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
         },
         Statement::CreateIndex(ci) => Op::CreateIndex {
             name: ci.name.as_ref().map(|n| Box::new(name_of(n))),
-            table: Box::new(name_of(&ci.table_name)),
+            table: std::sync::Arc::new(name_of(&ci.table_name)),
             unique: ci.unique,
             concurrently: ci.concurrently,
             if_not_exists: ci.if_not_exists,
@@ -1436,7 +1443,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
         return Some((
             Op::CreateIndex {
                 name: name.map(Box::new),
-                table: Box::new(table),
+                table: std::sync::Arc::new(table),
                 unique: w(1) == "UNIQUE",
                 concurrently: before_on
                     .iter()
@@ -1686,7 +1693,7 @@ mod tests {
         let parsed = parse("CREATE TABLE audit_${suffix} (id int)", Dialect::Postgres);
         assert_eq!(parsed.error, None);
         match parsed.op {
-            Op::CreateTable { table, .. } => assert_eq!(table.name, "audit_${suffix}"),
+            Op::CreateTable { table, .. } => assert_eq!(&*table.name, "audit_${suffix}"),
             other => panic!("{other:?}"),
         }
         // The project's own prefix and suffix (`placeholderPrefix=#[`, `placeholderSuffix=]`).
@@ -1738,7 +1745,7 @@ mod tests {
         }
         match parse("ALTER TABLE \"Users\" ADD COLUMN c int NOT NULL DEFAULT 0, ALTER COLUMN d SET NOT NULL, ADD CONSTRAINT fk FOREIGN KEY (e) REFERENCES o (id) NOT VALID", Dialect::Postgres).op {
             Op::AlterTable { table, actions, .. } => {
-                assert_eq!(table.name, "Users");
+                assert_eq!(&*table.name, "Users");
                 assert_eq!(actions.len(), 3);
                 assert!(matches!(&actions[0], AlterAction::AddColumn { column, .. } if column.not_null && column.default.as_deref() == Some("0")));
                 assert!(matches!(&actions[1], AlterAction::SetNotNull { column } if column == "d"));
@@ -1782,7 +1789,7 @@ mod tests {
             matches!(parse("SET lock_timeout = '5s'", Dialect::Postgres).op, Op::Set { ref name, .. } if &**name == "lock_timeout")
         );
         assert!(
-            matches!(parse("INSERT INTO a.b VALUES (1)", Dialect::Postgres).op, Op::Dml { kind: DmlKind::Insert, table: Some(ref t) } if t.name == "b")
+            matches!(parse("INSERT INTO a.b VALUES (1)", Dialect::Postgres).op, Op::Dml { kind: DmlKind::Insert, table: Some(ref t) } if &*t.name == "b")
         );
     }
     #[test]
@@ -1865,7 +1872,7 @@ mod tests {
         .op
         {
             Op::AlterTable { table, actions, .. } => {
-                assert_eq!(table.name, "t");
+                assert_eq!(&*table.name, "t");
                 assert!(matches!(&actions[0], AlterAction::Other(_)));
                 assert!(matches!(&actions[1], AlterAction::AddColumn { column, .. } if column.name == "d" && column.not_null && column.default.as_deref() == Some("'x'")));
                 assert!(matches!(&actions[2], AlterAction::SetDefault { column, default } if column == "e" && default == "now()"));

@@ -485,7 +485,7 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
         }
         N::IndexStmt(ix) => Op::CreateIndex {
             name: (!ix.idxname.is_empty()).then(|| Box::new(Name::new(None, ix.idxname.clone()))),
-            table: Box::new(range_name(ix.relation.as_ref()?)),
+            table: std::sync::Arc::new(range_name(ix.relation.as_ref()?)),
             unique: ix.unique,
             concurrently: ix.concurrent,
             if_not_exists: ix.if_not_exists,
@@ -525,7 +525,10 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
                     table: Box::new(table.clone()),
                     if_exists: rn.missing_ok,
                     actions: vec![AlterAction::RenameTo {
-                        to: Name::new(table.schema, rn.newname.clone()),
+                        to: Name {
+                            schema: table.schema,
+                            name: rn.newname.as_str().into(),
+                        },
                     }],
                 },
                 ObjectType::ObjectColumn => Op::AlterTable {
@@ -648,11 +651,10 @@ mod tests {
             );
         }
         let mut catalog = Catalog::default();
-        let origin = Origin {
-            path: std::sync::Arc::from(std::path::Path::new("V1__dump.sql")),
-            migration: "1".into(),
-            range: crate::diagnostic::TextRange::new(0, 0),
-        };
+        let origin = Origin::new(
+            &crate::schema::OriginFile::new(std::path::Path::new("V1__dump.sql"), "1"),
+            crate::diagnostic::TextRange::new(0, 0),
+        );
         for s in &file.statements {
             catalog.apply(&s.parsed.op, &origin);
         }

@@ -124,6 +124,6 @@ fn created_earlier(cx: &FileContext, index: usize, kind: &[&str], name: &str) ->
         if tokens.get(at).is_some_and(|t| t.is_keyword(cx.text, "IF")) {
             at += 3;
         }
-        name_in_statement(cx, &tokens, at).is_some_and(|n| n.name == name)
+        name_in_statement(cx, &tokens, at).is_some_and(|n| *n.name == *name)
     })
 }

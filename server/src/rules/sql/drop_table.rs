@@ -81,7 +81,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         let range = cx.listed_names(
             statement,
             "DROP [TEMPORARY] TABLE [IF EXISTS]",
-            &dropped.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+            &dropped.iter().map(|n| &*n.name).collect::<Vec<_>>(),
             false,
         );
         let dropped: Vec<String> = dropped.iter().map(|n| n.to_string()).collect();

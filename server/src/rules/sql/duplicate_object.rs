@@ -34,10 +34,10 @@ Remove the duplicate, or give the new object another name.
 
 fn describe(origin: &Origin) -> String {
     origin
-        .path
+        .path()
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| origin.migration.to_string())
+        .unwrap_or_else(|| origin.migration().to_string())
 }
 
 pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {

@@ -32,10 +32,10 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     for (statement, op) in cx.statements() {
         for table in op.tables() {
             match &first {
-                None => first = Some(table.name.clone()),
+                None => first = Some(table.name.to_string()),
                 // MySQL: `Foo` and foo are one table (the facts fold only unquoted names).
                 Some(f)
-                    if *f != table.name
+                    if **f != *table.name
                         && !(cx.dialect() == crate::sql::Dialect::MySql
                             && f.to_lowercase() == table.name.to_lowercase()) =>
                 {

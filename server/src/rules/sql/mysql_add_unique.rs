@@ -53,9 +53,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 columns,
                 ..
             } => {
-                let name = name.as_ref().map_or("", |n| n.name.as_str());
+                let name = name.as_ref().map_or("", |n| &*n.name);
                 let range = cx.clause(statement, "CREATE … INDEX {}|CREATE … INDEX", &[name]);
-                (table, columns.join(", "), range)
+                (&**table, columns.join(", "), range)
             }
             Op::AlterTable { table, actions, .. } => {
                 let Some((columns, range)) = actions.iter().find_map(|a| match a {
@@ -68,7 +68,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 }) else {
                     continue;
                 };
-                (table, columns, range)
+                (&**table, columns, range)
             }
             _ => continue,
         };

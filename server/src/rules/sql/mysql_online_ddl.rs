@@ -41,8 +41,9 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     }
     for (i, (statement, op)) in cx.statements().enumerate() {
         let table = match op {
-            Op::AlterTable { table, .. } | Op::CreateIndex { table, .. } => Some(table),
-            Op::DropIndex { table, .. } => table.as_ref(),
+            Op::AlterTable { table, .. } => Some(&**table),
+            Op::CreateIndex { table, .. } => Some(&**table),
+            Op::DropIndex { table, .. } => table.as_deref(),
             _ => continue,
         };
         if table.is_some_and(|t| !existing_table(cx, i, t)) {

@@ -57,7 +57,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         {
             if existing_table(cx, i, table) {
                 // `CREATE INDEX` up to the index's name.
-                let name = name.as_ref().map_or("", |n| n.name.as_str());
+                let name = name.as_ref().map_or("", |n| &*n.name);
                 let range = cx.clause(
                     statement,
                     "CREATE [UNIQUE] INDEX [IF NOT EXISTS] {}|CREATE [UNIQUE] INDEX",

@@ -53,7 +53,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             let range = cx.listed_names(
                 statement,
                 "DROP INDEX [IF EXISTS]",
-                &names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+                &names.iter().map(|n| &*n.name).collect::<Vec<_>>(),
                 true,
             );
             sink.range(

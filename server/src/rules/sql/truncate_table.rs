@@ -38,7 +38,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             let range = cx.listed_names(
                 statement,
                 "TRUNCATE [TABLE] [ONLY]",
-                &tables.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+                &tables.iter().map(|n| &*n.name).collect::<Vec<_>>(),
                 false,
             );
             sink.range(

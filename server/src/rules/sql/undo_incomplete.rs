@@ -60,14 +60,14 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 if_not_exists: false,
                 ..
             } => {
-                tables.insert(table.name.clone());
+                tables.insert(table.name.to_string());
             }
             Op::CreateIndex {
                 name: Some(name),
                 if_not_exists: false,
                 ..
             } => {
-                indexes.insert(name.name.clone());
+                indexes.insert(name.name.to_string());
             }
             Op::AlterTable { table, actions, .. } => {
                 for action in actions {
@@ -76,7 +76,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                             column,
                             if_not_exists: false,
                         } => {
-                            columns.insert((table.name.clone(), column.name.clone()));
+                            columns.insert((table.name.to_string(), column.name.clone()));
                         }
                         AlterAction::AddConstraint { constraint, .. }
                             if matches!(
@@ -103,29 +103,29 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     for s in &cx.sql.statements {
         match &s.parsed.op {
             Op::DropTable { names, .. } => {
-                dropped_tables.extend(names.iter().map(|n| n.name.clone()))
+                dropped_tables.extend(names.iter().map(|n| n.name.to_string()))
             }
             Op::RenameTable { pairs } => {
-                dropped_tables.extend(pairs.iter().map(|(from, _)| from.name.clone()))
+                dropped_tables.extend(pairs.iter().map(|(from, _)| from.name.to_string()))
             }
             Op::DropIndex { names, .. } => {
-                dropped_indexes.extend(names.iter().map(|n| n.name.clone()))
+                dropped_indexes.extend(names.iter().map(|n| n.name.to_string()))
             }
             Op::AlterTable { table, actions, .. } => {
                 for action in actions {
                     match action {
                         AlterAction::DropColumn { names, .. } => dropped_columns
-                            .extend(names.iter().map(|c| (table.name.clone(), c.clone()))),
+                            .extend(names.iter().map(|c| (table.name.to_string(), c.clone()))),
                         AlterAction::RenameColumn { from, .. }
                         | AlterAction::ChangeColumn { from, .. } => {
-                            dropped_columns.insert((table.name.clone(), from.clone()));
+                            dropped_columns.insert((table.name.to_string(), from.clone()));
                         }
                         AlterAction::DropIndex { name }
                         | AlterAction::DropConstraint { name, .. } => {
                             dropped_indexes.insert(name.clone());
                         }
                         AlterAction::RenameTo { .. } => {
-                            dropped_tables.insert(table.name.clone());
+                            dropped_tables.insert(table.name.to_string());
                         }
                         AlterAction::Other(_) => unknown = true,
                         _ => {}
@@ -159,7 +159,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     missing.extend(indexes.iter().filter(|i| !dropped_indexes.contains(*i)).filter(|i| {
         // An index goes with its table.
         !versioned_sql.statements.iter().any(|s| matches!(&s.parsed.op,
-            Op::CreateIndex { name: Some(n), table, .. } if &n.name == *i && dropped_tables.contains(&table.name)))
+            Op::CreateIndex { name: Some(n), table, .. } if *n.name == **i && dropped_tables.contains(&*table.name)))
     }).map(|i| format!("index {i}")));
     if missing.is_empty() {
         return;

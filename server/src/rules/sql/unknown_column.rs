@@ -77,7 +77,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                     cx.action(statement, action),
                     format!(
                         "Table {table} has no column {name} at this point (created by {}, columns: {})",
-                        known.origin.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+                        known.origin.path().file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
                         known.columns.iter().map(|c| c.spec.name.as_str()).collect::<Vec<_>>().join(", ")
                     ),
                 );

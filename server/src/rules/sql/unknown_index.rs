@@ -58,7 +58,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
             names,
             if_exists: false,
             ..
-        } => names.iter().map(|n| n.name.as_str()).collect(),
+        } => names.iter().map(|n| &*n.name).collect(),
         Op::AlterTable { actions, .. } => actions
             .iter()
             .filter_map(|a| match a {
