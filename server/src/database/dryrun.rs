@@ -502,7 +502,9 @@ fn failure_offset(
         .and_then(|(_, rest)| rest.split_once('\''))
         .map(|(q, _)| q.lines().next().unwrap_or(""))
         .filter(|q| !q.is_empty());
-    if let Some(found) = quoted.and_then(|q| find_ignore_case(&statement[line_offset..], q)) {
+    if let Some(found) =
+        quoted.and_then(|q| crate::sql::find_ignore_ascii_case(&statement[line_offset..], q))
+    {
         return range.start + line_offset + found;
     }
     if line_offset > 0 {
@@ -523,11 +525,6 @@ fn failure_at(
         file_text,
         failure_offset(file_text, range, sent_exact, error),
     )
-}
-
-fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
-    let lower = haystack.to_ascii_lowercase();
-    lower.find(&needle.to_ascii_lowercase())
 }
 
 /// The pending migrations of `status`, in the order Flyway would run them.

@@ -28,6 +28,45 @@ impl Dialect {
     }
 }
 
+/// The first place `needle` occurs in `haystack`, ASCII letters compared without regard to
+/// case (key words, as the lexer's `is_keyword` compares them); no copy of either is made.
+pub fn find_ignore_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return Some(0);
+    };
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    if haystack.len() < needle.len() {
+        return None;
+    }
+    (0..=haystack.len() - needle.len()).find(|&at| {
+        (haystack[at] == lower || haystack[at] == upper)
+            && haystack[at..at + needle.len()].eq_ignore_ascii_case(needle)
+    })
+}
+
+#[cfg(test)]
+mod find_tests {
+    use super::find_ignore_ascii_case;
+
+    #[test]
+    fn finds_a_word_in_any_ascii_case() {
+        for (text, word, found) in [
+            ("alter table t drop column c cascade", "CASCADE", Some(28)),
+            ("DROP TYPE x CasCade;", "CASCADE", Some(12)),
+            ("ALTER TABLE t ADD COLUMN cascad text", "CASCADE", None),
+            ("CASCADE", "CASCADE", Some(0)),
+            ("CASCAD", "CASCADE", None),
+            ("", "DROP", None),
+            ("é drop", "DROP", Some(3)),
+            ("ÉCOLE \"École\"", "\"école\"", None),
+            ("x", "", Some(0)),
+        ] {
+            assert_eq!(find_ignore_ascii_case(text, word), found, "{text:?} {word}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod no_panic {
     //! Property test: random and truncated SQL never panics, and statement ranges stay ordered
