@@ -577,7 +577,6 @@ fn position_after(valid: &[u8]) -> LineCol {
 mod tests {
     use super::*;
 
-    /// Row 7 of issue #12 (`FileSystemScanner`): a script's own `.sql.conf` `encoding` wins.
     /// The names hash is computed once and kept by copies (a content edit keeps it); a change
     /// of names forgets it, and the next one differs.
     #[test]
@@ -612,6 +611,7 @@ mod tests {
         assert_ne!(set.names_hash(), hash);
     }
 
+    /// Row 7 of issue #12 (`FileSystemScanner`): a script's own `.sql.conf` `encoding` wins.
     #[test]
     fn script_conf_encoding_is_used_to_read_the_script() {
         let dir = tempfile::tempdir().unwrap();
