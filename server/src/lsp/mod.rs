@@ -474,12 +474,7 @@ impl Backend {
             .filter(|(path, _)| self.documents.contains_key(*path))
             .map(|(path, version)| (path.as_os_str(), *version))
             .collect();
-        let version_of = |path: &Path| {
-            if versions.is_empty() {
-                return None;
-            }
-            versions.get(path.as_os_str()).copied()
-        };
+        let version_of = |path: &Path| versions.get(path.as_os_str()).copied();
         // The files whose findings (the same slice, else equal ones) or version changed; the
         // others are passed over at the cost of a look-up.
         let mut still_published = 0;
