@@ -206,20 +206,26 @@ impl ParseCache {
         }));
     }
 
-    /// The facts of a statement with the text `body` in the last analysis, made with the same
-    /// dialect and placeholder syntax, with a syntax error's offset relative to the statement.
-    fn get(&self, body: &str, dialect: Dialect, placeholders: &Placeholders) -> Option<Parsed> {
-        let last = self.last.as_ref()?;
-        if last.analysis.dialect != dialect || last.analysis.placeholders != *placeholders {
-            return None;
-        }
-        let statement = last
+    /// The last analysis, if it was made with this dialect and placeholder syntax (else its
+    /// facts may not be this text's).
+    fn made_with(&self, dialect: Dialect, placeholders: &Placeholders) -> Option<&LastAnalysis> {
+        self.last.as_deref().filter(|last| {
+            last.analysis.dialect == dialect && last.analysis.placeholders == *placeholders
+        })
+    }
+}
+
+impl LastAnalysis {
+    /// The facts of its statement with the text `body`, with a syntax error's offset relative
+    /// to the statement.
+    fn get(&self, body: &str) -> Option<Parsed> {
+        let statement = self
             .analysis
             .statements
-            .get(*last.by_hash.get(&body_hash(body))? as usize)?;
+            .get(*self.by_hash.get(&body_hash(body))? as usize)?;
         let range = statement.range();
         // The text itself decides, not its hash.
-        if last.text.get(range.start..range.end)? != body {
+        if self.text.get(range.start..range.end)? != body {
             return None;
         }
         let mut parsed = statement.parsed.clone();
@@ -248,6 +254,7 @@ pub fn analyze_cached(
     let placeholders =
         &placeholders.replaced(sidecar.and_then(crate::index::sidecar_placeholder_replacement));
     let split = split_with(text, dialect, placeholders);
+    let last = cache.and_then(|c| c.made_with(dialect, placeholders));
     let mut suppressions = Vec::new();
     for t in split
         .tokens
@@ -263,7 +270,7 @@ pub fn analyze_cached(
         .iter()
         .map(|raw| {
             let body = &text[raw.range.start..raw.range.end];
-            let cached = cache.and_then(|c| c.get(body, dialect, placeholders));
+            let cached = last.and_then(|last| last.get(body));
             let mut parsed = match cached {
                 Some(parsed) => parsed,
                 None => {
