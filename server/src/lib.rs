@@ -5,6 +5,7 @@
 //! [`engine`] → front ends ([`cli`]). See ARCHITECTURE.md.
 
 pub mod actions;
+pub mod allocator;
 pub mod checksum;
 pub mod cli;
 pub mod config;

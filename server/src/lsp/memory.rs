@@ -1,14 +1,12 @@
-//! The server's use of the C allocator (glibc's malloc on Linux), set for a long-lived process
-//! that holds a large model and re-checks it on other threads.
+//! The server's memory, set for a long-lived process that holds a large model and re-checks it
+//! on other threads. Rust code allocates from jemalloc ([`crate::allocator`]); the C library's
+//! malloc serves only C code (libpg_query's parse memory).
 //!
 //! glibc gives each thread that allocates while another holds an arena lock an arena of its
-//! own (up to 8 per core): a re-check on a blocking thread builds its copies in one arena, the
-//! model they replace is freed in another, and the freed memory of one arena is never reused by
-//! the others, so the resident size grows with every edit (on a 10,000-file folder, 500 MB after
-//! the first check, 720 MB after 500 edits). Four arenas (two runtime threads, the blocking
-//! threads of re-checks and frees) make the memory freed by one re-check serve the next: 580 MB
-//! after those edits, at the same latency; two save 15 MB more, but re-checks then wait on the
-//! arena locks (edit → publish p50 +30 %).
+//! own (up to 8 per core), and the freed memory of one arena is never reused by the others
+//! (when the whole server allocated from it: 500 MB after the first check of a 10,000-file
+//! folder, 720 MB after 500 edits; four arenas, 580 MB). The C parser's memory is limited to
+//! the same four arenas.
 
 /// How many malloc arenas the server's threads share.
 pub const ARENAS: i32 = 4;
@@ -28,8 +26,10 @@ pub fn limit_arenas() -> bool {
 }
 
 /// Gives the pages freed by a whole load (the parse trees and copies it dropped) back to the
-/// system, so the resident size is the model's, not the load's peak.
+/// system, so the resident size is the model's, not the load's peak: jemalloc's (its background
+/// thread would, a second later) and the C library's.
 pub fn release_free() {
+    crate::allocator::purge();
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free memory of the allocator's own to the system.
     unsafe {
@@ -69,13 +69,6 @@ pub fn release_free_when_settled(
 mod tests {
     use super::*;
 
-    /// Allocates and frees `bytes` in blocks of 4 KB (below the threshold above which glibc
-    /// maps a block on its own and unmaps it when freed), keeping the last block.
-    fn churn(bytes: usize) -> Vec<u8> {
-        let blocks: Vec<Vec<u8>> = (0..bytes / 4096).map(|i| vec![i as u8; 4096]).collect();
-        blocks.into_iter().last().unwrap_or_default()
-    }
-
     fn resident_kb() -> u64 {
         std::fs::read_to_string("/proc/self/status")
             .unwrap_or_default()
@@ -86,23 +79,22 @@ mod tests {
     }
 
     #[test]
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    fn the_allocator_takes_the_settings_and_gives_freed_pages_back() {
+    #[cfg(target_os = "linux")]
+    fn freed_pages_go_back_to_the_system() {
+        #[cfg(target_env = "gnu")]
         assert!(limit_arenas());
-        // 64 MB freed on a thread of its own (its own arena, where other tests allocate
-        // little): without a trim its pages stay resident.
-        let kept = std::thread::spawn(|| {
-            let kept = churn(64 << 20);
-            let before = resident_kb();
-            release_free();
-            (kept, before, resident_kb())
-        })
-        .join()
-        .expect("thread");
-        let (_, before, after) = kept;
+        // 64 MB in blocks of 4 KB, resident while held, freed, then released: without the
+        // release jemalloc keeps the freed pages for a second (its decay time).
+        let blocks: Vec<Vec<u8>> = (0..(64usize << 20) / 4096)
+            .map(|i| vec![i as u8; 4096])
+            .collect();
+        let before = resident_kb();
+        drop(blocks);
+        release_free();
+        let after = resident_kb();
         assert!(
             after + 32 * 1024 < before,
-            "resident {before} kB before the trim, {after} kB after"
+            "resident {before} kB with the blocks, {after} kB after they were freed and released"
         );
     }
 
