@@ -897,7 +897,7 @@ fn run_rules_from(
         .take()
         .filter(|s| incremental && Some(s.path.as_path()) == changed);
     for (k, &i) in order.iter().enumerate() {
-        if code_before.contains(&i) {
+        if !code_before.is_empty() && code_before.contains(&i) {
             catalog.forget();
         }
         let previous = per_file
@@ -1207,8 +1207,9 @@ fn check_applied_file(
     }
     rules::sql::run_file(&context!(catalog), &mut sink);
     let origin = crate::schema::OriginFile::new(file.path.as_path(), origin_label(file));
+    let checks = rules::sql::statement_checks(&sink);
     for (index, statement) in file_sql.statements.iter().enumerate() {
-        rules::sql::run_statement(&context!(catalog), index, catalog, &mut sink);
+        rules::sql::run_statement(&checks, &context!(catalog), index, catalog, &mut sink);
         let range = statement.range();
         catalog.apply_statement(
             &statement.parsed.op,
