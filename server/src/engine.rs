@@ -1468,6 +1468,29 @@ mod tests {
     }
 
     #[test]
+    fn a_chunked_vector_copy_shares_what_a_change_leaves() {
+        let mut original = Chunked::filled(0u32, 200);
+        for i in 0..200 {
+            original.set(i, i as u32);
+        }
+        let mut copy = original.clone();
+        copy.set(130, 7);
+        assert_eq!(copy.len(), 200);
+        assert_eq!(copy.get(130), Some(&7));
+        assert_eq!(original.get(130), Some(&130), "the original is unchanged");
+        assert_eq!(copy.get(200), None);
+        assert!(copy
+            .iter()
+            .copied()
+            .eq((0..200).map(|i| if i == 130 { 7 } else { i })));
+        // Only the changed entry's chunk was copied.
+        let shared = (copy.chunks.iter().zip(&original.chunks))
+            .filter(|(a, b)| std::sync::Arc::ptr_eq(a, b))
+            .count();
+        assert_eq!(shared, original.chunks.len() - 1);
+    }
+
+    #[test]
     fn catalog_before_a_migration() {
         let dir = tempfile::tempdir().unwrap();
         let sql = dir.path().join("sql");

@@ -486,25 +486,25 @@ impl Backend {
         // One project: its slices as they are (nothing copied or read), and the open
         // documents' versions by the address of their slice.
         let joined;
-        let (current, open): (Vec<(usize, &FileFindings)>, Option<Vec<(usize, i32)>>) =
-            match &workspace.projects[..] {
-                [project] => (
-                    project.diagnostics.files().iter().map(|f| (0, f)).collect(),
-                    Some(
-                        versions
-                            .iter()
-                            .filter_map(|(path, version)| {
-                                let f = project.diagnostics.file(Path::new(path))?;
-                                Some((slice_address(f), *version))
-                            })
-                            .collect(),
-                    ),
+        type Current<'a> = Vec<(usize, &'a FileFindings)>;
+        let (current, open): (Current, Option<Vec<(usize, i32)>>) = match &workspace.projects[..] {
+            [project] => (
+                project.diagnostics.files().iter().map(|f| (0, f)).collect(),
+                Some(
+                    versions
+                        .iter()
+                        .filter_map(|(path, version)| {
+                            let f = project.diagnostics.file(Path::new(path))?;
+                            Some((slice_address(f), *version))
+                        })
+                        .collect(),
                 ),
-                _ => {
-                    joined = findings_by_file(workspace);
-                    (joined.iter().map(|(_, p, f)| (*p, f)).collect(), None)
-                }
-            };
+            ),
+            _ => {
+                joined = findings_by_file(workspace);
+                (joined.iter().map(|(_, p, f)| (*p, f)).collect(), None)
+            }
+        };
         let last = std::mem::take(published_order);
         // The files whose findings (the same slice, else equal ones) or version changed; the
         // others are passed over: by address when the slice and version are the last
