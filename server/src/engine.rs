@@ -283,7 +283,7 @@ fn analyze_and_check(
         let (diagnostics, catalog) = run_rules_from(
             project, set, server, source, levels, applied, cache, None, progress,
         );
-        return (sql, diagnostics, catalog);
+        return (sql, std::sync::Arc::unwrap_or_clone(diagnostics), catalog);
     }
     let conf_files = conf_files(set);
     let make = |i: usize| analyze_loaded(&set.files[i], server, &conf_files);
@@ -326,7 +326,11 @@ fn analyze_and_check(
             progress,
         )
     });
-    (arrivals.all(), diagnostics, catalog)
+    (
+        arrivals.all(),
+        std::sync::Arc::unwrap_or_clone(diagnostics),
+        catalog,
+    )
 }
 
 /// Where a run of the rules finds each file's analysis.
@@ -348,11 +352,14 @@ impl Source<'_> {
 
 /// Analyses one file's current text the way `analyze_all` does (for editors, after a change),
 /// re-parsing only the statements not in `cache`.
+/// `is_file` says whether a path is one of the set's files (a look-up in the caller's index of
+/// them, not a walk through the list: its `.sql.conf` is looked for on every edit).
 pub fn analyze_file(
     set: &MigrationSet,
     index: usize,
     server: &Server,
     cache: &mut crate::sql::analysis::ParseCache,
+    is_file: impl Fn(&Path) -> bool,
 ) -> Option<std::sync::Arc<SqlFile>> {
     if server.unsupported.is_some() {
         return None;
@@ -360,13 +367,7 @@ pub fn analyze_file(
     let file = set.files.get(index)?;
     file.migration(analysed_kinds())?;
     file.text()?;
-    let sidecar = sidecar_path(file);
-    // Compared as bytes: component by component, every file of a large folder would be
-    // walked from its end.
-    let has_sidecar = set
-        .files
-        .iter()
-        .any(|f| f.path.as_os_str() == sidecar.as_os_str());
+    let has_sidecar = is_file(&sidecar_path(file));
     let made = std::sync::Arc::new(analyze_script(file, server, has_sidecar, Some(cache)));
     if let Content::Text { text, .. } = &file.content {
         cache.remember(text.clone(), made.clone());
@@ -486,8 +487,10 @@ fn code_points(set: &MigrationSet, order: &[usize]) -> (HashSet<usize>, bool) {
 /// ([`crate::schema::Record`]), the final schema, and the schema before the file being edited.
 #[derive(Debug, Clone, Default)]
 pub struct RuleCache {
-    /// Per file of the set the run checked (by index in its `files`): copied as pointers.
-    per_file: Vec<Option<FileResult>>,
+    /// Per file of the set the run checked (by index in its `files`), shared in chunks: a
+    /// copy of the cache (the language server keeps the model a re-check starts from) costs
+    /// a pointer per chunk, and a re-check copies the chunks of the files it checks.
+    per_file: Chunked<Option<FileResult>>,
     /// No Java or Kotlin migration ran in it: every file's effects are in its record.
     replayable: bool,
     end: Option<Catalog>,
@@ -495,13 +498,13 @@ pub struct RuleCache {
     /// How many files the last run checked (the others' findings were reused).
     checked: usize,
     /// What the folder rules that read only names found, and a hash of the names they read.
-    names: Option<(u64, rules::folder::NameFindings)>,
+    names: Option<(u64, std::sync::Arc<rules::folder::NameFindings>)>,
     /// Whether the last run reused them.
     names_reused: bool,
     /// The apply order of the last run, which follows from the names alone.
-    plan: Option<Plan>,
+    plan: Option<std::sync::Arc<Plan>>,
     /// What the last run found, by file: a file whose findings are the same keeps its slice.
-    findings: Option<diagnostic::Findings>,
+    findings: Option<std::sync::Arc<diagnostic::Findings>>,
 }
 
 /// Flyway's apply order (indexes into the set's files) and where Java and Kotlin migrations
@@ -511,9 +514,51 @@ struct Plan {
     order: Vec<usize>,
     code_before: HashSet<usize>,
     code_after_all: bool,
-    in_order: HashSet<usize>,
+    /// The files outside it (undo migrations, callbacks, versioned migrations below a
+    /// baseline), by index in ascending order.
+    outside: Vec<usize>,
     /// The files (indexes) sorted by path: findings come out in that order.
     by_path: Vec<usize>,
+}
+
+/// A vector shared in chunks of [`Chunked::CHUNK`] entries: a copy copies the chunks'
+/// pointers, and a change after it copies the one chunk it changes.
+#[derive(Debug, Clone, Default)]
+struct Chunked<T> {
+    chunks: Vec<std::sync::Arc<Vec<T>>>,
+    len: usize,
+}
+
+impl<T: Clone> Chunked<T> {
+    const CHUNK: usize = 64;
+
+    /// `len` copies of `value`.
+    fn filled(value: T, len: usize) -> Self {
+        let chunks = (0..len.div_ceil(Self::CHUNK))
+            .map(|c| {
+                std::sync::Arc::new(vec![value.clone(); Self::CHUNK.min(len - c * Self::CHUNK)])
+            })
+            .collect();
+        Chunked { chunks, len }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / Self::CHUNK)?.get(i % Self::CHUNK)
+    }
+
+    /// Sets entry `i` (which must exist), copying its chunk first if it is shared.
+    fn set(&mut self, i: usize, value: T) {
+        std::sync::Arc::make_mut(&mut self.chunks[i / Self::CHUNK])[i % Self::CHUNK] = value;
+    }
+
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -544,7 +589,7 @@ impl RuleCache {
         let pos = order.iter().position(|&i| i == index)?;
         let mut catalog = Catalog::new(dialect);
         for &i in &order[..pos] {
-            catalog.apply_effects(&self.per_file[i].as_ref()?.record.effects);
+            catalog.apply_effects(&self.per_file.get(i)?.as_ref()?.record.effects);
         }
         Some(catalog)
     }
@@ -694,16 +739,11 @@ pub fn run_rules(
     levels: &Levels,
     applied: &AppliedHistory,
 ) -> (diagnostic::Findings, Catalog) {
-    run_rules_incremental(
-        project,
-        set,
-        server,
-        sql,
-        levels,
-        applied,
-        &mut RuleCache::default(),
-        None,
-    )
+    let mut cache = RuleCache::default();
+    let (diagnostics, catalog) =
+        run_rules_incremental(project, set, server, sql, levels, applied, &mut cache, None);
+    drop(cache);
+    (std::sync::Arc::unwrap_or_clone(diagnostics), catalog)
 }
 
 /// [`run_rules`] after only `changed` (a file's text) changed since the run that filled
@@ -722,7 +762,7 @@ pub fn run_rules_incremental(
     applied: &AppliedHistory,
     cache: &mut RuleCache,
     changed: Option<&Path>,
-) -> (diagnostic::Findings, Catalog) {
+) -> (std::sync::Arc<diagnostic::Findings>, Catalog) {
     run_rules_from(
         project,
         set,
@@ -749,7 +789,7 @@ fn run_rules_from(
     cache: &mut RuleCache,
     changed: Option<&Path>,
     progress: Option<&Progress>,
-) -> (diagnostic::Findings, Catalog) {
+) -> (std::sync::Arc<diagnostic::Findings>, Catalog) {
     let parser = NameParser::new(&project.config.flyway);
     let cx = FolderContext {
         project,
@@ -770,7 +810,7 @@ fn run_rules_from(
             .map(|(_, found)| found),
     );
     let names_reused = reuse.is_some();
-    let names = rules::folder::run(&cx, &mut sink, reuse.map(|(path, found)| (found, path)));
+    let names = rules::folder::run(&cx, &mut sink, reuse.map(|(path, found)| (&**found, path)));
     drop(old_names);
     let mut diagnostics = sink.diagnostics;
 
@@ -792,24 +832,24 @@ fn run_rules_from(
         None => {
             let order = apply_order(set);
             let (code_before, code_after_all) = code_points(set, &order);
-            let in_order = order.iter().copied().collect();
+            let mut in_order = vec![false; set.files.len()];
+            for &i in &order {
+                in_order[i] = true;
+            }
+            let outside = (0..set.files.len()).filter(|&i| !in_order[i]).collect();
             let mut by_path: Vec<usize> = (0..set.files.len()).collect();
             by_path.sort_by(|&a, &b| set.files[a].path.cmp(&set.files[b].path));
-            Plan {
+            std::sync::Arc::new(Plan {
                 order,
                 code_before,
                 code_after_all,
-                in_order,
+                outside,
                 by_path,
-            }
+            })
         }
     };
-    let (order, code_before, code_after_all, in_order) = (
-        &plan.order,
-        &plan.code_before,
-        plan.code_after_all,
-        &plan.in_order,
-    );
+    let (order, code_before, code_after_all) =
+        (&plan.order, &plan.code_before, plan.code_after_all);
     let replayable = code_before.is_empty() && !code_after_all;
     let count = |files: usize| {
         if let Some(progress) = progress {
@@ -821,10 +861,15 @@ fn run_rules_from(
     if let Some(progress) = progress {
         (progress.total).fetch_add(order.len(), std::sync::atomic::Ordering::Relaxed);
     }
+    // The changed file found by path in the files sorted by path, then in the order by index
+    // (paths compared only on the way of a binary search).
     let changed_pos = changed.and_then(|p| {
-        order
-            .iter()
-            .position(|&i| set.files[i].path.as_os_str() == p.as_os_str())
+        let at = plan
+            .by_path
+            .binary_search_by(|&i| set.files[i].path.as_path().cmp(p))
+            .ok()?;
+        let index = plan.by_path[at];
+        order.iter().position(|&i| i == index)
     });
     let mut per_file = std::mem::take(&mut cache.per_file);
     let old_end = cache.end.take();
@@ -838,7 +883,7 @@ fn run_rules_from(
         && per_file.len() == set.files.len();
     // Incremental: the previous results, replaced where a file is checked again.
     if !incremental {
-        per_file = vec![None; set.files.len()];
+        per_file = Chunked::filled(None, set.files.len());
     }
     let mut catalog = Catalog::new(server.dialect()).with_placeholders(server.placeholders.clone());
     let mut delta = Delta::default();
@@ -852,26 +897,22 @@ fn run_rules_from(
         .take()
         .filter(|s| incremental && Some(s.path.as_path()) == changed);
     for (k, &i) in order.iter().enumerate() {
-        if code_before.contains(&i) {
+        if !code_before.is_empty() && code_before.contains(&i) {
             catalog.forget();
         }
-        let previous = if incremental {
-            per_file[i].take()
-        } else {
-            None
-        };
-        let previous = match previous {
-            Some(prev)
-                if changed_pos.is_some_and(|pos| k != pos) && !delta.reaches(&prev.record) =>
-            {
-                // Nothing it read differs: its findings and effects are what they were.
-                per_file[i] = Some(prev);
-                pending.push(i);
-                count(1);
-                continue;
-            }
-            other => other,
-        };
+        let previous = per_file
+            .get(i)
+            .and_then(Option::as_ref)
+            .filter(|_| incremental);
+        if previous.is_some_and(|prev| {
+            changed_pos.is_some_and(|pos| k != pos) && !delta.reaches(&prev.record)
+        }) {
+            // Nothing it read differs: its findings and effects are what they were.
+            pending.push(i);
+            count(1);
+            continue;
+        }
+        let previous = previous.cloned();
         if Some(k) == changed_pos {
             if let Some(s) = &snapshot {
                 // The schema before the edited file is what the last run found.
@@ -880,7 +921,7 @@ fn run_rules_from(
             }
         }
         for j in pending.drain(..) {
-            if let Some(prev) = &per_file[j] {
+            if let Some(prev) = per_file.get(j).and_then(Option::as_ref) {
                 catalog.apply_effects(&prev.record.effects);
             }
         }
@@ -903,10 +944,13 @@ fn run_rules_from(
             delta.update(&catalog, &prev.record, &written);
         }
         diagnostic::sort(&mut found);
-        per_file[i] = Some(FileResult {
-            findings: same_or_new(previous.as_ref(), found),
-            record: record.into(),
-        });
+        per_file.set(
+            i,
+            Some(FileResult {
+                findings: same_or_new(previous.as_ref(), found),
+                record: record.into(),
+            }),
+        );
         count(1);
     }
     if !pending.is_empty() {
@@ -933,11 +977,10 @@ fn run_rules_from(
     apply_suppressions(&mut diagnostics, set, sql);
     // Undo migrations, callbacks, and versioned migrations below a baseline: checked against the
     // final schema, without replaying them.
-    for (i, file_sql) in sql
+    for (i, file_sql) in plan
+        .outside
         .iter()
-        .enumerate()
-        .filter_map(|(i, s)| Some((i, s.as_ref()?)))
-        .filter(|(i, _)| !in_order.contains(i))
+        .filter_map(|&i| Some((i, sql.get(i)?.as_ref()?)))
     {
         let file = &set.files[i];
         let Some(name) = file.name() else { continue };
@@ -949,8 +992,9 @@ fn run_rules_from(
             && Some(file.path.as_path()) != changed
             && target.is_none_or(|t| Some(set.files[t].path.as_path()) != changed);
         if untouched
-            && per_file[i]
-                .as_ref()
+            && per_file
+                .get(i)
+                .and_then(Option::as_ref)
                 .is_some_and(|p| !delta.reaches(&p.record))
         {
             continue;
@@ -982,18 +1026,22 @@ fn run_rules_from(
         let mut found = sink.diagnostics;
         found.retain(|d| !file_sql.is_suppressed(d.rule, d.range.start));
         diagnostic::sort(&mut found);
-        per_file[i] = Some(FileResult {
-            findings: same_or_new(per_file[i].as_ref(), found),
-            record: record.into(),
-        });
+        let findings = same_or_new(per_file.get(i).and_then(Option::as_ref), found);
+        per_file.set(
+            i,
+            Some(FileResult {
+                findings,
+                record: record.into(),
+            }),
+        );
     }
-    let diagnostics = assemble(
+    let diagnostics = std::sync::Arc::new(assemble(
         set,
         &plan.by_path,
         &per_file,
         diagnostics,
-        cache.findings.as_ref().filter(|_| incremental),
-    );
+        cache.findings.as_deref().filter(|_| incremental),
+    ));
     *cache = RuleCache {
         per_file,
         replayable,
@@ -1005,7 +1053,7 @@ fn run_rules_from(
                 before,
             }),
         checked,
-        names: Some((names_hash, names)),
+        names: Some((names_hash, std::sync::Arc::new(names))),
         names_reused,
         plan: Some(plan),
         findings: Some(diagnostics.clone()),
@@ -1032,7 +1080,7 @@ fn same_or_new(
 fn assemble(
     set: &MigrationSet,
     by_path: &[usize],
-    per_file: &[Option<FileResult>],
+    per_file: &Chunked<Option<FileResult>>,
     mut folder: Vec<Diagnostic>,
     previous: Option<&diagnostic::Findings>,
 ) -> diagnostic::Findings {
@@ -1049,10 +1097,18 @@ fn assemble(
         .peekable();
     let mut files: Vec<std::sync::Arc<[Diagnostic]>> = Vec::new();
     for &i in by_path {
-        let Some(own) = per_file[i].as_ref().map(|r| &r.findings) else {
+        let Some(own) = per_file
+            .get(i)
+            .and_then(Option::as_ref)
+            .map(|r| &r.findings)
+        else {
             continue;
         };
         if own.is_empty() {
+            continue;
+        }
+        if groups.peek().is_none() {
+            files.push(own.clone());
             continue;
         }
         let path = set.files[i].path.as_path();
@@ -1151,8 +1207,9 @@ fn check_applied_file(
     }
     rules::sql::run_file(&context!(catalog), &mut sink);
     let origin = crate::schema::OriginFile::new(file.path.as_path(), origin_label(file));
+    let checks = rules::sql::statement_checks(&sink);
     for (index, statement) in file_sql.statements.iter().enumerate() {
-        rules::sql::run_statement(&context!(catalog), index, catalog, &mut sink);
+        rules::sql::run_statement(&checks, &context!(catalog), index, catalog, &mut sink);
         let range = statement.range();
         catalog.apply_statement(
             &statement.parsed.op,
@@ -1362,7 +1419,7 @@ mod tests {
             None,
         );
         assert!(!diagnostics.is_empty());
-        assert_eq!(report.diagnostics, diagnostics);
+        assert_eq!(report.diagnostics, *diagnostics);
         assert_eq!(report.catalog, catalog);
         assert_eq!(
             format!("{:?}", report.sql),
@@ -1370,7 +1427,7 @@ mod tests {
             "the same analyses"
         );
         assert_eq!(overlapped.per_file.len(), sequential.per_file.len());
-        for (a, b) in overlapped.per_file.iter().zip(&sequential.per_file) {
+        for (a, b) in overlapped.per_file.iter().zip(sequential.per_file.iter()) {
             assert_eq!(a.is_some(), b.is_some());
             if let (Some(a), Some(b)) = (a, b) {
                 assert_eq!(a.findings, b.findings);
@@ -1408,6 +1465,29 @@ mod tests {
             let done = progress.done.load(std::sync::atomic::Ordering::Relaxed);
             assert_eq!((total, done), (3 * run, 3 * run));
         }
+    }
+
+    #[test]
+    fn a_chunked_vector_copy_shares_what_a_change_leaves() {
+        let mut original = Chunked::filled(0u32, 200);
+        for i in 0..200 {
+            original.set(i, i as u32);
+        }
+        let mut copy = original.clone();
+        copy.set(130, 7);
+        assert_eq!(copy.len(), 200);
+        assert_eq!(copy.get(130), Some(&7));
+        assert_eq!(original.get(130), Some(&130), "the original is unchanged");
+        assert_eq!(copy.get(200), None);
+        assert!(copy
+            .iter()
+            .copied()
+            .eq((0..200).map(|i| if i == 130 { 7 } else { i })));
+        // Only the changed entry's chunk was copied.
+        let shared = (copy.chunks.iter().zip(&original.chunks))
+            .filter(|(a, b)| std::sync::Arc::ptr_eq(a, b))
+            .count();
+        assert_eq!(shared, original.chunks.len() - 1);
     }
 
     #[test]

@@ -96,6 +96,12 @@ pub(crate) struct State {
     /// (A fast hash: a publish looks up every file with findings, tens of thousands in a large
     /// folder, on every keystroke.)
     pub published: foldhash::HashMap<std::ffi::OsString, (Option<i32>, FileFindings)>,
+    /// The last publish's files in their order, each as the address of its slice (which
+    /// `published` holds, so no other slice can have it meanwhile) and its version: a publish
+    /// of one project passes over a file whose slice and version are those at its place here
+    /// without reading its findings or hashing its path. Empty when that does not apply
+    /// (several projects, a pulling client).
+    pub published_order: Vec<(usize, Option<i32>)>,
     /// The version of each open document whose text the model holds (what its findings and
     /// their positions were computed on).
     pub analysed: HashMap<PathBuf, i32>,
@@ -175,6 +181,7 @@ impl Backend {
                 },
                 workspace: Workspace::default(),
                 published: Default::default(),
+                published_order: Vec::new(),
                 analysed: HashMap::new(),
                 dynamic_watch: false,
                 db_busy: HashSet::new(),
@@ -457,16 +464,17 @@ impl Backend {
     pub(crate) async fn publish_all(&self, state: &mut State) {
         self.take_snapshot(state);
         if state.pull_diagnostics {
+            state.published_order.clear();
             pull::refresh_if_changed(self, state);
             return;
         }
         let State {
             workspace,
             published,
+            published_order,
             analysed,
             ..
         } = state;
-        let current = findings_by_file(workspace);
         // Open documents whose model is of the disk file (closed meanwhile) have no version.
         // The few open ones are collected once, not looked up per file with findings.
         let versions: foldhash::HashMap<&std::ffi::OsStr, i32> = analysed
@@ -475,23 +483,72 @@ impl Backend {
             .map(|(path, version)| (path.as_os_str(), *version))
             .collect();
         let version_of = |path: &Path| versions.get(path.as_os_str()).copied();
+        // One project: its slices as they are (nothing copied or read), and the open
+        // documents' versions by the address of their slice.
+        let joined;
+        type Current<'a> = Vec<(usize, &'a FileFindings)>;
+        let (current, open): (Current, Option<Vec<(usize, i32)>>) = match &workspace.projects[..] {
+            [project] => (
+                project.diagnostics.files().iter().map(|f| (0, f)).collect(),
+                Some(
+                    versions
+                        .iter()
+                        .filter_map(|(path, version)| {
+                            let f = project.diagnostics.file(Path::new(path))?;
+                            Some((slice_address(f), *version))
+                        })
+                        .collect(),
+                ),
+            ),
+            _ => {
+                joined = findings_by_file(workspace);
+                (joined.iter().map(|(_, p, f)| (*p, f)).collect(), None)
+            }
+        };
+        let last = std::mem::take(published_order);
         // The files whose findings (the same slice, else equal ones) or version changed; the
-        // others are passed over at the cost of a look-up.
+        // others are passed over: by address when the slice and version are the last
+        // publish's at (about) the same place in the list, else at the cost of a look-up.
+        let mut order = Vec::with_capacity(if open.is_some() { current.len() } else { 0 });
+        let mut cursor = 0;
         let mut still_published = 0;
         let mut changed = Vec::new();
-        for (key, owner, diagnostics) in current.iter() {
-            let version = version_of(Path::new(key));
-            if let Some((v, old)) = published.get(*key) {
-                still_published += 1;
-                if *v == version && same_findings(old, diagnostics) {
+        for &(owner, diagnostics) in &current {
+            let address = slice_address(diagnostics);
+            if let Some(open) = &open {
+                let version = open.iter().find(|(a, _)| *a == address).map(|(_, v)| *v);
+                // The same address as a slice `published` holds is that very slice, on the
+                // same path. A change or a removal just before it is stepped over.
+                let at = (cursor..cursor + 2).find(|&k| last.get(k) == Some(&(address, version)));
+                if let Some(k) = at {
+                    cursor = k + 1;
+                    still_published += 1;
+                    order.push((address, version));
                     continue;
                 }
             }
-            changed.push((*key, *owner, diagnostics, version));
+            let key = diagnostics[0].path.as_os_str();
+            let version = version_of(Path::new(key));
+            if open.is_some() {
+                order.push((address, version));
+            }
+            if let Some((v, old)) = published.get_mut(key) {
+                still_published += 1;
+                if *v == version && same_findings(old, diagnostics) {
+                    // Equal findings in a new slice: the new one is kept (its address is
+                    // the one `published_order` notes).
+                    if !Arc::ptr_eq(old, diagnostics) {
+                        *old = diagnostics.clone();
+                    }
+                    continue;
+                }
+            }
+            changed.push((key, owner, diagnostics, version));
         }
         // Files that went clean: only when some published file is not among the current ones.
         if still_published < published.len() {
-            let now: HashSet<&std::ffi::OsStr> = current.iter().map(|(key, ..)| *key).collect();
+            let now: HashSet<&std::ffi::OsStr> =
+                current.iter().map(|(_, f)| f[0].path.as_os_str()).collect();
             let mut gone: Vec<std::ffi::OsString> = published
                 .keys()
                 .filter(|p| !now.contains(p.as_os_str()))
@@ -525,6 +582,9 @@ impl Backend {
             }
             published.insert(key.to_os_string(), (version, diagnostics.clone()));
         }
+        // Only now that `published` holds every slice it notes (a publish cut short leaves it
+        // empty).
+        *published_order = order;
     }
 
     /// The state, with every open buffer's latest text applied: requests answer about what the
@@ -633,6 +693,11 @@ impl Backend {
 
 /// One file's findings: the engine's shared slice ([`crate::diagnostic::Findings::files`]).
 pub(crate) type FileFindings = std::sync::Arc<[crate::diagnostic::Diagnostic]>;
+
+/// Where a slice of findings lives: the same address as a slice still held is the same slice.
+fn slice_address(findings: &FileFindings) -> usize {
+    std::sync::Arc::as_ptr(findings).cast::<crate::diagnostic::Diagnostic>() as usize
+}
 
 /// Whether two slices of a file's findings say the same: the same slice (a re-check that kept
 /// them), else equal findings.

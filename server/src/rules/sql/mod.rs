@@ -388,14 +388,28 @@ fn run_do_blocks(cx: &FileContext, sink: &mut Sink) {
     sink.diagnostics.extend(kept);
 }
 
-/// Runs the enabled statement rules on statement `index`.
-pub fn run_statement(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink) {
-    for (rule, check) in CHECKS {
-        if let Check::Statement(check) = check {
-            if sink.enabled(rule) {
-                check(cx, index, catalog, sink);
-            }
-        }
+/// The enabled statement rules' checks, in listing order: looked up once per file, not once
+/// per statement (a file can hold thousands).
+pub fn statement_checks(sink: &Sink) -> Vec<StatementCheck> {
+    CHECKS
+        .iter()
+        .filter_map(|(rule, check)| match check {
+            Check::Statement(check) if sink.enabled(rule) => Some(*check),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs `checks` (the enabled statement rules, [`statement_checks`]) on statement `index`.
+pub fn run_statement(
+    checks: &[StatementCheck],
+    cx: &FileContext,
+    index: usize,
+    catalog: &Catalog,
+    sink: &mut Sink,
+) {
+    for check in checks {
+        check(cx, index, catalog, sink);
     }
 }
 
