@@ -180,11 +180,11 @@ struct LastAnalysis {
     by_hash: HashMap<u64, u32>,
 }
 
+/// A fast hash (foldhash, fixed seed: the same text gives the same hash in this process); the
+/// text itself is compared after the look-up, so a collision costs a parse, never a wrong fact.
 fn body_hash(body: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    body.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(body)
 }
 
 impl ParseCache {

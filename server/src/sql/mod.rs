@@ -39,10 +39,9 @@ pub fn find_ignore_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
     if haystack.len() < needle.len() {
         return None;
     }
-    (0..=haystack.len() - needle.len()).find(|&at| {
-        (haystack[at] == lower || haystack[at] == upper)
-            && haystack[at..at + needle.len()].eq_ignore_ascii_case(needle)
-    })
+    // The places of the first letter, found a block at a time, then the rest compared.
+    memchr::memchr2_iter(lower, upper, &haystack[..=haystack.len() - needle.len()])
+        .find(|&at| haystack[at..at + needle.len()].eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
