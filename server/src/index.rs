@@ -88,7 +88,9 @@ impl ScriptFile {
     pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
         match &self.content {
             Content::Text { text, .. } => Some(std::borrow::Cow::Borrowed(text.as_ref())),
-            Content::Packed { packed, len, .. } => unpack(packed, *len).map(std::borrow::Cow::Owned),
+            Content::Packed { packed, len, .. } => {
+                unpack(packed, *len).map(std::borrow::Cow::Owned)
+            }
             _ => None,
         }
     }

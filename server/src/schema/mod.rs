@@ -526,7 +526,8 @@ impl Catalog {
             (Part::Dynamic, v) => self.dynamic.put_shared(key, shared, present(v)),
             (Part::Opaque, v) => self.opaque_routines.put_shared(key, shared, present(v)),
             (Part::Variables, Value::Text(v)) => {
-                self.variables.put_shared(key, shared, v.as_deref().cloned())
+                self.variables
+                    .put_shared(key, shared, v.as_deref().cloned())
             }
             (Part::Uncertain, Value::Flag(v)) => self.uncertain.put(*v),
             (Part::Outside, Value::Flag(v)) => self.outside_tables.put(*v),
