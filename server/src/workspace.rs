@@ -1035,11 +1035,6 @@ mod tests {
         for (name, text) in &texts {
             fs::write(sql.join(name), text).unwrap();
         }
-        fs::write(
-            dir.path().join("flyway.conf"),
-            "flyway.locations=filesystem:migrations\n",
-        )
-        .unwrap();
         let (ws, errors) = Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
         assert!(errors.is_empty(), "{errors:?}");
         let mut state = ws.projects[0].clone();
