@@ -364,7 +364,11 @@ pub fn index_project(project: &Project) -> MigrationSet {
         .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
     let mut files = read_all(pending, &project.config);
     files.sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
-    set.files = files.into_iter().map(std::sync::Arc::new).collect();
+    // Into a list of its own size: collected in place, the list of pointers would keep the
+    // buffer of the files it was made from (40 times its size: 5 MB in a 10,000-file folder).
+    let mut shared = Vec::with_capacity(files.len());
+    shared.extend(files.into_iter().map(std::sync::Arc::new));
+    set.files = shared;
     set
 }
 
@@ -699,6 +703,19 @@ mod tests {
         set.names_changed();
         assert!(set.names.get().is_none());
         assert_ne!(set.names_hash(), hash);
+    }
+
+    /// The file list is made at its size, not in the buffer of the files it was made from.
+    #[test]
+    fn the_file_list_is_made_at_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["V1__a.sql", "V2__b.sql", "V3__c.sql"] {
+            std::fs::write(dir.path().join(name), "SELECT 1;\n").unwrap();
+        }
+        let projects = crate::project::discover_projects(dir.path(), &Default::default()).unwrap();
+        let set = index_project(&projects[0]);
+        assert_eq!(set.files.len(), 3);
+        assert_eq!(set.files.capacity(), 3);
     }
 
     /// Row 7 of issue #12 (`FileSystemScanner`): a script's own `.sql.conf` `encoding` wins.
