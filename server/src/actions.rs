@@ -441,7 +441,7 @@ fn move_concurrently(
     for (later, _) in later_files {
         // A Java migration's effects are unknown; a script too large to analyse is unread.
         match later.text() {
-            Some(body) if !mentions(body) => {}
+            Some(body) if !mentions(&body) => {}
             _ => return None,
         }
     }

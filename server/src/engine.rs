@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{ConfigError, LoadOptions};
 use crate::diagnostic::{self, Diagnostic};
 use crate::history::AppliedHistory;
-use crate::index::{index_project, Content, MigrationSet, ScriptFile};
+use crate::index::{index_project, MigrationSet, ScriptFile};
 use crate::naming::{Kind, NameParser};
 use crate::project::{discover_projects, Project};
 use crate::rules::{self, FileContext, FolderContext, Levels, Sink};
@@ -174,7 +174,7 @@ fn conf_files(set: &MigrationSet) -> HashSet<&Path> {
 
 /// Whether `analyze_all` analyses the file.
 fn analysed(file: &ScriptFile) -> bool {
-    file.migration(analysed_kinds()).is_some() && file.text().is_some()
+    file.migration(analysed_kinds()).is_some() && file.has_text()
 }
 
 /// One file of a loaded set analysed, with its `.conf` file if the set has one.
@@ -366,11 +366,13 @@ pub fn analyze_file(
     }
     let file = set.files.get(index)?;
     file.migration(analysed_kinds())?;
-    file.text()?;
+    if !file.has_text() {
+        return None;
+    }
     let has_sidecar = is_file(&sidecar_path(file));
     let made = std::sync::Arc::new(analyze_script(file, server, has_sidecar, Some(cache)));
-    if let Content::Text { text, .. } = &file.content {
-        cache.remember(text.clone(), made.clone());
+    if let Some(text) = file.shared_text() {
+        cache.remember(text, made.clone());
     }
     Some(made)
 }
@@ -390,7 +392,7 @@ fn analyze_script(
         .then(|| std::fs::read_to_string(sidecar_path(file)).ok())
         .flatten();
     crate::sql::analysis::analyze_cached(
-        file.text().unwrap_or_default(),
+        &file.text().unwrap_or_default(),
         server.dialect(),
         &server.placeholders,
         sidecar.as_deref(),
@@ -1006,11 +1008,12 @@ fn run_rules_from(
         });
         let lines = std::cell::OnceCell::new();
         let tokens = rules::StatementTokens::for_file(file_sql);
+        let text = file.text().unwrap_or_default();
         let fcx = FileContext {
             project,
             file,
             name,
-            text: file.text().unwrap_or_default(),
+            text: &text,
             sql: file_sql,
             server,
             schema: &catalog,
@@ -1183,6 +1186,7 @@ fn check_applied_file(
     };
     let file = &set.files[i];
     let text = file.text().unwrap_or_default();
+    let text: &str = &text;
     let mut sink = Sink::new(levels);
     // Positions of this file's findings: line starts indexed once, on the first finding.
     let lines = std::cell::OnceCell::new();

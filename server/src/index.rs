@@ -25,6 +25,16 @@ pub enum Content {
         text: std::sync::Arc<str>,
         checksum: i32,
     },
+    /// A [`Content::Text`] kept compressed (DEFLATE): a language server keeps the text of every
+    /// file its load read, and those of files no editor has open are read again only when a
+    /// re-check or a request needs them, so they cost a fifth of their size
+    /// ([`MigrationSet::pack_texts`]). [`ScriptFile::text`] gives the text back, byte for byte.
+    Packed {
+        packed: std::sync::Arc<[u8]>,
+        /// The text's length in bytes.
+        len: usize,
+        checksum: i32,
+    },
     /// Bytes that are not valid in the configured encoding; Flyway fails on this file.
     InvalidEncoding {
         encoding: Encoding,
@@ -74,16 +84,48 @@ impl ScriptFile {
             .filter(|n| n.is_valid() && kinds.contains(&n.kind))
     }
 
-    pub fn text(&self) -> Option<&str> {
+    /// The decoded text (a packed one unpacked: see [`Content::Packed`]).
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
         match &self.content {
-            Content::Text { text, .. } => Some(text.as_ref()),
+            Content::Text { text, .. } => Some(std::borrow::Cow::Borrowed(text.as_ref())),
+            Content::Packed { packed, len, .. } => {
+                unpack(packed, *len).map(std::borrow::Cow::Owned)
+            }
             _ => None,
+        }
+    }
+
+    /// Whether [`ScriptFile::text`] has a text to give (without unpacking it).
+    pub fn has_text(&self) -> bool {
+        matches!(self.content, Content::Text { .. } | Content::Packed { .. })
+    }
+
+    /// The text as a shared string (a copy only when it is packed).
+    pub fn shared_text(&self) -> Option<std::sync::Arc<str>> {
+        match &self.content {
+            Content::Text { text, .. } => Some(std::sync::Arc::clone(text)),
+            _ => self.text().map(|t| t.into()),
+        }
+    }
+
+    /// Keeps a text compressed when that makes it smaller ([`Content::Packed`]).
+    pub fn pack(&mut self) {
+        if let Content::Text { text, checksum } = &self.content {
+            if let Some(packed) = pack(text) {
+                self.content = Content::Packed {
+                    packed,
+                    len: text.len(),
+                    checksum: *checksum,
+                };
+            }
         }
     }
 
     pub fn checksum(&self) -> Option<i32> {
         match &self.content {
-            Content::Text { checksum, .. } | Content::TooLarge { checksum, .. } => Some(*checksum),
+            Content::Text { checksum, .. }
+            | Content::Packed { checksum, .. }
+            | Content::TooLarge { checksum, .. } => Some(*checksum),
             _ => None,
         }
     }
@@ -97,6 +139,39 @@ impl ScriptFile {
     pub fn script_dir(&self) -> &str {
         self.script.rsplit_once('/').map_or("", |(dir, _)| dir)
     }
+}
+
+/// Texts shorter than this are kept as they are: compressing them saves little.
+const PACK_FROM: usize = 256;
+
+/// `text` compressed (DEFLATE, zlib's fastest level), when that makes it smaller.
+fn pack(text: &str) -> Option<std::sync::Arc<[u8]>> {
+    use std::io::Write;
+    if text.len() < PACK_FROM {
+        return None;
+    }
+    let mut encoder = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(text.len() / 3),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(text.as_bytes()).ok()?;
+    let packed = encoder.finish().ok()?;
+    (packed.len() < text.len()).then(|| packed.into())
+}
+
+/// The text [`pack`] compressed, `len` bytes long. Bytes that do not inflate to valid UTF-8
+/// of that length (which [`pack`] never makes) give `None`, never another text.
+fn unpack(packed: &[u8], len: usize) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(len);
+    flate2::read::DeflateDecoder::new(packed)
+        .take(len as u64 + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    if bytes.len() != len {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
 }
 
 /// Something found while walking that is not a file: a loop, an unreadable folder, a link into
@@ -138,6 +213,21 @@ impl MigrationSet {
             "names_changed() after a change of names"
         );
         hash
+    }
+
+    /// Keeps every file's text compressed ([`ScriptFile::pack`]), on all cores.
+    pub fn pack_texts(&mut self) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = self.files.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            for files in self.files.chunks_mut(chunk) {
+                scope.spawn(move || {
+                    for file in files.iter_mut().filter(|f| f.has_text()) {
+                        std::sync::Arc::make_mut(file).pack();
+                    }
+                });
+            }
+        });
     }
 
     /// Forgets [`MigrationSet::names_hash`]: files came, went or were renamed.
@@ -274,7 +364,11 @@ pub fn index_project(project: &Project) -> MigrationSet {
         .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
     let mut files = read_all(pending, &project.config);
     files.sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
-    set.files = files.into_iter().map(std::sync::Arc::new).collect();
+    // Into a list of its own size: collected in place, the list of pointers would keep the
+    // buffer of the files it was made from (40 times its size: 5 MB in a 10,000-file folder).
+    let mut shared = Vec::with_capacity(files.len());
+    shared.extend(files.into_iter().map(std::sync::Arc::new));
+    set.files = shared;
     set
 }
 
@@ -609,6 +703,19 @@ mod tests {
         set.names_changed();
         assert!(set.names.get().is_none());
         assert_ne!(set.names_hash(), hash);
+    }
+
+    /// The file list is made at its size, not in the buffer of the files it was made from.
+    #[test]
+    fn the_file_list_is_made_at_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["V1__a.sql", "V2__b.sql", "V3__c.sql"] {
+            std::fs::write(dir.path().join(name), "SELECT 1;\n").unwrap();
+        }
+        let projects = crate::project::discover_projects(dir.path(), &Default::default()).unwrap();
+        let set = index_project(&projects[0]);
+        assert_eq!(set.files.len(), 3);
+        assert_eq!(set.files.capacity(), 3);
     }
 
     /// Row 7 of issue #12 (`FileSystemScanner`): a script's own `.sql.conf` `encoding` wins.

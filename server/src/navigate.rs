@@ -65,7 +65,7 @@ pub struct Resolved {
 pub fn resolve(project: &ProjectState, file: usize, offset: usize) -> Option<Resolved> {
     let sql = project.sql.get(file)?.as_ref()?;
     let text = project.set.files[file].text()?;
-    let name = name_at(sql, text, offset)?;
+    let name = name_at(sql, &text, offset)?;
     let find = |catalog: &Catalog| {
         let table = catalog
             .table(&crate::sql::facts::Name::new(None, name.name.clone()))
@@ -146,7 +146,7 @@ pub fn definition(
             names.insert(0, created);
         }
         let catalog = Catalog::new(sql.dialect);
-        tokens_naming(sql, text, statement, &names, &catalog)
+        tokens_naming(sql, &text, statement, &names, &catalog)
             .into_iter()
             .next()
     };
@@ -249,7 +249,7 @@ pub fn references(
             {
                 current = None;
             }
-            for range in tokens_naming(sql, text, statement, &names, catalog) {
+            for range in tokens_naming(sql, &text, statement, &names, catalog) {
                 let place = (file.path.clone(), range);
                 if include_declaration || declaration.as_ref() != Some(&place) {
                     out.push(place);

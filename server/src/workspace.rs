@@ -68,7 +68,10 @@ impl ProjectState {
     ) -> Result<ProjectState, ConfigError> {
         let levels = Levels::from_settings(&project.config.tool)?;
         let mut rule_cache = engine::RuleCache::default();
-        let report = engine::check_project_with(project, &mut rule_cache, progress)?;
+        let mut report = engine::check_project_with(project, &mut rule_cache, progress)?;
+        // Checked: the texts are read again only for a re-check or a request, and kept
+        // compressed meanwhile (an editor's buffer replaces the text of a file it opens).
+        report.set.pack_texts();
         let applied = Arc::new(report.applied);
         Ok(ProjectState {
             project: Arc::new(report.project),
@@ -961,7 +964,7 @@ mod tests {
                 let (path, original) = &originals[current];
                 let other = &originals[rng.below(originals.len())].1;
                 let text = state.file(path).and_then(|f| f.text()).unwrap_or_default();
-                let next = edit(&mut rng, text, other, original);
+                let next = edit(&mut rng, &text, other, original);
                 assert!(state.set_text(path, &next));
                 assert!(
                     state.rule_cache.names_reused(),
@@ -1021,6 +1024,56 @@ mod tests {
             }
         }
         (done, partial)
+    }
+
+    /// The texts a load read are kept packed and given back as read, byte for byte (a
+    /// byte-order mark, CRLF line ends, characters outside ASCII); a short one stays as it is,
+    /// and an edited file's text is its buffer.
+    #[test]
+    fn a_load_keeps_texts_packed_and_gives_them_back_as_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("migrations");
+        fs::create_dir(&sql).unwrap();
+        let long = "CREATE TABLE t (id int);\r\n-- é ü 漢字 🙂\r\n".repeat(20);
+        let texts = [
+            ("V1__a.sql", format!("\u{feff}{long}")),
+            ("V2__b.sql", "SELECT 1;\n".to_string()),
+            ("V3__c.sql", long.replace("t (", "u (")),
+        ];
+        for (name, text) in &texts {
+            fs::write(sql.join(name), text).unwrap();
+        }
+        let (ws, errors) = Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut state = ws.projects[0].clone();
+        let path_of = |state: &ProjectState, name: &str| {
+            state
+                .set
+                .files
+                .iter()
+                .find(|f| f.file_name == name)
+                .map(|f| f.path.clone())
+                .unwrap()
+        };
+        for (name, text) in &texts {
+            let file = state.file(&path_of(&state, name)).unwrap();
+            assert_eq!(file.text().as_deref(), Some(text.as_str()), "{name}");
+            assert_eq!(
+                matches!(file.content, Content::Packed { .. }),
+                text.len() >= 256,
+                "{name} packed"
+            );
+            assert_eq!(
+                file.checksum(),
+                Some(crate::checksum::checksum_text(text)),
+                "{name}"
+            );
+        }
+        let v1 = path_of(&state, "V1__a.sql");
+        assert!(state.set_text(&v1, "SELECT 2;"));
+        let file = state.file(&v1).unwrap();
+        assert!(matches!(file.content, Content::Text { .. }));
+        assert_eq!(file.text().as_deref(), Some("SELECT 2;"));
     }
 
     #[test]

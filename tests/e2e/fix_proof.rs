@@ -77,7 +77,10 @@ fn load(root: &Path, options: &LoadOptions) -> Vec<ProjectState> {
 
 /// The current text of a file of the project (None: not text, e.g. invalid encoding).
 fn text_of(state: &ProjectState, path: &Path) -> Option<String> {
-    state.file(path).and_then(|f| f.text()).map(str::to_string)
+    state
+        .file(path)
+        .and_then(|f| f.text())
+        .map(std::borrow::Cow::into_owned)
 }
 
 fn apply_edits(text: &str, edits: &[(TextRange, String)]) -> String {

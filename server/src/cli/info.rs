@@ -91,7 +91,7 @@ fn checksum_of(
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "flyway_schema_history".to_string());
     let builtins = BuiltIns::offline(flyway, &table, &config.environment);
-    replace_placeholders(text, flyway, &builtins, &file.file_name)
+    replace_placeholders(&text, flyway, &builtins, &file.file_name)
         .map(|replaced| Some(checksum_text(&replaced)))
         .map_err(|e| e.to_string())
 }

@@ -788,7 +788,7 @@ pub(super) fn prepare(
         );
         let text = if replace {
             match replace_placeholders(
-                text,
+                &text,
                 &project.config.flyway,
                 &builtins,
                 &set.files[file].file_name,
@@ -929,7 +929,7 @@ async fn run_postgres(
             continue;
         }
         progress(&format!("dry-run {}", run.script));
-        let original = set.files[item.file].text().unwrap_or("");
+        let original = set.files[item.file].text().unwrap_or_default();
         let exact = original == item.text;
         let started = Instant::now();
         let split_text = split(&item.text, Dialect::Postgres);

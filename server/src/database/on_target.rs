@@ -1368,7 +1368,7 @@ async fn run(
             continue;
         }
         progress(&format!("dry-run {} on the target", run.script));
-        let original = set.files[item.file].text().unwrap_or("");
+        let original = set.files[item.file].text().unwrap_or_default();
         let exact = original == item.text;
         let started = Instant::now();
         run.outcome = MigrationOutcome::Ok;

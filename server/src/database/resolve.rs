@@ -45,7 +45,7 @@ pub fn resolved_migrations(
             let Some(text) = file.text() else {
                 continue;
             };
-            match replace_placeholders(text, &project.config.flyway, builtins, &file.file_name) {
+            match replace_placeholders(&text, &project.config.flyway, builtins, &file.file_name) {
                 Ok(replaced) => (checksum_text(&replaced), Some(raw)),
                 Err(e) => return Err((file.script.clone(), e)),
             }

@@ -271,9 +271,9 @@ pub(super) async fn inlay_hints(
         return Some(Vec::new());
     };
     // At the end of the first line, where the migration starts.
-    let text = file.text().unwrap_or("");
+    let text = file.text().unwrap_or_default();
     let first_line_end = text.find(['\n', '\r']).unwrap_or(text.len());
-    let position = LineIndex::new(text).position(first_line_end);
+    let position = LineIndex::new(&text).position(first_line_end);
     if position < params.range.start || position > params.range.end {
         return Some(Vec::new());
     }

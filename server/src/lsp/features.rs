@@ -27,7 +27,7 @@ fn text_of(project: &ProjectState, path: &Path) -> Option<String> {
     project
         .file(path)
         .and_then(|f| f.text())
-        .map(str::to_string)
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// A place the engine names (a path and a byte range of its text as the snapshot read it).

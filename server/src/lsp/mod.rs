@@ -570,7 +570,7 @@ impl Backend {
             let path = Path::new(key);
             let project = &workspace.projects[owner];
             let text = project.file(path).and_then(|f| f.text());
-            let lines = text.map(proto::LineIndex::new);
+            let lines = text.as_deref().map(proto::LineIndex::new);
             let converted = diagnostics
                 .iter()
                 .map(|d| proto::diagnostic(d, lines.as_ref()))

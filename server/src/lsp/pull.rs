@@ -66,7 +66,7 @@ fn report(
     let text = snapshot.workspace.projects[project]
         .file(path)
         .and_then(|f| f.text());
-    let lines = text.map(LineIndex::new);
+    let lines = text.as_deref().map(LineIndex::new);
     let items: Vec<Diagnostic> = diagnostics
         .iter()
         .map(|d| proto::diagnostic(d, lines.as_ref()))

@@ -617,11 +617,11 @@ impl<'a> Sink<'a> {
 pub fn whole_file_position(file: &ScriptFile) -> (TextRange, LineCol, LineCol) {
     match file.text() {
         Some(text) => {
-            let range = first_line(text);
+            let range = first_line(&text);
             (
                 range,
-                LineCol::of(text, range.start),
-                LineCol::of(text, range.end),
+                LineCol::of(&text, range.start),
+                LineCol::of(&text, range.end),
             )
         }
         None => (TextRange::default(), LineCol::START, LineCol::START),

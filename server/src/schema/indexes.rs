@@ -53,11 +53,17 @@ impl Indexes {
             return;
         }
         if let Some(table) = old {
-            if let Some(list) = self.by_table.peek(table) {
-                let mut list = list.clone();
-                if let Ok(at) = list.binary_search_by(|k| (**k).cmp(key)) {
-                    list.remove(at);
-                }
+            if let Some(old) = self.by_table.peek(table) {
+                // Made at its size, as below.
+                let list = match old.binary_search_by(|k| (**k).cmp(key)) {
+                    Ok(at) => {
+                        let mut list = Vec::with_capacity(old.len() - 1);
+                        list.extend_from_slice(&old[..at]);
+                        list.extend_from_slice(&old[at + 1..]);
+                        list
+                    }
+                    Err(_) => old.clone(),
+                };
                 let value = (!list.is_empty()).then_some(list);
                 self.by_table.put_shared(table, || Arc::clone(table), value);
             }
@@ -67,10 +73,20 @@ impl Indexes {
                 .by_name
                 .shared_key(key)
                 .unwrap_or_else(|| Arc::from(key));
-            let mut list = self.by_table.peek(table).cloned().unwrap_or_default();
-            if let Err(at) = list.binary_search_by(|k| (**k).cmp(key)) {
-                list.insert(at, shared);
-            }
+            // Made at its size: a list is copied on every change, and the room a growing
+            // vector leaves would stay empty in every table's list (a large folder has
+            // hundreds of thousands of indexes).
+            let old = self.by_table.peek(table).map_or(&[][..], |l| &l[..]);
+            let list = match old.binary_search_by(|k| (**k).cmp(key)) {
+                Ok(_) => old.to_vec(),
+                Err(at) => {
+                    let mut list = Vec::with_capacity(old.len() + 1);
+                    list.extend_from_slice(&old[..at]);
+                    list.push(shared);
+                    list.extend_from_slice(&old[at..]);
+                    list
+                }
+            };
             self.by_table
                 .put_shared(table, || Arc::clone(table), Some(list));
         }
@@ -144,7 +160,8 @@ impl Indexes {
         }
     }
 
-    /// Whether the side map holds exactly what the map by name says (for tests).
+    /// Whether the side map holds exactly what the map by name says, each list at its size
+    /// (for tests).
     #[cfg(test)]
     pub fn consistent(&self) -> bool {
         let mut expected: std::collections::BTreeMap<String, Vec<String>> = Default::default();
@@ -160,5 +177,9 @@ impl Indexes {
             .map(|(t, keys)| (t.to_string(), keys.iter().map(|k| k.to_string()).collect()))
             .collect();
         expected == found
+            && self
+                .by_table
+                .iter()
+                .all(|(_, keys)| keys.len() == keys.capacity())
     }
 }

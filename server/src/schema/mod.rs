@@ -273,8 +273,10 @@ pub enum Value {
     /// Whether a set holds the key.
     Present(bool),
     /// A table known missing (`Some`), with the schema its drop or rename wrote.
-    Gone(Option<Option<String>>),
-    Text(Option<String>),
+    /// (This and `Text` boxed: a value is 16 bytes, and a large folder's records hold
+    /// hundreds of thousands, almost all tables and indexes.)
+    Gone(Option<Box<Option<String>>>),
+    Text(Option<Box<String>>),
     Flag(bool),
 }
 
@@ -428,7 +430,9 @@ impl Catalog {
         }
         take!(tables, Part::Tables, Value::Table);
         take!(indexes, Part::Indexes, Value::Index);
-        take!(gone, Part::Gone, Value::Gone);
+        take!(gone, Part::Gone, |v: Option<Option<String>>| Value::Gone(
+            v.map(Box::new)
+        ));
         take!(gone_indexes, Part::GoneIndexes, |v: Option<()>| {
             Value::Present(v.is_some())
         });
@@ -438,7 +442,9 @@ impl Catalog {
         take!(opaque_routines, Part::Opaque, |v: Option<()>| {
             Value::Present(v.is_some())
         });
-        take!(variables, Part::Variables, Value::Text);
+        take!(variables, Part::Variables, |v: Option<String>| Value::Text(
+            v.map(Box::new)
+        ));
         take!(uncertain, Part::Uncertain, Value::Flag);
         take!(outside_tables, Part::Outside, Value::Flag);
         reads.sort_unstable();
@@ -472,11 +478,11 @@ impl Catalog {
         match part {
             Part::Tables => Value::Table(self.tables.peek(key).cloned()),
             Part::Indexes => Value::Index(self.indexes.peek(key).cloned()),
-            Part::Gone => Value::Gone(self.gone.peek(key).cloned()),
+            Part::Gone => Value::Gone(self.gone.peek(key).cloned().map(Box::new)),
             Part::GoneIndexes => Value::Present(self.gone_indexes.peek(key).is_some()),
             Part::Dynamic => Value::Present(self.dynamic.peek(key).is_some()),
             Part::Opaque => Value::Present(self.opaque_routines.peek(key).is_some()),
-            Part::Variables => Value::Text(self.variables.peek(key).cloned()),
+            Part::Variables => Value::Text(self.variables.peek(key).cloned().map(Box::new)),
             Part::Uncertain => Value::Flag(self.uncertain.peek()),
             Part::Outside => Value::Flag(self.outside_tables.peek()),
         }
@@ -513,11 +519,16 @@ impl Catalog {
         match (part, value) {
             (Part::Tables, Value::Table(v)) => self.tables.put_shared(key, shared, v.clone()),
             (Part::Indexes, Value::Index(v)) => self.indexes.put_shared(key, shared, v.clone()),
-            (Part::Gone, Value::Gone(v)) => self.gone.put_shared(key, shared, v.clone()),
+            (Part::Gone, Value::Gone(v)) => {
+                self.gone.put_shared(key, shared, v.as_deref().cloned())
+            }
             (Part::GoneIndexes, v) => self.gone_indexes.put_shared(key, shared, present(v)),
             (Part::Dynamic, v) => self.dynamic.put_shared(key, shared, present(v)),
             (Part::Opaque, v) => self.opaque_routines.put_shared(key, shared, present(v)),
-            (Part::Variables, Value::Text(v)) => self.variables.put_shared(key, shared, v.clone()),
+            (Part::Variables, Value::Text(v)) => {
+                self.variables
+                    .put_shared(key, shared, v.as_deref().cloned())
+            }
             (Part::Uncertain, Value::Flag(v)) => self.uncertain.put(*v),
             (Part::Outside, Value::Flag(v)) => self.outside_tables.put(*v),
             _ => debug_assert!(false, "a value of another part"),
@@ -1364,6 +1375,11 @@ mod tests {
         assert!(size <= 112, "{size}");
         let size = std::mem::size_of::<Index>();
         assert!(size <= 72, "{size}");
+        // A record's effects: hundreds of thousands in a large folder.
+        let size = std::mem::size_of::<Value>();
+        assert!(size <= 16, "{size}");
+        let size = std::mem::size_of::<Effect>();
+        assert!(size <= 40, "{size}");
     }
 
     /// A narrow table finds its columns by searching them, a wide one through its map; both

@@ -165,7 +165,7 @@ fn unsupported_target(
     let (mut mysql, mut postgres) = (0usize, 0usize);
     for file in set.files.iter().take(500) {
         let Some(text) = file.text() else { continue };
-        let sample = &text[..floor_boundary(text, 64 * 1024)];
+        let sample = &text[..floor_boundary(&text, 64 * 1024)];
         mysql += mysql_markers(sample);
         postgres += postgres_markers(sample);
     }
@@ -227,7 +227,7 @@ fn detect(set: &MigrationSet, location_names: &[String]) -> Option<Flavor> {
     let (mut mysql, mut postgres) = (0usize, 0usize);
     for file in set.files.iter().take(500) {
         let Some(text) = file.text() else { continue };
-        let sample = &text[..floor_boundary(text, 64 * 1024)];
+        let sample = &text[..floor_boundary(&text, 64 * 1024)];
         mysql += mysql_markers(sample);
         postgres += postgres_markers(sample);
     }

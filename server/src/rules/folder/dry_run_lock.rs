@@ -70,13 +70,13 @@ pub(super) fn report_file(
         .filter(|f| f.failed == failed && f.checksum == checksum)
     {
         let range = finding.range;
-        let lines = lines.get_or_init(|| LineIndex::new(text));
+        let lines = lines.get_or_init(|| LineIndex::new(&text));
         sink.at(
             rule,
             &file.path,
             range,
-            lines.line_col(text, range.start),
-            lines.line_col(text, range.end),
+            lines.line_col(&text, range.start),
+            lines.line_col(&text, range.end),
             finding.message.clone(),
         );
     }

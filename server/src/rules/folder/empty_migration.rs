@@ -48,7 +48,7 @@ pub fn check_file(_cx: &FolderContext, file: &ScriptFile, sink: &mut Sink) {
         return;
     }
     let Some(text) = file.text() else { return };
-    if has_code(text) {
+    if has_code(&text) {
         return;
     }
     sink.file(
