@@ -35,8 +35,9 @@ impl Part {
 /// only make a migration re-checked when it need not be; 32 bits, as every file's record keeps
 /// the hashes of the keys it read (a large folder's records hold millions).
 pub fn key_hash(part: Part, key: &str) -> u32 {
-    // `new` uses fixed keys: the same hash in every process.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // A fast hash with a fixed seed: the same key, the same hash, on every call.
+    use std::hash::BuildHasher;
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
     part.hash(&mut h);
     key.hash(&mut h);
     h.finish() as u32
@@ -54,7 +55,7 @@ pub struct Log<V> {
     pub writes: Vec<(String, V)>,
     /// The keys in `writes`: a value is taken only on a key's first change (a copy taken on
     /// every change would keep the value shared, and make every change copy it).
-    written: std::collections::HashSet<String>,
+    written: foldhash::HashSet<String>,
 }
 
 impl<V> Default for Log<V> {
@@ -64,7 +65,7 @@ impl<V> Default for Log<V> {
             whole_read: false,
             whole_write: false,
             writes: Vec::new(),
-            written: std::collections::HashSet::new(),
+            written: foldhash::HashSet::default(),
         }
     }
 }
