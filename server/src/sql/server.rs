@@ -76,6 +76,10 @@ impl Server {
         set: &MigrationSet,
         location_names: &[String],
     ) -> Result<Server, ConfigError> {
+        // The signs of MySQL and PostgreSQL in the scripts, counted once if at all (the
+        // dialect's detection and the unsupported database's both weigh them).
+        let counted = std::cell::OnceCell::new();
+        let markers = || *counted.get_or_init(|| marker_counts(set));
         let (flavor, dialect_source) = match config.tool.dialect {
             Some(DialectSetting::Postgres) => (Flavor::Postgres, DialectSource::Config),
             Some(DialectSetting::MySql) => (Flavor::MySql, DialectSource::Config),
@@ -88,7 +92,7 @@ impl Server {
                 .and_then(|(url, _)| flavor_of_url(&url))
             {
                 Some(flavor) => (flavor, DialectSource::Url),
-                None => match detect(set, location_names) {
+                None => match detect(location_names, markers) {
                     Some(flavor) => (flavor, DialectSource::Content),
                     None => (Flavor::Postgres, DialectSource::Default),
                 },
@@ -111,7 +115,7 @@ impl Server {
         };
         let unsupported = match config.tool.dialect {
             Some(_) => None,
-            None => unsupported_target(config, set, location_names),
+            None => unsupported_target(config, set, location_names, markers),
         };
         let flyway = &config.flyway;
         Ok(Server {
@@ -135,6 +139,7 @@ fn unsupported_target(
     config: &Config,
     set: &MigrationSet,
     location_names: &[String],
+    markers: impl Fn() -> (usize, usize),
 ) -> Option<super::unsupported::Unsupported> {
     use super::unsupported::{of_code, of_folder, of_url, Unsupported};
     if let Some((url, _)) = config.layers.get("url").ok().flatten() {
@@ -162,13 +167,7 @@ fn unsupported_target(
             return None;
         }
     }
-    let (mut mysql, mut postgres) = (0usize, 0usize);
-    for file in set.files.iter().take(500) {
-        let Some(text) = file.text() else { continue };
-        let sample = &text[..floor_boundary(&text, 64 * 1024)];
-        mysql += mysql_markers(sample);
-        postgres += postgres_markers(sample);
-    }
+    let (mysql, postgres) = markers();
     of_code(set, mysql.max(postgres)).map(|(database, count)| Unsupported {
         database,
         because: format!(
@@ -215,7 +214,7 @@ pub fn flavor_of_url(url: &str) -> Option<Flavor> {
 }
 
 /// Guesses the dialect from folder names and script contents.
-fn detect(set: &MigrationSet, location_names: &[String]) -> Option<Flavor> {
+fn detect(location_names: &[String], markers: impl Fn() -> (usize, usize)) -> Option<Flavor> {
     for name in location_names {
         match name.to_ascii_lowercase().as_str() {
             "mysql" => return Some(Flavor::MySql),
@@ -224,6 +223,17 @@ fn detect(set: &MigrationSet, location_names: &[String]) -> Option<Flavor> {
             _ => {}
         }
     }
+    let (mysql, postgres) = markers();
+    match mysql.cmp(&postgres) {
+        std::cmp::Ordering::Greater => Some(Flavor::MySql),
+        std::cmp::Ordering::Less => Some(Flavor::Postgres),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+/// The signs of MySQL and of PostgreSQL in the code of the first 500 scripts (each read up to
+/// 64 KB).
+fn marker_counts(set: &MigrationSet) -> (usize, usize) {
     let (mut mysql, mut postgres) = (0usize, 0usize);
     for file in set.files.iter().take(500) {
         let Some(text) = file.text() else { continue };
@@ -231,11 +241,7 @@ fn detect(set: &MigrationSet, location_names: &[String]) -> Option<Flavor> {
         mysql += mysql_markers(sample);
         postgres += postgres_markers(sample);
     }
-    match mysql.cmp(&postgres) {
-        std::cmp::Ordering::Greater => Some(Flavor::MySql),
-        std::cmp::Ordering::Less => Some(Flavor::Postgres),
-        std::cmp::Ordering::Equal => None,
-    }
+    (mysql, postgres)
 }
 
 /// The code of `sample` read with `dialect`'s lexical rules, comments, strings and quoted names
