@@ -181,7 +181,13 @@ fn analysed(file: &ScriptFile) -> bool {
 fn analyze_loaded(file: &ScriptFile, server: &Server, conf_files: &HashSet<&Path>) -> SqlFile {
     let sidecar = sidecar_path(file);
     let has_sidecar = conf_files.contains(sidecar.as_path());
-    analyze_script(file, server, has_sidecar, None)
+    analyze_script(
+        file,
+        &file.text().unwrap_or_default(),
+        server,
+        has_sidecar,
+        None,
+    )
 }
 
 fn analysis_threads() -> usize {
@@ -366,14 +372,17 @@ pub fn analyze_file(
     }
     let file = set.files.get(index)?;
     file.migration(analysed_kinds())?;
-    if !file.has_text() {
-        return None;
-    }
+    // Unpacked once (a packed text), for the analysis and the cache.
+    let text = file.shared_text()?;
     let has_sidecar = is_file(&sidecar_path(file));
-    let made = std::sync::Arc::new(analyze_script(file, server, has_sidecar, Some(cache)));
-    if let Some(text) = file.shared_text() {
-        cache.remember(text, made.clone());
-    }
+    let made = std::sync::Arc::new(analyze_script(
+        file,
+        &text,
+        server,
+        has_sidecar,
+        Some(cache),
+    ));
+    cache.remember(text, made.clone());
     Some(made)
 }
 
@@ -382,8 +391,10 @@ fn sidecar_path(file: &ScriptFile) -> PathBuf {
     PathBuf::from(format!("{}.conf", file.path.display()))
 }
 
+/// Analyses `text`, `file`'s text.
 fn analyze_script(
     file: &ScriptFile,
+    text: &str,
     server: &Server,
     has_sidecar: bool,
     cache: Option<&crate::sql::analysis::ParseCache>,
@@ -392,7 +403,7 @@ fn analyze_script(
         .then(|| std::fs::read_to_string(sidecar_path(file)).ok())
         .flatten();
     crate::sql::analysis::analyze_cached(
-        &file.text().unwrap_or_default(),
+        text,
         server.dialect(),
         &server.placeholders,
         sidecar.as_deref(),

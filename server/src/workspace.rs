@@ -978,7 +978,7 @@ mod tests {
                     i,
                     &state.server,
                     &mut ParseCache::default(),
-                    |p| state.set.files.iter().any(|f| f.path == p),
+                    |p| state.by_path.contains_key(p),
                 );
                 // Field by field: `created_tables` is a hash map (its order is not the point).
                 let shown = |s: Option<&crate::sql::analysis::SqlFile>| {

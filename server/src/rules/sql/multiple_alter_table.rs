@@ -67,9 +67,9 @@ fn reads_every_row(cx: &FileContext, table: &Name, action: &AlterAction) -> bool
     }
 }
 
-/// The columns and constraints an action names (lower-cased), or `None` when it cannot share an
-/// `ALTER TABLE` with others (or, validating, should not).
-/// The names an action touches, lower-cased (copied only when they are not already).
+/// The columns and constraints an action names, lower-cased (copied only when they are not
+/// already), or `None` when it cannot share an `ALTER TABLE` with others (or, validating,
+/// should not).
 fn names(action: &AlterAction) -> Option<Vec<Cow<'_, str>>> {
     fn lower(s: &str) -> Cow<'_, str> {
         let unchanged = |c: char| {
