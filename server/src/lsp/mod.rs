@@ -16,7 +16,6 @@ pub mod transport;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use dashmap::DashMap;
 use ropey::Rope;
@@ -45,9 +44,6 @@ pub const COMMANDS: &[&str] = &[
     CMD_DRY_RUN,
     CMD_FOLDER_STATE,
 ];
-
-/// How long to wait for more keystrokes before a re-check (a newer change cancels an older run).
-const DEBOUNCE: Duration = Duration::from_millis(2);
 
 /// Runs the server on stdin/stdout until the client says exit (status 0 after `shutdown`, else
 /// 1, as LSP says) or closes stdin (status 0). Malformed input is answered, never fatal
@@ -83,6 +79,27 @@ pub(crate) struct Document {
     pub generation: u64,
     /// The generation the workspace model last saw.
     pub synced: u64,
+    /// A re-check of this document is under way ([`Backend::check_until_current`]): a change
+    /// made meanwhile is taken by its next run, not by a run of its own.
+    pub checking: bool,
+}
+
+impl Document {
+    /// Whether a change should start a re-check: none is under way (it is noted as started).
+    fn start_check(&mut self) -> bool {
+        !std::mem::replace(&mut self.checking, true)
+    }
+
+    /// Whether the re-check that ran on generation `ran_on` (`None`: nothing was checked) is
+    /// done: the text has not changed since (it is noted as no longer under way); else it
+    /// runs again.
+    fn check_done(&mut self, ran_on: Option<u64>) -> bool {
+        let done = ran_on.is_none_or(|g| g == self.generation);
+        if done {
+            self.checking = false;
+        }
+        done
+    }
 }
 
 pub(crate) struct State {
@@ -368,7 +385,7 @@ impl Backend {
         }
         drop(state);
         for path in behind {
-            self.check_document(&path, None).await;
+            self.check_document(&path).await;
         }
         if !changed.is_empty() {
             self.reload_from_disk(changed).await;
@@ -454,7 +471,7 @@ impl Backend {
         drop(state);
         // Valid on disk now (saved): the open buffer is what is analysed again.
         for path in buffers_again {
-            self.check_document(&path, None).await;
+            self.check_document(&path).await;
         }
     }
 
@@ -621,38 +638,51 @@ impl Backend {
         }
     }
 
-    /// Schedules a re-check after a pause in typing; stale runs give way to newer ones.
+    /// Re-checks a changed document at once, unless a re-check of it is under way: that one
+    /// runs again for the changes made meanwhile, all of them in one run (a burst of changes
+    /// costs a few runs, not one each, and a lone change waits for nothing).
     fn schedule_check(&self, path: PathBuf) {
-        let Some(generation) = self.documents.get(&path).map(|d| d.generation) else {
+        let started = self
+            .documents
+            .get_mut(&path)
+            .is_some_and(|mut doc| doc.start_check());
+        if !started {
             return;
-        };
+        }
         let backend = self.clone_handle();
-        tokio::spawn(async move {
-            tokio::time::sleep(DEBOUNCE).await;
-            backend.check_document(&path, Some(generation)).await;
-        });
+        tokio::spawn(async move { backend.check_until_current(&path).await });
     }
 
-    /// Re-checks the model with an open document's text (of change `generation`, or the
-    /// latest), then publishes. The state lock is held only to copy the document's project
-    /// (a pointer copy) and to install the result: the analysis runs on a blocking thread
-    /// against the copy. A result is installed only if the project is still at the revision it
-    /// was copied at ([`Workspace::install`]); else it is stale (another change came in
-    /// meanwhile) and the check runs again on the newer model, unless a newer change of the
-    /// document has a run of its own. The findings carry the version of the text they ran on.
-    async fn check_document(&self, path: &Path, generation: Option<u64>) {
+    /// Re-checks an open document until the model holds its latest text (see
+    /// [`Backend::schedule_check`]), then notes that no re-check of it is under way.
+    async fn check_until_current(&self, path: &Path) {
+        loop {
+            let ran_on = self.check_document(path).await;
+            let done = self
+                .documents
+                .get_mut(path)
+                .is_none_or(|mut doc| doc.check_done(ran_on));
+            if done {
+                return;
+            }
+        }
+    }
+
+    /// Re-checks the model with an open document's latest text, then publishes; returns the
+    /// document's generation it ran on (`None`: nothing to check). The state lock is held only
+    /// to copy the document's project (a pointer copy) and to install the result: the analysis
+    /// runs on a blocking thread against the copy. A result is installed only if the project is
+    /// still at the revision it was copied at ([`Workspace::install`]); else it is stale
+    /// (another change came in meanwhile) and the check runs again, on the newer model and the
+    /// document's latest text. The findings carry the version of the text they ran on.
+    async fn check_document(&self, path: &Path) -> Option<u64> {
         loop {
             let (revision, project, version, ran_on, text) = {
                 let state = self.state.lock().await;
-                let Some(mut doc) = self.documents.get_mut(path) else {
-                    return;
-                };
-                if generation.is_some_and(|g| g != doc.generation) {
-                    return; // a newer change has its own run
-                }
+                let mut doc = self.documents.get_mut(path)?;
                 let Some(p) = state.workspace.project_for(path) else {
                     doc.synced = doc.generation;
-                    return;
+                    return None;
                 };
                 let project = state.workspace.projects[p].clone();
                 (
@@ -671,7 +701,7 @@ impl Backend {
             })
             .await
             else {
-                return;
+                return None;
             };
             let mut state = self.state.lock().await;
             let Some(replaced) = state.workspace.install(revision, checked) else {
@@ -686,7 +716,7 @@ impl Backend {
             // Freed on a blocking thread, after the publish: what only it still holds (the
             // edited file's previous analysis, say) can take a while to free.
             drop(tokio::task::spawn_blocking(move || drop(replaced)));
-            return;
+            return Some(ran_on);
         }
     }
 }
@@ -1134,10 +1164,11 @@ impl LanguageServer for Backend {
                 version: doc.version,
                 generation: 0,
                 synced: 0,
+                checking: false,
             },
         );
         // The buffer as it is when the check starts: changes may arrive meanwhile.
-        self.check_document(&path, None).await;
+        self.check_document(&path).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -1343,6 +1374,31 @@ impl LanguageServer for Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_during_a_recheck_is_taken_by_its_next_run() {
+        let mut doc = Document {
+            rope: Rope::from_str("select 1;"),
+            version: 1,
+            generation: 1,
+            synced: 0,
+            checking: false,
+        };
+        assert!(doc.start_check(), "the first change starts a re-check");
+        // Changes while it runs start none of their own.
+        doc.generation = 2;
+        assert!(!doc.start_check());
+        doc.generation = 3;
+        assert!(!doc.start_check());
+        // The run on generation 1 is not the end: the one after it takes 2 and 3 at once.
+        assert!(!doc.check_done(Some(1)));
+        assert!(!doc.start_check(), "still under way");
+        assert!(doc.check_done(Some(3)));
+        assert!(doc.start_check(), "the next change starts a re-check again");
+        // A run that checked nothing (the document left the model) ends it too.
+        assert!(doc.check_done(None));
+        assert!(!doc.checking);
+    }
 
     #[test]
     fn only_plain_local_file_uris_are_paths() {
