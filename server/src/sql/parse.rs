@@ -131,6 +131,16 @@ pub fn parse_statement(
             error: None,
         };
     }
+    // The commonest DDL of all, read from its tokens where that is sure to give sqlparser's facts.
+    if dialect == Dialect::Postgres {
+        if let Some(op) = simple_create_index(source, tokens, start..end, &sig) {
+            return Parsed {
+                op,
+                full_parse: true,
+                error: None,
+            };
+        }
+    }
     let text = parse_text(source, tokens, start, end);
     let result = match dialect {
         Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, &text),
@@ -602,6 +612,171 @@ fn simple_insert(source: &str, sig: &[&Token], dialect: Dialect) -> Option<Op> {
         kind: DmlKind::Insert,
         table: Some(std::sync::Arc::new(table)),
     })
+}
+
+/// sqlparser's key words that do not read as a plain name (or a plain function name) in every
+/// place of a [`simple_create_index`] statement: `ASYNC` after `CONCURRENTLY`, those that make
+/// a literal or a special expression (`NULL`, `CURRENT_DATE`, `TRIM(…)`), and so on. Sorted; found and kept complete by
+/// `tests::simple_create_indexes_have_sqlparsers_facts`, which tries every key word everywhere.
+const NOT_PLAIN_NAMES: &[&str] = &[
+    "ALL",
+    "ASYNC",
+    "CEIL",
+    "CONVERT",
+    "CURRENT_CATALOG",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "DISTINCT",
+    "EXISTS",
+    "FALSE",
+    "FLOOR",
+    "INTERVAL",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "NOT",
+    "NULL",
+    "RETURNING",
+    "SESSION_USER",
+    "SUBSTR",
+    "SUBSTRING",
+    "TRIM",
+    "TRUE",
+    "USER",
+];
+
+/// A plain name where [`simple_create_index`] reads one: an ASCII identifier that is not one of
+/// [`NOT_PLAIN_NAMES`] (both tokenizers read it as one word, and sqlparser as a name).
+fn plain_name(word: &str) -> bool {
+    let mut bytes = word.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && NOT_PLAIN_NAMES
+            .binary_search_by(|k| k.bytes().cmp(word.bytes().map(|b| b.to_ascii_uppercase())))
+            .is_err()
+}
+
+/// PostgreSQL's `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON table (key, …)`,
+/// each key a column or a function of columns (`lower(email)`), names plain
+/// ([`plain_name`]) and unquoted, nothing but spaces between the tokens: the facts sqlparser
+/// gives, without parsing (`tests::simple_create_indexes_have_sqlparsers_facts`). Anything
+/// else goes to the parser.
+fn simple_create_index(
+    source: &str,
+    tokens: &[Token],
+    range: std::ops::Range<usize>,
+    sig: &[&Token],
+) -> Option<Op> {
+    // No comments in it (the two tokenizers might nest them differently), only ASCII spaces.
+    let inside = |t: &&Token| range.start <= t.start && t.end <= range.end;
+    let spaces_only = |t: &Token| match t.kind {
+        TokenKind::Word | TokenKind::Punct => true,
+        TokenKind::Whitespace => t
+            .text(source)
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')),
+        _ => false,
+    };
+    if !tokens.iter().filter(inside).all(spaces_only) {
+        return None;
+    }
+    let word = |i: usize| {
+        sig.get(i)
+            .filter(|t| t.kind == TokenKind::Word)
+            .map(|t| t.text(source))
+    };
+    let is = |i: usize, k: &str| word(i).is_some_and(|w| w.eq_ignore_ascii_case(k));
+    let punct = |i: usize, p: &str| {
+        sig.get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct && t.text(source) == p)
+    };
+    let name = |i: usize| word(i).filter(|w| plain_name(w));
+    if !is(0, "CREATE") {
+        return None;
+    }
+    let unique = is(1, "UNIQUE");
+    let mut i = 1 + usize::from(unique);
+    if !is(i, "INDEX") {
+        return None;
+    }
+    i += 1;
+    let concurrently = is(i, "CONCURRENTLY");
+    i += usize::from(concurrently);
+    let if_not_exists = is(i, "IF") && is(i + 1, "NOT") && is(i + 2, "EXISTS");
+    i += 3 * usize::from(if_not_exists);
+    let index = if is(i, "ON") && !if_not_exists {
+        None
+    } else {
+        let (index, next) = plain_name_at(source, sig, i, name)?;
+        i = next;
+        Some(Box::new(index))
+    };
+    if !is(i, "ON") {
+        return None;
+    }
+    let (table, next) = plain_name_at(source, sig, i + 1, name)?;
+    i = next;
+    if !punct(i, "(") {
+        return None;
+    }
+    i += 1;
+    let mut columns = Vec::new();
+    loop {
+        let column = name(i)?;
+        i += 1;
+        if punct(i, "(") {
+            // A function of columns, as sqlparser writes it.
+            i += 1;
+            let mut arguments = Vec::new();
+            while !punct(i, ")") {
+                if !arguments.is_empty() {
+                    if !punct(i, ",") {
+                        return None;
+                    }
+                    i += 1;
+                }
+                arguments.push(name(i)?);
+                i += 1;
+            }
+            i += 1;
+            columns.push(format!("{column}({})", arguments.join(", ")));
+        } else {
+            columns.push(column.to_lowercase());
+        }
+        if punct(i, ",") {
+            i += 1;
+        } else if punct(i, ")") && i + 1 == sig.len() {
+            break;
+        } else {
+            return None;
+        }
+    }
+    Some(Op::CreateIndex {
+        name: index,
+        table: std::sync::Arc::new(table),
+        unique,
+        concurrently,
+        if_not_exists,
+        columns: columns.into(),
+        options: None,
+    })
+}
+
+/// [`name_at`] for a name whose every part passes `plain`.
+fn plain_name_at<'a>(
+    source: &str,
+    sig: &[&Token],
+    i: usize,
+    plain: impl Fn(usize) -> Option<&'a str>,
+) -> Option<(Name, usize)> {
+    let (found, next) = name_at(source, sig, i)?;
+    (i..next)
+        .step_by(2)
+        .all(|k| plain(k).is_some())
+        .then_some((found, next))
 }
 
 /// The statement text for sqlparser: Flyway placeholders become identifiers of the same length,
@@ -1556,6 +1731,90 @@ mod tests {
             st.range.end,
             dialect,
         )
+    }
+
+    /// The facts of `source`'s one statement from sqlparser's tree (PostgreSQL), and from
+    /// [`simple_create_index`] where it reads the statement.
+    fn create_index_both_ways(source: &str) -> (Option<Op>, Option<Op>) {
+        let s = crate::sql::split::split_with(
+            source,
+            Dialect::Postgres,
+            &crate::sql::lexer::Placeholders::Flyway,
+        );
+        let st = &s.statements[0];
+        let tokens = s.tokens.slice(st.tokens.clone());
+        let sig: Vec<&Token> = significant(&tokens).collect();
+        let tree = Parser::parse_sql(&PostgreSqlDialect {}, &source[st.range.start..st.range.end])
+            .ok()
+            .and_then(|statements| {
+                let [statement] = statements.as_slice() else {
+                    return None;
+                };
+                Some(convert(statement, source, &sig))
+            });
+        let read = simple_create_index(source, &tokens, st.range.start..st.range.end, &sig);
+        (tree, read)
+    }
+
+    #[test]
+    fn simple_create_indexes_have_sqlparsers_facts() {
+        // Read without the parser: the folder bench's statements and their kin.
+        for source in [
+            "CREATE INDEX t1_account_idx ON t1 (account_id);",
+            "CREATE INDEX IF NOT EXISTS t1_name_0_idx ON t1 (lower(name), id);",
+            "create unique index concurrently if not exists Ix on Public.Users (LOWER(Email), Id)",
+            "CREATE INDEX\n  ON t (a,b , f(), g(x,y))",
+            "-- Before it: not in it.\nCREATE INDEX i ON t (a); -- after it",
+        ] {
+            let (tree, read) = create_index_both_ways(source);
+            assert!(read.is_some(), "not read without the parser: {source}");
+            assert_eq!(read, tree, "{source}");
+        }
+        // Left to the parser.
+        for source in [
+            "CREATE INDEX i ON t USING gin (a)",
+            "CREATE INDEX i ON t (a DESC)",
+            "CREATE INDEX i ON t (a) WHERE a > 0",
+            "CREATE INDEX i ON t (a) INCLUDE (b)",
+            "CREATE INDEX i ON t (a text_pattern_ops)",
+            "CREATE INDEX i ON t (\"A\")",
+            "CREATE INDEX i ON t /* c */ (a)",
+            "CREATE INDEX i ON t (f(a, 1))",
+            "CREATE INDEX i ON t (a$b)",
+            "CREATE INDEX ${i} ON t (a)",
+            "CREATE INDEX IF NOT EXISTS ON t (a)",
+        ] {
+            assert_eq!(create_index_both_ways(source).1, None, "{source}");
+        }
+        // Every sqlparser key word in every place a name may stand: read as the parser reads
+        // it, or left to the parser.
+        let templates = [
+            "CREATE INDEX {k} ON {k} ({k})",
+            "CREATE UNIQUE INDEX IF NOT EXISTS {k} ON s.{k} ({k}, lower({k}), {k}(a, {k}))",
+            "CREATE INDEX CONCURRENTLY {k} ON {k}.t ({k}({k}))",
+            "CREATE INDEX ON {k} (a, {k}())",
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON t ({k})",
+            "CREATE INDEX {k} ON t ({k}, {k})",
+            "CREATE INDEX CONCURRENTLY {k} {k} ON t (a)",
+            "CREATE INDEX {k}_i ON t ({k}({k}, a), {k}(a))",
+        ];
+        let mut differ = std::collections::BTreeSet::new();
+        for keyword in sqlparser::keywords::ALL_KEYWORDS {
+            for word in [keyword.to_string(), keyword.to_lowercase()] {
+                for template in templates {
+                    let source = template.replace("{k}", &word);
+                    let (tree, read) = create_index_both_ways(&source);
+                    if read.is_some() && read != tree {
+                        differ.insert(*keyword);
+                    }
+                }
+            }
+        }
+        assert!(differ.is_empty(), "read unlike sqlparser: {differ:?}");
+        assert!(NOT_PLAIN_NAMES.windows(2).all(|w| w[0] < w[1]));
+        assert!(NOT_PLAIN_NAMES
+            .iter()
+            .all(|k| sqlparser::keywords::ALL_KEYWORDS.contains(k)));
     }
 
     #[test]
