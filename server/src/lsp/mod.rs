@@ -102,6 +102,24 @@ impl Document {
     }
 }
 
+/// Notes that no re-check of a document is under way if its run panics: one failed run must
+/// not stop the document's re-checks for good (a normal end is noted by
+/// [`Document::check_done`], under the same map entry as the change that might start the next).
+struct EndsCheckOnPanic<'a> {
+    documents: &'a DashMap<PathBuf, Document>,
+    path: &'a Path,
+}
+
+impl Drop for EndsCheckOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if let Some(mut doc) = self.documents.get_mut(self.path) {
+                doc.checking = false;
+            }
+        }
+    }
+}
+
 pub(crate) struct State {
     pub roots: Vec<PathBuf>,
     pub options: LoadOptions,
@@ -656,6 +674,10 @@ impl Backend {
     /// Re-checks an open document until the model holds its latest text (see
     /// [`Backend::schedule_check`]), then notes that no re-check of it is under way.
     async fn check_until_current(&self, path: &Path) {
+        let _unwinding = EndsCheckOnPanic {
+            documents: &self.documents,
+            path,
+        };
         loop {
             let ran_on = self.check_document(path).await;
             let done = self
@@ -1398,6 +1420,38 @@ mod tests {
         // A run that checked nothing (the document left the model) ends it too.
         assert!(doc.check_done(None));
         assert!(!doc.checking);
+    }
+
+    #[test]
+    fn a_panicking_recheck_lets_the_next_change_start_one() {
+        let documents = DashMap::new();
+        let path = PathBuf::from("/m/V1__a.sql");
+        documents.insert(
+            path.clone(),
+            Document {
+                rope: Rope::from_str("select 1;"),
+                version: 1,
+                generation: 1,
+                synced: 0,
+                checking: false,
+            },
+        );
+        assert!(documents.get_mut(&path).unwrap().start_check());
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _unwinding = EndsCheckOnPanic {
+                documents: &documents,
+                path: &path,
+            };
+            panic!("a run fails");
+        }));
+        assert!(run.is_err());
+        assert!(documents.get_mut(&path).unwrap().start_check());
+        // A run that ends normally leaves the note to `check_done`.
+        drop(EndsCheckOnPanic {
+            documents: &documents,
+            path: &path,
+        });
+        assert!(documents.get(&path).unwrap().checking);
     }
 
     #[test]
