@@ -1397,15 +1397,20 @@ impl LanguageServer for Backend {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_change_during_a_recheck_is_taken_by_its_next_run() {
-        let mut doc = Document {
+    /// An open document changed once, with no re-check under way.
+    fn changed_once() -> Document {
+        Document {
             rope: Rope::from_str("select 1;"),
             version: 1,
             generation: 1,
             synced: 0,
             checking: false,
-        };
+        }
+    }
+
+    #[test]
+    fn a_change_during_a_recheck_is_taken_by_its_next_run() {
+        let mut doc = changed_once();
         assert!(doc.start_check(), "the first change starts a re-check");
         // Changes while it runs start none of their own.
         doc.generation = 2;
@@ -1426,16 +1431,7 @@ mod tests {
     fn a_panicking_recheck_lets_the_next_change_start_one() {
         let documents = DashMap::new();
         let path = PathBuf::from("/m/V1__a.sql");
-        documents.insert(
-            path.clone(),
-            Document {
-                rope: Rope::from_str("select 1;"),
-                version: 1,
-                generation: 1,
-                synced: 0,
-                checking: false,
-            },
-        );
+        documents.insert(path.clone(), changed_once());
         assert!(documents.get_mut(&path).unwrap().start_check());
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let _unwinding = EndsCheckOnPanic {

@@ -159,12 +159,7 @@ impl Table {
     }
 
     fn push_column(&mut self, column: Column) {
-        // An eighth more, not double: a table is copied on change and most get few columns
-        // after their creation, so the room a doubling leaves would mostly stay empty; but not
-        // one at a time either, which makes a migration adding thousands of columns quadratic.
-        if self.columns.len() == self.columns.capacity() {
-            self.columns.reserve_exact(self.columns.len() / 8 + 1);
-        }
+        tracked::make_room_for_one(&mut self.columns);
         self.columns.push(std::sync::Arc::new(column));
         match &mut self.positions {
             Some(map) => {

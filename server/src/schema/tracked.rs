@@ -121,6 +121,16 @@ impl Part {
     }
 }
 
+/// Makes room for one more item in a full `list` by growing it an eighth, not doubling it: the
+/// catalog's lists (a chunk's entries, a table's columns) are copied at their size on a change,
+/// and most gain few items after that, so the room a doubling leaves would mostly stay empty;
+/// yet not one at a time, which would make thousands of inserts quadratic.
+pub(super) fn make_room_for_one<T>(list: &mut Vec<T>) {
+    if list.len() == list.capacity() {
+        list.reserve_exact(list.len() / 8 + 1);
+    }
+}
+
 type Chunk<V> = Arc<Entries<V>>;
 
 /// The entries of one chunk, sorted by key in one vector: 24 bytes an entry where a key and
@@ -165,12 +175,7 @@ impl<V> Entries<V> {
         match self.find(at) {
             Ok(i) => self.0[i].1 = value,
             Err(i) => {
-                // An eighth more, not double (as a table's columns): a chunk copied on a
-                // change is made at its size, and the room a doubling leaves would stay empty
-                // in most chunks of a large catalog.
-                if self.0.len() == self.0.capacity() {
-                    self.0.reserve_exact(self.0.len() / 8 + 1);
-                }
+                make_room_for_one(&mut self.0);
                 self.0.insert(i, (key(), value));
             }
         }
