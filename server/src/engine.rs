@@ -675,7 +675,11 @@ impl Delta {
         &mut self,
         catalog: &Catalog,
         old: &crate::schema::Record,
-        written: &[(crate::schema::Part, String, crate::schema::Value)],
+        written: &[(
+            crate::schema::Part,
+            std::sync::Arc<str>,
+            crate::schema::Value,
+        )],
     ) {
         use crate::schema::{Part, Value};
         let old_effects: HashMap<(Part, &str), &Value> = old
@@ -683,10 +687,8 @@ impl Delta {
             .iter()
             .map(|e| ((e.part, &*e.key), &e.value))
             .collect();
-        let now_before: HashMap<(Part, &str), &Value> = written
-            .iter()
-            .map(|(p, k, v)| ((*p, k.as_str()), v))
-            .collect();
+        let now_before: HashMap<(Part, &str), &Value> =
+            written.iter().map(|(p, k, v)| ((*p, &**k), v)).collect();
         let mut candidates: Vec<(Part, &str)> = old_effects.keys().copied().collect();
         candidates.extend(now_before.keys().copied());
         candidates.sort_unstable();

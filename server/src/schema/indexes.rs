@@ -47,8 +47,15 @@ impl std::ops::Deref for Indexes {
 }
 
 impl Indexes {
-    /// Moves index `key` in the side map from table `old` to table `new` (either absent).
-    fn relink(&mut self, key: &str, old: Option<&Arc<str>>, new: Option<&Arc<str>>) {
+    /// Moves index `key` in the side map from table `old` to table `new` (either absent);
+    /// `shared` is the map by name's copy of the key, if the caller has it.
+    fn relink(
+        &mut self,
+        key: &str,
+        shared: Option<&Arc<str>>,
+        old: Option<&Arc<str>>,
+        new: Option<&Arc<str>>,
+    ) {
         if old.map(|t| &**t) == new.map(|t| &**t) {
             return;
         }
@@ -69,9 +76,9 @@ impl Indexes {
             }
         }
         if let Some(table) = new {
-            let shared = self
-                .by_name
-                .shared_key(key)
+            let shared = shared
+                .cloned()
+                .or_else(|| self.by_name.shared_key(key))
                 .unwrap_or_else(|| Arc::from(key));
             // Made at its size: a list is copied on every change, and the room a growing
             // vector leaves would stay empty in every table's list (a large folder has
@@ -106,7 +113,7 @@ impl Indexes {
         let old = self.table_of(at);
         let new = value.as_ref().map(|i| Arc::clone(&i.table));
         self.by_name.put_shared(at, key, value);
-        self.relink(at, old.as_ref(), new.as_ref());
+        self.relink(at, None, old.as_ref(), new.as_ref());
     }
 
     pub fn insert(&mut self, key: String, value: Arc<Index>) {
@@ -114,16 +121,54 @@ impl Indexes {
     }
 
     pub fn insert_shared(&mut self, key: Arc<str>, value: Arc<Index>) {
-        let old = self.table_of(&key);
         let new = Arc::clone(&value.table);
-        self.by_name.insert_shared(Arc::clone(&key), value);
-        self.relink(&key, old.as_ref(), Some(&new));
+        let old = self
+            .by_name
+            .insert_shared(Arc::clone(&key), value)
+            .map(|replaced| Arc::clone(&replaced.table));
+        // The key the map holds: its own copy when it already had the key.
+        let shared = old
+            .is_some()
+            .then(|| self.by_name.shared_key(&key))
+            .flatten();
+        self.relink(
+            &key,
+            Some(shared.as_ref().unwrap_or(&key)),
+            old.as_ref(),
+            Some(&new),
+        );
+    }
+
+    /// [`Tracked::insert_unless`], keeping the side map in step.
+    pub fn insert_unless(
+        &mut self,
+        key: &str,
+        keep: impl FnOnce(&Arc<Index>) -> bool,
+        make: impl FnOnce() -> (Arc<str>, Arc<Index>),
+    ) {
+        let mut made = None;
+        let replaced = self.by_name.insert_unless(key, keep, || {
+            let (shared, index) = make();
+            made = Some((Arc::clone(&shared), Arc::clone(&index.table)));
+            (shared, index)
+        });
+        let (Some(replaced), Some((shared, new))) = (replaced, made) else {
+            return;
+        };
+        let old = replaced.map(|index| Arc::clone(&index.table));
+        // The key the map holds: its own copy when it already had the key.
+        let shared = old
+            .is_some()
+            .then(|| self.by_name.shared_key(key))
+            .flatten()
+            .unwrap_or(shared);
+        self.relink(key, Some(&shared), old.as_ref(), Some(&new));
     }
 
     pub fn remove(&mut self, key: &str) -> Option<Arc<Index>> {
         let removed = self.by_name.remove(key);
         if let Some(index) = &removed {
-            self.relink(key, Some(&index.table), None);
+            self.relink(key, None, Some(&index.table), None);
         }
         removed
     }
@@ -150,7 +195,7 @@ impl Indexes {
             return;
         };
         let old = std::mem::replace(&mut Arc::make_mut(index).table, Arc::clone(table));
-        self.relink(key, Some(&old), Some(table));
+        self.relink(key, None, Some(&old), Some(table));
     }
 
     /// Every index may be gone (a migration the model cannot read ran); their tables stay.

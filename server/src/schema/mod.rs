@@ -404,7 +404,7 @@ impl Catalog {
 
     /// Ends the journal: what was read and changed since [`Catalog::begin_journal`], and the
     /// value before the change of every key written (changed or not).
-    pub fn end_journal(&self) -> (Record, Vec<(Part, String, Value)>) {
+    pub fn end_journal(&self) -> (Record, Vec<(Part, std::sync::Arc<str>, Value)>) {
         let mut reads = Vec::new();
         let mut whole = 0u16;
         let mut unsummarised = false;
@@ -448,11 +448,10 @@ impl Catalog {
             .iter()
             .filter_map(|(part, key, old)| {
                 let now = self.value(*part, key);
+                // The journal's key is the map's own copy (or the one it was given).
                 (&now != old).then(|| Effect {
                     part: *part,
-                    key: self
-                        .shared_key(*part, key)
-                        .unwrap_or_else(|| key.as_str().into()),
+                    key: std::sync::Arc::clone(key),
                     value: now,
                 })
             })
@@ -480,20 +479,6 @@ impl Catalog {
             Part::Variables => Value::Text(self.variables.peek(key).cloned().map(Box::new)),
             Part::Uncertain => Value::Flag(self.uncertain.peek()),
             Part::Outside => Value::Flag(self.outside_tables.peek()),
-        }
-    }
-
-    /// The catalog's own copy of a key, if present.
-    fn shared_key(&self, part: Part, key: &str) -> Option<std::sync::Arc<str>> {
-        match part {
-            Part::Tables => self.tables.shared_key(key),
-            Part::Indexes => self.indexes.shared_key(key),
-            Part::Gone => self.gone.shared_key(key),
-            Part::GoneIndexes => self.gone_indexes.shared_key(key),
-            Part::Dynamic => self.dynamic.shared_key(key),
-            Part::Opaque => self.opaque_routines.shared_key(key),
-            Part::Variables => self.variables.shared_key(key),
-            Part::Uncertain | Part::Outside => None,
         }
     }
 
@@ -731,13 +716,16 @@ impl Catalog {
     }
 
     /// Marks `words` as names dynamic code may touch: tables of those names become uncertain.
+    /// `words` are in lower case ([`words`]). A name already marked is not marked again (a
+    /// change that changes nothing has no effect to record; the look-up is journaled as a read).
     fn touch(&mut self, words: &[String]) {
         for word in words {
-            let key = fold(self.fold, word).into_owned();
-            if let Some(table) = self.tables.get_mut(&key) {
+            if let Some(table) = self.tables.get_mut(&fold(self.fold, word)) {
                 std::sync::Arc::make_mut(table).uncertain = true;
             }
-            self.dynamic.add(word.to_lowercase());
+            if !self.dynamic.contains(word) {
+                self.dynamic.add(word.clone());
+            }
         }
     }
 
@@ -920,16 +908,18 @@ impl Catalog {
 
     /// Adds an index; one that may be gone is replaced (the statement creating it ran).
     fn add_index(&mut self, index: Index) {
-        let k = fold(self.fold, &index.name);
-        self.gone_indexes.remove(&k);
-        if self.indexes.get(&k).is_none_or(|i| i.maybe_gone) {
-            // The key is the index's own name when folding leaves it as it is.
-            let key = match k {
-                std::borrow::Cow::Borrowed(_) => std::sync::Arc::clone(&index.name),
-                std::borrow::Cow::Owned(folded) => folded.into(),
-            };
-            self.indexes.insert_shared(key, std::sync::Arc::new(index));
-        }
+        // The key is the index's own name when folding leaves it as it is.
+        let key: std::sync::Arc<str> = match fold(self.fold, &index.name) {
+            std::borrow::Cow::Borrowed(_) => std::sync::Arc::clone(&index.name),
+            std::borrow::Cow::Owned(folded) => folded.into(),
+        };
+        self.gone_indexes.remove(&key);
+        // Added unless an index of the name is known to exist.
+        self.indexes.insert_unless(
+            &key,
+            |i| !i.maybe_gone,
+            || (std::sync::Arc::clone(&key), std::sync::Arc::new(index)),
+        );
     }
 
     /// The tables map's own copy of a table key (not journaled: it only shares memory), or a

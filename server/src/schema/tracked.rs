@@ -50,11 +50,13 @@ pub struct Log<V> {
     pub whole_read: bool,
     /// Something changed entries it did not name (`values_mut`): no summary can replay it.
     pub whole_write: bool,
-    /// Keys changed, each with its value before the first change (`None`: absent).
-    pub writes: Vec<(String, V)>,
+    /// Keys changed, each with its value before the first change (`None`: absent). A key is
+    /// the map's own copy where the map had one (or the one it was given), so the record the
+    /// engine makes of it shares it, and journaling a change copies no name.
+    pub writes: Vec<(Arc<str>, V)>,
     /// The keys in `writes`: a value is taken only on a key's first change (a copy taken on
     /// every change would keep the value shared, and make every change copy it).
-    written: foldhash::HashSet<String>,
+    written: foldhash::HashSet<Arc<str>>,
 }
 
 impl<V> Default for Log<V> {
@@ -65,6 +67,30 @@ impl<V> Default for Log<V> {
             whole_write: false,
             writes: Vec::new(),
             written: foldhash::HashSet::default(),
+        }
+    }
+}
+
+impl<V> Log<Option<V>> {
+    /// A change of `key`: a read, and on its first change the key (the map's copy from
+    /// `entry`, else `fresh`'s) with its value before.
+    fn note_write(
+        &mut self,
+        part: Part,
+        key: &str,
+        entry: Option<&(Arc<str>, V)>,
+        fresh: impl FnOnce() -> Arc<str>,
+    ) where
+        V: Clone,
+    {
+        self.reads.push(key_hash(part, key));
+        if !self.written.contains(key) {
+            let (shared, before) = match entry {
+                Some((k, v)) => (Arc::clone(k), Some(v.clone())),
+                None => (fresh(), None),
+            };
+            self.written.insert(Arc::clone(&shared));
+            self.writes.push((shared, before));
         }
     }
 }
@@ -163,11 +189,6 @@ impl<V> Entries<V> {
 
     fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()
-    }
-
-    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let at = self.find(key).ok()?;
-        Some(&mut self.0[at].1)
     }
 
     /// Sets `at`'s value, making its key with `key` if it has none yet.
@@ -301,15 +322,16 @@ impl<V: Clone> Tracked<V> {
             .with(|log| log.reads.push(key_hash(self.part, key)));
     }
 
-    fn write(&self, key: &str) {
-        self.journal.with(|log| {
-            log.reads.push(key_hash(self.part, key));
-            if !log.written.contains(key) {
-                log.written.insert(key.to_string());
-                log.writes
-                    .push((key.to_string(), self.chunk(key).get(key).cloned()));
-            }
-        });
+    /// Journals a change of `key`, which the caller has looked up: `entry` is where it is
+    /// (`None`: absent), `fresh` gives the key to journal if absent.
+    fn write_found(
+        &self,
+        key: &str,
+        entry: Option<&(Arc<str>, V)>,
+        fresh: impl FnOnce() -> Arc<str>,
+    ) {
+        self.journal
+            .with(|log| log.note_write(self.part, key, entry, fresh));
     }
 
     fn whole_read(&self) {
@@ -332,32 +354,86 @@ impl<V: Clone> Tracked<V> {
         self.chunk(key).contains_key(key)
     }
 
+    // The changes below look a key up once: its chunk found by hash, its place in the chunk
+    // by one binary search, shared by the journal and the change (a large folder's replay
+    // makes hundreds of thousands of them, each search a few cache misses).
+
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        if !self.chunk(key).contains_key(key) {
+        let at = chunk_of(key, self.chunks.len());
+        let Ok(i) = self.chunks[at].find(key) else {
             self.read(key);
             return None;
-        }
-        self.write(key);
-        self.chunk_mut(key).get_mut(key)
+        };
+        self.write_found(key, Some(&self.chunks[at].0[i]), || key.into());
+        Some(&mut Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at]).0[i].1)
     }
 
     pub fn insert(&mut self, key: String, value: V) {
-        self.write(&key);
-        self.put_shared(&key, || key.as_str().into(), Some(value));
+        self.insert_shared(key.into(), value);
     }
 
-    /// [`Self::insert`] with a key already shared (an index's own name).
-    pub fn insert_shared(&mut self, key: Arc<str>, value: V) {
-        self.write(&key);
-        self.put_shared(&key, || Arc::clone(&key), Some(value));
+    /// [`Self::insert`] with a key already shared (an index's own name); the value it replaced.
+    /// A key already present keeps the map's copy.
+    pub fn insert_shared(&mut self, key: Arc<str>, value: V) -> Option<V> {
+        let at = chunk_of(&key, self.chunks.len());
+        let found = self.chunks[at].find(&key);
+        let entry = found.ok().map(|i| &self.chunks[at].0[i]);
+        self.write_found(&key, entry, || Arc::clone(&key));
+        let entries = Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at]);
+        match found {
+            Ok(i) => Some(std::mem::replace(&mut entries.0[i].1, value)),
+            Err(i) => {
+                make_room_for_one(&mut entries.0);
+                entries.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// [`Self::get`] then, unless `keep` accepts the value found, [`Self::insert_shared`] of
+    /// what `make` gives (its key equal to `key`), in one look-up: `None` if it kept the value,
+    /// else the value it replaced.
+    pub fn insert_unless(
+        &mut self,
+        key: &str,
+        keep: impl FnOnce(&V) -> bool,
+        make: impl FnOnce() -> (Arc<str>, V),
+    ) -> Option<Option<V>> {
+        let at = chunk_of(key, self.chunks.len());
+        let found = self.chunks[at].find(key);
+        if let Ok(i) = found {
+            if keep(&self.chunks[at].0[i].1) {
+                self.read(key);
+                return None;
+            }
+        }
+        let (shared, value) = make();
+        debug_assert_eq!(&*shared, key);
+        let entry = found.ok().map(|i| &self.chunks[at].0[i]);
+        self.write_found(key, entry, || Arc::clone(&shared));
+        let entries = Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at]);
+        Some(match found {
+            Ok(i) => Some(std::mem::replace(&mut entries.0[i].1, value)),
+            Err(i) => {
+                make_room_for_one(&mut entries.0);
+                entries.0.insert(i, (shared, value));
+                None
+            }
+        })
     }
 
     pub fn remove(&mut self, key: &str) -> Option<V> {
-        self.write(key);
-        if !self.chunk(key).contains_key(key) {
-            return None;
-        }
-        self.chunk_mut(key).remove(key)
+        let at = chunk_of(key, self.chunks.len());
+        let found = self.chunks[at].find(key);
+        let entry = found.ok().map(|i| &self.chunks[at].0[i]);
+        self.write_found(key, entry, || key.into());
+        let i = found.ok()?;
+        Some(
+            Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at])
+                .0
+                .remove(i)
+                .1,
+        )
     }
 
     /// Keeps the entries `keep` accepts (reading all of them).
@@ -488,7 +564,7 @@ impl Flag {
         self.journal.with(|log| {
             log.reads.push(key_hash(self.part, ""));
             if log.writes.is_empty() {
-                log.writes.push((String::new(), before));
+                log.writes.push((Arc::from(""), before));
             }
         });
         self.value = value;
