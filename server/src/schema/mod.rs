@@ -549,7 +549,9 @@ impl Catalog {
     }
 
     pub fn table(&self, name: &Name) -> Option<&Table> {
-        self.tables.get(&self.key(name)).map(|t| &**t)
+        // The name as written when it needs no folding (no copy: the statement checks look a
+        // table up several times per statement).
+        self.tables.get(&fold(self.fold, &name.name)).map(|t| &**t)
     }
 
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
