@@ -15,8 +15,6 @@
 //! without any earlier `CREATE TABLE` existed before. A migration whose effect cannot be read (a
 //! Java or Kotlin migration) is [`Catalog::forget`]: any table may exist or be gone after it.
 
-use std::collections::HashMap;
-
 mod indexes;
 mod tracked;
 
@@ -114,9 +112,11 @@ pub struct Table {
     /// Column name (folded as the catalog folds) → position in `columns`, for a wide table
     /// only (over [`Table::MAP_FROM`] columns); a narrow one is searched in order, which costs
     /// less than the map every copy of the table would hold. Its keys shared between copies.
-    /// Boxed: a pointer in every table, where most have none.
+    /// Boxed: a pointer in every table, where most have none. Hashed with foldhash: a
+    /// migration adding columns to a wide table inserts into it once per column (SipHash was
+    /// 2 % of a re-check of a 2,000-line migration of `ADD COLUMN`s).
     #[allow(clippy::box_collection)]
-    positions: Option<Box<HashMap<std::sync::Arc<str>, usize>>>,
+    positions: Option<Box<foldhash::HashMap<std::sync::Arc<str>, usize>>>,
     /// Column names compare without regard to case (MySQL, MariaDB).
     fold: bool,
 }
@@ -534,7 +534,9 @@ impl Catalog {
     }
 
     pub fn table(&self, name: &Name) -> Option<&Table> {
-        self.tables.get(&self.key(name)).map(|t| &**t)
+        // The name as written when it needs no folding (no copy: the statement checks look a
+        // table up several times per statement).
+        self.tables.get(&fold(self.fold, &name.name)).map(|t| &**t)
     }
 
     pub fn tables(&self) -> impl Iterator<Item = &Table> {
