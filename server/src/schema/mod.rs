@@ -1505,7 +1505,7 @@ mod tests {
         assert_eq!(
             written
                 .iter()
-                .filter(|(p, k, _)| *p == Part::Tables && k == "a")
+                .filter(|(p, k, _)| *p == Part::Tables && &**k == "a")
                 .count(),
             1
         );
