@@ -81,7 +81,8 @@ impl Origin {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
-    pub spec: ColumnSpec,
+    /// Shared with the statement facts that made it (changed copy-on-write).
+    pub spec: std::sync::Arc<ColumnSpec>,
     pub origin: Origin,
 }
 
@@ -204,7 +205,7 @@ impl Table {
             map.remove(&*fold(self.fold, from));
             map.insert(fold(self.fold, &spec.name).into(), i);
         }
-        std::sync::Arc::make_mut(&mut self.columns[i]).spec = spec;
+        std::sync::Arc::make_mut(&mut self.columns[i]).spec = std::sync::Arc::new(spec);
     }
 }
 
@@ -765,7 +766,7 @@ impl Catalog {
                     .iter()
                     .map(|spec| {
                         std::sync::Arc::new(Column {
-                            spec: spec.clone(),
+                            spec: std::sync::Arc::clone(spec),
                             origin: origin.clone(),
                         })
                     })
@@ -794,9 +795,10 @@ impl Catalog {
                             .iter_mut()
                             .filter(|col| c.columns.contains(&col.spec.name))
                         {
-                            let col = std::sync::Arc::make_mut(col);
-                            col.spec.primary_key = true;
-                            col.spec.not_null = true;
+                            let spec =
+                                std::sync::Arc::make_mut(&mut std::sync::Arc::make_mut(col).spec);
+                            spec.primary_key = true;
+                            spec.not_null = true;
                         }
                     }
                     if names_an_index(c.kind, self.fold) {
@@ -1000,7 +1002,7 @@ impl Catalog {
                     }
                     AlterAction::RenameColumn { from, to } => {
                         if let Some(c) = t.column(from) {
-                            let mut spec = c.spec.clone();
+                            let mut spec = ColumnSpec::clone(&c.spec);
                             spec.name = to.clone();
                             t.replace_column(from, spec);
                         }
@@ -1068,7 +1070,8 @@ impl Catalog {
                     }
                     AlterAction::DropPrimaryKey => {
                         for c in t.columns.iter_mut().filter(|c| c.spec.primary_key) {
-                            std::sync::Arc::make_mut(c).spec.primary_key = false;
+                            std::sync::Arc::make_mut(&mut std::sync::Arc::make_mut(c).spec)
+                                .primary_key = false;
                         }
                         t.primary_key.clear();
                     }
@@ -1196,7 +1199,7 @@ fn not_serial(c: &mut ColumnSpec) {
 
 fn set(table: &mut Table, column: &str, f: impl FnOnce(&mut ColumnSpec)) {
     if let Some(c) = table.column_mut(column) {
-        f(&mut c.spec);
+        f(std::sync::Arc::make_mut(&mut c.spec));
     }
 }
 
@@ -1550,6 +1553,38 @@ mod tests {
         assert!(catalog.table(&Name::new(None, "users")).is_none());
         assert!(catalog.index("users_name").is_none());
         assert!(members.column("email").unwrap().spec.not_null);
+    }
+
+    #[test]
+    fn columns_share_their_spec_with_the_statement_facts() {
+        let (catalog, files) = replay_analysed(
+            &[
+                "CREATE TABLE t (id bigint, name text, PRIMARY KEY (id));",
+                "ALTER TABLE t ADD COLUMN email text;",
+            ],
+            Dialect::Postgres,
+        );
+        let spec = |file: usize| match &files[file].statements[0].parsed.op {
+            Op::CreateTable { columns, .. } => columns.clone(),
+            Op::AlterTable { actions, .. } => match &actions[0] {
+                AlterAction::AddColumn { column, .. } => vec![column.clone()],
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        };
+        let t = catalog.table(&Name::new(None, "t")).unwrap();
+        // One spec for the statement and the catalog, but for the column the table's primary
+        // key changed (copied on write: the statement's facts keep what it wrote).
+        assert!(std::sync::Arc::ptr_eq(
+            &t.column("name").unwrap().spec,
+            &spec(0)[1]
+        ));
+        assert!(std::sync::Arc::ptr_eq(
+            &t.column("email").unwrap().spec,
+            &spec(1)[0]
+        ));
+        assert!(t.column("id").unwrap().spec.primary_key);
+        assert!(!spec(0)[0].primary_key);
     }
 
     #[test]

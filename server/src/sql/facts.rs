@@ -122,7 +122,8 @@ pub struct ConstraintSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlterAction {
     AddColumn {
-        column: ColumnSpec,
+        /// Shared with the catalog's column it makes.
+        column: std::sync::Arc<ColumnSpec>,
         if_not_exists: bool,
     },
     DropColumn {
@@ -214,7 +215,9 @@ pub enum Op {
         /// MariaDB `CREATE OR REPLACE TABLE`: an existing table of the name is dropped first.
         or_replace: bool,
         temporary: bool,
-        columns: Vec<ColumnSpec>,
+        /// Shared with the catalog's columns they make (a large folder's catalog holds
+        /// hundreds of thousands).
+        columns: Vec<std::sync::Arc<ColumnSpec>>,
         constraints: Box<Vec<ConstraintSpec>>,
         as_query: bool,
     },
@@ -357,7 +360,9 @@ impl Op {
                 ..
             } => {
                 f(table);
-                columns.iter_mut().for_each(|c| column(c, f));
+                columns
+                    .iter_mut()
+                    .for_each(|c| column(std::sync::Arc::make_mut(c), f));
                 constraints.iter_mut().for_each(|c| constraint(c, f));
             }
             Op::CreateIndex { name, table, .. } => {
@@ -376,8 +381,10 @@ impl Op {
                 f(table);
                 for action in actions {
                     match action {
-                        AlterAction::AddColumn { column: c, .. }
-                        | AlterAction::ChangeColumn { column: c, .. } => column(c, f),
+                        AlterAction::AddColumn { column: c, .. } => {
+                            column(std::sync::Arc::make_mut(c), f)
+                        }
+                        AlterAction::ChangeColumn { column: c, .. } => column(c, f),
                         AlterAction::AddConstraint { constraint: c, .. } => constraint(c, f),
                         AlterAction::RenameTo { to } => f(to),
                         _ => {}

@@ -1086,10 +1086,10 @@ fn alter_action(op: &AlterTableOperation) -> AlterAction {
             column_position,
             ..
         } => AlterAction::AddColumn {
-            column: ColumnSpec {
+            column: std::sync::Arc::new(ColumnSpec {
                 placed: placed(column_position),
                 ..column_spec(&column_def.name, &column_def.data_type, &column_def.options)
-            },
+            }),
             if_not_exists: *if_not_exists,
         },
         AlterTableOperation::DropConstraint {
@@ -1296,7 +1296,7 @@ fn convert(statement: &Statement, source: &str, sig: &[&Token]) -> Op {
             columns: ct
                 .columns
                 .iter()
-                .map(|c| column_spec(&c.name, &c.data_type, &c.options))
+                .map(|c| std::sync::Arc::new(column_spec(&c.name, &c.data_type, &c.options)))
                 .collect(),
             constraints: Box::new(ct.constraints.iter().map(constraint_spec).collect()),
             // Columns from elsewhere (a query, `LIKE`, `CLONE`, `INHERITS`, `PARTITION OF`):

@@ -376,7 +376,7 @@ fn alter_action(src: &Src, cmd: &protobuf::AlterTableCmd, nth_default: &mut usiz
     let column_name = cmd.name.clone();
     match (subtype, def) {
         (AlterTableType::AtAddColumn, Some(N::ColumnDef(def))) => AlterAction::AddColumn {
-            column: column(src, def),
+            column: std::sync::Arc::new(column(src, def)),
             if_not_exists: cmd.missing_ok,
         },
         (AlterTableType::AtDropColumn, _) => AlterAction::DropColumn {
@@ -462,7 +462,7 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
                     .relation
                     .as_ref()
                     .is_some_and(|r| r.relpersistence == "t"),
-                columns,
+                columns: columns.into_iter().map(std::sync::Arc::new).collect(),
                 constraints: Box::new(constraints),
                 as_query: copied,
             }

@@ -511,8 +511,10 @@ pub(crate) fn column_types<'a>(
             Op::AlterTable { table, actions, .. } => {
                 for action in actions {
                     match action {
-                        AlterAction::AddColumn { column, .. }
-                        | AlterAction::ChangeColumn { column, .. } => {
+                        AlterAction::AddColumn { column, .. } => {
+                            out.push((statement, &**table, &*column.name, &*column.data_type))
+                        }
+                        AlterAction::ChangeColumn { column, .. } => {
                             out.push((statement, &**table, &*column.name, &*column.data_type))
                         }
                         AlterAction::SetType { column, data_type } => {

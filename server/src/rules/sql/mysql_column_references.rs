@@ -46,14 +46,16 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
     }
     for (statement, op) in cx.statements() {
         let (table, columns): (_, Vec<_>) = match op {
-            Op::CreateTable { table, columns, .. } => (table, columns.iter().collect()),
+            Op::CreateTable { table, columns, .. } => {
+                (table, columns.iter().map(|c| &**c).collect())
+            }
             Op::AlterTable { table, actions, .. } => (
                 table,
                 actions
                     .iter()
                     .filter_map(|a| match a {
-                        AlterAction::AddColumn { column, .. }
-                        | AlterAction::ChangeColumn { column, .. } => Some(column),
+                        AlterAction::AddColumn { column, .. } => Some(&**column),
+                        AlterAction::ChangeColumn { column, .. } => Some(column),
                         _ => None,
                     })
                     .collect(),
