@@ -121,22 +121,8 @@ impl Indexes {
     }
 
     pub fn insert_shared(&mut self, key: Arc<str>, value: Arc<Index>) {
-        let new = Arc::clone(&value.table);
-        let old = self
-            .by_name
-            .insert_shared(Arc::clone(&key), value)
-            .map(|replaced| Arc::clone(&replaced.table));
-        // The key the map holds: its own copy when it already had the key.
-        let shared = old
-            .is_some()
-            .then(|| self.by_name.shared_key(&key))
-            .flatten();
-        self.relink(
-            &key,
-            Some(shared.as_ref().unwrap_or(&key)),
-            old.as_ref(),
-            Some(&new),
-        );
+        let at = Arc::clone(&key);
+        self.insert_unless(&at, |_| false, || (key, value));
     }
 
     /// [`Tracked::insert_unless`], keeping the side map in step.
@@ -156,13 +142,9 @@ impl Indexes {
             return;
         };
         let old = replaced.map(|index| Arc::clone(&index.table));
-        // The key the map holds: its own copy when it already had the key.
-        let shared = old
-            .is_some()
-            .then(|| self.by_name.shared_key(key))
-            .flatten()
-            .unwrap_or(shared);
-        self.relink(key, Some(&shared), old.as_ref(), Some(&new));
+        // A key the map already had keeps the map's copy, which `relink` finds.
+        let shared = old.is_none().then_some(&shared);
+        self.relink(key, shared, old.as_ref(), Some(&new));
     }
 
     pub fn remove(&mut self, key: &str) -> Option<Arc<Index>> {

@@ -375,19 +375,9 @@ impl<V: Clone> Tracked<V> {
     /// [`Self::insert`] with a key already shared (an index's own name); the value it replaced.
     /// A key already present keeps the map's copy.
     pub fn insert_shared(&mut self, key: Arc<str>, value: V) -> Option<V> {
-        let at = chunk_of(&key, self.chunks.len());
-        let found = self.chunks[at].find(&key);
-        let entry = found.ok().map(|i| &self.chunks[at].0[i]);
-        self.write_found(&key, entry, || Arc::clone(&key));
-        let entries = Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at]);
-        match found {
-            Ok(i) => Some(std::mem::replace(&mut entries.0[i].1, value)),
-            Err(i) => {
-                make_room_for_one(&mut entries.0);
-                entries.0.insert(i, (key, value));
-                None
-            }
-        }
+        let at = Arc::clone(&key);
+        self.insert_unless(&at, |_| false, || (key, value))
+            .flatten()
     }
 
     /// [`Self::get`] then, unless `keep` accepts the value found, [`Self::insert_shared`] of
@@ -610,6 +600,34 @@ mod tests {
         assert_eq!(entries.get("k0500"), Some(&7));
         let copy = entries.clone();
         assert_eq!(copy.0.capacity(), copy.0.len());
+    }
+
+    #[test]
+    fn a_change_journals_the_maps_own_key_and_the_value_before() {
+        let mut tracked: Tracked<u32> = Tracked::new(Part::Indexes);
+        let key: Arc<str> = Arc::from("t_a_idx");
+        tracked.insert_shared(Arc::clone(&key), 1);
+        tracked.begin_journal();
+        // Kept: a read, no change.
+        let kept = tracked.insert_unless("t_a_idx", |v| *v == 1, || unreachable!("kept"));
+        assert_eq!(kept, None);
+        // Replaced: the value before is journaled once, under the map's own key.
+        let replaced = tracked.insert_unless("t_a_idx", |_| false, || ("t_a_idx".into(), 2));
+        assert_eq!(replaced, Some(Some(1)));
+        assert_eq!(tracked.insert_shared("t_a_idx".into(), 3), Some(2));
+        // Added: absent before, journaled under the key it was given.
+        let new: Arc<str> = Arc::from("t_b_idx");
+        assert_eq!(tracked.insert_shared(Arc::clone(&new), 4), None);
+        assert_eq!(tracked.remove("t_b_idx"), Some(4));
+        let log = tracked.end_journal().expect("journal");
+        assert_eq!(log.writes.len(), 2);
+        assert!(Arc::ptr_eq(&log.writes[0].0, &key), "the map's own key");
+        assert_eq!(log.writes[0].1, Some(1));
+        assert!(Arc::ptr_eq(&log.writes[1].0, &new));
+        assert_eq!(log.writes[1].1, None);
+        assert!(log.reads.contains(&key_hash(Part::Indexes, "t_a_idx")));
+        assert_eq!(tracked.get("t_a_idx"), Some(&3));
+        assert_eq!(tracked.get("t_b_idx"), None);
     }
 
     #[test]
