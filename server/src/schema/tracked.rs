@@ -193,11 +193,23 @@ impl<V> Entries<V> {
 
     /// Sets `at`'s value, making its key with `key` if it has none yet.
     fn put(&mut self, at: &str, key: impl FnOnce() -> Arc<str>, value: V) {
-        match self.find(at) {
-            Ok(i) => self.0[i].1 = value,
+        self.put_found(self.find(at), key, value);
+    }
+
+    /// Sets the value where [`Self::find`] found its key (`Ok`), or inserts the key made by
+    /// `key` where it belongs (`Err`); the value it replaced.
+    fn put_found(
+        &mut self,
+        found: Result<usize, usize>,
+        key: impl FnOnce() -> Arc<str>,
+        value: V,
+    ) -> Option<V> {
+        match found {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
                 make_room_for_one(&mut self.0);
                 self.0.insert(i, (key(), value));
+                None
             }
         }
     }
@@ -402,14 +414,7 @@ impl<V: Clone> Tracked<V> {
         let entry = found.ok().map(|i| &self.chunks[at].0[i]);
         self.write_found(key, entry, || Arc::clone(&shared));
         let entries = Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at]);
-        Some(match found {
-            Ok(i) => Some(std::mem::replace(&mut entries.0[i].1, value)),
-            Err(i) => {
-                make_room_for_one(&mut entries.0);
-                entries.0.insert(i, (shared, value));
-                None
-            }
-        })
+        Some(entries.put_found(found, || shared, value))
     }
 
     pub fn remove(&mut self, key: &str) -> Option<V> {
