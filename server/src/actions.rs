@@ -49,11 +49,8 @@ pub fn for_diagnostic(state: &ProjectState, d: &Diagnostic, text: &str) -> Vec<A
         ("undo-pair", Some(name)) => actions.extend(undo_pair(state, path, name, text)),
         _ => {}
     }
-    let sql = state
-        .file_index(path)
-        .and_then(|i| state.sql.get(i))
-        .and_then(Option::as_ref);
-    if let Some(sql) = sql {
+    let sql = state.file_index(path).and_then(|i| state.analysis(i));
+    if let Some(sql) = &sql {
         for fix in crate::fixes::text_fixes(d, sql, text) {
             actions.push(Action {
                 title: fix.title,
@@ -78,14 +75,11 @@ pub fn for_diagnostic(state: &ProjectState, d: &Diagnostic, text: &str) -> Vec<A
 /// where they work: in a script that is analysed (a file Flyway skips by its name, or one too
 /// large or not text, has no comments read).
 pub fn suppressions(state: &ProjectState, d: &Diagnostic, text: &str) -> Vec<Action> {
-    let sql = state
-        .file_index(&d.path)
-        .and_then(|i| state.sql.get(i))
-        .and_then(Option::as_ref);
+    let sql = state.file_index(&d.path).and_then(|i| state.analysis(i));
     if sql.is_none() || text.is_empty() {
         return Vec::new();
     }
-    crate::fixes::suppression_fixes(d, sql.map(|s| &**s), text)
+    crate::fixes::suppression_fixes(d, sql.as_deref(), text)
         .into_iter()
         .map(|fix| Action {
             title: fix.title,
@@ -316,7 +310,8 @@ fn undo_pair(state: &ProjectState, path: &Path, name: &ResourceName, text: &str)
     match name.kind {
         Kind::Versioned => {
             let index = state.file_index(path)?;
-            let sql = state.sql.get(index)?.as_ref()?;
+            let sql = state.analysis(index)?;
+            let sql = &*sql;
             let undo = crate::scaffold::undo_path(state, path).ok()?;
             let script =
                 crate::scaffold::undo_script(sql, text, &state.server, &state.schema_before(index));

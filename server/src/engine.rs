@@ -21,6 +21,122 @@ use crate::version::Version;
 /// Shared per file, so that a copy of the list (an editor's snapshot) copies pointers only.
 pub type Analyses = Vec<Option<std::sync::Arc<SqlFile>>>;
 
+/// The analyses a language server's model holds, aligned with `MigrationSet::files`: a
+/// script's analysis is kept once an editor has given its text, else dropped after the check
+/// that made it and made again from the file's unchanged text when something reads it. A large
+/// folder's statements and their facts are most of a model's memory, while a re-check reads
+/// only the files it checks again, and requests mostly the files open in the editor.
+#[derive(Debug, Clone, Default)]
+pub struct HeldAnalyses(Vec<Held>);
+
+/// One file's analysis in [`HeldAnalyses`].
+#[derive(Debug, Clone)]
+pub enum Held {
+    /// Not analysed (not a SQL migration, over the size limit, a database without SQL rules).
+    None,
+    Kept(std::sync::Arc<SqlFile>),
+    /// Analysed, then dropped. Only a script without suppression comments is dropped: the
+    /// folder rules' findings are filtered by them without the script being analysed again.
+    Dropped,
+}
+
+impl HeldAnalyses {
+    /// The analyses of a full run, those of the scripts with suppression comments kept, the
+    /// others dropped; the dropped ones come back too, for the caller to free where it costs
+    /// the least.
+    pub fn dropping(sql: Analyses) -> (HeldAnalyses, Vec<std::sync::Arc<SqlFile>>) {
+        let mut dropped = Vec::with_capacity(sql.len());
+        let held = sql
+            .into_iter()
+            .map(|analysis| match analysis {
+                None => Held::None,
+                Some(a) if a.has_suppressions() => Held::Kept(a),
+                Some(a) => {
+                    dropped.push(a);
+                    Held::Dropped
+                }
+            })
+            .collect();
+        (HeldAnalyses(held), dropped)
+    }
+
+    /// Every analysis kept (a model whose files are all analysed when read, as in tests).
+    pub fn keeping(sql: Analyses) -> HeldAnalyses {
+        HeldAnalyses(
+            sql.into_iter()
+                .map(|a| a.map_or(Held::None, Held::Kept))
+                .collect(),
+        )
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sets file `index`'s analysis (kept).
+    pub fn set(&mut self, index: usize, analysis: Option<std::sync::Arc<SqlFile>>) {
+        self.0[index] = analysis.map_or(Held::None, Held::Kept);
+    }
+
+    /// A file inserted at `index`, not analysed yet.
+    pub fn insert(&mut self, index: usize) {
+        self.0.insert(index, Held::None);
+    }
+
+    pub fn remove(&mut self, index: usize) {
+        self.0.remove(index);
+    }
+
+    /// File `index`'s analysis if it is kept.
+    pub fn kept(&self, index: usize) -> Option<&std::sync::Arc<SqlFile>> {
+        match self.0.get(index)? {
+            Held::Kept(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Whether any file is analysed (kept or dropped).
+    pub fn any_analysed(&self) -> bool {
+        self.0.iter().any(|h| !matches!(h, Held::None))
+    }
+
+    /// Whether file `index`'s analysis was dropped (it is made again when read).
+    pub fn is_dropped(&self, index: usize) -> bool {
+        matches!(self.0.get(index), Some(Held::Dropped))
+    }
+
+    /// File `index`'s analysis: the kept one, or, dropped, made again from the file's text as
+    /// the check that dropped it made it (`is_file`: whether a path is one of the set's files,
+    /// for the script's `.conf` file).
+    pub fn get(
+        &self,
+        set: &MigrationSet,
+        server: &Server,
+        index: usize,
+        is_file: impl Fn(&Path) -> bool,
+    ) -> Option<std::sync::Arc<SqlFile>> {
+        match self.0.get(index)? {
+            Held::None => None,
+            Held::Kept(a) => Some(a.clone()),
+            Held::Dropped => {
+                let file = set.files.get(index)?;
+                let has_sidecar = is_file(&sidecar_path(file));
+                Some(std::sync::Arc::new(analyze_script(
+                    file,
+                    &file.text().unwrap_or_default(),
+                    server,
+                    has_sidecar,
+                    None,
+                )))
+            }
+        }
+    }
+}
+
 /// A project with its indexed files and its diagnostics.
 #[derive(Debug, Clone)]
 pub struct ProjectReport {
@@ -287,7 +403,7 @@ fn analyze_and_check(
         let sql = analyze_all(set, server);
         let source = Source::Made(&sql);
         let (diagnostics, catalog) = run_rules_from(
-            project, set, server, source, levels, applied, cache, None, progress,
+            project, set, server, &source, levels, applied, cache, None, progress,
         );
         return (sql, std::sync::Arc::unwrap_or_clone(diagnostics), catalog);
     }
@@ -324,7 +440,7 @@ fn analyze_and_check(
             project,
             set,
             server,
-            Source::Arriving(&arrivals),
+            &Source::Arriving(&arrivals),
             levels,
             applied,
             cache,
@@ -345,6 +461,12 @@ enum Source<'a> {
     Made(&'a Analyses),
     /// Arriving while it runs ([`analyze_and_check`]).
     Arriving(&'a Arrivals<'a>),
+    /// A model's: the dropped ones made again as the run reads them, kept for the run only.
+    Held {
+        held: &'a HeldAnalyses,
+        made: std::sync::OnceLock<Vec<std::sync::OnceLock<Option<std::sync::Arc<SqlFile>>>>>,
+        make: &'a (dyn Fn(usize) -> SqlFile + Sync),
+    },
 }
 
 impl Source<'_> {
@@ -352,7 +474,62 @@ impl Source<'_> {
         match self {
             Source::Made(sql) => sql.get(i).and_then(Option::as_deref),
             Source::Arriving(arrivals) => arrivals.wait(i),
+            Source::Held { held, made, make } => match held.0.get(i)? {
+                Held::None => None,
+                Held::Kept(a) => Some(a),
+                Held::Dropped => {
+                    let made =
+                        made.get_or_init(|| (0..held.len()).map(|_| Default::default()).collect());
+                    made[i]
+                        .get_or_init(|| {
+                            // A panic loses this file's analysis, never the run.
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(i)))
+                                .ok()
+                                .map(std::sync::Arc::new)
+                        })
+                        .as_deref()
+                }
+            },
         }
+    }
+
+    /// File `i`'s analysis if it is at hand without making it: every analysis of a run's
+    /// files but a dropped one not made again, which has no suppression comments.
+    fn at_hand(&self, i: usize) -> Option<&SqlFile> {
+        match self {
+            Source::Held { held, made, .. } => match held.0.get(i)? {
+                Held::None => None,
+                Held::Kept(a) => Some(a),
+                Held::Dropped => made.get()?.get(i)?.get()?.as_deref(),
+            },
+            _ => self.wait(i),
+        }
+    }
+
+    /// Makes the dropped analyses of the files in `order` on every core, in that order (a run
+    /// that checks every file, as after files came or went).
+    fn make_all(&self, order: &[usize]) {
+        let Source::Held { held, .. } = self else {
+            return;
+        };
+        let dropped: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| held.is_dropped(i))
+            .collect();
+        if dropped.is_empty() {
+            return;
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..analysis_threads() {
+                scope.spawn(|| loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = dropped.get(k) else { break };
+                    self.wait(i);
+                });
+            }
+        });
     }
 }
 
@@ -755,8 +932,17 @@ pub fn run_rules(
     applied: &AppliedHistory,
 ) -> (diagnostic::Findings, Catalog) {
     let mut cache = RuleCache::default();
-    let (diagnostics, catalog) =
-        run_rules_incremental(project, set, server, sql, levels, applied, &mut cache, None);
+    let (diagnostics, catalog) = run_rules_from(
+        project,
+        set,
+        server,
+        &Source::Made(sql),
+        levels,
+        applied,
+        &mut cache,
+        None,
+        None,
+    );
     drop(cache);
     (std::sync::Arc::unwrap_or_clone(diagnostics), catalog)
 }
@@ -772,23 +958,55 @@ pub fn run_rules_incremental(
     project: &Project,
     set: &MigrationSet,
     server: &Server,
-    sql: &Analyses,
+    sql: &HeldAnalyses,
     levels: &Levels,
     applied: &AppliedHistory,
     cache: &mut RuleCache,
     changed: Option<&Path>,
 ) -> (std::sync::Arc<diagnostic::Findings>, Catalog) {
-    run_rules_from(
-        project,
-        set,
-        server,
-        Source::Made(sql),
-        levels,
-        applied,
-        cache,
-        changed,
-        None,
-    )
+    let (diagnostics, catalog, _) =
+        run_rules_held(project, set, server, sql, levels, applied, cache, changed);
+    (diagnostics, catalog)
+}
+
+/// [`run_rules_incremental`], giving back the dropped analyses it made again (by file index),
+/// for the model to keep: a file checked again after one change is likely to be after the next.
+#[allow(clippy::too_many_arguments)]
+pub fn run_rules_held(
+    project: &Project,
+    set: &MigrationSet,
+    server: &Server,
+    sql: &HeldAnalyses,
+    levels: &Levels,
+    applied: &AppliedHistory,
+    cache: &mut RuleCache,
+    changed: Option<&Path>,
+) -> (
+    std::sync::Arc<diagnostic::Findings>,
+    Catalog,
+    Vec<(usize, std::sync::Arc<SqlFile>)>,
+) {
+    let conf_files = conf_files(set);
+    let make = |i: usize| analyze_loaded(&set.files[i], server, &conf_files);
+    let source = Source::Held {
+        held: sql,
+        made: std::sync::OnceLock::new(),
+        make: &make,
+    };
+    let (diagnostics, catalog) = run_rules_from(
+        project, set, server, &source, levels, applied, cache, changed, None,
+    );
+    let Source::Held { made, .. } = source else {
+        unreachable!("made above")
+    };
+    let made = made
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, slot)| Some((i, slot.into_inner()??)))
+        .collect();
+    (diagnostics, catalog, made)
 }
 
 /// [`run_rules_incremental`], taking the analyses from `source`; each migration checked in
@@ -798,7 +1016,7 @@ fn run_rules_from(
     project: &Project,
     set: &MigrationSet,
     server: &Server,
-    source: Source<'_>,
+    source: &Source<'_>,
     levels: &Levels,
     applied: &AppliedHistory,
     cache: &mut RuleCache,
@@ -899,6 +1117,7 @@ fn run_rules_from(
     // Incremental: the previous results, replaced where a file is checked again.
     if !incremental {
         per_file = Chunked::filled(None, set.files.len());
+        source.make_all(order);
     }
     let mut catalog = Catalog::new(server.dialect()).with_placeholders(server.placeholders.clone());
     let mut delta = Delta::default();
@@ -979,25 +1198,21 @@ fn run_rules_from(
     if code_after_all {
         catalog.forget();
     }
-    // Every analysis is made by now.
-    let arrived;
-    let sql = match source {
-        Source::Made(sql) => sql,
-        Source::Arriving(arrivals) => {
-            arrived = arrivals.all();
-            &arrived
+    if let Source::Arriving(arrivals) = source {
+        // Every analysis is made by now.
+        for i in 0..arrivals.slots.len() {
+            arrivals.wait(i);
         }
-    };
+    }
     // The folder rules' findings silenced by comments in the scripts.
-    apply_suppressions(&mut diagnostics, set, sql);
+    apply_suppressions(&mut diagnostics, set, |i| source.at_hand(i));
     // Undo migrations, callbacks, and versioned migrations below a baseline: checked against the
     // final schema, without replaying them.
-    for (i, file_sql) in plan
-        .outside
-        .iter()
-        .filter_map(|&i| Some((i, sql.get(i)?.as_ref()?)))
-    {
+    for &i in &plan.outside {
         let file = &set.files[i];
+        if !analysed(file) {
+            continue;
+        }
         let Some(name) = file.name() else { continue };
         let target = (name.kind == Kind::Undo)
             .then_some(name.version.as_ref())
@@ -1014,11 +1229,10 @@ fn run_rules_from(
         {
             continue;
         }
-        let undo_target = target.and_then(|vi| {
-            sql.get(vi)
-                .and_then(Option::as_deref)
-                .map(|s| (&*set.files[vi], s))
-        });
+        let Some(file_sql) = source.wait(i) else {
+            continue;
+        };
+        let undo_target = target.and_then(|vi| source.wait(vi).map(|s| (&*set.files[vi], s)));
         let lines = std::cell::OnceCell::new();
         let tokens = rules::StatementTokens::for_file(file_sql);
         let text = file.text().unwrap_or_default();
@@ -1244,6 +1458,22 @@ fn check_applied_file(
 pub fn catalog_before(set: &MigrationSet, sql: &Analyses, file_index: usize) -> Catalog {
     // A set has one dialect: its scripts were analysed in it.
     let dialect = sql.iter().flatten().next().map(|s| s.dialect);
+    catalog_before_with(
+        set,
+        dialect,
+        |i| sql.get(i).and_then(Option::clone),
+        file_index,
+    )
+}
+
+/// [`catalog_before`] with each file's analysis from `sql`, in a set whose scripts were
+/// analysed in `dialect` (`None`: none was).
+pub fn catalog_before_with(
+    set: &MigrationSet,
+    dialect: Option<crate::sql::Dialect>,
+    sql: impl Fn(usize) -> Option<std::sync::Arc<SqlFile>>,
+    file_index: usize,
+) -> Catalog {
     let mut catalog = dialect.map_or_else(Catalog::default, Catalog::new);
     let order = apply_order(set);
     let (code_before, code_after_all) = code_points(set, &order);
@@ -1256,8 +1486,8 @@ pub fn catalog_before(set: &MigrationSet, sql: &Analyses, file_index: usize) -> 
             reached = true;
             break;
         }
-        if let Some(file_sql) = sql.get(i).and_then(Option::as_ref) {
-            replay(&mut catalog, &set.files[i], file_sql);
+        if let Some(file_sql) = sql(i) {
+            replay(&mut catalog, &set.files[i], &file_sql);
         }
     }
     if code_after_all && !reached {
@@ -1267,17 +1497,19 @@ pub fn catalog_before(set: &MigrationSet, sql: &Analyses, file_index: usize) -> 
 }
 
 /// Drops diagnostics silenced by `flyway-lsp-ignore` comments.
-fn apply_suppressions(diagnostics: &mut Vec<Diagnostic>, set: &MigrationSet, sql: &Analyses) {
+fn apply_suppressions<'a>(
+    diagnostics: &mut Vec<Diagnostic>,
+    set: &MigrationSet,
+    sql: impl Fn(usize) -> Option<&'a SqlFile>,
+) {
     if diagnostics.is_empty() {
         return;
     }
     // The scripts of the files with findings (few, in a large folder).
     let flagged: HashSet<&Path> = diagnostics.iter().map(|d| d.path.as_path()).collect();
-    let by_path: HashMap<&Path, &SqlFile> = sql
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| Some((set.files[i].path.as_path(), s.as_deref()?)))
-        .filter(|(path, _)| flagged.contains(path))
+    let by_path: HashMap<&Path, &SqlFile> = (0..set.files.len())
+        .filter(|&i| flagged.contains(set.files[i].path.as_path()))
+        .filter_map(|i| Some((set.files[i].path.as_path(), sql(i)?)))
         .collect();
     diagnostics.retain(|d| match by_path.get(d.path.as_path()) {
         Some(file) => !file.is_suppressed(d.rule, d.range.start),
@@ -1429,7 +1661,7 @@ mod tests {
             &project,
             &report.set,
             &report.server,
-            &analyses,
+            &HeldAnalyses::keeping(analyses.clone()),
             &levels,
             &report.applied,
             &mut sequential,

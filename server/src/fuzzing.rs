@@ -146,8 +146,8 @@ pub fn lsp_edits(fixture: &mut EditFixture, data: &[u8]) {
         );
         let _ = index.range(d.range);
         if let Some(i) = fixture.state.file_index(&path) {
-            if let Some(Some(sql)) = fixture.state.sql.get(i) {
-                for fix in crate::fixes::text_fixes(d, sql, &text) {
+            if let Some(sql) = fixture.state.analysis(i) {
+                for fix in crate::fixes::text_fixes(d, &sql, &text) {
                     let _ = fix.title;
                 }
             }

@@ -63,7 +63,8 @@ pub struct Resolved {
 /// against the schema as of its statement; a name the statement itself creates or renames to
 /// is resolved in the schema the statement leaves.
 pub fn resolve(project: &ProjectState, file: usize, offset: usize) -> Option<Resolved> {
-    let sql = project.sql.get(file)?.as_ref()?;
+    let sql = project.analysis(file)?;
+    let sql = &*sql;
     let text = project.set.files[file].text()?;
     let name = name_at(sql, &text, offset)?;
     let find = |catalog: &Catalog| {
@@ -126,6 +127,17 @@ fn tokens_naming(
         .collect()
 }
 
+/// Whether a script `text` may name `name` (folded) anywhere: a name's every spelling holds its
+/// characters, lower-cased as [`tokens_naming`] compares them, but a quoted one with doubled
+/// quotes or escapes, and PostgreSQL's `U&"…"` names, for which it says yes.
+fn may_name(text: &str, name: &str) -> bool {
+    if name.contains(['"', '`', '\\']) {
+        return true;
+    }
+    let lower = text.to_lowercase();
+    lower.contains("u&") || lower.contains(&name.to_lowercase())
+}
+
 /// Where an object defined by the statement at `origin` is named there: the first token
 /// naming it (`names`: its names then and now), else the whole statement.
 pub fn definition(
@@ -135,7 +147,8 @@ pub fn definition(
 ) -> (PathBuf, TextRange) {
     let at = || -> Option<TextRange> {
         let file = project.file_index(origin.path())?;
-        let sql = project.sql.get(file)?.as_ref()?;
+        let sql = project.analysis(file)?;
+        let sql = &*sql;
         let text = project.set.files[file].text()?;
         let statement = sql
             .statements
@@ -217,8 +230,20 @@ pub fn references(
     let mut out = Vec::new();
     for i in crate::engine::apply_order(&project.set) {
         let file = &project.set.files[i];
-        let (Some(sql), Some(text)) = (project.sql.get(i).and_then(Option::as_ref), file.text())
-        else {
+        let Some(text) = file.text() else {
+            continue;
+        };
+        // Only the files that can name it are read (most of a large folder's are analysed
+        // again to be read): its defining file while it is not created yet, then those whose
+        // text holds its name.
+        let wanted = match &current {
+            Some(name) => may_name(&text, name),
+            None => origin.is_some_and(|o| o.path() == &*file.path),
+        };
+        if !wanted {
+            continue;
+        }
+        let Some(sql) = project.analysis(i) else {
             continue;
         };
         for statement in &sql.statements {
@@ -249,7 +274,7 @@ pub fn references(
             {
                 current = None;
             }
-            for range in tokens_naming(sql, &text, statement, &names, catalog) {
+            for range in tokens_naming(&sql, &text, statement, &names, catalog) {
                 let place = (file.path.clone(), range);
                 if include_declaration || declaration.as_ref() != Some(&place) {
                     out.push(place);
@@ -262,7 +287,7 @@ pub fn references(
 
 /// Whether the statement at `offset` names a table `name` (folded) in a table's place.
 fn names_a_table_there(project: &ProjectState, file: usize, offset: usize, name: &str) -> bool {
-    let Some(sql) = project.sql.get(file).and_then(Option::as_ref) else {
+    let Some(sql) = project.analysis(file) else {
         return false;
     };
     let fold = |n: &str| Catalog::new(sql.dialect).folded(n).into_owned();
@@ -306,7 +331,8 @@ pub fn completion_place(
     file: usize,
     offset: usize,
 ) -> Option<CompletionPlace> {
-    let sql = project.sql.get(file)?.as_ref()?;
+    let sql = project.analysis(file)?;
+    let sql = &*sql;
     let text = project.set.files[file].text()?;
     let offset = offset.min(text.len());
     // The statement under or before the cursor: its tokens up to the cursor.

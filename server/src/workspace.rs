@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::config::{ConfigError, LoadOptions};
 use crate::diagnostic::{Diagnostic, Findings};
-use crate::engine::{self, Analyses};
+use crate::engine::{self, Analyses, HeldAnalyses};
 use crate::index::{content_from_buffer, read_file, Content, MigrationSet, ScriptFile};
 use crate::naming::NameParser;
 use crate::project::{discover_projects, Project};
@@ -30,7 +30,9 @@ pub struct ProjectState {
     pub set: Arc<MigrationSet>,
     pub server: Server,
     pub levels: Levels,
-    pub sql: Arc<Analyses>,
+    /// The scripts' analyses: kept for the files an editor gave a text, else made again when
+    /// read ([`ProjectState::analysis`]).
+    sql: Arc<HeldAnalyses>,
     /// The findings by file, each file's a shared slice that a re-check leaving them as they
     /// were keeps (so the language server publishes only files whose slice changed).
     pub diagnostics: Arc<Findings>,
@@ -48,6 +50,9 @@ pub struct ProjectState {
     /// process (see [`ProjectState::revision`]).
     revision: u64,
 }
+
+/// The most analyses a re-check made again that the model keeps ([`ProjectState::recheck`]).
+const MADE_KEPT: usize = 64;
 
 /// The source of [`ProjectState::revision`] numbers: unique across projects and reloads.
 static REVISIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -72,13 +77,16 @@ impl ProjectState {
         // Checked: the texts are read again only for a re-check or a request, and kept
         // compressed meanwhile (an editor's buffer replaces the text of a file it opens).
         report.set.pack_texts();
+        // And their analyses dropped, but for the scripts with suppression comments.
+        let (sql, dropped) = HeldAnalyses::dropping(report.sql);
+        drop(dropped);
         let applied = Arc::new(report.applied);
         Ok(ProjectState {
             project: Arc::new(report.project),
             set: Arc::new(report.set),
             server: report.server,
             levels,
-            sql: Arc::new(report.sql),
+            sql: Arc::new(sql),
             diagnostics: Arc::new(report.diagnostics),
             catalog: Arc::new(report.catalog),
             git_applied: applied.clone(),
@@ -189,8 +197,26 @@ impl ProjectState {
             .schema_before(&self.set, index, self.server.dialect())
         {
             Some(catalog) => catalog,
-            None => engine::catalog_before(&self.set, &self.sql, index),
+            None => engine::catalog_before_with(
+                &self.set,
+                self.sql.any_analysed().then(|| self.server.dialect()),
+                |i| self.analysis(i),
+                index,
+            ),
         }
+    }
+
+    /// File `index`'s analysis: kept (a file an editor gave a text, a script with suppression
+    /// comments), else made again from its text, as the check made it.
+    pub fn analysis(&self, index: usize) -> Option<Arc<crate::sql::analysis::SqlFile>> {
+        self.sql.get(&self.set, &self.server, index, |p| {
+            self.by_path.contains_key(p)
+        })
+    }
+
+    /// Every file's analysis, as a full check makes them ([`ProjectState::analysis`]).
+    pub fn analyses(&self) -> Analyses {
+        (0..self.sql.len()).map(|i| self.analysis(i)).collect()
     }
 
     /// The schema a statement of file `index` reads: [`ProjectState::schema_before`] and the
@@ -198,8 +224,8 @@ impl ProjectState {
     /// above the statement is known by its name there).
     pub fn schema_at(&self, index: usize, offset: usize) -> Catalog {
         let mut catalog = self.schema_before(index);
-        if let Some(sql) = self.sql.get(index).and_then(Option::as_ref) {
-            engine::replay_until(&mut catalog, &self.set.files[index], sql, offset);
+        if let Some(sql) = self.analysis(index) {
+            engine::replay_until(&mut catalog, &self.set.files[index], &sql, offset);
         }
         catalog
     }
@@ -324,7 +350,7 @@ impl ProjectState {
                 let set = Arc::make_mut(&mut self.set);
                 set.files.insert(at, Arc::new(file));
                 set.names_changed();
-                Arc::make_mut(&mut self.sql).insert(at, None);
+                Arc::make_mut(&mut self.sql).insert(at);
                 self.reindex();
                 at
             }
@@ -333,10 +359,10 @@ impl ProjectState {
             .entry(path.to_path_buf())
             .or_default();
         let by_path = &self.by_path;
-        Arc::make_mut(&mut self.sql)[index] =
-            engine::analyze_file(&self.set, index, &self.server, cache, |p| {
-                by_path.contains_key(p)
-            });
+        let analysis = engine::analyze_file(&self.set, index, &self.server, cache, |p| {
+            by_path.contains_key(p)
+        });
+        Arc::make_mut(&mut self.sql).set(index, analysis);
         // A new file can change the order of everything; an edit only its own text.
         self.recheck(existed.then_some(path));
         true
@@ -346,7 +372,7 @@ impl ProjectState {
     /// changed since the last run (None: anything may have).
     pub fn recheck(&mut self, changed: Option<&Path>) {
         self.revision = next_revision();
-        let (diagnostics, catalog) = engine::run_rules_incremental(
+        let (diagnostics, catalog, made) = engine::run_rules_held(
             &self.project,
             &self.set,
             &self.server,
@@ -356,6 +382,15 @@ impl ProjectState {
             Arc::make_mut(&mut self.rule_cache),
             changed,
         );
+        // The analyses it made again are kept: the files a change reached are likely to be
+        // reached by the next one (typing in one migration re-checks the same few files).
+        // A run that checked every file keeps none, or it would keep them all.
+        if made.len() <= MADE_KEPT {
+            let sql = Arc::make_mut(&mut self.sql);
+            for (i, analysis) in made {
+                sql.set(i, Some(analysis));
+            }
+        }
         self.diagnostics = diagnostics;
         self.catalog = Arc::new(catalog);
     }
@@ -531,7 +566,7 @@ mod tests {
             &state.project,
             &state.set,
             &state.server,
-            &state.sql,
+            &state.analyses(),
             &state.levels,
             &state.applied,
         )
@@ -795,7 +830,7 @@ mod tests {
             let i = state.file_index(&path).unwrap();
             assert_eq!(
                 state.schema_before(i),
-                engine::catalog_before(&state.set, &state.sql, i),
+                engine::catalog_before(&state.set, &state.analyses(), i),
                 "{path:?}"
             );
         }
@@ -845,7 +880,7 @@ mod tests {
                 &state.project,
                 &state.set,
                 &state.server,
-                &state.sql,
+                &state.analyses(),
                 &state.levels,
                 &state.applied,
             );
@@ -943,7 +978,7 @@ mod tests {
         let mut partial = 0;
         for state in &mut ws.projects {
             let scripts: Vec<usize> = (0..state.set.files.len())
-                .filter(|&i| state.sql[i].is_some())
+                .filter(|&i| state.analysis(i).is_some())
                 .collect();
             if scripts.is_empty() {
                 continue;
@@ -992,7 +1027,7 @@ mod tests {
                     })
                 };
                 assert_eq!(
-                    shown(state.sql[i].as_deref()),
+                    shown(state.analysis(i).as_deref()),
                     shown(fresh.as_deref()),
                     "analysis of {path:?} after step {step} (seed {seed})"
                 );
@@ -1018,7 +1053,7 @@ mod tests {
                 );
                 assert_eq!(
                     state.schema_before(i),
-                    engine::catalog_before(&state.set, &state.sql, i),
+                    engine::catalog_before(&state.set, &state.analyses(), i),
                     "schema before {path:?} after step {step} (seed {seed})"
                 );
             }

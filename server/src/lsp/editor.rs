@@ -25,7 +25,8 @@ fn project_of<'a>(state: &'a super::Snapshot, uri: &Uri) -> Option<(&'a ProjectS
 /// A script's text and blocks, when it was analysed (a file over `max-analysis-size` is not).
 fn script_blocks(project: &ProjectState, path: &Path) -> Option<(String, Vec<Block>)> {
     let index = project.file_index(path)?;
-    let sql = project.sql.get(index)?.as_ref()?;
+    let sql = project.analysis(index)?;
+    let sql = &*sql;
     let text = project.file(path)?.text()?.to_string();
     let found = blocks(&text, sql.dialect, &sql.placeholders);
     Some((text, found))
@@ -72,7 +73,8 @@ pub(super) async fn selection_ranges(
     let (project, path) = project_of(&state, &params.text_document.uri)?;
     let (text, found) = script_blocks(project, &path)?;
     let index = project.file_index(&path)?;
-    let sql = project.sql.get(index)?.as_ref()?;
+    let sql = project.analysis(index)?;
+    let sql = &*sql;
     let lines = LineIndex::new(&text);
     let answer = params
         .positions

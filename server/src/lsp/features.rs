@@ -137,16 +137,12 @@ pub(super) async fn hover(backend: &Backend, params: HoverParams) -> Option<Hove
         .and_then(|r| Some((r.table.as_ref()?, &r.catalog)))
     {
         if let Some(mut text) = describe_table(catalog, table) {
-            let statement = project
-                .sql
-                .get(cx.file)
-                .and_then(Option::as_ref)
-                .and_then(|sql| {
-                    sql.statements
-                        .iter()
-                        .map(|s| s.range())
-                        .find(|r| r.start <= cx.offset && cx.offset <= r.end)
-                });
+            let statement = project.analysis(cx.file).and_then(|sql| {
+                sql.statements
+                    .iter()
+                    .map(|s| s.range())
+                    .find(|r| r.start <= cx.offset && cx.offset <= r.end)
+            });
             let findings: Vec<String> = statement
                 .map(|r| {
                     project
@@ -422,7 +418,8 @@ pub(super) async fn document_symbols(
     let path = path_of(&params.text_document.uri)?;
     let project = &state.workspace.projects[state.workspace.project_for(&path)?];
     let index = project.file_index(&path)?;
-    let sql = project.sql.get(index)?.as_ref()?;
+    let sql = project.analysis(index)?;
+    let sql = &*sql;
     let text = text_of(project, &path)?;
     let lines = LineIndex::new(&text);
     let symbols = sql
@@ -880,15 +877,13 @@ pub(super) async fn execute_command(
                 let undo_path =
                     crate::scaffold::undo_path(p, &path).map_err(Error::invalid_params)?;
                 let sql = p
-                    .sql
-                    .get(index)
-                    .and_then(Option::as_ref)
+                    .analysis(index)
                     .ok_or_else(|| Error::invalid_params("the migration could not be read"))?;
                 let source = text_of(p, &path).unwrap_or_default();
                 let before = p.schema_before(index);
                 (
                     undo_path,
-                    crate::scaffold::undo_script(sql, &source, &p.server, &before),
+                    crate::scaffold::undo_script(&sql, &source, &p.server, &before),
                 )
             };
             let uri = create_file(backend, &undo_path, &text).await?;
@@ -923,11 +918,9 @@ pub(super) async fn execute_command(
                     .ok_or_else(|| Error::invalid_params("unknown file"))?;
                 let current_text = text_of(p, &path).unwrap_or_default();
                 let sql = p
-                    .sql
-                    .get(index)
-                    .and_then(Option::as_ref)
+                    .analysis(index)
                     .ok_or_else(|| Error::invalid_params("the migration could not be read"))?;
-                let body = crate::scaffold::changed_statements(&applied_text, sql, &current_text);
+                let body = crate::scaffold::changed_statements(&applied_text, &sql, &current_text);
                 let version = p.set.files[index]
                     .name()
                     .and_then(|n| n.version.as_ref())

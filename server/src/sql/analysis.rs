@@ -143,6 +143,11 @@ impl SqlFile {
             .flat_map(|s| s.rules.iter().map(String::as_str))
     }
 
+    /// Whether any comment of the script silences a rule.
+    pub fn has_suppressions(&self) -> bool {
+        !self.suppressions.is_empty() || self.statements.iter().any(|s| s.ignored.is_some())
+    }
+
     /// Whether a finding of `rule` at byte `offset` is silenced.
     pub fn is_suppressed(&self, rule: &str, offset: usize) -> bool {
         if self.file_ignored().any(|r| r == rule) {
