@@ -396,3 +396,56 @@ pub fn completion_place(
         catalog,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LoadOptions;
+    use crate::workspace::Workspace;
+
+    #[test]
+    fn a_text_that_cannot_name_it_is_not_read_and_one_that_may_is() {
+        assert!(may_name("ALTER TABLE Users ADD x int;", "users"));
+        assert!(!may_name("ALTER TABLE people ADD x int;", "users"));
+        // Spellings without the name's characters in a row: read, to be safe.
+        assert!(may_name("CREATE TABLE \"a\"\"b\" (id int);", "a\"b"));
+        assert!(may_name("CREATE TABLE U&\"\\0075sers\" (id int);", "users"));
+    }
+
+    #[test]
+    fn references_follow_a_table_through_its_rename_across_files_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir(&sql).unwrap();
+        for (name, text) in [
+            ("V1__a.sql", "CREATE TABLE users (id int);\n"),
+            ("V2__b.sql", "CREATE TABLE other (id int);\n"),
+            ("V3__c.sql", "ALTER TABLE USERS RENAME TO people;\n"),
+            ("V4__d.sql", "SELECT id FROM other;\n"),
+            ("V5__e.sql", "INSERT INTO \"people\" VALUES (1);\n"),
+        ] {
+            std::fs::write(sql.join(name), text).unwrap();
+        }
+        let (ws, errors) = Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let project = &ws.projects[0];
+        let v1 = project.file_index(&sql.join("V1__a.sql")).unwrap();
+        let found: Vec<(String, String)> = references(project, v1, 14, true)
+            .into_iter()
+            .map(|(path, range)| {
+                let text = std::fs::read_to_string(&path).unwrap();
+                (
+                    path.file_name().unwrap().to_string_lossy().into_owned(),
+                    text[range.start..range.end].to_string(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("V1__a.sql", "users"),
+            ("V3__c.sql", "USERS"),
+            ("V3__c.sql", "people"),
+            ("V5__e.sql", "\"people\""),
+        ];
+        assert_eq!(found, expected.map(|(f, t)| (f.to_string(), t.to_string())),);
+    }
+}

@@ -1065,6 +1065,61 @@ mod tests {
     /// byte-order mark, CRLF line ends, characters outside ASCII); a short one stays as it is,
     /// and an edited file's text is its buffer.
     #[test]
+    fn a_load_drops_the_analyses_and_makes_them_again_as_the_check_made_them() {
+        let (dir, sql) = sql_folder(&[
+            (
+                "V1__a.sql",
+                "CREATE TABLE a (id int);\nCREATE TABLE b (id int);",
+            ),
+            (
+                "V2__b.sql",
+                "-- flyway-lsp-ignore require-concurrent-index\nCREATE INDEX a_id ON a (id);",
+            ),
+            ("V3__c.sql", "ALTER TABLE a ADD COLUMN x int;"),
+            ("V4__d.sql", "ALTER TABLE b ADD COLUMN y int;"),
+        ]);
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &mut ws.projects[0];
+        let index = |state: &ProjectState, name: &str| state.file_index(&sql.join(name)).unwrap();
+        // Dropped, but for the script whose comment silences a rule.
+        for (name, dropped) in [
+            ("V1__a.sql", true),
+            ("V2__b.sql", false),
+            ("V3__c.sql", true),
+            ("V4__d.sql", true),
+        ] {
+            assert_eq!(state.sql.is_dropped(index(state, name)), dropped, "{name}");
+        }
+        // Made again, each is what the check made.
+        let full = engine::analyze_all(&state.set, &state.server);
+        let shown = |a: Option<&crate::sql::analysis::SqlFile>| {
+            a.map(|s| format!("{:?} {:?} {:?}", s.statements, s.suppressions, s.comments))
+        };
+        for i in 0..state.set.files.len() {
+            assert_eq!(
+                shown(state.analysis(i).as_deref()),
+                shown(full[i].as_deref())
+            );
+        }
+        // An edit keeps the edited file's analysis, and those its re-check made again: renaming
+        // `a` reaches V2 (kept anyway) and V3, not V4.
+        assert!(state.set_text(
+            &sql.join("V1__a.sql"),
+            "CREATE TABLE a2 (id int);\nCREATE TABLE b (id int);"
+        ));
+        assert!(!state.sql.is_dropped(index(state, "V1__a.sql")));
+        assert!(!state.sql.is_dropped(index(state, "V3__c.sql")));
+        assert!(state.sql.is_dropped(index(state, "V4__d.sql")));
+        assert!(state
+            .diagnostics
+            .iter()
+            .any(|d| d.path.ends_with("V3__c.sql")));
+        assert_eq!(*state.diagnostics, full_findings(state));
+    }
+
+    #[test]
     fn a_load_keeps_texts_packed_and_gives_them_back_as_read() {
         let dir = tempfile::tempdir().unwrap();
         let sql = dir.path().join("migrations");
