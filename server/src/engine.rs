@@ -969,6 +969,9 @@ pub fn run_rules_incremental(
     (diagnostics, catalog)
 }
 
+/// The dropped analyses a re-check made again, by file index ([`run_rules_held`]).
+pub type MadeAgain = Vec<(usize, std::sync::Arc<SqlFile>)>;
+
 /// [`run_rules_incremental`], giving back the dropped analyses it made again (by file index),
 /// for the model to keep: a file checked again after one change is likely to be after the next.
 #[allow(clippy::too_many_arguments)]
@@ -981,11 +984,7 @@ pub fn run_rules_held(
     applied: &AppliedHistory,
     cache: &mut RuleCache,
     changed: Option<&Path>,
-) -> (
-    std::sync::Arc<diagnostic::Findings>,
-    Catalog,
-    Vec<(usize, std::sync::Arc<SqlFile>)>,
-) {
+) -> (std::sync::Arc<diagnostic::Findings>, Catalog, MadeAgain) {
     let conf_files = conf_files(set);
     let make = |i: usize| analyze_loaded(&set.files[i], server, &conf_files);
     let source = Source::Held {

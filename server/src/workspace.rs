@@ -1097,11 +1097,8 @@ mod tests {
         let shown = |a: Option<&crate::sql::analysis::SqlFile>| {
             a.map(|s| format!("{:?} {:?} {:?}", s.statements, s.suppressions, s.comments))
         };
-        for i in 0..state.set.files.len() {
-            assert_eq!(
-                shown(state.analysis(i).as_deref()),
-                shown(full[i].as_deref())
-            );
+        for (i, made) in full.iter().enumerate() {
+            assert_eq!(shown(state.analysis(i).as_deref()), shown(made.as_deref()));
         }
         // An edit keeps the edited file's analysis, and those its re-check made again: renaming
         // `a` reaches V2 (kept anyway) and V3, not V4, which reads nothing of the schema.
