@@ -230,6 +230,39 @@ impl MigrationSet {
         });
     }
 
+    /// `f` of the first `files` scripts' texts (each up to its first 64 KB), in file order,
+    /// on every core: the samples the dialect's detection reads, before any script is
+    /// analysed (so nothing else runs meanwhile).
+    pub fn map_samples<R: Send>(&self, files: usize, f: impl Fn(&str) -> R + Sync) -> Vec<R> {
+        let sampled = &self.files[..self.files.len().min(files)];
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = sampled.len().div_ceil(threads).max(1);
+        let f = &f;
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = sampled
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .filter_map(|file| {
+                                let text = file.text()?;
+                                let mut end = text.len().min(64 * 1024);
+                                while !text.is_char_boundary(end) {
+                                    end -= 1;
+                                }
+                                Some(f(&text[..end]))
+                            })
+                            .collect::<Vec<R>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+
     /// Forgets [`MigrationSet::names_hash`]: files came, went or were renamed.
     pub fn names_changed(&mut self) {
         self.names = std::sync::OnceLock::new();

@@ -234,14 +234,13 @@ fn detect(location_names: &[String], markers: impl Fn() -> (usize, usize)) -> Op
 /// The signs of MySQL and of PostgreSQL in the code of the first 500 scripts (each read up to
 /// 64 KB).
 fn marker_counts(set: &MigrationSet) -> (usize, usize) {
-    let (mut mysql, mut postgres) = (0usize, 0usize);
-    for file in set.files.iter().take(500) {
-        let Some(text) = file.text() else { continue };
-        let sample = &text[..floor_boundary(&text, 64 * 1024)];
-        mysql += mysql_markers(sample);
-        postgres += postgres_markers(sample);
-    }
-    (mysql, postgres)
+    set.map_samples(500, |sample| {
+        (mysql_markers(sample), postgres_markers(sample))
+    })
+    .into_iter()
+    .fold((0, 0), |(m, p), (mysql, postgres)| {
+        (m + mysql, p + postgres)
+    })
 }
 
 /// The code of `sample` read with `dialect`'s lexical rules, comments, strings and quoted names
@@ -255,16 +254,23 @@ fn code_only(sample: &str, dialect: Dialect) -> String {
         match token.kind {
             // MySQL runs the text of `/*! … */` (killbill's `bigint /*! unsigned */`).
             TokenKind::BlockComment if dialect == Dialect::MySql && text.starts_with("/*!") => {
-                code.push_str(&text.to_ascii_uppercase())
+                push_upper(&mut code, text)
             }
             TokenKind::LineComment | TokenKind::BlockComment | TokenKind::String => code.push(' '),
             TokenKind::QuotedIdent if text.starts_with('`') => code.push_str(" ` "),
             TokenKind::QuotedIdent => code.push(' '),
             TokenKind::DollarString => code.push_str(" $$ "),
-            _ => code.push_str(&text.to_ascii_uppercase()),
+            _ => push_upper(&mut code, text),
         }
     }
     code
+}
+
+/// Appends `text` upper-cased (ASCII letters only), without a string of its own per token.
+pub(super) fn push_upper(code: &mut String, text: &str) {
+    let at = code.len();
+    code.push_str(text);
+    code[at..].make_ascii_uppercase();
 }
 
 /// MySQL / MariaDB signs in code read by MySQL's lexical rules.
@@ -308,14 +314,6 @@ fn postgres_markers(sample: &str) -> usize {
     .iter()
     .map(|marker| code.matches(marker).count())
     .sum()
-}
-
-fn floor_boundary(text: &str, mut at: usize) -> usize {
-    at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 #[cfg(test)]

@@ -103,19 +103,23 @@ const CODE_SIGNS: &[(&str, &[&str])] = &[
 /// more than `outweigh` (the PostgreSQL or MySQL signs found). Comments and strings say nothing.
 pub fn of_code(set: &MigrationSet, outweigh: usize) -> Option<(&'static str, usize)> {
     let mut counts = vec![0usize; CODE_SIGNS.len()];
-    for file in set.files.iter().take(500) {
-        let Some(text) = file.text() else { continue };
-        let mut end = text.len().min(64 * 1024);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let code = code_of(&text[..end]);
-        for (count, (database, signs)) in counts.iter_mut().zip(CODE_SIGNS) {
-            *count += signs.iter().map(|s| count_word(&code, s)).sum::<usize>();
-            // SQL Server's batch separator: `GO` alone on a line.
-            if *database == "SQL Server" {
-                *count += code.lines().filter(|l| l.trim() == "GO").count();
-            }
+    let per_file = set.map_samples(500, |sample| {
+        let code = code_of(sample);
+        CODE_SIGNS
+            .iter()
+            .map(|(database, signs)| {
+                let mut count = signs.iter().map(|s| count_word(&code, s)).sum::<usize>();
+                // SQL Server's batch separator: `GO` alone on a line.
+                if *database == "SQL Server" {
+                    count += code.lines().filter(|l| l.trim() == "GO").count();
+                }
+                count
+            })
+            .collect::<Vec<usize>>()
+    });
+    for file in per_file {
+        for (count, found) in counts.iter_mut().zip(file) {
+            *count += found;
         }
     }
     let (best, count) = counts
@@ -151,7 +155,7 @@ fn code_of(sample: &str) -> String {
                 code.extend(text.chars().filter(|c| *c == '\n'));
                 code.push(' ');
             }
-            _ => code.push_str(&text.to_ascii_uppercase()),
+            _ => super::server::push_upper(&mut code, text),
         }
     }
     code
