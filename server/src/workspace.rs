@@ -51,6 +51,20 @@ pub struct ProjectState {
     revision: u64,
 }
 
+/// Frees `value` on a thread of its own, off the caller's way: a large folder's analyses are
+/// millions of allocations, freed in a few hundred milliseconds that the first findings need
+/// not wait for (freed here if no thread can be started).
+fn free_elsewhere<T: Send + 'static>(value: T) {
+    let slot = Arc::new(std::sync::Mutex::new(Some(value)));
+    let theirs = Arc::clone(&slot);
+    let spawned = std::thread::Builder::new()
+        .name("flyway-lsp-free".into())
+        .spawn(move || drop(theirs.lock().map(|mut v| v.take())));
+    if spawned.is_err() {
+        drop(slot.lock().map(|mut v| v.take()));
+    }
+}
+
 /// The most analyses a re-check made again that the model keeps ([`ProjectState::recheck`]).
 const MADE_KEPT: usize = 64;
 
@@ -79,7 +93,7 @@ impl ProjectState {
         report.set.pack_texts();
         // And their analyses dropped, but for the scripts with suppression comments.
         let (sql, dropped) = HeldAnalyses::dropping(report.sql);
-        drop(dropped);
+        free_elsewhere(dropped);
         let applied = Arc::new(report.applied);
         Ok(ProjectState {
             project: Arc::new(report.project),

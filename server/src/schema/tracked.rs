@@ -141,10 +141,7 @@ impl Part {
     /// thousands; the small ones coarsely, as a whole read visits every chunk.
     fn chunks(self) -> usize {
         match self {
-            Part::Tables => 1024,
-            // A table has many: a chunk of a large folder's stays under a hundred entries, so
-            // a search, an insert's move and a copy on change stay short.
-            Part::Indexes => 4096,
+            Part::Tables | Part::Indexes => 1024,
             _ => 16,
         }
     }
