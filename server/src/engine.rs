@@ -455,6 +455,12 @@ fn analyze_and_check(
     )
 }
 
+/// The dropped analyses a run made again, by file index (made on first need).
+type MadeSlots = std::sync::OnceLock<Vec<std::sync::OnceLock<Option<std::sync::Arc<SqlFile>>>>>;
+
+/// The dropped analyses a re-check made again, by file index ([`run_rules_incremental`]).
+pub type MadeAgain = Vec<(usize, std::sync::Arc<SqlFile>)>;
+
 /// Where a run of the rules finds each file's analysis.
 enum Source<'a> {
     /// All made before the run.
@@ -464,7 +470,7 @@ enum Source<'a> {
     /// A model's: the dropped ones made again as the run reads them, kept for the run only.
     Held {
         held: &'a HeldAnalyses,
-        made: std::sync::OnceLock<Vec<std::sync::OnceLock<Option<std::sync::Arc<SqlFile>>>>>,
+        made: &'a MadeSlots,
         make: &'a (dyn Fn(usize) -> SqlFile + Sync),
     },
 }
@@ -952,30 +958,11 @@ pub fn run_rules(
 /// recorded effects; after it, only the files that read a part of the schema whose value the
 /// change altered are checked again, the others keep their findings and are replayed from
 /// their effects; once nothing differs any more, the rest is the previous run's.
-/// `changed: None` runs everything.
+/// `changed: None` runs everything. It gives back the dropped analyses it made again (by file
+/// index), for the model to keep: a file checked again after one change is likely to be after
+/// the next.
 #[allow(clippy::too_many_arguments)]
 pub fn run_rules_incremental(
-    project: &Project,
-    set: &MigrationSet,
-    server: &Server,
-    sql: &HeldAnalyses,
-    levels: &Levels,
-    applied: &AppliedHistory,
-    cache: &mut RuleCache,
-    changed: Option<&Path>,
-) -> (std::sync::Arc<diagnostic::Findings>, Catalog) {
-    let (diagnostics, catalog, _) =
-        run_rules_held(project, set, server, sql, levels, applied, cache, changed);
-    (diagnostics, catalog)
-}
-
-/// The dropped analyses a re-check made again, by file index ([`run_rules_held`]).
-pub type MadeAgain = Vec<(usize, std::sync::Arc<SqlFile>)>;
-
-/// [`run_rules_incremental`], giving back the dropped analyses it made again (by file index),
-/// for the model to keep: a file checked again after one change is likely to be after the next.
-#[allow(clippy::too_many_arguments)]
-pub fn run_rules_held(
     project: &Project,
     set: &MigrationSet,
     server: &Server,
@@ -987,17 +974,15 @@ pub fn run_rules_held(
 ) -> (std::sync::Arc<diagnostic::Findings>, Catalog, MadeAgain) {
     let conf_files = conf_files(set);
     let make = |i: usize| analyze_loaded(&set.files[i], server, &conf_files);
+    let made = std::sync::OnceLock::new();
     let source = Source::Held {
         held: sql,
-        made: std::sync::OnceLock::new(),
+        made: &made,
         make: &make,
     };
     let (diagnostics, catalog) = run_rules_from(
         project, set, server, &source, levels, applied, cache, changed, None,
     );
-    let Source::Held { made, .. } = source else {
-        unreachable!("made above")
-    };
     let made = made
         .into_inner()
         .unwrap_or_default()
@@ -1656,7 +1641,7 @@ mod tests {
         let levels = Levels::from_settings(&project.config.tool).unwrap();
         let analyses = analyze_all(&report.set, &report.server);
         let mut sequential = RuleCache::default();
-        let (diagnostics, catalog) = run_rules_incremental(
+        let (diagnostics, catalog, _) = run_rules_incremental(
             &project,
             &report.set,
             &report.server,

@@ -386,7 +386,7 @@ impl ProjectState {
     /// changed since the last run (None: anything may have).
     pub fn recheck(&mut self, changed: Option<&Path>) {
         self.revision = next_revision();
-        let (diagnostics, catalog, made) = engine::run_rules_held(
+        let (diagnostics, catalog, made) = engine::run_rules_incremental(
             &self.project,
             &self.set,
             &self.server,
@@ -1046,7 +1046,7 @@ mod tests {
                     "analysis of {path:?} after step {step} (seed {seed})"
                 );
                 let mut fresh_cache = engine::RuleCache::default();
-                let (full, catalog) = engine::run_rules_incremental(
+                let (full, catalog, _) = engine::run_rules_incremental(
                     &state.project,
                     &state.set,
                     &state.server,
