@@ -782,7 +782,12 @@ impl RuleCache {
             return None;
         }
         let order = &self.plan.as_ref()?.order;
-        let pos = order.iter().position(|&i| i == index)?;
+        let Some(pos) = order.iter().position(|&i| i == index) else {
+            // Outside the apply order (an undo migration, a callback): the whole schema, as
+            // the last run left it (a copy is a pointer copy), read as `catalog_before` reads.
+            let end = self.end.as_ref()?.clone();
+            return Some(end.with_placeholders(Default::default()));
+        };
         let mut catalog = Catalog::new(dialect);
         for &i in &order[..pos] {
             catalog.apply_effects(&self.per_file.get(i)?.as_ref()?.record.effects);
@@ -1080,19 +1085,23 @@ fn run_rules_from(
     }
     // The changed file found by path in the files sorted by path, then in the order by index
     // (paths compared only on the way of a binary search).
-    let changed_pos = changed.and_then(|p| {
+    let changed_index = changed.and_then(|p| {
         let at = plan
             .by_path
             .binary_search_by(|&i| set.files[i].path.as_path().cmp(p))
             .ok()?;
-        let index = plan.by_path[at];
-        order.iter().position(|&i| i == index)
+        Some(plan.by_path[at])
     });
+    let changed_pos = changed_index.and_then(|index| order.iter().position(|&i| i == index));
+    // A script outside the apply order (an undo migration, a callback): its text is read by
+    // its own check alone, which runs with the files outside the order below.
+    let outside_edit =
+        changed_index.is_some_and(|i| changed_pos.is_none() && analysed(&set.files[i]));
     let mut per_file = std::mem::take(&mut cache.per_file);
     let old_end = cache.end.take();
     // The same names: the same files at the same indexes in the same order, each with its
     // result from the last run.
-    let incremental = changed_pos.is_some()
+    let incremental = (changed_pos.is_some() || outside_edit)
         && replayable
         && cache.replayable
         && old_end.is_some()
@@ -1122,9 +1131,7 @@ fn run_rules_from(
             .get(i)
             .and_then(Option::as_ref)
             .filter(|_| incremental);
-        if previous.is_some_and(|prev| {
-            changed_pos.is_some_and(|pos| k != pos) && !delta.reaches(&prev.record)
-        }) {
+        if previous.is_some_and(|prev| changed_pos != Some(k) && !delta.reaches(&prev.record)) {
             // Nothing it read differs: its findings and effects are what they were.
             pending.push(i);
             count(1);

@@ -318,6 +318,7 @@ impl ProjectState {
         }
         files.names_changed();
         self.reindex();
+        self.sidecar_changed(path);
         self.recheck(None);
         true
     }
@@ -377,9 +378,39 @@ impl ProjectState {
             by_path.contains_key(p)
         });
         Arc::make_mut(&mut self.sql).set(index, analysis);
+        self.sidecar_changed(path);
         // A new file can change the order of everything; an edit only its own text.
         self.recheck(existed.then_some(path));
         true
+    }
+
+    /// After `path` came, changed or went: if it is a script's `.conf` file (Flyway's
+    /// per-script settings), the script's kept analysis, which read it, is made again now (a
+    /// dropped one reads it when it is made again).
+    fn sidecar_changed(&mut self, path: &Path) {
+        let Some(script) = path
+            .to_str()
+            .and_then(|p| p.strip_suffix(".conf"))
+            .map(PathBuf::from)
+        else {
+            return;
+        };
+        let Some(index) = self.file_index(&script) else {
+            return;
+        };
+        if self.sql.is_dropped(index) {
+            return;
+        }
+        // Parsed afresh: the settings may change how its statements read.
+        let by_path = &self.by_path;
+        let analysis = engine::analyze_file(
+            &self.set,
+            index,
+            &self.server,
+            &mut ParseCache::default(),
+            |p| by_path.contains_key(p),
+        );
+        Arc::make_mut(&mut self.sql).set(index, analysis);
     }
 
     /// Runs the rules again over the cached analyses; `changed` names the one file whose text
@@ -1123,6 +1154,59 @@ mod tests {
         assert!(!state.sql.is_dropped(index(state, "V1__a.sql")));
         assert!(!state.sql.is_dropped(index(state, "V3__c.sql")));
         assert!(state.sql.is_dropped(index(state, "V4__d.sql")));
+        assert_eq!(*state.diagnostics, full_findings(state));
+    }
+
+    #[test]
+    fn an_undo_migration_edited_is_checked_alone_against_the_whole_schema() {
+        let (dir, sql) = sql_folder(&[
+            ("V1__a.sql", "CREATE TABLE a (id int);"),
+            ("V2__b.sql", "ALTER TABLE a ADD COLUMN b int;"),
+            ("U2__b.sql", "ALTER TABLE a DROP COLUMN b;"),
+        ]);
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &mut ws.projects[0];
+        let undo = sql.join("U2__b.sql");
+        assert!(state.set_text(&undo, "ALTER TABLE a DROP COLUMN nope;"));
+        assert_eq!(state.rule_cache.checked(), 1, "only the undo migration");
+        assert_eq!(*state.diagnostics, full_findings(state));
+        let i = state.file_index(&undo).unwrap();
+        assert_eq!(
+            state.schema_before(i),
+            engine::catalog_before(&state.set, &state.analyses(), i)
+        );
+    }
+
+    #[test]
+    fn a_scripts_conf_file_changed_makes_its_kept_analysis_again() {
+        let (dir, sql) = sql_folder(&[
+            ("V1__a.sql", "CREATE TABLE a (id int);"),
+            (
+                "V2__b.sql",
+                "-- flyway-lsp-ignore-file require-lock-timeout\nALTER TABLE a ADD COLUMN b int;\nUPDATE a SET b = 1;",
+            ),
+        ]);
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &mut ws.projects[0];
+        let v2 = state.file_index(&sql.join("V2__b.sql")).unwrap();
+        assert!(!state.sql.is_dropped(v2), "kept: it silences a rule");
+        let held = |state: &ProjectState| {
+            let sql = state.sql.kept(v2).unwrap();
+            sql.script_config.execute_in_transaction
+        };
+        assert_eq!(held(state), None);
+        let conf = sql.join("V2__b.sql.conf");
+        fs::write(&conf, "executeInTransaction=false\n").unwrap();
+        assert!(state.set_text(&conf, "executeInTransaction=false\n"));
+        assert_eq!(held(state), Some(false));
+        assert_eq!(*state.diagnostics, full_findings(state));
+        fs::remove_file(&conf).unwrap();
+        assert!(state.remove(&conf));
+        assert_eq!(held(state), None);
         assert_eq!(*state.diagnostics, full_findings(state));
     }
 
