@@ -471,6 +471,8 @@ enum Source<'a> {
     Held {
         held: &'a HeldAnalyses,
         made: &'a MadeSlots,
+        /// Set once the run made every dropped analysis again ([`Source::make_all`]).
+        all: &'a std::sync::atomic::AtomicBool,
         make: &'a (dyn Fn(usize) -> SqlFile + Sync),
     },
 }
@@ -480,7 +482,9 @@ impl Source<'_> {
         match self {
             Source::Made(sql) => sql.get(i).and_then(Option::as_deref),
             Source::Arriving(arrivals) => arrivals.wait(i),
-            Source::Held { held, made, make } => match held.0.get(i)? {
+            Source::Held {
+                held, made, make, ..
+            } => match held.0.get(i)? {
                 Held::None => None,
                 Held::Kept(a) => Some(a),
                 Held::Dropped => {
@@ -515,9 +519,10 @@ impl Source<'_> {
     /// Makes the dropped analyses of the files in `order` on every core, in that order (a run
     /// that checks every file, as after files came or went).
     fn make_all(&self, order: &[usize]) {
-        let Source::Held { held, .. } = self else {
+        let Source::Held { held, all, .. } = self else {
             return;
         };
+        all.store(true, std::sync::atomic::Ordering::Relaxed);
         let dropped: Vec<usize> = order
             .iter()
             .copied()
@@ -965,7 +970,7 @@ pub fn run_rules(
 /// their effects; once nothing differs any more, the rest is the previous run's.
 /// `changed: None` runs everything. It gives back the dropped analyses it made again (by file
 /// index), for the model to keep: a file checked again after one change is likely to be after
-/// the next.
+/// the next; none when it checked every file (it made them all).
 #[allow(clippy::too_many_arguments)]
 pub fn run_rules_incremental(
     project: &Project,
@@ -980,14 +985,19 @@ pub fn run_rules_incremental(
     let conf_files = conf_files(set);
     let make = |i: usize| analyze_loaded(&set.files[i], server, &conf_files);
     let made = std::sync::OnceLock::new();
+    let all = std::sync::atomic::AtomicBool::new(false);
     let source = Source::Held {
         held: sql,
         made: &made,
+        all: &all,
         make: &make,
     };
     let (diagnostics, catalog) = run_rules_from(
         project, set, server, &source, levels, applied, cache, changed, None,
     );
+    if all.into_inner() {
+        return (diagnostics, catalog, Vec::new());
+    }
     let made = made
         .into_inner()
         .unwrap_or_default()

@@ -65,9 +65,6 @@ fn free_elsewhere<T: Send + 'static>(value: T) {
     }
 }
 
-/// The most analyses a re-check made again that the model keeps ([`ProjectState::recheck`]).
-const MADE_KEPT: usize = 64;
-
 /// The source of [`ProjectState::revision`] numbers: unique across projects and reloads.
 static REVISIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -429,8 +426,7 @@ impl ProjectState {
         );
         // The analyses it made again are kept: the files a change reached are likely to be
         // reached by the next one (typing in one migration re-checks the same few files).
-        // A run that checked every file keeps none, or it would keep them all.
-        if made.len() <= MADE_KEPT {
+        if !made.is_empty() {
             let sql = Arc::make_mut(&mut self.sql);
             for (i, analysis) in made {
                 sql.set(i, Some(analysis));
