@@ -467,7 +467,8 @@ enum Source<'a> {
     Made(&'a Analyses),
     /// Arriving while it runs ([`analyze_and_check`]).
     Arriving(&'a Arrivals<'a>),
-    /// A model's: the dropped ones made again as the run reads them, kept for the run only.
+    /// A model's: the dropped ones made again as the run reads them (given back to the model
+    /// by [`run_rules_incremental`]).
     Held {
         held: &'a HeldAnalyses,
         made: &'a MadeSlots,

@@ -55,14 +55,10 @@ pub struct ProjectState {
 /// millions of allocations, freed in a few hundred milliseconds that the first findings need
 /// not wait for (freed here if no thread can be started).
 fn free_elsewhere<T: Send + 'static>(value: T) {
-    let slot = Arc::new(std::sync::Mutex::new(Some(value)));
-    let theirs = Arc::clone(&slot);
-    let spawned = std::thread::Builder::new()
+    // A thread that cannot start drops its closure, and `value` with it, here.
+    let _ = std::thread::Builder::new()
         .name("flyway-lsp-free".into())
-        .spawn(move || drop(theirs.lock().map(|mut v| v.take())));
-    if spawned.is_err() {
-        drop(slot.lock().map(|mut v| v.take()));
-    }
+        .spawn(move || drop(value));
 }
 
 /// The source of [`ProjectState::revision`] numbers: unique across projects and reloads.
