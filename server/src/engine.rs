@@ -61,6 +61,7 @@ impl HeldAnalyses {
     }
 
     /// Every analysis kept (a model whose files are all analysed when read, as in tests).
+    #[cfg(test)]
     pub fn keeping(sql: Analyses) -> HeldAnalyses {
         HeldAnalyses(
             sql.into_iter()
@@ -122,17 +123,11 @@ impl HeldAnalyses {
         match self.0.get(index)? {
             Held::None => None,
             Held::Kept(a) => Some(a.clone()),
-            Held::Dropped => {
-                let file = set.files.get(index)?;
-                let has_sidecar = is_file(&sidecar_path(file));
-                Some(std::sync::Arc::new(analyze_script(
-                    file,
-                    &file.text().unwrap_or_default(),
-                    server,
-                    has_sidecar,
-                    None,
-                )))
-            }
+            Held::Dropped => Some(std::sync::Arc::new(analyze_loaded(
+                set.files.get(index)?,
+                server,
+                is_file,
+            ))),
         }
     }
 }
@@ -254,7 +249,7 @@ pub fn analyze_all(set: &MigrationSet, server: &Server) -> Analyses {
         .filter(|(_, f)| analysed(f))
         .collect();
     let analyse = |(i, file): &(usize, &ScriptFile)| -> (usize, SqlFile) {
-        (*i, analyze_loaded(file, server, &conf_files))
+        (*i, analyze_loaded(file, server, |p| conf_files.contains(p)))
     };
     let threads = analysis_threads();
     let mut out: Analyses = vec![None; set.files.len()];
@@ -293,10 +288,10 @@ fn analysed(file: &ScriptFile) -> bool {
     file.migration(analysed_kinds()).is_some() && file.has_text()
 }
 
-/// One file of a loaded set analysed, with its `.conf` file if the set has one.
-fn analyze_loaded(file: &ScriptFile, server: &Server, conf_files: &HashSet<&Path>) -> SqlFile {
-    let sidecar = sidecar_path(file);
-    let has_sidecar = conf_files.contains(sidecar.as_path());
+/// One file of a loaded set analysed, with its `.conf` file if the set has one (`is_file`:
+/// whether a path is one of the set's files).
+fn analyze_loaded(file: &ScriptFile, server: &Server, is_file: impl Fn(&Path) -> bool) -> SqlFile {
+    let has_sidecar = is_file(&sidecar_path(file));
     analyze_script(
         file,
         &file.text().unwrap_or_default(),
@@ -408,7 +403,7 @@ fn analyze_and_check(
         return (sql, std::sync::Arc::unwrap_or_clone(diagnostics), catalog);
     }
     let conf_files = conf_files(set);
-    let make = |i: usize| analyze_loaded(&set.files[i], server, &conf_files);
+    let make = |i: usize| analyze_loaded(&set.files[i], server, |p| conf_files.contains(p));
     // The files in the order the rules take them: the apply order, then the others.
     let mut work: Vec<usize> = apply_order(set);
     let mut queued = vec![false; set.files.len()];
@@ -984,7 +979,7 @@ pub fn run_rules_incremental(
     changed: Option<&Path>,
 ) -> (std::sync::Arc<diagnostic::Findings>, Catalog, MadeAgain) {
     let conf_files = conf_files(set);
-    let make = |i: usize| analyze_loaded(&set.files[i], server, &conf_files);
+    let make = |i: usize| analyze_loaded(&set.files[i], server, |p| conf_files.contains(p));
     let made = std::sync::OnceLock::new();
     let all = std::sync::atomic::AtomicBool::new(false);
     let source = Source::Held {
