@@ -762,6 +762,22 @@ impl<T: Clone> Chunked<T> {
 struct FileResult {
     findings: std::sync::Arc<[Diagnostic]>,
     record: std::sync::Arc<crate::schema::Record>,
+    /// The record's reads and parts read whole, held here too: a re-check asks thousands of
+    /// files whether a change reaches them, and these sit side by side in the results, where
+    /// the records are each a pointer away.
+    reads: std::sync::Arc<[u32]>,
+    whole: u16,
+}
+
+impl FileResult {
+    fn new(findings: std::sync::Arc<[Diagnostic]>, record: crate::schema::Record) -> FileResult {
+        FileResult {
+            findings,
+            reads: record.reads.clone(),
+            whole: record.whole,
+            record: record.into(),
+        }
+    }
 }
 
 impl RuleCache {
@@ -828,22 +844,44 @@ struct Delta {
     /// a record's (sorted) hashes, once per file reused.
     hashes: Vec<u32>,
     parts: u16,
+    /// The keys' hashes as bits of a 65,536-bit map (their low 16 bits): a record none of
+    /// whose hashes hits one read none of the keys, told without walking both sorted lists
+    /// (a file reads more keys than a change alters, and thousands of files are asked).
+    filter: Vec<u64>,
 }
 
+/// Words in [`Delta::filter`].
+const FILTER_WORDS: usize = 1024;
+
 impl Delta {
-    /// Whether a file that read what `record` says may now see something else: it read one of
+    /// Whether no key differs.
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Whether a file whose last check read what `file` says may now see something else: it read one of
     /// the keys (its hash: a collision says yes) or their part whole.
     ///
     /// (A file it does not reach neither wrote any of the keys, since records count what a
     /// file writes as read: replayed from its effects, it leaves them as they are.)
-    fn reaches(&self, record: &crate::schema::Record) -> bool {
+    fn reaches(&self, file: &FileResult) -> bool {
         if self.hashes.is_empty() {
             return false;
         }
-        if record.whole & self.parts != 0 {
+        if file.whole & self.parts != 0 {
             return true;
         }
-        sorted_intersect(&self.hashes, &record.reads)
+        let reads = &file.reads;
+        if self.hashes.len() * 8 >= reads.len() {
+            // One pass, without a branch per hash: the bit of each hash, or-ed together.
+            let hit = reads.iter().fold(0u64, |hit, &h| {
+                hit | self.filter[(h as usize >> 6) % FILTER_WORDS] >> (h & 63)
+            });
+            if hit & 1 == 0 {
+                return false;
+            }
+        }
+        sorted_intersect(&self.hashes, reads)
     }
 
     /// `hashes` and `parts` after `keys` changed.
@@ -851,6 +889,11 @@ impl Delta {
         self.hashes = self.keys.values().map(|(hash, _)| *hash).collect();
         self.hashes.sort_unstable();
         self.hashes.dedup();
+        self.filter.clear();
+        self.filter.resize(FILTER_WORDS, 0);
+        for &h in &self.hashes {
+            self.filter[(h as usize >> 6) % FILTER_WORDS] |= 1 << (h & 63);
+        }
         self.parts = self
             .keys
             .keys()
@@ -978,8 +1021,13 @@ pub fn run_rules_incremental(
     cache: &mut RuleCache,
     changed: Option<&Path>,
 ) -> (std::sync::Arc<diagnostic::Findings>, Catalog, MadeAgain) {
-    let conf_files = conf_files(set);
-    let make = |i: usize| analyze_loaded(&set.files[i], server, |p| conf_files.contains(p));
+    // Read only when a dropped analysis is made again: an edit that makes none does not pay
+    // for a walk through every file.
+    let confs = std::sync::OnceLock::new();
+    let make = |i: usize| {
+        let confs = confs.get_or_init(|| conf_files(set));
+        analyze_loaded(&set.files[i], server, |p| confs.contains(p))
+    };
     let made = std::sync::OnceLock::new();
     let all = std::sync::atomic::AtomicBool::new(false);
     let source = Source::Held {
@@ -1129,7 +1177,22 @@ fn run_rules_from(
         .edited
         .take()
         .filter(|s| incremental && Some(s.path.as_path()) == changed);
-    for (k, &i) in order.iter().enumerate() {
+    // With the schema before the edited file at hand, the files before it (none of which
+    // changed) are the last run's: the walk starts at the edit.
+    let start = match (&snapshot, changed_pos) {
+        (Some(_), Some(p)) => p,
+        _ => 0,
+    };
+    count(start);
+    // Whether the walk stopped where nothing differed any more from the last run.
+    let mut rest_reused = false;
+    for (k, &i) in order.iter().enumerate().skip(start) {
+        if incremental && changed_pos.is_some_and(|p| k > p) && delta.is_empty() {
+            // What the files from here on read is what it was: the rest is the last run's.
+            rest_reused = true;
+            count(order.len() - k);
+            break;
+        }
         if !code_before.is_empty() && code_before.contains(&i) {
             catalog.forget();
         }
@@ -1137,7 +1200,7 @@ fn run_rules_from(
             .get(i)
             .and_then(Option::as_ref)
             .filter(|_| incremental);
-        if previous.is_some_and(|prev| changed_pos != Some(k) && !delta.reaches(&prev.record)) {
+        if previous.is_some_and(|prev| changed_pos != Some(k) && !delta.reaches(prev)) {
             // Nothing it read differs: its findings and effects are what they were.
             pending.push(i);
             count(1);
@@ -1177,14 +1240,14 @@ fn run_rules_from(
         diagnostic::sort(&mut found);
         per_file.set(
             i,
-            Some(FileResult {
-                findings: same_or_new(previous.as_ref(), found),
-                record: record.into(),
-            }),
+            Some(FileResult::new(
+                same_or_new(previous.as_ref(), found),
+                record,
+            )),
         );
         count(1);
     }
-    if !pending.is_empty() {
+    if !pending.is_empty() || rest_reused {
         // The files at the end were all reused: the previous final schema, but for the keys
         // that still differ.
         catalog = old_end.clone().unwrap_or(catalog);
@@ -1222,7 +1285,7 @@ fn run_rules_from(
             && per_file
                 .get(i)
                 .and_then(Option::as_ref)
-                .is_some_and(|p| !delta.reaches(&p.record))
+                .is_some_and(|p| !delta.reaches(p))
         {
             continue;
         }
@@ -1254,13 +1317,7 @@ fn run_rules_from(
         found.retain(|d| !file_sql.is_suppressed(d.rule, d.range.start));
         diagnostic::sort(&mut found);
         let findings = same_or_new(per_file.get(i).and_then(Option::as_ref), found);
-        per_file.set(
-            i,
-            Some(FileResult {
-                findings,
-                record: record.into(),
-            }),
-        );
+        per_file.set(i, Some(FileResult::new(findings, record)));
     }
     let diagnostics = std::sync::Arc::new(assemble(
         set,
@@ -1711,6 +1768,53 @@ mod tests {
             let done = progress.done.load(std::sync::atomic::Ordering::Relaxed);
             assert_eq!((total, done), (3 * run, 3 * run));
         }
+    }
+
+    #[test]
+    fn a_change_reaches_exactly_the_files_that_read_one_of_its_keys() {
+        use crate::schema::{key_hash, Part, Record, Value};
+        let file = |names: &[String], whole: u16| {
+            let mut reads: Vec<u32> = names.iter().map(|n| key_hash(Part::Tables, n)).collect();
+            reads.sort_unstable();
+            reads.dedup();
+            FileResult::new(
+                Vec::new().into(),
+                Record {
+                    reads: reads.into(),
+                    whole,
+                    ..Record::default()
+                },
+            )
+        };
+        let names = |prefix: &str, n: usize| -> Vec<String> {
+            (0..n).map(|i| format!("{prefix}{i}")).collect()
+        };
+        // Few keys (looked up one by one) and many (the bit map first), against files that
+        // read many keys and few.
+        for changed in [1, 3, 40, 300] {
+            let mut delta = Delta::default();
+            for name in names("changed_", changed) {
+                let hash = key_hash(Part::Tables, &name);
+                delta
+                    .keys
+                    .insert((Part::Tables, name), (hash, Value::Present(true)));
+            }
+            delta.index();
+            for reads in [1, 8, 111, 2000] {
+                let mut others = names("other_", reads);
+                assert!(
+                    !delta.reaches(&file(&others, 0)),
+                    "{changed} keys, {reads} reads"
+                );
+                assert!(delta.reaches(&file(&others, Part::Tables.bit())));
+                others[reads / 2] = format!("changed_{}", changed - 1);
+                assert!(
+                    delta.reaches(&file(&others, 0)),
+                    "{changed} keys, {reads} reads"
+                );
+            }
+        }
+        assert!(!Delta::default().reaches(&file(&names("x", 3), u16::MAX)));
     }
 
     #[test]

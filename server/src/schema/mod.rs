@@ -291,8 +291,9 @@ pub struct Effect {
 /// effects are the same, and [`Catalog::apply_effects`] replays it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
-    /// Hashes of the keys read or written (sorted, without duplicates).
-    pub reads: Box<[u32]>,
+    /// Hashes of the keys read or written (sorted, without duplicates); shared, so that a
+    /// run's per-file results keep them beside each other.
+    pub reads: std::sync::Arc<[u32]>,
     /// The parts read whole (one bit per [`Part`]).
     pub whole: u16,
     /// The keys whose value it changed.
