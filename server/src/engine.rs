@@ -1178,7 +1178,8 @@ fn run_rules_from(
         .take()
         .filter(|s| incremental && Some(s.path.as_path()) == changed);
     // With the schema before the edited file at hand, the files before it (none of which
-    // changed) are the last run's: the walk starts at the edit.
+    // changed) are the last run's: the walk starts at the edit. (A run is incremental only
+    // after a run that left a result for every file in the order, which this relies on.)
     let start = match (&snapshot, changed_pos) {
         (Some(_), Some(p)) => p,
         _ => 0,

@@ -1096,7 +1096,9 @@ fn mysql_unsupported_authentication_plugins_are_one_line_naming_them() {
 /// A MariaDB server that refuses every login of an `ed25519` user, answering up to three
 /// connections: a handshake, a switch to `client_ed25519` with a 32-byte nonce (the first
 /// connection's ends in a zero byte, as one in 256 of a real server's random nonces does), and,
-/// for the client's signature, a 1045 naming the attempt and the signature's length.
+/// for the client's signature, a 1045 naming the attempt and the signature's length. It checks
+/// no signature: what it shows is how many times the client tries (the real server's test
+/// above signs with the driver).
 fn mariadb_refusing_ed25519() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

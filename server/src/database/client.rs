@@ -936,11 +936,11 @@ where
     }
 }
 
-/// One MySQL / MariaDB connection attempt to one host, with TLS as the mode asks: `prefer`
-/// falls back to plain text only when the server does not offer TLS.
 /// MySQL's and MariaDB's ER_ACCESS_DENIED_ERROR: a login refused.
 const ACCESS_DENIED: u16 = 1045;
 
+/// One MySQL / MariaDB connection attempt to one host, with TLS as the mode asks: `prefer`
+/// falls back to plain text only when the server does not offer TLS.
 async fn mysql_connect(
     connection: &Connection,
     host: &str,
@@ -973,7 +973,8 @@ async fn mysql_connect(
     // byte only for the plugins whose data ends in one; no mysql_async release uses it yet).
     // A MariaDB login refused (1045) with a password is tried once more, with a fresh nonce.
     // Only MariaDB has `ed25519`, and Flyway reaches it only through MariaDB Connector/J, whose
-    // URLs are `jdbc:mariadb:`; a wrong password there is refused twice.
+    // URLs are `jdbc:mariadb:`. A wrong password there is refused twice: a server that blocks
+    // an account after `max_password_errors` refusals (unlimited unless set) counts both.
     let retry_refused = connection.flavor == Flavor::MariaDb
         && connection
             .password
