@@ -844,9 +844,9 @@ struct Delta {
     /// a record's (sorted) hashes, once per file reused.
     hashes: Vec<u32>,
     parts: u16,
-    /// The keys' hashes as bits of a 65,536-bit map (their low 16 bits): a record none of
-    /// whose hashes hits one read none of the keys, told without walking both sorted lists
-    /// (a file reads more keys than a change alters, and thousands of files are asked).
+    /// The keys' hashes as bits of a 65,536-bit map (their low 16 bits): a file none of whose
+    /// reads' hashes finds its bit set read none of the keys, told without walking both sorted
+    /// lists (a file reads more keys than a change alters, and thousands of files are asked).
     filter: Vec<u64>,
 }
 
@@ -859,8 +859,8 @@ impl Delta {
         self.keys.is_empty()
     }
 
-    /// Whether a file whose last check read what `file` says may now see something else: it read one of
-    /// the keys (its hash: a collision says yes) or their part whole.
+    /// Whether a file whose last check read what `file` says may now see something else: it
+    /// read one of the keys (its hash: a collision says yes) or their part whole.
     ///
     /// (A file it does not reach neither wrote any of the keys, since records count what a
     /// file writes as read: replayed from its effects, it leaves them as they are.)
