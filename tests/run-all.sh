@@ -42,6 +42,4 @@ step "VS Code (code-server 4.100.3 in headless Chromium) with the packaged exten
 FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" bash tests/editors/vscode/run.sh
 
 step "CI integrations: the GitHub Action's script, JUnit as XML, the pre-commit hook"
-# The binary `cargo test` built (a `cargo build` here builds every dependency again: without
-# the dev-dependencies, their features differ).
-FLYWAY_LSP_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/flyway-lsp" bash tests/integrations/run.sh
+bash tests/integrations/run.sh
