@@ -975,14 +975,31 @@ GRANT ALL ON app.* TO 'certuser'@'%';"
 /// set up to ask for (MariaDB's PAM plugin needs a setuid helper that, missing, stops the
 /// whole server), speaking the real wire protocol to the real driver.
 fn scripted_peer(script: impl FnOnce(&mut std::net::TcpStream) + Send + 'static) -> u16 {
+    let mut script = Some(script);
+    scripted_peers(1, move |stream, _| {
+        if let Some(script) = script.take() {
+            script(stream)
+        }
+    })
+}
+
+/// [`scripted_peer`] for up to `connections` connections one after another, each given to
+/// `script` with its number (from 1).
+fn scripted_peers(
+    connections: usize,
+    mut script: impl FnMut(&mut std::net::TcpStream, usize) + Send + 'static,
+) -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        if let Ok((mut stream, _)) = listener.accept() {
+        for number in 1..=connections {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
             stream
                 .set_read_timeout(Some(Duration::from_secs(20)))
                 .unwrap();
-            script(&mut stream);
+            script(&mut stream, number);
         }
     });
     port
@@ -1056,6 +1073,15 @@ fn mysql_error(stream: &mut std::net::TcpStream, sequence: u8, message: &str) {
     mysql_packet(stream, sequence, &err);
 }
 
+/// An authentication switch (AuthSwitchRequest) to `plugin`, with its data.
+fn mysql_switch(stream: &mut std::net::TcpStream, sequence: u8, plugin: &str, data: &[u8]) {
+    let mut switch = vec![0xfe];
+    switch.extend_from_slice(plugin.as_bytes());
+    switch.push(0);
+    switch.extend_from_slice(data);
+    mysql_packet(stream, sequence, &switch);
+}
+
 /// A MariaDB handshake (protocol 10, no TLS offered, `mysql_native_password` first), then, after
 /// the client's answer, an authentication switch to `plugin` — what a server sends for a user
 /// `IDENTIFIED VIA pam` (`dialog`) or with a clear-text plugin.
@@ -1063,11 +1089,7 @@ fn mysql_switching_to(plugin: &'static str) -> u16 {
     scripted_peer(move |stream| {
         mysql_handshake(stream, "5.5.5-10.11.19-MariaDB", "mysql_native_password");
         let (answer, _) = mysql_read(stream);
-        let mut switch = vec![0xfe];
-        switch.extend_from_slice(plugin.as_bytes());
-        switch.push(0);
-        switch.extend_from_slice(b"Password: ");
-        mysql_packet(stream, answer.wrapping_add(1), &switch);
+        mysql_switch(stream, answer.wrapping_add(1), plugin, b"Password: ");
         // Whatever the client does next, the peer waits for it to close the connection.
         let _ = std::io::Read::read(stream, &mut [0u8; 256]);
     })
@@ -1100,38 +1122,24 @@ fn mysql_unsupported_authentication_plugins_are_one_line_naming_them() {
 /// no signature: what it shows is how many times the client tries (the real server's test
 /// above signs with the driver).
 fn mariadb_refusing_ed25519() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for attempt in 1..=3 {
-            let Ok((mut stream, _)) = listener.accept() else {
-                return;
-            };
-            let stream = &mut stream;
-            stream
-                .set_read_timeout(Some(Duration::from_secs(20)))
-                .unwrap();
-            mysql_handshake(stream, "5.5.5-10.11.19-MariaDB", "mysql_native_password");
-            let (answer, _) = mysql_read(stream);
-            let mut nonce = [b'n'; 32];
-            if attempt == 1 {
-                nonce[31] = 0;
-            }
-            let mut switch = b"\xfeclient_ed25519\0".to_vec();
-            switch.extend_from_slice(&nonce);
-            mysql_packet(stream, answer.wrapping_add(1), &switch);
-            let (sequence, signature) = mysql_read(stream);
-            mysql_error(
-                stream,
-                sequence.wrapping_add(1),
-                &format!(
-                    "Access denied for user 'ed'@'127.0.0.1' (using password: YES): attempt {attempt}, a {}-byte signature",
-                    signature.len()
-                ),
-            );
+    scripted_peers(3, |stream, attempt| {
+        mysql_handshake(stream, "5.5.5-10.11.19-MariaDB", "mysql_native_password");
+        let (answer, _) = mysql_read(stream);
+        let mut nonce = [b'n'; 32];
+        if attempt == 1 {
+            nonce[31] = 0;
         }
-    });
-    port
+        mysql_switch(stream, answer.wrapping_add(1), "client_ed25519", &nonce);
+        let (sequence, signature) = mysql_read(stream);
+        mysql_error(
+            stream,
+            sequence.wrapping_add(1),
+            &format!(
+                "Access denied for user 'ed'@'127.0.0.1' (using password: YES): attempt {attempt}, a {}-byte signature",
+                signature.len()
+            ),
+        );
+    })
 }
 
 /// mysql_async drops a trailing zero byte of an authentication switch's data, so a real
