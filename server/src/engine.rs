@@ -1354,7 +1354,15 @@ fn same_or_new(
 ) -> std::sync::Arc<[Diagnostic]> {
     match previous {
         Some(prev) if *prev.findings == *found => prev.findings.clone(),
-        _ => found.into(),
+        _ => {
+            // Kept until the file changes: each message at its length (`format!` reserves
+            // room for twice its literal text, and a large folder keeps thousands of them).
+            let mut found = found;
+            for d in &mut found {
+                d.message.shrink_to_fit();
+            }
+            found.into()
+        }
     }
 }
 
