@@ -16,27 +16,36 @@
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's settings, read before `main`: a background thread gives pages freed for a second
-/// back to the system (a language server left idle shrinks without waiting for the next
-/// allocation), and pages it gives back are returned at once, not kept "muzzy".
+/// jemalloc's settings, read before `main`: pages freed for a second go back to the system, as
+/// the allocator's own work passes by (each arena's decay, ticked by allocations), and pages it
+/// gives back are returned at once, not kept "muzzy". An idle language server shrinks through
+/// [`purge`], which it calls once its model has stood unchanged for a moment
+/// (`lsp::memory::release_free_when_settled`).
 ///
 /// On Linux, one arena per CPU (`percpu_arena`), each thread allocating from the arena of the
 /// CPU it runs on, not jemalloc's default of four per CPU assigned to threads in turn: the
 /// language server re-checks on whichever thread of its pool is free, and each arena keeps the
-/// free pages and part-filled slabs of its own. Measured on the 10,000-file benchmark folder
-/// (`benches/lsp.rs`, 2 cores, six runs each, alternated): resident memory after 500 edits
-/// 194–202 → 186–191 MB (one run 205), after the 2,000-line edits 199–206 → 191–203 MB; CPU
-/// per edit unchanged. Elsewhere jemalloc has no per-CPU arenas (it would print an error).
+/// free pages and part-filled slabs of its own. Elsewhere jemalloc has no per-CPU arenas (it
+/// would print an error).
+///
+/// No background thread returns the pages (jemalloc's `background_thread`, which this used to
+/// turn on): with it, more of the pages a burst of re-checks freed were still held when the
+/// burst ended (below).
+///
+/// Measured on the 10,000-file benchmark folder (`benches/lsp.rs`, 2 cores, runs alternated),
+/// resident memory after 500 edits: 194–202 MB with a background thread and four arenas per
+/// CPU (six runs), 186–191 MB with per-CPU arenas (eight of nine runs; one 205), 182–184 MB
+/// without the background thread too (three runs), and after the 2,000-line edits 199–206,
+/// 186–203 and 175–178 MB; CPU per edit the same within the runs' spread.
 #[cfg(all(not(target_env = "msvc"), target_os = "linux"))]
 #[export_name = "_rjem_malloc_conf"]
 #[used]
-static MALLOC_CONF: &u8 =
-    &b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,percpu_arena:percpu\0"[0];
+static MALLOC_CONF: &u8 = &b"dirty_decay_ms:1000,muzzy_decay_ms:0,percpu_arena:percpu\0"[0];
 
 #[cfg(all(not(target_env = "msvc"), not(target_os = "linux")))]
 #[export_name = "_rjem_malloc_conf"]
 #[used]
-static MALLOC_CONF: &u8 = &b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
+static MALLOC_CONF: &u8 = &b"dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
 
 /// Gives every page jemalloc holds free back to the system now (all arenas). Whether it did.
 pub fn purge() -> bool {
@@ -85,7 +94,7 @@ mod tests {
 
     #[test]
     fn jemalloc_serves_with_its_settings() {
-        assert_eq!(setting(c"opt.background_thread"), Some(true));
+        assert_eq!(setting(c"opt.background_thread"), Some(false));
         #[cfg(target_os = "linux")]
         {
             let mut value: *const std::ffi::c_char = std::ptr::null();

@@ -26,8 +26,8 @@ pub fn limit_arenas() -> bool {
 }
 
 /// Gives the pages freed by a whole load (the parse trees and copies it dropped) back to the
-/// system, so the resident size is the model's, not the load's peak: jemalloc's (its background
-/// thread would, a second later) and the C library's.
+/// system, so the resident size is the model's, not the load's peak: jemalloc's (its arenas'
+/// decay would, as later allocations pass by) and the C library's.
 pub fn release_free() {
     crate::allocator::purge();
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
