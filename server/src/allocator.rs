@@ -22,30 +22,26 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// [`purge`], which it calls once its model has stood unchanged for a moment
 /// (`lsp::memory::release_free_when_settled`).
 ///
-/// On Linux, one arena per CPU (`percpu_arena`), each thread allocating from the arena of the
-/// CPU it runs on, not jemalloc's default of four per CPU assigned to threads in turn: the
-/// language server re-checks on whichever thread of its pool is free, and each arena keeps the
-/// free pages and part-filled slabs of its own. Elsewhere jemalloc has no per-CPU arenas (it
-/// would print an error).
+/// Two arenas, not jemalloc's default of four per CPU handed to threads in turn: the language
+/// server re-checks on whichever thread of its pool is free, and each arena keeps the free
+/// pages and part-filled slabs of its own. (Per-CPU arenas measured alike on 2 cores, but
+/// jemalloc turns them off with a message on stderr where a process may not use every CPU, as
+/// under a container's CPU set.) On more cores the load's analysis threads (up to 8) share the
+/// two arenas' locks where their thread caches run dry; not measured there.
 ///
 /// No background thread returns the pages (jemalloc's `background_thread`, which this used to
-/// turn on): with it, more of the pages a burst of re-checks freed were still held when the
-/// burst ended (below).
+/// turn on): the arenas' own decay and the settled model's purge return them.
 ///
-/// Measured on the 10,000-file benchmark folder (`benches/lsp.rs`, 2 cores, runs alternated),
-/// resident memory after 500 edits: 194–202 MB with a background thread and four arenas per
-/// CPU (six runs), 186–191 MB with per-CPU arenas (eight of nine runs; one 205), 182–184 MB
-/// without the background thread too (three runs), and after the 2,000-line edits 199–206,
-/// 186–203 and 175–178 MB; CPU per edit the same within the runs' spread.
-#[cfg(all(not(target_env = "msvc"), target_os = "linux"))]
+/// Measured on the 10,000-file benchmark folder (`benches/lsp.rs`, 2 cores), resident memory
+/// after 500 edits / after the 2,000-line edits: 194–202 / 194–206 MB as it was (a background
+/// thread, four arenas per CPU; fourteen runs); 192–196 / 189–190 MB without the background thread
+/// (three runs); 183–191 / 174–188 MB with two arenas too (eleven runs), and per-CPU arenas, two
+/// here, 183–191 / 176–180 MB in 8 of 9 runs (one run 232 / 215 MB, live memory, not explained);
+/// CPU per edit the same within the runs' spread.
+#[cfg(not(target_env = "msvc"))]
 #[export_name = "_rjem_malloc_conf"]
 #[used]
-static MALLOC_CONF: &u8 = &b"dirty_decay_ms:1000,muzzy_decay_ms:0,percpu_arena:percpu\0"[0];
-
-#[cfg(all(not(target_env = "msvc"), not(target_os = "linux")))]
-#[export_name = "_rjem_malloc_conf"]
-#[used]
-static MALLOC_CONF: &u8 = &b"dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
+static MALLOC_CONF: &u8 = &b"narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
 
 /// Gives every page jemalloc holds free back to the system now (all arenas). Whether it did.
 pub fn purge() -> bool {
@@ -95,24 +91,19 @@ mod tests {
     #[test]
     fn jemalloc_serves_with_its_settings() {
         assert_eq!(setting(c"opt.background_thread"), Some(false));
-        #[cfg(target_os = "linux")]
-        {
-            let mut value: *const std::ffi::c_char = std::ptr::null();
-            let mut len = std::mem::size_of::<*const std::ffi::c_char>();
-            // SAFETY: reads a string pointer (jemalloc's own, static) into `value`.
-            let status = unsafe {
-                tikv_jemalloc_sys::mallctl(
-                    c"opt.percpu_arena".as_ptr(),
-                    (&mut value as *mut *const std::ffi::c_char).cast(),
-                    &mut len,
-                    std::ptr::null_mut(),
-                    0,
-                )
-            };
-            assert_eq!(status, 0);
-            // SAFETY: jemalloc gave a pointer to one of its static, nul-terminated names.
-            assert_eq!(unsafe { std::ffi::CStr::from_ptr(value) }, c"percpu");
-        }
+        let mut arenas: std::ffi::c_uint = 0;
+        let mut len = std::mem::size_of::<std::ffi::c_uint>();
+        // SAFETY: reads an unsigned int into `arenas`, whose size is passed.
+        let status = unsafe {
+            tikv_jemalloc_sys::mallctl(
+                c"opt.narenas".as_ptr(),
+                (&mut arenas as *mut std::ffi::c_uint).cast(),
+                &mut len,
+                std::ptr::null_mut(),
+                0,
+            )
+        };
+        assert_eq!((status, arenas), (0, 2));
         assert_eq!(setting(c"opt.no_such_setting"), None);
         // The allocator in use is jemalloc: the address of a fresh block is one it knows.
         let block: Box<[u8]> = vec![0u8; 100].into_boxed_slice();
