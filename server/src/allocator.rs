@@ -34,10 +34,10 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 ///
 /// Measured on the 10,000-file benchmark folder (`benches/lsp.rs`, 2 cores), resident memory
 /// after 500 edits / after the 2,000-line edits: 194–202 / 194–206 MB as it was (a background
-/// thread, four arenas per CPU; fourteen runs); 192–196 / 189–190 MB without the background thread
-/// (three runs); 183–191 / 174–188 MB with two arenas too (eleven runs), and per-CPU arenas, two
-/// here, 183–191 / 176–180 MB in 8 of 9 runs (one run 232 / 215 MB, live memory, not explained);
-/// CPU per edit the same within the runs' spread.
+/// thread, four arenas per CPU; fourteen runs); 192–196 / 189–190 MB without the background
+/// thread (three runs); 183–191 / 174–188 MB with two arenas too (eleven runs), and per-CPU
+/// arenas, two here, 183–191 / 176–180 MB in 8 of 9 runs (one run 232 / 215 MB, live memory,
+/// not explained). CPU per edit: not settled on that noisy machine (the README's table).
 #[cfg(not(target_env = "msvc"))]
 #[export_name = "_rjem_malloc_conf"]
 #[used]
