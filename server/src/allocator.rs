@@ -35,9 +35,9 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// Measured on the 10,000-file benchmark folder (`benches/lsp.rs`, 2 cores), resident memory
 /// after 500 edits / after the 2,000-line edits: 194–202 / 194–206 MB as it was (a background
 /// thread, four arenas per CPU; fourteen runs); 192–196 / 189–190 MB without the background
-/// thread (three runs); 183–191 / 174–188 MB with two arenas too (eleven runs), and per-CPU
-/// arenas, two here, 183–191 / 176–180 MB in 8 of 9 runs (one run 232 / 215 MB, live memory,
-/// not explained). CPU per edit: not settled on that noisy machine (the README's table).
+/// thread (three runs); 183–195 / 174–194 MB with two arenas too in 16 of 17 runs (one 211 MB
+/// after the 500 edits), and per-CPU arenas, two here, 183–191 / 176–180 MB in 8 of 9 runs (one
+/// 232 / 215 MB); those two held the memory after the settled purge too: live, not explained. CPU per edit: not settled on that noisy machine (the README's table).
 #[cfg(not(target_env = "msvc"))]
 #[export_name = "_rjem_malloc_conf"]
 #[used]
