@@ -37,7 +37,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// thread, four arenas per CPU; fourteen runs); 192–196 / 189–190 MB without the background
 /// thread (three runs); 183–195 / 174–194 MB with two arenas too in 16 of 17 runs (one 211 MB
 /// after the 500 edits), and per-CPU arenas, two here, 183–191 / 176–180 MB in 8 of 9 runs (one
-/// 232 / 215 MB); those two held the memory after the settled purge too: live, not explained. CPU per edit: not settled on that noisy machine (the README's table).
+/// 232 / 215 MB); those two held the memory after the settled purge too: live, not explained.
+/// CPU per edit: not settled on that noisy machine (the README's table).
 #[cfg(not(target_env = "msvc"))]
 #[export_name = "_rjem_malloc_conf"]
 #[used]
@@ -69,13 +70,21 @@ pub fn purge() -> bool {
 /// A boolean setting of jemalloc's (`opt.background_thread`, …), as the running allocator has it.
 #[cfg(not(target_env = "msvc"))]
 pub fn setting(name: &std::ffi::CStr) -> Option<bool> {
-    let mut value = false;
-    let mut len = std::mem::size_of::<bool>();
-    // SAFETY: reads a bool-sized value into `value`, whose size is passed.
+    read(name, false)
+}
+
+/// A setting or statistic of jemalloc's of type `T` (a plain value: `bool`, `unsigned`, …),
+/// read over `initial`.
+#[cfg(not(target_env = "msvc"))]
+fn read<T: Copy>(name: &std::ffi::CStr, initial: T) -> Option<T> {
+    let mut value = initial;
+    let mut len = std::mem::size_of::<T>();
+    // SAFETY: reads a value of `T`'s size into `value`, whose size is passed (jemalloc
+    // refuses a name whose value has another size).
     let status = unsafe {
         tikv_jemalloc_sys::mallctl(
             name.as_ptr(),
-            (&mut value as *mut bool).cast(),
+            (&mut value as *mut T).cast(),
             &mut len,
             std::ptr::null_mut(),
             0,
@@ -91,19 +100,7 @@ mod tests {
     #[test]
     fn jemalloc_serves_with_its_settings() {
         assert_eq!(setting(c"opt.background_thread"), Some(false));
-        let mut arenas: std::ffi::c_uint = 0;
-        let mut len = std::mem::size_of::<std::ffi::c_uint>();
-        // SAFETY: reads an unsigned int into `arenas`, whose size is passed.
-        let status = unsafe {
-            tikv_jemalloc_sys::mallctl(
-                c"opt.narenas".as_ptr(),
-                (&mut arenas as *mut std::ffi::c_uint).cast(),
-                &mut len,
-                std::ptr::null_mut(),
-                0,
-            )
-        };
-        assert_eq!((status, arenas), (0, 2));
+        assert_eq!(read::<std::ffi::c_uint>(c"opt.narenas", 0), Some(2));
         assert_eq!(setting(c"opt.no_such_setting"), None);
         // The allocator in use is jemalloc: the address of a fresh block is one it knows.
         let block: Box<[u8]> = vec![0u8; 100].into_boxed_slice();

@@ -1350,14 +1350,13 @@ fn run_rules_from(
 /// [`diagnostic::Findings`] see by pointer that nothing changed there).
 fn same_or_new(
     previous: Option<&FileResult>,
-    found: Vec<Diagnostic>,
+    mut found: Vec<Diagnostic>,
 ) -> std::sync::Arc<[Diagnostic]> {
     match previous {
         Some(prev) if *prev.findings == *found => prev.findings.clone(),
         _ => {
             // Kept until the file changes: each message at its length (`format!` reserves
             // room for twice its literal text, and a large folder keeps thousands of them).
-            let mut found = found;
             for d in &mut found {
                 d.message.shrink_to_fit();
             }

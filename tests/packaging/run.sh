@@ -2,8 +2,9 @@
 # Packaging tests (issue #16): one build, reused by everything below: a release build, or with
 # PACKAGING_PROFILE=dev a debug one (CI: a release build of every dependency is ~9 of CI's 30
 # minutes on 2 cores, where a debug build of the binary after the tests' rebuilds only what the
-# dev-dependencies change, ~4 minutes; what these tests check is the packaging around the binary,
-# the same for both, and .github/workflows/release.yml builds the released packages with --release).
+# dev-dependencies change, ~4 minutes; what these tests check is the packaging around the
+# binary, the same for both, and .github/workflows/release.yml builds the released packages
+# with --release).
 #   - PyPI: the maturin wheel (bindings = "bin") installed into a fresh virtual environment runs
 #     `check` on a fixture and `serve` (initialize / shutdown / exit).
 #   - npm: the launcher and the linux-x64 platform package installed into a fresh npm prefix;
