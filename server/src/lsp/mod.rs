@@ -329,7 +329,6 @@ impl Backend {
                     workspace.projects[p].set_text(path, text);
                 }
             }
-            memory::release_free();
             (workspace, errors, buffers)
         })
         .await
@@ -401,6 +400,7 @@ impl Backend {
                 let _ = client.semantic_tokens_refresh().await;
             });
         }
+        self.pack_texts(&mut state).await;
         drop(state);
         for path in behind {
             self.check_document(&path).await;
@@ -410,6 +410,24 @@ impl Backend {
         }
         // The database's view, in the background (the reload dropped the previous one).
         self.refresh_databases(None);
+    }
+
+    /// Keeps the loaded texts compressed ([`Workspace::pack_texts`]) once the load's findings
+    /// are out (the snapshot taken then gives the load's freed pages back once the model
+    /// settles). Packed on a blocking thread with the state lock held (a re-check started
+    /// meanwhile waits; requests answer from the snapshot), on a copy: a failure keeps the
+    /// model as it is.
+    async fn pack_texts(&self, state: &mut State) {
+        let mut copy = state.workspace.clone();
+        let packed = tokio::task::spawn_blocking(move || {
+            copy.pack_texts();
+            copy
+        })
+        .await;
+        if let Ok(packed) = packed {
+            state.workspace = packed;
+            self.take_snapshot(state);
+        }
     }
 
     /// Takes files from disk again (changed, created or deleted; open buffers win), reading them
