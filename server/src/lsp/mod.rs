@@ -936,8 +936,9 @@ impl Backend {
     }
 
     /// Starts the server's own watcher ([`poll`]) for a client without file watching: a look
-    /// every [`poll::pause_after`] (off the async threads, and so is the comparison with the
-    /// last look), the changes taken as file events; it ends on `shutdown`.
+    /// every [`poll::pause_after`] (off the async threads, at the lowest CPU priority, and so is
+    /// the comparison with the last look: [`poll::look`]), the changes taken as file events;
+    /// it ends on `shutdown`.
     fn start_polling(&self) {
         let backend = self.clone_handle();
         let mut stopping = self.stopping.subscribe();
@@ -950,18 +951,8 @@ impl Backend {
                     _ = stopping.wait_for(|stop| *stop) => return,
                 }
                 let watched = backend.watched().await;
-                let folders = watched.clone();
-                // The last look goes to the blocking thread and comes back with the new one.
-                let previous = last.take();
-                let Ok((now, compared, took)) = tokio::task::spawn_blocking(move || {
-                    let started = std::time::Instant::now();
-                    let now = poll::scan(&folders);
-                    let compared = previous
-                        .filter(|(before_watched, _)| *before_watched == folders)
-                        .map(|(_, before)| poll::changes(&before, &now));
-                    (now, compared, started.elapsed())
-                })
-                .await
+                // The last look goes to the looking thread and comes back with the new one.
+                let Some((now, compared, took)) = poll::look(watched.clone(), last.take()).await
                 else {
                     continue;
                 };
