@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::tracked::{Part, Tracked};
+use super::tracked::{make_room_for_one, Part, Tracked};
 use super::Index;
 
 #[derive(Debug, Clone)]
@@ -48,7 +48,9 @@ impl std::ops::Deref for Indexes {
 
 impl Indexes {
     /// Moves index `key` in the side map from table `old` to table `new` (either absent);
-    /// `shared` is the map by name's copy of the key, if the caller has it.
+    /// `shared` is the map by name's copy of the key, if the caller has it. The lists change in
+    /// place, growing as a chunk's entries do ([`make_room_for_one`]): a table's list gains its
+    /// indexes one at a time as migrations create them.
     fn relink(
         &mut self,
         key: &str,
@@ -60,42 +62,38 @@ impl Indexes {
             return;
         }
         if let Some(table) = old {
-            if let Some(old) = self.by_table.peek(table) {
-                // Made at its size, as below.
-                let list = match old.binary_search_by(|k| (**k).cmp(key)) {
-                    Ok(at) => {
-                        let mut list = Vec::with_capacity(old.len() - 1);
-                        list.extend_from_slice(&old[..at]);
-                        list.extend_from_slice(&old[at + 1..]);
-                        list
+            self.by_table.edit_shared(
+                table,
+                || Arc::clone(table),
+                || None,
+                |list| {
+                    if let Ok(at) = list.binary_search_by(|k| (**k).cmp(key)) {
+                        list.remove(at);
+                        if list.capacity() > list.len() + list.len() / 8 + 1 {
+                            list.shrink_to_fit();
+                        }
                     }
-                    Err(_) => old.clone(),
-                };
-                let value = (!list.is_empty()).then_some(list);
-                self.by_table.put_shared(table, || Arc::clone(table), value);
-            }
+                    !list.is_empty()
+                },
+            );
         }
         if let Some(table) = new {
             let shared = shared
                 .cloned()
                 .or_else(|| self.by_name.shared_key(key))
                 .unwrap_or_else(|| Arc::from(key));
-            // Made at its size: a list is copied on every change, and the room a growing
-            // vector leaves would stay empty in every table's list (a large folder has
-            // hundreds of thousands of indexes).
-            let old = self.by_table.peek(table).map_or(&[][..], |l| &l[..]);
-            let list = match old.binary_search_by(|k| (**k).cmp(key)) {
-                Ok(_) => old.to_vec(),
-                Err(at) => {
-                    let mut list = Vec::with_capacity(old.len() + 1);
-                    list.extend_from_slice(&old[..at]);
-                    list.push(shared);
-                    list.extend_from_slice(&old[at..]);
-                    list
-                }
-            };
-            self.by_table
-                .put_shared(table, || Arc::clone(table), Some(list));
+            self.by_table.edit_shared(
+                table,
+                || Arc::clone(table),
+                || Some(Vec::new()),
+                |list| {
+                    if let Err(at) = list.binary_search_by(|k| (**k).cmp(key)) {
+                        make_room_for_one(list);
+                        list.insert(at, shared);
+                    }
+                    true
+                },
+            );
         }
     }
 
@@ -187,8 +185,8 @@ impl Indexes {
         }
     }
 
-    /// Whether the side map holds exactly what the map by name says, each list at its size
-    /// (for tests).
+    /// Whether the side map holds exactly what the map by name says, no list with more room
+    /// than [`make_room_for_one`] leaves (for tests).
     #[cfg(test)]
     pub fn consistent(&self) -> bool {
         let mut expected: std::collections::BTreeMap<String, Vec<String>> = Default::default();
@@ -207,6 +205,6 @@ impl Indexes {
             && self
                 .by_table
                 .iter()
-                .all(|(_, keys)| keys.len() == keys.capacity())
+                .all(|(_, keys)| keys.capacity() <= keys.len() + keys.len() / 8 + 1)
     }
 }

@@ -250,6 +250,40 @@ impl<V> Entries<V> {
         Some(self.0.remove(at).value)
     }
 
+    /// [`Tracked::edit_shared`] in this chunk.
+    fn edit(
+        &mut self,
+        at: &str,
+        key: impl FnOnce() -> Arc<str>,
+        make: impl FnOnce() -> Option<V>,
+        edit: impl FnOnce(&mut V) -> bool,
+    ) {
+        match self.find(at) {
+            Ok(i) => {
+                if !edit(&mut self.0[i].value) {
+                    self.0.remove(i);
+                }
+            }
+            Err(i) => {
+                let Some(mut value) = make() else {
+                    return;
+                };
+                if edit(&mut value) {
+                    make_room_for_one(&mut self.0);
+                    let key = key();
+                    self.0.insert(
+                        i,
+                        Entry {
+                            prefix: prefix_of(&key),
+                            key,
+                            value,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -538,6 +572,20 @@ impl<V: Clone> Tracked<V> {
                 }
             }
         }
+    }
+
+    /// Changes the value of `at` in place without journaling it (a side map kept in step with
+    /// a journaled one): `edit` gets the value, or `make`'s where `at` has none (its key then
+    /// made by `key`; none made, nothing changes), and says whether to keep it (false removes
+    /// the entry). One look-up, and no copy of the value.
+    pub fn edit_shared(
+        &mut self,
+        at: &str,
+        key: impl FnOnce() -> Arc<str>,
+        make: impl FnOnce() -> Option<V>,
+        edit: impl FnOnce(&mut V) -> bool,
+    ) {
+        self.chunk_mut(at).edit(at, key, make, edit);
     }
 
     pub fn begin_journal(&self) {
