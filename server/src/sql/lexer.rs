@@ -185,7 +185,9 @@ impl Tokens {
     pub fn new(source: &str, dialect: Dialect, placeholders: &Placeholders) -> Tokens {
         let mut tokens = Tokens::default();
         lex(source, dialect, placeholders, |t| {
-            let kind = KINDS.iter().position(|&k| k == t.kind).unwrap_or(0) as u8;
+            // KINDS lists the kinds in their declared order.
+            let kind = t.kind as u8;
+            debug_assert_eq!(KINDS[usize::from(kind)], t.kind);
             tokens.starts.push(offset32(t.start));
             tokens
                 .meta
