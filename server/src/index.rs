@@ -324,7 +324,7 @@ fn walk_code(dir: &Path, package: &str, location: usize, out: &mut Vec<ScriptFil
     let mut guard = crate::walk::DirGuard::new(dir);
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
+        .sort_by(crate::walk::by_name)
         .into_iter()
         .filter_entry(|e| {
             (e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
@@ -420,7 +420,7 @@ fn walk_location(
     let mut skipped = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
-        .sort_by_file_name()
+        .sort_by(crate::walk::by_name)
         .into_iter()
         .filter_entry(|e| {
             if e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.') {

@@ -407,7 +407,7 @@ pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
     let mut holders = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
-        .sort_by_file_name()
+        .sort_by(crate::walk::by_name)
         .into_iter()
         .filter_entry(|e| {
             e.depth() == 0
