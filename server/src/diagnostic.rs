@@ -344,24 +344,39 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
 /// its slice (the same `Arc`), so a reader that kept the last one (the language server's
 /// publish) sees what changed by pointer, without comparing every file's findings; the whole
 /// list reads in [`sort`]'s order ([`Findings::iter`]), as the CLI prints it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// The slices are held in shared chunks of up to [`Findings::CHUNK`] files: a re-check that
+/// changes a few files' findings copies the chunks they are in ([`Findings::replaced`]), not a
+/// pointer to every file's slice (taking a new reference to each of a 10,000-file folder's
+/// slices, each in memory of its own, was a twentieth of a keystroke's re-check).
+#[derive(Debug, Clone, Default)]
 pub struct Findings {
-    /// Non-empty, each on one path, in path order.
-    files: Vec<std::sync::Arc<[Diagnostic]>>,
+    /// Non-empty chunks of non-empty slices, each on one path, in path order.
+    chunks: Vec<std::sync::Arc<[std::sync::Arc<[Diagnostic]>]>>,
     len: usize,
 }
 
+/// Equal findings, however they are cut into chunks.
+impl PartialEq for Findings {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.files().eq(other.files())
+    }
+}
+
+impl Eq for Findings {}
+
 impl Findings {
+    /// The most files a chunk holds when made; one that grows to twice that is split.
+    pub const CHUNK: usize = 64;
+
     /// Groups findings already in [`sort`]'s order.
     pub fn from_sorted(diagnostics: Vec<Diagnostic>) -> Findings {
-        let files = diagnostics
-            .chunk_by(|a, b| a.path.as_os_str() == b.path.as_os_str())
-            .map(std::sync::Arc::from)
-            .collect();
-        Findings {
-            files,
-            len: diagnostics.len(),
-        }
+        Findings::from_files(
+            diagnostics
+                .chunk_by(|a, b| a.path.as_os_str() == b.path.as_os_str())
+                .map(std::sync::Arc::from)
+                .collect(),
+        )
     }
 
     /// From each file's findings, given in path order (each sorted, all on one path).
@@ -371,17 +386,83 @@ impl Findings {
             .is_some_and(|d| f.iter().all(|o| o.path == d.path))));
         debug_assert!(files.windows(2).all(|w| w[0][0].path < w[1][0].path));
         let len = files.iter().map(|f| f.len()).sum();
-        Findings { files, len }
+        let chunks = files.chunks(Self::CHUNK).map(Into::into).collect();
+        Findings { chunks, len }
+    }
+
+    /// These findings with the files of `changes` given new findings (`None` or an empty
+    /// slice: the file has none now). `changes` are on distinct paths, in path order. The
+    /// chunks no change falls in are shared with `self`.
+    pub fn replaced(
+        &self,
+        changes: Vec<(&std::path::Path, Option<std::sync::Arc<[Diagnostic]>>)>,
+    ) -> Findings {
+        debug_assert!(changes.windows(2).all(|w| w[0].0 < w[1].0));
+        let mut chunks = Vec::with_capacity(self.chunks.len() + 1);
+        let mut len = self.len;
+        let mut changes = changes.into_iter().peekable();
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            // The changes up to this chunk's last path, or all that are left for the last one.
+            let last = c + 1 == self.chunks.len();
+            let end = &chunk[chunk.len() - 1][0].path;
+            let mut mine = Vec::new();
+            while let Some(change) = changes.next_if(|(path, _)| last || *path <= end.as_path()) {
+                mine.push(change);
+            }
+            if mine.is_empty() {
+                chunks.push(chunk.clone());
+                continue;
+            }
+            let mut files = chunk.to_vec();
+            for (path, findings) in mine {
+                let findings = findings.filter(|f| !f.is_empty());
+                match files.binary_search_by(|f| f[0].path.as_path().cmp(path)) {
+                    Ok(at) => {
+                        len -= files[at].len();
+                        match findings {
+                            Some(f) => {
+                                len += f.len();
+                                files[at] = f;
+                            }
+                            None => {
+                                files.remove(at);
+                            }
+                        }
+                    }
+                    Err(at) => {
+                        if let Some(f) = findings {
+                            len += f.len();
+                            files.insert(at, f);
+                        }
+                    }
+                }
+            }
+            for part in files.chunks(Self::CHUNK.max(files.len().div_ceil(2))) {
+                chunks.push(part.into());
+            }
+        }
+        // Findings on paths after every file, when there were none at all before.
+        let rest: Vec<std::sync::Arc<[Diagnostic]>> = changes
+            .filter_map(|(_, f)| f.filter(|f| !f.is_empty()))
+            .collect();
+        len += rest.iter().map(|f| f.len()).sum::<usize>();
+        chunks.extend(rest.chunks(Self::CHUNK).map(Into::into));
+        Findings { chunks, len }
     }
 
     /// Every finding, in [`sort`]'s order.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> + '_ {
-        self.files.iter().flat_map(|f| f.iter())
+        self.files().flat_map(|f| f.iter())
     }
 
     /// Each file's findings (never empty), in path order.
-    pub fn files(&self) -> &[std::sync::Arc<[Diagnostic]>] {
-        &self.files
+    pub fn files(&self) -> impl Iterator<Item = &std::sync::Arc<[Diagnostic]>> + '_ {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
+
+    /// How many files have findings.
+    pub fn file_count(&self) -> usize {
+        self.chunks.iter().map(|c| c.len()).sum()
     }
 
     /// The findings on `path` (sorted).
@@ -391,10 +472,16 @@ impl Findings {
 
     /// The slice of `path`'s findings, if it has some.
     pub fn file(&self, path: &std::path::Path) -> Option<&std::sync::Arc<[Diagnostic]>> {
-        self.files
+        // The last chunk whose first path is not after `path`.
+        let c = self
+            .chunks
+            .partition_point(|c| c[0][0].path.as_path() <= path)
+            .checked_sub(1)?;
+        let chunk = &self.chunks[c];
+        chunk
             .binary_search_by(|f| f[0].path.as_path().cmp(path))
             .ok()
-            .map(|i| &self.files[i])
+            .map(|i| &chunk[i])
     }
 
     pub fn len(&self) -> usize {
@@ -411,21 +498,103 @@ impl Findings {
     }
 }
 
-impl<'a> IntoIterator for &'a Findings {
-    type Item = &'a Diagnostic;
-    type IntoIter = std::iter::FlatMap<
-        std::slice::Iter<'a, std::sync::Arc<[Diagnostic]>>,
-        &'a [Diagnostic],
-        fn(&'a std::sync::Arc<[Diagnostic]>) -> &'a [Diagnostic],
-    >;
-    fn into_iter(self) -> Self::IntoIter {
-        self.files.iter().flat_map(|f| &**f)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replacing_files_findings_equals_grouping_them_again_and_shares_the_rest() {
+        use std::collections::BTreeMap;
+        use std::sync::Arc;
+        let finding = |file: usize, n: usize| Diagnostic {
+            rule: "r",
+            level: Level::Warning,
+            path: PathBuf::from(format!("/m/V{file}__x.sql")),
+            range: TextRange::new(n, n + 1),
+            start: LineCol {
+                line: n as u32 + 1,
+                column: 1,
+            },
+            end: LineCol {
+                line: n as u32 + 1,
+                column: 2,
+            },
+            message: format!("finding {n}"),
+            related: Vec::new(),
+            fix: None,
+        };
+        let slice = |file: usize, n: usize| -> Arc<[Diagnostic]> {
+            (0..n).map(|k| finding(file, k)).collect::<Vec<_>>().into()
+        };
+        // Files 0..1000, by path (`V10__` sorts before `V2__`), some with findings.
+        let mut expected: BTreeMap<PathBuf, Arc<[Diagnostic]>> = BTreeMap::new();
+        for file in (0..1000).filter(|f| f % 3 != 0) {
+            let s = slice(file, 1 + file % 4);
+            expected.insert(s[0].path.clone(), s);
+        }
+        let mut findings = Findings::from_files(expected.values().cloned().collect());
+        let mut seed = 7u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        for round in 0..200 {
+            // A few files gain, change or lose findings; a run of them now and then.
+            let mut changed: BTreeMap<PathBuf, Option<Arc<[Diagnostic]>>> = BTreeMap::new();
+            let (at, run) = (next(1000) as usize, if round % 10 == 0 { 150 } else { 3 });
+            for file in (at..at + run).map(|f| f % 1000) {
+                let n = next(4) as usize;
+                let s = slice(file, n);
+                let path = PathBuf::from(format!("/m/V{file}__x.sql"));
+                changed.insert(path, (n > 0).then_some(s));
+            }
+            let changes = changed
+                .iter()
+                .map(|(p, s)| (p.as_path(), s.clone()))
+                .collect();
+            let next_findings = findings.replaced(changes);
+            for (path, s) in &changed {
+                match s {
+                    Some(s) => expected.insert(path.clone(), s.clone()),
+                    None => expected.remove(path),
+                };
+            }
+            let grouped = Findings::from_files(expected.values().cloned().collect());
+            assert_eq!(next_findings, grouped, "round {round}");
+            assert_eq!(next_findings.len(), grouped.len());
+            assert_eq!(next_findings.file_count(), expected.len());
+            assert!(next_findings
+                .chunks
+                .iter()
+                .all(|c| !c.is_empty() && c.len() < 2 * Findings::CHUNK));
+            for (path, s) in &expected {
+                assert!(
+                    Arc::ptr_eq(next_findings.file(path).unwrap(), s),
+                    "{path:?}"
+                );
+            }
+            assert!(next_findings.file(std::path::Path::new("/m/none")).is_none());
+            // A chunk no change fell in is the previous one.
+            let kept = next_findings
+                .chunks
+                .iter()
+                .filter(|c| findings.chunks.iter().any(|o| Arc::ptr_eq(o, c)))
+                .count();
+            assert!(kept + changed.len() >= findings.chunks.len().min(next_findings.chunks.len()));
+            findings = next_findings;
+        }
+        let emptied = findings.replaced(expected.keys().map(|p| (p.as_path(), None)).collect());
+        assert!(emptied.is_empty() && emptied.file_count() == 0);
+        let refilled = Findings::default().replaced(
+            expected
+                .iter()
+                .map(|(p, s)| (p.as_path(), Some(s.clone())))
+                .collect(),
+        );
+        assert_eq!(refilled, findings);
+    }
 
     #[test]
     fn positions() {

@@ -702,6 +702,9 @@ pub struct RuleCache {
     plan: Option<std::sync::Arc<Plan>>,
     /// What the last run found, by file: a file whose findings are the same keeps its slice.
     findings: Option<std::sync::Arc<diagnostic::Findings>>,
+    /// The folder rules' findings of the last run (sorted, suppressions applied): when a run
+    /// finds the same, the files it did not check again keep their slices as they are.
+    folder: Option<std::sync::Arc<Vec<Diagnostic>>>,
 }
 
 /// Flyway's apply order (indexes into the set's files) and where Java and Kotlin migrations
@@ -1170,6 +1173,8 @@ fn run_rules_from(
     let mut delta = Delta::default();
     let mut before_edited = None;
     let mut checked = 0;
+    // The files checked again whose findings are not the last run's slice.
+    let mut new_findings: Vec<usize> = Vec::new();
     // Files reused whose effects are not yet in `catalog` (applied when a later file must be
     // checked again; at the end the previous final schema with `delta` stands for them).
     let mut pending: Vec<usize> = Vec::new();
@@ -1239,13 +1244,11 @@ fn run_rules_from(
             delta.update(&catalog, &prev.record, &written);
         }
         diagnostic::sort(&mut found);
-        per_file.set(
-            i,
-            Some(FileResult::new(
-                same_or_new(previous.as_ref(), found),
-                record,
-            )),
-        );
+        let findings = same_or_new(previous.as_ref(), found);
+        if previous.is_none_or(|p| !std::sync::Arc::ptr_eq(&p.findings, &findings)) {
+            new_findings.push(i);
+        }
+        per_file.set(i, Some(FileResult::new(findings, record)));
         count(1);
     }
     if !pending.is_empty() || rest_reused {
@@ -1317,16 +1320,23 @@ fn run_rules_from(
         let mut found = sink.diagnostics;
         found.retain(|d| !file_sql.is_suppressed(d.rule, d.range.start));
         diagnostic::sort(&mut found);
-        let findings = same_or_new(per_file.get(i).and_then(Option::as_ref), found);
+        let previous = per_file.get(i).and_then(Option::as_ref);
+        let findings = same_or_new(previous, found);
+        if previous.is_none_or(|p| !std::sync::Arc::ptr_eq(&p.findings, &findings)) {
+            new_findings.push(i);
+        }
         per_file.set(i, Some(FileResult::new(findings, record)));
     }
-    let diagnostics = std::sync::Arc::new(assemble(
-        set,
-        &plan.by_path,
-        &per_file,
-        diagnostics,
-        cache.findings.as_deref().filter(|_| incremental),
-    ));
+    diagnostic::sort(&mut diagnostics);
+    let folder = std::sync::Arc::new(diagnostics);
+    let previous = cache.findings.as_deref().filter(|_| incremental);
+    let diagnostics = std::sync::Arc::new(match previous {
+        // The same folder findings: only the files whose own findings are new change.
+        Some(previous) if cache.folder.as_ref() == Some(&folder) => {
+            reassemble(set, &per_file, &new_findings, &folder, previous)
+        }
+        _ => assemble(set, &plan.by_path, &per_file, &folder, previous),
+    });
     *cache = RuleCache {
         per_file,
         replayable,
@@ -1342,6 +1352,7 @@ fn run_rules_from(
         names_reused,
         plan: Some(plan),
         findings: Some(diagnostics.clone()),
+        folder: Some(folder),
     };
     (diagnostics, catalog)
 }
@@ -1373,10 +1384,9 @@ fn assemble(
     set: &MigrationSet,
     by_path: &[usize],
     per_file: &Chunked<Option<FileResult>>,
-    mut folder: Vec<Diagnostic>,
+    folder: &[Diagnostic],
     previous: Option<&diagnostic::Findings>,
 ) -> diagnostic::Findings {
-    diagnostic::sort(&mut folder);
     // A file with folder findings: its previous slice when they are the same.
     let shared = |found: &[Diagnostic]| -> std::sync::Arc<[Diagnostic]> {
         match previous.and_then(|p| p.file(&found[0].path)) {
@@ -1421,6 +1431,45 @@ fn assemble(
     }
     files.extend(groups.map(shared));
     diagnostic::Findings::from_files(files)
+}
+
+/// [`assemble`] after a run that found the folder findings (`folder`, sorted) of the run that
+/// found `previous`: `previous` with the files of `changed` (indexes whose own findings are new)
+/// given their findings, joined with their folder findings as [`assemble`] joins them.
+fn reassemble(
+    set: &MigrationSet,
+    per_file: &Chunked<Option<FileResult>>,
+    changed: &[usize],
+    folder: &[Diagnostic],
+    previous: &diagnostic::Findings,
+) -> diagnostic::Findings {
+    let mut changes: Vec<(&Path, Option<std::sync::Arc<[Diagnostic]>>)> = changed
+        .iter()
+        .map(|&i| {
+            let path = set.files[i].path.as_path();
+            let own = per_file
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|r| r.findings.clone());
+            let from = folder.partition_point(|d| d.path.as_path() < path);
+            let to = folder.partition_point(|d| d.path.as_path() <= path);
+            if from == to {
+                return (path, own);
+            }
+            // The folder rules' first, as in one sort of them all (it is stable).
+            let mut merged = folder[from..to].to_vec();
+            merged.extend(own.iter().flat_map(|o| o.iter().cloned()));
+            diagnostic::sort(&mut merged);
+            let slice = match previous.file(path) {
+                Some(old) if **old == *merged => old.clone(),
+                _ => merged.into(),
+            };
+            (path, Some(slice))
+        })
+        .collect();
+    changes.sort_by(|a, b| a.0.cmp(b.0));
+    changes.dedup_by(|a, b| a.0 == b.0);
+    previous.replaced(changes)
 }
 
 fn origin_label(file: &ScriptFile) -> std::sync::Arc<str> {

@@ -727,7 +727,6 @@ mod tests {
             state
                 .diagnostics
                 .files()
-                .iter()
                 .find(|f| f[0].path == sql.join(name))
                 .cloned()
         };

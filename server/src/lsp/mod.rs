@@ -542,7 +542,7 @@ impl Backend {
         type Current<'a> = Vec<(usize, &'a FileFindings)>;
         let (current, open): (Current, Option<Vec<(usize, i32)>>) = match &workspace.projects[..] {
             [project] => (
-                project.diagnostics.files().iter().map(|f| (0, f)).collect(),
+                project.diagnostics.files().map(|f| (0, f)).collect(),
                 Some(
                     versions
                         .iter()
@@ -789,7 +789,6 @@ pub(crate) fn findings_by_file(
             project
                 .diagnostics
                 .files()
-                .iter()
                 .map(move |f| (f[0].path.as_os_str(), p, f.clone()))
         })
         .collect();
