@@ -575,7 +575,9 @@ mod tests {
                     "{path:?}"
                 );
             }
-            assert!(next_findings.file(std::path::Path::new("/m/none")).is_none());
+            assert!(next_findings
+                .file(std::path::Path::new("/m/none"))
+                .is_none());
             // A chunk no change fell in is the previous one.
             let kept = next_findings
                 .chunks
