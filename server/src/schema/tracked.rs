@@ -269,16 +269,7 @@ impl<V> Entries<V> {
                     return;
                 };
                 if edit(&mut value) {
-                    make_room_for_one(&mut self.0);
-                    let key = key();
-                    self.0.insert(
-                        i,
-                        Entry {
-                            prefix: prefix_of(&key),
-                            key,
-                            value,
-                        },
-                    );
+                    self.put_found(Err(i), key, value);
                 }
             }
         }
