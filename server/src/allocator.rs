@@ -38,7 +38,9 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// thread (three runs); 183–195 / 174–194 MB with two arenas too in 16 of 17 runs (one 211 MB
 /// after the 500 edits), and per-CPU arenas, two here, 183–191 / 176–180 MB in 8 of 9 runs (one
 /// 232 / 215 MB); those two held the memory after the settled purge too: live, not explained.
-/// CPU per edit: not settled on that noisy machine (the README's table).
+/// CPU per edit: not settled on that noisy machine (the README's table). After the next round's
+/// changes (none to these settings), 34 runs held 179–192 MB after the 500 edits, ~5 MB of it in
+/// the threads' caches (jemalloc's statistics, 14 runs).
 #[cfg(not(target_env = "msvc"))]
 #[export_name = "_rjem_malloc_conf"]
 #[used]
