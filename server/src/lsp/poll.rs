@@ -13,9 +13,10 @@ use std::time::{Duration, SystemTime};
 /// folder that takes a moment to look at.
 pub(super) const INTERVAL: Duration = Duration::from_secs(1);
 
-/// The pause before the next look, after one that cost `took` of CPU: [`INTERVAL`], or longer
-/// on a folder so large that looking at it takes more than a twentieth of that (a look costs
-/// then at most 5 % of one core; and it runs at the lowest priority: [`look`]).
+/// The pause before the next look, after one that took `took`: [`INTERVAL`], or longer on a
+/// folder so large (or a file system so slow) that looking at it takes more than a twentieth
+/// of that (a look costs then at most 5 % of one core; and it runs at the lowest priority:
+/// [`look`]).
 pub(super) fn pause_after(took: Duration) -> Duration {
     INTERVAL.max(took * 20)
 }
@@ -50,66 +51,47 @@ pub(super) fn counts(name: &str, suffixes: &[String]) -> bool {
             .any(|s| !s.is_empty() && name.ends_with(&s.to_uppercase()))
 }
 
-/// [`scan`] and, given the last look (if it watched the same), the [`changes`] since, on a
-/// thread of its own at the lowest CPU priority (nice 19, on Linux): a look at a 10,000-file
-/// folder takes tens of milliseconds of CPU, which would otherwise compete with the re-check of
-/// a keystroke on a 2-core machine. `None` if no thread could be started.
+/// [`scan`] and, given the last look (if it watched the same), the [`changes`] since, with the
+/// time it took, on a thread of its own at the lowest CPU priority (nice 19, on Linux): a look
+/// at a 10,000-file folder takes tens of milliseconds of CPU, which would otherwise compete with
+/// the re-check of a keystroke on a 2-core machine (a look that waits for the CPU takes longer,
+/// and the next one waits longer: [`pause_after`]). Where no thread can be started, on a
+/// blocking thread of the runtime.
 pub(super) async fn look(
     watched: Watched,
     last: Option<(Watched, Seen)>,
 ) -> Option<(Seen, Option<Vec<PathBuf>>, Duration)> {
+    fn run(
+        watched: Watched,
+        last: Option<(Watched, Seen)>,
+    ) -> (Seen, Option<Vec<PathBuf>>, Duration) {
+        let started = std::time::Instant::now();
+        let now = scan(&watched);
+        let compared = last
+            .filter(|(before_watched, _)| *before_watched == watched)
+            .map(|(_, before)| changes(&before, &now));
+        (now, compared, started.elapsed())
+    }
+    // The look is handed over once its thread runs: a thread that cannot start loses nothing.
+    let (job, jobs) = std::sync::mpsc::channel::<(Watched, Option<(Watched, Seen)>)>();
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
+    let started = std::thread::Builder::new()
         .name("flyway-lsp-look".into())
         .spawn(move || {
             lowest_priority();
-            let started = Spent::now();
-            let now = scan(&watched);
-            let compared = last
-                .filter(|(before_watched, _)| *before_watched == watched)
-                .map(|(_, before)| changes(&before, &now));
-            let _ = sender.send((now, compared, started.elapsed()));
-        })
-        .ok()?;
-    receiver.await.ok()
-}
-
-/// What a look has cost so far: the thread's CPU time on Linux (at the lowest priority, a look
-/// on a busy machine takes longer than it costs, and [`pause_after`] budgets the cost), else
-/// the time since it started.
-struct Spent(Duration, std::time::Instant);
-
-impl Spent {
-    fn now() -> Spent {
-        Spent(thread_cpu(), std::time::Instant::now())
-    }
-
-    fn elapsed(&self) -> Duration {
-        if cfg!(target_os = "linux") {
-            thread_cpu().saturating_sub(self.0)
-        } else {
-            self.1.elapsed()
+            if let Ok((watched, last)) = jobs.recv() {
+                let _ = sender.send(run(watched, last));
+            }
+        });
+    match started {
+        Ok(_) => {
+            job.send((watched, last)).ok()?;
+            receiver.await.ok()
         }
+        Err(_) => tokio::task::spawn_blocking(move || run(watched, last))
+            .await
+            .ok(),
     }
-}
-
-/// The calling thread's CPU time (zero where it cannot be read).
-fn thread_cpu() -> Duration {
-    #[cfg(target_os = "linux")]
-    {
-        let mut t = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes the calling thread's CPU time into `t`.
-        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
-            return Duration::new(
-                t.tv_sec.max(0) as u64,
-                t.tv_nsec.clamp(0, 999_999_999) as u32,
-            );
-        }
-    }
-    Duration::ZERO
 }
 
 /// Gives the calling thread the lowest CPU priority (Linux's nice values are per thread).
