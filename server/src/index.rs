@@ -215,14 +215,21 @@ impl MigrationSet {
         hash
     }
 
-    /// Keeps every file's text compressed ([`ScriptFile::pack`]), on all cores.
-    pub fn pack_texts(&mut self) {
+    /// Keeps every file's text compressed ([`ScriptFile::pack`]), on all cores, but for the
+    /// files `keep` names (an editor has them open). Only the files whose text it packs are
+    /// copied where shared.
+    pub fn pack_texts(&mut self, keep: impl Fn(&Path) -> bool + Sync) {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk = self.files.len().div_ceil(threads).max(1);
+        let keep = &keep;
         std::thread::scope(|scope| {
             for files in self.files.chunks_mut(chunk) {
                 scope.spawn(move || {
-                    for file in files.iter_mut().filter(|f| f.has_text()) {
+                    let packable = |f: &ScriptFile| {
+                        matches!(&f.content, Content::Text { text, .. } if text.len() >= PACK_FROM)
+                            && !keep(&f.path)
+                    };
+                    for file in files.iter_mut().filter(|f| packable(f)) {
                         std::sync::Arc::make_mut(file).pack();
                     }
                 });
@@ -413,7 +420,7 @@ fn walk_location(
     parser: &NameParser,
     seen: &mut HashSet<crate::walk::FileId>,
     out: &mut Vec<ScriptFile>,
-    sidecars: &mut HashSet<PathBuf>,
+    sidecars: &mut HashSet<String>,
     problems: &mut Vec<WalkProblem>,
 ) {
     let mut guard = crate::walk::DirGuard::new(root);
@@ -481,9 +488,13 @@ fn walk_location(
         }
         let path = entry.path().to_path_buf();
         // Every `.conf` file the walk reached, before the same file reached twice is left out
-        // below: a script whose `V1__x.sql.conf` is not among them has none to read.
-        if entry.file_name().as_encoded_bytes().ends_with(b".conf") {
-            sidecars.insert(path.clone());
+        // below: a script whose `V1__x.sql.conf` is not among them has none to read. (Compared
+        // without regard to case, as a file system that ignores it finds them.)
+        if entry.file_name().as_encoded_bytes().len() > 5
+            && entry.file_name().as_encoded_bytes()[entry.file_name().len() - 5..]
+                .eq_ignore_ascii_case(b".conf")
+        {
+            sidecars.insert(sidecar_key(&path));
         }
         // The same file reached twice (overlapping locations, links) is one file: the first
         // reached, in name order.
@@ -519,7 +530,7 @@ fn walk_location(
 /// folder's reads spent a fifth of their time failing to find them).
 fn read_all(
     mut files: Vec<ScriptFile>,
-    sidecars: &HashSet<PathBuf>,
+    sidecars: &HashSet<String>,
     config: &Config,
 ) -> Vec<ScriptFile> {
     let encoding = config.flyway.encoding;
@@ -557,20 +568,27 @@ pub fn read_file(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
     read_in(file, encoding, limit);
 }
 
-/// [`read_file`] of a file the walk found, with the `.conf` files it found: the script's own
-/// is read only if it is among them.
-fn read_listed(file: &mut ScriptFile, sidecars: &HashSet<PathBuf>, encoding: Encoding, limit: u64) {
+/// [`read_file`] of a file the walk found, with the `.conf` files it found
+/// ([`sidecar_key`]s): the script's own is looked for on disk only if it is among them.
+fn read_listed(file: &mut ScriptFile, sidecars: &HashSet<String>, encoding: Encoding, limit: u64) {
     if matches!(file.class, Classified::NotSql) {
         return;
     }
     let mut sidecar = file.path.clone().into_os_string();
     sidecar.push(".conf");
-    let encoding = if sidecars.contains(Path::new(&sidecar)) {
+    let listed = !sidecars.is_empty() && sidecars.contains(&sidecar_key(Path::new(&sidecar)));
+    let encoding = if listed {
         script_encoding(&file.path, encoding)
     } else {
         encoding
     };
     read_in(file, encoding, limit);
+}
+
+/// A `.conf` file's path as the walk notes it: in lower case, so that the look-up finds what a
+/// file system that ignores case would.
+fn sidecar_key(path: &Path) -> String {
+    path.to_string_lossy().to_lowercase()
 }
 
 /// Reads a file's content in `encoding`.
@@ -802,5 +820,51 @@ mod tests {
         // An encoding this tool cannot read leaves the configured one.
         std::fs::write(dir.path().join("V1__x.sql.conf"), "encoding=EBCDIC\n").unwrap();
         assert_eq!(script_encoding(&script, Encoding::Ascii), Encoding::Ascii);
+    }
+
+    /// A folder's load reads a script's `.sql.conf` where the walk found one (in any case of
+    /// its suffix), and looks for none where it found none.
+    #[test]
+    fn a_load_reads_the_scripts_conf_files_the_walk_found() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["V1__a.sql", "V2__b.sql", "V3__c.sql"] {
+            std::fs::write(dir.path().join(name), b"select '\xe9';\n").unwrap();
+        }
+        std::fs::write(dir.path().join("V1__a.sql.conf"), "encoding=ISO-8859-1\n").unwrap();
+        let projects = crate::project::discover_projects(dir.path(), &Default::default()).unwrap();
+        let set = index_project(&projects[0]);
+        let content = |name: &str| {
+            &set.files
+                .iter()
+                .find(|f| f.file_name == name)
+                .unwrap()
+                .content
+        };
+        assert!(
+            matches!(content("V1__a.sql"), Content::Text { text, .. } if text.contains('\u{e9}'))
+        );
+        assert!(matches!(
+            content("V2__b.sql"),
+            Content::InvalidEncoding { .. }
+        ));
+        assert!(matches!(
+            content("V3__c.sql"),
+            Content::InvalidEncoding { .. }
+        ));
+        // Where the file system ignores case, `V3__c.sql.CONF` is the script's too.
+        std::fs::write(dir.path().join("V3__c.sql.CONF"), "encoding=ISO-8859-1\n").unwrap();
+        let ignores_case = dir.path().join("V3__c.sql.conf").exists();
+        let set = index_project(&projects[0]);
+        let v3 = &set
+            .files
+            .iter()
+            .find(|f| f.file_name == "V3__c.sql")
+            .unwrap();
+        assert_eq!(
+            matches!(v3.content, Content::Text { .. }),
+            ignores_case,
+            "{:?}",
+            v3.content
+        );
     }
 }

@@ -419,8 +419,10 @@ impl Backend {
     /// model as it is.
     async fn pack_texts(&self, state: &mut State) {
         let mut copy = state.workspace.clone();
+        // An open document's text stays as it is: requests read it on every call.
+        let open: HashSet<PathBuf> = self.documents.iter().map(|d| d.key().clone()).collect();
         let packed = tokio::task::spawn_blocking(move || {
-            copy.pack_texts();
+            copy.pack_texts(|path| open.contains(path));
             copy
         })
         .await;
