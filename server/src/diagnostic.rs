@@ -345,8 +345,9 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
 /// publish) sees what changed by pointer, without comparing every file's findings; the whole
 /// list reads in [`sort`]'s order ([`Findings::iter`]), as the CLI prints it.
 ///
-/// The slices are held in shared chunks of up to [`Findings::CHUNK`] files: a re-check that
-/// changes a few files' findings copies the chunks they are in ([`Findings::replaced`]), not a
+/// The slices are held in shared chunks of [`Findings::CHUNK`] files (up to twice that after
+/// changes): a re-check that changes a few files' findings copies the chunks they are in
+/// ([`Findings::replaced`]), not a
 /// pointer to every file's slice (taking a new reference to each of a 10,000-file folder's
 /// slices, each in memory of its own, was a twentieth of a keystroke's re-check).
 #[derive(Debug, Clone, Default)]
@@ -366,7 +367,8 @@ impl PartialEq for Findings {
 impl Eq for Findings {}
 
 impl Findings {
-    /// The most files a chunk holds when made; one that grows to twice that is split.
+    /// The most files a chunk holds when made; one that grows past twice that is cut into
+    /// chunks of at most this many.
     pub const CHUNK: usize = 64;
 
     /// Groups findings already in [`sort`]'s order.
@@ -409,15 +411,19 @@ impl Findings {
             while let Some(change) = changes.next_if(|(path, _)| last || *path <= end.as_path()) {
                 mine.push(change);
             }
-            if mine.is_empty() {
-                chunks.push(chunk.clone());
-                continue;
-            }
-            let mut files = chunk.to_vec();
+            // Copied only where a change changes something.
+            let mut files: Option<Vec<std::sync::Arc<[Diagnostic]>>> = None;
             for (path, findings) in mine {
                 let findings = findings.filter(|f| !f.is_empty());
-                match files.binary_search_by(|f| f[0].path.as_path().cmp(path)) {
-                    Ok(at) => {
+                let list = files.as_deref().unwrap_or(chunk);
+                match (
+                    list.binary_search_by(|f| f[0].path.as_path().cmp(path)),
+                    findings,
+                ) {
+                    (Ok(at), Some(f)) if std::sync::Arc::ptr_eq(&list[at], &f) => {}
+                    (Err(_), None) => {}
+                    (Ok(at), findings) => {
+                        let files = files.get_or_insert_with(|| chunk.to_vec());
                         len -= files[at].len();
                         match findings {
                             Some(f) => {
@@ -429,16 +435,26 @@ impl Findings {
                             }
                         }
                     }
-                    Err(at) => {
-                        if let Some(f) = findings {
-                            len += f.len();
-                            files.insert(at, f);
-                        }
+                    (Err(at), Some(f)) => {
+                        len += f.len();
+                        files.get_or_insert_with(|| chunk.to_vec()).insert(at, f);
                     }
                 }
             }
-            for part in files.chunks(Self::CHUNK.max(files.len().div_ceil(2))) {
-                chunks.push(part.into());
+            match files {
+                None => chunks.push(chunk.clone()),
+                Some(files) if files.len() <= 2 * Self::CHUNK => {
+                    if !files.is_empty() {
+                        chunks.push(files.into());
+                    }
+                }
+                Some(files) => {
+                    // Cut into equal parts of at most CHUNK files.
+                    let parts = files.len().div_ceil(Self::CHUNK);
+                    for part in files.chunks(files.len().div_ceil(parts)) {
+                        chunks.push(part.into());
+                    }
+                }
             }
         }
         // Findings on paths after every file, when there were none at all before.
@@ -568,7 +584,7 @@ mod tests {
             assert!(next_findings
                 .chunks
                 .iter()
-                .all(|c| !c.is_empty() && c.len() < 2 * Findings::CHUNK));
+                .all(|c| !c.is_empty() && c.len() <= 2 * Findings::CHUNK));
             for (path, s) in &expected {
                 assert!(
                     Arc::ptr_eq(next_findings.file(path).unwrap(), s),
@@ -596,6 +612,17 @@ mod tests {
                 .collect(),
         );
         assert_eq!(refilled, findings);
+        // Hundreds of files gaining findings in one chunk: it is cut into chunks of at most 64.
+        let few = Findings::from_files(expected.values().take(10).cloned().collect());
+        let grown = few.replaced(
+            expected
+                .iter()
+                .map(|(p, s)| (p.as_path(), Some(s.clone())))
+                .collect(),
+        );
+        assert_eq!(grown, findings);
+        assert!(grown.chunks.len() > 2);
+        assert!(grown.chunks.iter().all(|c| c.len() <= Findings::CHUNK));
     }
 
     #[test]
