@@ -490,10 +490,8 @@ fn walk_location(
         // Every `.conf` file the walk reached, before the same file reached twice is left out
         // below: a script whose `V1__x.sql.conf` is not among them has none to read. (Compared
         // without regard to case, as a file system that ignores it finds them.)
-        if entry.file_name().as_encoded_bytes().len() > 5
-            && entry.file_name().as_encoded_bytes()[entry.file_name().len() - 5..]
-                .eq_ignore_ascii_case(b".conf")
-        {
+        let name = entry.file_name().as_encoded_bytes();
+        if name.len() > 5 && name[name.len() - 5..].eq_ignore_ascii_case(b".conf") {
             sidecars.insert(sidecar_key(&path));
         }
         // The same file reached twice (overlapping locations, links) is one file: the first
@@ -561,28 +559,18 @@ fn read_all(
 /// Reads one file's content (SQL files only) into [`ScriptFile::content`]; a file over `limit`
 /// bytes (`max-analysis-size`) is only checksummed, by streaming.
 pub fn read_file(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
-    if matches!(file.class, Classified::NotSql) {
-        return;
-    }
-    let encoding = script_encoding(&file.path, encoding);
-    read_in(file, encoding, limit);
+    read_in(file, encoding, limit, true);
 }
 
 /// [`read_file`] of a file the walk found, with the `.conf` files it found
 /// ([`sidecar_key`]s): the script's own is looked for on disk only if it is among them.
 fn read_listed(file: &mut ScriptFile, sidecars: &HashSet<String>, encoding: Encoding, limit: u64) {
-    if matches!(file.class, Classified::NotSql) {
-        return;
-    }
-    let mut sidecar = file.path.clone().into_os_string();
-    sidecar.push(".conf");
-    let listed = !sidecars.is_empty() && sidecars.contains(&sidecar_key(Path::new(&sidecar)));
-    let encoding = if listed {
-        script_encoding(&file.path, encoding)
-    } else {
-        encoding
+    let listed = !sidecars.is_empty() && {
+        let mut sidecar = file.path.clone().into_os_string();
+        sidecar.push(".conf");
+        sidecars.contains(&sidecar_key(Path::new(&sidecar)))
     };
-    read_in(file, encoding, limit);
+    read_in(file, encoding, limit, listed);
 }
 
 /// A `.conf` file's path as the walk notes it: in lower case, so that the look-up finds what a
@@ -591,8 +579,17 @@ fn sidecar_key(path: &Path) -> String {
     path.to_string_lossy().to_lowercase()
 }
 
-/// Reads a file's content in `encoding`.
-fn read_in(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
+/// Reads an SQL file's content in `encoding`, or in its `.conf` file's where `sidecar` says
+/// it may have one.
+fn read_in(file: &mut ScriptFile, encoding: Encoding, limit: u64, sidecar: bool) {
+    if matches!(file.class, Classified::NotSql) {
+        return;
+    }
+    let encoding = if sidecar {
+        script_encoding(&file.path, encoding)
+    } else {
+        encoding
+    };
     // Only regular files are read: a FIFO or device named like a migration would block or
     // never end.
     file.content = match std::fs::metadata(&file.path) {
