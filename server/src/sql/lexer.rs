@@ -62,17 +62,21 @@ impl Placeholders {
     /// lines in a script Flyway ran: an unclosed one would have no value).
     #[inline]
     fn end_at(&self, source: &str, i: usize) -> Option<usize> {
-        // Called at every byte the lexer reads: most bytes are ruled out by the first one,
-        // here, without a call.
-        let first = match self {
-            Placeholders::Flyway => b'$',
-            Placeholders::Custom { prefix, .. } => *prefix.as_bytes().first()?,
-            Placeholders::Off { .. } => return None,
-        };
-        if source.as_bytes().get(i) != Some(&first) {
+        // Most bytes are ruled out by the first one, here, without a call.
+        if source.as_bytes().get(i).copied() != self.first_byte() {
             return None;
         }
         self.end_from(source, i)
+    }
+
+    /// The byte every placeholder starts with (`None`: no text is a placeholder).
+    #[inline]
+    fn first_byte(&self) -> Option<u8> {
+        match self {
+            Placeholders::Flyway => Some(b'$'),
+            Placeholders::Custom { prefix, .. } => prefix.as_bytes().first().copied(),
+            Placeholders::Off { .. } => None,
+        }
     }
 
     /// [`Placeholders::end_at`] at a byte that starts the prefix.
@@ -145,7 +149,9 @@ pub fn tokenize(source: &str, dialect: Dialect) -> Vec<Token> {
 
 /// [`tokenize`] for a project whose placeholders are written as `placeholders` says.
 pub fn tokenize_with(source: &str, dialect: Dialect, placeholders: &Placeholders) -> Vec<Token> {
-    let mut tokens = Vec::new();
+    // About a token every three bytes in dense SQL: most texts lexed here are statements, so
+    // the list rarely grows (a whole script's tokens are kept as `Tokens`).
+    let mut tokens = Vec::with_capacity(source.len() / 3 + 4);
     lex(source, dialect, placeholders, |t| tokens.push(t));
     tokens
 }
@@ -162,7 +168,9 @@ pub struct Tokens {
     end: u32,
 }
 
-const KINDS: [TokenKind; 10] = [
+/// The kinds in their declared order, indexed by the low four bits of a token's byte (the six
+/// values no kind has read as punctuation: a lookup without a bounds check or a division).
+const KINDS: [TokenKind; 16] = [
     TokenKind::Word,
     TokenKind::QuotedIdent,
     TokenKind::String,
@@ -172,6 +180,12 @@ const KINDS: [TokenKind; 10] = [
     TokenKind::BlockComment,
     TokenKind::Whitespace,
     TokenKind::Placeholder,
+    TokenKind::Punct,
+    TokenKind::Punct,
+    TokenKind::Punct,
+    TokenKind::Punct,
+    TokenKind::Punct,
+    TokenKind::Punct,
     TokenKind::Punct,
 ];
 const UNTERMINATED: u8 = 0x80;
@@ -220,7 +234,7 @@ impl Tokens {
         let end = self.starts.get(i + 1).copied().unwrap_or(self.end);
         let meta = self.meta.get(i).copied().unwrap_or(0);
         Token {
-            kind: KINDS[usize::from(meta & 0x0f) % KINDS.len()],
+            kind: KINDS[usize::from(meta & 0x0f)],
             start: start as usize,
             end: end as usize,
             unterminated: meta & UNTERMINATED != 0,
@@ -256,6 +270,8 @@ pub(crate) fn lex_from(
     mut push: impl FnMut(Token) -> bool,
 ) {
     let bytes = source.as_bytes();
+    // Where a placeholder may start inside a word (`tbl_${suffix}`), read once.
+    let placeholder_start = placeholders.first_byte();
     let mut i = start;
     while i < bytes.len() {
         let start = i;
@@ -281,11 +297,10 @@ pub(crate) fn lex_from(
                 TokenKind::Whitespace
             }
             b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
-                while i < bytes.len()
-                    && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-                {
-                    i += 1;
-                }
+                i += bytes[i..]
+                    .iter()
+                    .position(|&c| CLASS[usize::from(c)] & SPACE == 0)
+                    .unwrap_or(bytes.len() - i);
                 TokenKind::Whitespace
             }
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
@@ -373,12 +388,13 @@ pub(crate) fn lex_from(
                     TokenKind::String
                 } else {
                     i += char_len(b);
-                    while i < bytes.len() {
-                        let c = bytes[i];
-                        if placeholders.end_at(source, i).is_some() {
+                    while let Some(&c) = bytes.get(i) {
+                        if Some(c) == placeholder_start
+                            && placeholders.end_from(source, i).is_some()
+                        {
                             // `tbl_${suffix}`: the placeholder is a token of its own.
                             break;
-                        } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' {
+                        } else if CLASS[usize::from(c)] & WORD != 0 {
                             i += 1;
                         } else if c >= 0x80 {
                             i += char_len(c);
@@ -408,7 +424,11 @@ pub(crate) fn lex_from(
 }
 
 /// Length of the UTF-8 character starting with byte `b` (1 for stray continuation bytes).
+#[inline]
 fn char_len(b: u8) -> usize {
+    if b < 0x80 {
+        return 1;
+    }
     match b {
         0xc0..=0xdf => 2,
         0xe0..=0xef => 3,
@@ -417,12 +437,31 @@ fn char_len(b: u8) -> usize {
     }
 }
 
-fn line_end(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-        i += 1;
-    }
-    i
+fn line_end(bytes: &[u8], i: usize) -> usize {
+    memchr::memchr2(b'\n', b'\r', &bytes[i..]).map_or(bytes.len(), |n| i + n)
 }
+
+/// [`CLASS`] bits: blank space between tokens, and a byte that continues an unquoted word.
+const SPACE: u8 = 1;
+const WORD: u8 = 2;
+
+/// Each ASCII byte's class (bytes from 0x80 on are in none: a word takes them whole characters
+/// at a time).
+const CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            class[b] |= SPACE;
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' {
+            class[b] |= WORD;
+        }
+        b += 1;
+    }
+    class
+};
 
 /// End of a block comment starting at `i` and whether it was closed; PostgreSQL nests them.
 fn block_comment_end(bytes: &[u8], mut i: usize, nested: bool) -> (usize, bool) {
