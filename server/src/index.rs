@@ -380,7 +380,6 @@ fn walk_code(dir: &Path, package: &str, location: usize, out: &mut Vec<ScriptFil
 pub fn index_project(project: &Project) -> MigrationSet {
     let parser = NameParser::new(&project.config.flyway);
     let mut set = MigrationSet::default();
-    let mut seen = HashSet::new();
     let mut pending = Vec::new();
     let mut sidecars = HashSet::new();
     for (index, location) in project.locations.iter().enumerate() {
@@ -388,7 +387,6 @@ pub fn index_project(project: &Project) -> MigrationSet {
             &location.path,
             index,
             &parser,
-            &mut seen,
             &mut pending,
             &mut sidecars,
             &mut set.walk_problems,
@@ -404,7 +402,16 @@ pub fn index_project(project: &Project) -> MigrationSet {
     set.code.retain(|f| seen_code.insert(f.path.clone()));
     set.code
         .sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
-    let mut files = read_all(pending, &sidecars, &project.config);
+    let read = read_all(pending, &sidecars, &project.config);
+    // The same file reached twice (overlapping locations, links) is one file: the first
+    // reached, in the walk's order. (The ids come from the reads, which stat each file anyway,
+    // on all cores, rather than from a stat of each during the walk.)
+    let mut seen = HashSet::new();
+    let mut files: Vec<ScriptFile> = read
+        .into_iter()
+        .filter(|(_, id)| id.is_none_or(|id| seen.insert(id)))
+        .map(|(file, _)| file)
+        .collect();
     files.sort_by(|a, b| (a.location, &a.script).cmp(&(b.location, &b.script)));
     // Into a list of its own size: collected in place, the list of pointers would keep the
     // buffer of the files it was made from (40 times its size: 5 MB in a 10,000-file folder).
@@ -418,7 +425,6 @@ fn walk_location(
     root: &Path,
     location: usize,
     parser: &NameParser,
-    seen: &mut HashSet<crate::walk::FileId>,
     out: &mut Vec<ScriptFile>,
     sidecars: &mut HashSet<String>,
     problems: &mut Vec<WalkProblem>,
@@ -494,14 +500,6 @@ fn walk_location(
         if name.len() > 5 && name[name.len() - 5..].eq_ignore_ascii_case(b".conf") {
             sidecars.insert(sidecar_key(&path));
         }
-        // The same file reached twice (overlapping locations, links) is one file: the first
-        // reached, in name order.
-        let id = entry.metadata().ok().as_ref().and_then(crate::walk::id_of);
-        if let Some(id) = id {
-            if !seen.insert(id) {
-                continue;
-            }
-        }
         let file_name = entry.file_name().to_string_lossy().into_owned();
         let script = path
             .strip_prefix(root)
@@ -525,12 +523,14 @@ fn walk_location(
 
 /// Reads and checksums every SQL file, spreading the work over the available cores; `sidecars`
 /// are the `.conf` files the walk found (the others are not looked for on disk: a 10,000-file
-/// folder's reads spent a fifth of their time failing to find them).
+/// folder's reads spent a fifth of their time failing to find them). Each file comes back, in
+/// the order given, with its id on disk if it could be had.
 fn read_all(
-    mut files: Vec<ScriptFile>,
+    files: Vec<ScriptFile>,
     sidecars: &HashSet<String>,
     config: &Config,
-) -> Vec<ScriptFile> {
+) -> Vec<(ScriptFile, Option<crate::walk::FileId>)> {
+    let mut files: Vec<_> = files.into_iter().map(|f| (f, None)).collect();
     let encoding = config.flyway.encoding;
     let limit = config.tool.max_analysis_size();
     let threads = std::thread::available_parallelism()
@@ -538,8 +538,8 @@ fn read_all(
         .unwrap_or(1)
         .min(8);
     if threads <= 1 || files.len() < 64 {
-        for file in &mut files {
-            read_listed(file, sidecars, encoding, limit);
+        for (file, id) in &mut files {
+            *id = read_listed(file, sidecars, encoding, limit);
         }
         return files;
     }
@@ -547,8 +547,8 @@ fn read_all(
     std::thread::scope(|scope| {
         for part in files.chunks_mut(chunk) {
             scope.spawn(move || {
-                for file in part {
-                    read_listed(file, sidecars, encoding, limit);
+                for (file, id) in part {
+                    *id = read_listed(file, sidecars, encoding, limit);
                 }
             });
         }
@@ -563,14 +563,20 @@ pub fn read_file(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
 }
 
 /// [`read_file`] of a file the walk found, with the `.conf` files it found
-/// ([`sidecar_key`]s): the script's own is looked for on disk only if it is among them.
-fn read_listed(file: &mut ScriptFile, sidecars: &HashSet<String>, encoding: Encoding, limit: u64) {
+/// ([`sidecar_key`]s): the script's own is looked for on disk only if it is among them. The
+/// file's id on disk (of any file, read or not).
+fn read_listed(
+    file: &mut ScriptFile,
+    sidecars: &HashSet<String>,
+    encoding: Encoding,
+    limit: u64,
+) -> Option<crate::walk::FileId> {
     let listed = !sidecars.is_empty() && {
         let mut sidecar = file.path.clone().into_os_string();
         sidecar.push(".conf");
         sidecars.contains(&sidecar_key(Path::new(&sidecar)))
     };
-    read_in(file, encoding, limit, listed);
+    read_in(file, encoding, limit, listed)
 }
 
 /// A `.conf` file's path as the walk notes it: in lower case, so that the look-up finds what a
@@ -581,9 +587,20 @@ fn sidecar_key(path: &Path) -> String {
 
 /// Reads an SQL file's content in `encoding`, or in its `.conf` file's where `sidecar` says
 /// it may have one.
-fn read_in(file: &mut ScriptFile, encoding: Encoding, limit: u64, sidecar: bool) {
+///
+/// The file's id on disk, from the metadata taken to read it (or taken for that alone, for a
+/// file that is not read).
+fn read_in(
+    file: &mut ScriptFile,
+    encoding: Encoding,
+    limit: u64,
+    sidecar: bool,
+) -> Option<crate::walk::FileId> {
     if matches!(file.class, Classified::NotSql) {
-        return;
+        return std::fs::metadata(&file.path)
+            .ok()
+            .as_ref()
+            .and_then(crate::walk::id_of);
     }
     let encoding = if sidecar {
         script_encoding(&file.path, encoding)
@@ -592,7 +609,9 @@ fn read_in(file: &mut ScriptFile, encoding: Encoding, limit: u64, sidecar: bool)
     };
     // Only regular files are read: a FIFO or device named like a migration would block or
     // never end.
-    file.content = match std::fs::metadata(&file.path) {
+    let meta = std::fs::metadata(&file.path);
+    let id = meta.as_ref().ok().and_then(crate::walk::id_of);
+    file.content = match meta {
         Err(e) => Content::Unreadable(e.to_string()),
         Ok(meta) if !meta.is_file() => Content::Unreadable("not a regular file".to_string()),
         Ok(meta) if meta.len() > limit => stream_large(&file.path, meta.len(), limit, encoding),
@@ -603,6 +622,7 @@ fn read_in(file: &mut ScriptFile, encoding: Encoding, limit: u64, sidecar: bool)
             Ok(Some(bytes)) => content_from_bytes(bytes, encoding),
         },
     };
+    id
 }
 
 /// The encoding a script is read in: `encoding=…` of its own `V1__x.sql.conf` when that names

@@ -434,17 +434,22 @@ pub fn detect_locations(root: &Path, parser: &NameParser) -> Vec<PathBuf> {
         .filter(|p| !all.iter().any(|q| q != *p && p.starts_with(q)))
         .collect();
     // A folder whose subfolders hold the same versions is not one location but several
-    // (separate Flyway configurations side by side): split it where they collide.
-    let keys: std::collections::BTreeMap<&Path, BTreeSet<String>> = holders
+    // (separate Flyway configurations side by side): split it where they collide. A holder's
+    // keys are read only if a folder above it holds no migrations itself (most projects have
+    // one folder of migrations, which is its own anchor: none are read).
+    let keys: Holders = holders
         .iter()
-        .map(|h| (h.as_path(), identity_keys(h, parser)))
+        .map(|h| (h.as_path(), std::cell::OnceCell::new()))
         .collect();
     let mut out = Vec::new();
     for anchor in topmost {
-        split_colliding(anchor, &keys, &mut out);
+        split_colliding(anchor, &keys, parser, &mut out);
     }
     out
 }
+
+/// The folders holding migrations, each with its [`identity_keys`] once they are read.
+type Holders<'a> = std::collections::BTreeMap<&'a Path, std::cell::OnceCell<BTreeSet<String>>>;
 
 /// What makes two migrations the same to Flyway: the version of a versioned (baseline, undo)
 /// migration, the description of a repeatable one.
@@ -472,11 +477,7 @@ fn identity_keys(dir: &Path, parser: &NameParser) -> BTreeSet<String> {
 
 /// Pushes `dir` when the migrations of its subfolders never collide (or it holds migrations
 /// itself: a folder is always read whole), else each subfolder, split the same way.
-fn split_colliding(
-    dir: &Path,
-    keys: &std::collections::BTreeMap<&Path, BTreeSet<String>>,
-    out: &mut Vec<PathBuf>,
-) {
+fn split_colliding(dir: &Path, keys: &Holders, parser: &NameParser, out: &mut Vec<PathBuf>) {
     if keys.contains_key(dir) {
         out.push(dir.to_path_buf());
         return;
@@ -494,7 +495,7 @@ fn split_colliding(
             continue;
         };
         subfolders.insert(dir.join(first));
-        for key in holder_keys {
+        for key in holder_keys.get_or_init(|| identity_keys(holder, parser)) {
             collide |= !seen.insert(key);
         }
     }
@@ -503,7 +504,7 @@ fn split_colliding(
         return;
     }
     for sub in &subfolders {
-        split_colliding(sub, keys, out);
+        split_colliding(sub, keys, parser, out);
     }
 }
 
