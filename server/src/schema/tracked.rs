@@ -135,13 +135,14 @@ impl<V> Journal<V> {
 
 impl Part {
     /// How many chunks a [`Tracked`] map of this part is cut into, by a hash of the key. A
-    /// change after a copy copies one chunk: the collections that grow with the folder (a
-    /// large project has tens of thousands of tables and hundreds of thousands of indexes) are
-    /// cut finely, so that a re-check copies a few hundred entries per key it changes, not
+    /// change after a copy copies one chunk, and an insert moves the entries after it in its
+    /// chunk: the collections that grow with the folder (a large project has tens of thousands
+    /// of tables, hundreds of thousands of indexes, and the words of every routine it defines)
+    /// are cut finely, so that a re-check copies a few hundred entries per key it changes, not
     /// thousands; the small ones coarsely, as a whole read visits every chunk.
     fn chunks(self) -> usize {
         match self {
-            Part::Tables | Part::Indexes => 1024,
+            Part::Tables | Part::Indexes | Part::Gone | Part::GoneIndexes | Part::Dynamic => 1024,
             _ => 16,
         }
     }
