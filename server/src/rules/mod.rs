@@ -260,6 +260,17 @@ impl FileContext<'_> {
     /// Whether `word` (ASCII letters) occurs in the text of `statement`, in any case: a cheap
     /// test that a keyword cannot be among its tokens when it is false, so a rule looking for
     /// a key word lexes only the statements that may hold it.
+    /// Whether the text of `statement` starts with `word` (ASCII case ignored): a statement
+    /// starts with its first significant token, so this holds wherever that token is `word`,
+    /// and rules check it before lexing the statement.
+    pub fn starts_with(&self, statement: &Statement, word: &str) -> bool {
+        let start = statement.range().start;
+        self.text
+            .as_bytes()
+            .get(start..start + word.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
+    }
+
     pub fn mentions(&self, statement: &Statement, word: &str) -> bool {
         let range = statement.range();
         self.text

@@ -47,7 +47,11 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (statement, op) in cx.statements() {
-        if !cx.mentions(statement, "CASCADE") {
+        // Only a TRUNCATE, an ALTER TABLE or a DROP is judged (below): the others are not
+        // searched for the word.
+        let judged = matches!(op, Op::Truncate { .. } | Op::AlterTable { .. })
+            || cx.starts_with(statement, "DROP");
+        if !judged || !cx.mentions(statement, "CASCADE") {
             continue;
         }
         let tokens = cx.significant_tokens(statement);

@@ -40,7 +40,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (i, (statement, _)) in cx.statements().enumerate() {
-        if !cx.mentions(statement, "CLUSTER") {
+        if !cx.starts_with(statement, "CLUSTER") {
             continue;
         }
         let tokens = cx.significant_tokens(statement);

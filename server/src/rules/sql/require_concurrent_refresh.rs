@@ -45,7 +45,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         return;
     }
     for (i, (statement, _)) in cx.statements().enumerate() {
-        if !cx.mentions(statement, "REFRESH") {
+        if !cx.starts_with(statement, "REFRESH") {
             continue;
         }
         let tokens = cx.significant_tokens(statement);
