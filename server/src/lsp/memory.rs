@@ -37,6 +37,35 @@ pub fn release_free() {
     }
 }
 
+/// Frees `value` on the server's freeing thread, at the lowest CPU priority: a replaced model
+/// (what only it still held: the edited file's previous analysis, a catalog's copies) takes a
+/// while to free, and freeing it on a thread of normal priority competed with the re-check of
+/// the next keystroke for the cores. Freed here if that thread cannot be started.
+pub fn free_later<T: Send + 'static>(value: T) {
+    type Garbage = Box<dyn Send>;
+    static FREEING: std::sync::OnceLock<Option<std::sync::mpsc::Sender<Garbage>>> =
+        std::sync::OnceLock::new();
+    let sender = FREEING.get_or_init(|| {
+        let (sender, garbage) = std::sync::mpsc::channel::<Garbage>();
+        std::thread::Builder::new()
+            .name("flyway-lsp-freeing".into())
+            .spawn(move || {
+                super::poll::lowest_priority();
+                // Ends when the sender is gone (never, as it is static: with the process).
+                for value in garbage {
+                    drop(value);
+                }
+            })
+            .ok()
+            .map(|_| sender)
+    });
+    let value: Garbage = Box::new(value);
+    // A value the thread cannot take is dropped here, by the failed send's error.
+    if let Some(sender) = sender {
+        let _ = sender.send(value);
+    }
+}
+
 /// How long the model must stay unchanged before [`release_free_when_settled`] gives the
 /// freed pages back: with a trim after every re-check the server's CPU per keystroke rose
 /// from 51 to 64 ms on 10,000 files (one measurement, on a loaded machine: the pages it gives

@@ -262,15 +262,12 @@ impl Backend {
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
             snapshot,
         );
-        // Freed after the write lock is released, on a blocking thread: freeing a model can
+        // Freed after the write lock is released, on the freeing thread: freeing a model can
         // take a while, and the state lock is held here. The pages left free go back to the
         // system once the model settles.
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                drop(runtime.spawn_blocking(move || drop(old)));
-                drop(memory::release_free_when_settled(&runtime));
-            }
-            Err(_) => drop(old),
+        memory::free_later(old);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            drop(memory::release_free_when_settled(&runtime));
         }
     }
 
@@ -755,9 +752,9 @@ impl Backend {
             }
             self.publish_all(&mut state).await;
             drop(state);
-            // Freed on a blocking thread, after the publish: what only it still holds (the
+            // Freed after the publish, on the freeing thread: what only it still holds (the
             // edited file's previous analysis, say) can take a while to free.
-            drop(tokio::task::spawn_blocking(move || drop(replaced)));
+            memory::free_later(replaced);
             return Some(ran_on);
         }
     }

@@ -95,7 +95,7 @@ pub(super) async fn look(
 }
 
 /// Gives the calling thread the lowest CPU priority (Linux's nice values are per thread).
-fn lowest_priority() {
+pub(super) fn lowest_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only changes the scheduling of the calling thread (who = 0).
     unsafe {

@@ -197,15 +197,22 @@ fn body_hash(body: &str) -> u64 {
 impl ParseCache {
     /// Keeps `analysis`, made from `text`, for the script's next analysis.
     pub fn remember(&mut self, text: std::sync::Arc<str>, analysis: std::sync::Arc<SqlFile>) {
-        let by_hash = analysis
-            .statements
-            .iter()
-            .enumerate()
-            .filter_map(|(k, st)| {
-                let range = st.range();
-                Some((body_hash(text.get(range.start..range.end)?), k as u32))
-            })
-            .collect();
+        // Sized first: grown from empty, the table was rehashed a dozen times for a script of
+        // thousands of statements, on every edit of it.
+        let mut by_hash = foldhash::HashMap::with_capacity_and_hasher(
+            analysis.statements.len(),
+            Default::default(),
+        );
+        by_hash.extend(
+            analysis
+                .statements
+                .iter()
+                .enumerate()
+                .filter_map(|(k, st)| {
+                    let range = st.range();
+                    Some((body_hash(text.get(range.start..range.end)?), k as u32))
+                }),
+        );
         self.last = Some(std::sync::Arc::new(LastAnalysis {
             text,
             analysis,
