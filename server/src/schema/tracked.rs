@@ -133,21 +133,6 @@ impl<V> Journal<V> {
     }
 }
 
-impl Part {
-    /// How many chunks a [`Tracked`] map of this part is cut into, by a hash of the key. A
-    /// change after a copy copies one chunk, and an insert moves the entries after it in its
-    /// chunk: the collections that grow with the folder (a large project has tens of thousands
-    /// of tables, hundreds of thousands of indexes, and the words of every routine it defines)
-    /// are cut finely, so that a re-check copies a few hundred entries per key it changes, not
-    /// thousands; the small ones coarsely, as a whole read visits every chunk.
-    fn chunks(self) -> usize {
-        match self {
-            Part::Tables | Part::Indexes | Part::Gone | Part::GoneIndexes | Part::Dynamic => 1024,
-            _ => 16,
-        }
-    }
-}
-
 /// Makes room for one more item in a full `list` by growing it an eighth, not doubling it: the
 /// catalog's lists (a chunk's entries, a table's columns) are copied at their size on a change,
 /// and most gain few items after that, so the room a doubling leaves would mostly stay empty;
@@ -291,105 +276,145 @@ impl<V> Entries<V> {
     }
 }
 
-/// The chunk a key lives in, of `chunks` (FNV-1a: the same in every process).
-fn chunk_of(key: &str, chunks: usize) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in key.bytes() {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-    }
-    (h as usize) % chunks
+/// A chunk is cut in two once it holds more entries than this: small enough that an insert's
+/// move and a re-check's copy of a chunk stay short, large enough that the fences stay few.
+const MAX_CHUNK: usize = 256;
+
+/// The first key of a chunk (all but the first chunk have one), with its prefix
+/// ([`Entry::prefix`]): a key belongs to the last chunk whose fence is not above it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fence {
+    prefix: u64,
+    key: Arc<str>,
 }
 
 /// A map from folded names, journaled per key. Its methods mirror `BTreeMap`'s (iteration in
 /// key order too).
 ///
-/// Shared between clones (a catalog snapshot costs a pointer copy), and cut into chunks
-/// ([`Part::chunks`]) by a hash of the key, each shared on its own: the first change of a key after a
-/// clone copies the list of chunks (pointers) and the one chunk the key is in, with its keys
-/// shared, so a re-check's copies of a large catalog cost what they change, not its size.
+/// Shared between clones (a catalog snapshot costs a pointer copy), and cut into chunks of
+/// consecutive keys ([`MAX_CHUNK`] entries at most), each shared on its own: the first change
+/// of a key after a clone copies the list of chunks (pointers) and the one chunk the key is
+/// in, with its keys shared, so a re-check's copies of a large catalog cost what they change,
+/// not its size. Chunks of consecutive keys, not of keys spread by a hash: the names a
+/// migration creates are mostly alike (a table's indexes), so its inserts land in a chunk the
+/// processor has at hand, where chunks by hash made each insert's binary search a string of
+/// cache misses (a tenth of a 10,000-file folder's first check).
 #[derive(Debug, Clone)]
 pub struct Tracked<V> {
     part: Part,
+    /// In key order; never empty.
     chunks: Arc<Vec<Chunk<V>>>,
+    /// `fences[i]` is the first key of `chunks[i + 1]` (chunks emptied by removals keep
+    /// their fence: it still divides the keys).
+    fences: Arc<Vec<Fence>>,
+    /// The chunk the last look-up found: tried first (the rules of a statement look up its
+    /// table again and again, and a migration's names are mostly alike).
+    hint: Hint,
     journal: Journal<Option<V>>,
+}
+
+/// A chunk index that is only a guess (any value is safe): shared by the threads reading one
+/// map, copied by clones, ignored by equality.
+#[derive(Debug, Default)]
+struct Hint(std::sync::atomic::AtomicUsize);
+
+impl Clone for Hint {
+    fn clone(&self) -> Self {
+        Hint(self.get().into())
+    }
+}
+
+impl Hint {
+    fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn set(&self, at: usize) {
+        self.0.store(at, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl<V: PartialEq> PartialEq for Tracked<V> {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.chunks, &other.chunks)
-            || self
+        if Arc::ptr_eq(&self.chunks, &other.chunks) {
+            return true;
+        }
+        if self.fences == other.fences {
+            return self
                 .chunks
                 .iter()
                 .zip(other.chunks.iter())
-                .all(|(a, b)| Arc::ptr_eq(a, b) || a == b)
+                .all(|(a, b)| Arc::ptr_eq(a, b) || a == b);
+        }
+        // Cut at other places (maps built in another order): entry by entry.
+        fn entries<V>(chunks: &[Chunk<V>]) -> impl Iterator<Item = (&str, &V)> {
+            chunks
+                .iter()
+                .flat_map(|c| c.0.iter().map(|e| (&*e.key, &e.value)))
+        }
+        entries(&self.chunks).eq(entries(&other.chunks))
     }
 }
 
 impl<V: Eq> Eq for Tracked<V> {}
 
-/// The entries of every chunk, merged in key order (a key is in one chunk only).
-struct Merged<'a, V> {
-    iters: Vec<std::slice::Iter<'a, Entry<V>>>,
-    heads: Vec<Option<(&'a Arc<str>, &'a V)>>,
-    heap: std::collections::BinaryHeap<std::cmp::Reverse<(&'a str, usize)>>,
-}
-
-impl<'a, V> Merged<'a, V> {
-    fn new(chunks: &'a [Chunk<V>]) -> Self {
-        let mut merged = Merged {
-            iters: Vec::with_capacity(chunks.len()),
-            heads: Vec::with_capacity(chunks.len()),
-            heap: std::collections::BinaryHeap::new(),
-        };
-        for (i, chunk) in chunks.iter().enumerate() {
-            let mut iter = chunk.0.iter();
-            let head = iter.next().map(|e| (&e.key, &e.value));
-            if let Some((k, _)) = head {
-                merged.heap.push(std::cmp::Reverse((&**k, i)));
-            }
-            merged.iters.push(iter);
-            merged.heads.push(head);
-        }
-        merged
-    }
-}
-
-impl<'a, V> Iterator for Merged<'a, V> {
-    type Item = (&'a Arc<str>, &'a V);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let std::cmp::Reverse((_, i)) = self.heap.pop()?;
-        let item = self.heads[i].take();
-        self.heads[i] = self.iters[i].next().map(|e| (&e.key, &e.value));
-        if let Some((k, _)) = self.heads[i] {
-            self.heap.push(std::cmp::Reverse((&**k, i)));
-        }
-        item
-    }
-}
-
 impl<V: Clone> Tracked<V> {
     pub fn new(part: Part) -> Self {
         Tracked {
             part,
-            chunks: Self::empty(part),
+            chunks: Arc::new(vec![Arc::new(Entries::default())]),
+            fences: Arc::default(),
+            hint: Hint::default(),
             journal: Journal::default(),
         }
     }
 
-    fn empty(part: Part) -> Arc<Vec<Chunk<V>>> {
-        let empty: Chunk<V> = Arc::new(Entries::default());
-        Arc::new(vec![empty; part.chunks()])
+    /// The index of the chunk `key` belongs in: the last one found if it is that one, else
+    /// found by a binary search of the fences (most of it in their prefixes).
+    fn chunk_of(&self, key: &str) -> usize {
+        let prefix = prefix_of(key);
+        let below = |f: &Fence| {
+            f.prefix
+                .cmp(&prefix)
+                .then_with(|| (*f.key).cmp(key))
+                .is_le()
+        };
+        let guess = self.hint.get();
+        let fences = &self.fences;
+        if guess <= fences.len()
+            && (guess == 0 || below(&fences[guess - 1]))
+            && fences.get(guess).is_none_or(|f| !below(f))
+        {
+            return guess;
+        }
+        let at = fences.partition_point(below);
+        self.hint.set(at);
+        at
     }
 
     fn chunk(&self, key: &str) -> &Entries<V> {
-        &self.chunks[chunk_of(key, self.chunks.len())]
+        &self.chunks[self.chunk_of(key)]
     }
 
-    /// The chunk of `key`, to change: copied first if shared.
-    fn chunk_mut(&mut self, key: &str) -> &mut Entries<V> {
-        let at = chunk_of(key, self.chunks.len());
+    /// Chunk `at`, to change: copied first if shared.
+    fn chunk_at_mut(&mut self, at: usize) -> &mut Entries<V> {
         Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at])
+    }
+
+    /// Cuts chunk `at` in two if an insert made it larger than [`MAX_CHUNK`].
+    fn split_if_full(&mut self, at: usize) {
+        if self.chunks[at].0.len() <= MAX_CHUNK {
+            return;
+        }
+        let entries = self.chunk_at_mut(at);
+        let right: Vec<Entry<V>> = entries.0.split_off(entries.0.len() / 2);
+        entries.0.shrink_to_fit();
+        let fence = Fence {
+            prefix: right[0].prefix,
+            key: Arc::clone(&right[0].key),
+        };
+        Arc::make_mut(&mut self.chunks).insert(at + 1, Arc::new(Entries(right)));
+        Arc::make_mut(&mut self.fences).insert(at, fence);
     }
 
     fn read(&self, key: &str) {
@@ -434,7 +459,7 @@ impl<V: Clone> Tracked<V> {
     // makes hundreds of thousands of them, each search a few cache misses).
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let at = chunk_of(key, self.chunks.len());
+        let at = self.chunk_of(key);
         let Ok(i) = self.chunks[at].find(key) else {
             self.read(key);
             return None;
@@ -464,7 +489,7 @@ impl<V: Clone> Tracked<V> {
         keep: impl FnOnce(&V) -> bool,
         make: impl FnOnce() -> (Arc<str>, V),
     ) -> Option<Option<V>> {
-        let at = chunk_of(key, self.chunks.len());
+        let at = self.chunk_of(key);
         let found = self.chunks[at].find(key);
         if let Ok(i) = found {
             if keep(&self.chunks[at].0[i].value) {
@@ -476,29 +501,26 @@ impl<V: Clone> Tracked<V> {
         debug_assert_eq!(&*shared, key);
         let entry = found.ok().map(|i| self.chunks[at].at(i));
         self.write_found(key, entry, || Arc::clone(&shared));
-        let entries = Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at]);
-        Some(entries.put_found(found, || shared, value))
+        let replaced = self.chunk_at_mut(at).put_found(found, || shared, value);
+        self.split_if_full(at);
+        Some(replaced)
     }
 
     pub fn remove(&mut self, key: &str) -> Option<V> {
-        let at = chunk_of(key, self.chunks.len());
+        let at = self.chunk_of(key);
         let found = self.chunks[at].find(key);
         let entry = found.ok().map(|i| self.chunks[at].at(i));
         self.write_found(key, entry, || key.into());
         let i = found.ok()?;
-        Some(
-            Arc::make_mut(&mut Arc::make_mut(&mut self.chunks)[at])
-                .0
-                .remove(i)
-                .value,
-        )
+        Some(self.chunk_at_mut(at).0.remove(i).value)
     }
 
     /// Keeps the entries `keep` accepts (reading all of them).
     #[cfg(test)]
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &V) -> bool) {
         self.whole_read();
-        let doomed: Vec<Arc<str>> = Merged::new(&self.chunks)
+        let doomed: Vec<Arc<str>> = self
+            .entries()
             .filter(|(k, v)| !keep(k, v))
             .map(|(k, _)| k.clone())
             .collect();
@@ -518,13 +540,20 @@ impl<V: Clone> Tracked<V> {
 
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.whole_read();
-        Merged::new(&self.chunks).map(|(_, v)| v)
+        self.entries().map(|(_, v)| v)
+    }
+
+    /// Every entry, in key order (the chunks are in key order).
+    fn entries(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.0.iter().map(|e| (&e.key, &e.value)))
     }
 
     #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
         self.whole_read();
-        Merged::new(&self.chunks).map(|(k, v)| (&**k, v))
+        self.entries().map(|(k, v)| (&**k, v))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -535,7 +564,10 @@ impl<V: Clone> Tracked<V> {
     pub fn clear(&mut self) {
         self.journal.with(|log| log.whole_write = true);
         if !self.chunks.iter().all(|c| c.is_empty()) {
-            self.chunks = Self::empty(self.part);
+            *self = Tracked {
+                journal: std::mem::take(&mut self.journal),
+                ..Tracked::new(self.part)
+            };
         }
     }
 
@@ -556,11 +588,15 @@ impl<V: Clone> Tracked<V> {
     /// is made by `key` only if the map has none of it yet (a replay passes the record's key,
     /// so the catalogs it builds share their keys with it).
     pub fn put_shared(&mut self, at: &str, key: impl FnOnce() -> Arc<str>, value: Option<V>) {
+        let chunk = self.chunk_of(at);
         match value {
-            Some(v) => self.chunk_mut(at).put(at, key, v),
+            Some(v) => {
+                self.chunk_at_mut(chunk).put(at, key, v);
+                self.split_if_full(chunk);
+            }
             None => {
-                if self.chunk(at).contains_key(at) {
-                    self.chunk_mut(at).remove(at);
+                if self.chunks[chunk].contains_key(at) {
+                    self.chunk_at_mut(chunk).remove(at);
                 }
             }
         }
@@ -577,7 +613,9 @@ impl<V: Clone> Tracked<V> {
         make: impl FnOnce() -> Option<V>,
         edit: impl FnOnce(&mut V) -> bool,
     ) {
-        self.chunk_mut(at).edit(at, key, make, edit);
+        let chunk = self.chunk_of(at);
+        self.chunk_at_mut(chunk).edit(at, key, make, edit);
+        self.split_if_full(chunk);
     }
 
     pub fn begin_journal(&self) {
@@ -779,5 +817,59 @@ mod tests {
             .eq(reference.iter().map(|(k, v)| (k.clone(), *v))));
         tracked.clear();
         assert!(tracked.is_empty());
+    }
+
+    /// Thousands of keys: the map is cut into chunks of consecutive keys, none over
+    /// [`MAX_CHUNK`], and stays a `BTreeMap` whatever the order of the changes; two maps of the
+    /// same entries cut at other places are equal; a wrong guess of the last chunk found costs
+    /// a search, never a wrong answer.
+    #[test]
+    fn a_large_map_is_cut_in_key_order_and_equal_whatever_its_history() {
+        let key = |i: u32| format!("t{}_name_{}_idx", i / 25, i % 25);
+        let mut forward: Tracked<u32> = Tracked::new(Part::Indexes);
+        let mut shuffled: Tracked<u32> = Tracked::new(Part::Indexes);
+        let mut reference = BTreeMap::new();
+        for i in 0..20_000u32 {
+            forward.insert(key(i), i);
+            reference.insert(key(i), i);
+        }
+        let mut x: u32 = 11;
+        let mut order: Vec<u32> = (0..20_000).collect();
+        for k in (1..order.len()).rev() {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            order.swap(k, (x >> 8) as usize % (k + 1));
+        }
+        for &i in &order {
+            shuffled.insert(key(i), i);
+        }
+        for (n, &i) in order.iter().enumerate().filter(|(n, _)| n % 3 == 0) {
+            assert_eq!(forward.remove(&key(i)), reference.remove(&key(i)), "{n}");
+            shuffled.remove(&key(i));
+        }
+        for tracked in [&forward, &shuffled] {
+            assert!(tracked.chunks.len() > 20_000 / MAX_CHUNK);
+            assert!(tracked.chunks.iter().all(|c| c.0.len() <= MAX_CHUNK));
+            assert_eq!(tracked.fences.len() + 1, tracked.chunks.len());
+            assert!(tracked
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .eq(reference.iter().map(|(k, v)| (k.clone(), *v))));
+            for i in (0..20_000).step_by(7) {
+                // Any guess: the last chunk, none, one past the end, far off.
+                for guess in [
+                    0,
+                    tracked.chunks.len() - 1,
+                    tracked.chunks.len(),
+                    usize::MAX,
+                ] {
+                    tracked.hint.set(guess);
+                    assert_eq!(tracked.peek(&key(i)), reference.get(&key(i)), "{i}");
+                }
+            }
+        }
+        assert_ne!(forward.fences, shuffled.fences, "cut at other places");
+        assert_eq!(forward, shuffled);
+        shuffled.insert(key(1), 5);
+        assert_ne!(forward, shuffled);
     }
 }
