@@ -257,9 +257,6 @@ impl FileContext<'_> {
             .any(|(name, &first)| first < index && name.to_lowercase() == table.name.to_lowercase())
     }
 
-    /// Whether `word` (ASCII letters) occurs in the text of `statement`, in any case: a cheap
-    /// test that a keyword cannot be among its tokens when it is false, so a rule looking for
-    /// a key word lexes only the statements that may hold it.
     /// Whether the text of `statement` starts with `word` (ASCII case ignored): a statement
     /// starts with its first significant token, so this holds wherever that token is `word`,
     /// and rules check it before lexing the statement.
@@ -271,6 +268,9 @@ impl FileContext<'_> {
             .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
     }
 
+    /// Whether `word` (ASCII letters) occurs in the text of `statement`, in any case: a cheap
+    /// test that a keyword cannot be among its tokens when it is false, so a rule looking for
+    /// a key word lexes only the statements that may hold it.
     pub fn mentions(&self, statement: &Statement, word: &str) -> bool {
         let range = statement.range();
         self.text

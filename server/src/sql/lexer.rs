@@ -150,8 +150,9 @@ pub fn tokenize(source: &str, dialect: Dialect) -> Vec<Token> {
 /// [`tokenize`] for a project whose placeholders are written as `placeholders` says.
 pub fn tokenize_with(source: &str, dialect: Dialect, placeholders: &Placeholders) -> Vec<Token> {
     // About a token every three bytes in dense SQL: most texts lexed here are statements, so
-    // the list rarely grows (a whole script's tokens are kept as `Tokens`).
-    let mut tokens = Vec::with_capacity(source.len() / 3 + 4);
+    // the list rarely grows (a whole script's tokens are kept as `Tokens`); a whole script,
+    // mostly strings or comments maybe, starts from the room of a large statement's.
+    let mut tokens = Vec::with_capacity((source.len() / 3 + 4).min(4096));
     lex(source, dialect, placeholders, |t| tokens.push(t));
     tokens
 }

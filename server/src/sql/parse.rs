@@ -144,8 +144,8 @@ pub fn parse_statement(
     }
     let text = parse_text(source, tokens, start, end);
     let result = match dialect {
-        Dialect::Postgres => parse_sql(&PostgreSqlDialect {}, &text, tokens),
-        Dialect::MySql => parse_sql(&MySqlDialect {}, &text, tokens),
+        Dialect::Postgres => parse_sql(&PostgreSqlDialect {}, &text, tokens, start, end),
+        Dialect::MySql => parse_sql(&MySqlDialect {}, &text, tokens, start, end),
     };
     match result {
         Ok(statements) if !statements.is_empty() => {
@@ -780,21 +780,27 @@ fn plain_name_at<'a>(
         .then_some((found, next))
 }
 
-/// `Parser::parse_sql`, with the token list sized from the statement's own `tokens` before
-/// sqlparser's tokenizer fills it (it makes a token of each blank character: growing the list
-/// from empty was a tenth of the time sqlparser took on a large folder).
+/// `Parser::parse_sql`, with the token list sized before sqlparser's tokenizer fills it
+/// (growing it from empty was a tenth of the time sqlparser took on a large folder): a token
+/// for each of the statement's own tokens from `start` to `end` (the blank text before it, a
+/// `COPY`'s data made blank among it, is not parsed), and for each blank character, as
+/// sqlparser makes one of each; never more than `text` has bytes.
 fn parse_sql(
     dialect: &dyn sqlparser::dialect::Dialect,
     text: &str,
     tokens: &[Token],
+    start: usize,
+    end: usize,
 ) -> Result<Vec<sqlparser::ast::Statement>, sqlparser::parser::ParserError> {
     let expected: usize = tokens
         .iter()
+        .filter(|t| start <= t.start && t.end <= end)
         .map(|t| match t.kind {
             TokenKind::Whitespace => t.end - t.start,
             _ => 1,
         })
-        .sum();
+        .sum::<usize>()
+        .min(text.len());
     let parser = Parser::new(dialect);
     let mut buffer = Vec::with_capacity(expected + 1);
     sqlparser::tokenizer::Tokenizer::new(dialect, text)
