@@ -792,7 +792,18 @@ fn parse_sql(
     start: usize,
     end: usize,
 ) -> Result<Vec<sqlparser::ast::Statement>, sqlparser::parser::ParserError> {
-    let expected: usize = tokens
+    let parser = Parser::new(dialect);
+    let mut buffer = Vec::with_capacity(expected_tokens(tokens, start, end, text.len()) + 1);
+    sqlparser::tokenizer::Tokenizer::new(dialect, text)
+        .with_unescape(sqlparser::parser::ParserOptions::default().unescape)
+        .tokenize_with_location_into_buf(&mut buffer)?;
+    parser.with_tokens_with_locations(buffer).parse_statements()
+}
+
+/// How many tokens sqlparser makes of the statement from `start` to `end` (its text `len`
+/// bytes long), about: [`parse_sql`].
+fn expected_tokens(tokens: &[Token], start: usize, end: usize, len: usize) -> usize {
+    tokens
         .iter()
         .filter(|t| start <= t.start && t.end <= end)
         .map(|t| match t.kind {
@@ -800,13 +811,7 @@ fn parse_sql(
             _ => 1,
         })
         .sum::<usize>()
-        .min(text.len());
-    let parser = Parser::new(dialect);
-    let mut buffer = Vec::with_capacity(expected + 1);
-    sqlparser::tokenizer::Tokenizer::new(dialect, text)
-        .with_unescape(sqlparser::parser::ParserOptions::default().unescape)
-        .tokenize_with_location_into_buf(&mut buffer)?;
-    parser.with_tokens_with_locations(buffer).parse_statements()
+        .min(len)
 }
 
 /// The statement text for sqlparser: Flyway placeholders become identifiers of the same length,
@@ -1741,6 +1746,34 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The room made for sqlparser's tokens follows the statement, not the blank text before
+    /// it: after a large `COPY … FROM stdin` block, whose data is lexed as one blank token, the
+    /// next statement's list was sized by the block (a token per byte).
+    #[test]
+    fn token_room_is_the_statements_own() {
+        let data = "\n".repeat(1_000_000);
+        let source = format!("COPY t FROM stdin;{data}\\.\nSELECT  1;");
+        let split = crate::sql::split::split(&source, Dialect::Postgres);
+        let last = split.statements.last().expect("a statement");
+        let tokens = split.tokens.slice(last.tokens.clone());
+        assert!(
+            tokens.iter().any(|t| t.end - t.start >= 1_000_000),
+            "the blank data is there"
+        );
+        let (start, end) = (last.range.start, last.range.end);
+        assert_eq!(&source[start..end], "SELECT  1");
+        // SELECT, two blanks, 1: four tokens of sqlparser's.
+        assert_eq!(expected_tokens(&tokens, start, end, end - start), 4);
+        assert!(parse_sql(
+            &PostgreSqlDialect {},
+            &source[start..end],
+            &tokens,
+            start,
+            end
+        )
+        .is_ok());
+    }
 
     fn parse(source: &str, dialect: Dialect) -> Parsed {
         parse_with(source, dialect, &crate::sql::lexer::Placeholders::Flyway)
