@@ -186,12 +186,14 @@ impl<V> Entries<V> {
             .binary_search_by(|e| e.prefix.cmp(&prefix).then_with(|| (*e.key).cmp(key)))
     }
 
+    #[cfg(test)]
     fn get_key_value(&self, key: &str) -> Option<(&Arc<str>, &V)> {
         let at = self.find(key).ok()?;
         let e = &self.0[at];
         Some((&e.key, &e.value))
     }
 
+    #[cfg(test)]
     fn get(&self, key: &str) -> Option<&V> {
         self.get_key_value(key).map(|(_, v)| v)
     }
@@ -310,10 +312,13 @@ pub struct Tracked<V> {
     /// The chunk the last look-up found: tried first (the rules of a statement look up its
     /// table again and again, and a migration's names are mostly alike).
     hint: Hint,
+    /// Where in its chunk the last key found was: tried first too, a look-up of the same key
+    /// again costs one comparison of it, not a binary search.
+    spot: Hint,
     journal: Journal<Option<V>>,
 }
 
-/// A chunk index that is only a guess (any value is safe): shared by the threads reading one
+/// A chunk index or place in a chunk that is only a guess (any value is safe): shared by the threads reading one
 /// map, copied by clones, ignored by equality.
 #[derive(Debug, Default)]
 struct Hint(std::sync::atomic::AtomicUsize);
@@ -365,6 +370,7 @@ impl<V: Clone> Tracked<V> {
             chunks: Arc::new(vec![Arc::new(Entries::default())]),
             fences: Arc::default(),
             hint: Hint::default(),
+            spot: Hint::default(),
             journal: Journal::default(),
         }
     }
@@ -392,8 +398,30 @@ impl<V: Clone> Tracked<V> {
         at
     }
 
-    fn chunk(&self, key: &str) -> &Entries<V> {
-        &self.chunks[self.chunk_of(key)]
+    /// The chunk `key` belongs in, and where in it: `Ok` where it is, `Err` where it would go.
+    /// The place of the last key found is tried first.
+    fn locate(&self, key: &str) -> (usize, Result<usize, usize>) {
+        let at = self.chunk_of(key);
+        let entries = &self.chunks[at];
+        let spot = self.spot.get();
+        if entries
+            .0
+            .get(spot)
+            .is_some_and(|e| e.prefix == prefix_of(key) && *e.key == *key)
+        {
+            return (at, Ok(spot));
+        }
+        let found = entries.find(key);
+        if let Ok(i) = found {
+            self.spot.set(i);
+        }
+        (at, found)
+    }
+
+    /// The value of `key` ([`Self::locate`]), unjournaled.
+    fn value_of(&self, key: &str) -> Option<(&Arc<str>, &V)> {
+        let (at, found) = self.locate(key);
+        found.ok().map(|i| self.chunks[at].at(i))
     }
 
     /// Chunk `at`, to change: copied first if shared.
@@ -446,21 +474,21 @@ impl<V: Clone> Tracked<V> {
 
     pub fn get(&self, key: &str) -> Option<&V> {
         self.read(key);
-        self.chunk(key).get(key)
+        self.value_of(key).map(|(_, v)| v)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
         self.read(key);
-        self.chunk(key).contains_key(key)
+        self.value_of(key).is_some()
     }
 
-    // The changes below look a key up once: its chunk found by hash, its place in the chunk
-    // by one binary search, shared by the journal and the change (a large folder's replay
+    // The changes below look a key up once: its chunk found by the fences, its place in the
+    // chunk by one binary search, shared by the journal and the change (a large folder's replay
     // makes hundreds of thousands of them, each search a few cache misses).
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let at = self.chunk_of(key);
-        let Ok(i) = self.chunks[at].find(key) else {
+        let (at, found) = self.locate(key);
+        let Ok(i) = found else {
             self.read(key);
             return None;
         };
@@ -489,8 +517,7 @@ impl<V: Clone> Tracked<V> {
         keep: impl FnOnce(&V) -> bool,
         make: impl FnOnce() -> (Arc<str>, V),
     ) -> Option<Option<V>> {
-        let at = self.chunk_of(key);
-        let found = self.chunks[at].find(key);
+        let (at, found) = self.locate(key);
         if let Ok(i) = found {
             if keep(&self.chunks[at].0[i].value) {
                 self.read(key);
@@ -507,8 +534,7 @@ impl<V: Clone> Tracked<V> {
     }
 
     pub fn remove(&mut self, key: &str) -> Option<V> {
-        let at = self.chunk_of(key);
-        let found = self.chunks[at].find(key);
+        let (at, found) = self.locate(key);
         let entry = found.ok().map(|i| self.chunks[at].at(i));
         self.write_found(key, entry, || key.into());
         let i = found.ok()?;
@@ -573,15 +599,13 @@ impl<V: Clone> Tracked<V> {
 
     /// The value without journaling it (for the engine comparing runs).
     pub fn peek(&self, key: &str) -> Option<&V> {
-        self.chunk(key).get(key)
+        self.value_of(key).map(|(_, v)| v)
     }
 
     /// The map's own copy of `key`, if present: a record keeps it rather than a copy of its
     /// own (a large folder's records name hundreds of thousands of keys).
     pub fn shared_key(&self, key: &str) -> Option<Arc<str>> {
-        self.chunk(key)
-            .get_key_value(key)
-            .map(|(k, _)| Arc::clone(k))
+        self.value_of(key).map(|(k, _)| Arc::clone(k))
     }
 
     /// Sets or removes key `at` without journaling it (replaying a recorded effect); the key
@@ -863,7 +887,9 @@ mod tests {
                     usize::MAX,
                 ] {
                     tracked.hint.set(guess);
+                    tracked.spot.set(guess);
                     assert_eq!(tracked.peek(&key(i)), reference.get(&key(i)), "{i}");
+                    assert_eq!(tracked.get(&key(i + 1)), reference.get(&key(i + 1)), "{i}");
                 }
             }
         }
