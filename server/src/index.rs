@@ -493,9 +493,9 @@ fn walk_location(
             continue;
         }
         let path = entry.path().to_path_buf();
-        // Every `.conf` file the walk reached, before the same file reached twice is left out
-        // below: a script whose `V1__x.sql.conf` is not among them has none to read. (Compared
-        // without regard to case, as a file system that ignores it finds them.)
+        // Every `.conf` file the walk reached (the same file reached twice too): a script whose
+        // `V1__x.sql.conf` is not among them has none to read. (Compared without regard to
+        // case, as a file system that ignores it finds them.)
         let name = entry.file_name().as_encoded_bytes();
         if name.len() > 5 && name[name.len() - 5..].eq_ignore_ascii_case(b".conf") {
             sidecars.insert(sidecar_key(&path));
@@ -564,13 +564,19 @@ pub fn read_file(file: &mut ScriptFile, encoding: Encoding, limit: u64) {
 
 /// [`read_file`] of a file the walk found, with the `.conf` files it found
 /// ([`sidecar_key`]s): the script's own is looked for on disk only if it is among them. The
-/// file's id on disk (of any file, read or not).
+/// file's id on disk (of any file, read or not: a file that is not read is stat'ed for it).
 fn read_listed(
     file: &mut ScriptFile,
     sidecars: &HashSet<String>,
     encoding: Encoding,
     limit: u64,
 ) -> Option<crate::walk::FileId> {
+    if matches!(file.class, Classified::NotSql) {
+        return std::fs::metadata(&file.path)
+            .ok()
+            .as_ref()
+            .and_then(crate::walk::id_of);
+    }
     let listed = !sidecars.is_empty() && {
         let mut sidecar = file.path.clone().into_os_string();
         sidecar.push(".conf");
@@ -586,10 +592,9 @@ fn sidecar_key(path: &Path) -> String {
 }
 
 /// Reads an SQL file's content in `encoding`, or in its `.conf` file's where `sidecar` says
-/// it may have one.
+/// it may have one (other files are not read).
 ///
-/// The file's id on disk, from the metadata taken to read it (or taken for that alone, for a
-/// file that is not read).
+/// The file's id on disk, from the metadata taken to read it.
 fn read_in(
     file: &mut ScriptFile,
     encoding: Encoding,
@@ -597,10 +602,7 @@ fn read_in(
     sidecar: bool,
 ) -> Option<crate::walk::FileId> {
     if matches!(file.class, Classified::NotSql) {
-        return std::fs::metadata(&file.path)
-            .ok()
-            .as_ref()
-            .and_then(crate::walk::id_of);
+        return None;
     }
     let encoding = if sidecar {
         script_encoding(&file.path, encoding)

@@ -318,8 +318,8 @@ pub struct Tracked<V> {
     journal: Journal<Option<V>>,
 }
 
-/// A chunk index or place in a chunk that is only a guess (any value is safe): shared by the threads reading one
-/// map, copied by clones, ignored by equality.
+/// A chunk index or place in a chunk that is only a guess (any value is safe): shared by the
+/// threads reading one map, copied by clones, ignored by equality.
 #[derive(Debug, Default)]
 struct Hint(std::sync::atomic::AtomicUsize);
 
@@ -352,16 +352,20 @@ impl<V: PartialEq> PartialEq for Tracked<V> {
                 .all(|(a, b)| Arc::ptr_eq(a, b) || a == b);
         }
         // Cut at other places (maps built in another order): entry by entry.
-        fn entries<V>(chunks: &[Chunk<V>]) -> impl Iterator<Item = (&str, &V)> {
-            chunks
-                .iter()
-                .flat_map(|c| c.0.iter().map(|e| (&*e.key, &e.value)))
-        }
-        entries(&self.chunks).eq(entries(&other.chunks))
+        self.entries().eq(other.entries())
     }
 }
 
 impl<V: Eq> Eq for Tracked<V> {}
+
+impl<V> Tracked<V> {
+    /// Every entry, in key order (the chunks are in key order).
+    fn entries(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.0.iter().map(|e| (&e.key, &e.value)))
+    }
+}
 
 impl<V: Clone> Tracked<V> {
     pub fn new(part: Part) -> Self {
@@ -567,13 +571,6 @@ impl<V: Clone> Tracked<V> {
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.whole_read();
         self.entries().map(|(_, v)| v)
-    }
-
-    /// Every entry, in key order (the chunks are in key order).
-    fn entries(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
-        self.chunks
-            .iter()
-            .flat_map(|c| c.0.iter().map(|e| (&e.key, &e.value)))
     }
 
     #[cfg(test)]
