@@ -692,6 +692,10 @@ pub struct RuleCache {
     replayable: bool,
     end: Option<Catalog>,
     edited: Option<EditedSnapshot>,
+    /// The schema at a few points of the apply order ([`Checkpoints`]), taken only for a
+    /// model that is re-checked after edits ([`RuleCache::for_edits`]).
+    checkpoints: Checkpoints,
+    wants_checkpoints: bool,
     /// How many files the last run checked (the others' findings were reused).
     checked: usize,
     /// What the folder rules that read only names found, and a hash of the names they read.
@@ -784,6 +788,15 @@ impl FileResult {
 }
 
 impl RuleCache {
+    /// A cache for a model that is re-checked after edits (the language server's): its full
+    /// runs keep [`Checkpoints`] of the schema. A one-off check has no use for them.
+    pub fn for_edits() -> RuleCache {
+        RuleCache {
+            wants_checkpoints: true,
+            ..RuleCache::default()
+        }
+    }
+
     /// The schema before `path` as the last run left it: the snapshot taken before the edited
     /// file, or the recorded effects of the migrations before it replayed (what
     /// [`catalog_before`] computes, without analysing any statement again).
@@ -808,8 +821,12 @@ impl RuleCache {
             let end = self.end.as_ref()?.clone();
             return Some(end.with_placeholders(Default::default()));
         };
-        let mut catalog = Catalog::new(dialect);
-        for &i in &order[..pos] {
+        let (from, mut catalog) = match self.checkpoints.before(pos) {
+            // Read as `catalog_before` reads, without the set's placeholders.
+            Some((at, c)) => (*at, c.clone().with_placeholders(Default::default())),
+            None => (0, Catalog::new(dialect)),
+        };
+        for &i in &order[from..pos] {
             catalog.apply_effects(&self.per_file.get(i)?.as_ref()?.record.effects);
         }
         Some(catalog)
@@ -825,9 +842,73 @@ impl RuleCache {
         self.names_reused
     }
 
+    /// The positions in the apply order whose schema the last run keeps ([`Checkpoints`]).
+    pub fn checkpoint_positions(&self) -> Vec<usize> {
+        self.checkpoints.0.iter().map(|(at, _)| *at).collect()
+    }
+
     /// Whether the last run snapshotted the schema before `path` (the file being edited).
     pub fn has_snapshot(&self, path: &Path) -> bool {
         self.edited.as_ref().is_some_and(|s| s.path == path)
+    }
+}
+
+/// The schema before the file at every [`Checkpoints::stride`]-th position of the apply order,
+/// as the last full run found it: a re-check of a file with no snapshot of its own (the first
+/// edit of a file just opened) and a request's schema before a file replay the effects of the
+/// files from the checkpoint before it, not from the first migration (on 10,000 files, a
+/// replay from the start took ~200 ms). A copy of a catalog is a pointer copy; a change
+/// after it copies the chunks it changes, so each checkpoint holds at most one copy of the
+/// catalog's chunks (the values themselves are shared). A re-check makes again those its edit
+/// may have changed ([`Checkpoints::after_edit`]).
+#[derive(Debug, Clone, Default)]
+struct Checkpoints(std::sync::Arc<Vec<(usize, Catalog)>>);
+
+impl Checkpoints {
+    /// The most checkpoints a run takes: the stride grows with the folder.
+    const MOST: usize = 8;
+    /// None in a shorter order: a replay of a few hundred files' effects takes a few
+    /// milliseconds. (Small in the unit tests, so that the random-edit test's folders have
+    /// checkpoints and compare every re-check made from one with a full check.)
+    const LEAST: usize = if cfg!(test) { 8 } else { 512 };
+    const SHORTEST_STRIDE: usize = if cfg!(test) { 2 } else { 256 };
+
+    /// Every how many positions a run of `len` migrations takes one.
+    fn stride(len: usize) -> Option<usize> {
+        (len >= Self::LEAST).then(|| len.div_ceil(Self::MOST + 1).max(Self::SHORTEST_STRIDE))
+    }
+
+    /// The last checkpoint at or before position `pos`.
+    fn before(&self, pos: usize) -> Option<&(usize, Catalog)> {
+        self.0.iter().take_while(|(at, _)| *at <= pos).last()
+    }
+
+    /// The checkpoint at position `pos`, if there is one.
+    fn at(&self, pos: usize) -> Option<&Catalog> {
+        let k = self.0.binary_search_by_key(&pos, |(at, _)| *at).ok()?;
+        Some(&self.0[k].1)
+    }
+
+    /// Those true after a re-check of the file at position `edited`: the schema before each
+    /// position up to it is unchanged, and from `same_from` on (where the re-check found
+    /// nothing differing from the last run any more, if it did); between them, the ones the
+    /// re-check made again (`remade`, in order of position).
+    fn after_edit(
+        &self,
+        edited: usize,
+        same_from: Option<usize>,
+        remade: Vec<(usize, Catalog)>,
+    ) -> Checkpoints {
+        let mut remade = remade.into_iter().peekable();
+        let mut kept = Vec::with_capacity(self.0.len());
+        for (at, catalog) in self.0.iter() {
+            if *at <= edited || same_from.is_some_and(|s| *at >= s) {
+                kept.push((*at, catalog.clone()));
+            } else if let Some(new) = remade.next_if(|(r, _)| r == at) {
+                kept.push(new);
+            }
+        }
+        Checkpoints(std::sync::Arc::new(kept))
     }
 }
 
@@ -1185,19 +1266,48 @@ fn run_rules_from(
     // With the schema before the edited file at hand, the files before it (none of which
     // changed) are the last run's: the walk starts at the edit. (A run is incremental only
     // after a run that left a result for every file in the order, which this relies on.)
+    let old_checkpoints = std::mem::take(&mut cache.checkpoints);
+    // Without it, the walk starts at the last checkpoint before the edit (the files before
+    // it are unchanged).
+    let checkpoint = match (&snapshot, changed_pos) {
+        (None, Some(p)) if incremental => old_checkpoints.before(p),
+        _ => None,
+    };
     let start = match (&snapshot, changed_pos) {
         (Some(_), Some(p)) => p,
-        _ => 0,
+        _ => checkpoint.map_or(0, |(at, _)| *at),
     };
+    if let Some((_, c)) = checkpoint {
+        catalog = c.clone();
+    }
+    // A full run takes checkpoints; a re-check keeps them or makes them again.
+    let stride =
+        Checkpoints::stride(order.len()).filter(|_| !incremental && cache.wants_checkpoints);
+    let mut checkpoints = Vec::new();
+    // Past the edited file, the checkpoints made again: the last run's, with the keys that
+    // differ at that point (the others are what they were there: a file a difference does
+    // not reach wrote none of its keys either).
+    let mut remade = Vec::new();
     count(start);
-    // Whether the walk stopped where nothing differed any more from the last run.
+    // Whether the walk stopped where nothing differed any more from the last run, and where.
     let mut rest_reused = false;
+    let mut same_from = None;
     for (k, &i) in order.iter().enumerate().skip(start) {
         if incremental && changed_pos.is_some_and(|p| k > p) && delta.is_empty() {
             // What the files from here on read is what it was: the rest is the last run's.
             rest_reused = true;
+            same_from = Some(k);
             count(order.len() - k);
             break;
+        }
+        if incremental && changed_pos.is_some_and(|p| k > p) {
+            if let Some(old) = old_checkpoints.at(k) {
+                let mut again = old.clone();
+                for ((part, key), (_, value)) in &delta.keys {
+                    again.put(*part, key, value);
+                }
+                remade.push((k, again));
+            }
         }
         if !code_before.is_empty() && code_before.contains(&i) {
             catalog.forget();
@@ -1227,6 +1337,9 @@ fn run_rules_from(
         }
         if Some(k) == changed_pos {
             before_edited = Some(catalog.clone());
+        }
+        if stride.is_some_and(|s| k > 0 && k % s == 0) {
+            checkpoints.push((k, catalog.clone()));
         }
         catalog.begin_journal();
         checked += 1;
@@ -1341,6 +1454,12 @@ fn run_rules_from(
         per_file,
         replayable,
         end: Some(catalog.clone()),
+        checkpoints: match changed_pos {
+            _ if !incremental => Checkpoints(std::sync::Arc::new(checkpoints)),
+            Some(p) => old_checkpoints.after_edit(p, same_from, remade),
+            None => old_checkpoints,
+        },
+        wants_checkpoints: cache.wants_checkpoints,
         edited: changed
             .zip(before_edited)
             .map(|(path, before)| EditedSnapshot {

@@ -79,7 +79,7 @@ impl ProjectState {
         progress: Option<&engine::Progress>,
     ) -> Result<ProjectState, ConfigError> {
         let levels = Levels::from_settings(&project.config.tool)?;
-        let mut rule_cache = engine::RuleCache::default();
+        let mut rule_cache = engine::RuleCache::for_edits();
         let report = engine::check_project_with(project, &mut rule_cache, progress)?;
         // Checked: the analyses are dropped, but for the scripts with suppression comments.
         // (The texts are kept as read: a front end that holds the model packs them once its
@@ -628,6 +628,62 @@ mod tests {
             fs::write(sql.join(name), text).unwrap();
         }
         (dir, sql)
+    }
+
+    /// A full check keeps the schema at evenly spaced points of the apply order; an edit
+    /// keeps those it cannot have changed and makes the others again, and a re-check or a
+    /// schema before a file started from one is what a full check gives.
+    #[test]
+    fn an_edit_keeps_the_schema_checkpoints_it_cannot_have_changed() {
+        let names: Vec<String> = (1..=40).map(|i| format!("V{i}__t{i}.sql")).collect();
+        let texts: Vec<String> = (1..=40)
+            .map(|i| format!("CREATE TABLE t{i} (id int);"))
+            .collect();
+        let files: Vec<(&str, &str)> = names
+            .iter()
+            .zip(&texts)
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let (dir, sql) = sql_folder(&files);
+        let (mut ws, errors) =
+            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let state = &mut ws.projects[0];
+        // 40 migrations (the unit tests' thresholds): every 5th position.
+        let all = vec![5, 10, 15, 20, 25, 30, 35];
+        assert_eq!(state.rule_cache.checkpoint_positions(), all);
+        let compare = |state: &ProjectState, why: &str| {
+            assert_eq!(*state.diagnostics, full_findings(state), "{why}");
+            for i in [0, 4, 5, 12, 30, 39] {
+                let index = state.file_index(&sql.join(&names[i])).unwrap();
+                assert_eq!(
+                    state.schema_before(index),
+                    engine::catalog_before(&state.set, &state.analyses(), index),
+                    "{why}: the schema before {}",
+                    names[i]
+                );
+            }
+        };
+        compare(state, "loaded");
+        // A comment after the statement: the schema after the file is what it was (the
+        // statement did not move: its table's origin is the same), every checkpoint stays.
+        let v20 = sql.join("V20__t20.sql");
+        assert!(state.set_text(&v20, "CREATE TABLE t20 (id int); -- note"));
+        assert_eq!(state.rule_cache.checkpoint_positions(), all);
+        compare(state, "a comment added");
+        // A change that stays to the end: those after the edited file (position 19) are made
+        // again with it.
+        assert!(state.set_text(&v20, "CREATE TABLE t20 (id int, x int);"));
+        assert_eq!(state.rule_cache.checkpoint_positions(), all);
+        compare(state, "a column added");
+        // The first edit of a file further on starts from the checkpoint before it.
+        let v33 = sql.join("V33__t33.sql");
+        assert!(!state.rule_cache.has_snapshot(&v33));
+        assert!(state.set_text(&v33, "CREATE TABLE t33 (id int);\nALTER TABLE t20 DROP x;"));
+        assert_eq!(state.rule_cache.checkpoint_positions(), all);
+        compare(state, "a column dropped further on");
+        assert!(state.set_text(&v20, "CREATE TABLE t20 (id int, y int);"));
+        compare(state, "another column added");
     }
 
     #[test]
