@@ -798,8 +798,9 @@ impl RuleCache {
     }
 
     /// The schema before `path` as the last run left it: the snapshot taken before the edited
-    /// file, or the recorded effects of the migrations before it replayed (what
-    /// [`catalog_before`] computes, without analysing any statement again).
+    /// file, or the recorded effects of the migrations before it replayed on the checkpoint
+    /// before it, if any (what [`catalog_before`] computes, without analysing any statement
+    /// again).
     /// `index` is the file's index in `set`, the set the last run checked.
     pub fn schema_before(
         &self,
@@ -843,6 +844,7 @@ impl RuleCache {
     }
 
     /// The positions in the apply order whose schema the last run keeps ([`Checkpoints`]).
+    #[cfg(test)]
     pub fn checkpoint_positions(&self) -> Vec<usize> {
         self.checkpoints.0.iter().map(|(at, _)| *at).collect()
     }
@@ -1281,8 +1283,8 @@ fn run_rules_from(
         catalog = c.clone();
     }
     // A full run takes checkpoints; a re-check keeps them or makes them again.
-    let stride =
-        Checkpoints::stride(order.len()).filter(|_| !incremental && cache.wants_checkpoints);
+    let stride = Checkpoints::stride(order.len())
+        .filter(|_| !incremental && replayable && cache.wants_checkpoints);
     let mut checkpoints = Vec::new();
     // Past the edited file, the checkpoints made again: the last run's, with the keys that
     // differ at that point (the others are what they were there: a file a difference does

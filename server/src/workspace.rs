@@ -196,7 +196,8 @@ impl ProjectState {
 
     /// The schema as the migrations before file `index` leave it: the last re-check's snapshot
     /// when it is the file being edited, else the recorded effects of the files before it
-    /// (replayed from their statements when a Java migration makes effects unknown).
+    /// replayed on the last check's checkpoint before it, if any (replayed from their
+    /// statements when a Java migration makes effects unknown).
     pub fn schema_before(&self, index: usize) -> Catalog {
         match self
             .rule_cache
@@ -630,24 +631,33 @@ mod tests {
         (dir, sql)
     }
 
+    /// Migrations `V1__t1.sql` … `V{n}__t{n}.sql`, each creating its table, loaded.
+    fn tables_loaded(n: usize) -> (tempfile::TempDir, PathBuf, Workspace) {
+        let texts: Vec<(String, String)> = (1..=n)
+            .map(|i| {
+                (
+                    format!("V{i}__t{i}.sql"),
+                    format!("CREATE TABLE t{i} (id int);"),
+                )
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let (dir, sql) = sql_folder(&files);
+        let (ws, errors) = Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        (dir, sql, ws)
+    }
+
     /// A full check keeps the schema at evenly spaced points of the apply order; an edit
     /// keeps those it cannot have changed and makes the others again, and a re-check or a
     /// schema before a file started from one is what a full check gives.
     #[test]
     fn an_edit_keeps_the_schema_checkpoints_it_cannot_have_changed() {
+        let (_dir, sql, mut ws) = tables_loaded(40);
         let names: Vec<String> = (1..=40).map(|i| format!("V{i}__t{i}.sql")).collect();
-        let texts: Vec<String> = (1..=40)
-            .map(|i| format!("CREATE TABLE t{i} (id int);"))
-            .collect();
-        let files: Vec<(&str, &str)> = names
-            .iter()
-            .zip(&texts)
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let (dir, sql) = sql_folder(&files);
-        let (mut ws, errors) =
-            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
-        assert!(errors.is_empty(), "{errors:?}");
         let state = &mut ws.projects[0];
         // 40 migrations (the unit tests' thresholds): every 5th position.
         let all = vec![5, 10, 15, 20, 25, 30, 35];
@@ -684,6 +694,13 @@ mod tests {
         compare(state, "a column dropped further on");
         assert!(state.set_text(&v20, "CREATE TABLE t20 (id int, y int);"));
         compare(state, "another column added");
+        // A change that a later file undoes: those between are made again, those after it
+        // (nothing differs any more there) kept.
+        let v27 = sql.join("V27__t27.sql");
+        assert!(state.set_text(&v27, "CREATE TABLE t27 (id int);\nDROP TABLE t20;"));
+        assert!(state.set_text(&v20, "CREATE TABLE t20 (id int, z int);"));
+        assert_eq!(state.rule_cache.checkpoint_positions(), all);
+        compare(state, "a change dropped later");
     }
 
     #[test]
@@ -738,25 +755,10 @@ mod tests {
     /// reuses the name rules' findings too (the load's run left what an edit's run compares).
     #[test]
     fn the_first_edit_after_a_large_load_reuses_the_name_rules_findings() {
-        let texts: Vec<(String, String)> = (1..=40)
-            .map(|i| {
-                (
-                    format!("V{i}__m.sql"),
-                    format!("CREATE TABLE t{i} (id int);"),
-                )
-            })
-            .collect();
-        let files: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let (dir, sql) = sql_folder(&files);
-        let (mut ws, errors) =
-            Workspace::load(&[dir.path().to_path_buf()], &LoadOptions::default());
-        assert!(errors.is_empty(), "{errors:?}");
+        let (_dir, sql, mut ws) = tables_loaded(40);
         let state = &mut ws.projects[0];
         assert!(state.set.files.len() >= 32, "the overlapped load runs");
-        assert!(state.set_text(&sql.join("V20__m.sql"), "CREATE TABLE t20 (id bigint);"));
+        assert!(state.set_text(&sql.join("V20__t20.sql"), "CREATE TABLE t20 (id bigint);"));
         assert!(state.rule_cache.names_reused());
         assert_eq!(*state.diagnostics, full_findings(state));
     }
@@ -1152,11 +1154,17 @@ mod tests {
                     *state.catalog, catalog,
                     "schema after step {step} editing {path:?} (seed {seed})"
                 );
-                assert_eq!(
-                    state.schema_before(i),
-                    engine::catalog_before(&state.set, &state.analyses(), i),
-                    "schema before {path:?} after step {step} (seed {seed})"
-                );
+                // The edited file's (its snapshot) and another's (from a checkpoint, if any).
+                let analyses = state.analyses();
+                let other = rng.below(state.set.files.len());
+                for j in [i, other] {
+                    assert_eq!(
+                        state.schema_before(j),
+                        engine::catalog_before(&state.set, &analyses, j),
+                        "schema before {:?} after step {step} editing {path:?} (seed {seed})",
+                        state.set.files[j].path
+                    );
+                }
             }
         }
         (done, partial)
