@@ -940,6 +940,16 @@ struct Delta {
 const FILTER_WORDS: usize = 1024;
 
 impl Delta {
+    /// `previous`, a schema the last run had at the current point of the walk, as it is now:
+    /// the keys that differ put in a copy.
+    fn applied_to(&self, previous: &Catalog) -> Catalog {
+        let mut now = previous.clone();
+        for ((part, key), (_, value)) in &self.keys {
+            now.put(*part, key, value);
+        }
+        now
+    }
+
     /// Whether no key differs.
     fn is_empty(&self) -> bool {
         self.keys.is_empty()
@@ -1291,24 +1301,19 @@ fn run_rules_from(
     // not reach wrote none of its keys either).
     let mut remade = Vec::new();
     count(start);
-    // Whether the walk stopped where nothing differed any more from the last run, and where.
-    let mut rest_reused = false;
+    // Where the walk stopped because nothing differed any more from the last run, if it did.
     let mut same_from = None;
     for (k, &i) in order.iter().enumerate().skip(start) {
-        if incremental && changed_pos.is_some_and(|p| k > p) && delta.is_empty() {
+        let past_edit = incremental && changed_pos.is_some_and(|p| k > p);
+        if past_edit && delta.is_empty() {
             // What the files from here on read is what it was: the rest is the last run's.
-            rest_reused = true;
             same_from = Some(k);
             count(order.len() - k);
             break;
         }
-        if incremental && changed_pos.is_some_and(|p| k > p) {
+        if past_edit {
             if let Some(old) = old_checkpoints.at(k) {
-                let mut again = old.clone();
-                for ((part, key), (_, value)) in &delta.keys {
-                    again.put(*part, key, value);
-                }
-                remade.push((k, again));
+                remade.push((k, delta.applied_to(old)));
             }
         }
         if !code_before.is_empty() && code_before.contains(&i) {
@@ -1366,13 +1371,10 @@ fn run_rules_from(
         per_file.set(i, Some(FileResult::new(findings, record)));
         count(1);
     }
-    if !pending.is_empty() || rest_reused {
+    if !pending.is_empty() || same_from.is_some() {
         // The files at the end were all reused: the previous final schema, but for the keys
         // that still differ.
-        catalog = old_end.clone().unwrap_or(catalog);
-        for ((part, key), (_, value)) in &delta.keys {
-            catalog.put(*part, key, value);
-        }
+        catalog = delta.applied_to(old_end.as_ref().unwrap_or(&catalog));
     }
     if code_after_all {
         catalog.forget();

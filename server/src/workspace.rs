@@ -664,11 +664,12 @@ mod tests {
         assert_eq!(state.rule_cache.checkpoint_positions(), all);
         let compare = |state: &ProjectState, why: &str| {
             assert_eq!(*state.diagnostics, full_findings(state), "{why}");
+            let analyses = state.analyses();
             for i in [0, 4, 5, 12, 30, 39] {
                 let index = state.file_index(&sql.join(&names[i])).unwrap();
                 assert_eq!(
                     state.schema_before(index),
-                    engine::catalog_before(&state.set, &state.analyses(), index),
+                    engine::catalog_before(&state.set, &analyses, index),
                     "{why}: the schema before {}",
                     names[i]
                 );
