@@ -292,13 +292,7 @@ fn analysed(file: &ScriptFile) -> bool {
 /// whether a path is one of the set's files).
 fn analyze_loaded(file: &ScriptFile, server: &Server, is_file: impl Fn(&Path) -> bool) -> SqlFile {
     let has_sidecar = is_file(&sidecar_path(file));
-    analyze_script(
-        file,
-        &file.text().unwrap_or_default(),
-        server,
-        has_sidecar,
-        None,
-    )
+    analyze_script(file, &file.text().unwrap_or_default(), server, has_sidecar)
 }
 
 fn analysis_threads() -> usize {
@@ -558,16 +552,13 @@ pub fn analyze_file(
     file.migration(analysed_kinds())?;
     // Unpacked once (a packed text), for the analysis and the cache.
     let text = file.shared_text()?;
-    let has_sidecar = is_file(&sidecar_path(file));
-    let made = std::sync::Arc::new(analyze_script(
-        file,
-        &text,
-        server,
-        has_sidecar,
-        Some(cache),
-    ));
-    cache.remember(text, made.clone());
-    Some(made)
+    let sidecar = read_sidecar(file, is_file(&sidecar_path(file)));
+    Some(cache.analyze(
+        text,
+        server.dialect(),
+        &server.placeholders,
+        sidecar.as_deref(),
+    ))
 }
 
 /// `V1__x.sql.conf`, Flyway's per-script configuration file.
@@ -575,23 +566,22 @@ fn sidecar_path(file: &ScriptFile) -> PathBuf {
     PathBuf::from(format!("{}.conf", file.path.display()))
 }
 
-/// Analyses `text`, `file`'s text.
-fn analyze_script(
-    file: &ScriptFile,
-    text: &str,
-    server: &Server,
-    has_sidecar: bool,
-    cache: Option<&crate::sql::analysis::ParseCache>,
-) -> SqlFile {
-    let sidecar = has_sidecar
+/// The text of `file`'s `.sql.conf`, if it has one.
+fn read_sidecar(file: &ScriptFile, has_sidecar: bool) -> Option<String> {
+    has_sidecar
         .then(|| std::fs::read_to_string(sidecar_path(file)).ok())
-        .flatten();
+        .flatten()
+}
+
+/// Analyses `text`, `file`'s text.
+fn analyze_script(file: &ScriptFile, text: &str, server: &Server, has_sidecar: bool) -> SqlFile {
+    let sidecar = read_sidecar(file, has_sidecar);
     crate::sql::analysis::analyze_cached(
         text,
         server.dialect(),
         &server.placeholders,
         sidecar.as_deref(),
-        cache,
+        None,
     )
 }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use super::lexer::{Placeholders, Token, TokenKind};
 use super::parse::{parse_statement, Parsed};
-use super::split::split_with;
+use super::split::{resplit, split_with, RawStatement, Split};
 use super::Dialect;
 use crate::diagnostic::TextRange;
 
@@ -166,12 +166,13 @@ impl SqlFile {
 const IGNORE: &str = "flyway-lsp-ignore";
 const IGNORE_FILE: &str = "flyway-lsp-ignore-file";
 
-/// A script's last analysis, so analysing it again after an edit parses only the statements
-/// whose text changed: the others' facts are copied from it (a syntax error's offset moves with
-/// its statement).
+/// A script's last analysis, so analysing it again after an edit splits and parses only the
+/// text around the edit: the statements before and after it are the last analysis's (moved by
+/// the edit's length), and a statement of the edited text whose text is unchanged takes its
+/// facts from the last analysis (a syntax error's offset moves with its statement).
 ///
 /// Cloning it is a pointer copy: the model a language server publishes to requests shares it.
-/// It holds the analysis the model holds too, so it costs only its index of statements.
+/// It holds the analysis the model holds too, so it costs only the statements' starts.
 #[derive(Debug, Clone, Default)]
 pub struct ParseCache {
     last: Option<std::sync::Arc<LastAnalysis>>,
@@ -181,10 +182,21 @@ pub struct ParseCache {
 struct LastAnalysis {
     text: std::sync::Arc<str>,
     analysis: std::sync::Arc<SqlFile>,
-    /// A hash of each statement's text → the statement's index in `analysis` (foldhash: the
-    /// key is a hash already, and SipHash over it was a measurable part of re-analysing a
-    /// script of thousands of statements, looked up and remembered on every edit).
-    by_hash: foldhash::HashMap<u64, u32>,
+    layout: Layout,
+    /// A hash of each statement's text → the statement's index in `analysis`, made the first
+    /// time an edit needs it (an edit that moves or rewrites many statements): most edits
+    /// find their statements by position. foldhash: the key is a hash already.
+    by_hash: std::sync::OnceLock<foldhash::HashMap<u64, u32>>,
+}
+
+/// What an analysis keeps of its script's split for the next one.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Layout {
+    /// Where the text before each statement starts (after the previous terminator).
+    leading: Vec<u32>,
+    /// No `DELIMITER` directive and no `COPY … FROM STDIN` data: the split starts afresh after
+    /// every statement's `;`, so an edit can be split again from there.
+    plain: bool,
 }
 
 /// A fast hash (foldhash, fixed seed: the same text gives the same hash in this process); the
@@ -195,29 +207,25 @@ fn body_hash(body: &str) -> u64 {
 }
 
 impl ParseCache {
-    /// Keeps `analysis`, made from `text`, for the script's next analysis.
-    pub fn remember(&mut self, text: std::sync::Arc<str>, analysis: std::sync::Arc<SqlFile>) {
-        // Sized first: grown from empty, the table was rehashed a dozen times for a script of
-        // thousands of statements, on every edit of it.
-        let mut by_hash = foldhash::HashMap::with_capacity_and_hasher(
-            analysis.statements.len(),
-            Default::default(),
-        );
-        by_hash.extend(
-            analysis
-                .statements
-                .iter()
-                .enumerate()
-                .filter_map(|(k, st)| {
-                    let range = st.range();
-                    Some((body_hash(text.get(range.start..range.end)?), k as u32))
-                }),
-        );
+    /// Analyses `text` (see [`analyze_cached`]) with the last analysis as the cache, and keeps
+    /// the result for the next one.
+    pub fn analyze(
+        &mut self,
+        text: std::sync::Arc<str>,
+        dialect: Dialect,
+        placeholders: &Placeholders,
+        sidecar: Option<&str>,
+    ) -> std::sync::Arc<SqlFile> {
+        let (analysis, layout) =
+            analyze_laid_out(&text, dialect, placeholders, sidecar, Some(self));
+        let analysis = std::sync::Arc::new(analysis);
         self.last = Some(std::sync::Arc::new(LastAnalysis {
             text,
-            analysis,
-            by_hash,
+            analysis: analysis.clone(),
+            layout,
+            by_hash: Default::default(),
         }));
+        analysis
     }
 
     /// The last analysis, if it was made with this dialect and placeholder syntax (else its
@@ -230,16 +238,34 @@ impl ParseCache {
 }
 
 impl LastAnalysis {
+    /// Its statement `k`'s text.
+    fn body(&self, k: usize) -> Option<&str> {
+        let range = self.analysis.statements.get(k)?.range();
+        self.text.get(range.start..range.end)
+    }
+
     /// The facts of its statement with the text `body`, with a syntax error's offset relative
-    /// to the statement.
-    fn get(&self, body: &str) -> Option<Parsed> {
-        let statement = self
-            .analysis
-            .statements
-            .get(*self.by_hash.get(&body_hash(body))? as usize)?;
+    /// to the statement: one of its statements `near` (those an edit replaced, compared one
+    /// by one), or when they are many, any of them (by hash).
+    fn get(&self, body: &str, near: std::ops::Range<usize>) -> Option<Parsed> {
+        let k = if near.len() <= 16 {
+            near.clone().find(|&k| self.body(k) == Some(body))?
+        } else {
+            let by_hash = self.by_hash.get_or_init(|| self.hashes());
+            let k = *by_hash.get(&body_hash(body))? as usize;
+            // The text itself decides, not its hash.
+            if self.body(k)? != body {
+                return None;
+            }
+            k
+        };
+        let statement = &self.analysis.statements[k];
         let range = statement.range();
-        // The text itself decides, not its hash.
-        if self.text.get(range.start..range.end)? != body {
+        // A syntax error outside the statement's text (an unterminated comment after it) was
+        // read from more than that text.
+        if (statement.parsed.error.as_ref())
+            .is_some_and(|e| e.offset < range.start || e.offset >= range.end)
+        {
             return None;
         }
         let mut parsed = statement.parsed.clone();
@@ -248,6 +274,18 @@ impl LastAnalysis {
         }
         Some(parsed)
     }
+
+    fn hashes(&self) -> foldhash::HashMap<u64, u32> {
+        // Sized first: grown from empty, the table was rehashed a dozen times for a script of
+        // thousands of statements.
+        let statements = &self.analysis.statements;
+        let mut by_hash =
+            foldhash::HashMap::with_capacity_and_hasher(statements.len(), Default::default());
+        by_hash.extend(
+            (0..statements.len()).filter_map(|k| Some((body_hash(self.body(k)?), k as u32))),
+        );
+        by_hash
+    }
 }
 
 /// Splits, parses and reads the comments of a script.
@@ -255,8 +293,8 @@ pub fn analyze(text: &str, dialect: Dialect, sidecar: Option<&str>) -> SqlFile {
     analyze_cached(text, dialect, &Placeholders::Flyway, sidecar, None)
 }
 
-/// [`analyze`], taking the facts of the statements whose text is unchanged from `cache` (the
-/// caller [`ParseCache::remember`]s the result for the next time).
+/// [`analyze`], taking what it can from `cache`, the script's last analysis (see
+/// [`ParseCache::analyze`], which keeps the result for the next time).
 pub fn analyze_cached(
     text: &str,
     dialect: Dialect,
@@ -264,58 +302,53 @@ pub fn analyze_cached(
     sidecar: Option<&str>,
     cache: Option<&ParseCache>,
 ) -> SqlFile {
+    analyze_laid_out(text, dialect, placeholders, sidecar, cache).0
+}
+
+/// The statements, comments and suppression comments of a script, before the statements get
+/// their suppressions.
+struct Parts {
+    statements: Vec<Statement>,
+    comments: Vec<TextRange>,
+    suppressions: Vec<Suppression>,
+    layout: Layout,
+}
+
+fn analyze_laid_out(
+    text: &str,
+    dialect: Dialect,
+    placeholders: &Placeholders,
+    sidecar: Option<&str>,
+    cache: Option<&ParseCache>,
+) -> (SqlFile, Layout) {
     // The script's own `.sql.conf` may turn placeholder replacement on or off.
     let placeholders =
         &placeholders.replaced(sidecar.and_then(crate::index::sidecar_placeholder_replacement));
-    let split = split_with(text, dialect, placeholders);
     let last = cache.and_then(|c| c.made_with(dialect, placeholders));
-    let mut suppressions = Vec::new();
-    for t in split
-        .tokens
-        .iter()
-        .filter(|t| matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
-    {
-        if let Some(s) = read_suppression(text, &t) {
-            suppressions.push(s);
+    let Parts {
+        mut statements,
+        comments,
+        suppressions,
+        layout,
+    } = match last.and_then(|last| edited_parts(last, text, dialect, placeholders)) {
+        Some(parts) => {
+            #[cfg(test)]
+            resplits::count();
+            parts
         }
-    }
-    let mut statements: Vec<Statement> = split
-        .statements
-        .iter()
-        .map(|raw| {
-            let body = &text[raw.range.start..raw.range.end];
-            let cached = last.and_then(|last| last.get(body));
-            let mut parsed = match cached {
-                Some(parsed) => parsed,
-                None => {
-                    let mut parsed = parse_statement(
-                        text,
-                        &split.tokens.slice(raw.tokens.clone()),
-                        raw.range.start,
-                        raw.range.end,
-                        dialect,
-                    );
-                    if let Some(e) = &mut parsed.error {
-                        e.offset -= raw.range.start;
-                    }
-                    parsed
-                }
-            };
-            if let Some(e) = &mut parsed.error {
-                e.offset += raw.range.start;
-            }
-            Statement::new(raw.range, parsed)
-        })
-        .collect();
+        None => whole_parts(text, dialect, placeholders, last),
+    };
     share_table_names(&mut statements);
     share_index_columns(&mut statements);
     // Attach statement-level suppressions: a comment before a statement belongs to it, unless
     // it sits on the line where the previous statement ends (a trailing comment).
     for s in suppressions.iter().filter(|s| !s.file_wide) {
-        let target = split
-            .statements
+        let target = statements
             .iter()
-            .position(|st| s.range.start >= st.leading_start && s.range.end <= st.range.end);
+            .zip(&layout.leading)
+            .position(|(st, &leading)| {
+                s.range.start >= leading as usize && s.range.end <= st.range().end
+            });
         let target = match target {
             Some(i) if i > 0 && same_line(text, statements[i - 1].range().end, s.range.start) => {
                 Some(i - 1)
@@ -336,7 +369,7 @@ pub fn analyze_cached(
     }
     let mut script_config = sidecar.map(read_sidecar).unwrap_or_default();
     // `-- flyway:executeInTransaction=false` at the top of the script.
-    for t in split.tokens.iter().take_while(|t| t.is_trivia()) {
+    super::lexer::lex_from(text, 0, dialect, placeholders, |t| {
         if t.kind == TokenKind::LineComment {
             let body = t.text(text).trim_start_matches('-').trim();
             if let Some(setting) = body.strip_prefix("flyway:") {
@@ -345,23 +378,202 @@ pub fn analyze_cached(
                 }
             }
         }
+        t.is_trivia()
+    });
+    let created_tables = created_tables(&statements);
+    (
+        SqlFile {
+            dialect,
+            placeholders: placeholders.clone(),
+            comments,
+            created_tables,
+            statements,
+            suppressions,
+            script_config,
+        },
+        layout,
+    )
+}
+
+/// The parts of a script split whole; statements whose text `last` had are not parsed again.
+fn whole_parts(
+    text: &str,
+    dialect: Dialect,
+    placeholders: &Placeholders,
+    last: Option<&LastAnalysis>,
+) -> Parts {
+    let split = split_with(text, dialect, placeholders);
+    let everywhere = 0..last.map_or(0, |l| l.analysis.statements.len());
+    let statements = split
+        .statements
+        .iter()
+        .map(|raw| statement(text, &split, raw, dialect, last, everywhere.clone()))
+        .collect();
+    let (comments, suppressions) = comments_of(text, &split);
+    Parts {
+        statements,
+        comments,
+        suppressions,
+        layout: Layout {
+            leading: split
+                .statements
+                .iter()
+                .map(|st| offset32(st.leading_start))
+                .collect(),
+            plain: split.directives.is_empty() && !split.masked,
+        },
     }
-    let comments = split
+}
+
+/// The parts of `text`, an edit of `last`'s text, split again only around the edit (see
+/// [`resplit`]); `None` when that cannot be done.
+fn edited_parts(
+    last: &LastAnalysis,
+    text: &str,
+    dialect: Dialect,
+    placeholders: &Placeholders,
+) -> Option<Parts> {
+    if !last.layout.plain {
+        return None;
+    }
+    let old = &last.analysis;
+    let r = resplit(
+        &last.text,
+        &last.layout.leading,
+        text,
+        dialect,
+        placeholders,
+    )?;
+    // Where the unchanged end starts in the last text.
+    let old_to = (r.to as isize - r.shift) as usize;
+    let moved = |v: usize| (v as isize + r.shift) as usize;
+    let mut statements =
+        Vec::with_capacity(r.kept + r.middle.statements.len() + old.statements.len() - r.resumed);
+    statements.extend(old.statements[..r.kept].iter().map(|st| Statement {
+        ignored: None,
+        ..st.clone()
+    }));
+    statements.extend(
+        r.middle
+            .statements
+            .iter()
+            .map(|raw| statement(text, &r.middle, raw, dialect, Some(last), r.kept..r.resumed)),
+    );
+    statements.extend(old.statements[r.resumed..].iter().map(|st| {
+        let range = st.range();
+        let mut parsed = st.parsed.clone();
+        if let Some(e) = &mut parsed.error {
+            e.offset = moved(e.offset);
+        }
+        Statement::new(TextRange::new(moved(range.start), moved(range.end)), parsed)
+    }));
+    let leading = &last.layout.leading;
+    let mut new_leading = Vec::with_capacity(statements.len());
+    new_leading.extend_from_slice(&leading[..r.kept]);
+    new_leading.extend(
+        r.middle
+            .statements
+            .iter()
+            .map(|st| offset32(st.leading_start)),
+    );
+    new_leading.extend(
+        leading[r.resumed..]
+            .iter()
+            .map(|&l| offset32(moved(l as usize))),
+    );
+    let (middle_comments, middle_suppressions) = comments_of(text, &r.middle);
+    let before = |range: &TextRange| range.start < r.from;
+    let after = |range: &TextRange| range.start >= old_to;
+    let shifted = |range: &TextRange| TextRange::new(moved(range.start), moved(range.end));
+    let comments = old
+        .comments
+        .iter()
+        .filter(|c| before(c))
+        .copied()
+        .chain(middle_comments)
+        .chain(old.comments.iter().filter(|c| after(c)).map(shifted))
+        .collect();
+    let suppressions = old
+        .suppressions
+        .iter()
+        .filter(|s| before(&s.range))
+        .cloned()
+        .chain(middle_suppressions)
+        .chain(
+            old.suppressions
+                .iter()
+                .filter(|s| after(&s.range))
+                .map(|s| Suppression {
+                    range: shifted(&s.range),
+                    ..s.clone()
+                }),
+        )
+        .collect();
+    Some(Parts {
+        statements,
+        comments,
+        suppressions,
+        layout: Layout {
+            leading: new_leading,
+            plain: true,
+        },
+    })
+}
+
+/// The statement `raw` of `split`, its facts taken from `last` when it had the same text
+/// (looked for in its statements `near` first).
+fn statement(
+    text: &str,
+    split: &Split,
+    raw: &RawStatement,
+    dialect: Dialect,
+    last: Option<&LastAnalysis>,
+    near: std::ops::Range<usize>,
+) -> Statement {
+    let body = &text[raw.range.start..raw.range.end];
+    // An unterminated string or comment (after the statement's last token, maybe) makes the
+    // facts depend on more than the statement's text: its syntax error is where it starts.
+    let cached = last
+        .filter(|_| !split.tokens.any_unterminated(raw.tokens.clone()))
+        .and_then(|last| last.get(body, near));
+    let mut parsed = cached.unwrap_or_else(|| {
+        let mut parsed = parse_statement(
+            text,
+            &split.tokens.slice(raw.tokens.clone()),
+            raw.range.start,
+            raw.range.end,
+            dialect,
+        );
+        if let Some(e) = &mut parsed.error {
+            e.offset -= raw.range.start;
+        }
+        parsed
+    });
+    if let Some(e) = &mut parsed.error {
+        e.offset += raw.range.start;
+    }
+    Statement::new(raw.range, parsed)
+}
+
+/// The comments of `split`'s tokens and the suppression comments among them.
+fn comments_of(text: &str, split: &Split) -> (Vec<TextRange>, Vec<Suppression>) {
+    let mut comments = Vec::new();
+    let mut suppressions = Vec::new();
+    for t in split
         .tokens
         .iter()
         .filter(|t| matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment))
-        .map(|t| TextRange::new(t.start, t.end))
-        .collect();
-    let created_tables = created_tables(&statements);
-    SqlFile {
-        dialect,
-        placeholders: placeholders.clone(),
-        comments,
-        created_tables,
-        statements,
-        suppressions,
-        script_config,
+    {
+        comments.push(TextRange::new(t.start, t.end));
+        if let Some(s) = read_suppression(text, &t) {
+            suppressions.push(s);
+        }
     }
+    (comments, suppressions)
+}
+
+fn offset32(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
 fn same_line(text: &str, a: usize, b: usize) -> bool {
@@ -455,8 +667,181 @@ pub(crate) fn created_tables(statements: &[Statement]) -> HashMap<std::sync::Arc
     created_tables
 }
 
+/// How many analyses of this thread were split again around an edit (tests see that the
+/// path they test is taken).
+#[cfg(test)]
+mod resplits {
+    use std::cell::Cell;
+    thread_local!(static COUNT: Cell<usize> = const { Cell::new(0) });
+
+    pub fn count() {
+        COUNT.with(|c| c.set(c.get() + 1));
+    }
+
+    pub fn take() -> usize {
+        COUNT.with(|c| c.replace(0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    /// Random edits of random scripts, each analysed with the last analysis as the cache:
+    /// always what a fresh analysis of the text gives (statements with their facts, syntax
+    /// errors and suppressions, comments, script configuration, created tables, and the
+    /// layout kept for the next edit), and most of them split again only around the edit.
+    #[test]
+    fn an_edit_split_again_around_it_equals_a_fresh_analysis() {
+        use super::{analyze_laid_out, ParseCache, Placeholders, SqlFile};
+        use crate::sql::Dialect;
+        use std::sync::Arc;
+        let shown = |f: &SqlFile| {
+            let mut created: Vec<_> = f.created_tables.iter().collect();
+            created.sort();
+            format!(
+                "{:?}\n{:?}\n{:?}\n{:?}\n{created:?}",
+                f.statements, f.comments, f.suppressions, f.script_config
+            )
+        };
+        let common: &[&str] = &[
+            "CREATE TABLE a (id int);\n",
+            "ALTER TABLE a ADD COLUMN b text;",
+            "ALTER TABLE a ADD COLUMN ;",
+            "INSERT INTO a VALUES (1, 'x;y');\n",
+            "-- flyway-lsp-ignore prefer-text\n",
+            " -- flyway-lsp-ignore-file drop-table\n",
+            "/* flyway-lsp-ignore unknown-table */",
+            "-- flyway:executeInTransaction=false\n",
+            "/* c; */",
+            "'s;'",
+            "\"q;\"",
+            "${ph}",
+            "${ph",
+            "}",
+            ";",
+            ";\n",
+            "\n",
+            "\r\n",
+            " ",
+            "'",
+            "\"",
+            "/*",
+            "*/",
+            "--",
+            "DROP TABLE a;\n",
+            "SELECT 1",
+            "BEGIN;\n",
+            "END;",
+            "CASE WHEN 1 THEN 2 END",
+            "é",
+            "\u{a0}",
+            "x(",
+        ];
+        let postgres: &[&str] = &[
+            "$$ body; $$",
+            "$t$ x; $t$",
+            "$",
+            "E'\\';",
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n",
+            "CREATE FUNCTION g() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n",
+            "COPY a FROM STDIN;\n1\tx\n\\.\n",
+            "COPY a ",
+            "FROM STDIN",
+        ];
+        let mysql: &[&str] = &[
+            "DELIMITER $$\n",
+            "DELIMITER ;\n",
+            "CREATE PROCEDURE p() BEGIN SELECT 1; IF 1 THEN SELECT 2; END IF; END;\n",
+            "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET @x = 1; END$$\n",
+            "# c;\n",
+            "`q;`",
+            "/*!40101 SET NAMES utf8 */;",
+            "\\'",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let check = |cache: &mut ParseCache, text: &str, dialect, placeholders: &Placeholders| {
+            let cached = cache.analyze(Arc::from(text), dialect, placeholders, None);
+            let (fresh, layout) = analyze_laid_out(text, dialect, placeholders, None, None);
+            assert_eq!(shown(&cached), shown(&fresh), "{dialect:?} {text:?}");
+            let last = cache.last.as_deref().expect("kept");
+            assert_eq!(last.layout, layout, "{dialect:?} {text:?}");
+        };
+        // A `}` typed after a `;` closes a placeholder the `;` was in: the line before the
+        // edit is lexed again.
+        for (before, after) in [(
+            "SELECT 1;\nSELECT ${ph; SELECT 2;\nSELECT 3;\n",
+            "SELECT 1;\nSELECT ${ph;} SELECT 2;\nSELECT 3;\n",
+        )] {
+            let mut cache = ParseCache::default();
+            for text in [before, after, before] {
+                check(&mut cache, text, Dialect::Postgres, &Placeholders::Flyway);
+            }
+        }
+        let (mut edits, mut around) = (0usize, 0usize);
+        for round in 0..48 {
+            let dialect = if round % 2 == 0 {
+                Dialect::Postgres
+            } else {
+                Dialect::MySql
+            };
+            let placeholders = match round % 6 {
+                0 | 1 => Placeholders::Flyway,
+                2 | 3 => Placeholders::new(true, "#[", "]"),
+                _ => Placeholders::new(false, "${", "}"),
+            };
+            let own = if dialect == Dialect::Postgres {
+                postgres
+            } else {
+                mysql
+            };
+            let fragment = |next: &mut dyn FnMut(usize) -> usize| {
+                // Mostly whole statements, so that most edits leave many of them alone.
+                if next(3) == 0 {
+                    let k = next(common.len() + own.len());
+                    common
+                        .get(k)
+                        .copied()
+                        .unwrap_or_else(|| own[k - common.len()])
+                } else {
+                    common[next(4)]
+                }
+            };
+            let mut text = String::new();
+            for _ in 0..10 + next(30) {
+                text.push_str(fragment(&mut next));
+            }
+            let mut cache = ParseCache::default();
+            for _ in 0..150 {
+                let boundary = |text: &str, mut at: usize| {
+                    while !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    at
+                };
+                let start = boundary(&text, next(text.len() + 1));
+                let end = boundary(&text, (start + next(12)).min(text.len())).max(start);
+                let insert = if next(3) == 0 {
+                    ""
+                } else {
+                    fragment(&mut next)
+                };
+                text.replace_range(start..end, insert);
+                check(&mut cache, &text, dialect, &placeholders);
+                edits += 1;
+            }
+            around += super::resplits::take();
+        }
+        assert!(
+            around * 2 > edits,
+            "{around} of {edits} edits split again around the edit"
+        );
+    }
 
     /// A script analysed again with its last analysis as the cache: the same facts, syntax
     /// errors where they now are, and nothing taken from a statement whose text changed or
@@ -471,9 +856,12 @@ mod tests {
         let after = "-- moved\nCREATE TABLE b (id int);\nCREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN;\nSELECT ${x};\n";
         for placeholders in [Placeholders::Flyway, Placeholders::new(true, "#[", "]")] {
             let mut cache = ParseCache::default();
-            let first =
-                analyze_cached(before, Dialect::Postgres, &Placeholders::Flyway, None, None);
-            cache.remember(Arc::from(before), Arc::new(first));
+            cache.analyze(
+                Arc::from(before),
+                Dialect::Postgres,
+                &Placeholders::Flyway,
+                None,
+            );
             let cached =
                 analyze_cached(after, Dialect::Postgres, &placeholders, None, Some(&cache));
             let fresh = analyze_cached(after, Dialect::Postgres, &placeholders, None, None);

@@ -214,6 +214,31 @@ impl Tokens {
         tokens
     }
 
+    /// Lexes `source` from byte `start` (a token boundary at or after the last token's end),
+    /// adding the tokens until one for which `last` is true (kept) or the end of the text.
+    /// Returns whether `last` stopped it.
+    pub(crate) fn extend_from(
+        &mut self,
+        source: &str,
+        start: usize,
+        dialect: Dialect,
+        placeholders: &Placeholders,
+        mut last: impl FnMut(&Token) -> bool,
+    ) -> bool {
+        let mut stopped = false;
+        let mut end = start;
+        lex_from(source, start, dialect, placeholders, |t| {
+            self.starts.push(offset32(t.start));
+            self.meta
+                .push(t.kind as u8 | if t.unterminated { UNTERMINATED } else { 0 });
+            end = t.end;
+            stopped = last(&t);
+            !stopped
+        });
+        self.end = offset32(end);
+        stopped
+    }
+
     pub fn len(&self) -> usize {
         self.starts.len()
     }
@@ -244,6 +269,14 @@ impl Tokens {
 
     pub fn iter(&self) -> impl Iterator<Item = Token> + '_ {
         (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Whether a token of `range` (clamped to the store) is unterminated.
+    pub fn any_unterminated(&self, range: std::ops::Range<usize>) -> bool {
+        let end = range.end.min(self.meta.len());
+        self.meta[range.start.min(end)..end]
+            .iter()
+            .any(|m| m & UNTERMINATED != 0)
     }
 
     /// The tokens of `range` (clamped to the store), for one statement.

@@ -29,6 +29,8 @@ pub struct Split {
     pub statements: Vec<RawStatement>,
     /// `DELIMITER …` directive lines (MySQL).
     pub directives: Vec<TextRange>,
+    /// Whether PostgreSQL `COPY … FROM STDIN` data was blanked out before lexing.
+    pub masked: bool,
 }
 
 /// Splits a script whose placeholders are Flyway's default `${…}` (or already replaced).
@@ -59,6 +61,22 @@ pub fn split_with(source: &str, dialect: Dialect, placeholders: &Placeholders) -
         let masked = String::from_utf8(masked).unwrap_or_else(|_| source.to_string());
         Tokens::new(&masked, dialect, placeholders)
     };
+    let (split, _) = split_tokens(source, tokens, dialect, 0);
+    Split {
+        masked: !regions.is_empty(),
+        ..split
+    }
+}
+
+/// Splits `tokens`, the tokens of `source` from byte `leading_start` on (a point where no
+/// statement is open: the script's start or the end of a `;` terminator). Also says whether
+/// the tokens end with a `;` that ended a statement (nothing is open after them).
+fn split_tokens(
+    source: &str,
+    tokens: Tokens,
+    dialect: Dialect,
+    mut leading_start: usize,
+) -> (Split, bool) {
     let mut statements = Vec::new();
     let mut directives = Vec::new();
     let mut delimiter = ";".to_string();
@@ -67,12 +85,14 @@ pub fn split_with(source: &str, dialect: Dialect, placeholders: &Placeholders) -
     let mut words: Vec<usize> = Vec::new();
     let mut depth = 0usize;
     let mut routine: Option<bool> = None;
-    let mut leading_start = 0usize;
     let mut token_start = 0usize;
+    // Whether the last token seen ended a statement with `;`.
+    let mut closed = false;
 
     let mut idx = 0;
     while idx < tokens.len() {
         let t = tokens.get(idx);
+        closed = false;
         if t.is_trivia() {
             // MySQL runs the text of a version comment (`/*!40101 SET NAMES utf8 */;`): it
             // belongs to a statement, even one made of nothing else.
@@ -152,6 +172,7 @@ pub fn split_with(source: &str, dialect: Dialect, placeholders: &Placeholders) -
             while idx < tokens.len() && tokens.get(idx).start < end {
                 idx += 1;
             }
+            closed = delimiter == ";";
             first = None;
             words.clear();
             depth = 0;
@@ -185,11 +206,180 @@ pub fn split_with(source: &str, dialect: Dialect, placeholders: &Placeholders) -
             leading_start,
         });
     }
-    Split {
-        tokens,
-        statements,
-        directives,
+    let open = first.is_some() || delimiter != ";";
+    (
+        Split {
+            tokens,
+            statements,
+            directives,
+            masked: false,
+        },
+        closed && !open,
+    )
+}
+
+/// An edited script split again from its last split: the statements before the edit and
+/// those after it are the last split's (the latter moved by `shift` bytes); only the text
+/// between is lexed and split again.
+#[derive(Debug)]
+pub struct Resplit {
+    /// The last split's statements `..kept` are unchanged, at the same offsets.
+    pub kept: usize,
+    /// The last split's statements `resumed..` are unchanged, `shift` bytes further.
+    pub resumed: usize,
+    pub shift: isize,
+    /// The new text's bytes `from..to`, split again: its tokens and statements (token indexes
+    /// into its own tokens).
+    pub from: usize,
+    pub to: usize,
+    pub middle: Split,
+}
+
+/// How many `;` after the edit the re-split tries as the point where the last split takes
+/// over again (each failed try, a `;` inside a routine body, splits the middle again), before
+/// it splits to the end of the text.
+const RESUME_TRIES: usize = 4;
+
+/// Splits `new`, an edit of `old`, again from `old`'s split, given as the `leading_start` of
+/// each of its statements. `old` was split with the same dialect and placeholder syntax, had
+/// no `DELIMITER` directive and no `COPY … FROM STDIN` data; `None` when the edit brings one
+/// (the caller splits the whole text).
+///
+/// Lexing and splitting are left to right and start afresh after a statement's `;`: the new
+/// text is split from such a point of the last split before the first changed byte (and
+/// before the end of its line, as far as the lexer looks ahead for a placeholder's end),
+/// until a `;` that ends a statement where the rest of the text is unchanged and the last
+/// split had a statement start too. From there both read the same bytes in the same state.
+pub fn resplit(
+    old: &str,
+    leading: &[u32],
+    new: &str,
+    dialect: Dialect,
+    placeholders: &Placeholders,
+) -> Option<Resplit> {
+    let prefix = common_prefix(old.as_bytes(), new.as_bytes());
+    let most = old.len().min(new.len()) - prefix;
+    let suffix = common_suffix(old.as_bytes(), new.as_bytes(), most);
+    let shift = new.len() as isize - old.len() as isize;
+    // The last statement start at or before the first change whose preceding `;` and line
+    // were read the same way.
+    let mut kept = leading.partition_point(|&l| l as usize <= prefix);
+    let from = loop {
+        kept = kept.saturating_sub(1);
+        if kept == 0 {
+            break 0;
+        }
+        let at = leading[kept] as usize;
+        let line_end = old
+            .as_bytes()
+            .get(at.saturating_sub(1)..)
+            .and_then(|rest| memchr::memchr2(b'\n', b'\r', rest))
+            .map(|i| at.saturating_sub(1) + i);
+        if at > 0 && line_end.is_some_and(|e| e < prefix) {
+            break at;
+        }
+    };
+    let unchanged_from = new.len() - suffix;
+    let resumes_at = |t: &super::lexer::Token| {
+        t.kind == TokenKind::Punct
+            && t.end >= unchanged_from
+            && &new[t.start..t.end] == ";"
+            && leading
+                .binary_search(&u32::try_from(t.end as isize - shift).unwrap_or(u32::MAX))
+                .is_ok()
+    };
+    let mut tokens = Tokens::default();
+    let mut at = from;
+    let mut tries = 0;
+    let (middle, to) = loop {
+        let stopped = if tries < RESUME_TRIES {
+            tokens.extend_from(new, at, dialect, placeholders, resumes_at)
+        } else {
+            tokens.extend_from(new, at, dialect, placeholders, |_| false)
+        };
+        let (middle, closed) = split_tokens(new, tokens, dialect, from);
+        if !stopped {
+            break (middle, new.len());
+        }
+        let end = middle.tokens.get(middle.tokens.len() - 1).end;
+        if closed {
+            break (middle, end);
+        }
+        tokens = middle.tokens;
+        at = end;
+        tries += 1;
+    };
+    if !middle.directives.is_empty() || (dialect == Dialect::Postgres && has_copy(new, &middle)) {
+        return None;
     }
+    let resumed = if to == new.len() {
+        leading.len()
+    } else {
+        leading
+            .binary_search(&((to as isize - shift) as u32))
+            .ok()?
+    };
+    Some(Resplit {
+        kept,
+        resumed,
+        shift,
+        from,
+        to,
+        middle,
+    })
+}
+
+/// Whether a `;`-ended run of `split`'s tokens is a `COPY … FROM STDIN` (as [`copy_data`]
+/// finds them).
+fn has_copy(source: &str, split: &Split) -> bool {
+    let mut words: Vec<&str> = Vec::new();
+    for t in split.tokens.iter() {
+        match t.kind {
+            TokenKind::Word => words.push(t.text(source)),
+            TokenKind::Punct if t.text(source) == ";" => {
+                let copy = words
+                    .first()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("COPY"));
+                if copy
+                    && words.windows(2).any(|w| {
+                        w[0].eq_ignore_ascii_case("FROM") && w[1].eq_ignore_ascii_case("STDIN")
+                    })
+                {
+                    return true;
+                }
+                words.clear();
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// How many bytes `a` and `b` start with in common.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    // Compared a block at a time (a slice comparison is a `memcmp`).
+    while i + 64 <= n && a[i..i + 64] == b[i..i + 64] {
+        i += 64;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// How many bytes `a` and `b` end with in common, at most `most`.
+fn common_suffix(a: &[u8], b: &[u8], most: usize) -> usize {
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + 64 <= most && a[la - i - 64..la - i] == b[lb - i - 64..lb - i] {
+        i += 64;
+    }
+    while i < most && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
 }
 
 /// The byte ranges of the data after PostgreSQL's `COPY … FROM STDIN;` statements, as Flyway
