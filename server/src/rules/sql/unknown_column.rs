@@ -40,6 +40,13 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     let Op::AlterTable { table, actions, .. } = &statement.parsed.op else {
         return;
     };
+    // Columns only added: none it names need exist (the table is not looked up).
+    if actions
+        .iter()
+        .all(|a| matches!(a, AlterAction::AddColumn { .. }))
+    {
+        return;
+    }
     let Some(known) = catalog.table(table).filter(|t| !t.uncertain) else {
         return;
     };
