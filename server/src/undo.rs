@@ -64,7 +64,7 @@ pub fn undo_script(versioned: &SqlFile, text: &str, server: &Server, before: &Ca
                 }
             }
             Op::AlterTable { table, actions, .. } => {
-                for action in actions {
+                for action in actions.iter() {
                     if let AlterAction::RenameTo { to } = action {
                         // PostgreSQL keeps the table in its schema; MySQL may move it.
                         let to = if server.flavor == Flavor::Postgres {

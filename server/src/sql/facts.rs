@@ -248,7 +248,7 @@ pub enum Op {
     AlterTable {
         table: Box<Name>,
         if_exists: bool,
-        actions: Vec<AlterAction>,
+        actions: std::sync::Arc<[AlterAction]>,
     },
     DropTable {
         names: Vec<Name>,
@@ -379,7 +379,7 @@ impl Op {
             }
             Op::AlterTable { table, actions, .. } => {
                 f(table);
-                for action in actions {
+                for action in std::sync::Arc::make_mut(actions).iter_mut() {
                     match action {
                         AlterAction::AddColumn { column: c, .. } => {
                             column(std::sync::Arc::make_mut(c), f)

@@ -314,7 +314,7 @@ fn excerpt(text: &str) -> String {
 /// dropped columns keep their guard and index changes are not followed.
 fn mark_guarded(op: &mut Op) {
     if let Op::AlterTable { actions, .. } = op {
-        for action in actions.iter_mut() {
+        for action in std::sync::Arc::make_mut(actions).iter_mut() {
             match action {
                 AlterAction::AddColumn { if_not_exists, .. } => *if_not_exists = true,
                 AlterAction::DropColumn { if_exists, .. } => *if_exists = true,
@@ -1706,7 +1706,7 @@ fn fallback(source: &str, sig: &[&Token], dialect: Dialect) -> Option<(Op, bool)
             Op::AlterTable {
                 table: Box::new(table),
                 if_exists: false,
-                actions,
+                actions: actions.into(),
             },
             convert && dialect == Dialect::MySql,
         ));
@@ -1918,7 +1918,7 @@ mod tests {
         ));
         assert!(matches!(
             parse(cases[5].0, Dialect::MySql).op,
-            Op::AlterTable { ref actions, .. } if actions == &vec![AlterAction::ConvertCharset]
+            Op::AlterTable { ref actions, .. } if **actions == [AlterAction::ConvertCharset]
         ));
     }
 
@@ -2098,8 +2098,8 @@ mod tests {
         .op
         {
             Op::AlterTable { actions, .. } => assert_eq!(
-                actions,
-                vec![
+                *actions,
+                [
                     AlterAction::ConvertCharset,
                     AlterAction::Algorithm("COPY".into()),
                     AlterAction::Lock("SHARED".into())
@@ -2306,11 +2306,11 @@ mod tests {
         }
         assert!(matches!(
             parse("ALTER TABLE t DROP KEY k", Dialect::MySql).op,
-            Op::AlterTable { ref actions, .. } if actions == &vec![AlterAction::DropIndex { name: "k".into() }]
+            Op::AlterTable { ref actions, .. } if **actions == [AlterAction::DropIndex { name: "k".into() }]
         ));
         assert!(matches!(
             parse("ALTER TABLE `_a` RENAME `a`", Dialect::MySql).op,
-            Op::AlterTable { ref actions, .. } if actions == &vec![AlterAction::RenameTo { to: Name::new(None, "a") }]
+            Op::AlterTable { ref actions, .. } if **actions == [AlterAction::RenameTo { to: Name::new(None, "a") }]
         ));
         match parse(
             "ALTER TABLE t ADD COLUMN IF NOT EXISTS (a INT, b INT), DROP INDEX IF EXISTS i",

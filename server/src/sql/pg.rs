@@ -524,20 +524,22 @@ fn facts(node: &N, src: &Src) -> Option<Op> {
                 ObjectType::ObjectTable => Op::AlterTable {
                     table: Box::new(table.clone()),
                     if_exists: rn.missing_ok,
-                    actions: vec![AlterAction::RenameTo {
+                    actions: [AlterAction::RenameTo {
                         to: Name {
                             schema: table.schema,
                             name: rn.newname.as_str().into(),
                         },
-                    }],
+                    }]
+                    .into(),
                 },
                 ObjectType::ObjectColumn => Op::AlterTable {
                     table: Box::new(table),
                     if_exists: rn.missing_ok,
-                    actions: vec![AlterAction::RenameColumn {
+                    actions: [AlterAction::RenameColumn {
                         from: rn.subname.clone(),
                         to: rn.newname.clone(),
-                    }],
+                    }]
+                    .into(),
                 },
                 _ => return None,
             }

@@ -90,7 +90,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
                 .table(table)
                 .filter(|t| !t.uncertain && !t.maybe_gone)
             {
-                for action in actions {
+                for action in actions.iter() {
                     if let AlterAction::AddColumn {
                         column,
                         if_not_exists: false,

@@ -76,7 +76,7 @@ fn foreign_keys(op: &Op) -> Vec<(&Name, Vec<String>, Option<&Name>)> {
             }
         }
         Op::AlterTable { table, actions, .. } => {
-            for action in actions {
+            for action in actions.iter() {
                 match action {
                     AlterAction::AddColumn { column, .. } if column.references.is_some() => {
                         out.push((
@@ -151,7 +151,7 @@ fn indexes_made(op: &Op, table: &Name) -> Option<Vec<Vec<String>>> {
         Op::AlterTable {
             table: t, actions, ..
         } if same(t) => {
-            for action in actions {
+            for action in actions.iter() {
                 match action {
                     AlterAction::AddColumn { column, .. }
                         if column.primary_key || column.unique =>

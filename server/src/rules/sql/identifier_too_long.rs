@@ -68,7 +68,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
             Op::CreateIndex { name: Some(n), .. } => names.push(("index", &n.name)),
             Op::CreateView { name } => names.push(("view", &name.name)),
             Op::AlterTable { actions, .. } => {
-                for action in actions {
+                for action in actions.iter() {
                     match action {
                         AlterAction::AddColumn { column, .. } => {
                             names.push(("column", &column.name))

@@ -509,7 +509,7 @@ pub(crate) fn column_types<'a>(
                 }
             }
             Op::AlterTable { table, actions, .. } => {
-                for action in actions {
+                for action in actions.iter() {
                     match action {
                         AlterAction::AddColumn { column, .. } => {
                             out.push((statement, &**table, &*column.name, &*column.data_type))

@@ -74,7 +74,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     let mut reasons = Vec::new();
     // The actions that force the copy: the finding underlines them.
     let mut blamed = Vec::new();
-    for action in actions {
+    for action in actions.iter() {
         let before = reasons.len();
         match action {
             AlterAction::Algorithm(a) if a == "COPY" => {

@@ -63,7 +63,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     let Some(known) = catalog.table(table) else {
         return;
     };
-    for action in actions {
+    for action in actions.iter() {
         let AlterAction::ChangeColumn { from, column } = action else {
             continue;
         };

@@ -86,7 +86,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
         }
         let stored = words.iter().any(|w| w == "STORED" || w == "PERSISTENT");
         let auto_increment = words.iter().any(|w| w == "AUTO_INCREMENT");
-        for action in actions {
+        for action in actions.iter() {
             let before = reasons.len();
             match action {
                 AlterAction::AddColumn { column, .. } if column.generated => {

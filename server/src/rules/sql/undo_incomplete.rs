@@ -70,7 +70,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 indexes.insert(name.name.to_string());
             }
             Op::AlterTable { table, actions, .. } => {
-                for action in actions {
+                for action in actions.iter() {
                     match action {
                         AlterAction::AddColumn {
                             column,
@@ -112,7 +112,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 dropped_indexes.extend(names.iter().map(|n| n.name.to_string()))
             }
             Op::AlterTable { table, actions, .. } => {
-                for action in actions {
+                for action in actions.iter() {
                     match action {
                         AlterAction::DropColumn { names, .. } => dropped_columns
                             .extend(names.iter().map(|c| (table.name.to_string(), c.clone()))),

@@ -52,7 +52,7 @@ pub fn check(cx: &FileContext, index: usize, catalog: &Catalog, sink: &mut Sink)
     };
     // Columns added by earlier actions of the same statement count.
     let mut added: Vec<&str> = Vec::new();
-    for action in actions {
+    for action in actions.iter() {
         let column = match action {
             AlterAction::AddColumn { column, .. } => {
                 added.push(&column.name);

@@ -55,7 +55,7 @@ pub fn check(cx: &FileContext, sink: &mut Sink) {
                 pending.clear();
             }
             Op::AlterTable { table, actions, .. } => {
-                for action in actions {
+                for action in actions.iter() {
                     match action {
                         AlterAction::AddConstraint {
                             constraint,
