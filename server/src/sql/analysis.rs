@@ -736,6 +736,10 @@ mod tests {
             "é",
             "\u{a0}",
             "x(",
+            "\r",
+            "/* a /* b */ c */",
+            "CREATE TABLE T${s} (id int);\n",
+            "SELECT t${s};",
         ];
         let postgres: &[&str] = &[
             "$$ body; $$",
@@ -747,6 +751,7 @@ mod tests {
             "COPY a FROM STDIN;\n1\tx\n\\.\n",
             "COPY a ",
             "FROM STDIN",
+            "CREATE FUNCTION h() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; SELECT 3; SELECT 4; SELECT 5; SELECT 6; END;\n",
         ];
         let mysql: &[&str] = &[
             "DELIMITER $$\n",
@@ -756,7 +761,9 @@ mod tests {
             "# c;\n",
             "`q;`",
             "/*!40101 SET NAMES utf8 */;",
+            "/*M!100000 SELECT 1 */;",
             "\\'",
+            "CREATE PROCEDURE q() BEGIN SELECT 1; SELECT 2; SELECT 3; SELECT 4; SELECT 5; SELECT 6; END;\n",
         ];
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move |n: usize| {
@@ -774,10 +781,22 @@ mod tests {
         };
         // A `}` typed after a `;` closes a placeholder the `;` was in: the line before the
         // edit is lexed again.
-        for (before, after) in [(
-            "SELECT 1;\nSELECT ${ph; SELECT 2;\nSELECT 3;\n",
-            "SELECT 1;\nSELECT ${ph;} SELECT 2;\nSELECT 3;\n",
-        )] {
+        // A name glued to a placeholder is read from its own statement's text, never from
+        // another statement's (`t${s}` written elsewhere).
+        for (before, after) in [
+            (
+                "SELECT 1;\nSELECT ${ph; SELECT 2;\nSELECT 3;\n",
+                "SELECT 1;\nSELECT ${ph;} SELECT 2;\nSELECT 3;\n",
+            ),
+            (
+                "SELECT 1;\nCREATE TABLE T${s} (id int);\n",
+                "SELECT t${s};\nCREATE TABLE T${s} (id int);\n",
+            ),
+            (
+                "SELECT 1;\nCREATE TABLE T${s} (id int);\nSELECT 2;\n",
+                "SELECT 1;\nCREATE TABLE T${s} (id int);\nSELECT 2; -- t${s}\n",
+            ),
+        ] {
             let mut cache = ParseCache::default();
             for text in [before, after, before] {
                 check(&mut cache, text, Dialect::Postgres, &Placeholders::Flyway);
@@ -825,13 +844,24 @@ mod tests {
                     at
                 };
                 let start = boundary(&text, next(text.len() + 1));
-                let end = boundary(&text, (start + next(12)).min(text.len())).max(start);
-                let insert = if next(3) == 0 {
-                    ""
+                // Now and then a large cut or paste (many statements at once).
+                let large = next(20) == 0;
+                let end = if large {
+                    boundary(&text, (start + next(text.len() / 2 + 1)).min(text.len()))
                 } else {
-                    fragment(&mut next)
+                    boundary(&text, (start + next(12)).min(text.len()))
+                }
+                .max(start);
+                let insert = if large && next(2) == 0 {
+                    let from = boundary(&text, next(text.len() + 1));
+                    let to = boundary(&text, (from + next(text.len() / 2 + 1)).min(text.len()));
+                    text[from..to.max(from)].to_string()
+                } else if next(3) == 0 {
+                    String::new()
+                } else {
+                    fragment(&mut next).to_string()
                 };
-                text.replace_range(start..end, insert);
+                text.replace_range(start..end, &insert);
                 check(&mut cache, &text, dialect, &placeholders);
                 edits += 1;
             }

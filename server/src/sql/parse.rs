@@ -846,6 +846,15 @@ fn restore_placeholders(op: &mut Op, source: &str, tokens: &[Token]) {
         .filter(|t| t.kind == TokenKind::Placeholder)
         .map(|t| t.text(source))
         .collect();
+    // The statement's own text: its facts are taken for the same text wherever it comes again
+    // (an edited script's analysis), so nothing outside it may decide them.
+    let (Some(first), Some(last)) = (
+        tokens.iter().find(|t| !t.is_trivia()),
+        tokens.iter().rfind(|t| !t.is_trivia()),
+    ) else {
+        return;
+    };
+    let own = &source[first.start..last.end];
     if placeholders.is_empty() {
         return;
     }
@@ -857,7 +866,7 @@ fn restore_placeholders(op: &mut Op, source: &str, tokens: &[Token]) {
             }
         }
         // A placeholder glued to a name (`tbl_${suffix}`): put it back where the name as the
-        // script writes it appears in the text.
+        // statement writes it appears in its text.
         for p in &placeholders {
             let stand_in = "_".repeat(p.len());
             let mut from = 0;
@@ -865,7 +874,7 @@ fn restore_placeholders(op: &mut Op, source: &str, tokens: &[Token]) {
                 let at = from + at;
                 let mut candidate = part.clone();
                 candidate.replace_range(at..at + stand_in.len(), p);
-                if source.contains(candidate.as_str()) {
+                if own.contains(candidate.as_str()) {
                     *part = candidate;
                     return;
                 }

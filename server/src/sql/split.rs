@@ -257,6 +257,13 @@ pub fn resplit(
     dialect: Dialect,
     placeholders: &Placeholders,
 ) -> Option<Resplit> {
+    // What follows holds for a placeholder prefix with no `;` and no line break in it (a
+    // placeholder then ends on the line where it starts, and holds no statement's end).
+    if let Placeholders::Custom { prefix, .. } = placeholders {
+        if prefix.contains([';', '\n', '\r']) {
+            return None;
+        }
+    }
     let prefix = common_prefix(old.as_bytes(), new.as_bytes());
     let most = old.len().min(new.len()) - prefix;
     let suffix = common_suffix(old.as_bytes(), new.as_bytes(), most);
