@@ -552,7 +552,7 @@ pub fn analyze_file(
     file.migration(analysed_kinds())?;
     // Unpacked once (a packed text), for the analysis and the cache.
     let text = file.shared_text()?;
-    let sidecar = read_sidecar(file, is_file(&sidecar_path(file)));
+    let sidecar = sidecar_text(file, is_file(&sidecar_path(file)));
     Some(cache.analyze(
         text,
         server.dialect(),
@@ -567,7 +567,7 @@ fn sidecar_path(file: &ScriptFile) -> PathBuf {
 }
 
 /// The text of `file`'s `.sql.conf`, if it has one.
-fn read_sidecar(file: &ScriptFile, has_sidecar: bool) -> Option<String> {
+fn sidecar_text(file: &ScriptFile, has_sidecar: bool) -> Option<String> {
     has_sidecar
         .then(|| std::fs::read_to_string(sidecar_path(file)).ok())
         .flatten()
@@ -575,7 +575,7 @@ fn read_sidecar(file: &ScriptFile, has_sidecar: bool) -> Option<String> {
 
 /// Analyses `text`, `file`'s text.
 fn analyze_script(file: &ScriptFile, text: &str, server: &Server, has_sidecar: bool) -> SqlFile {
-    let sidecar = read_sidecar(file, has_sidecar);
+    let sidecar = sidecar_text(file, has_sidecar);
     crate::sql::analysis::analyze_cached(
         text,
         server.dialect(),

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::lexer::{Placeholders, Token, TokenKind};
+use super::lexer::{offset32, Placeholders, Token, TokenKind};
 use super::parse::{parse_statement, Parsed};
 use super::split::{resplit, split_with, RawStatement, Split};
 use super::Dialect;
@@ -37,10 +37,9 @@ impl Statement {
 
     /// A statement at `range` (scripts over 4 GiB are not migrations; offsets saturate).
     pub fn new(range: TextRange, parsed: Parsed) -> Statement {
-        let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         Statement {
-            start: clamp(range.start),
-            end: clamp(range.end),
+            start: offset32(range.start),
+            end: offset32(range.end),
             parsed,
             ignored: None,
         }
@@ -570,10 +569,6 @@ fn comments_of(text: &str, split: &Split) -> (Vec<TextRange>, Vec<Suppression>) 
         }
     }
     (comments, suppressions)
-}
-
-fn offset32(v: usize) -> u32 {
-    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
 fn same_line(text: &str, a: usize, b: usize) -> bool {

@@ -191,7 +191,8 @@ const KINDS: [TokenKind; 16] = [
 ];
 const UNTERMINATED: u8 = 0x80;
 
-fn offset32(v: usize) -> u32 {
+/// `v` as a 32-bit offset (saturating: scripts over 4 GiB are not analysed).
+pub(crate) fn offset32(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
@@ -199,16 +200,8 @@ impl Tokens {
     /// Lexes `source` into the compact store.
     pub fn new(source: &str, dialect: Dialect, placeholders: &Placeholders) -> Tokens {
         let mut tokens = Tokens::default();
-        lex(source, dialect, placeholders, |t| {
-            // KINDS lists the kinds in their declared order.
-            let kind = t.kind as u8;
-            debug_assert_eq!(KINDS[usize::from(kind)], t.kind);
-            tokens.starts.push(offset32(t.start));
-            tokens
-                .meta
-                .push(kind | if t.unterminated { UNTERMINATED } else { 0 });
-        });
-        tokens.end = offset32(source.len());
+        // The lexer covers every byte: the last token ends where the source does.
+        tokens.extend_from(source, 0, dialect, placeholders, |_| false);
         tokens.starts.shrink_to_fit();
         tokens.meta.shrink_to_fit();
         tokens
@@ -228,9 +221,12 @@ impl Tokens {
         let mut stopped = false;
         let mut end = start;
         lex_from(source, start, dialect, placeholders, |t| {
+            // KINDS lists the kinds in their declared order.
+            let kind = t.kind as u8;
+            debug_assert_eq!(KINDS[usize::from(kind)], t.kind);
             self.starts.push(offset32(t.start));
             self.meta
-                .push(t.kind as u8 | if t.unterminated { UNTERMINATED } else { 0 });
+                .push(kind | if t.unterminated { UNTERMINATED } else { 0 });
             end = t.end;
             stopped = last(&t);
             !stopped

@@ -846,6 +846,9 @@ fn restore_placeholders(op: &mut Op, source: &str, tokens: &[Token]) {
         .filter(|t| t.kind == TokenKind::Placeholder)
         .map(|t| t.text(source))
         .collect();
+    if placeholders.is_empty() {
+        return;
+    }
     // The statement's own text: its facts are taken for the same text wherever it comes again
     // (an edited script's analysis), so nothing outside it may decide them.
     let (Some(first), Some(last)) = (
@@ -855,9 +858,6 @@ fn restore_placeholders(op: &mut Op, source: &str, tokens: &[Token]) {
         return;
     };
     let own = &source[first.start..last.end];
-    if placeholders.is_empty() {
-        return;
-    }
     let restore = |part: &mut String| {
         if !part.is_empty() && part.bytes().all(|b| b == b'_') {
             if let Some(p) = placeholders.iter().find(|p| p.len() == part.len()) {

@@ -344,14 +344,7 @@ fn has_copy(source: &str, split: &Split) -> bool {
         match t.kind {
             TokenKind::Word => words.push(t.text(source)),
             TokenKind::Punct if t.text(source) == ";" => {
-                let copy = words
-                    .first()
-                    .is_some_and(|w| w.eq_ignore_ascii_case("COPY"));
-                if copy
-                    && words.windows(2).any(|w| {
-                        w[0].eq_ignore_ascii_case("FROM") && w[1].eq_ignore_ascii_case("STDIN")
-                    })
-                {
+                if copies_from_stdin(&words) {
                     return true;
                 }
                 words.clear();
@@ -360,6 +353,16 @@ fn has_copy(source: &str, split: &Split) -> bool {
         }
     }
     false
+}
+
+/// Whether the words of a statement make it `COPY … FROM STDIN`.
+fn copies_from_stdin(words: &[&str]) -> bool {
+    words
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case("COPY"))
+        && words
+            .windows(2)
+            .any(|w| w[0].eq_ignore_ascii_case("FROM") && w[1].eq_ignore_ascii_case("STDIN"))
 }
 
 /// How many bytes `a` and `b` start with in common.
@@ -401,19 +404,13 @@ fn copy_data(source: &str, placeholders: &Placeholders) -> Vec<Range<usize>> {
     let mut pos = 0;
     while pos < source.len() {
         // Up to the first `COPY … FROM STDIN;` from `pos`, lexing only as far as needed.
-        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut words: Vec<&str> = Vec::new();
         let mut found = None;
         super::lexer::lex_from(source, pos, Dialect::Postgres, placeholders, |t| {
             match t.kind {
-                TokenKind::Word => words.push((t.start, t.end)),
+                TokenKind::Word => words.push(&source[t.start..t.end]),
                 TokenKind::Punct if &source[t.start..t.end] == ";" => {
-                    let word = |i: usize| words.get(i).map(|&(a, b)| &source[a..b]);
-                    let copy = word(0).is_some_and(|w| w.eq_ignore_ascii_case("COPY"));
-                    let stdin = words.windows(2).any(|w| {
-                        source[w[0].0..w[0].1].eq_ignore_ascii_case("FROM")
-                            && source[w[1].0..w[1].1].eq_ignore_ascii_case("STDIN")
-                    });
-                    if copy && stdin {
+                    if copies_from_stdin(&words) {
                         found = Some(t.end);
                         return false;
                     }
